@@ -1,0 +1,1 @@
+"""The ``sarslide`` command line: thin typer commands over library functions."""

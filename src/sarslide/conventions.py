@@ -1,0 +1,125 @@
+"""The datacube contract: dimension, variable, coordinate and attribute names.
+
+This is the one place that knows the schema of the analysis-ready datacubes of
+Boehm et al. (2022), Zenodo record 7248056, and of the cubes sarslide writes.
+Everything else imports names from here.
+
+Spatial reference follows rioxarray: a scalar ``spatial_ref`` coordinate holding
+``crs_wkt`` and ``GeoTransform`` attributes, and a ``grid_mapping`` attribute on
+each data variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+# --- dimensions -------------------------------------------------------------------
+DIM_TIMESTEP: Final = "timestep"
+DIM_TIMEPAIR: Final = "timepair"
+DIM_Y: Final = "y"
+DIM_X: Final = "x"
+SPATIAL_DIMS: Final = (DIM_Y, DIM_X)
+
+# --- data variables ---------------------------------------------------------------
+VAR_VV: Final = "vv"
+VAR_VH: Final = "vh"
+VAR_DEM: Final = "dem"
+VAR_DEM_ASPECT: Final = "dem_aspect"
+VAR_DEM_SLOPE: Final = "dem_slope_radians"
+VAR_DEM_CURVATURE: Final = "dem_curvature"
+VAR_LANDSLIDES: Final = "landslides"
+VAR_INTERFEROGRAM: Final = "interferogram"
+VAR_COHERENCE: Final = "coherence"
+# Present in some published cubes; tolerated, never required.
+VAR_DEM_SLOPE_RISERUN: Final = "dem_slope_riserun"
+VAR_EXTRACTION_MASK: Final = "extraction_mask"
+VAR_OLD_LANDSLIDES: Final = "old_landslides"
+VAR_REACTIVATED_LANDSLIDES: Final = "reactivated_landslides"
+
+SAR_VARS: Final = (VAR_VV, VAR_VH)
+DEM_VARS: Final = (VAR_DEM, VAR_DEM_SLOPE, VAR_DEM_ASPECT, VAR_DEM_CURVATURE)
+INSAR_VARS: Final = (VAR_COHERENCE, VAR_INTERFEROGRAM)
+
+# --- coordinates --------------------------------------------------------------------
+COORD_ORBIT_STATE: Final = "sat:orbit_state"
+COORD_RELATIVE_ORBIT: Final = "sat:relative_orbit"
+COORD_PAIR_START: Final = "timepair_start"
+COORD_PAIR_END: Final = "timepair_end"
+COORD_SPATIAL_REF: Final = "spatial_ref"
+ORBIT_ASCENDING: Final = "ascending"
+ORBIT_DESCENDING: Final = "descending"
+ORBIT_STATES: Final = (ORBIT_ASCENDING, ORBIT_DESCENDING)
+OrbitState = Literal["ascending", "descending"]
+
+# --- dataset attributes -------------------------------------------------------------
+ATTR_EVENT_START: Final = "event_start"
+ATTR_EVENT_END: Final = "event_end"
+ATTR_EVENT_NAME: Final = "event_name"
+ATTR_SIMULATED: Final = "simulated"
+ATTR_SOURCE: Final = "source"
+
+# Value written for "no data" in float variables is NaN; integer labels use 0.
+LANDSLIDE_POSITIVE_THRESHOLD: Final = 0  # a label > this is a landslide pixel
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    """What the contract says of one data variable."""
+
+    name: str
+    dims: tuple[str, ...]
+    units: str
+    long_name: str
+    kind: Literal["float", "int", "any"] = "float"
+
+
+VARIABLES: Final[dict[str, VariableSpec]] = {
+    spec.name: spec
+    for spec in (
+        VariableSpec(
+            VAR_VV, (DIM_TIMESTEP, DIM_Y, DIM_X), "1", "gamma0 RTC backscatter VV (linear)"
+        ),
+        VariableSpec(
+            VAR_VH, (DIM_TIMESTEP, DIM_Y, DIM_X), "1", "gamma0 RTC backscatter VH (linear)"
+        ),
+        VariableSpec(VAR_DEM, (DIM_Y, DIM_X), "m", "elevation above the geoid"),
+        VariableSpec(
+            VAR_DEM_ASPECT,
+            (DIM_Y, DIM_X),
+            "degrees",
+            "aspect, clockwise from north, direction the slope faces",
+        ),
+        VariableSpec(VAR_DEM_SLOPE, (DIM_Y, DIM_X), "radians", "terrain slope"),
+        VariableSpec(VAR_DEM_CURVATURE, (DIM_Y, DIM_X), "1/(100 m)", "terrain curvature"),
+        VariableSpec(
+            VAR_DEM_SLOPE_RISERUN, (DIM_Y, DIM_X), "1", "terrain slope as rise over run"
+        ),
+        VariableSpec(
+            VAR_LANDSLIDES, (DIM_Y, DIM_X), "1", "landslide label (>0 is landslide)", "any"
+        ),
+        VariableSpec(VAR_EXTRACTION_MASK, (DIM_Y, DIM_X), "1", "extraction mask", "any"),
+        VariableSpec(VAR_OLD_LANDSLIDES, (DIM_Y, DIM_X), "1", "older landslides", "any"),
+        VariableSpec(
+            VAR_REACTIVATED_LANDSLIDES, (DIM_Y, DIM_X), "1", "reactivated landslides", "any"
+        ),
+        VariableSpec(
+            VAR_INTERFEROGRAM,
+            (DIM_TIMEPAIR, DIM_Y, DIM_X),
+            "radians",
+            "wrapped interferometric phase",
+        ),
+        VariableSpec(
+            VAR_COHERENCE, (DIM_TIMEPAIR, DIM_Y, DIM_X), "1", "interferometric coherence"
+        ),
+    )
+}
+
+# Variables each task cannot do without (validate_cube(task=...)).
+TASK_REQUIREMENTS: Final[dict[str, tuple[str, ...]]] = {
+    "any": (),
+    "detection": (VAR_VV, VAR_VH, VAR_LANDSLIDES),  # train / evaluate
+    "mapping": (VAR_VV, VAR_VH),  # predict on an unlabelled scene
+    "terrain": (VAR_DEM,),
+    "insar": INSAR_VARS,
+}

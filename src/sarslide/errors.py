@@ -1,0 +1,49 @@
+"""The package's error hierarchy.
+
+Every error says what was wrong, the value received, and how to fix it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class SarslideError(Exception):
+    """Base class of every error raised on purpose by sarslide."""
+
+
+class CubeNotFoundError(SarslideError, FileNotFoundError):
+    """A datacube path or URL does not exist or cannot be opened as Zarr."""
+
+
+class CubeValidationError(SarslideError, ValueError):
+    """A datacube breaks the datacube contract; lists every problem at once."""
+
+    def __init__(self, problems: Sequence[str], *, source: str | None = None) -> None:
+        self.problems = list(problems)
+        where = f" {source}" if source else ""
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"The datacube{where} does not meet the sarslide datacube contract "
+            f"({len(self.problems)} problem(s)):\n{lines}"
+        )
+
+
+class CrsError(SarslideError, ValueError):
+    """A raster or vector has no CRS, or a CRS unfit for the computation."""
+
+
+class ConfigError(SarslideError, ValueError):
+    """A configuration file or option is invalid."""
+
+
+class DataSelectionError(SarslideError, ValueError):
+    """A requested selection (timesteps, channels, chips, region) cannot be made."""
+
+
+class OutputExistsError(SarslideError, FileExistsError):
+    """An output path exists and overwriting was not asked for."""
+
+
+class DownloadError(SarslideError, OSError):
+    """A download failed, was truncated, or did not match its checksum."""

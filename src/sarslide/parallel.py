@@ -1,0 +1,87 @@
+"""Dask execution: a scheduler from an address, and computation with progress.
+
+The same code runs on the local threaded scheduler or on a dask.distributed
+cluster: pass ``scheduler_address`` (``tcp://host:8786``) and work submitted inside
+``use_scheduler`` goes to that cluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import dask
+from dask.callbacks import Callback
+
+logger = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def use_scheduler(scheduler_address: str | None = None) -> Iterator[Any]:
+    """Run dask work inside on ``scheduler_address``, or locally when it is None.
+
+    Yields the ``distributed.Client`` or None for the local scheduler.
+    """
+    if not scheduler_address:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError as err:  # pragma: no cover - distributed is a core dependency
+        raise ImportError(
+            "A scheduler address needs dask.distributed: pip install 'dask[distributed]'."
+        ) from err
+    logger.info("connecting to dask scheduler %s", scheduler_address)
+    with Client(scheduler_address) as client:
+        yield client
+
+
+def compute_with_progress(
+    *collections: Any, description: str = "computing", progress: bool = True
+) -> tuple[Any, ...]:
+    """``dask.compute`` with a progress bar (local scheduler or distributed)."""
+    if not progress:
+        return dask.compute(*collections)
+    try:
+        from distributed import get_client
+
+        client = get_client()
+    except (ImportError, ValueError):
+        client = None
+    if client is not None:
+        from distributed import progress as distributed_progress
+
+        futures = client.compute(list(collections))
+        distributed_progress(futures)
+        return tuple(client.gather(futures))
+    with RichDaskProgress(description):
+        return dask.compute(*collections)
+
+
+class RichDaskProgress(Callback):  # type: ignore[misc]
+    """A rich progress bar over the tasks of the local dask scheduler."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__()
+        self._description = description
+        self._progress: Any = None
+        self._task: Any = None
+
+    def _start_state(self, dsk: Any, state: dict[str, Any]) -> None:
+        from rich.progress import Progress
+
+        total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
+        self._progress = Progress(transient=True)
+        self._progress.start()
+        self._task = self._progress.add_task(self._description, total=total)
+
+    def _posttask(self, key: Any, result: Any, dsk: Any, state: Any, worker_id: Any) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+    def _finish(self, dsk: Any, state: Any, errored: bool) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
