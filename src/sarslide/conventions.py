@@ -20,6 +20,7 @@ DIM_TIMEPAIR: Final = "timepair"
 DIM_Y: Final = "y"
 DIM_X: Final = "x"
 SPATIAL_DIMS: Final = (DIM_Y, DIM_X)
+DIM_CHANNEL: Final = "channel"  # model input channels (composites, DEM), e.g. vv_before
 
 # --- data variables ---------------------------------------------------------------
 VAR_VV: Final = "vv"
