@@ -1,0 +1,333 @@
+"""The published datacubes of Boehm et al. (2022), Zenodo record 7248056.
+
+Download with a progress bar, resume a partial download with HTTP Range, verify the
+md5 checksum, and extract the zip so that no entry can land outside the target
+folder. The store appears under its final name only once it is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sarslide.errors import ConfigError, DownloadError
+
+logger = logging.getLogger(__name__)
+
+ZENODO_RECORD_ID = "7248056"
+DEFAULT_BASE_URL = f"https://zenodo.org/record/{ZENODO_RECORD_ID}/files"
+DEFAULT_API_URL = f"https://zenodo.org/api/records/{ZENODO_RECORD_ID}"
+CHUNK_BYTES = 1 << 16
+TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class PublishedCube:
+    """One of the four published cubes: its file stem and triggering event window."""
+
+    name: str
+    event: str
+    event_start: str
+    event_end: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.zip"
+
+
+PUBLISHED_CUBES: dict[str, PublishedCube] = {
+    c.name: c
+    for c in (
+        PublishedCube(
+            "hokkaido_japan", "2018 Iburi earthquake, Hokkaido", "2018-09-05", "2018-09-07"
+        ),
+        PublishedCube(
+            "kaikoura_newzealand", "2016 Kaikoura earthquake", "2016-11-14", "2016-11-15"
+        ),
+        PublishedCube(
+            "talakmau_indonesia", "2022 Mt Talakmau earthquake", "2022-02-25", "2022-02-26"
+        ),
+        PublishedCube("puerto_rico", "2017 Hurricane Maria", "2017-09-20", "2017-09-21"),
+    )
+}
+
+
+def get_published_cube(name: str) -> PublishedCube:
+    """Look up a published cube by name (``hokkaido_japan`` or ``hokkaido``)."""
+    key = name.lower().removesuffix(".zip").removesuffix(".zarr")
+    matches = [c for n, c in PUBLISHED_CUBES.items() if n == key or n.split("_")[0] == key]
+    if len(matches) != 1:
+        raise ConfigError(
+            f"Invalid cube name {name!r}. Must be one of {sorted(PUBLISHED_CUBES)} "
+            "(or their first word, e.g. 'hokkaido')."
+        )
+    return matches[0]
+
+
+def fetch_published_cube(
+    name: str,
+    dest: str | os.PathLike[str],
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    api_url: str | None = DEFAULT_API_URL,
+    md5: str | None = None,
+    keep_zip: bool = False,
+    progress: bool = True,
+    max_attempts: int = 5,
+) -> Path:
+    """Download, verify and extract a published cube; return the path of its Zarr store.
+
+    Args:
+        name: a key of ``PUBLISHED_CUBES``.
+        dest: folder receiving the zip and the extracted store.
+        base_url: where ``<name>.zip`` is served (tests point it at 127.0.0.1).
+        api_url: Zenodo record API giving the md5 of each file; None to skip.
+        md5: expected md5 (hex); overrides the record's.
+        keep_zip: keep the zip after extraction.
+        progress: show a rich progress bar.
+        max_attempts: downloads attempts, each resuming the previous.
+
+    Raises:
+        DownloadError: the download failed, stayed truncated, or its checksum differs.
+    """
+    cube = get_published_cube(name)
+    folder = Path(dest).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    expected_md5 = md5 or (_lookup_record_md5(api_url, cube.filename) if api_url else None)
+    if expected_md5 is None:
+        logger.warning("no checksum known for %s: relying on size and zip CRCs", cube.filename)
+    zip_path = folder / cube.filename
+    if not (zip_path.exists() and expected_md5 and _md5_of(zip_path) == expected_md5):
+        download_file(
+            f"{base_url.rstrip('/')}/{cube.filename}",
+            zip_path,
+            expected_md5=expected_md5,
+            progress=progress,
+            max_attempts=max_attempts,
+        )
+    store = extract_zip_safely(zip_path, folder)
+    if not keep_zip:
+        zip_path.unlink()
+    return store
+
+
+def download_file(
+    url: str,
+    path: str | os.PathLike[str],
+    *,
+    expected_md5: str | None = None,
+    progress: bool = True,
+    max_attempts: int = 5,
+    session: Any = None,
+) -> Path:
+    """Download ``url`` to ``path`` via ``path.part``, resuming with HTTP Range.
+
+    The file takes its final name only once its size matches the server's and its
+    md5 matches ``expected_md5`` (when given). A failed attempt keeps the ``.part``
+    file so the next attempt (or the next run) resumes it.
+    """
+    import requests
+
+    target = Path(path)
+    partial = target.with_name(target.name + ".part")
+    http = session or requests.Session()
+    last_error: Exception | None = None
+    for attempt in range(1, max_attempts + 1):
+        try:
+            total = _download_attempt(http, url, partial, progress=progress)
+        except DownloadError:
+            raise
+        except (requests.RequestException, OSError) as err:
+            last_error = err
+            logger.warning(
+                "download of %s interrupted (attempt %d/%d): %s", url, attempt, max_attempts, err
+            )
+            continue
+        size = partial.stat().st_size
+        if total is not None and size < total:
+            last_error = DownloadError(f"got {size} of {total} bytes")
+            logger.warning(
+                "download of %s truncated at %d of %d bytes (attempt %d/%d)",
+                url,
+                size,
+                total,
+                attempt,
+                max_attempts,
+            )
+            continue
+        break
+    else:
+        raise DownloadError(
+            f"Downloading {url} failed after {max_attempts} attempts ({last_error}). The "
+            f"partial file {str(partial)!r} is kept; run the command again to resume."
+        )
+    if expected_md5 is not None:
+        found = _md5_of(partial)
+        if found != expected_md5.lower():
+            partial.unlink()
+            raise DownloadError(
+                f"Checksum mismatch for {url}: md5 {found}, expected {expected_md5}. The "
+                "corrupt file was deleted; run the command again."
+            )
+    partial.replace(target)
+    return target
+
+
+def _download_attempt(http: Any, url: str, partial: Path, *, progress: bool) -> int | None:
+    """One GET (with Range when resuming); returns the full size when the server says."""
+    offset = partial.stat().st_size if partial.exists() else 0
+    headers = {"Range": f"bytes={offset}-"} if offset else {}
+    with http.get(url, headers=headers, stream=True, timeout=TIMEOUT_S) as response:
+        if response.status_code == 416:  # nothing left to send: the part is complete
+            return offset
+        if response.status_code == 404:
+            raise DownloadError(f"{url} does not exist (HTTP 404); check the name and base URL.")
+        response.raise_for_status()
+        if offset and response.status_code != 206:
+            logger.info("server ignored the Range request: restarting %s", url)
+            offset = 0
+        length = response.headers.get("Content-Length")
+        total = offset + int(length) if length is not None else None
+        mode = "ab" if offset else "wb"
+        with (
+            open(partial, mode) as sink,
+            _progress_bar(progress, partial.name, total, offset) as bar,
+        ):
+            for block in response.iter_content(CHUNK_BYTES):
+                sink.write(block)
+                bar(len(block))
+    return total
+
+
+class _progress_bar:  # noqa: N801 - used as a context manager like a function
+    def __init__(self, enabled: bool, name: str, total: int | None, done: int) -> None:
+        self._enabled, self._name, self._total, self._done = enabled, name, total, done
+        self._progress: Any = None
+
+    def __enter__(self) -> Any:
+        if not self._enabled:
+            return lambda n: None
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            transient=True,
+        )
+        self._progress.start()
+        task = self._progress.add_task(self._name, total=self._total, completed=self._done)
+        return lambda n: self._progress.advance(task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def extract_zip_safely(zip_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
+    """Extract a zip holding one ``*.zarr`` store into ``dest``; return the store path.
+
+    Every entry is checked before anything is written: absolute paths, drive letters
+    and ``..`` components are refused. Extraction goes to a temporary folder that is
+    renamed into place at the end, replacing an older copy of the store.
+
+    Raises:
+        DownloadError: unsafe entries, a corrupt zip, or no Zarr store inside.
+    """
+    archive_path = Path(zip_path)
+    folder = Path(dest)
+    try:
+        archive = zipfile.ZipFile(archive_path)
+    except zipfile.BadZipFile as err:
+        raise DownloadError(
+            f"{str(archive_path)!r} is not a valid zip ({err}); delete it and fetch again."
+        ) from err
+    with archive:
+        unsafe = [
+            info.filename for info in archive.infolist() if not _is_safe_member(info.filename)
+        ]
+        if unsafe:
+            raise DownloadError(
+                f"Refusing to extract {str(archive_path)!r}: {len(unsafe)} entries would "
+                f"write outside {str(folder)!r} (e.g. {unsafe[:3]}). The archive is unsafe."
+            )
+        tops = {
+            PurePosixPath(i.filename).parts[0] for i in archive.infolist() if i.filename.strip("/")
+        }
+        tmp = folder / f".extract-{uuid.uuid4().hex[:8]}"
+        try:
+            archive.extractall(tmp)  # members checked above
+        except (zipfile.BadZipFile, OSError) as err:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise DownloadError(f"Extracting {str(archive_path)!r} failed ({err}).") from err
+    stores = [t for t in tops if t.endswith(".zarr")]
+    if len(stores) == 1:
+        source, target = tmp / stores[0], folder / stores[0]
+    elif (
+        (tmp / ".zgroup").exists() or (tmp / ".zmetadata").exists() or (tmp / "zarr.json").exists()
+    ):
+        source, target = tmp, folder / f"{archive_path.stem}.zarr"
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DownloadError(
+            f"{str(archive_path)!r} holds no single Zarr store (top-level entries: "
+            f"{sorted(tops)[:5]})."
+        )
+    if target.exists():
+        shutil.rmtree(target)
+    source.rename(target)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def _is_safe_member(name: str) -> bool:
+    normalized = name.replace("\\", "/")
+    if normalized.startswith("/") or (len(normalized) > 1 and normalized[1] == ":"):
+        return False
+    return ".." not in PurePosixPath(normalized).parts
+
+
+def _lookup_record_md5(api_url: str, filename: str) -> str | None:
+    """The md5 of ``filename`` from the Zenodo record API; None if unreachable."""
+    import requests
+
+    try:
+        response = requests.get(api_url, timeout=TIMEOUT_S)
+        response.raise_for_status()
+        record = response.json()
+    except (requests.RequestException, ValueError) as err:
+        logger.warning("could not read checksums from %s: %s", api_url, err)
+        return None
+    files = record.get("files") or []
+    if isinstance(files, dict):  # newer API: {"entries": {name: {...}}}
+        files = list(files.get("entries", {}).values())
+    for entry in files:
+        if entry.get("key", entry.get("filename")) == filename:
+            checksum = str(entry.get("checksum", ""))
+            return checksum.split(":", 1)[1] if checksum.startswith("md5:") else None
+    logger.warning("the record at %s lists no file %s", api_url, filename)
+    return None
+
+
+def _md5_of(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as source:
+        for block in iter(lambda: source.read(CHUNK_BYTES), b""):
+            digest.update(block)
+    return digest.hexdigest()

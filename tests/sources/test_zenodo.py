@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from sarslide.datacube import open_cube, write_cube
+from sarslide.errors import ConfigError, DownloadError
+from sarslide.sources.zenodo import (
+    extract_zip_safely,
+    fetch_published_cube,
+    get_published_cube,
+)
+from tests.factories import make_minimal_cube
+from tests.sources.servers import LocalHttpServer
+
+ZIP_PATH = "/record/7248056/files/hokkaido_japan.zip"
+
+
+def _zip_of_store(tmp_path: Path) -> bytes:
+    store = write_cube(make_minimal_cube(), tmp_path / "src" / "hokkaido_japan.zarr")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for path in sorted(store.rglob("*")):
+            if path.is_file():
+                archive.write(path, str(path.relative_to(store.parent)))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def zenodo(tmp_path: Path):
+    payload = _zip_of_store(tmp_path)
+    with LocalHttpServer() as server:
+        server.files[ZIP_PATH] = payload
+        server.add_json(
+            "/api/records/7248056",
+            {
+                "files": [
+                    {
+                        "key": "hokkaido_japan.zip",
+                        "size": len(payload),
+                        "checksum": "md5:" + hashlib.md5(payload).hexdigest(),
+                    },
+                ]
+            },
+        )
+        yield server
+
+
+def _fetch(server: LocalHttpServer, dest: Path, **kw):
+    return fetch_published_cube(
+        "hokkaido",
+        dest,
+        base_url=server.url + "/record/7248056/files",
+        api_url=server.url + "/api/records/7248056",
+        progress=False,
+        **kw,
+    )
+
+
+def test_fetch_verifies_and_extracts_an_openable_cube(
+    zenodo: LocalHttpServer, tmp_path: Path
+) -> None:
+    store = _fetch(zenodo, tmp_path / "data")
+    assert store == tmp_path / "data" / "hokkaido_japan.zarr"
+    ds = open_cube(store, task="detection")
+    assert "vv" in ds and not (tmp_path / "data" / "hokkaido_japan.zip").exists()
+    assert not list((tmp_path / "data").glob(".extract-*"))
+
+
+def test_truncated_download_is_resumed_with_range(zenodo: LocalHttpServer, tmp_path: Path) -> None:
+    zenodo.truncate[ZIP_PATH] = [70_000]  # more than one 64 KiB block arrives
+    store = _fetch(zenodo, tmp_path / "data")
+    ranges = [r for (m, p, r) in zenodo.requests if p == ZIP_PATH and m == "GET"]
+    assert ranges == [None, "bytes=65536-"]
+    open_cube(store)
+
+
+def test_download_that_stays_truncated_fails_without_a_store(
+    zenodo: LocalHttpServer, tmp_path: Path
+) -> None:
+    zenodo.truncate[ZIP_PATH] = [0] * 10
+    with pytest.raises(DownloadError, match="resume"):
+        _fetch(zenodo, tmp_path / "data", max_attempts=3)
+    assert not (tmp_path / "data" / "hokkaido_japan.zarr").exists()
+    assert not (tmp_path / "data" / "hokkaido_japan.zip").exists()
+
+
+def test_checksum_mismatch_is_an_error(zenodo: LocalHttpServer, tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match="Checksum mismatch"):
+        _fetch(zenodo, tmp_path / "data", md5="0" * 32)
+    assert not (tmp_path / "data" / "hokkaido_japan.zarr").exists()
+    assert not (tmp_path / "data" / "hokkaido_japan.zip.part").exists()
+
+
+def test_missing_file_is_a_clear_error(zenodo: LocalHttpServer, tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match="404"):
+        fetch_published_cube(
+            "puerto_rico", tmp_path, base_url=zenodo.url + "/nothing", api_url=None, progress=False
+        )
+
+
+@pytest.mark.parametrize(
+    "entry", ["../evil.txt", "cube.zarr/../../evil.txt", "/abs/evil.txt", "C:/evil.txt"]
+)
+def test_zip_with_escaping_entries_is_refused(tmp_path: Path, entry: str) -> None:
+    archive_path = tmp_path / "bad.zip"
+    with zipfile.ZipFile(archive_path, "w") as archive:
+        archive.writestr("cube.zarr/.zgroup", "{}")
+        archive.writestr(entry, "owned")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    with pytest.raises(DownloadError, match="outside"):
+        extract_zip_safely(archive_path, dest)
+    assert list(dest.iterdir()) == []
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def test_unknown_cube_name_lists_the_valid_ones() -> None:
+    with pytest.raises(ConfigError, match="kaikoura_newzealand"):
+        get_published_cube("atlantis")
+    assert get_published_cube("talakmau").name == "talakmau_indonesia"
+
+
+def test_cli_data_fetch_prints_summary(zenodo: LocalHttpServer, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "data",
+            "fetch",
+            "hokkaido_japan",
+            "--dest",
+            str(tmp_path / "d"),
+            "--base-url",
+            zenodo.url + "/record/7248056/files",
+            "--no-checksum",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "vv" in result.output and "EPSG:32654" in result.output
+    listing = CliRunner().invoke(app, ["data", "list"])
+    assert "puerto_rico" in listing.output
