@@ -47,3 +47,7 @@ class OutputExistsError(SarslideError, FileExistsError):
 
 class DownloadError(SarslideError, OSError):
     """A download failed, was truncated, or did not match its checksum."""
+
+
+class RasterGridError(SarslideError, ValueError):
+    """A raster's dims, coordinates or size cannot be used for the computation."""
