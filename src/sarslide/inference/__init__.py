@@ -1,0 +1,1 @@
+"""Whole-scene inference: tiles, streaming prediction, GIS outputs and a report."""

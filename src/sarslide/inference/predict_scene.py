@@ -1,0 +1,309 @@
+"""Streaming whole-scene prediction: read blocks lazily, predict tiles, blend, write rows.
+
+The scene is walked in blocks of tiles (see ``tiling.plan_tiles``). Each block's
+input window is read once from the lazy (dask / Zarr) channel stack, standardised,
+cut into tiles and run through the model in batches; tile predictions are
+multiplied by their blending weights and added into a full-width band of rows.
+Rows that no later tile touches are handed to a sink (a GeoTIFF writer, or an
+in-memory array) and dropped, so peak memory depends on the tile and block size and
+the scene width, never on the whole scene.
+
+A pixel where any input channel is NaN is nodata and comes out as NaN.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.inference.tiling import TilePlan, TileWindow, plan_tiles
+
+logger = logging.getLogger(__name__)
+
+PredictBatchFn = Callable[[np.ndarray], np.ndarray]
+"""(batch, channel, y, x) float32 standardised input -> (batch, y, x) probability."""
+NormaliseFn = Callable[[np.ndarray], np.ndarray]
+"""(channel, y, x) raw stack values -> standardised float32 without NaN."""
+
+
+class RowSink(Protocol):
+    """Receives the finished prediction, a band of full-width rows at a time, in order."""
+
+    def write_rows(self, row_start: int, rows: np.ndarray) -> None: ...
+
+
+@dataclass
+class ArraySink:
+    """A sink that fills an in-memory (height, width) float32 array."""
+
+    array: np.ndarray
+
+    def write_rows(self, row_start: int, rows: np.ndarray) -> None:
+        self.array[row_start : row_start + rows.shape[0]] = rows
+
+
+@dataclass
+class PredictionStats:
+    """Where the time went (seconds) and how much was done."""
+
+    n_tiles: int = 0
+    n_batches: int = 0
+    pixels: int = 0
+    work_ratio: float = 1.0
+    read_s: float = 0.0
+    forward_s: float = 0.0
+    blend_s: float = 0.0
+    write_s: float = 0.0
+    wall_s: float = 0.0
+    peak_band_rows: int = 0
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def predict_stack(
+    stack: Any,
+    predict_batch: PredictBatchFn,
+    *,
+    sink: RowSink,
+    normalise: NormaliseFn | None = None,
+    tile_size_px: int = 512,
+    overlap_px: int = 64,
+    margin_px: int = 0,
+    size_multiple_px: int = 32,
+    batch_size: int = 2,
+    block_size_px: int = 1024,
+    progress: bool = False,
+) -> PredictionStats:
+    """Predict a (channel, y, x) stack tile by tile and stream the blended rows to ``sink``.
+
+    Args:
+        stack: (channel, y, x) values: an ``xr.DataArray`` (lazy dask is read one block
+            at a time), a dask array or a numpy array.
+        predict_batch: the model, see ``PredictBatchFn``; see ``make_torch_predictor``.
+        sink: receives finished rows in order (``ArraySink``, ``GeoTiffRowWriter``).
+        normalise: turns raw values into model input (the checkpoint's
+            ``normalisation.apply``); default: NaN -> 0, as float32.
+        tile_size_px: model input size; see ``plan_tiles``.
+        overlap_px: blended band between neighbouring tiles; see ``plan_tiles``.
+        margin_px: context dropped at interior tile edges; see ``plan_tiles``.
+        size_multiple_px: the model's size multiple (32 for U-Nets).
+        batch_size: tiles per model call.
+        block_size_px: tiles are read in blocks of about this size (one read per block).
+        progress: show a progress bar over tiles.
+
+    Returns:
+        Timings and counts (``PredictionStats``).
+    """
+    if stack.ndim != 3:
+        raise DataSelectionError(
+            f"Expected a (channel, y, x) stack; got {stack.ndim} dims {getattr(stack, 'dims', '')}."
+        )
+    if batch_size < 1 or block_size_px < 1:
+        raise ConfigError(f"batch_size and block_size_px must be >= 1; got {batch_size=}, {block_size_px=}.")
+    height, width = int(stack.shape[1]), int(stack.shape[2])
+    plan = plan_tiles(
+        height, width, tile_size_px=tile_size_px, overlap_px=overlap_px,
+        margin_px=margin_px, size_multiple_px=size_multiple_px,
+    )
+    stats = PredictionStats(n_tiles=plan.n_tiles, pixels=height * width, work_ratio=plan.work_ratio)
+    normalise = normalise or _fill_nan
+    row_groups = _group_starts(plan.rows.starts, plan.rows.tile_px, block_size_px)
+    col_groups = _group_starts(plan.cols.starts, plan.cols.tile_px, block_size_px)
+    start = time.perf_counter()
+    band = _Band(width)
+    with _progress_bar(progress, plan.n_tiles) as bar:
+        for gi, rows in enumerate(row_groups):
+            band.extend_to(min(plan.rows.starts[rows[-1]] + plan.rows.tile_px, height))
+            for cols in col_groups:
+                tiles = [TileWindow(r, c, plan.rows.starts[r], plan.cols.starts[c],
+                                    plan.rows.tile_px, plan.cols.tile_px)
+                         for r in rows for c in cols]
+                _predict_block(stack, tiles, plan, band, predict_batch, normalise, batch_size, stats)
+                if bar is not None:
+                    bar[0].advance(bar[1], len(tiles))
+            done_until = height if gi == len(row_groups) - 1 else plan.rows.starts[row_groups[gi + 1][0]]
+            t0 = time.perf_counter()
+            sink.write_rows(band.row0, band.pop_until(done_until))
+            stats.write_s += time.perf_counter() - t0
+            stats.peak_band_rows = max(stats.peak_band_rows, band.peak_rows)
+    stats.wall_s = time.perf_counter() - start
+    logger.info(
+        "predicted %d x %d px in %d tiles (%.1f s: read %.1f, forward %.1f, blend %.1f, write %.1f)",
+        height, width, stats.n_tiles, stats.wall_s, stats.read_s, stats.forward_s,
+        stats.blend_s, stats.write_s,
+    )
+    return stats
+
+
+def predict_array(
+    stack: Any,
+    predict_batch: PredictBatchFn,
+    *,
+    normalise: NormaliseFn | None = None,
+    **options: Any,
+) -> np.ndarray:
+    """``predict_stack`` into an in-memory (y, x) float32 array (small scenes, tests)."""
+    out = np.full((int(stack.shape[1]), int(stack.shape[2])), np.nan, dtype=np.float32)
+    predict_stack(stack, predict_batch, sink=ArraySink(out), normalise=normalise, **options)
+    return out
+
+
+def make_torch_predictor(
+    model: Any,
+    *,
+    num_classes: int,
+    channels_last: bool = True,
+    device: str = "cpu",
+) -> PredictBatchFn:
+    """Wrap a segmentation model as a ``PredictBatchFn`` giving landslide probability.
+
+    Args:
+        model: a torch module mapping (B, C, H, W) to (B, num_classes, H, W) logits.
+        num_classes: 2 -> softmax, class-1 probability; 1 -> sigmoid.
+        channels_last: run in channels-last memory format (faster convolutions on CPU).
+        device: torch device.
+    """
+    import torch
+
+    if num_classes not in (1, 2):
+        raise ConfigError(f"Invalid {num_classes=}: landslide models have 1 (sigmoid) or 2 (softmax) outputs.")
+    model = model.eval().to(device)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    if channels_last:
+        model = model.to(memory_format=fmt)
+
+    def predict(batch: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).to(device)
+            logits = model(x.contiguous(memory_format=fmt))
+            if logits.shape[1] != num_classes:
+                raise ConfigError(
+                    f"The model returned {logits.shape[1]} output channels; the checkpoint "
+                    f"says num_classes={num_classes}."
+                )
+            prob = torch.sigmoid(logits[:, 0]) if num_classes == 1 else torch.softmax(logits, 1)[:, 1]
+            return prob.float().cpu().numpy()
+
+    return predict
+
+
+def _predict_block(
+    stack: Any,
+    tiles: list[TileWindow],
+    plan: TilePlan,
+    band: _Band,
+    predict_batch: PredictBatchFn,
+    normalise: NormaliseFn,
+    batch_size: int,
+    stats: PredictionStats,
+) -> None:
+    """Read the union window of ``tiles`` once, predict them and blend into ``band``."""
+    y0, x0 = min(t.y0 for t in tiles), min(t.x0 for t in tiles)
+    y1, x1 = max(t.y1 for t in tiles), max(t.x1 for t in tiles)
+    t0 = time.perf_counter()
+    raw = _read_window(stack, y0, y1, x0, x1, plan.height_px, plan.width_px)
+    nodata = ~np.all(np.isfinite(raw), axis=0)
+    data = np.asarray(normalise(raw), dtype=np.float32)
+    stats.read_s += time.perf_counter() - t0
+    for batch in _batches(tiles, batch_size):
+        inputs = np.stack([data[:, t.y0 - y0 : t.y1 - y0, t.x0 - x0 : t.x1 - x0] for t in batch])
+        t0 = time.perf_counter()
+        probs = np.asarray(predict_batch(inputs), dtype=np.float32)
+        stats.forward_s += time.perf_counter() - t0
+        stats.n_batches += 1
+        if probs.shape != (len(batch), *inputs.shape[2:]):
+            raise ConfigError(
+                f"The model returned shape {probs.shape} for input {inputs.shape}; expected "
+                "(batch, y, x) probabilities of the input's size (a fully convolutional model)."
+            )
+        t0 = time.perf_counter()
+        for tile, prob in zip(batch, probs):
+            weighted = prob * plan.weights(tile)
+            mask = nodata[tile.y0 - y0 : tile.y1 - y0, tile.x0 - x0 : tile.x1 - x0]
+            weighted[mask] = np.nan
+            band.add(tile.y0, tile.x0, weighted)
+        stats.blend_s += time.perf_counter() - t0
+
+
+def _read_window(stack: Any, y0: int, y1: int, x0: int, x1: int, height: int, width: int) -> np.ndarray:
+    """Values of ``stack[:, y0:y1, x0:x1]`` as float32, reflect-padded past the scene."""
+    window = stack[:, y0 : min(y1, height), x0 : min(x1, width)]
+    if hasattr(window, "compute"):
+        window = window.compute()
+    values = np.asarray(getattr(window, "values", window), dtype=np.float32)
+    pad_y, pad_x = y1 - min(y1, height), x1 - min(x1, width)
+    if pad_y or pad_x:
+        values = np.pad(values, ((0, 0), (0, pad_y), (0, pad_x)), mode="symmetric")
+    return values
+
+
+class _Band:
+    """Accumulator over full-width rows ``[row0, row0 + n)`` of the blended prediction."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.row0 = 0
+        self.values = np.zeros((0, width), dtype=np.float32)
+        self.peak_rows = 0
+
+    def extend_to(self, row_end: int) -> None:
+        extra = row_end - (self.row0 + self.values.shape[0])
+        if extra > 0:
+            self.values = np.concatenate([self.values, np.zeros((extra, self.width), np.float32)])
+            self.peak_rows = max(self.peak_rows, self.values.shape[0])
+
+    def add(self, y0: int, x0: int, weighted: np.ndarray) -> None:
+        """Add a tile's weighted prediction; parts past the scene are dropped."""
+        rows = min(weighted.shape[0], self.row0 + self.values.shape[0] - y0)
+        cols = min(weighted.shape[1], self.width - x0)
+        self.values[y0 - self.row0 : y0 - self.row0 + rows, x0 : x0 + cols] += weighted[:rows, :cols]
+
+    def pop_until(self, row_end: int) -> np.ndarray:
+        """Return rows ``[row0, row_end)`` (finished) and keep the rest."""
+        n = row_end - self.row0
+        done, self.values = self.values[:n], self.values[n:].copy()
+        self.row0 = row_end
+        return done
+
+
+def _group_starts(starts: tuple[int, ...], tile_px: int, block_size_px: int) -> list[list[int]]:
+    """Consecutive tile indices grouped so that each group spans about ``block_size_px``."""
+    groups: list[list[int]] = [[0]]
+    for i in range(1, len(starts)):
+        if starts[i] + tile_px - starts[groups[-1][0]] <= block_size_px:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def _batches(items: list[TileWindow], size: int) -> Iterator[list[TileWindow]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _fill_nan(values: np.ndarray) -> np.ndarray:
+    return np.nan_to_num(values.astype(np.float32, copy=False), nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _progress_bar(enabled: bool, total: int) -> Any:
+    if not enabled:
+        return nullcontext(None)
+    from rich.progress import Progress
+
+    class _Bar:
+        def __enter__(self) -> tuple[Any, Any]:
+            self.progress = Progress(transient=True)
+            self.progress.start()
+            return self.progress, self.progress.add_task("predicting tiles", total=total)
+
+        def __exit__(self, *exc: object) -> None:
+            self.progress.stop()
+
+    return _Bar()
