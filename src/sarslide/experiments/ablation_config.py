@@ -1,0 +1,186 @@
+"""The ablation study's configuration: which runs, where, and on how many processes.
+
+An ablation grid is the paper's input ablation (Boehm et al. 2022, Fig. 4): input
+sets x number of timesteps k x seeds, each run a full train + evaluate with the
+base training configuration in ``train``. The configuration is a pydantic model
+round-tripped to YAML; the resolved configuration is written next to the results.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sarslide.errors import ConfigError
+
+InputSet = Literal["vv", "vh", "vv+vh", "sar+dem", "dem"]
+PAPER_INPUT_SETS: Final[tuple[InputSet, ...]] = ("vv", "vh", "vv+vh", "sar+dem", "dem")
+"""The paper's input sets, in the order they are listed, tabulated and drawn."""
+
+K_INDEPENDENT_INPUT_SETS: Final[frozenset[str]] = frozenset({"dem"})
+"""Input sets without SAR: k changes nothing, so they run once per seed."""
+
+ABLATION_PRESETS: Final[tuple[str, ...]] = ("quick", "paper")
+
+
+class LogRatioSettings(BaseModel):
+    """The non-learned log-ratio baseline computed next to the grid."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(True, description="Score the log-ratio baseline for every k.")
+    polarisations: Literal["vv", "vh", "vv+vh"] = Field(
+        "vv+vh", description="Backscatter whose post/pre log ratio is the score."
+    )
+    sign: Literal["auto", "abs", "increase", "decrease"] = Field(
+        "auto",
+        description="'abs' scores |log ratio|; 'increase'/'decrease' one direction; "
+        "'auto' picks the best of the three on the validation region.",
+    )
+    slope_min_deg: float | None = Field(
+        10.0, ge=0, lt=90, description="Pixels flatter than this score lowest; null: no mask."
+    )
+
+
+class AblationConfig(BaseModel):
+    """The grid of an input ablation and how to run it.
+
+    ``train`` is the base training configuration shared by every run: an inline
+    mapping (a ``sarslide.training.TrainConfig``), a path to its YAML, or the name of
+    a training preset. Each run overrides only the input channels, the number of
+    timesteps k, the training seed and the run directory.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("ablation", description="Name shown in tables and figures.")
+    train: str | dict[str, Any] = Field(
+        ..., description="Base TrainConfig: inline mapping, YAML path or preset name."
+    )
+    input_sets: list[InputSet] = Field(
+        default_factory=lambda: list(PAPER_INPUT_SETS), description="Input sets to compare."
+    )
+    timesteps_k: list[int] = Field(
+        default_factory=lambda: [1, 2, 3, 4],
+        description="Numbers of acquisitions averaged on each side of the event.",
+    )
+    seeds: list[int] = Field(
+        default_factory=lambda: [0, 1, 2],
+        description="Training seeds (model init, shuffling); the chip split stays fixed.",
+    )
+    dem_per_k: bool = Field(
+        False,
+        description="Run 'dem' once per k too (it does not depend on k); default: once "
+        "per seed, drawn as a flat line.",
+    )
+    output_dir: Path = Field(Path("ablation"), description="Runs, table, figure, findings.")
+    workers: int = Field(1, ge=1, description="Runs at a time (processes or cluster tasks).")
+    scheduler_address: str | None = Field(
+        None, description="dask.distributed scheduler (tcp://host:8786); null: local."
+    )
+    devices: list[int] | Literal["auto"] | None = Field(
+        None,
+        description="CUDA device indices, one run per device at a time; 'auto': all "
+        "visible GPUs; null: CPU (or whatever the training config asks for).",
+    )
+    threads_per_worker: int | None = Field(
+        None, ge=1, description="torch threads per run; null: CPU cores / workers."
+    )
+    log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)
+
+    @field_validator("input_sets", "timesteps_k", "seeds")
+    @classmethod
+    def _unique_nonempty(cls, value: list[Any]) -> list[Any]:
+        if not value:
+            raise ValueError("must list at least one value")
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a value twice: {value}")
+        return value
+
+    @field_validator("timesteps_k")
+    @classmethod
+    def _positive_k(cls, value: list[int]) -> list[int]:
+        bad = [k for k in value if k < 1]
+        if bad:
+            raise ValueError(f"k must be >= 1 (acquisitions per side), got {bad}")
+        return sorted(value)
+
+
+def load_ablation_config(
+    path: str | os.PathLike[str] | None = None, *, preset: str | None = None
+) -> AblationConfig:
+    """Read an ablation configuration from YAML, a preset, or a preset overlaid by YAML.
+
+    Args:
+        path: a YAML file; its keys override the preset's when both are given.
+        preset: ``"quick"`` or ``"paper"`` (package data ``ablation-<name>.yaml``).
+
+    Raises:
+        ConfigError: unknown preset, unreadable file, or a value that fails validation.
+    """
+    if path is None and preset is None:
+        raise ConfigError("Give an ablation config file or a preset (--preset quick|paper).")
+    data: dict[str, Any] = {}
+    if preset is not None:
+        data = _read_preset(preset)
+    if path is not None:
+        overlay = _read_yaml(Path(path))
+        data = _merge(data, overlay)
+    return validate_ablation_config(data, source=str(path or f"preset {preset!r}"))
+
+
+def validate_ablation_config(data: dict[str, Any], *, source: str = "config") -> AblationConfig:
+    """Build an ``AblationConfig`` from a mapping; a ConfigError lists every problem."""
+    try:
+        return AblationConfig.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']} (got {e.get('input')!r})"
+            for e in err.errors()
+        )
+        raise ConfigError(f"Invalid ablation config ({source}): {problems}") from err
+
+
+def dump_ablation_config(cfg: AblationConfig) -> str:
+    """The configuration as YAML text (paths as strings), loadable again."""
+    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
+
+
+def _read_preset(name: str) -> dict[str, Any]:
+    if name not in ABLATION_PRESETS:
+        raise ConfigError(f"Unknown ablation {name=!r}. Must be one of {list(ABLATION_PRESETS)}.")
+    text = resources.files("sarslide").joinpath("presets", f"ablation-{name}.yaml").read_text()
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):  # pragma: no cover - package data is ours
+        raise ConfigError(f"Preset ablation-{name}.yaml is not a mapping.")
+    return data
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"No ablation config at {str(path)!r}: the file does not exist.")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{str(path)!r} is not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{str(path)!r} must hold a mapping of ablation settings, got {type(data).__name__}."
+        )
+    return data
+
+
+def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """Recursive dict merge: ``overlay`` wins; nested mappings merge key by key."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
