@@ -51,3 +51,7 @@ class DownloadError(SarslideError, OSError):
 
 class RasterGridError(SarslideError, ValueError):
     """A raster's dims, coordinates or size cannot be used for the computation."""
+
+
+class CheckpointError(SarslideError, ValueError):
+    """A model checkpoint is missing, unreadable, or lacks what sarslide stores in it."""
