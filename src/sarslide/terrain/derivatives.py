@@ -28,6 +28,8 @@ from sarslide.terrain.spacing import PixelSpacing, resolve_pixel_spacing
 
 SlopeUnits = Literal["radians", "degrees", "riserun"]
 Edges = Literal["nan", "extend"]
+CurvatureConvention = Literal["richdem", "saga"]
+CURVATURE_CONVENTIONS: tuple[str, ...] = ("richdem", "saga")
 SLOPE_UNITS: tuple[str, ...] = ("radians", "degrees", "riserun")
 EDGES: tuple[str, ...] = ("nan", "extend")
 Resolution = float | tuple[float, float] | None
@@ -112,29 +114,59 @@ def compute_curvature(
 
 
 def compute_plan_curvature(
-    dem: xr.DataArray, *, edges: Edges = "nan", resolution_m: Resolution = None
+    dem: xr.DataArray,
+    *,
+    convention: CurvatureConvention = "richdem",
+    edges: Edges = "nan",
+    resolution_m: Resolution = None,
 ) -> xr.DataArray:
-    """Planform curvature, RichDEM convention (Zevenbergen & Thorne), in 1/(100 m).
+    """Plan (planform) curvature from the Zevenbergen & Thorne (1987) surface.
 
-    ``-2 (D H^2 + E G^2 - F G H) / (G^2 + H^2) * 100``; 0 on flat cells.
+    ``convention="richdem"`` (default, as RichDEM/ArcGIS), in 1/(100 m):
+    ``-2 (D H^2 + E G^2 - F G H) / (G^2 + H^2) * 100``.
+    ``convention="saga"`` (SAGA "Slope, Aspect, Curvature"), in 1/m:
+    ``-(t p^2 + r q^2 - 2 s p q) / (p^2 + q^2)^1.5``. Both: 0 on flat cells.
     """
-    out = _apply_kernel(
-        dem, kernels.compute_plan_curvature_richdem, edges=edges, resolution_m=resolution_m
+    _check_choice("convention", convention, CURVATURE_CONVENTIONS)
+    kernel, units = (
+        (kernels.compute_plan_curvature_richdem, "1/(100 m)")
+        if convention == "richdem"
+        else (kernels.compute_plan_curvature_saga, "1/m")
     )
-    return _finish(out, out.data, "1/(100 m)", "planform curvature", method="zevenbergen_thorne")
+    out = _apply_kernel(dem, kernel, edges=edges, resolution_m=resolution_m)
+    return _finish(
+        out, out.data, units, "planform curvature", method="zevenbergen_thorne",
+        convention=convention,
+    )  # fmt: skip
 
 
 def compute_profile_curvature(
-    dem: xr.DataArray, *, edges: Edges = "nan", resolution_m: Resolution = None
+    dem: xr.DataArray,
+    *,
+    convention: CurvatureConvention = "richdem",
+    edges: Edges = "nan",
+    resolution_m: Resolution = None,
 ) -> xr.DataArray:
-    """Profile curvature, RichDEM convention (Zevenbergen & Thorne), in 1/(100 m).
+    """Profile curvature from the Zevenbergen & Thorne (1987) surface.
 
-    ``2 (D G^2 + E H^2 + F G H) / (G^2 + H^2) * 100``; 0 on flat cells.
+    ``convention="richdem"`` (default), in 1/(100 m):
+    ``2 (D G^2 + E H^2 + F G H) / (G^2 + H^2) * 100``; negative where the slope
+    steepens downhill (convex profile).
+    ``convention="saga"``, in 1/m, OPPOSITE sign (positive where convex):
+    ``-(r p^2 + t q^2 + 2 s p q) / ((p^2 + q^2) (1 + p^2 + q^2)^1.5)``.
+    Both: 0 on flat cells.
     """
-    out = _apply_kernel(
-        dem, kernels.compute_profile_curvature_richdem, edges=edges, resolution_m=resolution_m
+    _check_choice("convention", convention, CURVATURE_CONVENTIONS)
+    kernel, units = (
+        (kernels.compute_profile_curvature_richdem, "1/(100 m)")
+        if convention == "richdem"
+        else (kernels.compute_profile_curvature_saga, "1/m")
     )
-    return _finish(out, out.data, "1/(100 m)", "profile curvature", method="zevenbergen_thorne")
+    out = _apply_kernel(dem, kernel, edges=edges, resolution_m=resolution_m)
+    return _finish(
+        out, out.data, units, "profile curvature", method="zevenbergen_thorne",
+        convention=convention,
+    )  # fmt: skip
 
 
 # --- machinery ------------------------------------------------------------------------

@@ -168,6 +168,34 @@ def compute_profile_curvature_richdem(
     return _divide_or_zero(num, grad2)
 
 
+def compute_plan_curvature_saga(
+    zp: FloatArray, spacing_x_m: ArrayLike, spacing_y_m: ArrayLike
+) -> FloatArray:
+    """SAGA plan curvature ``-(t p^2 + r q^2 - 2 s p q) / (p^2 + q^2)^1.5`` in 1/m.
+
+    SAGA's notation: ``r = 2D``, ``t = 2E``, ``s = F``, ``p = G``, ``q = H``. 0 on flat cells.
+    """
+    t = compute_zt_terms(zp, spacing_x_m, spacing_y_m)
+    r, tt, s, p, q = 2 * t.d, 2 * t.e, t.f, t.g, t.h
+    grad2 = p * p + q * q
+    num = -(tt * p * p + r * q * q - 2 * s * p * q)
+    return _divide_or_zero(num, grad2 * np.sqrt(grad2))
+
+
+def compute_profile_curvature_saga(
+    zp: FloatArray, spacing_x_m: ArrayLike, spacing_y_m: ArrayLike
+) -> FloatArray:
+    """SAGA profile curvature ``-(r p^2 + t q^2 + 2 s p q) / ((p^2 + q^2) (1 + p^2 + q^2)^1.5)``.
+
+    In 1/m; 0 on flat cells. Opposite in sign to RichDEM's profile curvature.
+    """
+    t = compute_zt_terms(zp, spacing_x_m, spacing_y_m)
+    r, tt, s, p, q = 2 * t.d, 2 * t.e, t.f, t.g, t.h
+    grad2 = p * p + q * q
+    num = -(r * p * p + tt * q * q + 2 * s * p * q)
+    return _divide_or_zero(num, grad2 * (1 + grad2) ** 1.5)
+
+
 def mask_nodata_windows(zp: FloatArray, interior: FloatArray) -> FloatArray:
     """Set to NaN every interior cell whose 3x3 window in ``zp`` holds a NaN (as GDAL).
 
