@@ -9,8 +9,8 @@ import torch
 import xarray as xr
 
 from sarslide.errors import ConfigError
+from sarslide.inference.sinks import ArraySink
 from sarslide.inference.predict_scene import (
-    ArraySink,
     make_torch_predictor,
     predict_array,
     predict_stack,

@@ -18,11 +18,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.inference.sinks import ArraySink, RowSink
 from sarslide.inference.tiling import TilePlan, TileWindow, plan_tiles
 
 logger = logging.getLogger(__name__)
@@ -31,22 +32,6 @@ PredictBatchFn = Callable[[np.ndarray], np.ndarray]
 """(batch, channel, y, x) float32 standardised input -> (batch, y, x) probability."""
 NormaliseFn = Callable[[np.ndarray], np.ndarray]
 """(channel, y, x) raw stack values -> standardised float32 without NaN."""
-
-
-class RowSink(Protocol):
-    """Receives the finished prediction, a band of full-width rows at a time, in order."""
-
-    def write_rows(self, row_start: int, rows: np.ndarray) -> None: ...
-
-
-@dataclass
-class ArraySink:
-    """A sink that fills an in-memory (height, width) float32 array."""
-
-    array: np.ndarray
-
-    def write_rows(self, row_start: int, rows: np.ndarray) -> None:
-        self.array[row_start : row_start + rows.shape[0]] = rows
 
 
 @dataclass

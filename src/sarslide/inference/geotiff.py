@@ -1,0 +1,199 @@
+"""GeoTIFF outputs: the cube's grid, row-streamed writing, Cloud-Optimized GeoTIFF at the end.
+
+Rows are written into a temporary uncompressed tiled GeoTIFF next to the target
+(windowed writes, memory bounded); when the writer closes cleanly the temporary
+file is copied by GDAL's COG driver (DEFLATE, internal tiles, overviews) into a
+second temporary file that is renamed onto the target. An error leaves no file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from sarslide import conventions as cv
+from sarslide.errors import CrsError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RasterGrid:
+    """A raster's size, CRS and affine transform (of pixel corners)."""
+
+    height_px: int
+    width_px: int
+    crs: Any  # rasterio.crs.CRS
+    transform: Any  # affine.Affine
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in CRS units."""
+        from rasterio.transform import array_bounds
+
+        west, south, east, north = array_bounds(self.height_px, self.width_px, self.transform)
+        return (float(west), float(south), float(east), float(north))
+
+    @property
+    def pixel_area_m2(self) -> float:
+        return abs(self.transform.a * self.transform.e - self.transform.b * self.transform.d)
+
+
+def grid_from_cube(cube: xr.Dataset | xr.DataArray) -> RasterGrid:
+    """The cube's pixel grid; refuses a cube without a CRS or in a geographic CRS.
+
+    Raises:
+        CrsError: no CRS, or a geographic (degree) CRS: areas and scale bars need metres.
+    """
+    import rioxarray  # noqa: F401  (registers .rio)
+
+    crs = cube.rio.crs
+    if crs is None:
+        raise CrsError(
+            "The cube has no CRS (no 'spatial_ref' coordinate); write one with "
+            "cube.rio.write_crs('EPSG:32654') before predicting."
+        )
+    if crs.is_geographic:
+        raise CrsError(
+            f"The cube's CRS {crs.to_string()} is geographic (degrees); landslide maps need a "
+            "projected CRS in metres. Reproject the cube, e.g. with "
+            "cube.rio.reproject(cube.rio.estimate_utm_crs())."
+        )
+    return RasterGrid(
+        height_px=int(cube.sizes[cv.DIM_Y]),
+        width_px=int(cube.sizes[cv.DIM_X]),
+        crs=crs,
+        transform=_transform_from_coords(cube),
+    )
+
+
+def _transform_from_coords(cube: xr.Dataset | xr.DataArray) -> Any:
+    """Affine transform of pixel corners from the (pixel-centre) x/y coordinates."""
+    from affine import Affine
+
+    x = np.asarray(cube[cv.DIM_X].values, dtype=np.float64)
+    y = np.asarray(cube[cv.DIM_Y].values, dtype=np.float64)
+    if x.size < 2 or y.size < 2:
+        res_x, res_y = (float(r) for r in cube.rio.resolution())
+    else:
+        res_x, res_y = (x[-1] - x[0]) / (x.size - 1), (y[-1] - y[0]) / (y.size - 1)
+    return Affine(res_x, 0.0, x[0] - res_x / 2, 0.0, res_y, y[0] - res_y / 2)
+
+
+class GeoTiffRowWriter:
+    """A ``RowSink`` that streams rows into a Cloud-Optimized GeoTIFF.
+
+    Use as a context manager; the COG appears at ``path`` only when the block exits
+    without an error.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        grid: RasterGrid,
+        *,
+        dtype: str = "float32",
+        nodata: float | int = float("nan"),
+        resampling: str = "AVERAGE",
+        tags: dict[str, str] | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.grid = grid
+        self.dtype = dtype
+        self.nodata = nodata
+        self.resampling = resampling
+        self.tags = tags or {}
+        token = uuid.uuid4().hex[:8]
+        self._tmp = self.path.with_name(f".{self.path.stem}.{token}.rows.tif")
+        self._dataset: Any = None
+
+    def __enter__(self) -> GeoTiffRowWriter:
+        import rasterio
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._dataset = rasterio.open(
+            self._tmp, "w", driver="GTiff", height=self.grid.height_px, width=self.grid.width_px,
+            count=1, dtype=self.dtype, crs=self.grid.crs, transform=self.grid.transform,
+            nodata=self.nodata, tiled=True, blockxsize=256, blockysize=256, BIGTIFF="IF_SAFER",
+        )
+        return self
+
+    def write_rows(self, row_start: int, rows: np.ndarray) -> None:
+        from rasterio.windows import Window
+
+        if rows.shape[0] == 0:
+            return
+        window = Window(0, row_start, self.grid.width_px, rows.shape[0])  # type: ignore[call-arg]
+        self._dataset.write(rows.astype(self.dtype, copy=False), 1, window=window)
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            if self._dataset is not None:
+                if self.tags:
+                    self._dataset.update_tags(**self.tags)
+                self._dataset.close()
+            if exc_type is None:
+                convert_to_cog(self._tmp, self.path, resampling=self.resampling)
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+
+def convert_to_cog(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, resampling: str = "AVERAGE") -> Path:
+    """Copy a GeoTIFF to a Cloud-Optimized GeoTIFF (DEFLATE, 512 px tiles, overviews), atomically."""
+    import rasterio
+    import rasterio.shutil
+
+    target = Path(dst)
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.cog.tif")
+    try:
+        with rasterio.open(src) as source:
+            predictor = "FLOATING_POINT" if np.issubdtype(np.dtype(source.dtypes[0]), np.floating) else "YES"
+        rasterio.shutil.copy(
+            src, tmp, driver="COG", COMPRESS="DEFLATE", PREDICTOR=predictor, BLOCKSIZE=512,
+            OVERVIEW_RESAMPLING=resampling, BIGTIFF="IF_SAFER",
+        )
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    logger.debug("wrote COG %s", target)
+    return target
+
+
+def write_geotiff(
+    array: np.ndarray,
+    path: str | os.PathLike[str],
+    grid: RasterGrid,
+    *,
+    nodata: float | int = float("nan"),
+    resampling: str = "AVERAGE",
+) -> Path:
+    """Write a small in-memory (y, x) array as a COG on ``grid`` (atomic)."""
+    with GeoTiffRowWriter(path, grid, dtype=str(array.dtype), nodata=nodata, resampling=resampling) as writer:
+        writer.write_rows(0, array)
+    return Path(path)
+
+
+def read_raster(path: str | os.PathLike[str], *, max_size_px: int | None = None) -> tuple[np.ndarray, RasterGrid]:
+    """Read band 1 (nodata as NaN for floats), decimated to at most ``max_size_px`` a side.
+
+    Decimated reads use the COG's overviews, so a quicklook of a huge map stays small.
+    """
+    import rasterio
+    from rasterio.enums import Resampling
+
+    with rasterio.open(path) as src:
+        scale = 1
+        if max_size_px:
+            scale = max(1, -(-max(src.height, src.width) // max_size_px))
+        shape = (-(-src.height // scale), -(-src.width // scale))
+        data = src.read(1, out_shape=shape, resampling=Resampling.nearest)
+        transform = src.transform @ src.transform.scale(src.width / shape[1], src.height / shape[0])
+        grid = RasterGrid(shape[0], shape[1], src.crs, transform)
+    return data, grid
