@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sarslide import __version__
+from sarslide.cli import ablation  # noqa: F401
 from sarslide.cli import cube  # noqa: F401  (registers commands)
 from sarslide.cli import data  # noqa: F401
 from sarslide.cli.apps import app
