@@ -1,0 +1,225 @@
+"""From a config to train / val / test chips with training-only normalisation.
+
+``build_chip_splits`` is the one high-level entry point. It chooses chips from the
+labels first, plans the split on those candidates, and only then reads imagery: for
+each chosen chip it gathers the raw k acquisitions and computes the log10 composite
+on the chip alone (``composite_values``, the same function as the whole-scene
+composites, hence identical values), so the scene is never composited whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from sarslide import conventions as cv
+from sarslide.chips.channels import ChannelSpec, resolve_channel_specs
+from sarslide.chips.chipping import (
+    ChipArrays,
+    drop_invalid_chips,
+    gather_windows,
+    select_chip_origins,
+    to_binary_labels,
+)
+from sarslide.chips.composites import (
+    CompositeCounts,
+    CompositeSelection,
+    composite_values,
+    selection_from_config,
+)
+from sarslide.chips.config import DataConfig, load_data_config
+from sarslide.chips.normalisation import NormalisationStats, compute_normalisation
+from sarslide.chips.splits import SPLIT_NAMES, SplitPlan, plan_split
+from sarslide.errors import DataSelectionError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ChipSplits:
+    """Train / val / test chips, their normalisation (from train only) and the plan."""
+
+    train: ChipArrays
+    val: ChipArrays
+    test: ChipArrays
+    channel_names: list[str]
+    normalisation: NormalisationStats
+    plan: SplitPlan
+    split: str  # "spatial" or "random": quote it beside every number
+
+    def get(self, name: str) -> ChipArrays:
+        if name not in SPLIT_NAMES:
+            raise DataSelectionError(f"Invalid split {name!r}. Must be one of {list(SPLIT_NAMES)}.")
+        chips: ChipArrays = getattr(self, name)
+        return chips
+
+    def summary(self) -> dict[str, Any]:
+        """Chip counts and positive rates per split, labelled with the split method."""
+        return {
+            "split_method": self.split,
+            "channels": list(self.channel_names),
+            **{
+                name: {
+                    "n_chips": len(self.get(name)),
+                    "positive_rate": self.get(name).positive_rate(),
+                }
+                for name in SPLIT_NAMES
+            },
+        }
+
+
+def extract_composite_chips(
+    cube: xr.Dataset,
+    specs: list[ChannelSpec],
+    selection: CompositeSelection | None,
+    origins_px: np.ndarray,
+    size_px: int,
+    *,
+    progress: bool = False,
+) -> ChipArrays:
+    """Chips at ``origins_px``: composites computed on the chips alone, plus labels.
+
+    Identical values to ``extract_chips(build_composite_stack(...), ...)`` at the same
+    origins, without compositing the scene.
+    """
+    counts = CompositeCounts()
+    layers = []
+    for spec in specs:
+        if spec.is_composite:
+            assert selection is not None and spec.side is not None
+            raw = cube[spec.variable].transpose(cv.DIM_TIMESTEP, *cv.SPATIAL_DIMS).data
+            raw = raw[selection.indices(spec.side)]
+
+            def reduce_windows(windows: np.ndarray, spec: ChannelSpec = spec) -> np.ndarray:
+                counts.add(spec.name, windows, selection.log_floor, log10=spec.log10)
+                return composite_values(
+                    windows,
+                    log10=spec.log10,
+                    floor=selection.log_floor,
+                    reducer=selection.reducer,
+                    axis=1,
+                )
+
+            layer = gather_windows(
+                raw, origins_px, size_px, transform=reduce_windows, progress=progress
+            )
+        else:
+            data = cube[spec.variable].transpose(*cv.SPATIAL_DIMS).data
+            layer = gather_windows(data, origins_px, size_px).astype(np.float32, copy=False)
+        layers.append(layer)
+    inputs = (
+        np.stack(layers, axis=1)
+        if layers
+        else np.empty((len(origins_px), 0, size_px, size_px), np.float32)
+    )
+    labels = gather_windows(_labels(cube).data, origins_px, size_px)
+    return ChipArrays(
+        inputs.astype(np.float32, copy=False),
+        to_binary_labels(labels),
+        np.asarray(origins_px, dtype=np.int64).reshape(-1, 2),
+        [spec.name for spec in specs],
+        counts.to_dict(),
+    )
+
+
+def _labels(cube: xr.Dataset) -> xr.DataArray:
+    if cv.VAR_LANDSLIDES not in cube.data_vars:
+        raise DataSelectionError(
+            f"The cube has no {cv.VAR_LANDSLIDES!r} variable; chips for training need "
+            f"labels. The cube has {sorted(map(str, cube.data_vars))}."
+        )
+    return cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS)
+
+
+def build_chip_splits(
+    cfg: DataConfig | Mapping[str, Any],
+    *,
+    cube: xr.Dataset | None = None,
+    progress: bool = False,
+) -> ChipSplits:
+    """Chips for train / val / test from a data config, normalised on train only.
+
+    Args:
+        cfg: the data config (or a mapping validated as one).
+        cube: the opened cube; default: ``open_cube(cfg.cube)``.
+        progress: show progress bars while gathering chips.
+
+    Raises:
+        ConfigError: invalid config values or unknown keys.
+        DataSelectionError: too few acquisitions, missing variables, no landslide
+            pixels, chips larger than the scene, or a split left without chips.
+    """
+    cfg = load_data_config(cfg)
+    if cube is None:
+        from sarslide.datacube import open_cube
+
+        cube = open_cube(cfg.cube)
+    specs = resolve_channel_specs(cfg.channels, cube)
+    selection = selection_from_config(cube, cfg) if any(s.is_composite for s in specs) else None
+    labels = _labels(cube)
+    size, stride = cfg.chip_size_px, cfg.stride_px
+    origins = select_chip_origins(labels.data, size, stride, positive_only=cfg.positive_only)
+    shape = (int(labels.shape[0]), int(labels.shape[1]))
+    plan = plan_split(
+        shape,
+        method=cfg.split,
+        chip_origins_px=origins,
+        chip_size_px=size,
+        fractions=cfg.split_fractions,
+        block_px=cfg.split_block_px,
+        buffer_px=cfg.split_buffer_px,
+        seed=cfg.seed,
+    )
+    assignment = plan.assign_chips(origins, size)
+    kept = assignment >= 0
+    logger.info(
+        "%d candidate chips, %d outside split regions (buffers, straddling blocks)",
+        len(origins),
+        int((~kept).sum()),
+    )
+    chips = extract_composite_chips(cube, specs, selection, origins[kept], size, progress=progress)
+    assignment = assignment[kept]
+    valid = drop_invalid_chips(chips, cfg.chip_min_valid_fraction)
+    if len(valid) != len(chips):
+        keep_rows = np.isin(_keys(chips.origins_px), _keys(valid.origins_px))
+        assignment = assignment[keep_rows]
+    parts = [valid.subset(assignment == index) for index in range(len(SPLIT_NAMES))]
+    _check_not_empty(parts, cfg, n_candidates=len(origins), n_in_regions=int(kept.sum()))
+    normalisation = compute_normalisation(parts[0])
+    return ChipSplits(
+        train=parts[0],
+        val=parts[1],
+        test=parts[2],
+        channel_names=list(valid.channel_names),
+        normalisation=normalisation,
+        plan=plan,
+        split=cfg.split,
+    )
+
+
+def _keys(origins: np.ndarray) -> np.ndarray:
+    return origins[:, 0] * (2**31) + origins[:, 1]
+
+
+def _check_not_empty(
+    parts: list[ChipArrays], cfg: DataConfig, *, n_candidates: int, n_in_regions: int
+) -> None:
+    empty = [name for name, part in zip(SPLIT_NAMES, parts, strict=True) if len(part) == 0]
+    if not empty:
+        return
+    hint = (
+        "use smaller split_block_px (more blocks), a smaller split_buffer_px, a smaller "
+        "chip_size_px, or positive_only: false"
+        if cfg.split == "spatial"
+        else "use more chips (smaller chip_size_px or positive_only: false)"
+    )
+    counts = ", ".join(f"{n}={len(p)}" for n, p in zip(SPLIT_NAMES, parts, strict=True))
+    raise DataSelectionError(
+        f"The {cfg.split} split leaves {empty} without chips ({counts}; {n_candidates} "
+        f"candidate chips, {n_in_regions} inside split regions); {hint}."
+    )
