@@ -1,0 +1,349 @@
+"""``predict_to_directory``: a checkpoint and a cube in, a folder of GIS outputs out.
+
+Everything is written into a hidden temporary folder beside ``out_dir`` and renamed
+into place at the end: an error or an interruption never leaves a half-written
+output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from sarslide import conventions as cv
+from sarslide.errors import DataSelectionError, OutputExistsError
+from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
+from sarslide.inference.polygons import polygonize_binary_map, write_polygons
+from sarslide.inference.predict_scene import (
+    NormaliseFn,
+    PredictBatchFn,
+    make_torch_predictor,
+    predict_stack,
+)
+from sarslide.inference.quicklook import (
+    classify_errors,
+    compute_hillshade,
+    plot_error_map,
+    plot_probability_quicklook,
+)
+from sarslide.inference.report import write_report_html
+from sarslide.inference.sinks import BINARY_NODATA, TeeSink, ThresholdSink
+from sarslide.parallel import use_scheduler
+
+logger = logging.getLogger(__name__)
+
+QUICKLOOK_MAX_PX = 1400
+
+
+@dataclass(frozen=True)
+class PredictionOutputs:
+    """Paths of everything ``predict_to_directory`` writes (None: not written)."""
+
+    directory: Path
+    probability_tif: Path
+    binary_tif: Path
+    polygons_gpkg: Path
+    polygons_geojson: Path
+    config_json: Path
+    report_html: Path
+    quicklook_png: Path | None = None
+    metrics_json: Path | None = None
+    error_map_png: Path | None = None
+
+    @classmethod
+    def in_directory(cls, directory: Path, *, has_labels: bool, figures: bool = True) -> PredictionOutputs:
+        return cls(
+            directory=directory,
+            probability_tif=directory / "probability.tif",
+            binary_tif=directory / "landslides.tif",
+            polygons_gpkg=directory / "landslides.gpkg",
+            polygons_geojson=directory / "landslides.geojson",
+            config_json=directory / "run_config.json",
+            report_html=directory / "report.html",
+            quicklook_png=directory / "quicklook.png" if figures else None,
+            metrics_json=directory / "metrics.json" if has_labels else None,
+            error_map_png=directory / "error_map.png" if has_labels and figures else None,
+        )
+
+    def moved_to(self, directory: Path) -> PredictionOutputs:
+        """The same file names in another folder."""
+        values = {
+            f.name: (directory / getattr(self, f.name).name if getattr(self, f.name) else None)
+            for f in fields(self)
+            if f.name != "directory"
+        }
+        return PredictionOutputs(directory=directory, **values)
+
+
+def predict_to_directory(
+    checkpoint: str | os.PathLike[str],
+    cube: str | os.PathLike[str] | xr.Dataset,
+    out_dir: str | os.PathLike[str],
+    *,
+    event_start: datetime | str | None = None,
+    event_end: datetime | str | None = None,
+    threshold: float | None = None,
+    tile_size_px: int = 512,
+    overlap_px: int = 64,
+    margin_px: int = 0,
+    batch_size: int = 2,
+    min_area_m2: float = 0.0,
+    scheduler_address: str | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    figures: bool = True,
+) -> PredictionOutputs:
+    """Predict a whole scene with a trained model and write maps, polygons and a report.
+
+    Args:
+        checkpoint: a checkpoint written by ``sarslide train``; it gives the model,
+            its channels, normalisation, composite settings and threshold.
+        cube: the datacube (path/URL, or an opened ``xr.Dataset``); projected CRS.
+        out_dir: folder to create (refused if it exists, unless ``overwrite``).
+        event_start: event window start; default: the cube's attributes, else the
+            checkpoint's data config.
+        event_end: event window end (same defaults).
+        threshold: probability threshold of the binary map; default: the one chosen
+            on validation and stored in the checkpoint.
+        tile_size_px: model input tile size; see ``plan_tiles``.
+        overlap_px: blended overlap between tiles.
+        margin_px: context dropped at interior tile edges.
+        batch_size: tiles per model call.
+        min_area_m2: drop smaller polygons.
+        scheduler_address: run the dask reads on this dask.distributed scheduler.
+        overwrite: replace an existing ``out_dir``.
+        progress: show progress bars.
+        figures: draw the quicklook and error-map PNGs (the report then embeds them).
+
+    Returns:
+        The paths written (``PredictionOutputs``).
+
+    Raises:
+        OutputExistsError: ``out_dir`` exists and ``overwrite`` is False.
+        CubeValidationError: the cube breaks the contract, or its CRS is geographic.
+        DataSelectionError: the cube lacks a channel the model was trained on.
+        CheckpointError: the checkpoint is missing, corrupt or not from sarslide.
+    """
+    from sarslide.chips import build_composite_stack
+    from sarslide.datacube import open_cube, validate_cube
+    from sarslide.models import get_model_spec
+    from sarslide.training.checkpoints import load_model_from_checkpoint
+
+    target = _check_target(out_dir, overwrite)
+    cube_name = None if isinstance(cube, xr.Dataset) else os.fspath(cube)
+    ds = validate_cube(cube, task="mapping") if isinstance(cube, xr.Dataset) else open_cube(cube, task="mapping")
+    model, bundle = load_model_from_checkpoint(checkpoint)
+    cfg = _prediction_data_config(bundle.data_config, ds, cube_name, event_start, event_end)
+    stack = build_composite_stack(ds, cfg)
+    channels = [str(c) for c in stack[cv.DIM_CHANNEL].values]
+    if channels != list(bundle.channel_names):
+        raise DataSelectionError(
+            f"The cube gives channels {channels}; the model was trained on "
+            f"{bundle.channel_names}. Use a cube with those channels."
+        )
+    config = {
+        "checkpoint": os.fspath(checkpoint),
+        "cube": cube_name or "<in-memory dataset>",
+        "model_name": bundle.model_name,
+        "channels": channels,
+        "threshold": bundle.threshold if threshold is None else float(threshold),
+        "threshold_source": "checkpoint (chosen on validation)" if threshold is None else "given",
+        "composites": {k: v for k, v in stack.attrs.items() if k != "long_name"},
+        "split_method_of_training": bundle.split_method,
+        "tile_size_px": tile_size_px,
+        "overlap_px": overlap_px,
+        "margin_px": margin_px,
+        "batch_size": batch_size,
+        "min_area_m2": min_area_m2,
+        "scheduler_address": scheduler_address,
+    }
+    predictor = make_torch_predictor(model, num_classes=bundle.num_classes)
+    return write_prediction_outputs(
+        stack, predictor, ds, target,
+        normalise=bundle.normalisation.apply,
+        threshold=config["threshold"],
+        config=config,
+        size_multiple_px=get_model_spec(bundle.model_name).stride_px,
+        overwrite=overwrite,
+        progress=progress,
+        scheduler_address=scheduler_address,
+        figures=figures,
+    )
+
+
+def write_prediction_outputs(
+    stack: Any,
+    predict_batch: PredictBatchFn,
+    cube: xr.Dataset,
+    out_dir: str | os.PathLike[str],
+    *,
+    normalise: NormaliseFn | None,
+    threshold: float,
+    config: dict[str, Any],
+    size_multiple_px: int = 32,
+    overwrite: bool = False,
+    progress: bool = False,
+    scheduler_address: str | None = None,
+    figures: bool = True,
+) -> PredictionOutputs:
+    """Predict ``stack`` with any ``predict_batch`` and write every output (no checkpoint needed).
+
+    ``config`` must hold ``tile_size_px``, ``overlap_px``, ``margin_px``, ``batch_size``
+    and may hold ``min_area_m2``; it is written to ``run_config.json`` and the report.
+    """
+    target = _check_target(out_dir, overwrite)
+    grid = grid_from_cube(cube)
+    has_labels = cv.VAR_LANDSLIDES in cube.data_vars
+    tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        paths = PredictionOutputs.in_directory(tmp, has_labels=has_labels, figures=figures)
+        start = time.perf_counter()
+        tags = {"threshold": str(threshold), "model": str(config.get("model_name", ""))}
+        with use_scheduler(scheduler_address), \
+                GeoTiffRowWriter(paths.probability_tif, grid, tags=tags) as prob_writer, \
+                GeoTiffRowWriter(paths.binary_tif, grid, dtype="uint8", nodata=BINARY_NODATA,
+                                 resampling="NEAREST", tags=tags) as binary_writer:
+            stats = predict_stack(
+                stack, predict_batch, sink=TeeSink(prob_writer, ThresholdSink(binary_writer, threshold)),
+                normalise=normalise, tile_size_px=config["tile_size_px"],
+                overlap_px=config["overlap_px"], margin_px=config["margin_px"],
+                size_multiple_px=size_multiple_px, batch_size=config["batch_size"], progress=progress,
+            )
+        probability, _ = read_raster(paths.probability_tif)
+        binary, _ = read_raster(paths.binary_tif)
+        polygons = polygonize_binary_map(binary, probability, grid, min_area_m2=config.get("min_area_m2", 0.0))
+        write_polygons(polygons, paths.polygons_gpkg)
+        write_polygons(polygons, paths.polygons_geojson)
+        metrics = None
+        if has_labels:
+            labels = np.asarray(cube[cv.VAR_LANDSLIDES].values) > cv.LANDSLIDE_POSITIVE_THRESHOLD
+            metrics = compute_scene_metrics(labels, probability, threshold)
+            _write_json(paths.metrics_json, metrics)  # type: ignore[arg-type]
+        del probability, binary
+        if figures:
+            _write_figures(paths, cube, grid, threshold)
+        run = {**config, "threshold": threshold, "n_polygons": len(polygons),
+               "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
+               "total_s": time.perf_counter() - start}
+        _write_json(paths.config_json, run)
+        _write_report(paths, run, metrics)
+        _move_into_place(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    logger.info("wrote prediction outputs to %s", target)
+    return paths.moved_to(target)
+
+
+def compute_scene_metrics(labels: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, Any]:
+    """AUPRC, AUROC and thresholded metrics over the scene's valid (non-NaN) pixels."""
+    from sarslide.evaluation import metrics as m
+
+    y, p = m.select_valid(labels.astype(np.uint8), probability, ignore_index=None)
+    confusion = m.compute_confusion(y, p, threshold)
+    return {
+        "n_pixels": int(y.size),
+        "n_nodata_pixels": int(probability.size - y.size),
+        "positive_rate": m.compute_positive_rate(y) if y.size else 0.0,
+        "auprc": m.compute_auprc(y, p),
+        "auroc": m.compute_auroc(y, p),
+        "threshold": float(threshold),
+        "precision": m.compute_precision(confusion),
+        "recall": m.compute_recall(confusion),
+        "f1": m.compute_f1(confusion),
+        "iou": m.compute_iou(confusion),
+        "confusion": confusion.to_dict(),
+    }
+
+
+def _prediction_data_config(
+    cfg: Any, cube: xr.Dataset, cube_name: str | None, event_start: Any, event_end: Any
+) -> Any:
+    """The checkpoint's data config, with this cube and this event window."""
+    update: dict[str, Any] = {"cube": cube_name or cfg.cube}
+    if event_start is not None or event_end is not None:
+        update.update(event_start=event_start, event_end=event_end)
+    elif cv.ATTR_EVENT_START in cube.attrs:
+        update.update(event_start=None, event_end=None)  # resolved from this cube's attributes
+    return type(cfg).model_validate({**cfg.model_dump(), **update})
+
+
+def _write_figures(paths: PredictionOutputs, cube: xr.Dataset, grid: RasterGrid, threshold: float) -> None:
+    assert paths.quicklook_png is not None  # internal: only called when figures are asked for
+    probability, small = read_raster(paths.probability_tif, max_size_px=QUICKLOOK_MAX_PX)
+    step = max(1, -(-max(grid.height_px, grid.width_px) // QUICKLOOK_MAX_PX))
+    window = {cv.DIM_Y: slice(None, None, step), cv.DIM_X: slice(None, None, step)}
+    if cv.VAR_DEM in cube.data_vars:
+        dem = np.asarray(cube[cv.VAR_DEM].isel(window).values, dtype=np.float64)
+        background, label = compute_hillshade(dem, abs(small.transform.a)), "hillshade"
+    else:
+        vv = cube[cv.VAR_VV].isel({cv.DIM_TIMESTEP: -1, **window}).values
+        background, label = 10 * np.log10(np.maximum(vv, 1e-4)), "last VV acquisition (dB)"
+    plot_probability_quicklook(probability, small, paths.quicklook_png, background=background,
+                               background_label=label, threshold=threshold)
+    if paths.error_map_png is not None:
+        binary, _ = read_raster(paths.binary_tif, max_size_px=QUICKLOOK_MAX_PX)
+        labels = np.asarray(cube[cv.VAR_LANDSLIDES].isel(window).values)
+        classes = classify_errors(binary, labels, binary != BINARY_NODATA)
+        plot_error_map(classes, small, paths.error_map_png, title=f"Errors at threshold {threshold:.2f}")
+
+
+def _write_report(paths: PredictionOutputs, run: dict[str, Any], metrics: dict[str, Any] | None) -> None:
+    figures = []
+    if paths.quicklook_png is not None:
+        figures.append(("Landslide probability", paths.quicklook_png))
+    if paths.error_map_png is not None:
+        figures.append(("True/false positives and negatives", paths.error_map_png))
+    outputs = {
+        paths.probability_tif.name: "landslide probability, float32 COG, NaN = nodata",
+        paths.binary_tif.name: "binary map at the threshold, uint8 COG (1 landslide, 255 nodata)",
+        paths.polygons_gpkg.name: "landslide polygons with area_m2 and mean_probability",
+        paths.polygons_geojson.name: "the same polygons as GeoJSON (CRS of the cube)",
+        paths.config_json.name: "this run's configuration and timings",
+    }
+    if metrics is not None:
+        outputs["metrics.json"] = "metrics on the whole scene"
+    write_report_html(paths.report_html, title="sarslide landslide map", figures=figures,
+                      metrics=metrics, config=run, outputs=outputs,
+                      notes=[f"Model {run.get('model_name', '?')} on {run.get('cube', '?')}; "
+                             f"{run['n_polygons']} landslide polygons at threshold {run['threshold']:.3f}."])
+
+
+def _check_target(out_dir: str | os.PathLike[str], overwrite: bool) -> Path:
+    target = Path(out_dir).expanduser()
+    if target.exists() and not overwrite:
+        raise OutputExistsError(
+            f"Output folder {str(target)!r} exists; pass --overwrite (overwrite=True) to "
+            "replace it, or choose another folder."
+        )
+    if target.exists() and not target.is_dir():
+        raise OutputExistsError(f"{str(target)!r} exists and is not a folder; choose another path.")
+    return target
+
+
+def _move_into_place(tmp: Path, target: Path) -> None:
+    if target.exists():
+        trash = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+        target.rename(trash)
+        tmp.rename(target)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        tmp.rename(target)
+
+
+def _write_json(path: Path, values: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(json.dumps(values, indent=2, default=str))
+    tmp.replace(path)

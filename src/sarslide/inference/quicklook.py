@@ -1,0 +1,151 @@
+"""Quicklook PNGs: probability over hillshade (or post-event VV), and a TP/FP/FN/TN map.
+
+Inputs are decimated arrays (see ``geotiff.read_raster(max_size_px=...)``) with the
+grid they sit on; axes are map coordinates in metres, with a scale bar and legend.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sarslide.inference.geotiff import RasterGrid
+from sarslide.plotting.save import save_figure
+
+ERROR_CLASSES: tuple[tuple[str, str], ...] = (
+    ("true negative", "#efefef"),
+    ("true positive", "#1a9850"),
+    ("false positive", "#d73027"),
+    ("false negative", "#4575b4"),
+)
+
+
+def compute_hillshade(
+    dem: np.ndarray, resolution_m: float, *, azimuth_deg: float = 315.0, altitude_deg: float = 45.0
+) -> np.ndarray:
+    """Hillshade in [0, 1] of a DEM (y down the rows, north up); NaN stays NaN."""
+    dz_dy, dz_dx = np.gradient(np.asarray(dem, dtype=np.float64), resolution_m)
+    slope = np.arctan(np.hypot(dz_dx, dz_dy))
+    aspect = np.arctan2(-dz_dx, dz_dy)  # rows run south: d/dy along rows is -d/dnorth
+    azimuth = math.radians(360.0 - azimuth_deg + 90.0)
+    altitude = math.radians(altitude_deg)
+    shade = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(azimuth - aspect)
+    return np.clip(shade, 0.0, 1.0)
+
+
+def plot_probability_quicklook(
+    probability: np.ndarray,
+    grid: RasterGrid,
+    path: str | os.PathLike[str],
+    *,
+    background: np.ndarray | None = None,
+    background_label: str = "hillshade",
+    threshold: float | None = None,
+    title: str = "Landslide probability",
+) -> Path:
+    """Probability (transparent below 0.05) over a grey background, with legend and scale bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    extent = _extent(grid)
+    fig, ax = plt.subplots(figsize=_figsize(grid))
+    if background is not None:
+        low, high = np.nanpercentile(background, [2, 98]) if np.isfinite(background).any() else (0, 1)
+        ax.imshow(background, cmap="gray", vmin=low, vmax=high, extent=extent, interpolation="nearest")
+    shown = np.ma.masked_where(~(probability >= 0.05), probability)
+    image = ax.imshow(shown, cmap="magma_r", vmin=0, vmax=1, alpha=0.8, extent=extent, interpolation="nearest")
+    colorbar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    colorbar.set_label("landslide probability")
+    if threshold is not None:
+        colorbar.ax.axhline(threshold, color="cyan", linewidth=2)
+        colorbar.ax.text(1.6, threshold, f"threshold {threshold:.2f}", va="center", fontsize=7,
+                         transform=colorbar.ax.get_yaxis_transform())
+    nodata = np.isnan(probability)
+    if nodata.any():
+        ax.imshow(np.ma.masked_where(~nodata, nodata), cmap="Blues", vmin=0, vmax=2, alpha=0.5,
+                  extent=extent, interpolation="nearest")
+    _finish_map(ax, grid, f"{title} (background: {background_label}; blue: nodata)")
+    return save_figure(fig, path)
+
+
+def classify_errors(binary: np.ndarray, labels: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """0 TN, 1 TP, 2 FP, 3 FN, 255 invalid (uint8)."""
+    predicted, actual = binary == 1, labels > 0
+    out = np.full(binary.shape, 255, dtype=np.uint8)
+    out[valid & ~predicted & ~actual] = 0
+    out[valid & predicted & actual] = 1
+    out[valid & predicted & ~actual] = 2
+    out[valid & ~predicted & actual] = 3
+    return out
+
+
+def plot_error_map(
+    classes: np.ndarray, grid: RasterGrid, path: str | os.PathLike[str], *, title: str = "Errors"
+) -> Path:
+    """A categorical map of ``classify_errors`` output with a legend and scale bar."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    colours = [colour for _, colour in ERROR_CLASSES]
+    fig, ax = plt.subplots(figsize=_figsize(grid))
+    ax.imshow(np.ma.masked_equal(classes, 255), cmap=ListedColormap(colours), vmin=-0.5, vmax=3.5,
+              extent=_extent(grid), interpolation="nearest")
+    counts = [int((classes == i).sum()) for i in range(4)]
+    handles = [Patch(facecolor=c, edgecolor="k", label=f"{name} ({n})")
+               for (name, c), n in zip(ERROR_CLASSES, counts)]
+    ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
+    _finish_map(ax, grid, title)
+    return save_figure(fig, path)
+
+
+def _finish_map(ax: Any, grid: RasterGrid, title: str) -> None:
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel("easting (m)", fontsize=8)
+    ax.set_ylabel("northing (m)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    crs = grid.crs.to_string() if grid.crs is not None else "no CRS"
+    ax.text(0.99, 0.01, crs, transform=ax.transAxes, ha="right", va="bottom", fontsize=6,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+    add_scale_bar(ax, grid)
+
+
+def add_scale_bar(ax: Any, grid: RasterGrid) -> float:
+    """Draw a scale bar of a round length (about a fifth of the width); returns it in metres."""
+    left, right, bottom, top = _extent(grid)
+    length_m = nice_length_m((right - left) / 5.0)
+    x0 = left + 0.04 * (right - left)
+    y0 = bottom + 0.05 * (top - bottom)
+    height = 0.012 * (top - bottom)
+    ax.fill_between([x0, x0 + length_m], y0, y0 + height, color="black", edgecolor="white")
+    label = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
+    ax.text(x0 + length_m / 2, y0 + 2 * height, label, ha="center", va="bottom", fontsize=8,
+            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+    return length_m
+
+
+def nice_length_m(target_m: float) -> float:
+    """The largest 1, 2 or 5 x 10^k not above ``target_m`` (at least 1 m)."""
+    if target_m < 1:
+        return 1.0
+    power = 10 ** math.floor(math.log10(target_m))
+    return float(max(m * power for m in (1, 2, 5) if m * power <= target_m))
+
+
+def _extent(grid: RasterGrid) -> tuple[float, float, float, float]:
+    left, bottom, right, top = grid.bounds
+    return (left, right, bottom, top)
+
+
+def _figsize(grid: RasterGrid) -> tuple[float, float]:
+    aspect = grid.height_px / max(grid.width_px, 1)
+    return (8.0, max(3.0, min(12.0, 7.0 * aspect)))

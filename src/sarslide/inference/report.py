@@ -1,0 +1,79 @@
+"""A short self-contained ``report.html``: PNGs embedded as base64, metrics, the run's config."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+
+def write_report_html(
+    path: str | os.PathLike[str],
+    *,
+    title: str,
+    figures: Sequence[tuple[str, str | os.PathLike[str]]],
+    metrics: Mapping[str, Any] | None,
+    config: Mapping[str, Any],
+    outputs: Mapping[str, str],
+    notes: Sequence[str] = (),
+) -> Path:
+    """Write one HTML page that needs no other file (images inlined), atomically.
+
+    Args:
+        path: the ``report.html`` to write.
+        title: page title.
+        figures: (caption, PNG path) pairs, embedded in order.
+        metrics: name -> value (None: the scene had no labels).
+        config: the run's configuration, shown as JSON.
+        outputs: file name -> what it holds.
+        notes: extra sentences shown under the title.
+    """
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
+        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}"
+        "img{max-width:100%;border:1px solid #ddd}pre{background:#f6f6f6;padding:1em;overflow:auto}"
+        "</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        *(f"<p>{html.escape(note)}</p>" for note in notes),
+    ]
+    for caption, png in figures:
+        data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+        parts.append(
+            f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
+    parts.append("<h2>Metrics on the whole scene</h2>")
+    if metrics:
+        rows = "".join(
+            f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(_format(v))}</td></tr>"
+            for k, v in metrics.items()
+        )
+        parts.append(f"<table>{rows}</table>")
+    else:
+        parts.append("<p>The cube has no landslide labels: no metrics.</p>")
+    parts.append("<h2>Outputs</h2><table>")
+    parts += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in outputs.items()]
+    parts.append("</table><h2>Configuration of the run</h2>")
+    parts.append(f"<pre>{html.escape(json.dumps(config, indent=2, default=str))}</pre></body></html>")
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.partial")
+    try:
+        tmp.write_text("\n".join(parts), encoding="utf-8")
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_format(v)}" for k, v in value.items())
+    return str(value)

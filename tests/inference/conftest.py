@@ -1,0 +1,47 @@
+"""A tiny trained-looking checkpoint (random weights) and a cube to predict on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sarslide.chips import DataConfig, NormalisationStats
+from sarslide.models import create_model
+
+
+def write_fake_checkpoint(path: Path, *, channels: str = "vv+vh", names: list[str] | None = None,
+                          model_name: str = "unet-tiny", threshold: float = 0.5) -> Path:
+    """A checkpoint in the format of ``sarslide train`` with random weights."""
+    names = names or ["vv_before", "vv_after", "vh_before", "vh_after"]
+    torch.manual_seed(0)
+    model = create_model(model_name, in_channels=len(names), num_classes=2, encoder_weights=None)
+    stats = NormalisationStats(names, np.full(len(names), -1.0), np.full(len(names), 0.3), 100)
+    cfg = DataConfig(cube="train.zarr", channels=channels, timesteps_k=2)
+    torch.save(
+        {
+            "state_dict": {f"model.{k}": v for k, v in model.state_dict().items()},
+            "hyper_parameters": {
+                "model_name": model_name,
+                "num_classes": 2,
+                "model_kwargs": {},
+                "metadata": {
+                    "channel_names": names,
+                    "normalisation": stats.to_dict(),
+                    "data_config": cfg.model_dump(mode="json"),
+                    "threshold": threshold,
+                    "split_method": "spatial",
+                },
+            },
+        },
+        path,
+    )
+    return path
+
+
+@pytest.fixture
+def fake_checkpoint(tmp_path: Path) -> Path:
+    torch.set_num_threads(1)
+    return write_fake_checkpoint(tmp_path / "model.ckpt")

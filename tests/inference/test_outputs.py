@@ -1,0 +1,106 @@
+"""predict_to_directory: outputs that open in GIS tools, and bad input refused cleanly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+from rasterio.features import rasterize
+
+from sarslide.errors import CubeValidationError, DataSelectionError, OutputExistsError
+from sarslide.inference.outputs import predict_to_directory
+from tests.factories import make_minimal_cube
+
+from .conftest import write_fake_checkpoint
+
+
+def _cube(**kwargs):
+    cube = make_minimal_cube(height=70, width=90, **kwargs)
+    cube["vv"][:, 5:9, 10:14] = np.nan  # nodata in all acquisitions
+    return cube
+
+
+def _entries(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_outputs_open_with_the_cube_crs_and_bounds(tmp_path: Path, fake_checkpoint: Path) -> None:
+    cube = _cube()
+    out = predict_to_directory(fake_checkpoint, cube, tmp_path / "map", tile_size_px=64, overlap_px=16,
+                               threshold=0.48, progress=False)
+    bounds = cube.rio.bounds()
+    with rasterio.open(out.probability_tif) as src:
+        assert src.crs.to_epsg() == 32654 and src.shape == (70, 90)
+        np.testing.assert_allclose(tuple(src.bounds), bounds)
+        prob = src.read(1)
+    with rasterio.open(out.binary_tif) as src:
+        binary = src.read(1)
+        assert src.nodata == 255
+    assert np.isnan(prob[5:9, 10:14]).all() and np.isfinite(prob).sum() == 70 * 90 - 16
+    assert (binary[5:9, 10:14] == 255).all()
+    np.testing.assert_array_equal(binary[np.isfinite(prob)], prob[np.isfinite(prob)] >= 0.48)
+    assert 0 < (binary == 1).sum() < binary.size - 16
+    for path in (out.polygons_gpkg, out.polygons_geojson):
+        polygons = gpd.read_file(path)
+        assert polygons.crs.to_epsg() == 32654 and len(polygons) > 0
+        assert {"area_m2", "mean_probability"} <= set(polygons.columns)
+        assert (polygons["mean_probability"] >= 0.48).all()
+        burned = rasterize(polygons.geometry, out_shape=binary.shape, transform=src.transform)
+        np.testing.assert_array_equal(burned, binary == 1)
+    metrics = json.loads(out.metrics_json.read_text())
+    assert 0 <= metrics["auprc"] <= 1 and metrics["n_nodata_pixels"] == 16
+    html = out.report_html.read_text()
+    assert html.count("data:image/png;base64,") == 2 and "auprc" in html
+    config = json.loads(out.config_json.read_text())
+    assert config["channels"] == ["vv_before", "vv_after", "vh_before", "vh_after"]
+    assert _entries(tmp_path) == ["map", "model.ckpt"]  # no temporary left behind
+
+
+def test_existing_output_is_refused_unless_overwrite(tmp_path: Path, fake_checkpoint: Path) -> None:
+    (tmp_path / "map").mkdir()
+    (tmp_path / "map" / "old.txt").write_text("keep me")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64, overlap_px=16, progress=False)
+    assert _entries(tmp_path / "map") == ["old.txt"]
+    out = predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64, overlap_px=16,
+                               overwrite=True, progress=False, figures=False)
+    assert "old.txt" not in _entries(out.directory) and out.probability_tif.exists()
+
+
+def test_geographic_cube_is_refused_without_output(tmp_path: Path, fake_checkpoint: Path) -> None:
+    with pytest.raises(CubeValidationError, match="geographic"):
+        predict_to_directory(fake_checkpoint, _cube(crs="EPSG:4326"), tmp_path / "map", progress=False)
+    assert _entries(tmp_path) == ["model.ckpt"]
+
+
+def test_checkpoint_on_channels_the_cube_lacks(tmp_path: Path) -> None:
+    names = ["vv_before", "vv_after", "vh_before", "vh_after", "dem", "dem_slope_radians",
+             "dem_aspect", "dem_curvature"]
+    ckpt = write_fake_checkpoint(tmp_path / "model.ckpt", channels="sar+dem", names=names)
+    cube = _cube().drop_vars("dem_curvature")
+    with pytest.raises(DataSelectionError, match="dem_curvature"):
+        predict_to_directory(ckpt, cube, tmp_path / "map", progress=False)
+    assert _entries(tmp_path) == ["model.ckpt"]
+
+
+def test_failure_midway_leaves_no_output(tmp_path: Path, fake_checkpoint: Path, monkeypatch) -> None:
+    import sarslide.inference.outputs as outputs
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(outputs, "write_polygons", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64, overlap_px=16, progress=False)
+    assert _entries(tmp_path) == ["model.ckpt"]
+
+
+def test_scene_smaller_than_a_tile(tmp_path: Path, fake_checkpoint: Path) -> None:
+    cube = make_minimal_cube(height=20, width=27)
+    out = predict_to_directory(fake_checkpoint, cube, tmp_path / "map", progress=False, figures=False)
+    with rasterio.open(out.probability_tif) as src:
+        assert src.shape == (20, 27) and np.isfinite(src.read(1)).all()
