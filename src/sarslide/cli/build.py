@@ -1,0 +1,75 @@
+"""``sarslide cube build``: a datacube for a new event from live sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sarslide.cli.apps import cube_app
+from sarslide.cli.console import console, report_errors
+
+
+@cube_app.command("build")
+@report_errors
+def build(
+    output: Path = typer.Option(..., "-o", "--output", help="Zarr store to write (CUBE.zarr)."),
+    aoi: str = typer.Option(
+        None, "--aoi", help="'min_lon,min_lat,max_lon,max_lat' or a vector file."
+    ),
+    start: str = typer.Option(None, "--start", help="First acquisition date (ISO 8601)."),
+    end: str = typer.Option(None, "--end", help="Last acquisition date (inclusive)."),
+    event_start: str = typer.Option(None, "--event-start", help="Start of the triggering event."),
+    event_end: str = typer.Option(None, "--event-end", help="End of the triggering event."),
+    labels: Path = typer.Option(
+        None, "--labels", help="Landslide polygons (GPKG, SHP, GeoJSON; any CRS)."
+    ),
+    config: Path = typer.Option(
+        None, "--config", help="YAML build config; options given here win."
+    ),
+    stac_url: str = typer.Option(
+        None, "--stac-url", help="STAC API (default: Planetary Computer)."
+    ),
+    collection: str = typer.Option(
+        None, "--collection", help="RTC collection (default sentinel-1-rtc)."
+    ),
+    signer: str = typer.Option(None, "--signer", help="planetary-computer or none."),
+    insar: str = typer.Option(
+        None, "--insar", help="hyp3, a folder of HyP3/ISCE2 products, or none."
+    ),
+    resolution_m: float = typer.Option(None, "--resolution-m", help="Pixel size (default 10 m)."),
+    scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
+) -> None:
+    """Search Sentinel-1 RTC, DEM, InSAR pairs and labels; write an aligned, validated cube."""
+    from sarslide.sources.build import BuildConfig, build_cube
+
+    options = {
+        "aoi": aoi,
+        "start": start,
+        "end": end,
+        "event_start": event_start,
+        "event_end": event_end,
+        "labels": labels,
+        "stac_url": stac_url,
+        "collection": collection,
+        "signer": signer,
+        "insar": insar,
+        "resolution_m": resolution_m,
+        "scheduler": scheduler,
+    }
+    if config is not None:
+        cfg = BuildConfig.from_yaml(config, **options)
+    else:
+        cfg = BuildConfig.from_options(**{k: v for k, v in options.items() if v is not None})
+    result = build_cube(cfg, output, overwrite=overwrite, progress=True)
+    console.print(
+        f"[green]wrote[/] {result.store}: {result.timesteps} timesteps, "
+        f"{result.pairs} InSAR pairs; "
+        f"build log {result.log_path}"
+    )
+    if result.skipped_items or result.skipped_pairs:
+        console.print(
+            f"[yellow]skipped[/] {len(result.skipped_items)} item(s) and "
+            f"{len(result.skipped_pairs)} InSAR pair(s): see the build log."
+        )
