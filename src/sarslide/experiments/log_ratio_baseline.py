@@ -1,0 +1,170 @@
+"""The non-learned baseline: pixel-wise log ratio of post- vs pre-event backscatter.
+
+Score = change of the log10 composites (``<pol>_after - <pol>_before``, the mean of
+the log10 of the k acquisitions on each side, from ``sarslide.chips``), summed over
+the chosen polarisations. Landslides can raise backscatter (rough debris, new
+slopes facing the sensor) or lower it (smooth deposits, shadow), so the direction is
+a setting: ``abs`` scores ``sum |log ratio|``, ``increase`` ``sum log ratio``,
+``decrease`` ``-sum log ratio``, and ``auto`` (default) picks the one with the best
+AUPRC on the validation region. Pixels flatter than ``slope_min_deg`` get the lowest
+score (landslides need slopes).
+
+It is scored exactly like the learned models: on the same test chips and the same
+whole test region of the same split plan, AUPRC (exact), AUROC, and F1 at the
+threshold that maximises F1 on the validation region.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+import numpy as np
+import xarray as xr
+
+from sarslide import conventions as cv
+from sarslide.chips import DataConfig, build_chip_splits, load_data_config, make_composites
+from sarslide.chips.chipping import to_binary_labels
+from sarslide.errors import DataSelectionError
+from sarslide.evaluation.metrics import (
+    compute_auprc,
+    compute_auroc,
+    compute_confusion,
+    compute_f1,
+    compute_positive_rate,
+    select_threshold,
+    select_valid,
+)
+from sarslide.experiments.ablation_config import AblationConfig, LogRatioSettings
+from sarslide.experiments.records import LogRatioResult
+
+logger = logging.getLogger(__name__)
+
+SIGNS: Final = ("abs", "increase", "decrease")
+MASKED_SCORE: Final = np.float32(-1e30)  # finite: metrics drop non-finite scores as nodata
+
+
+def compute_log_ratio_score(
+    composites: dict[str, np.ndarray],
+    *,
+    polarisations: str = "vv+vh",
+    sign: str = "abs",
+    slope_rad: np.ndarray | None = None,
+    slope_min_deg: float | None = None,
+) -> np.ndarray:
+    """Log-ratio change score from log10 composites (any array shape: scene or chips).
+
+    Args:
+        composites: ``{"vv_before": ..., "vv_after": ..., ...}`` log10 composites.
+        polarisations: ``"vv"``, ``"vh"`` or ``"vv+vh"`` (their ratios are summed).
+        sign: ``"abs"``, ``"increase"`` or ``"decrease"``.
+        slope_rad: terrain slope, same shape; needed with ``slope_min_deg``.
+        slope_min_deg: pixels flatter than this get the lowest score; None: no mask.
+
+    Returns:
+        float32 scores, NaN where a composite is NaN (nodata).
+    """
+    if sign not in SIGNS:
+        raise DataSelectionError(f"Invalid log-ratio {sign=!r}. Must be one of {list(SIGNS)}.")
+    pols = polarisations.split("+")
+    missing = [f"{p}_{side}" for p in pols for side in ("before", "after") if f"{p}_{side}" not in composites]
+    if missing:
+        raise DataSelectionError(
+            f"The log-ratio baseline needs composites {missing}; got {sorted(composites)}."
+        )
+    ratios = [np.asarray(composites[f"{p}_after"]) - np.asarray(composites[f"{p}_before"]) for p in pols]
+    if sign == "abs":
+        score = sum(np.abs(r) for r in ratios)
+    else:
+        score = sum(ratios)
+        if sign == "decrease":
+            score = -score
+    score = np.asarray(score, dtype=np.float32)
+    if slope_min_deg is not None:
+        if slope_rad is None:
+            raise DataSelectionError("slope_min_deg needs the slope; pass slope_rad.")
+        flat = np.degrees(np.asarray(slope_rad, dtype=np.float64)) < slope_min_deg
+        score = np.where(flat & np.isfinite(score), MASKED_SCORE, score)
+    return score
+
+
+def score_log_ratio(
+    cube: xr.Dataset,
+    data: DataConfig | dict[str, Any],
+    settings: LogRatioSettings | None = None,
+) -> LogRatioResult:
+    """Score the log-ratio baseline on the test chips and whole test region of ``data``.
+
+    The chips and split come from ``build_chip_splits`` with the same data config as
+    the learned runs (its channels replaced by SAR composites and the slope), so the
+    test chips and regions are the same ones.
+    """
+    settings = settings or LogRatioSettings()
+    cfg = load_data_config(data)
+    pols = settings.polarisations.split("+")
+    channels = [f"{p}_{side}" for p in pols for side in ("before", "after")]
+    if settings.slope_min_deg is not None:
+        channels.append(cv.VAR_DEM_SLOPE)
+    cfg = cfg.model_copy(update={"channels": channels})
+    splits = build_chip_splits(cfg, cube=cube)
+    scene = make_composites(cube, cfg, variables=tuple(pols))
+    scene_layers = {name: scene[name].values for name in scene.data_vars}
+    slope = cube[cv.VAR_DEM_SLOPE].transpose(*cv.SPATIAL_DIMS).values if settings.slope_min_deg is not None else None
+    labels = to_binary_labels(cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS).values)
+    shape = labels.shape
+    val_mask = splits.plan.region_mask("val", shape)
+    test_mask = splits.plan.region_mask("test", shape)
+
+    def scene_score(sign: str) -> np.ndarray:
+        return compute_log_ratio_score(
+            scene_layers, polarisations=settings.polarisations, sign=sign,
+            slope_rad=slope, slope_min_deg=settings.slope_min_deg,
+        )
+
+    signs = SIGNS if settings.sign == "auto" else (settings.sign,)
+    scores = {sign: scene_score(sign) for sign in signs}
+    val_auprc = {s: compute_auprc(*select_valid(labels[val_mask], scores[s][val_mask])) for s in signs}
+    sign = max(signs, key=lambda s: (val_auprc[s], -signs.index(s)))
+    if settings.sign == "auto":
+        logger.info("log-ratio sign chosen on validation: %s (val AUPRC %s)", sign, val_auprc)
+    score = scores[sign]
+    threshold = select_threshold(*select_valid(labels[val_mask], score[val_mask])).threshold
+
+    test = splits.test
+    chip_layers = {name: test.inputs[:, i] for i, name in enumerate(test.channel_names)}
+    chip_score = compute_log_ratio_score(
+        chip_layers, polarisations=settings.polarisations, sign=sign,
+        slope_rad=chip_layers.get(cv.VAR_DEM_SLOPE), slope_min_deg=settings.slope_min_deg,
+    )
+    metrics = {
+        **_score(test.labels, chip_score, threshold, "chips"),
+        **_score(labels[test_mask], score[test_mask], threshold, "region"),
+    }
+    return LogRatioResult(
+        timesteps_k=cfg.timesteps_k,
+        polarisations=settings.polarisations,
+        sign=sign,
+        slope_min_deg=settings.slope_min_deg,
+        threshold=float(threshold),
+        metrics=metrics,
+    )
+
+
+def score_log_ratio_for_ablation(cfg: AblationConfig, train: dict[str, Any], k: int) -> LogRatioResult:
+    """The baseline for one k of an ablation, on the base training config's data."""
+    from sarslide.datacube import open_cube
+
+    data = dict(train["data"])
+    data["timesteps_k"] = k
+    cube = open_cube(data["cube"], task="detection")
+    return score_log_ratio(cube, data, cfg.log_ratio)
+
+
+def _score(labels: np.ndarray, scores: np.ndarray, threshold: float, where: str) -> dict[str, float]:
+    y, p = select_valid(labels, scores)
+    return {
+        f"auprc_{where}": compute_auprc(y, p),
+        f"auroc_{where}": compute_auroc(y, p),
+        f"f1_{where}": compute_f1(compute_confusion(y, p, threshold)),
+        f"baseline_auprc_{where}": compute_positive_rate(y),
+    }

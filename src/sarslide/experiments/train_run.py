@@ -1,0 +1,90 @@
+"""The real run function: train one model of the grid and evaluate it on the test split.
+
+``train_and_evaluate(spec)`` is the default ``run_one`` of the ablation runner. It
+applies the run's input set, k, seed and directory to the base training config,
+calls ``sarslide.training.train`` and ``sarslide.evaluation.evaluate_checkpoint``,
+and returns the channels the model really saw and its test metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sarslide.errors import ConfigError
+from sarslide.experiments.grid import RunSpec
+from sarslide.experiments.records import RunOutput
+
+logger = logging.getLogger(__name__)
+
+TRAIN_SUBDIR = "train"
+
+
+def resolve_train_config(train: str | dict[str, Any]) -> dict[str, Any]:
+    """Validate the base training config and return it as a plain (JSON-able) mapping.
+
+    Args:
+        train: an inline mapping, a YAML path, or the name of a training preset
+            (``src/sarslide/presets/<name>.yaml``).
+
+    Raises:
+        ConfigError: no such file or preset, or an invalid training config.
+    """
+    from sarslide.training.config import load_train_config
+
+    if isinstance(train, dict):
+        return load_train_config(train).model_dump(mode="json")
+    path = Path(train)
+    if path.is_file():
+        return load_train_config(path).model_dump(mode="json")
+    preset = resources.files("sarslide").joinpath("presets", f"{train}.yaml")
+    if preset.is_file():
+        import yaml
+
+        return load_train_config(yaml.safe_load(preset.read_text())).model_dump(mode="json")
+    raise ConfigError(
+        f"The ablation's train={train!r} is neither a YAML file nor a training preset. "
+        "Give an inline mapping, a path to a training config, or a preset name."
+    )
+
+
+def build_run_train_config(spec: RunSpec) -> dict[str, Any]:
+    """The base training config with this run's channels, k, seed and directory."""
+    config = {key: (dict(value) if isinstance(value, dict) else value) for key, value in spec.train.items()}
+    config["data"] = {**config.get("data", {}), "channels": spec.input_set, "timesteps_k": spec.data_k}
+    config["trainer"] = {**config.get("trainer", {}), "seed": spec.seed}
+    config["output_dir"] = str(Path(spec.run_dir) / TRAIN_SUBDIR)
+    return config
+
+
+def train_and_evaluate(spec: RunSpec) -> RunOutput:
+    """Train the run's model, evaluate its best checkpoint on the test split."""
+    from sarslide.evaluation import evaluate_checkpoint
+    from sarslide.training import load_train_config, train
+
+    cfg = load_train_config(build_run_train_config(spec))
+    paths = train(cfg, progress=False)
+    evaluation = evaluate_checkpoint(paths.best_checkpoint, split="test")
+    return RunOutput(
+        channel_names=list(evaluation.channel_names),
+        metrics=extract_metrics(evaluation),
+        split=str(cfg.data.split),
+        artifacts={"best_checkpoint": str(paths.best_checkpoint)},
+    )
+
+
+def extract_metrics(evaluation: Any) -> dict[str, float]:
+    """The ablation's metric keys from an ``EvaluationResult``."""
+    chips, region = evaluation.chips, evaluation.region
+    return {
+        "auprc_chips": float(chips.auprc),
+        "auprc_region": float(region.auprc),
+        "auroc_chips": float(chips.auroc),
+        "auroc_region": float(region.auroc),
+        "f1_chips": float(chips.f1),
+        "f1_region": float(region.f1),
+        "baseline_auprc_chips": float(chips.baseline_auprc),
+        "baseline_auprc_region": float(region.baseline_auprc),
+    }
