@@ -40,3 +40,12 @@ def test_method_and_edges_are_passed_through_and_dask_stays_lazy() -> None:
 def test_missing_dem_names_the_variable() -> None:
     with pytest.raises(CubeValidationError, match="'dem'"):
         add_terrain_variables(xr.Dataset({"elevation": make_rough_dem()}))
+
+
+def test_crs_survives_a_zarr_round_trip_with_spatial_ref_as_data_variable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dem = make_rough_dem()
+    xr.Dataset({cv.VAR_DEM: dem}).to_zarr(tmp_path / "dem.zarr", zarr_format=2)
+    ds = xr.open_zarr(tmp_path / "dem.zarr")
+    out = add_terrain_variables(ds)
+    assert out[cv.VAR_DEM_SLOPE].rio.crs == dem.rio.crs
+    np.testing.assert_array_equal(out[cv.VAR_DEM_SLOPE].values, compute_slope(dem).values)

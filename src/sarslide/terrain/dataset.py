@@ -5,6 +5,7 @@ from __future__ import annotations
 import xarray as xr
 
 from sarslide.conventions import (
+    COORD_SPATIAL_REF,
     VAR_DEM,
     VAR_DEM_ASPECT,
     VAR_DEM_CURVATURE,
@@ -44,7 +45,8 @@ def add_terrain_variables(
                 "add the elevation as ds['dem'] (y, x) in metres."
             ]
         )
-    dem = ds[VAR_DEM]
+    out = _promote_grid_mapping(ds)
+    dem = out[VAR_DEM]
     derived = {
         VAR_DEM_SLOPE: compute_slope(
             dem, method=method, units="radians", edges=edges, resolution_m=resolution_m
@@ -52,10 +54,22 @@ def add_terrain_variables(
         VAR_DEM_ASPECT: compute_aspect(dem, method=method, edges=edges, resolution_m=resolution_m),
         VAR_DEM_CURVATURE: compute_curvature(dem, edges=edges, resolution_m=resolution_m),
     }
-    out = ds.copy()
     for name, da in derived.items():
         spec = VARIABLES[name]
         da.attrs["units"] = spec.units
         da.attrs["long_name"] = spec.long_name
         out[name] = da
     return out
+
+
+def _promote_grid_mapping(ds: xr.Dataset) -> xr.Dataset:
+    """Copy of ``ds`` with its grid-mapping variable as a coordinate, as rioxarray expects.
+
+    A store written by rioxarray and reopened with ``xr.open_zarr`` may hold
+    ``spatial_ref`` as a data variable, which hides the CRS from ``ds["dem"].rio.crs``.
+    """
+    dem = ds[VAR_DEM]
+    name = dem.attrs.get("grid_mapping") or dem.encoding.get("grid_mapping") or COORD_SPATIAL_REF
+    if name in ds.data_vars:
+        return ds.set_coords(name)
+    return ds.copy()

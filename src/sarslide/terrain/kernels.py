@@ -73,6 +73,21 @@ def _as_dtype(value: ArrayLike, dtype: np.dtype) -> FloatArray:
     return np.asarray(value, dtype=dtype)
 
 
+def _pair_sum(
+    left: tuple[FloatArray, FloatArray],
+    middle: tuple[FloatArray, FloatArray],
+    right: tuple[FloatArray, FloatArray],
+) -> FloatArray:
+    """``(l1 - l0) + 2 (m1 - m0) + (r1 - r0)`` with two temporaries, differences first."""
+    out = np.subtract(middle[1], middle[0])
+    out *= 2
+    tmp = np.subtract(left[1], left[0])
+    out += tmp
+    np.subtract(right[1], right[0], out=tmp)
+    out += tmp
+    return out
+
+
 def compute_gradient(
     zp: FloatArray, spacing_x_m: ArrayLike, spacing_y_m: ArrayLike, method: Method
 ) -> tuple[FloatArray, FloatArray]:
@@ -81,11 +96,15 @@ def compute_gradient(
     sx = _as_dtype(spacing_x_m, zp.dtype)
     sy = _as_dtype(spacing_y_m, zp.dtype)
     if method == "horn":
-        d_col = ((w.c - w.a) + 2 * (w.f - w.d) + (w.i - w.g)) / (8 * sx)
-        d_row = ((w.g - w.a) + 2 * (w.h - w.b) + (w.i - w.c)) / (8 * sy)
+        d_col = _pair_sum((w.a, w.c), (w.d, w.f), (w.g, w.i))
+        d_col /= 8 * sx
+        d_row = _pair_sum((w.a, w.g), (w.b, w.h), (w.c, w.i))
+        d_row /= 8 * sy
     elif method == "zevenbergen_thorne":
-        d_col = (w.f - w.d) / (2 * sx)
-        d_row = (w.h - w.b) / (2 * sy)
+        d_col = np.subtract(w.f, w.d)
+        d_col /= 2 * sx
+        d_row = np.subtract(w.h, w.b)
+        d_row /= 2 * sy
     else:  # guarded by the public API; kept for direct callers
         raise ValueError(f"Unknown {method=}; use one of {METHODS}")
     return d_col, d_row
@@ -96,7 +115,10 @@ def compute_slope_tan(
 ) -> FloatArray:
     """Slope as rise over run, ``sqrt((dz/dx)^2 + (dz/dy)^2)``."""
     dzdx, dzdy = compute_gradient(zp, spacing_x_m, spacing_y_m, method)
-    return np.hypot(dzdx, dzdy)
+    dzdx *= dzdx
+    dzdy *= dzdy
+    dzdx += dzdy
+    return np.sqrt(dzdx, out=dzdx)
 
 
 def compute_aspect_deg(
@@ -112,11 +134,15 @@ def compute_aspect_deg(
     whose gradient is exactly zero gets ``flat_value``.
     """
     dzdx, dzdy = compute_gradient(zp, spacing_x_m, spacing_y_m, method)
-    aspect = np.degrees(np.arctan2(-dzdx, -dzdy))
-    aspect = np.where(aspect < 0, aspect + 360, aspect)
-    aspect = np.where(aspect >= 360, aspect - 360, aspect)
     flat = (dzdx == 0) & (dzdy == 0)
-    return np.where(flat, np.asarray(flat_value, dtype=aspect.dtype), aspect)
+    # atan2(-x, -y) = atan2(x, y) + 180 deg, which lands directly in (0, 360].
+    aspect = np.arctan2(dzdx, dzdy, out=dzdx)
+    aspect *= np.asarray(180 / np.pi, dtype=aspect.dtype)
+    aspect += 180
+    aspect[aspect >= 360] = 0  # due north is 0, as gdaldem
+    if flat.any():
+        aspect[flat] = flat_value
+    return aspect
 
 
 def compute_zt_terms(
@@ -138,8 +164,19 @@ def compute_total_curvature(
     zp: FloatArray, spacing_x_m: ArrayLike, spacing_y_m: ArrayLike
 ) -> FloatArray:
     """RichDEM/ArcGIS total curvature ``-2 (D + E) * 100`` in 1/(100 m); positive is convex."""
-    t = compute_zt_terms(zp, spacing_x_m, spacing_y_m)
-    return -200 * (t.d + t.e)
+    w = split_window(zp)
+    sx = _as_dtype(spacing_x_m, zp.dtype)
+    sy = _as_dtype(spacing_y_m, zp.dtype)
+    # -2 (D + E) * 100 = -100 ((d - e) + (f - e)) / sx^2 - 100 ((b - e) + (h - e)) / sy^2
+    along_x = np.subtract(w.d, w.e)
+    tmp = np.subtract(w.f, w.e)
+    along_x += tmp
+    along_x *= -100 / (sx * sx)
+    along_y = np.subtract(w.b, w.e, out=tmp)
+    along_y += np.subtract(w.h, w.e)
+    along_y *= -100 / (sy * sy)
+    along_x += along_y
+    return along_x
 
 
 def compute_plan_curvature_richdem(
@@ -202,13 +239,30 @@ def mask_nodata_windows(zp: FloatArray, interior: FloatArray) -> FloatArray:
     Needed because Horn's gradient ignores the centre cell and the curvature terms
     ignore some corners, so NaN arithmetic alone would not propagate nodata.
     """
-    nan = np.isnan(zp)
-    if not nan.any():
+    if not _needs_window_mask(zp):
         return interior
+    nan = np.isnan(zp)
     touched = np.zeros(interior.shape, dtype=bool)
     for view in split_window(nan):
         touched |= view
     return np.where(touched, np.asarray(np.nan, dtype=interior.dtype), interior)
+
+
+def _needs_window_mask(zp: FloatArray) -> bool:
+    """False when NaN arithmetic alone already gives the GDAL nodata mask.
+
+    True if the inner cells hold NaN (a sum overflowing to inf only costs time). A
+    frame side that is entirely NaN (the ``edges="nan"`` padding, or a nodata row)
+    needs no mask: every kernel reads the orthogonal neighbour of a border cell. A
+    side only partly NaN (nodata in a dask block's overlap) does.
+    """
+    if not np.isfinite(zp[1:-1, 1:-1].sum()):
+        return True
+    for side in (zp[0], zp[-1], zp[:, 0], zp[:, -1]):
+        nan = np.isnan(side)
+        if nan.any() and not nan.all():
+            return True
+    return False
 
 
 def _divide_or_zero(num: FloatArray, den: FloatArray) -> FloatArray:
