@@ -1,0 +1,160 @@
+"""The event overview figure (like Fig. 1 of Boehm et al. 2022).
+
+VV and VH before and after the event (dB composites of the ``k`` acquisitions
+nearest the event window on each side), DEM, slope, aspect, curvature and the
+landslide mask, with titles and colour bars; "SIMULATED" in the title of
+simulated cubes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sarslide import conventions as cv
+from sarslide.errors import CubeValidationError, DataSelectionError
+from sarslide.plotting.save import save_figure
+
+MAX_DISPLAY_PX = 1200  # larger rasters are subsampled for display
+DB_FLOOR = 1e-4  # linear floor before dB: zeros and nodata never give -inf
+
+
+def plot_event_overview(
+    ds: xr.Dataset, path: str | os.PathLike[str], *, k: int = 1, dpi: int = 120
+) -> Path:
+    """Write a PNG of the event: SAR before/after, terrain and landslide labels.
+
+    Args:
+        ds: a datacube with ``vv``, ``vh``, the terrain variables, ``landslides`` and
+            the ``event_start``/``event_end`` attributes.
+        path: the PNG to write (atomically).
+        k: number of acquisitions averaged on each side of the event window.
+        dpi: resolution of the PNG.
+
+    Returns:
+        The written path.
+
+    Raises:
+        CubeValidationError: a needed variable or the event window is missing.
+        DataSelectionError: fewer than ``k`` acquisitions on one side of the event.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    needed = [cv.VAR_VV, cv.VAR_VH, *cv.DEM_VARS, cv.VAR_LANDSLIDES]
+    missing = [name for name in needed if name not in ds.data_vars]
+    if missing:
+        raise CubeValidationError(
+            [f"the overview figure needs {missing}; the cube has {sorted(map(str, ds.data_vars))}."]
+        )
+    step = max(1, int(np.ceil(max(ds.sizes[cv.DIM_Y], ds.sizes[cv.DIM_X]) / MAX_DISPLAY_PX)))
+    view = ds.isel({cv.DIM_Y: slice(None, None, step), cv.DIM_X: slice(None, None, step)})
+    before_idx, after_idx = select_event_sides(ds, k=k)
+    panels: list[tuple[str, np.ndarray, dict[str, Any]]] = []
+    for name in cv.SAR_VARS:
+        before = _composite_db(view[name], before_idx)
+        after = _composite_db(view[name], after_idx)
+        both = np.concatenate([before[np.isfinite(before)], after[np.isfinite(after)]])
+        vmin, vmax = np.percentile(both, [2, 98]) if both.size else (-25.0, 0.0)
+        style = {"cmap": "gray", "vmin": vmin, "vmax": vmax, "label": "dB"}
+        panels.append((f"{name.upper()} before (k={k})", before, style))
+        panels.append((f"{name.upper()} after (k={k})", after, style))
+    slope_deg = np.degrees(view[cv.VAR_DEM_SLOPE].values)
+    curvature = view[cv.VAR_DEM_CURVATURE].values
+    limit = float(np.nanpercentile(np.abs(curvature), 98)) or 1.0
+    labels = view[cv.VAR_LANDSLIDES].values > cv.LANDSLIDE_POSITIVE_THRESHOLD
+    panels.insert(
+        2,
+        (
+            "landslides",
+            labels.astype("float32"),
+            {"cmap": "Reds", "vmin": 0, "vmax": 1, "label": "landslide"},
+        ),
+    )
+    panels.insert(5, ("DEM", view[cv.VAR_DEM].values, {"cmap": "terrain", "label": "m"}))
+    panels += [
+        ("slope", slope_deg, {"cmap": "magma", "vmin": 0, "vmax": 60, "label": "degrees"}),
+        (
+            "aspect",
+            view[cv.VAR_DEM_ASPECT].values,
+            {"cmap": "twilight", "vmin": 0, "vmax": 360, "label": "degrees from north"},
+        ),
+        (
+            "curvature",
+            curvature,
+            {"cmap": "RdBu", "vmin": -limit, "vmax": limit, "label": "1/(100 m)"},
+        ),
+    ]
+    fig, axes = plt.subplots(3, 3, figsize=(13, 12.5))
+    for ax, (title, image, style) in zip(axes.flat, panels, strict=False):
+        style = dict(style)
+        label = style.pop("label")
+        shown = ax.imshow(image, interpolation="nearest", **style)
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, label=label)
+    fig.suptitle(_title(ds, before_idx, after_idx), fontsize=14)
+    fig.tight_layout()
+    return save_figure(fig, path, dpi=dpi)
+
+
+def select_event_sides(ds: xr.Dataset, *, k: int) -> tuple[list[int], list[int]]:
+    """Indices of the ``k`` acquisitions just before the event start and just after its end.
+
+    Selection is by timestamp relative to the event window (``event_start`` /
+    ``event_end`` attributes), time of day included.
+    """
+    if k < 1:
+        raise DataSelectionError(f"Invalid k={k}: use at least 1 acquisition per side.")
+    try:
+        start = pd.Timestamp(ds.attrs[cv.ATTR_EVENT_START])
+        end = pd.Timestamp(ds.attrs[cv.ATTR_EVENT_END])
+    except KeyError as err:
+        raise CubeValidationError(
+            [
+                f"attribute {err} is missing; set ds.attrs['{cv.ATTR_EVENT_START}'] and "
+                f"['{cv.ATTR_EVENT_END}'] to the event window (ISO 8601)."
+            ]
+        ) from err
+    times = pd.DatetimeIndex(ds[cv.DIM_TIMESTEP].values)
+    before = [int(i) for i in np.flatnonzero(times < start)]
+    after = [int(i) for i in np.flatnonzero(times > end)]
+    if len(before) < k or len(after) < k:
+        raise DataSelectionError(
+            f"k={k} needs {k} acquisitions on each side of the event ({start} .. {end}); the "
+            f"cube has {len(before)} before and {len(after)} after. Use a smaller k."
+        )
+    return before[-k:], after[:k]
+
+
+def _composite_db(da: xr.DataArray, indices: list[int]) -> np.ndarray:
+    stack = np.asarray(da.isel({cv.DIM_TIMESTEP: indices}).values, dtype="float32")
+    finite = np.isfinite(stack)
+    count = finite.sum(axis=0)
+    total = np.where(finite, stack, 0.0).sum(axis=0)
+    mean = np.full(count.shape, np.nan, dtype="float32")
+    np.divide(total, count, out=mean, where=count > 0)
+    return 10.0 * np.log10(
+        np.maximum(mean, DB_FLOOR), where=np.isfinite(mean), out=np.full_like(mean, np.nan)
+    )
+
+
+def _title(ds: xr.Dataset, before: list[int], after: list[int]) -> str:
+    times = pd.DatetimeIndex(ds[cv.DIM_TIMESTEP].values)
+    name = ds.attrs.get(cv.ATTR_EVENT_NAME, "event")
+    simulated = str(ds.attrs.get(cv.ATTR_SIMULATED, "")).lower() in {"true", "1", "yes"}
+    prefix = "SIMULATED data. " if simulated else ""
+    return (
+        f"{prefix}{name}: event {ds.attrs.get(cv.ATTR_EVENT_START, '?')[:16]} .. "
+        f"{ds.attrs.get(cv.ATTR_EVENT_END, '?')[:16]}; before {times[before[0]]:%Y-%m-%d}"
+        f"..{times[before[-1]]:%Y-%m-%d}, after {times[after[0]]:%Y-%m-%d}"
+        f"..{times[after[-1]]:%Y-%m-%d}"
+    )

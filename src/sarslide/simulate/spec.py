@@ -1,0 +1,190 @@
+"""The simulated event cube's configuration: a pydantic model, and its schedule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from sarslide import conventions as cv
+from sarslide.errors import ConfigError
+
+Orbit = Literal["ascending", "descending", "both"]
+
+
+class EventCubeSpec(BaseModel):
+    """Everything that defines a simulated event cube; the same spec and seed give the
+    same arrays. Stored as JSON in the cube's ``simulation_spec`` attribute."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    height_px: int = Field(512, ge=16, description="Rows (y) of the grid.")
+    width_px: int = Field(512, ge=16, description="Columns (x) of the grid.")
+    timesteps: int = Field(
+        8,
+        ge=2,
+        description="Number of acquisitions; half before the event unless "
+        "timesteps_before/timesteps_after say otherwise.",
+    )
+    timesteps_before: int | None = Field(
+        None, ge=1, description="Acquisitions before the event (default timesteps // 2)."
+    )
+    timesteps_after: int | None = Field(
+        None, ge=1, description="Acquisitions after the event (default the rest)."
+    )
+    revisit_days: int = Field(12, ge=1, le=366, description="Days between acquisitions.")
+    first_acquisition: datetime = Field(
+        datetime(2018, 7, 1, 20, 40),
+        description="Time of the first acquisition (UTC; Hokkaido's ascending pass is "
+        "in the evening).",
+    )
+    event_start: datetime | None = Field(
+        None,
+        description="Start of the triggering event (default: a few days after "
+        "the last acquisition before it).",
+    )
+    event_end: datetime | None = Field(
+        None, description="End of the triggering event (default: event_start + 1 day)."
+    )
+    landslide_fraction: float = Field(
+        0.05, ge=0.0, le=0.5, description="Target share of landslide pixels."
+    )
+    orbit: Orbit = Field(
+        "ascending",
+        description="Orbit direction of the acquisitions; 'both' alternates "
+        "ascending and descending (interferometric pairs stay within one orbit).",
+    )
+    incidence_angle_deg: float = Field(
+        36.0, gt=20.0, lt=50.0, description="Ellipsoid incidence angle (Hokkaido ~36°)."
+    )
+    equivalent_number_of_looks: float = Field(
+        5.0, ge=1.0, le=50.0, description="Speckle looks of the RTC product (gamma speckle)."
+    )
+    coherence_looks: int = Field(50, ge=2, le=1000, description="Looks of the coherence estimator.")
+    resolution_m: float = Field(10.0, gt=0.0, description="Pixel size in metres.")
+    terrain_std_m: float = Field(
+        100.0,
+        gt=0.0,
+        description="Standard deviation of elevation of the fractal terrain "
+        "at scales up to ~2.5 km (relief of a few hundred metres; larger is steeper).",
+    )
+    base_elevation_m: float = Field(300.0, description="Mean elevation.")
+    vegetation_fraction: float = Field(
+        0.8, ge=0.0, le=1.0, description="Share of forest (the rest bare ground, built-up)."
+    )
+    built_up_fraction: float = Field(
+        0.003, ge=0.0, le=0.2, description="Share of built-up (very bright) pixels."
+    )
+    nodata_fraction: float = Field(
+        1e-4,
+        ge=0.0,
+        le=0.1,
+        description="Share of VV/VH pixels per acquisition set to "
+        "exactly 0 (half) or NaN (half), as real products have.",
+    )
+    crs: str = Field("EPSG:32654", description="Projected CRS of the grid (UTM 54N).")
+    origin_x_m: float = Field(560_000.0, description="x of the grid's upper-left corner.")
+    origin_y_m: float = Field(4_740_000.0, description="y of the grid's upper-left corner.")
+    seed: int = Field(0, ge=0, description="Seed of every random draw.")
+    chunk_size_px: int = Field(
+        1024,
+        ge=16,
+        description="Spatial block of generation and of the dask chunks; part "
+        "of the random key (another block size gives other speckle).",
+    )
+
+    @property
+    def n_before(self) -> int:
+        """Acquisitions before the event."""
+        return _resolve_counts(self)[0]
+
+    @property
+    def n_after(self) -> int:
+        """Acquisitions after the event."""
+        return _resolve_counts(self)[1]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Acquisition times and orbits, the event window and the interferometric pairs."""
+
+    times: pd.DatetimeIndex
+    orbits: list[str]
+    event_start: pd.Timestamp
+    event_end: pd.Timestamp
+    pairs: list[tuple[int, int]]  # (start index, end index), same orbit, consecutive
+
+
+def resolve_schedule(spec: EventCubeSpec) -> Schedule:
+    """Acquisition times, orbits, event window and pairs for ``spec``."""
+    n_before, n_after = _resolve_counts(spec)
+    revisit = pd.Timedelta(days=spec.revisit_days)
+    times = pd.DatetimeIndex(
+        [pd.Timestamp(spec.first_acquisition) + i * revisit for i in range(n_before + n_after)]
+    )
+    if spec.event_start is None:  # midnight after the midpoint between the two dates
+        start = (times[n_before - 1] + revisit / 2).ceil("D")
+        if start >= times[n_before]:
+            start = times[n_before - 1] + revisit / 2
+    else:
+        start = pd.Timestamp(spec.event_start)
+    if spec.event_end is not None:
+        end = pd.Timestamp(spec.event_end)
+    elif spec.event_start is not None or start + pd.Timedelta(days=1) <= times[n_before]:
+        end = start + pd.Timedelta(days=1)
+    else:  # revisit of a day or two: keep the window between the two dates
+        end = start + (times[n_before] - start) / 2
+    if end < start:
+        raise ConfigError(f"event_end={end} is before event_start={start}; swap them.")
+    if not times[n_before - 1] < start or not end <= times[n_before]:
+        raise ConfigError(
+            f"The event window {start} .. {end} must lie between acquisition {n_before} "
+            f"({times[n_before - 1]}) and {n_before + 1} ({times[n_before]}) so that "
+            f"{n_before} acquisitions come before it; move the window, change "
+            "first_acquisition, or leave event_start unset to place it automatically."
+        )
+    if spec.orbit == "both":
+        orbits = [cv.ORBIT_STATES[i % 2] for i in range(len(times))]
+    else:
+        orbits = [spec.orbit] * len(times)
+    pairs = []
+    for i in range(len(times)):
+        later = [j for j in range(i + 1, len(times)) if orbits[j] == orbits[i]]
+        if later:
+            pairs.append((i, later[0]))
+    pairs.sort(key=lambda p: (times[p[0]], times[p[1]]))
+    if not pairs:
+        raise ConfigError(
+            f"timesteps={len(times)} with orbit={spec.orbit!r} gives no interferometric pair "
+            "(pairs join acquisitions of the same orbit); use at least 3 timesteps."
+        )
+    return Schedule(times, orbits, start, end, pairs)
+
+
+def _resolve_counts(spec: EventCubeSpec) -> tuple[int, int]:
+    before, after = spec.timesteps_before, spec.timesteps_after
+    explicit_total = "timesteps" in spec.model_fields_set
+    if before is not None and after is not None:
+        if explicit_total and before + after != spec.timesteps:
+            raise ConfigError(
+                f"timesteps={spec.timesteps} but timesteps_before={before} + "
+                f"timesteps_after={after} = {before + after}; give consistent values or "
+                "leave timesteps unset."
+            )
+        return before, after
+    total = spec.timesteps
+    if before is None and after is None:
+        before = total // 2
+    elif before is None:
+        before = total - int(after)  # type: ignore[arg-type]
+    after = total - before
+    if before < 1 or after < 1:
+        raise ConfigError(
+            f"timesteps={total} with timesteps_before={spec.timesteps_before} and "
+            f"timesteps_after={spec.timesteps_after} leaves {before} before and {after} "
+            "after the event; both need at least 1."
+        )
+    return before, after

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from typer.testing import CliRunner
+
+from sarslide import conventions as cv
+from sarslide.cli.main import app
+
+runner = CliRunner()
+
+
+def test_cube_simulate_writes_a_store_plain_xarray_opens(tmp_path: Path) -> None:
+    store = tmp_path / "cube.zarr"
+    args = [
+        "cube",
+        "simulate",
+        "-o",
+        str(store),
+        "--size",
+        "40",
+        "--timesteps",
+        "4",
+        "--seed",
+        "5",
+        "--orbit",
+        "descending",
+        "--no-progress",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "SIMULATED" in result.output and "landslide pixels" in result.output
+    ds = xr.open_zarr(store)
+    assert ds.sizes[cv.DIM_Y] == 40 and ds.sizes[cv.DIM_TIMESTEP] == 4
+    assert set(np.asarray(ds[cv.COORD_ORBIT_STATE].values)) == {"descending"}
+    assert ds.attrs[cv.ATTR_SIMULATED] == "true"
+
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1
+    assert "exists" in again.output and "--overwrite" in again.output
+
+
+def test_cube_simulate_reports_bad_options_without_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["cube", "simulate", "-o", str(tmp_path / "c.zarr"), "--orbit", "sideways"]
+    )
+    assert result.exit_code == 1
+    assert "orbit" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "c.zarr").exists()
