@@ -28,9 +28,10 @@ def compute_hillshade(
     dem: np.ndarray, resolution_m: float, *, azimuth_deg: float = 315.0, altitude_deg: float = 45.0
 ) -> np.ndarray:
     """Hillshade in [0, 1] of a DEM (y down the rows, north up); NaN stays NaN."""
-    dz_dy, dz_dx = np.gradient(np.asarray(dem, dtype=np.float64), resolution_m)
+    dz_drow, dz_dx = np.gradient(np.asarray(dem, dtype=np.float64), resolution_m)
+    dz_dy = -dz_drow  # rows run south; y runs north
     slope = np.arctan(np.hypot(dz_dx, dz_dy))
-    aspect = np.arctan2(-dz_dx, dz_dy)  # rows run south: d/dy along rows is -d/dnorth
+    aspect = np.arctan2(dz_dy, -dz_dx)  # maths angle of the downslope direction
     azimuth = math.radians(360.0 - azimuth_deg + 90.0)
     altitude = math.radians(altitude_deg)
     shade = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(azimuth - aspect)
