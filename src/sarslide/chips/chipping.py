@@ -197,14 +197,18 @@ def gather_windows(
     for band_id in _progress_iter(bands, progress, "gathering chips"):
         in_band = np.flatnonzero(band == band_id)
         tiles = [in_band[tile_col[in_band] == t] for t in np.unique(tile_col[in_band])]
-        slabs, offsets = [], []
+        tasks = []
         for members in tiles:
             r0, c0 = origins_px[members].min(axis=0)
             r1, c1 = origins_px[members].max(axis=0) + size_px
-            slabs.append(data[..., r0:r1, c0:c1])
-            offsets.append((r0, c0))
-        for members, slab, offset in zip(tiles, dask.compute(*slabs), offsets, strict=True):
-            windows = transform(_cut_windows(slab, origins_px[members] - np.array(offset), size_px))
+            relative = origins_px[members] - np.array([r0, c0])
+            # cut and transform run in dask's threads too, overlapping with decoding
+            tasks.append(
+                dask.delayed(_cut_and_transform)(
+                    data[..., r0:r1, c0:c1], relative, size_px, transform
+                )
+            )
+        for members, windows in zip(tiles, dask.compute(*tasks), strict=True):
             if out is None:
                 out = np.empty((len(origins_px), *windows.shape[1:]), dtype=windows.dtype)
             out[members] = windows
@@ -212,6 +216,15 @@ def gather_windows(
         lead = tuple(data.shape[:-2])
         return transform(np.empty((0, *lead, size_px, size_px), dtype=data.dtype))
     return out
+
+
+def _cut_and_transform(
+    slab: np.ndarray,
+    origins_px: np.ndarray,
+    size_px: int,
+    transform: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    return transform(_cut_windows(slab, origins_px, size_px))
 
 
 def _cut_windows(array: np.ndarray, origins_px: np.ndarray, size_px: int) -> np.ndarray:

@@ -15,6 +15,7 @@ The same numpy function (``composite_values``) computes composites for whole sce
 
 from __future__ import annotations
 
+import threading
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -76,16 +77,21 @@ class CompositeCounts:
     n_floored: int = 0
     n_nodata: int = 0
     by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, channel: str, raw: np.ndarray, floor: float, *, log10: bool) -> None:
         raw = np.asarray(raw)
         nodata = int(np.count_nonzero(np.isnan(raw)))
         floored = int(np.count_nonzero(raw < floor)) if log10 else 0
+        with self._lock:  # called from dask worker threads
+            self._add(channel, raw.size, floored, nodata)
+
+    def _add(self, channel: str, n_values: int, floored: int, nodata: int) -> None:
         entry = self.by_channel.setdefault(channel, {"n_values": 0, "n_floored": 0, "n_nodata": 0})
-        entry["n_values"] += raw.size
+        entry["n_values"] += n_values
         entry["n_floored"] += floored
         entry["n_nodata"] += nodata
-        self.n_values += raw.size
+        self.n_values += n_values
         self.n_floored += floored
         self.n_nodata += nodata
 

@@ -1,0 +1,284 @@
+"""Chipping a Hokkaido-sized cube: the paper code's path vs sarslide, same chips.
+
+One run: write a synthetic cube (18 x 4398 x 5382 float32 vv and vh, gamma-like
+speckle, landslide blobs) to a temporary Zarr store with ``write_cube``, then in two
+separate subprocesses (clean peak RSS each):
+
+(a) the paper code's path: xarray log10 (same floor) of vv/vh, mean over the k
+    acquisitions on each side, ``.load()``, ``xbatcher.BatchGenerator`` over
+    128 x 128 chips, keep chips with a landslide pixel;
+(b) sarslide: ``build_chip_splits`` (labels first, raw windows of the 2k needed
+    acquisitions, log10 and mean on the chosen chips only), split "random" so that
+    every positive chip is kept.
+
+Checks the chips are identical (same origins, bit-identical inputs and labels) and
+writes benchmarks/results/chips.json. ``--quick``: a quarter of the size per side.
+
+Usage: python benchmarks/bench_chips.py [--quick] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+
+from measure import measure, write_results  # noqa: E402
+
+K = 4
+CHIP_PX = 128
+FLOOR = 1e-4
+CHANNELS = ["vv_before", "vv_after", "vh_before", "vh_after"]
+
+
+def make_cube(n_time: int, height: int, width: int, seed: int = 0):  # type: ignore[no-untyped-def]
+    """A lazy synthetic cube: speckle x a smooth mean field, landslide discs."""
+    import dask.array as da
+    import pandas as pd
+    import rioxarray  # noqa: F401
+    import xarray as xr
+
+    rng = np.random.default_rng(seed)
+    labels = np.zeros((height, width), dtype=np.uint8)
+    n_blobs = max(4, int(300 * height * width / (4398 * 5382)))
+    rows = rng.integers(0, height, n_blobs)
+    cols = rng.integers(0, width, n_blobs)
+    radii = rng.integers(12, 30, n_blobs)
+    for r, c, rad in zip(rows, cols, radii, strict=True):  # data generation only
+        r0, r1, c0, c1 = (
+            max(r - rad, 0),
+            min(r + rad + 1, height),
+            max(c - rad, 0),
+            min(c + rad + 1, width),
+        )
+        yy, xx = np.ogrid[r0:r1, c0:c1]
+        labels[r0:r1, c0:c1] |= ((yy - r) ** 2 + (xx - c) ** 2 <= rad**2).astype(np.uint8)
+
+    # a pool of exponential speckle blocks (incompressible, like real data), reused
+    # across chunks with a per-chunk scale: cheap to write a multi-GB cube
+    pool_rng = np.random.default_rng(seed + 1)
+    pool = [
+        (-np.log1p(-pool_rng.random((1024, 1024), dtype=np.float32))).astype(np.float32)
+        for _ in range(7)
+    ]
+    for block in pool:
+        block[pool_rng.random(block.shape) < 1e-4] = 0.0  # a few exact zeros, as in real data
+
+    def speckle(block_info=None, scale=0.2):  # type: ignore[no-untyped-def]
+        loc = block_info[None]["array-location"]
+        h, w = block_info[None]["chunk-shape"][1:]
+        t, r, c = loc[0][0], loc[1][0] // 1024, loc[2][0] // 1024
+        base = pool[(3 * t + 5 * r + c + int(scale * 100)) % len(pool)]
+        return (base[:h, :w] * np.float32(scale * (1 + 0.02 * t)))[None]
+
+    chunks = (1, 1024, 1024)
+    shape = (n_time, height, width)
+    vv = da.map_blocks(
+        speckle,
+        chunks=da.core.normalize_chunks(chunks, shape),
+        dtype=np.float32,
+        meta=np.array((), np.float32),
+    )
+    vh = da.map_blocks(
+        lambda block_info=None: speckle(block_info, 0.05),
+        chunks=da.core.normalize_chunks(chunks, shape),
+        dtype=np.float32,
+        meta=np.array((), np.float32),
+    )
+    times = pd.date_range("2018-07-02T20:40", periods=n_time, freq="6D")
+    y = 4_750_000.0 - 10.0 * (np.arange(height) + 0.5)
+    x = 500_000.0 + 10.0 * (np.arange(width) + 0.5)
+    ds = xr.Dataset(
+        {
+            "vv": (("timestep", "y", "x"), vv),
+            "vh": (("timestep", "y", "x"), vh),
+            "landslides": (("y", "x"), labels),
+        },
+        coords={
+            "timestep": times,
+            "y": y,
+            "x": x,
+            "sat:orbit_state": ("timestep", np.array(["descending"] * n_time)),
+        },
+        attrs={"event_start": "2018-09-05T18:08:00", "event_end": "2018-09-07T00:00:00"},
+    )
+    return ds.rio.write_crs("EPSG:32654")
+
+
+def _import_all() -> float:
+    """Import what either path uses, so both start from the same RSS; returns it (MiB).
+
+    Import time (seconds on a loaded 2-core machine) is a per-process cost, not
+    chipping; neither path pays it inside the measurement.
+    """
+    import distributed  # noqa: F401  (xarray / dask import it on first compute)
+    import psutil
+    import rioxarray  # noqa: F401  (open_cube validates the CRS with it)
+    import scipy.sparse  # noqa: F401
+    import xarray  # noqa: F401
+    import xbatcher  # noqa: F401
+    import zarr  # noqa: F401
+
+    import sarslide.chips
+    import sarslide.datacube  # noqa: F401
+
+    return float(psutil.Process().memory_info().rss / 2**20)
+
+
+def run_reference(store: str, out: str) -> None:
+    """(a) The paper code's path: xarray log + mean, xbatcher, positive filter."""
+    import xarray as xr
+    import xbatcher
+
+    from sarslide.chips import select_event_timesteps
+
+    rss_before = _import_all()
+    with measure() as m:
+        ds = xr.open_zarr(store)
+        before, after = select_event_timesteps(
+            ds["timestep"].values, ds.attrs["event_start"], ds.attrs["event_end"], K
+        )
+        for var in ("vv", "vh"):
+            ds[var] = np.log10(np.maximum(ds[var], np.float32(FLOOR)))
+        the_ds = (
+            ds[["vv", "vh"]]
+            .isel(timestep=before)
+            .mean("timestep")
+            .rename({"vv": "vv_before", "vh": "vh_before"})
+        )
+        after_ds = ds[["vv", "vh"]].isel(timestep=after).mean("timestep")
+        the_ds["vv_after"] = after_ds["vv"]
+        the_ds["vh_after"] = after_ds["vh"]
+        the_ds["landslides"] = ds["landslides"]
+        the_ds = the_ds.load()
+        chips = []
+        for batch in xbatcher.BatchGenerator(the_ds, {"x": CHIP_PX, "y": CHIP_PX}):
+            if batch["landslides"].sum().item() > 0:
+                chips.append(batch)
+        y_index, x_index = the_ds.indexes["y"], the_ds.indexes["x"]
+        origins = np.array(
+            [[y_index.get_loc(b["y"].values[0]), x_index.get_loc(b["x"].values[0])] for b in chips]
+        )
+        inputs = np.stack([np.stack([b[c].values for c in CHANNELS]) for b in chips]).astype(
+            np.float32
+        )
+        labels = np.stack([(b["landslides"].values > 0).astype(np.uint8) for b in chips])
+    np.savez(out, origins=origins, inputs=inputs, labels=labels)
+    m["rss_before_mib"] = rss_before
+    Path(out + ".json").write_text(json.dumps(m))
+
+
+def run_ours(store: str, out: str) -> None:
+    """(b) sarslide: build_chip_splits, all positive chips kept (random split)."""
+    from sarslide.chips import DataConfig, build_chip_splits
+
+    cfg = DataConfig(
+        cube=store,
+        channels=CHANNELS,
+        timesteps_k=K,
+        log_floor=FLOOR,
+        split="random",
+        chip_min_valid_fraction=0.0,
+    )
+    rss_before = _import_all()
+    with measure() as m:
+        splits = build_chip_splits(cfg)
+        parts = [splits.train, splits.val, splits.test]
+    np.savez(
+        out,
+        origins=np.concatenate([p.origins_px for p in parts]),
+        inputs=np.concatenate([p.inputs for p in parts]),
+        labels=np.concatenate([p.labels for p in parts]),
+    )
+    m["rss_before_mib"] = rss_before
+    m["counts"] = splits.train.counts  # type: ignore[assignment]
+    Path(out + ".json").write_text(json.dumps(m))
+
+
+def _sorted(path: str) -> dict[str, np.ndarray]:
+    data = dict(np.load(path))
+    order = np.lexsort((data["origins"][:, 1], data["origins"][:, 0]))
+    return {k: v[order] for k, v in data.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a quarter of the size per side")
+    parser.add_argument("--role", choices=["reference", "ours"], help=argparse.SUPPRESS)
+    parser.add_argument("--store", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--keep", help="reuse / keep the synthetic cube in this folder")
+    args = parser.parse_args()
+    if args.role == "reference":
+        run_reference(args.store, args.out)
+        return 0
+    if args.role == "ours":
+        run_ours(args.store, args.out)
+        return 0
+
+    from sarslide.datacube import write_cube
+
+    shape = (18, 1100, 1346) if args.quick else (18, 4398, 5382)
+    with tempfile.TemporaryDirectory(dir=args.keep) as tmp:
+        store = Path(args.keep or tmp) / f"bench_chips_{'quick' if args.quick else 'full'}.zarr"
+        start = time.perf_counter()
+        if not store.exists():
+            write_cube(make_cube(*shape), store, progress=True)
+        write_s = time.perf_counter() - start
+        results: dict[str, object] = {
+            "shape": list(shape),
+            "k": K,
+            "chip_px": CHIP_PX,
+            "write_cube_s": round(write_s, 1),
+        }
+        for role in ("reference", "ours"):
+            out = str(Path(tmp) / f"{role}.npz")
+            subprocess.run(
+                [sys.executable, __file__, "--role", role, "--store", str(store), "--out", out],
+                check=True,
+            )
+            results[role] = json.loads(Path(out + ".json").read_text())
+            got = results[role]
+            print(f"{role}: {got['wall_s']:.2f} s, peak {got['peak_rss_mib']:.0f} MiB", flush=True)
+        ref, ours = _sorted(str(Path(tmp) / "reference.npz")), _sorted(str(Path(tmp) / "ours.npz"))
+        same_set = ref["origins"].shape == ours["origins"].shape and np.array_equal(
+            ref["origins"], ours["origins"]
+        )
+        identical = bool(
+            same_set
+            and np.array_equal(ref["inputs"], ours["inputs"], equal_nan=True)
+            and np.array_equal(ref["labels"], ours["labels"])
+        )
+        results["n_chips"] = {"reference": len(ref["origins"]), "ours": len(ours["origins"])}
+        results["identical_chips"] = identical
+        if same_set:
+            results["max_abs_diff"] = float(np.nanmax(np.abs(ref["inputs"] - ours["inputs"])))
+        results["positive_rate_in_positive_chips"] = (
+            float(ours["labels"].mean()) if len(ours["labels"]) else None
+        )
+        ref_m, our_m = results["reference"], results["ours"]
+        results["speedup"] = round(ref_m["wall_s"] / our_m["wall_s"], 2)  # type: ignore[index]
+        results["peak_rss_ratio"] = round(our_m["peak_rss_mib"] / ref_m["peak_rss_mib"], 3)  # type: ignore[index]
+        zarray = json.loads((store / "vv" / ".zarray").read_text())
+        results["store_compressor"] = zarray.get("compressor")
+    path = write_results("chips_quick" if args.quick else "chips", results)
+    print(
+        json.dumps(
+            {k: results[k] for k in ("n_chips", "identical_chips", "speedup", "peak_rss_ratio")}
+        )
+    )
+    print(f"wrote {path}")
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
