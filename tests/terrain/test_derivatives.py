@@ -174,3 +174,15 @@ def test_bad_dims_size_and_choices_raise_clear_errors() -> None:
         compute_curvature(dem, edges="wrap")  # type: ignore[arg-type]
     with pytest.raises(RasterGridError, match="Dataset"):
         compute_slope(dem.to_dataset())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fn", ALL_FUNCTIONS)
+def test_row_strips_give_the_same_values_as_one_pass(fn, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sarslide.terrain import derivatives
+
+    dem = make_rough_dem(37, 41)
+    dem[8, 9] = np.nan  # on a strip boundary (strips of 8 rows below)
+    dem[15, 20] = np.nan
+    one_pass = fn(dem).values
+    monkeypatch.setattr(derivatives, "STRIP_CELLS", 1)
+    np.testing.assert_array_equal(fn(dem).values, one_pass)

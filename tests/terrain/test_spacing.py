@@ -105,3 +105,12 @@ def test_projected_crs_in_feet_is_converted_to_metres() -> None:
     dem = make_dem(np.zeros((4, 4)), spacing_x_m=10.0, spacing_y_m=-10.0, crs="EPSG:2263")
     spacing = resolve_pixel_spacing(dem)  # EPSG:2263 axes are US survey feet
     assert spacing.x_m == pytest.approx(10 * 1200 / 3937)
+
+
+def test_geographic_row_strips_use_their_own_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sarslide.terrain import derivatives
+
+    dem = make_geographic_grid().copy(data=make_rough_dem(21, 25).values)
+    one_pass = compute_slope(dem).values
+    monkeypatch.setattr(derivatives, "STRIP_CELLS", 1)
+    np.testing.assert_array_equal(compute_slope(dem).values, one_pass)

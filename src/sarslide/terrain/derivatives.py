@@ -34,6 +34,9 @@ SLOPE_UNITS: tuple[str, ...] = ("radians", "degrees", "riserun")
 EDGES: tuple[str, ...] = ("nan", "extend")
 Resolution = float | tuple[float, float] | None
 
+# Cells per strip of rows handed to a kernel at once (temporaries of ~1 MiB stay in cache).
+STRIP_CELLS = 2**18
+
 # kernel(zp, spacing_x_m, spacing_y_m) -> interior
 Kernel = Callable[..., np.ndarray]
 
@@ -256,6 +259,25 @@ def _apply_dask(z: da.Array, kernel: Kernel, spacing: PixelSpacing, edges: Edges
 
 
 def _run_kernel(kernel: Kernel, zp: np.ndarray, sx: Any, sy: Any) -> np.ndarray:
+    """Run ``kernel`` on strips of rows so temporaries stay in cache; same values as one call."""
+    ny, nx = zp.shape[0] - 2, zp.shape[1] - 2
+    strip = max(8, STRIP_CELLS // max(nx, 1))
+    if ny <= strip:
+        return _run_kernel_once(kernel, zp, sx, sy)
+    out = np.empty((ny, nx), dtype=zp.dtype)
+    for start in range(0, ny, strip):
+        stop = min(start + strip, ny)
+        out[start:stop] = _run_kernel_once(
+            kernel, zp[start : stop + 2], _rows(sx, start, stop), _rows(sy, start, stop)
+        )
+    return out
+
+
+def _rows(spacing: Any, start: int, stop: int) -> Any:
+    return spacing[start:stop] if np.ndim(spacing) == 2 else spacing
+
+
+def _run_kernel_once(kernel: Kernel, zp: np.ndarray, sx: Any, sy: Any) -> np.ndarray:
     out = kernels.mask_nodata_windows(zp, kernel(zp, sx, sy))
     return out.astype(zp.dtype, copy=False)
 
