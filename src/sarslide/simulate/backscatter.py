@@ -160,7 +160,7 @@ def simulate_backscatter_block(
     gamma0[geometry_class == geometry.GEOMETRY_SHADOW] = 0.0
     gamma0 += np.float32(NOISE_FLOOR[polarisation])
     rng = make_rng(seed, f"speckle-{polarisation}", conditions.index, *block_index)
-    gamma0 *= rng.gamma(enl, 1.0 / enl, size=gamma0.shape).astype(np.float32)
+    gamma0 *= rng.standard_gamma(enl, size=gamma0.shape, dtype=np.float32) / np.float32(enl)
     _insert_nodata(gamma0, nodata_fraction, rng)
     return gamma0.astype(np.float32, copy=False)
 

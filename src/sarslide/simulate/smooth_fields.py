@@ -25,17 +25,14 @@ class PlaneWaveField:
         """Values (float32) on the block of pixel ``rows`` x ``cols`` (1-D index arrays)."""
         y_m = rows.astype(np.float64) * resolution_m
         x_m = cols.astype(np.float64) * resolution_m
-        out = np.zeros((rows.size, cols.size), dtype=np.float32)
-        for kx, ky, phase, amp in zip(
-            self.kx_rad_per_m, self.ky_rad_per_m, self.phase_rad, self.amplitude, strict=True
-        ):
-            along_x = kx * x_m + phase
-            cos_y, sin_y = np.cos(ky * y_m), np.sin(ky * y_m)
-            # cos(a + b) = cos a cos b - sin a sin b, as two outer products.
-            out += np.float32(amp) * (
-                np.outer(cos_y, np.cos(along_x)) - np.outer(sin_y, np.sin(along_x))
-            ).astype(np.float32)
-        return out
+        # cos(kx x + ky y + φ) = cos(ky y) cos(kx x + φ) - sin(ky y) sin(kx x + φ): the sum
+        # over waves is one matrix product (rows x 2n) @ (2n x cols).
+        along_y = np.outer(y_m, self.ky_rad_per_m)
+        along_x = np.outer(self.kx_rad_per_m, x_m) + self.phase_rad[:, None]
+        left = np.concatenate([np.cos(along_y), -np.sin(along_y)], axis=1).astype(np.float32)
+        amp = self.amplitude[:, None]
+        right = np.concatenate([amp * np.cos(along_x), amp * np.sin(along_x)]).astype(np.float32)
+        return left @ right  # type: ignore[no-any-return]
 
 
 def draw_plane_wave_field(
