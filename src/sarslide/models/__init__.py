@@ -5,7 +5,7 @@ Example:
     >>> model = create_model("unet-small", in_channels=4, num_classes=2)
 """
 
-from sarslide.models import small_unet, unet  # noqa: F401  (register builders)
+from sarslide.models import isslide, small_unet, unet  # noqa: F401  (register builders)
 from sarslide.models.registry import (
     ModelSpec,
     check_input_shape,

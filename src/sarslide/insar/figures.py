@@ -1,0 +1,58 @@
+"""Qualitative ISSLIDE figure: phase, coherence, truth and each model's prediction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sarslide.insar.features import phase_from_features
+from sarslide.insar.splits import SPLIT_TEST
+from sarslide.plotting.save import save_figure
+
+
+def plot_isslide_predictions(
+    run_dirs: Sequence[str | Path], datamodule: Any, path: str | Path, *, n_patches: int = 4
+) -> Path:
+    """PNG grid: one row per test patch (largest moves first), columns phase, coherence,
+    truth, then each model's binary prediction at its validation threshold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sarslide.insar.run import THRESHOLD_FILE, load_isslide_model
+    from sarslide.insar.scoring import predict_probabilities
+
+    dataset = datamodule.datasets[SPLIT_TEST]
+    features = dataset.features.numpy()
+    masks = dataset.masks.numpy()
+    order = np.argsort(-masks.reshape(len(masks), -1).sum(1))[:n_patches]
+    predictions = []
+    for run_dir in run_dirs:
+        choice = json.loads((Path(run_dir) / THRESHOLD_FILE).read_text())
+        prob, _ = predict_probabilities(load_isslide_model(choice["checkpoint"]), dataset)
+        predictions.append((Path(run_dir).name, prob[order] >= choice["threshold"]))
+    n_cols = 3 + len(predictions)
+    fig, axes = plt.subplots(len(order), n_cols, figsize=(2.0 * n_cols, 2.0 * len(order)), squeeze=False)
+    phase = phase_from_features(features[order])
+    for row, k in enumerate(order):
+        panels = [
+            ("phase (rad)", phase[row], "twilight", (-np.pi, np.pi)),
+            ("coherence", features[k, 0], "gray", (0, 1)),
+            ("truth", masks[k], "Reds", (0, 1)),
+        ] + [(name, pred[row], "Blues", (0, 1)) for name, pred in predictions]
+        for col, (title, image, cmap, (vmin, vmax)) in enumerate(panels):
+            ax = axes[row, col]
+            ax.imshow(image, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+            if col >= 3:
+                ax.contour(masks[k], levels=[0.5], colors="red", linewidths=0.6)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if row == 0:
+                ax.set_title(title, fontsize=8)
+    fig.suptitle("ISSLIDE test patches (held-out zone); red contour = truth", fontsize=9)
+    return save_figure(fig, path)

@@ -1,0 +1,174 @@
+"""Train and evaluate ISSLIDE baselines: fit, threshold on validation, score on test.
+
+For each model: ``fit_task`` (the shared Lightning loop; the best checkpoint is chosen
+on VALIDATION loss), then the F1-optimal threshold is chosen on the VALIDATION pixels
+and written to ``threshold.json``; only then is the test split predicted, once, with
+that threshold. The test split never influences training, model or threshold choice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.insar.splits import DEFAULT_TEST_ZONES, SPLIT_TEST, SPLIT_VAL
+
+logger = logging.getLogger(__name__)
+
+ISSLIDE_MODELS = ("fcn-resnet50", "deeplabv3-resnet50", "isslide-unet", "isslide-resunet", "isslide-sepunet")
+HEAVY_MODELS = ("fcn-resnet50", "deeplabv3-resnet50")
+THRESHOLD_FILE = "threshold.json"
+METRICS_FILE = "test_metrics.json"
+
+
+class IsslideRunConfig(BaseModel, extra="forbid"):
+    """Everything an ISSLIDE train/evaluate run needs (written next to its outputs)."""
+
+    ready_dir: str = Field(description="Ready ISSLIDE layout (images/, masks/, patches.csv).")
+    output_dir: str = Field(default="runs/isslide", description="One sub-folder per model.")
+    models: list[str] = Field(default_factory=lambda: list(ISSLIDE_MODELS))
+    test_zones: list[str] = Field(default_factory=lambda: list(DEFAULT_TEST_ZONES))
+    val_fraction: float = Field(default=0.2, ge=0, lt=1, description="Of training-zone interferograms.")
+    val_zones: list[str] = Field(default_factory=list, description="Whole zones for validation instead.")
+    batch_size: int = Field(default=8, ge=1, description="8 in the paper.")
+    max_epochs: int = Field(default=30, ge=1, description="Paper: 300 (U-Nets), 600 (FCN/DeepLabV3).")
+    lr: float = Field(default=1e-3, gt=0, description="Adam lr (paper: 1e-5 U-Nets, 1e-7 FCN/DeepLabV3).")
+    heavy_lr: float | None = Field(default=None, description="lr for FCN/DeepLabV3 (default: lr).")
+    heavy_max_epochs: int | None = Field(default=None, description="Epochs for FCN/DeepLabV3.")
+    limit_train_batches: int | None = Field(default=None, description="Batches per epoch (quick runs).")
+    heavy_limit_train_batches: int | None = Field(default=None, description="Same, FCN/DeepLabV3.")
+    max_patches_per_split: int | None = Field(default=None, description="Seeded cap per split.")
+    augment: bool = Field(default=True, description="Random phase offset on TRAIN only.")
+    model_kwargs: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Per model.")
+    encoder_weights: dict[str, str] = Field(default_factory=dict, description="Local weight files per model.")
+    accelerator: str = Field(default="auto")
+    seed: int = 0
+
+
+def build_datamodule(cfg: IsslideRunConfig) -> Any:
+    """The data module of a run (set up)."""
+    from sarslide.insar.datamodule import IsslideDataModule
+
+    datamodule = IsslideDataModule(
+        cfg.ready_dir, test_zones=cfg.test_zones, val_fraction=cfg.val_fraction,
+        val_zones=cfg.val_zones, batch_size=cfg.batch_size, augment=cfg.augment, seed=cfg.seed,
+        max_patches_per_split=cfg.max_patches_per_split,
+    )  # fmt: skip
+    datamodule.setup()
+    return datamodule
+
+
+def train_isslide_model(cfg: IsslideRunConfig, model_name: str, datamodule: Any, *, progress: bool = False) -> Path:
+    """Fit one model, choose its threshold on validation; return its run folder."""
+    from sarslide.compat import ensure_torchvision_importable
+
+    ensure_torchvision_importable()
+    import lightning as L
+
+    import sarslide.models.isslide  # noqa: F401  (registers the ISSLIDE models)
+    from sarslide.evaluation.metrics import select_threshold
+    from sarslide.insar.scoring import predict_probabilities
+    from sarslide.training import SegmentationTask, fit_task
+    from sarslide.training.config import TrainerConfig
+
+    if model_name not in ISSLIDE_MODELS:
+        logger.warning("%s is not one of the ISSLIDE baselines %s", model_name, ISSLIDE_MODELS)
+    heavy = model_name in HEAVY_MODELS
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    run_dir = Path(cfg.output_dir) / model_name
+    task = SegmentationTask(
+        model_name, in_channels=3, num_classes=1, loss="bce",
+        model_kwargs=cfg.model_kwargs.get(model_name, {}),
+        encoder_weights=cfg.encoder_weights.get(model_name),
+        lr=(cfg.heavy_lr or cfg.lr) if heavy else cfg.lr, weight_decay=0.0,
+        metadata={"task": "isslide", "features": ["coherence", "cos_phase", "sin_phase"],
+                  "test_zones": cfg.test_zones, "seed": cfg.seed},
+    )  # fmt: skip
+    trainer_cfg = TrainerConfig(
+        max_epochs=(cfg.heavy_max_epochs or cfg.max_epochs) if heavy else cfg.max_epochs,
+        batch_size=cfg.batch_size, accelerator=cfg.accelerator, seed=cfg.seed,
+        limit_train_batches=(cfg.heavy_limit_train_batches or cfg.limit_train_batches)
+        if heavy else cfg.limit_train_batches,
+    )  # fmt: skip
+    paths = fit_task(task, datamodule, trainer_cfg, run_dir, progress=progress, resume=False)
+    model = load_isslide_model(paths.best_checkpoint)
+    probability, truth = predict_probabilities(model, datamodule.datasets[SPLIT_VAL])
+    choice = select_threshold(truth, probability, metric="f1")
+    _write_json(run_dir / THRESHOLD_FILE, {
+        "threshold": choice.threshold, "metric": choice.metric, "val_score": choice.score,
+        "chosen_on": SPLIT_VAL, "checkpoint": str(paths.best_checkpoint),
+    })  # fmt: skip
+    logger.info("%s: threshold %.3f (val F1 %.3f)", model_name, choice.threshold, choice.score)
+    return run_dir
+
+
+def load_isslide_model(checkpoint: str | Path) -> Any:
+    """The model of a checkpoint written by :func:`train_isslide_model`, in eval mode."""
+    import sarslide.models.isslide  # noqa: F401
+    from sarslide.models import create_model
+    from sarslide.training.checkpoints import MODEL_PREFIX, read_checkpoint
+
+    ckpt = read_checkpoint(checkpoint)
+    hp = ckpt.get("hyper_parameters") or {}
+    if "model_name" not in hp:
+        raise ConfigError(f"{checkpoint} is not a sarslide training checkpoint (no model_name).")
+    model = create_model(hp["model_name"], in_channels=hp["in_channels"], num_classes=hp["num_classes"],
+                         **(hp.get("model_kwargs") or {}))  # fmt: skip
+    state = {k[len(MODEL_PREFIX) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(MODEL_PREFIX)}
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def evaluate_isslide_model(run_dir: str | Path, datamodule: Any) -> dict[str, Any]:
+    """Score a trained model on the TEST split with its validation threshold."""
+    from sarslide.insar.scoring import predict_probabilities, score_patches
+
+    folder = Path(run_dir)
+    threshold_path = folder / THRESHOLD_FILE
+    if not threshold_path.is_file():
+        raise DataSelectionError(
+            f"{threshold_path} is missing: train the model first ('sarslide insar train'); the "
+            "threshold is chosen on validation, never on test."
+        )
+    choice = json.loads(threshold_path.read_text())
+    model = load_isslide_model(choice["checkpoint"])
+    probability, truth = predict_probabilities(model, datamodule.datasets[SPLIT_TEST])
+    metrics = {"model": folder.name, **score_patches(truth, probability, threshold=choice["threshold"])}
+    metrics["threshold_chosen_on"] = choice["chosen_on"]
+    metrics["test_zones"] = ",".join(sorted(set(datamodule.split_index(SPLIT_TEST)["zone"])))
+    _write_json(folder / METRICS_FILE, metrics)
+    return metrics
+
+
+def run_isslide(cfg: IsslideRunConfig, *, progress: bool = False, figure: bool = True) -> dict[str, Path]:
+    """Train and evaluate every model of ``cfg``; write the comparison table and a figure."""
+    from sarslide.insar.scoring import write_comparison_table
+
+    out = Path(cfg.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(out / "config.json", cfg.model_dump())
+    datamodule = build_datamodule(cfg)
+    rows, run_dirs = [], []
+    for name in cfg.models:
+        run_dir = train_isslide_model(cfg, name, datamodule, progress=progress)
+        rows.append(evaluate_isslide_model(run_dir, datamodule))
+        run_dirs.append(run_dir)
+    md_path, csv_path = write_comparison_table(rows, out)
+    outputs = {"table_md": md_path, "table_csv": csv_path}
+    if figure:
+        from sarslide.insar.figures import plot_isslide_predictions
+
+        outputs["figure_png"] = plot_isslide_predictions(run_dirs, datamodule, out / "predictions.png")
+    return outputs
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(json.dumps(payload, indent=2, default=str))
+    tmp.replace(path)
