@@ -200,3 +200,37 @@ def test_refused_signature_during_the_write_is_a_clear_error(
         build_cube(make_config(stac), tmp_path / "cube.zarr", progress=False, signer=stale)
     assert not (tmp_path / "cube.zarr").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cube.zarr")]
+
+
+def test_cli_build_reports_a_clean_error_without_traceback(
+    stac: LocalStacApi, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "cube",
+            "build",
+            "--aoi",
+            AOI_BBOX,
+            "--start",
+            "2020-01-01",
+            "--end",
+            "2020-01-31",
+            "--event-start",
+            "2020-01-10",
+            "--event-end",
+            "2020-01-11",
+            "--stac-url",
+            stac.server.url + "/",
+            "--signer",
+            "none",
+            "-o",
+            str(tmp_path / "c.zarr"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "No 'sentinel-1-rtc' items" in result.output and "Traceback" not in result.output
