@@ -1,0 +1,306 @@
+"""Run a training: chips -> Lightning fit -> checkpoints, logs, curve, threshold.
+
+``train(cfg)`` is the whole run for the landslide task; ``fit_task`` is the generic
+part (checkpoints, CSV log, resume, curve) that the ISSLIDE task reuses with its own
+task and data module.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sarslide.errors import ConfigError, OutputExistsError
+from sarslide.training.config import TrainConfig, TrainerConfig
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_DIR = "checkpoints"
+BEST_NAME = "best"
+LAST_NAME = "last"
+LOG_DIR = "logs"
+CONFIG_NAME = "config.yaml"
+SPLIT_NAME = "split.json"
+NORMALISATION_NAME = "normalisation.json"
+CHIPS_SUMMARY_NAME = "chips.json"
+# Lightning hints that are expected in our setup (in-memory tensors, tiny val sets).
+_EXPECTED_WARNINGS = (
+    r".*does not have many workers.*",
+    r".*The number of training batches .* is smaller than the logging interval.*",
+    r".*Checkpoint directory .* exists and is not empty.*",  # resuming a run
+    # lightning 2.6 with torch 2.13's pytree (third-party deprecation, harmless)
+    r".*isinstance\(treespec, LeafSpec\)` is deprecated.*",
+)
+
+
+@dataclass
+class RunPaths:
+    """Files of a training run."""
+
+    run_dir: Path
+    best_checkpoint: Path
+    last_checkpoint: Path
+    metrics_csv: Path
+    curve_png: Path
+    config_yaml: Path | None = None
+    split_json: Path | None = None
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary file, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(text)
+    tmp.replace(path)
+    return path
+
+
+def merge_metric_logs(log_root: Path, out_csv: Path) -> Path:
+    """Merge every ``version_*/metrics.csv`` (one per resumed session) into one CSV.
+
+    Rows of a later session replace earlier rows of the same epoch (after a resume
+    the unfinished epoch is trained again).
+    """
+    rows_by_epoch: dict[str, list[dict[str, str]]] = {}
+    fields: list[str] = []
+    versions = sorted(log_root.glob("version_*"), key=lambda p: int(p.name.split("_")[-1]))
+    for version in versions:
+        csv_path = version / "metrics.csv"
+        if not csv_path.is_file():
+            continue
+        session: dict[str, list[dict[str, str]]] = {}
+        with open(csv_path, newline="") as file:
+            reader = csv.DictReader(file)
+            fields.extend(f for f in reader.fieldnames or [] if f not in fields)
+            for row in reader:
+                session.setdefault(row.get("epoch", ""), []).append(row)
+        rows_by_epoch.update(session)
+    ordered = sorted(rows_by_epoch, key=lambda e: float(e) if e else -1.0)
+    tmp = out_csv.with_name(f".{out_csv.name}.partial")
+    with open(tmp, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=fields)
+        writer.writeheader()
+        for epoch in ordered:
+            writer.writerows(rows_by_epoch[epoch])
+    tmp.replace(out_csv)
+    return out_csv
+
+
+def fit_task(
+    task: Any,
+    datamodule: Any,
+    trainer_cfg: TrainerConfig,
+    run_dir: str | os.PathLike[str],
+    *,
+    progress: bool = True,
+    resume: bool | None = None,
+) -> RunPaths:
+    """Fit ``task`` on ``datamodule``: best/last checkpoints, CSV log, curve PNG.
+
+    Args:
+        task: A LightningModule logging ``val/loss`` (e.g. ``SegmentationTask``).
+        datamodule: A LightningDataModule.
+        trainer_cfg: Trainer options.
+        run_dir: Output directory.
+        progress: Show a progress bar.
+        resume: True = continue from ``checkpoints/last.ckpt``; None (default) = continue
+            when it exists; False = refuse to reuse a run directory with checkpoints.
+
+    Raises:
+        OutputExistsError: ``resume=False`` and the run directory already has checkpoints.
+        ConfigError: ``resume=True`` but there is no last checkpoint.
+    """
+    import lightning
+    from lightning.pytorch.callbacks import ModelCheckpoint
+    from lightning.pytorch.loggers import CSVLogger
+
+    from sarslide.plotting.curves import plot_training_curves
+
+    root = Path(run_dir)
+    ckpt_dir = root / CHECKPOINT_DIR
+    last = ckpt_dir / f"{LAST_NAME}.ckpt"
+    ckpt_path = _resume_path(last, resume)
+    checkpoint = ModelCheckpoint(
+        dirpath=ckpt_dir,
+        filename=BEST_NAME,
+        monitor="val/loss",
+        mode="min",
+        save_top_k=1,
+        save_last=True,
+        auto_insert_metric_name=False,
+        enable_version_counter=False,
+    )
+    trainer = lightning.Trainer(
+        max_epochs=trainer_cfg.max_epochs,
+        accelerator=trainer_cfg.accelerator,
+        devices=trainer_cfg.devices,
+        strategy=trainer_cfg.strategy,
+        precision=trainer_cfg.precision,  # type: ignore[arg-type]
+        deterministic=trainer_cfg.deterministic,
+        callbacks=[checkpoint],
+        logger=CSVLogger(save_dir=root, name=LOG_DIR),
+        default_root_dir=root,
+        enable_progress_bar=progress,
+        enable_model_summary=progress,
+        log_every_n_steps=1,
+        limit_train_batches=trainer_cfg.limit_train_batches,
+    )
+    with warnings.catch_warnings():
+        for pattern in _EXPECTED_WARNINGS:
+            warnings.filterwarnings("ignore", message=pattern)
+        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+    best = Path(checkpoint.best_model_path) if checkpoint.best_model_path else last
+    metrics_csv = merge_metric_logs(root / LOG_DIR, root / "metrics.csv")
+    curve_png = plot_training_curves(metrics_csv, root / "training_curve.png", title=root.name)
+    return RunPaths(root, best, last, metrics_csv, curve_png)
+
+
+def _resume_path(last: Path, resume: bool | None) -> str | None:
+    if last.is_file() and resume is not False:
+        logger.info("Resuming from %s", last)
+        return str(last)
+    if last.is_file():
+        raise OutputExistsError(
+            f"The run directory {str(last.parent.parent)!r} already has checkpoints; resume "
+            "it (default), or choose another output directory."
+        )
+    if resume:
+        raise ConfigError(f"Cannot resume: {str(last)!r} does not exist.")
+    return None
+
+
+def _check_resumable_config(config_path: Path, cfg: TrainConfig) -> None:
+    """Refuse to resume a run whose data, model or loss settings changed."""
+    from sarslide.training.config import load_train_config
+
+    if not config_path.is_file():
+        return
+    previous = load_train_config(config_path)
+    changed = [
+        name for name in ("data", "model", "loss") if getattr(previous, name) != getattr(cfg, name)
+    ]
+    if changed:
+        raise ConfigError(
+            f"The run in {str(config_path.parent)!r} was trained with different {changed} "
+            "settings; resuming would mix them. Use another output_dir."
+        )
+
+
+def train(
+    cfg: TrainConfig,
+    *,
+    progress: bool = True,
+    resume: bool | None = None,
+    cube: Any = None,
+) -> RunPaths:
+    """Train a landslide segmentation model from a :class:`TrainConfig`.
+
+    Writes into ``cfg.output_dir``: ``config.yaml`` (resolved), ``split.json`` (the
+    split plan), ``normalisation.json``, ``chips.json`` (counts per split),
+    ``checkpoints/best.ckpt`` (lowest validation loss) and ``last.ckpt``,
+    ``metrics.csv``, ``training_curve.png``. The checkpoints also carry the channels,
+    normalisation, data config, split and the threshold chosen on validation.
+
+    Args:
+        cfg: The run configuration.
+        progress: Progress bars.
+        resume: See :func:`fit_task` (default: resume when ``last.ckpt`` exists).
+        cube: An opened cube (default: open ``cfg.data.cube``).
+    """
+    import lightning
+
+    from sarslide.chips import build_chip_splits
+    from sarslide.training.datamodule import LandslideDataModule
+    from sarslide.training.task import SegmentationTask
+
+    root = Path(cfg.output_dir)
+    config_path = root / CONFIG_NAME
+    if (root / CHECKPOINT_DIR / f"{LAST_NAME}.ckpt").is_file() and resume is not False:
+        _check_resumable_config(config_path, cfg)
+    lightning.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
+    splits = build_chip_splits(cfg.data, cube=cube, progress=progress)
+    root.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(config_path, cfg.to_yaml())
+    split_path = write_text_atomic(root / SPLIT_NAME, splits.plan.to_json())
+    write_text_atomic(
+        root / NORMALISATION_NAME, json.dumps(splits.normalisation.to_dict(), indent=2)
+    )
+    write_text_atomic(root / CHIPS_SUMMARY_NAME, json.dumps(splits.summary(), indent=2))
+    logger.info("Chips: %s", splits.summary())
+    datamodule = LandslideDataModule(
+        splits,
+        batch_size=cfg.trainer.batch_size,
+        num_workers=cfg.trainer.num_workers,
+        augment_flips=cfg.trainer.augment_flips,
+        ignore_index=cfg.loss.ignore_index,
+    )
+    task = SegmentationTask(
+        model_name=cfg.model.name,
+        in_channels=datamodule.in_channels,
+        num_classes=cfg.loss.num_classes,
+        model_kwargs=cfg.model.kwargs,
+        encoder_weights=cfg.model.encoder_weights,
+        loss=cfg.loss.name,
+        ignore_index=cfg.loss.ignore_index,
+        focal_gamma=cfg.loss.focal_gamma,
+        lr=cfg.optim.lr,
+        weight_decay=cfg.optim.weight_decay,
+        plateau_factor=cfg.optim.plateau_factor,
+        plateau_patience=cfg.optim.plateau_patience,
+        plateau_threshold=cfg.optim.plateau_threshold,
+        metadata=build_metadata(cfg, splits),
+    )
+    paths = fit_task(task, datamodule, cfg.trainer, root, progress=progress, resume=resume)
+    store_validation_threshold(paths, datamodule, metric=cfg.trainer.threshold_metric)
+    paths.config_yaml = config_path
+    paths.split_json = split_path
+    return paths
+
+
+def build_metadata(cfg: TrainConfig, splits: Any) -> dict[str, Any]:
+    """What inference and evaluation need, stored in the checkpoint (JSON-ready)."""
+    import sarslide
+
+    return {
+        "channel_names": list(splits.channel_names),
+        "normalisation": splits.normalisation.to_dict(),
+        "data_config": cfg.data.model_dump(mode="json"),
+        "split_method": splits.split,
+        "split_plan": splits.plan.to_json(),
+        "threshold": 0.5,
+        "threshold_metric": None,
+        "chips": splits.summary(),
+        "sarslide_version": getattr(sarslide, "__version__", "unknown"),
+    }
+
+
+def store_validation_threshold(paths: RunPaths, datamodule: Any, *, metric: str) -> float:
+    """Choose the threshold on validation with the best model; write it into both checkpoints."""
+    from sarslide.evaluation.metrics import select_threshold
+    from sarslide.evaluation.predict import predict_chip_probabilities
+    from sarslide.training.checkpoints import load_model_from_checkpoint, update_checkpoint_metadata
+
+    model, bundle = load_model_from_checkpoint(paths.best_checkpoint)
+    inputs, labels = datamodule.dataset("val").tensors
+    scores = predict_chip_probabilities(model, inputs.numpy(), num_classes=bundle.num_classes)
+    valid = labels.numpy() != datamodule.ignore_index
+    choice = select_threshold(labels.numpy()[valid], scores[valid], metric=metric)
+    updates = {
+        "threshold": choice.threshold,
+        "threshold_metric": metric,
+        "threshold_val_score": choice.score,
+        "threshold_source": "validation chips, best checkpoint",
+    }
+    for path in {paths.best_checkpoint, paths.last_checkpoint}:
+        if path.is_file():
+            update_checkpoint_metadata(path, updates)
+    logger.info("Threshold %.4f (val %s %.4f)", choice.threshold, metric, choice.score)
+    return float(np.float64(choice.threshold))

@@ -1,0 +1,168 @@
+"""``SegmentationTask``: a generic Lightning module for binary segmentation.
+
+Model from the registry (name + kwargs), a loss from ``losses``, Adam and
+ReduceLROnPlateau on the VALIDATION loss. Inputs ``(B, C, H, W)`` float, targets
+``(B, H, W)`` integers in {0, 1} with ``ignore_index`` for nodata. Logs ``train/loss``,
+``val/loss``, the exact ``val/auprc`` (over every valid validation pixel) and ``lr``.
+
+The plateau scheduler is stepped by the task itself at the end of each validation
+epoch, before the checkpoints of that epoch are written, so a run resumed from
+``last.ckpt`` continues with the scheduler state it had (Lightning's own stepping
+happens after the checkpoint and is skipped on restart).
+``metadata`` (channels, normalisation, data config, threshold...) is saved in the
+checkpoint's hyper-parameters so inference needs only the checkpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning
+import numpy as np
+import torch
+
+from sarslide.evaluation.metrics import compute_auprc
+from sarslide.models import create_model
+from sarslide.training.losses import SegmentationLoss, positive_probability
+
+MONITOR_METRIC = "val/loss"
+PLATEAU_STATE_KEY = "plateau_scheduler"
+
+
+class SegmentationTask(lightning.LightningModule):
+    """Binary segmentation with any registered model.
+
+    Args:
+        model_name: Registry name (``sarslide.models.list_models()``).
+        in_channels: Input channels.
+        num_classes: 2 (softmax; losses 'ce', 'dice', 'focal') or 1 ('bce').
+        model_kwargs: Builder options.
+        encoder_weights: None, a local file or a named pretrained set.
+        loss: Loss name.
+        ignore_index: Target value of nodata pixels.
+        focal_gamma: Focal loss exponent.
+        lr: Adam learning rate.
+        weight_decay: Adam weight decay.
+        plateau_factor: ReduceLROnPlateau factor.
+        plateau_patience: ReduceLROnPlateau patience (epochs).
+        plateau_threshold: ReduceLROnPlateau relative threshold.
+        metadata: JSON-ready dict stored with the checkpoint (see ``checkpoints``).
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        in_channels: int,
+        num_classes: int = 2,
+        model_kwargs: dict[str, Any] | None = None,
+        encoder_weights: str | None = None,
+        loss: str = "ce",
+        ignore_index: int = 255,
+        focal_gamma: float = 2.0,
+        lr: float = 0.01,
+        weight_decay: float = 1e-4,
+        plateau_factor: float = 0.1,
+        plateau_patience: int = 10,
+        plateau_threshold: float = 1e-4,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = create_model(
+            model_name,
+            in_channels=in_channels,
+            num_classes=num_classes,
+            encoder_weights=encoder_weights,
+            **(model_kwargs or {}),
+        )
+        self.loss_fn = SegmentationLoss(
+            loss, num_classes=num_classes, ignore_index=ignore_index, focal_gamma=focal_gamma
+        )
+        self._val_scores: list[np.ndarray] = []
+        self._val_labels: list[np.ndarray] = []
+        self._val_loss_sum = 0.0
+        self._val_count = 0
+        self.plateau: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
+        self._plateau_state: dict[str, Any] | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(B, num_classes, H, W)``."""
+        return self.model(x)
+
+    def predict_probability(self, x: torch.Tensor) -> torch.Tensor:
+        """Landslide probability ``(B, H, W)``."""
+        return positive_probability(self(x))
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> Any:
+        x, y = batch
+        loss = self.loss_fn(self(x), y)
+        self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=x.shape[0])
+        return loss
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> Any:
+        x, y = batch
+        logits = self(x)
+        loss = self.loss_fn(logits, y)
+        self.log(
+            "val/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=x.shape[0]
+        )
+        self._val_loss_sum += float(loss.detach()) * x.shape[0]
+        self._val_count += x.shape[0]
+        valid = y != self.hparams["ignore_index"]
+        prob = positive_probability(logits.float())
+        self._val_scores.append(prob[valid].detach().cpu().numpy())
+        self._val_labels.append(y[valid].detach().cpu().numpy())
+        return loss
+
+    def on_validation_epoch_start(self) -> None:
+        self._val_scores.clear()
+        self._val_labels.clear()
+        self._val_loss_sum, self._val_count = 0.0, 0
+
+    def on_validation_epoch_end(self) -> None:
+        self._step_plateau()
+        if not self._val_scores:
+            return
+        scores = np.concatenate(self._val_scores)
+        labels = np.concatenate(self._val_labels)
+        auprc = compute_auprc(labels, scores) if labels.any() else float("nan")
+        # Each rank holds its own pixels; sync averages them (exact on one device).
+        self.log("val/auprc", float(auprc), prog_bar=True, sync_dist=True)
+        self._val_scores.clear()
+        self._val_labels.clear()
+
+    def _step_plateau(self) -> None:
+        """Step ReduceLROnPlateau on this epoch's validation loss (all ranks' mean)."""
+        trainer = self._trainer
+        if self.plateau is None or trainer is None or trainer.sanity_checking:
+            return
+        totals = torch.tensor([self._val_loss_sum, float(self._val_count)], dtype=torch.float64)
+        totals = trainer.strategy.reduce(totals.to(self.device), reduce_op="sum")
+        if float(totals[1]) == 0:
+            return
+        self.plateau.step(float(totals[0] / totals[1]))
+        self.log("lr", self.plateau.get_last_lr()[0], sync_dist=False)
+
+    def configure_optimizers(self) -> Any:
+        """Adam; ReduceLROnPlateau on ``val/loss`` (stepped in ``on_validation_epoch_end``)."""
+        hp = self.hparams
+        optimizer = torch.optim.Adam(
+            self.parameters(), lr=hp["lr"], weight_decay=hp["weight_decay"]
+        )
+        self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer,
+            mode="min",
+            factor=hp["plateau_factor"],
+            patience=hp["plateau_patience"],
+            threshold=hp["plateau_threshold"],
+        )
+        if self._plateau_state is not None:
+            self.plateau.load_state_dict(self._plateau_state)
+        return optimizer
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if self.plateau is not None:
+            checkpoint[PLATEAU_STATE_KEY] = self.plateau.state_dict()
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._plateau_state = checkpoint.get(PLATEAU_STATE_KEY)
