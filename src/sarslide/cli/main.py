@@ -9,6 +9,7 @@ from sarslide.cli import ablation  # noqa: F401
 from sarslide.cli import build  # noqa: F401
 from sarslide.cli import cube  # noqa: F401  (registers commands)
 from sarslide.cli import data  # noqa: F401
+from sarslide.cli import insar  # noqa: F401
 from sarslide.cli import predict  # noqa: F401
 from sarslide.cli import simulate  # noqa: F401
 from sarslide.cli.apps import app

@@ -24,6 +24,7 @@ ISSLIDE_MODELS = ("fcn-resnet50", "deeplabv3-resnet50", "isslide-unet", "isslide
 HEAVY_MODELS = ("fcn-resnet50", "deeplabv3-resnet50")
 THRESHOLD_FILE = "threshold.json"
 METRICS_FILE = "test_metrics.json"
+CONFIG_FILE = "config.json"
 
 
 class IsslideRunConfig(BaseModel, extra="forbid"):
@@ -145,19 +146,29 @@ def evaluate_isslide_model(run_dir: str | Path, datamodule: Any) -> dict[str, An
     return metrics
 
 
-def run_isslide(cfg: IsslideRunConfig, *, progress: bool = False, figure: bool = True) -> dict[str, Path]:
-    """Train and evaluate every model of ``cfg``; write the comparison table and a figure."""
-    from sarslide.insar.scoring import write_comparison_table
-
+def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> list[Path]:
+    """Train every model of ``cfg`` (thresholds chosen on validation); write config.json."""
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(out / "config.json", cfg.model_dump())
+    _write_json(out / CONFIG_FILE, cfg.model_dump())
     datamodule = build_datamodule(cfg)
-    rows, run_dirs = [], []
-    for name in cfg.models:
-        run_dir = train_isslide_model(cfg, name, datamodule, progress=progress)
-        rows.append(evaluate_isslide_model(run_dir, datamodule))
-        run_dirs.append(run_dir)
+    return [train_isslide_model(cfg, name, datamodule, progress=progress) for name in cfg.models]
+
+
+def evaluate_isslide(output_dir: str | Path, *, figure: bool = True) -> dict[str, Path]:
+    """Score every trained model of a run folder on TEST; write the table (+ figure)."""
+    from sarslide.insar.scoring import write_comparison_table
+
+    out = Path(output_dir)
+    config_path = out / CONFIG_FILE
+    if not config_path.is_file():
+        raise DataSelectionError(f"{config_path} is missing: is {out} a 'sarslide insar train' output?")
+    cfg = IsslideRunConfig.model_validate_json(config_path.read_text())
+    datamodule = build_datamodule(cfg)
+    run_dirs = [out / name for name in cfg.models if (out / name / THRESHOLD_FILE).is_file()]
+    if not run_dirs:
+        raise DataSelectionError(f"No trained model in {out} (no */{THRESHOLD_FILE}).")
+    rows = [evaluate_isslide_model(run_dir, datamodule) for run_dir in run_dirs]
     md_path, csv_path = write_comparison_table(rows, out)
     outputs = {"table_md": md_path, "table_csv": csv_path}
     if figure:
@@ -165,6 +176,12 @@ def run_isslide(cfg: IsslideRunConfig, *, progress: bool = False, figure: bool =
 
         outputs["figure_png"] = plot_isslide_predictions(run_dirs, datamodule, out / "predictions.png")
     return outputs
+
+
+def run_isslide(cfg: IsslideRunConfig, *, progress: bool = False, figure: bool = True) -> dict[str, Path]:
+    """Train, then evaluate, every model of ``cfg``."""
+    train_isslide(cfg, progress=progress)
+    return evaluate_isslide(cfg.output_dir, figure=figure)
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> None:
