@@ -37,13 +37,24 @@ def test_baseline_log_ratio_writes_json(tmp_path: Path) -> None:
     vv[2:, landslides] *= 3.0
     cube[cv.VAR_VV] = (cube[cv.VAR_VV].dims, vv)
     write_cube(cube, tmp_path / "cube.zarr")
-    train = {"data": {"cube": str(tmp_path / "cube.zarr"), "chip_size_px": 16, "split_block_px": 32}}
+    train = {
+        "data": {"cube": str(tmp_path / "cube.zarr"), "chip_size_px": 16, "split_block_px": 32}
+    }
     (tmp_path / "train.yaml").write_text(yaml.safe_dump(train))
     out = tmp_path / "log_ratio.json"
     result = runner.invoke(
         app,
-        ["baseline", "log-ratio", str(tmp_path / "train.yaml"), "-k", "1,2", "--slope-min-deg", "-1",
-         "-o", str(out)],
+        [
+            "baseline",
+            "log-ratio",
+            str(tmp_path / "train.yaml"),
+            "-k",
+            "1,2",
+            "--slope-min-deg",
+            "-1",
+            "-o",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     rows = json.loads(out.read_text())

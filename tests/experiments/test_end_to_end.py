@@ -20,14 +20,23 @@ def test_tiny_real_grid_runs_and_resumes(tmp_path: Path) -> None:
     torch.set_num_threads(1)
     write_cube(simulate_event_cube(height_px=128, width_px=128, seed=3), tmp_path / "cube.zarr")
     train = {
-        "data": {"cube": str(tmp_path / "cube.zarr"), "chip_size_px": 32, "split_block_px": 64,
-                 "split_fractions": [0.5, 0.25, 0.25]},
+        "data": {
+            "cube": str(tmp_path / "cube.zarr"),
+            "chip_size_px": 32,
+            "split_block_px": 64,
+            "split_fractions": [0.5, 0.25, 0.25],
+        },
         "model": {"name": "unet-tiny"},
         "trainer": {"max_epochs": 1, "batch_size": 8, "accelerator": "cpu", "devices": 1},
     }
     cfg = AblationConfig.model_validate(
-        {"train": train, "input_sets": ["vv", "sar+dem", "dem"], "timesteps_k": [1, 2],
-         "seeds": [0], "output_dir": tmp_path / "ablation"}
+        {
+            "train": train,
+            "input_sets": ["vv", "sar+dem", "dem"],
+            "timesteps_k": [1, 2],
+            "seeds": [0],
+            "output_dir": tmp_path / "ablation",
+        }
     )
     outcome = run_ablation(cfg, progress=False)
     assert outcome.grid.complete, outcome.grid.failed

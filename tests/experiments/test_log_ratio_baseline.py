@@ -41,12 +41,16 @@ def test_log_ratio_beats_positive_rate_and_picks_the_sign_on_validation(brighter
         assert result.metrics[f"auprc_{where}"] > 2 * result.metrics[f"baseline_auprc_{where}"]
         assert result.metrics[f"auroc_{where}"] > 0.7
     assert 0 < result.metrics["f1_region"] <= 1
-    wrong_way = score_log_ratio(brighter, DATA, LogRatioSettings(sign="decrease", slope_min_deg=None))
+    wrong_way = score_log_ratio(
+        brighter, DATA, LogRatioSettings(sign="decrease", slope_min_deg=None)
+    )
     assert wrong_way.metrics["auprc_region"] < result.metrics["baseline_auprc_region"]
 
 
 def test_darker_landslides_choose_decrease() -> None:
-    result = score_log_ratio(cube_with_brighter_landslides(0.3), DATA, LogRatioSettings(slope_min_deg=None))
+    result = score_log_ratio(
+        cube_with_brighter_landslides(0.3), DATA, LogRatioSettings(slope_min_deg=None)
+    )
     assert result.sign == "decrease"
     assert result.metrics["auprc_chips"] > 2 * result.metrics["baseline_auprc_chips"]
 
@@ -60,7 +64,9 @@ def test_score_signs_and_slope_mask() -> None:
     }
     np.testing.assert_allclose(compute_log_ratio_score(comps, sign="abs")[:2], [0.6, 0.5])
     np.testing.assert_allclose(compute_log_ratio_score(comps, sign="increase")[:2], [0.6, -0.5])
-    np.testing.assert_allclose(compute_log_ratio_score(comps, polarisations="vv", sign="decrease"), [-0.5, 0.5, -0.1])
+    np.testing.assert_allclose(
+        compute_log_ratio_score(comps, polarisations="vv", sign="decrease"), [-0.5, 0.5, -0.1]
+    )
     assert np.isnan(compute_log_ratio_score(comps)[2])
     slope = np.radians([5.0, 20.0, 30.0])
     masked = compute_log_ratio_score(comps, slope_rad=slope, slope_min_deg=10.0)

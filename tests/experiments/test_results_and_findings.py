@@ -44,7 +44,10 @@ PAPER_LIKE = {
     **{("vv", k): 0.40 + 0.08 * k for k in (1, 2, 3, 4)},
     **{("vh", k): 0.25 + 0.05 * k for k in (1, 2, 3, 4)},
     **{("vv+vh", k): 0.45 + 0.07 * k for k in (1, 2, 3, 4)},
-    ("sar+dem", 1): 0.60, ("sar+dem", 2): 0.67, ("sar+dem", 3): 0.66, ("sar+dem", 4): 0.73,
+    ("sar+dem", 1): 0.60,
+    ("sar+dem", 2): 0.67,
+    ("sar+dem", 3): 0.66,
+    ("sar+dem", 4): 0.73,
     ("dem", None): 0.17,
 }
 CONTRARY = {
@@ -66,7 +69,9 @@ def test_findings_do_not_hold_on_contrary_numbers() -> None:
 
 
 def test_dem_gain_at_all_k_only_partly_holds() -> None:
-    numbers = {("vv+vh", k): 0.5 for k in (1, 2, 3, 4)} | {("sar+dem", k): 0.6 for k in (1, 2, 3, 4)}
+    numbers = {("vv+vh", k): 0.5 for k in (1, 2, 3, 4)} | {
+        ("sar+dem", k): 0.6 for k in (1, 2, 3, 4)
+    }
     finding = derive_findings(table(numbers))[2]
     assert finding.verdict == "partly holds"
     assert "DEM gain at 2 of 2 early k, at 2 of 2 later k" in finding.evidence[-1]
@@ -98,16 +103,25 @@ def test_stats_are_sample_std_and_ignore_nan() -> None:
 
 
 def test_table_order_format_and_baselines() -> None:
-    records = [record("vh", 1, 0, 0.3), record("dem", None, 0, 0.2), record("vv", 1, 1, 0.5),
-               record("vv", 1, 0, 0.4)]
+    records = [
+        record("vh", 1, 0, 0.3),
+        record("dem", None, 0, 0.2),
+        record("vv", 1, 1, 0.5),
+        record("vv", 1, 0, 0.4),
+    ]
     log_ratio = LogRatioResult(
-        timesteps_k=1, polarisations="vv+vh", sign="abs", slope_min_deg=10.0, threshold=0.1,
+        timesteps_k=1,
+        polarisations="vv+vh",
+        sign="abs",
+        slope_min_deg=10.0,
+        threshold=0.1,
         metrics={"auprc_chips": 0.25, "auprc_region": 0.05},
     )
     rows = build_results_table(records, [log_ratio])
     csv = format_table_csv(rows).splitlines()
-    assert csv[0] == ("method,input_set,k,n,auprc_chips_mean,auprc_chips_std,"
-                      "auprc_region_mean,auprc_region_std")
+    assert csv[0] == (
+        "method,input_set,k,n,auprc_chips_mean,auprc_chips_std,auprc_region_mean,auprc_region_std"
+    )
     assert csv[1] == "learned,vv,1,2,0.4500,0.0707,0.2250,0.0354"
     assert csv[2] == "learned,vh,1,1,0.3000,,0.1500,"
     assert csv[3].startswith("learned,dem,any,1,0.2000")

@@ -11,7 +11,9 @@ import typer
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
 
-baseline_app = typer.Typer(help="Non-learned baselines, scored like the models.", no_args_is_help=True)
+baseline_app = typer.Typer(
+    help="Non-learned baselines, scored like the models.", no_args_is_help=True
+)
 app.add_typer(baseline_app, name="baseline")
 
 
@@ -19,11 +21,19 @@ app.add_typer(baseline_app, name="baseline")
 @report_errors
 def ablation(
     config: Path | None = typer.Argument(None, help="Ablation YAML (overrides the preset's keys)."),
-    preset: str | None = typer.Option(None, "--preset", help="'quick' (CPU, minutes) or 'paper' (GPU)."),
-    cube: str | None = typer.Option(None, "--cube", help="Datacube to use instead of the config's."),
-    output_dir: Path | None = typer.Option(None, "-o", "--output-dir", help="Where runs and results go."),
+    preset: str | None = typer.Option(
+        None, "--preset", help="'quick' (CPU, minutes) or 'paper' (GPU)."
+    ),
+    cube: str | None = typer.Option(
+        None, "--cube", help="Datacube to use instead of the config's."
+    ),
+    output_dir: Path | None = typer.Option(
+        None, "-o", "--output-dir", help="Where runs and results go."
+    ),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Runs at a time."),
-    scheduler: str | None = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="dask.distributed scheduler address."
+    ),
     seeds: str | None = typer.Option(None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2."),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
 ) -> None:
@@ -54,7 +64,8 @@ def ablation(
     outcome = run_ablation(cfg, train=train, progress=not no_progress)
     grid = outcome.grid
     console.print(
-        f"runs: {len(grid.ran)} ran, {len(grid.skipped)} already finished, {len(grid.failed)} failed"
+        f"runs: {len(grid.ran)} ran, {len(grid.skipped)} already finished, "
+        f"{len(grid.failed)} failed"
     )
     console.print(outcome.paths.table_markdown.read_text(), markup=False, highlight=False)
     console.print(outcome.paths.findings.read_text(), markup=False, highlight=False)
@@ -69,12 +80,16 @@ def ablation(
 @baseline_app.command("log-ratio")
 @report_errors
 def log_ratio(
-    train_config: Path = typer.Argument(..., help="Training config YAML (its data section is used)."),
+    train_config: Path = typer.Argument(
+        ..., help="Training config YAML (its data section is used)."
+    ),
     cube: str | None = typer.Option(None, "--cube", help="Datacube instead of the config's."),
     k: str = typer.Option("1,2,3,4", "-k", help="Comma-separated numbers of timesteps."),
     polarisations: str = typer.Option("vv+vh", "--pol", help="vv, vh or vv+vh."),
     sign: str = typer.Option("auto", "--sign", help="auto, abs, increase or decrease."),
-    slope_min_deg: float | None = typer.Option(10.0, "--slope-min-deg", help="Mask flatter pixels; <0: none."),
+    slope_min_deg: float | None = typer.Option(
+        10.0, "--slope-min-deg", help="Mask flatter pixels; <0: none."
+    ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the results as JSON."),
 ) -> None:
     """Score the log-ratio change baseline on the config's test chips and test region."""
@@ -133,4 +148,6 @@ def _parse_ints(text: str, option: str) -> list[int]:
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError as err:
-        raise ConfigError(f"{option} takes comma-separated integers, e.g. 0,1,2; got {text!r}.") from err
+        raise ConfigError(
+            f"{option} takes comma-separated integers, e.g. 0,1,2; got {text!r}."
+        ) from err

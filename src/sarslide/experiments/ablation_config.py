@@ -33,17 +33,20 @@ class LogRatioSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = Field(True, description="Score the log-ratio baseline for every k.")
+    enabled: bool = Field(default=True, description="Score the log-ratio baseline for every k.")
     polarisations: Literal["vv", "vh", "vv+vh"] = Field(
-        "vv+vh", description="Backscatter whose post/pre log ratio is the score."
+        default="vv+vh", description="Backscatter whose post/pre log ratio is the score."
     )
     sign: Literal["auto", "abs", "increase", "decrease"] = Field(
-        "auto",
+        default="auto",
         description="'abs' scores |log ratio|; 'increase'/'decrease' one direction; "
         "'auto' picks the best of the three on the validation region.",
     )
     slope_min_deg: float | None = Field(
-        10.0, ge=0, lt=90, description="Pixels flatter than this score lowest; null: no mask."
+        default=10.0,
+        ge=0,
+        lt=90,
+        description="Pixels flatter than this score lowest; null: no mask.",
     )
 
 
@@ -58,7 +61,7 @@ class AblationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field("ablation", description="Name shown in tables and figures.")
+    name: str = Field(default="ablation", description="Name shown in tables and figures.")
     train: str | dict[str, Any] = Field(
         ..., description="Base TrainConfig: inline mapping, YAML path or preset name."
     )
@@ -74,22 +77,24 @@ class AblationConfig(BaseModel):
         description="Training seeds (model init, shuffling); the chip split stays fixed.",
     )
     dem_per_k: bool = Field(
-        False,
+        default=False,
         description="Run 'dem' once per k too (it does not depend on k); default: once "
         "per seed, drawn as a flat line.",
     )
-    output_dir: Path = Field(Path("ablation"), description="Runs, table, figure, findings.")
-    workers: int = Field(1, ge=1, description="Runs at a time (processes or cluster tasks).")
+    output_dir: Path = Field(default=Path("ablation"), description="Runs, table, figure, findings.")
+    workers: int = Field(
+        default=1, ge=1, description="Runs at a time (processes or cluster tasks)."
+    )
     scheduler_address: str | None = Field(
-        None, description="dask.distributed scheduler (tcp://host:8786); null: local."
+        default=None, description="dask.distributed scheduler (tcp://host:8786); null: local."
     )
     devices: list[int] | Literal["auto"] | None = Field(
-        None,
+        default=None,
         description="CUDA device indices, one run per device at a time; 'auto': all "
         "visible GPUs; null: CPU (or whatever the training config asks for).",
     )
     threads_per_worker: int | None = Field(
-        None, ge=1, description="torch threads per run; null: CPU cores / workers."
+        default=None, ge=1, description="torch threads per run; null: CPU cores / workers."
     )
     log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)
 

@@ -51,7 +51,9 @@ class Comparison:
     direction: Literal["higher", "lower", "same"]
 
     def describe(self) -> str:
-        spread = "no spread, n=1" if self.standard_error is None else f"± {self.standard_error:.3f} SE"
+        spread = (
+            "no spread, n=1" if self.standard_error is None else f"± {self.standard_error:.3f} SE"
+        )
         return f"{self.difference:+.3f} ({spread})"
 
 
@@ -61,8 +63,9 @@ def compare_cells(
     """Is ``a`` clearly higher, clearly lower, or not clearly different from ``b``?"""
     diff = a.mean - b.mean
     if a.n >= 2 and b.n >= 2 and math.isfinite(a.std) and math.isfinite(b.std):
-        se: float | None = math.sqrt(a.std**2 / a.n + b.std**2 / b.n)
-        margin = max(z * se, 1e-12)
+        spread = math.sqrt(a.std**2 / a.n + b.std**2 / b.n)
+        se: float | None = spread
+        margin = max(z * spread, 1e-12)
     else:
         se = None
         margin = min_difference
@@ -82,7 +85,9 @@ def derive_findings(rows: Sequence[TableRow], metric: str = "auprc_chips") -> li
     return [_more_timesteps(cells), _vv_beats_vh(cells), _dem_helps_early(cells)]
 
 
-def format_findings(rows: Sequence[TableRow], *, metrics: Sequence[str] = tuple(METRIC_TITLES)) -> str:
+def format_findings(
+    rows: Sequence[TableRow], *, metrics: Sequence[str] = tuple(METRIC_TITLES)
+) -> str:
     """The findings text for every metric, with the baselines for context."""
     lines = [
         "# Do the paper's findings hold on this cube?",

@@ -21,7 +21,13 @@ from sarslide.experiments.ablation_config import (
 )
 
 RUNS_DIRNAME: Final = "runs"
-_SLUGS: Final[dict[str, str]] = {"vv": "vv", "vh": "vh", "vv+vh": "vv_vh", "sar+dem": "sar_dem", "dem": "dem"}
+_SLUGS: Final[dict[str, str]] = {
+    "vv": "vv",
+    "vh": "vh",
+    "vv+vh": "vv_vh",
+    "sar+dem": "sar_dem",
+    "dem": "dem",
+}
 
 EXPECTED_CHANNELS: Final[dict[str, tuple[str, ...]]] = {
     "vv": ("vv_before", "vv_after"),

@@ -67,12 +67,19 @@ def compute_log_ratio_score(
     if sign not in SIGNS:
         raise DataSelectionError(f"Invalid log-ratio {sign=!r}. Must be one of {list(SIGNS)}.")
     pols = polarisations.split("+")
-    missing = [f"{p}_{side}" for p in pols for side in ("before", "after") if f"{p}_{side}" not in composites]
+    missing = [
+        f"{p}_{side}"
+        for p in pols
+        for side in ("before", "after")
+        if f"{p}_{side}" not in composites
+    ]
     if missing:
         raise DataSelectionError(
             f"The log-ratio baseline needs composites {missing}; got {sorted(composites)}."
         )
-    ratios = [np.asarray(composites[f"{p}_after"]) - np.asarray(composites[f"{p}_before"]) for p in pols]
+    ratios = [
+        np.asarray(composites[f"{p}_after"]) - np.asarray(composites[f"{p}_before"]) for p in pols
+    ]
     if sign == "abs":
         score = sum(np.abs(r) for r in ratios)
     else:
@@ -108,8 +115,12 @@ def score_log_ratio(
     cfg = cfg.model_copy(update={"channels": channels})
     splits = build_chip_splits(cfg, cube=cube)
     scene = make_composites(cube, cfg, variables=tuple(pols))
-    scene_layers = {name: scene[name].values for name in scene.data_vars}
-    slope = cube[cv.VAR_DEM_SLOPE].transpose(*cv.SPATIAL_DIMS).values if settings.slope_min_deg is not None else None
+    scene_layers = {str(name): scene[name].values for name in scene.data_vars}
+    slope = (
+        cube[cv.VAR_DEM_SLOPE].transpose(*cv.SPATIAL_DIMS).values
+        if settings.slope_min_deg is not None
+        else None
+    )
     labels = to_binary_labels(cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS).values)
     shape = labels.shape
     val_mask = splits.plan.region_mask("val", shape)
@@ -117,13 +128,18 @@ def score_log_ratio(
 
     def scene_score(sign: str) -> np.ndarray:
         return compute_log_ratio_score(
-            scene_layers, polarisations=settings.polarisations, sign=sign,
-            slope_rad=slope, slope_min_deg=settings.slope_min_deg,
+            scene_layers,
+            polarisations=settings.polarisations,
+            sign=sign,
+            slope_rad=slope,
+            slope_min_deg=settings.slope_min_deg,
         )
 
     signs = SIGNS if settings.sign == "auto" else (settings.sign,)
     scores = {sign: scene_score(sign) for sign in signs}
-    val_auprc = {s: compute_auprc(*select_valid(labels[val_mask], scores[s][val_mask])) for s in signs}
+    val_auprc = {
+        s: compute_auprc(*select_valid(labels[val_mask], scores[s][val_mask])) for s in signs
+    }
     sign = max(signs, key=lambda s: (val_auprc[s], -signs.index(s)))
     if settings.sign == "auto":
         logger.info("log-ratio sign chosen on validation: %s (val AUPRC %s)", sign, val_auprc)
@@ -133,8 +149,11 @@ def score_log_ratio(
     test = splits.test
     chip_layers = {name: test.inputs[:, i] for i, name in enumerate(test.channel_names)}
     chip_score = compute_log_ratio_score(
-        chip_layers, polarisations=settings.polarisations, sign=sign,
-        slope_rad=chip_layers.get(cv.VAR_DEM_SLOPE), slope_min_deg=settings.slope_min_deg,
+        chip_layers,
+        polarisations=settings.polarisations,
+        sign=sign,
+        slope_rad=chip_layers.get(cv.VAR_DEM_SLOPE),
+        slope_min_deg=settings.slope_min_deg,
     )
     metrics = {
         **_score(test.labels, chip_score, threshold, "chips"),
@@ -150,7 +169,9 @@ def score_log_ratio(
     )
 
 
-def score_log_ratio_for_ablation(cfg: AblationConfig, train: dict[str, Any], k: int) -> LogRatioResult:
+def score_log_ratio_for_ablation(
+    cfg: AblationConfig, train: dict[str, Any], k: int
+) -> LogRatioResult:
     """The baseline for one k of an ablation, on the base training config's data."""
     from sarslide.datacube import open_cube
 
@@ -160,7 +181,9 @@ def score_log_ratio_for_ablation(cfg: AblationConfig, train: dict[str, Any], k: 
     return score_log_ratio(cube, data, cfg.log_ratio)
 
 
-def _score(labels: np.ndarray, scores: np.ndarray, threshold: float, where: str) -> dict[str, float]:
+def _score(
+    labels: np.ndarray, scores: np.ndarray, threshold: float, where: str
+) -> dict[str, float]:
     y, p = select_valid(labels, scores)
     return {
         f"auprc_{where}": compute_auprc(y, p),

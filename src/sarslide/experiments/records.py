@@ -41,7 +41,7 @@ class RunOutput(BaseModel):
 
     channel_names: list[str] = Field(..., description="Input channels the model saw.")
     metrics: dict[str, float] = Field(..., description="Keys: METRIC_KEYS (more allowed).")
-    split: str = Field("", description="How chips were split (spatial/random).")
+    split: str = Field(default="", description="How chips were split (spatial/random).")
     artifacts: dict[str, str] = Field(default_factory=dict, description="Checkpoints etc.")
 
 
@@ -101,7 +101,9 @@ class LogRatioResult(BaseModel):
     slope_min_deg: float | None
     threshold: float = Field(..., description="F1 threshold chosen on the validation region.")
     metrics: dict[str, float] = Field(..., description="Same keys as the learned runs.")
-    config_sha256: str = Field("", description="Hash of what it was computed from (cache key).")
+    config_sha256: str = Field(
+        default="", description="Hash of what it was computed from (cache key)."
+    )
 
     @property
     def label(self) -> str:

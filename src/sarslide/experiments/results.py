@@ -83,7 +83,10 @@ def build_results_table(
             METHOD_LEARNED,
             input_set,
             k,
-            {m: compute_stats(r.output.metrics.get(m, math.nan) for r in group) for m in TABLE_METRICS},
+            {
+                m: compute_stats(r.output.metrics.get(m, math.nan) for r in group)
+                for m in TABLE_METRICS
+            },
         )
         for (input_set, k), group in sorted(cells.items(), key=lambda kv: _cell_key(*kv[0]))
     ]
@@ -94,7 +97,9 @@ def build_results_table(
                 "",
                 None,
                 {
-                    m: compute_stats(r.output.metrics.get(f"baseline_{m}", math.nan) for r in records)
+                    m: compute_stats(
+                        r.output.metrics.get(f"baseline_{m}", math.nan) for r in records
+                    )
                     for m in TABLE_METRICS
                 },
                 label="positive rate (random score)",

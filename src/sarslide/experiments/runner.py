@@ -15,6 +15,7 @@ next invocation retries it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -101,7 +102,7 @@ def run_grid(
             _run_in_processes(todo, run_one, workers, devices, threads_per_worker, outcome, advance)
         else:
             for spec in todo:
-                _collect(spec, lambda s=spec: execute_run(s, run_one), outcome, advance)
+                _collect(spec, functools.partial(execute_run, spec, run_one), outcome, advance)
     for spec in specs:
         record = read_run_record(spec.run_dir)
         if record is not None:
@@ -187,7 +188,7 @@ def _collect(
         call()
     except (KeyboardInterrupt, ConfigError):
         raise
-    except Exception as err:  # noqa: BLE001 - a failed run must not stop the grid
+    except Exception as err:
         logger.error("run %s failed: %s: %s", spec.run_id, type(err).__name__, err)
         outcome.failed[spec.run_id] = f"{type(err).__name__}: {err}"
     else:
@@ -254,7 +255,9 @@ def _run_on_cluster(
 
     with use_scheduler(scheduler_address) as client:
         futures = {
-            client.submit(execute_run, spec, run_one, pure=False, key=f"ablation-{spec.run_id}"): spec
+            client.submit(
+                execute_run, spec, run_one, pure=False, key=f"ablation-{spec.run_id}"
+            ): spec
             for spec in todo
         }
         try:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -111,7 +112,7 @@ def run_ablation(
             _cached_log_ratio(
                 output_dir / "log_ratio" / f"k{k}.json",
                 hash_train_config({"train": train, "settings": cfg.log_ratio.model_dump(), "k": k}),
-                lambda k=k: log_ratio(cfg, train, k),
+                functools.partial(log_ratio, cfg, train, k),
             )
             for k in cfg.timesteps_k
         ]
@@ -164,4 +165,4 @@ def _resolve_devices(devices: list[int] | str | None) -> list[int] | None:
 
         count = torch.cuda.device_count()
         return list(range(count)) or None
-    return list(devices)
+    return [int(d) for d in devices]

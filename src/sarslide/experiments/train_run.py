@@ -52,8 +52,15 @@ def resolve_train_config(train: str | dict[str, Any]) -> dict[str, Any]:
 
 def build_run_train_config(spec: RunSpec) -> dict[str, Any]:
     """The base training config with this run's channels, k, seed and directory."""
-    config = {key: (dict(value) if isinstance(value, dict) else value) for key, value in spec.train.items()}
-    config["data"] = {**config.get("data", {}), "channels": spec.input_set, "timesteps_k": spec.data_k}
+    config = {
+        key: (dict(value) if isinstance(value, dict) else value)
+        for key, value in spec.train.items()
+    }
+    config["data"] = {
+        **config.get("data", {}),
+        "channels": spec.input_set,
+        "timesteps_k": spec.data_k,
+    }
     config["trainer"] = {**config.get("trainer", {}), "seed": spec.seed}
     config["output_dir"] = str(Path(spec.run_dir) / TRAIN_SUBDIR)
     return config

@@ -71,7 +71,9 @@ def _draw_panel(ax: Any, rows: Sequence[TableRow], metric: str, ks: list[int]) -
     for input_set, group in learned.items():
         colour = INPUT_SET_COLOURS.get(input_set)
         label = INPUT_SET_LABELS.get(input_set, input_set)
-        per_k = sorted((r for r in group if r.timesteps_k is not None), key=lambda r: r.timesteps_k or 0)
+        per_k = sorted(
+            (r for r in group if r.timesteps_k is not None), key=lambda r: r.timesteps_k or 0
+        )
         flat = [r for r in group if r.timesteps_k is None]
         if per_k:
             ax.errorbar(
@@ -94,7 +96,11 @@ def _draw_panel(ax: Any, rows: Sequence[TableRow], metric: str, ks: list[int]) -
         stats = row.stats[metric]
         if row.method == METHOD_POSITIVE_RATE and stats.n > 0:
             ax.hlines(
-                stats.mean, *span, colors="black", linestyles="dotted", label="positive rate (random)"
+                stats.mean,
+                *span,
+                colors="black",
+                linestyles="dotted",
+                label="positive rate (random)",
             )
     log_ratio = sorted(
         (r for r in rows if r.method == METHOD_LOG_RATIO and r.stats[metric].n > 0),
