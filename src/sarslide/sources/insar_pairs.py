@@ -146,7 +146,7 @@ def _open_on_grid(
         dtype="float32",
         chunks=dsa.core.normalize_chunks((chunk_px, chunk_px), (height, width)),
         path=path,
-        crs_wkt=geobox.crs.to_wkt(),
+        crs_wkt=str(geobox.crs.to_wkt() if geobox.crs else ""),
         transform=geobox.transform,
         resampling=resampling,
         complex_phase=complex_phase,

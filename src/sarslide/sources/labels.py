@@ -53,7 +53,7 @@ def read_labels(path: str | os.PathLike[str], geobox: GeoBox) -> gpd.GeoDataFram
             "so they can be placed on the grid."
         )
     frame = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
-    projected = frame.to_crs(geobox.crs.to_wkt())
+    projected = frame.to_crs(str(geobox.crs.to_wkt() if geobox.crs else ""))
     extent = box(*geobox.boundingbox)
     inside = projected[projected.geometry.intersects(extent)]
     if inside.empty:

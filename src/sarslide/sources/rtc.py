@@ -7,6 +7,7 @@ orbit, e.g. reprocessed scenes) are dropped and reported.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,7 @@ class AcquisitionGroups:
 
     @property
     def times(self) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex([_naive(min(i.datetime for i in g)) for g in self.groups])
+        return pd.DatetimeIndex([_naive(min(_when(i) for i in g)) for g in self.groups])
 
     @property
     def orbit_states(self) -> list[str]:
@@ -68,7 +69,7 @@ def group_acquisitions(
         same_pass = (
             previous is not None
             and _orbit_key(previous) == _orbit_key(item)
-            and (item.datetime - previous.datetime).total_seconds() <= PASS_GAP_S
+            and (_when(item) - _when(previous)).total_seconds() <= PASS_GAP_S
         )
         if same_pass and any(i.datetime == item.datetime for i in groups[-1]):
             skipped[item.id] = (
@@ -79,7 +80,7 @@ def group_acquisitions(
             groups[-1].append(item)
         else:
             groups.append([item])
-    groups.sort(key=lambda g: min(i.datetime for i in g))
+    groups.sort(key=lambda g: min(_when(i) for i in g))
     for reason in skipped.values():
         logger.info("skipped RTC item: %s", reason)
     return AcquisitionGroups(groups=groups, skipped=skipped)
@@ -156,6 +157,12 @@ def describe_groups(groups: AcquisitionGroups) -> list[dict[str, Any]]:
             groups.times, groups.orbit_states, groups.relative_orbits, groups.groups
         )
     ]
+
+
+def _when(item: pystac.Item) -> datetime.datetime:
+    if item.datetime is None:  # filtered out in group_acquisitions
+        raise DataSelectionError(f"STAC item {item.id!r} has no datetime.")
+    return item.datetime
 
 
 def _orbit_key(item: pystac.Item) -> tuple[str, int]:
