@@ -57,7 +57,7 @@ def test_normalisation_ignores_val_and_test_pixels(cube) -> None:
 
 def test_chip_splits_equal_chips_of_the_whole_scene_stack(cube) -> None:
     cfg = _cfg(channels="sar+dem")
-    splits = build_chip_splits(cfg, cube=cube.chunk({"timestep": 1, "y": 48, "x": 40}))
+    splits = build_chip_splits(cfg, cube=cube.chunk({"timestep": 2, "y": 80, "x": 96}))
     whole = extract_chips(build_composite_stack(cube, cfg), cube["landslides"], size_px=16)
     index = {tuple(o): i for i, o in enumerate(whole.origins_px)}
     for name in ("train", "val", "test"):
