@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import psutil
 import scipy.fft
 import xarray as xr
 from measure import measure, write_results
@@ -62,21 +63,27 @@ def make_fractal_dem(shape: tuple[int, int], seed: int = 0, beta: float = 3.0) -
     return dem.rio.write_crs("EPSG:32654")
 
 
+def rss_mib() -> float:
+    return psutil.Process().memory_info().rss / 2**20
+
+
 def run_numpy(dem: xr.DataArray) -> dict[str, float]:
+    before = rss_mib()
     with measure() as m:
         out = add_terrain_variables(xr.Dataset({"dem": dem}))
     finite = float(np.isfinite(out["dem_slope_radians"].values).mean())
     del out
     gc.collect()
-    return {**m, "finite_fraction_slope": finite}
+    return {**m, "rss_before_mib": before, "finite_fraction_slope": finite}
 
 
 def run_dask(dem_store: Path, out_store: Path, chunk_px: int) -> dict[str, float]:
+    before = rss_mib()
     with measure() as m:
         ds = xr.open_zarr(dem_store, chunks={"y": chunk_px, "x": chunk_px})
         out = add_terrain_variables(ds).drop_vars("dem")
         out.to_zarr(out_store, mode="w", zarr_format=2, consolidated=True)
-    return dict(m)
+    return {**m, "rss_before_mib": before}
 
 
 def main() -> int:
