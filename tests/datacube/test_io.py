@@ -20,6 +20,7 @@ def test_write_then_open_round_trips_values_and_crs(tmp_path: Path) -> None:
     assert reopened[cv.VAR_VV].chunks is not None  # lazy
     np.testing.assert_array_equal(reopened[cv.VAR_VV].values, cube[cv.VAR_VV].values)
     assert reopened.rio.crs == cube.rio.crs
+    assert reopened[cv.VAR_DEM].rio.crs == cube.rio.crs  # spatial_ref is a coordinate
     assert list(reopened[cv.COORD_ORBIT_STATE].values) == ["ascending"] * 4
     # plain xarray opens it too (consolidated Zarr v2 like the Zenodo cubes)
     plain = xr.open_zarr(path)

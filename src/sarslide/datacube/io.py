@@ -91,6 +91,9 @@ def open_cube(
         ) from err
     if not is_url:
         _check_chunk_manifest(ds, Path(source))
+    if cv.COORD_SPATIAL_REF in ds.data_vars:
+        # Zarr keeps no coordinate flag for a scalar; rioxarray needs it as a coordinate.
+        ds = ds.set_coords(cv.COORD_SPATIAL_REF)
     if validate:
         validate_cube(ds, task=task, source=source)
     return ds
