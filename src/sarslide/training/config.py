@@ -146,6 +146,37 @@ def apply_overrides(values: dict[str, Any], overrides: Iterable[str]) -> dict[st
     return result
 
 
+PRESET_PACKAGE = "sarslide.presets"
+
+
+def list_presets() -> list[str]:
+    """Names of the training presets shipped with sarslide (``quick``, ``paper``)."""
+    from importlib import resources
+
+    names = [p.name[:-5] for p in resources.files(PRESET_PACKAGE).iterdir()]
+    return sorted(n for n in names if n and not n.startswith("ablation"))
+
+
+def resolve_config_path(name_or_path: str | os.PathLike[str]) -> Path:
+    """A YAML path as given, or the shipped preset of that name.
+
+    Raises:
+        ConfigError: Neither an existing file nor a preset name.
+    """
+    from importlib import resources
+
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    text = str(name_or_path)
+    if text in list_presets():
+        return Path(str(resources.files(PRESET_PACKAGE) / f"{text}.yaml"))
+    raise ConfigError(
+        f"Training config {text!r} is neither a file nor a preset; presets: "
+        f"{', '.join(list_presets())}."
+    )
+
+
 def load_train_config(
     source: str | os.PathLike[str] | Mapping[str, Any] | TrainConfig,
     overrides: Iterable[str] = (),
@@ -153,7 +184,8 @@ def load_train_config(
     """Read and validate a training config from YAML (a path), a mapping or a config.
 
     Args:
-        source: YAML file path, a mapping, or a ``TrainConfig`` (overrides re-validate).
+        source: YAML file path, a preset name (``quick``, ``paper``), a mapping, or a
+            ``TrainConfig`` (overrides re-validate).
         overrides: ``"section.key=value"`` strings applied before validation.
 
     Raises:
@@ -168,7 +200,12 @@ def load_train_config(
         path = Path(source)
         label = str(path)
         if not path.is_file():
-            raise ConfigError(f"Training config {label!r} does not exist; give a YAML file.")
+            if str(source) not in list_presets():
+                raise ConfigError(
+                    f"Training config {label!r} does not exist; give a YAML file or a "
+                    f"preset name ({', '.join(list_presets())})."
+                )
+            path = resolve_config_path(source)
         try:
             values = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as exc:

@@ -1,0 +1,47 @@
+"""``sarslide evaluate CHECKPOINT``: test metrics on chips and on the whole test region."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sarslide.cli.apps import app
+from sarslide.cli.console import console, report_errors
+
+
+@app.command("evaluate")
+@report_errors
+def evaluate_command(
+    checkpoint: Path = typer.Argument(..., help="A checkpoint written by 'sarslide train'."),
+    cube: str | None = typer.Option(
+        None, "--cube", help="Datacube (default: the one named in the checkpoint)."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Output folder (default: <run>/evaluation-<split>)."
+    ),
+    split: str = typer.Option("test", "--split", help="test or val."),
+    whole_region: bool = typer.Option(
+        True, "--region/--no-region", help="Also predict every pixel of the split's region."
+    ),
+    tile_size: int = typer.Option(512, "--tile-size", help="Tile size (px) of the region pass."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
+) -> None:
+    """AUPRC, AUROC, F1/precision/recall/IoU at the validation threshold; JSON + markdown."""
+    from rich.markdown import Markdown
+
+    from sarslide.evaluation.evaluate import evaluate_checkpoint
+    from sarslide.evaluation.report import format_summary_markdown
+
+    result = evaluate_checkpoint(
+        checkpoint,
+        cube,
+        split=split,
+        output_dir=output,
+        whole_region=whole_region,
+        tile_size_px=tile_size,
+        progress=progress,
+    )
+    console.print(Markdown(format_summary_markdown(result)))
+    for name, path in result.paths.items():
+        console.print(f"{name:14s} {path}")

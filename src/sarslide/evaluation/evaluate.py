@@ -1,0 +1,205 @@
+"""Evaluate a checkpoint on the test chips AND on every pixel of the test region.
+
+The threshold is the one chosen on the validation split at training time (stored in
+the checkpoint) and is only applied here. The split is rebuilt from the data config
+stored in the checkpoint (seeded, so identical) and compared with the stored plan.
+Every number is labelled with the split method it came from.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sarslide.errors import DataSelectionError
+from sarslide.evaluation.thresholds import SplitMetrics, compute_split_metrics
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class EvaluationResult:
+    """Metrics of one checkpoint on one split, on chips and on the whole region."""
+
+    checkpoint: str
+    model_name: str
+    channel_names: list[str]
+    split: str
+    split_method: str
+    threshold: float
+    threshold_source: str
+    chips: SplitMetrics
+    region: SplitMetrics | None
+    val_chips_auprc: float | None = None
+    n_chips: int = 0
+    paths: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; each metric block names its split and split method."""
+        label = {"split": self.split, "split_method": self.split_method}
+        return {
+            "checkpoint": self.checkpoint,
+            "model_name": self.model_name,
+            "channel_names": self.channel_names,
+            "split": self.split,
+            "split_method": self.split_method,
+            "threshold": self.threshold,
+            "threshold_source": self.threshold_source,
+            "val_chips_auprc": self.val_chips_auprc,
+            "chips": {
+                **label,
+                "evaluated_on": "chips",
+                "n_chips": self.n_chips,
+                **self.chips.to_dict(),
+            },
+            "region": (
+                {**label, "evaluated_on": "whole region", **self.region.to_dict()}
+                if self.region is not None
+                else None
+            ),
+            "paths": self.paths,
+            "notes": self.notes,
+        }
+
+
+def _model_stride_px(model: Any, model_name: str) -> int:
+    from sarslide.models import get_model_spec
+
+    return int(getattr(model, "input_stride_px", 0) or get_model_spec(model_name).stride_px)
+
+
+def predict_region(
+    model: Any,
+    bundle: Any,
+    cube: Any,
+    *,
+    tile_size_px: int = 512,
+    progress: bool = False,
+) -> np.ndarray:
+    """Probability over the whole scene (NaN at nodata) with the tiled scene predictor."""
+    from sarslide.chips import build_composite_stack
+    from sarslide.inference.predict_scene import make_torch_predictor, predict_array
+
+    stack = build_composite_stack(cube, bundle.data_config)
+    names = [str(c) for c in stack.coords[stack.dims[0]].values]
+    if names != list(bundle.channel_names):
+        raise DataSelectionError(
+            f"The cube gives channels {names}, the model was trained on "
+            f"{bundle.channel_names}; evaluate on a cube with the same variables."
+        )
+    stride = _model_stride_px(model, bundle.model_name)
+    tile = max(stride, (tile_size_px // stride) * stride)
+    return predict_array(
+        stack,
+        make_torch_predictor(model, num_classes=bundle.num_classes, channels_last=False),
+        normalise=lambda values: bundle.normalisation.apply(values, channel_axis=0),
+        tile_size_px=tile,
+        overlap_px=min(64, tile // 4),
+        size_multiple_px=stride,
+        progress=progress,
+    )
+
+
+def evaluate_checkpoint(
+    checkpoint: str | os.PathLike[str],
+    cube: Any = None,
+    *,
+    split: str = "test",
+    output_dir: str | os.PathLike[str] | None = None,
+    whole_region: bool = True,
+    tile_size_px: int = 512,
+    progress: bool = False,
+) -> EvaluationResult:
+    """Evaluate a trained checkpoint; write ``metrics.json``, ``summary.md``, PR curve.
+
+    Args:
+        checkpoint: A checkpoint written by ``sarslide train``.
+        cube: An opened cube or a path; default: the cube named in the checkpoint.
+        split: Which split to evaluate ('test' or 'val').
+        output_dir: Where to write; default ``<run>/evaluation-<split>`` next to the run.
+        whole_region: Also predict every pixel of the split's region (tiled scene).
+        tile_size_px: Tile size of the whole-region prediction.
+        progress: Progress bars.
+
+    Raises:
+        CheckpointError: Bad checkpoint. DataSelectionError: cube/channels mismatch.
+    """
+    from sarslide import conventions as cv
+    from sarslide.chips import build_chip_splits
+    from sarslide.datacube import open_cube
+    from sarslide.evaluation.metrics import compute_auprc, compute_pr_curve, select_valid
+    from sarslide.evaluation.predict import predict_chip_probabilities
+    from sarslide.evaluation.report import write_report
+    from sarslide.training.checkpoints import load_model_from_checkpoint
+    from sarslide.training.datamodule import chips_to_tensors
+
+    model, bundle = load_model_from_checkpoint(checkpoint)
+    if cube is None or isinstance(cube, (str, os.PathLike)):
+        cube = open_cube(str(cube or bundle.data_config.cube))
+    splits = build_chip_splits(bundle.data_config, cube=cube, progress=progress)
+    notes = []
+    if bundle.split_plan is not None and splits.plan.to_json() != bundle.split_plan.to_json():
+        notes.append("the rebuilt split plan differs from the one stored at training")
+        logger.warning("Rebuilt split plan differs from the checkpoint's; numbers may leak")
+    if splits.channel_names != bundle.channel_names:
+        raise DataSelectionError(
+            f"Chips have channels {splits.channel_names}; the model expects {bundle.channel_names}."
+        )
+
+    def chip_scores(name: str) -> tuple[np.ndarray, np.ndarray, int]:
+        chips = splits.get(name)
+        x, y = chips_to_tensors(chips, bundle.normalisation)
+        p = predict_chip_probabilities(model, x.numpy(), num_classes=bundle.num_classes)
+        labels, scores = select_valid(y.numpy(), p)
+        return labels, scores, len(chips)
+
+    y_chips, p_chips, n_chips = chip_scores(split)
+    chip_metrics = compute_split_metrics(y_chips, p_chips, threshold=bundle.threshold)
+    val_auprc = None
+    if split != "val":
+        y_val, p_val, _ = chip_scores("val")
+        val_auprc = compute_auprc(y_val, p_val) if y_val.any() else None
+    curves = {f"{split} chips": compute_pr_curve(y_chips, p_chips)}
+    baselines = {f"{split} chips": chip_metrics.baseline_auprc}
+
+    region_metrics = None
+    if whole_region:
+        probability = predict_region(
+            model, bundle, cube, tile_size_px=tile_size_px, progress=progress
+        )
+        labels = np.asarray(cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS).values) > 0
+        region = splits.plan.region_mask(split, probability.shape)
+        valid = region & np.isfinite(probability)
+        region_metrics = compute_split_metrics(
+            labels[valid], probability[valid], threshold=bundle.threshold
+        )
+        curves[f"{split} region"] = compute_pr_curve(labels[valid], probability[valid])
+        baselines[f"{split} region"] = region_metrics.baseline_auprc
+
+    result = EvaluationResult(
+        checkpoint=str(checkpoint),
+        model_name=bundle.model_name,
+        channel_names=list(bundle.channel_names),
+        split=split,
+        split_method=bundle.split_method,
+        threshold=bundle.threshold,
+        threshold_source=str(bundle.extra.get("threshold_source", "validation")),
+        chips=chip_metrics,
+        region=region_metrics,
+        val_chips_auprc=val_auprc,
+        n_chips=n_chips,
+        notes=notes,
+    )
+    out = (
+        Path(output_dir)
+        if output_dir
+        else Path(checkpoint).resolve().parent.parent / f"evaluation-{split}"
+    )
+    write_report(result, curves, baselines, out)
+    return result

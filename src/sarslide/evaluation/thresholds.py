@@ -1,0 +1,71 @@
+"""Metrics of a thresholded probability map; the threshold comes from validation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from sarslide.evaluation.metrics import (
+    compute_auprc,
+    compute_auroc,
+    compute_confusion,
+    compute_f1,
+    compute_iou,
+    compute_positive_rate,
+    compute_precision,
+    compute_recall,
+)
+
+
+@dataclass(frozen=True)
+class SplitMetrics:
+    """Every number of one evaluation set (e.g. the test chips or the test region).
+
+    ``baseline_auprc`` is the positive rate: the AUPRC of a no-skill classifier.
+    """
+
+    n_pixels: int
+    n_positive: int
+    baseline_auprc: float
+    auprc: float
+    auroc: float
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    iou: float
+    confusion: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON-ready)."""
+        return asdict(self)
+
+
+def compute_split_metrics(y: ArrayLike, p: ArrayLike, *, threshold: float) -> SplitMetrics:
+    """Ranking metrics and thresholded metrics of valid pixels ``y`` (bool) and ``p``."""
+    y_arr = np.asarray(y).reshape(-1).astype(bool)
+    p_arr = np.asarray(p).reshape(-1)
+    confusion = compute_confusion(y_arr, p_arr, threshold)
+    return SplitMetrics(
+        n_pixels=int(y_arr.size),
+        n_positive=int(np.count_nonzero(y_arr)),
+        baseline_auprc=compute_positive_rate(y_arr),
+        auprc=compute_auprc(y_arr, p_arr),
+        auroc=compute_auroc(y_arr, p_arr),
+        threshold=float(threshold),
+        precision=compute_precision(confusion),
+        recall=compute_recall(confusion),
+        f1=compute_f1(confusion),
+        iou=compute_iou(confusion),
+        confusion=confusion.to_dict(),
+    )
+
+
+def apply_threshold(probability: np.ndarray, threshold: float, *, nodata: int = 255) -> np.ndarray:
+    """uint8 map: 1 where ``probability >= threshold``, 0 below, ``nodata`` where NaN."""
+    out = (probability >= threshold).astype(np.uint8)
+    out[~np.isfinite(probability)] = nodata
+    return out
