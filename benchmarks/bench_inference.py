@@ -1,0 +1,195 @@
+"""Whole-scene inference: wall time, pixels/s, peak RSS, overhead over the bare model forward.
+
+A synthetic cube (VV/VH, 4 acquisitions, composites k=2 -> 4 channels) is written to
+a temporary Zarr store; each case runs in its own subprocess (clean peak RSS) and
+streams the probability and binary COGs exactly as ``sarslide predict`` does
+(polygons, figures and the report are not timed).
+
+Overhead = (wall - composite reading - model forward) / model forward, where the
+model forward is the time spent inside the model calls of the same run (checked
+against a standalone loop of model calls on tiles of the same shape).
+
+Usage: python benchmarks/bench_inference.py [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+FULL = {"hokkaido": (4398, 5382), "four_x": (8796, 10764), "crop_small": (2048, 2048), "crop_r50": (1024, 1536)}
+QUICK = {"hokkaido": (1024, 1280), "four_x": (2048, 2560), "crop_small": (1024, 1024), "crop_r50": (768, 768)}
+
+
+def write_synthetic_cube(path: Path, height: int, width: int, *, timesteps: int = 4, seed: int = 0) -> Path:
+    """A contract-valid cube with lazily generated VV/VH (never whole in memory)."""
+    import dask.array as da
+    import numpy as np
+    import pandas as pd
+    import rioxarray  # noqa: F401
+    import xarray as xr
+
+    from sarslide import conventions as cv
+    from sarslide.datacube import write_cube
+
+    times = pd.date_range("2018-08-12T20:40", periods=timesteps, freq="12D")
+    rng = da.random.RandomState(seed)
+    shape, chunks = (timesteps, height, width), (1, 1024, 1024)
+    ds = xr.Dataset(
+        {
+            cv.VAR_VV: ((cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X), rng.gamma(4, 0.05, shape, chunks=chunks).astype("float32")),
+            cv.VAR_VH: ((cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X), rng.gamma(4, 0.0125, shape, chunks=chunks).astype("float32")),
+        },
+        coords={
+            cv.DIM_TIMESTEP: times,
+            cv.DIM_Y: 4_750_000.0 - 10.0 * (np.arange(height) + 0.5),
+            cv.DIM_X: 500_000.0 + 10.0 * (np.arange(width) + 0.5),
+            cv.COORD_ORBIT_STATE: (cv.DIM_TIMESTEP, np.array(["descending"] * timesteps)),
+        },
+        attrs={cv.ATTR_EVENT_START: str(times[timesteps // 2 - 1] + pd.Timedelta("1D")),
+               cv.ATTR_EVENT_END: str(times[timesteps // 2 - 1] + pd.Timedelta("2D"))},
+    ).rio.write_crs("EPSG:32654")
+    return write_cube(ds, path)
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """One measured prediction (runs inside a subprocess)."""
+    import numpy as np
+    import torch
+
+    from benchmarks.measure import measure
+    from sarslide.chips import DataConfig, NormalisationStats, build_composite_stack
+    from sarslide.datacube import open_cube
+    from sarslide.inference.geotiff import GeoTiffRowWriter, grid_from_cube
+    from sarslide.inference.predict_scene import make_torch_predictor, predict_stack
+    from sarslide.inference.sinks import BINARY_NODATA, TeeSink, ThresholdSink
+    from sarslide.models import create_model, get_model_spec
+
+    torch.manual_seed(0)
+    cube = open_cube(case["cube"], task="mapping")
+    height, width = case["crop"] or (cube.sizes["y"], cube.sizes["x"])
+    cube = cube.isel(y=slice(0, height), x=slice(0, width))
+    stack = build_composite_stack(cube, DataConfig(cube=case["cube"], channels="vv+vh", timesteps_k=2))
+    names = [str(c) for c in stack["channel"].values]
+    stats = NormalisationStats(names, [-1.4, -1.4, -2.0, -2.0], [0.25, 0.25, 0.25, 0.25])
+    model = create_model(case["model"], in_channels=len(names), num_classes=2, encoder_weights=None)
+    predictor = make_torch_predictor(model, num_classes=2, channels_last=case.get("channels_last", True))
+    grid = grid_from_cube(cube)
+    tile = case["tile_size_px"]
+    predictor(np.zeros((1, len(names), 64, 64), np.float32))  # warm-up (allocator, kernels)
+    out = Path(case["out_dir"])
+    with measure() as m, GeoTiffRowWriter(out / "probability.tif", grid) as prob_w, \
+            GeoTiffRowWriter(out / "landslides.tif", grid, dtype="uint8", nodata=BINARY_NODATA,
+                             resampling="NEAREST") as bin_w:
+        run = predict_stack(
+            stack, predictor, sink=TeeSink(prob_w, ThresholdSink(bin_w, 0.5)),
+            normalise=stats.apply, tile_size_px=tile, overlap_px=case["overlap_px"],
+            margin_px=0, size_multiple_px=get_model_spec(case["model"]).stride_px,
+            batch_size=case["batch_size"],
+        )
+    wall = m["wall_s"]
+    # Standalone model calls on tiles of the same shape: the bare forward per batch.
+    batch = np.random.default_rng(0).normal(size=(case["batch_size"], len(names), tile, tile)).astype(np.float32)
+    n_probe = min(3, run.n_batches)
+    start = time.perf_counter()
+    for _ in range(n_probe):
+        predictor(batch)
+    bare_per_batch = (time.perf_counter() - start) / max(n_probe, 1)
+    pixels = height * width
+    overhead = wall - run.read_s - run.forward_s
+    return {
+        **{k: case[k] for k in ("name", "model", "tile_size_px", "overlap_px", "batch_size")},
+        "scene_px": [height, width],
+        "pixels": pixels,
+        "tiles": run.n_tiles,
+        "batches": run.n_batches,
+        "work_ratio": round(run.work_ratio, 3),
+        "wall_s": round(wall, 2),
+        "pixels_per_s": round(pixels / wall),
+        "peak_rss_mib": round(m["peak_rss_mib"], 1),
+        "read_composites_s": round(run.read_s, 2),
+        "model_forward_s": round(run.forward_s, 2),
+        "blend_s": round(run.blend_s, 2),
+        "write_rows_s": round(run.write_s, 2),
+        "cog_and_rest_s": round(wall - run.read_s - run.forward_s - run.blend_s - run.write_s, 2),
+        "forward_per_batch_in_run_s": round(run.forward_s / max(run.n_batches, 1), 3),
+        "forward_per_batch_standalone_s": round(bare_per_batch, 3),
+        "overhead_tiling_blending_writing_pct": round(100 * overhead / run.forward_s, 1),
+        "overhead_including_reading_pct": round(100 * (wall - run.forward_s) / run.forward_s, 1),
+    }
+
+
+def _subprocess(case: dict[str, Any]) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": f"{HERE.parent}:{HERE.parent / 'src'}"}
+    proc = subprocess.run([sys.executable, __file__, "--case", json.dumps(case)],
+                          capture_output=True, text=True, env=env)
+    if proc.returncode:
+        raise RuntimeError(f"case {case['name']} failed:\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    sys.stderr.write(f"{case['name']}: {result['wall_s']} s, {result['peak_rss_mib']} MiB, "
+                     f"overhead {result['overhead_tiling_blending_writing_pct']} %\n")
+    return result
+
+
+def main(quick: bool) -> None:
+    from benchmarks.measure import write_results
+
+    sizes = QUICK if quick else FULL
+    results: dict[str, Any] = {"mode": "quick" if quick else "full", "sizes": sizes, "cases": []}
+    with tempfile.TemporaryDirectory(prefix="bench_inference_") as tmp:
+        root = Path(tmp)
+        start = time.perf_counter()
+        cubes = {name: write_synthetic_cube(root / f"{name}.zarr", *sizes[name]) for name in ("hokkaido", "four_x")}
+        results["cube_write_s"] = round(time.perf_counter() - start, 1)
+        tile = 512
+        cases = [
+            ("small_overlap0", "unet-small", "hokkaido", None, 0),
+            ("small_overlap64_default", "unet-small", "hokkaido", None, 64),
+            ("small_overlap50pct_crop", "unet-small", "hokkaido", sizes["crop_small"], tile // 2),
+            ("r50_overlap0_crop", "unet-resnet50", "hokkaido", sizes["crop_r50"], 0),
+            ("r50_overlap50pct_crop", "unet-resnet50", "hokkaido", sizes["crop_r50"], tile // 2),
+            ("memory_tiny_hokkaido", "unet-tiny", "hokkaido", None, 64),
+            ("memory_tiny_four_x", "unet-tiny", "four_x", None, 64),
+        ]
+        for name, model, cube, crop, overlap in cases:
+            case = {"name": name, "model": model, "cube": str(cubes[cube]), "crop": crop,
+                    "tile_size_px": tile, "overlap_px": overlap, "batch_size": 2,
+                    "out_dir": str(root / name)}
+            (root / name).mkdir()
+            results["cases"].append(_subprocess(case))
+    by_name = {c["name"]: c for c in results["cases"]}
+    hokkaido_px = sizes["hokkaido"][0] * sizes["hokkaido"][1]
+    for name in ("r50_overlap0_crop", "r50_overlap50pct_crop", "small_overlap50pct_crop"):
+        c = by_name[name]
+        c["extrapolated_hokkaido_wall_s"] = round(hokkaido_px / c["pixels_per_s"])
+        c["note"] = (f"run on a {c['scene_px'][0]} x {c['scene_px'][1]} crop of the Hokkaido-sized cube; "
+                     "extrapolated_hokkaido_wall_s = Hokkaido pixels / the crop's pixels per second")
+    ratio = by_name["memory_tiny_four_x"]["peak_rss_mib"] / by_name["memory_tiny_hokkaido"]["peak_rss_mib"]
+    results["memory_four_x_over_hokkaido"] = round(ratio, 3)
+    results["memory_target_met"] = ratio <= 1.2
+    results["notes"] = (
+        "Random weights (timings do not depend on them); synthetic VV/VH, 4 acquisitions, "
+        "composites k=2, 4 channels; tile 512 px, batch 2, fp32, channels_last, "
+        "torch.inference_mode; CPU threads as the machine gives. Wall time covers reading "
+        "composites from Zarr, tiling, model, blending, writing rows and the COG conversion "
+        "of the probability and binary maps. The machine was shared with other jobs; "
+        "compare ratios (overhead, memory) rather than absolute seconds."
+    )
+    path = write_results("inference", results)
+    sys.stderr.write(f"wrote {path}\n")
+
+
+if __name__ == "__main__":
+    if "--case" in sys.argv:
+        print(json.dumps(run_case(json.loads(sys.argv[sys.argv.index("--case") + 1]))))
+    else:
+        main("--quick" in sys.argv)
