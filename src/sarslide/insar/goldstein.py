@@ -132,9 +132,10 @@ def filter_goldstein_lazy(
             sizes[-1] += last
         chunks.append(tuple(sizes))
     array = array.rechunk(tuple(chunks))
+    depth = {axis: patch_px if len(sizes) > 1 else 0 for axis, sizes in enumerate(array.chunks)}
     return array.map_overlap(
         filter_goldstein,
-        depth=patch_px,
+        depth=depth,
         boundary="none",
         dtype=np.complex64,
         alpha=alpha,
