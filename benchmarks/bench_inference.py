@@ -26,11 +26,23 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-FULL = {"hokkaido": (4398, 5382), "four_x": (8796, 10764), "crop_small": (2048, 2048), "crop_r50": (1024, 1536)}
-QUICK = {"hokkaido": (1024, 1280), "four_x": (2048, 2560), "crop_small": (1024, 1024), "crop_r50": (768, 768)}
+FULL = {
+    "hokkaido": (4398, 5382),
+    "four_x": (8796, 10764),
+    "crop_small": (2048, 2048),
+    "crop_r50": (1024, 1536),
+}
+QUICK = {
+    "hokkaido": (1024, 1280),
+    "four_x": (2048, 2560),
+    "crop_small": (1024, 1024),
+    "crop_r50": (768, 768),
+}
 
 
-def write_synthetic_cube(path: Path, height: int, width: int, *, timesteps: int = 4, seed: int = 0) -> Path:
+def write_synthetic_cube(
+    path: Path, height: int, width: int, *, timesteps: int = 4, seed: int = 0
+) -> Path:
     """A contract-valid cube with lazily generated VV/VH (never whole in memory)."""
     import dask.array as da
     import numpy as np
@@ -46,8 +58,14 @@ def write_synthetic_cube(path: Path, height: int, width: int, *, timesteps: int 
     shape, chunks = (timesteps, height, width), (1, 1024, 1024)
     ds = xr.Dataset(
         {
-            cv.VAR_VV: ((cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X), rng.gamma(4, 0.05, shape, chunks=chunks).astype("float32")),
-            cv.VAR_VH: ((cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X), rng.gamma(4, 0.0125, shape, chunks=chunks).astype("float32")),
+            cv.VAR_VV: (
+                (cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X),
+                rng.gamma(4, 0.05, shape, chunks=chunks).astype("float32"),
+            ),
+            cv.VAR_VH: (
+                (cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X),
+                rng.gamma(4, 0.0125, shape, chunks=chunks).astype("float32"),
+            ),
         },
         coords={
             cv.DIM_TIMESTEP: times,
@@ -55,8 +73,10 @@ def write_synthetic_cube(path: Path, height: int, width: int, *, timesteps: int 
             cv.DIM_X: 500_000.0 + 10.0 * (np.arange(width) + 0.5),
             cv.COORD_ORBIT_STATE: (cv.DIM_TIMESTEP, np.array(["descending"] * timesteps)),
         },
-        attrs={cv.ATTR_EVENT_START: str(times[timesteps // 2 - 1] + pd.Timedelta("1D")),
-               cv.ATTR_EVENT_END: str(times[timesteps // 2 - 1] + pd.Timedelta("2D"))},
+        attrs={
+            cv.ATTR_EVENT_START: str(times[timesteps // 2 - 1] + pd.Timedelta("1D")),
+            cv.ATTR_EVENT_END: str(times[timesteps // 2 - 1] + pd.Timedelta("2D")),
+        },
     ).rio.write_crs("EPSG:32654")
     return write_cube(ds, path)
 
@@ -78,27 +98,44 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     cube = open_cube(case["cube"], task="mapping")
     height, width = case["crop"] or (cube.sizes["y"], cube.sizes["x"])
     cube = cube.isel(y=slice(0, height), x=slice(0, width))
-    stack = build_composite_stack(cube, DataConfig(cube=case["cube"], channels="vv+vh", timesteps_k=2))
+    stack = build_composite_stack(
+        cube, DataConfig(cube=case["cube"], channels="vv+vh", timesteps_k=2)
+    )
     names = [str(c) for c in stack["channel"].values]
     stats = NormalisationStats(names, [-1.4, -1.4, -2.0, -2.0], [0.25, 0.25, 0.25, 0.25])
     model = create_model(case["model"], in_channels=len(names), num_classes=2, encoder_weights=None)
-    predictor = make_torch_predictor(model, num_classes=2, channels_last=case.get("channels_last", True))
+    predictor = make_torch_predictor(
+        model, num_classes=2, channels_last=case.get("channels_last", True)
+    )
     grid = grid_from_cube(cube)
     tile = case["tile_size_px"]
     predictor(np.zeros((1, len(names), 64, 64), np.float32))  # warm-up (allocator, kernels)
     out = Path(case["out_dir"])
-    with measure() as m, GeoTiffRowWriter(out / "probability.tif", grid) as prob_w, \
-            GeoTiffRowWriter(out / "landslides.tif", grid, dtype="uint8", nodata=BINARY_NODATA,
-                             resampling="NEAREST") as bin_w:
+    with (
+        measure() as m,
+        GeoTiffRowWriter(out / "probability.tif", grid) as prob_w,
+        GeoTiffRowWriter(
+            out / "landslides.tif", grid, dtype="uint8", nodata=BINARY_NODATA, resampling="NEAREST"
+        ) as bin_w,
+    ):
         run = predict_stack(
-            stack, predictor, sink=TeeSink(prob_w, ThresholdSink(bin_w, 0.5)),
-            normalise=stats.apply, tile_size_px=tile, overlap_px=case["overlap_px"],
-            margin_px=0, size_multiple_px=get_model_spec(case["model"]).stride_px,
+            stack,
+            predictor,
+            sink=TeeSink(prob_w, ThresholdSink(bin_w, 0.5)),
+            normalise=stats.apply,
+            tile_size_px=tile,
+            overlap_px=case["overlap_px"],
+            margin_px=0,
+            size_multiple_px=get_model_spec(case["model"]).stride_px,
             batch_size=case["batch_size"],
         )
     wall = m["wall_s"]
     # Standalone model calls on tiles of the same shape: the bare forward per batch.
-    batch = np.random.default_rng(0).normal(size=(case["batch_size"], len(names), tile, tile)).astype(np.float32)
+    batch = (
+        np.random.default_rng(0)
+        .normal(size=(case["batch_size"], len(names), tile, tile))
+        .astype(np.float32)
+    )
     n_probe = min(3, run.n_batches)
     start = time.perf_counter()
     for _ in range(n_probe):
@@ -130,13 +167,19 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
 
 def _subprocess(case: dict[str, Any]) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": f"{HERE.parent}:{HERE.parent / 'src'}"}
-    proc = subprocess.run([sys.executable, __file__, "--case", json.dumps(case)],
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--case", json.dumps(case)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if proc.returncode:
         raise RuntimeError(f"case {case['name']} failed:\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    sys.stderr.write(f"{case['name']}: {result['wall_s']} s, {result['peak_rss_mib']} MiB, "
-                     f"overhead {result['overhead_tiling_blending_writing_pct']} %\n")
+    sys.stderr.write(
+        f"{case['name']}: {result['wall_s']} s, {result['peak_rss_mib']} MiB, "
+        f"overhead {result['overhead_tiling_blending_writing_pct']} %\n"
+    )
     return result
 
 
@@ -148,7 +191,10 @@ def main(quick: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="bench_inference_") as tmp:
         root = Path(tmp)
         start = time.perf_counter()
-        cubes = {name: write_synthetic_cube(root / f"{name}.zarr", *sizes[name]) for name in ("hokkaido", "four_x")}
+        cubes = {
+            name: write_synthetic_cube(root / f"{name}.zarr", *sizes[name])
+            for name in ("hokkaido", "four_x")
+        }
         results["cube_write_s"] = round(time.perf_counter() - start, 1)
         tile = 512
         cases = [
@@ -161,9 +207,16 @@ def main(quick: bool) -> None:
             ("memory_tiny_four_x", "unet-tiny", "four_x", None, 64),
         ]
         for name, model, cube, crop, overlap in cases:
-            case = {"name": name, "model": model, "cube": str(cubes[cube]), "crop": crop,
-                    "tile_size_px": tile, "overlap_px": overlap, "batch_size": 2,
-                    "out_dir": str(root / name)}
+            case = {
+                "name": name,
+                "model": model,
+                "cube": str(cubes[cube]),
+                "crop": crop,
+                "tile_size_px": tile,
+                "overlap_px": overlap,
+                "batch_size": 2,
+                "out_dir": str(root / name),
+            }
             (root / name).mkdir()
             results["cases"].append(_subprocess(case))
     by_name = {c["name"]: c for c in results["cases"]}
@@ -171,9 +224,14 @@ def main(quick: bool) -> None:
     for name in ("r50_overlap0_crop", "r50_overlap50pct_crop", "small_overlap50pct_crop"):
         c = by_name[name]
         c["extrapolated_hokkaido_wall_s"] = round(hokkaido_px / c["pixels_per_s"])
-        c["note"] = (f"run on a {c['scene_px'][0]} x {c['scene_px'][1]} crop of the Hokkaido-sized cube; "
-                     "extrapolated_hokkaido_wall_s = Hokkaido pixels / the crop's pixels per second")
-    ratio = by_name["memory_tiny_four_x"]["peak_rss_mib"] / by_name["memory_tiny_hokkaido"]["peak_rss_mib"]
+        c["note"] = (
+            f"run on a {c['scene_px'][0]} x {c['scene_px'][1]} crop of the Hokkaido-sized cube; "
+            "extrapolated_hokkaido_wall_s = Hokkaido pixels / the crop's pixels per second"
+        )
+    ratio = (
+        by_name["memory_tiny_four_x"]["peak_rss_mib"]
+        / by_name["memory_tiny_hokkaido"]["peak_rss_mib"]
+    )
     results["memory_four_x_over_hokkaido"] = round(ratio, 3)
     results["memory_target_met"] = ratio <= 1.2
     results["notes"] = (

@@ -12,8 +12,14 @@ from sarslide.chips import DataConfig, NormalisationStats
 from sarslide.models import create_model
 
 
-def write_fake_checkpoint(path: Path, *, channels: str = "vv+vh", names: list[str] | None = None,
-                          model_name: str = "unet-tiny", threshold: float = 0.5) -> Path:
+def write_fake_checkpoint(
+    path: Path,
+    *,
+    channels: str = "vv+vh",
+    names: list[str] | None = None,
+    model_name: str = "unet-tiny",
+    threshold: float = 0.5,
+) -> Path:
     """A checkpoint in the format of ``sarslide train`` with random weights."""
     names = names or ["vv_before", "vv_after", "vh_before", "vh_after"]
     torch.manual_seed(0)

@@ -12,10 +12,23 @@ from sarslide.datacube import write_cube
 from tests.factories import make_minimal_cube
 
 
-def test_predict_command_writes_outputs_and_refuses_existing(tmp_path: Path, fake_checkpoint: Path) -> None:
+def test_predict_command_writes_outputs_and_refuses_existing(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
     cube_path = write_cube(make_minimal_cube(height=40, width=50), tmp_path / "cube.zarr")
-    args = ["predict", str(fake_checkpoint), "--cube", str(cube_path), "-o", str(tmp_path / "map"),
-            "--tile-size", "32", "--overlap", "8", "--no-figures"]
+    args = [
+        "predict",
+        str(fake_checkpoint),
+        "--cube",
+        str(cube_path),
+        "-o",
+        str(tmp_path / "map"),
+        "--tile-size",
+        "32",
+        "--overlap",
+        "8",
+        "--no-figures",
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "landslide map written" in result.output

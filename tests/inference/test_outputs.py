@@ -30,8 +30,16 @@ def _entries(folder: Path) -> list[str]:
 
 def test_outputs_open_with_the_cube_crs_and_bounds(tmp_path: Path, fake_checkpoint: Path) -> None:
     cube = _cube()
-    out = predict_to_directory(fake_checkpoint, cube, tmp_path / "map", tile_size_px=64, overlap_px=16,
-                               threshold=0.48, progress=False, figures=False)
+    out = predict_to_directory(
+        fake_checkpoint,
+        cube,
+        tmp_path / "map",
+        tile_size_px=64,
+        overlap_px=16,
+        threshold=0.48,
+        progress=False,
+        figures=False,
+    )
     bounds = cube.rio.bounds()
     with rasterio.open(out.probability_tif) as src:
         assert src.crs.to_epsg() == 32654 and src.shape == (70, 90)
@@ -63,22 +71,47 @@ def test_existing_output_is_refused_unless_overwrite(tmp_path: Path, fake_checkp
     (tmp_path / "map").mkdir()
     (tmp_path / "map" / "old.txt").write_text("keep me")
     with pytest.raises(OutputExistsError, match="--overwrite"):
-        predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64, overlap_px=16, progress=False)
+        predict_to_directory(
+            fake_checkpoint,
+            _cube(),
+            tmp_path / "map",
+            tile_size_px=64,
+            overlap_px=16,
+            progress=False,
+        )
     assert _entries(tmp_path / "map") == ["old.txt"]
-    out = predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64, overlap_px=16,
-                               overwrite=True, progress=False, figures=False)
+    out = predict_to_directory(
+        fake_checkpoint,
+        _cube(),
+        tmp_path / "map",
+        tile_size_px=64,
+        overlap_px=16,
+        overwrite=True,
+        progress=False,
+        figures=False,
+    )
     assert "old.txt" not in _entries(out.directory) and out.probability_tif.exists()
 
 
 def test_geographic_cube_is_refused_without_output(tmp_path: Path, fake_checkpoint: Path) -> None:
     with pytest.raises(CubeValidationError, match="geographic"):
-        predict_to_directory(fake_checkpoint, _cube(crs="EPSG:4326"), tmp_path / "map", progress=False)
+        predict_to_directory(
+            fake_checkpoint, _cube(crs="EPSG:4326"), tmp_path / "map", progress=False
+        )
     assert _entries(tmp_path) == ["model.ckpt"]
 
 
 def test_checkpoint_on_channels_the_cube_lacks(tmp_path: Path) -> None:
-    names = ["vv_before", "vv_after", "vh_before", "vh_after", "dem", "dem_slope_radians",
-             "dem_aspect", "dem_curvature"]
+    names = [
+        "vv_before",
+        "vv_after",
+        "vh_before",
+        "vh_after",
+        "dem",
+        "dem_slope_radians",
+        "dem_aspect",
+        "dem_curvature",
+    ]
     ckpt = write_fake_checkpoint(tmp_path / "model.ckpt", channels="sar+dem", names=names)
     cube = _cube().drop_vars("dem_curvature")
     with pytest.raises(DataSelectionError, match="dem_curvature"):
@@ -86,7 +119,9 @@ def test_checkpoint_on_channels_the_cube_lacks(tmp_path: Path) -> None:
     assert _entries(tmp_path) == ["model.ckpt"]
 
 
-def test_failure_midway_leaves_no_output(tmp_path: Path, fake_checkpoint: Path, monkeypatch) -> None:
+def test_failure_midway_leaves_no_output(
+    tmp_path: Path, fake_checkpoint: Path, monkeypatch
+) -> None:
     import sarslide.inference.outputs as outputs
 
     def broken(*args, **kwargs):
@@ -94,21 +129,31 @@ def test_failure_midway_leaves_no_output(tmp_path: Path, fake_checkpoint: Path, 
 
     monkeypatch.setattr(outputs, "write_polygons", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64, overlap_px=16, progress=False)
+        predict_to_directory(
+            fake_checkpoint,
+            _cube(),
+            tmp_path / "map",
+            tile_size_px=64,
+            overlap_px=16,
+            progress=False,
+        )
     assert _entries(tmp_path) == ["model.ckpt"]
 
 
 def test_scene_smaller_than_a_tile(tmp_path: Path, fake_checkpoint: Path) -> None:
     cube = make_minimal_cube(height=20, width=27)
-    out = predict_to_directory(fake_checkpoint, cube, tmp_path / "map", progress=False, figures=False)
+    out = predict_to_directory(
+        fake_checkpoint, cube, tmp_path / "map", progress=False, figures=False
+    )
     with rasterio.open(out.probability_tif) as src:
         assert src.shape == (20, 27) and np.isfinite(src.read(1)).all()
 
 
 @pytest.mark.slow
 def test_report_embeds_the_quicklook_and_error_map(tmp_path: Path, fake_checkpoint: Path) -> None:
-    out = predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64,
-                               overlap_px=16, progress=False)
+    out = predict_to_directory(
+        fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64, overlap_px=16, progress=False
+    )
     assert out.quicklook_png.stat().st_size > 0 and out.error_map_png.stat().st_size > 0
     html = out.report_html.read_text()
     assert html.count("data:image/png;base64,") == 2 and "auprc" in html

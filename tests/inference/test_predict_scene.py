@@ -9,12 +9,12 @@ import torch
 import xarray as xr
 
 from sarslide.errors import ConfigError
-from sarslide.inference.sinks import ArraySink
 from sarslide.inference.predict_scene import (
     make_torch_predictor,
     predict_array,
     predict_stack,
 )
+from sarslide.inference.sinks import ArraySink
 
 RF_PX = 3  # receptive-field radius of the conv net below
 
@@ -45,8 +45,14 @@ def test_conv_net_tiled_equals_untiled_away_from_borders(overlap: int, margin: i
     predictor = make_torch_predictor(_conv_net(3), num_classes=2, channels_last=False)
     untiled = predictor(stack[None])[0]
     tiled = predict_array(
-        stack, predictor, tile_size_px=64, overlap_px=overlap, margin_px=margin,
-        size_multiple_px=8, batch_size=3, block_size_px=100,
+        stack,
+        predictor,
+        tile_size_px=64,
+        overlap_px=overlap,
+        margin_px=margin,
+        size_multiple_px=8,
+        batch_size=3,
+        block_size_px=100,
     )
     inner = (slice(RF_PX, -RF_PX), slice(RF_PX, -RF_PX))
     if margin >= RF_PX:
@@ -63,7 +69,9 @@ def test_pointwise_model_is_exact_everywhere_without_overlap() -> None:
 
     expected = pointwise(stack[None])[0]
     for overlap in (0, 8):
-        tiled = predict_array(stack, pointwise, tile_size_px=32, overlap_px=overlap, size_multiple_px=8)
+        tiled = predict_array(
+            stack, pointwise, tile_size_px=32, overlap_px=overlap, size_multiple_px=8
+        )
         np.testing.assert_allclose(tiled, expected, atol=1e-6)
 
 
@@ -72,8 +80,11 @@ def test_nodata_in_gives_nodata_out() -> None:
     stack[1, 10:20, 30:45] = np.nan
     stack[:, 50, :] = np.nan
     out = predict_array(
-        stack, make_torch_predictor(_conv_net(3), num_classes=2), tile_size_px=32,
-        overlap_px=8, size_multiple_px=8,
+        stack,
+        make_torch_predictor(_conv_net(3), num_classes=2),
+        tile_size_px=32,
+        overlap_px=8,
+        size_multiple_px=8,
     )
     expected_nodata = ~np.isfinite(stack).all(axis=0)
     np.testing.assert_array_equal(np.isnan(out), expected_nodata)
@@ -86,8 +97,11 @@ def test_scene_smaller_than_one_tile_is_padded_and_cropped() -> None:
     out = predict_array(stack, predictor, tile_size_px=512)
     assert out.shape == (13, 21)
     assert np.isfinite(out).all()
-    np.testing.assert_allclose(out[RF_PX:-RF_PX, RF_PX:-RF_PX],
-                               predictor(stack[None])[0][RF_PX:-RF_PX, RF_PX:-RF_PX], atol=1e-5)
+    np.testing.assert_allclose(
+        out[RF_PX:-RF_PX, RF_PX:-RF_PX],
+        predictor(stack[None])[0][RF_PX:-RF_PX, RF_PX:-RF_PX],
+        atol=1e-5,
+    )
 
 
 class _RecordingArray:
@@ -117,8 +131,13 @@ def test_streams_blocks_in_and_rows_out() -> None:
     stack = _RecordingArray(_stack(400, 300))
     sink = _RecordingSink((400, 300))
     stats = predict_stack(
-        stack, lambda b: np.full((b.shape[0], *b.shape[2:]), 0.5, np.float32), sink=sink,
-        tile_size_px=64, overlap_px=16, size_multiple_px=8, block_size_px=128,
+        stack,
+        lambda b: np.full((b.shape[0], *b.shape[2:]), 0.5, np.float32),
+        sink=sink,
+        tile_size_px=64,
+        overlap_px=16,
+        size_multiple_px=8,
+        block_size_px=128,
     )
     assert max(stack.reads) <= 128 * 128 < 400 * 300  # never the whole scene
     starts = [s for s, _ in sink.calls]
@@ -133,15 +152,35 @@ def test_dask_backed_dataarray_gives_the_same_result() -> None:
     predictor = make_torch_predictor(_conv_net(3), num_classes=2)
     options = dict(tile_size_px=64, overlap_px=16, size_multiple_px=8)
     np.testing.assert_allclose(
-        predict_array(lazy, predictor, **options), predict_array(values, predictor, **options), atol=1e-6
+        predict_array(lazy, predictor, **options),
+        predict_array(values, predictor, **options),
+        atol=1e-6,
     )
 
 
 def test_sigmoid_single_output_and_wrong_output_shape() -> None:
     model = torch.nn.Conv2d(3, 1, 1)
-    out = predict_array(_stack(40, 40), make_torch_predictor(model, num_classes=1), tile_size_px=32, overlap_px=0, size_multiple_px=8)
+    out = predict_array(
+        _stack(40, 40),
+        make_torch_predictor(model, num_classes=1),
+        tile_size_px=32,
+        overlap_px=0,
+        size_multiple_px=8,
+    )
     assert np.all((out > 0) & (out < 1))
     with pytest.raises(ConfigError, match="num_classes=2"):
-        predict_array(_stack(40, 40), make_torch_predictor(model, num_classes=2), tile_size_px=32, overlap_px=0, size_multiple_px=8)
+        predict_array(
+            _stack(40, 40),
+            make_torch_predictor(model, num_classes=2),
+            tile_size_px=32,
+            overlap_px=0,
+            size_multiple_px=8,
+        )
     with pytest.raises(ConfigError, match="fully convolutional"):
-        predict_array(_stack(40, 40), lambda b: np.zeros((b.shape[0], 5, 5)), tile_size_px=32, overlap_px=0, size_multiple_px=8)
+        predict_array(
+            _stack(40, 40),
+            lambda b: np.zeros((b.shape[0], 5, 5)),
+            tile_size_px=32,
+            overlap_px=0,
+            size_multiple_px=8,
+        )

@@ -119,9 +119,20 @@ class GeoTiffRowWriter:
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._dataset = rasterio.open(
-            self._tmp, "w", driver="GTiff", height=self.grid.height_px, width=self.grid.width_px,
-            count=1, dtype=self.dtype, crs=self.grid.crs, transform=self.grid.transform,
-            nodata=self.nodata, tiled=True, blockxsize=256, blockysize=256, BIGTIFF="IF_SAFER",
+            self._tmp,
+            "w",
+            driver="GTiff",
+            height=self.grid.height_px,
+            width=self.grid.width_px,
+            count=1,
+            dtype=self.dtype,
+            crs=self.grid.crs,
+            transform=self.grid.transform,
+            nodata=self.nodata,
+            tiled=True,
+            blockxsize=256,
+            blockysize=256,
+            BIGTIFF="IF_SAFER",
         )
         return self
 
@@ -145,8 +156,10 @@ class GeoTiffRowWriter:
             self._tmp.unlink(missing_ok=True)
 
 
-def convert_to_cog(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, resampling: str = "AVERAGE") -> Path:
-    """Copy a GeoTIFF to a Cloud-Optimized GeoTIFF (DEFLATE, 512 px tiles, overviews), atomically."""
+def convert_to_cog(
+    src: str | os.PathLike[str], dst: str | os.PathLike[str], *, resampling: str = "AVERAGE"
+) -> Path:
+    """Copy a GeoTIFF to a Cloud-Optimized GeoTIFF (DEFLATE, 512 px tiles, overviews)."""
     import rasterio
     import rasterio.shutil
 
@@ -154,10 +167,20 @@ def convert_to_cog(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, 
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.cog.tif")
     try:
         with rasterio.open(src) as source:
-            predictor = "FLOATING_POINT" if np.issubdtype(np.dtype(source.dtypes[0]), np.floating) else "YES"
+            predictor = (
+                "FLOATING_POINT"
+                if np.issubdtype(np.dtype(source.dtypes[0]), np.floating)
+                else "YES"
+            )
         rasterio.shutil.copy(
-            src, tmp, driver="COG", COMPRESS="DEFLATE", PREDICTOR=predictor, BLOCKSIZE=512,
-            OVERVIEW_RESAMPLING=resampling, BIGTIFF="IF_SAFER",
+            src,
+            tmp,
+            driver="COG",
+            COMPRESS="DEFLATE",
+            PREDICTOR=predictor,
+            BLOCKSIZE=512,
+            OVERVIEW_RESAMPLING=resampling,
+            BIGTIFF="IF_SAFER",
         )
         tmp.replace(target)
     finally:
@@ -175,12 +198,16 @@ def write_geotiff(
     resampling: str = "AVERAGE",
 ) -> Path:
     """Write a small in-memory (y, x) array as a COG on ``grid`` (atomic)."""
-    with GeoTiffRowWriter(path, grid, dtype=str(array.dtype), nodata=nodata, resampling=resampling) as writer:
+    with GeoTiffRowWriter(
+        path, grid, dtype=str(array.dtype), nodata=nodata, resampling=resampling
+    ) as writer:
         writer.write_rows(0, array)
     return Path(path)
 
 
-def read_raster(path: str | os.PathLike[str], *, max_size_px: int | None = None) -> tuple[np.ndarray, RasterGrid]:
+def read_raster(
+    path: str | os.PathLike[str], *, max_size_px: int | None = None
+) -> tuple[np.ndarray, RasterGrid]:
     """Read band 1 (nodata as NaN for floats), decimated to at most ``max_size_px`` a side.
 
     Decimated reads use the COG's overviews, so a quicklook of a huge map stays small.

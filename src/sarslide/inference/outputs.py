@@ -62,7 +62,9 @@ class PredictionOutputs:
     error_map_png: Path | None = None
 
     @classmethod
-    def in_directory(cls, directory: Path, *, has_labels: bool, figures: bool = True) -> PredictionOutputs:
+    def in_directory(
+        cls, directory: Path, *, has_labels: bool, figures: bool = True
+    ) -> PredictionOutputs:
         return cls(
             directory=directory,
             probability_tif=directory / "probability.tif",
@@ -78,7 +80,7 @@ class PredictionOutputs:
 
     def moved_to(self, directory: Path) -> PredictionOutputs:
         """The same file names in another folder."""
-        values = {
+        values: dict[str, Any] = {
             f.name: (directory / getattr(self, f.name).name if getattr(self, f.name) else None)
             for f in fields(self)
             if f.name != "directory"
@@ -142,7 +144,11 @@ def predict_to_directory(
 
     target = _check_target(out_dir, overwrite)
     cube_name = None if isinstance(cube, xr.Dataset) else os.fspath(cube)
-    ds = validate_cube(cube, task="mapping") if isinstance(cube, xr.Dataset) else open_cube(cube, task="mapping")
+    ds = (
+        validate_cube(cube, task="mapping")
+        if isinstance(cube, xr.Dataset)
+        else open_cube(cube, task="mapping")
+    )
     model, bundle = load_model_from_checkpoint(checkpoint)
     cfg = _prediction_data_config(bundle.data_config, ds, cube_name, event_start, event_end)
     stack = build_composite_stack(ds, cfg)
@@ -152,12 +158,13 @@ def predict_to_directory(
             f"The cube gives channels {channels}; the model was trained on "
             f"{bundle.channel_names}. Use a cube with those channels."
         )
+    chosen_threshold = bundle.threshold if threshold is None else float(threshold)
     config = {
         "checkpoint": os.fspath(checkpoint),
         "cube": cube_name or "<in-memory dataset>",
         "model_name": bundle.model_name,
         "channels": channels,
-        "threshold": bundle.threshold if threshold is None else float(threshold),
+        "threshold": chosen_threshold,
         "threshold_source": "checkpoint (chosen on validation)" if threshold is None else "given",
         "composites": {k: v for k, v in stack.attrs.items() if k != "long_name"},
         "split_method_of_training": bundle.split_method,
@@ -170,9 +177,12 @@ def predict_to_directory(
     }
     predictor = make_torch_predictor(model, num_classes=bundle.num_classes)
     return write_prediction_outputs(
-        stack, predictor, ds, target,
+        stack,
+        predictor,
+        ds,
+        target,
         normalise=bundle.normalisation.apply,
-        threshold=config["threshold"],
+        threshold=chosen_threshold,
         config=config,
         size_multiple_px=get_model_spec(bundle.model_name).stride_px,
         overwrite=overwrite,
@@ -211,19 +221,35 @@ def write_prediction_outputs(
         paths = PredictionOutputs.in_directory(tmp, has_labels=has_labels, figures=figures)
         start = time.perf_counter()
         tags = {"threshold": str(threshold), "model": str(config.get("model_name", ""))}
-        with use_scheduler(scheduler_address), \
-                GeoTiffRowWriter(paths.probability_tif, grid, tags=tags) as prob_writer, \
-                GeoTiffRowWriter(paths.binary_tif, grid, dtype="uint8", nodata=BINARY_NODATA,
-                                 resampling="NEAREST", tags=tags) as binary_writer:
+        with (
+            use_scheduler(scheduler_address),
+            GeoTiffRowWriter(paths.probability_tif, grid, tags=tags) as prob_writer,
+            GeoTiffRowWriter(
+                paths.binary_tif,
+                grid,
+                dtype="uint8",
+                nodata=BINARY_NODATA,
+                resampling="NEAREST",
+                tags=tags,
+            ) as binary_writer,
+        ):
             stats = predict_stack(
-                stack, predict_batch, sink=TeeSink(prob_writer, ThresholdSink(binary_writer, threshold)),
-                normalise=normalise, tile_size_px=config["tile_size_px"],
-                overlap_px=config["overlap_px"], margin_px=config["margin_px"],
-                size_multiple_px=size_multiple_px, batch_size=config["batch_size"], progress=progress,
+                stack,
+                predict_batch,
+                sink=TeeSink(prob_writer, ThresholdSink(binary_writer, threshold)),
+                normalise=normalise,
+                tile_size_px=config["tile_size_px"],
+                overlap_px=config["overlap_px"],
+                margin_px=config["margin_px"],
+                size_multiple_px=size_multiple_px,
+                batch_size=config["batch_size"],
+                progress=progress,
             )
         probability, _ = read_raster(paths.probability_tif)
         binary, _ = read_raster(paths.binary_tif)
-        polygons = polygonize_binary_map(binary, probability, grid, min_area_m2=config.get("min_area_m2", 0.0))
+        polygons = polygonize_binary_map(
+            binary, probability, grid, min_area_m2=config.get("min_area_m2", 0.0)
+        )
         write_polygons(polygons, paths.polygons_gpkg)
         write_polygons(polygons, paths.polygons_geojson)
         metrics = None
@@ -234,9 +260,13 @@ def write_prediction_outputs(
         del probability, binary
         if figures:
             _write_figures(paths, cube, grid, threshold)
-        run = {**config, "threshold": threshold, "n_polygons": len(polygons),
-               "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
-               "total_s": time.perf_counter() - start}
+        run = {
+            **config,
+            "threshold": threshold,
+            "n_polygons": len(polygons),
+            "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
+            "total_s": time.perf_counter() - start,
+        }
         _write_json(paths.config_json, run)
         _write_report(paths, run, metrics)
         _move_into_place(tmp, target)
@@ -247,7 +277,9 @@ def write_prediction_outputs(
     return paths.moved_to(target)
 
 
-def compute_scene_metrics(labels: np.ndarray, probability: np.ndarray, threshold: float) -> dict[str, Any]:
+def compute_scene_metrics(
+    labels: np.ndarray, probability: np.ndarray, threshold: float
+) -> dict[str, Any]:
     """AUPRC, AUROC and thresholded metrics over the scene's valid (non-NaN) pixels."""
     from sarslide.evaluation import metrics as m
 
@@ -280,7 +312,9 @@ def _prediction_data_config(
     return type(cfg).model_validate({**cfg.model_dump(), **update})
 
 
-def _write_figures(paths: PredictionOutputs, cube: xr.Dataset, grid: RasterGrid, threshold: float) -> None:
+def _write_figures(
+    paths: PredictionOutputs, cube: xr.Dataset, grid: RasterGrid, threshold: float
+) -> None:
     assert paths.quicklook_png is not None  # internal: only called when figures are asked for
     probability, small = read_raster(paths.probability_tif, max_size_px=QUICKLOOK_MAX_PX)
     step = max(1, -(-max(grid.height_px, grid.width_px) // QUICKLOOK_MAX_PX))
@@ -291,16 +325,26 @@ def _write_figures(paths: PredictionOutputs, cube: xr.Dataset, grid: RasterGrid,
     else:
         vv = cube[cv.VAR_VV].isel({cv.DIM_TIMESTEP: -1, **window}).values
         background, label = 10 * np.log10(np.maximum(vv, 1e-4)), "last VV acquisition (dB)"
-    plot_probability_quicklook(probability, small, paths.quicklook_png, background=background,
-                               background_label=label, threshold=threshold)
+    plot_probability_quicklook(
+        probability,
+        small,
+        paths.quicklook_png,
+        background=background,
+        background_label=label,
+        threshold=threshold,
+    )
     if paths.error_map_png is not None:
         binary, _ = read_raster(paths.binary_tif, max_size_px=QUICKLOOK_MAX_PX)
         labels = np.asarray(cube[cv.VAR_LANDSLIDES].isel(window).values)
         classes = classify_errors(binary, labels, binary != BINARY_NODATA)
-        plot_error_map(classes, small, paths.error_map_png, title=f"Errors at threshold {threshold:.2f}")
+        plot_error_map(
+            classes, small, paths.error_map_png, title=f"Errors at threshold {threshold:.2f}"
+        )
 
 
-def _write_report(paths: PredictionOutputs, run: dict[str, Any], metrics: dict[str, Any] | None) -> None:
+def _write_report(
+    paths: PredictionOutputs, run: dict[str, Any], metrics: dict[str, Any] | None
+) -> None:
     figures = []
     if paths.quicklook_png is not None:
         figures.append(("Landslide probability", paths.quicklook_png))
@@ -315,10 +359,18 @@ def _write_report(paths: PredictionOutputs, run: dict[str, Any], metrics: dict[s
     }
     if metrics is not None:
         outputs["metrics.json"] = "metrics on the whole scene"
-    write_report_html(paths.report_html, title="sarslide landslide map", figures=figures,
-                      metrics=metrics, config=run, outputs=outputs,
-                      notes=[f"Model {run.get('model_name', '?')} on {run.get('cube', '?')}; "
-                             f"{run['n_polygons']} landslide polygons at threshold {run['threshold']:.3f}."])
+    write_report_html(
+        paths.report_html,
+        title="sarslide landslide map",
+        figures=figures,
+        metrics=metrics,
+        config=run,
+        outputs=outputs,
+        notes=[
+            f"Model {run.get('model_name', '?')} on {run.get('cube', '?')}; "
+            f"{run['n_polygons']} landslide polygons at threshold {run['threshold']:.3f}."
+        ],
+    )
 
 
 def _check_target(out_dir: str | os.PathLike[str], overwrite: bool) -> Path:

@@ -57,8 +57,9 @@ def polygonize_binary_map(
     mean_prob = ndimage.mean(prob, labels, index)
     records: list[tuple[Any, int]] = [
         (shape(geom), int(value))
-        for geom, value in shapes(labels.astype(np.int32), mask=landslide, connectivity=4,
-                                  transform=grid.transform)
+        for geom, value in shapes(
+            labels.astype(np.int32), mask=landslide, connectivity=4, transform=grid.transform
+        )
     ]
     frame = gpd.GeoDataFrame(
         {
@@ -81,7 +82,9 @@ def write_polygons(frame: Any, path: str | os.PathLike[str]) -> Path:
     drivers = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
     driver = drivers.get(target.suffix.lower())
     if driver is None:
-        raise ConfigError(f"Unknown polygon format {target.suffix!r}; use one of {sorted(drivers)}.")
+        raise ConfigError(
+            f"Unknown polygon format {target.suffix!r}; use one of {sorted(drivers)}."
+        )
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}{target.suffix}")
     try:
         options = {"layer": target.stem} if driver == "GPKG" else {}

@@ -90,11 +90,17 @@ def predict_stack(
             f"Expected a (channel, y, x) stack; got {stack.ndim} dims {getattr(stack, 'dims', '')}."
         )
     if batch_size < 1 or block_size_px < 1:
-        raise ConfigError(f"batch_size and block_size_px must be >= 1; got {batch_size=}, {block_size_px=}.")
+        raise ConfigError(
+            f"batch_size and block_size_px must be >= 1; got {batch_size=}, {block_size_px=}."
+        )
     height, width = int(stack.shape[1]), int(stack.shape[2])
     plan = plan_tiles(
-        height, width, tile_size_px=tile_size_px, overlap_px=overlap_px,
-        margin_px=margin_px, size_multiple_px=size_multiple_px,
+        height,
+        width,
+        tile_size_px=tile_size_px,
+        overlap_px=overlap_px,
+        margin_px=margin_px,
+        size_multiple_px=size_multiple_px,
     )
     stats = PredictionStats(n_tiles=plan.n_tiles, pixels=height * width, work_ratio=plan.work_ratio)
     normalise = normalise or _fill_nan
@@ -106,22 +112,41 @@ def predict_stack(
         for gi, rows in enumerate(row_groups):
             band.extend_to(min(plan.rows.starts[rows[-1]] + plan.rows.tile_px, height))
             for cols in col_groups:
-                tiles = [TileWindow(r, c, plan.rows.starts[r], plan.cols.starts[c],
-                                    plan.rows.tile_px, plan.cols.tile_px)
-                         for r in rows for c in cols]
-                _predict_block(stack, tiles, plan, band, predict_batch, normalise, batch_size, stats)
+                tiles = [
+                    TileWindow(
+                        r,
+                        c,
+                        plan.rows.starts[r],
+                        plan.cols.starts[c],
+                        plan.rows.tile_px,
+                        plan.cols.tile_px,
+                    )
+                    for r in rows
+                    for c in cols
+                ]
+                _predict_block(
+                    stack, tiles, plan, band, predict_batch, normalise, batch_size, stats
+                )
                 if bar is not None:
                     bar[0].advance(bar[1], len(tiles))
-            done_until = height if gi == len(row_groups) - 1 else plan.rows.starts[row_groups[gi + 1][0]]
+            done_until = (
+                height if gi == len(row_groups) - 1 else plan.rows.starts[row_groups[gi + 1][0]]
+            )
             t0 = time.perf_counter()
             sink.write_rows(band.row0, band.pop_until(done_until))
             stats.write_s += time.perf_counter() - t0
             stats.peak_band_rows = max(stats.peak_band_rows, band.peak_rows)
     stats.wall_s = time.perf_counter() - start
     logger.info(
-        "predicted %d x %d px in %d tiles (%.1f s: read %.1f, forward %.1f, blend %.1f, write %.1f)",
-        height, width, stats.n_tiles, stats.wall_s, stats.read_s, stats.forward_s,
-        stats.blend_s, stats.write_s,
+        "predicted %d x %d px in %d tiles (%.1f s: read %.1f, forward %.1f, blend %.1f, write %.1f)",  # noqa: E501
+        height,
+        width,
+        stats.n_tiles,
+        stats.wall_s,
+        stats.read_s,
+        stats.forward_s,
+        stats.blend_s,
+        stats.write_s,
     )
     return stats
 
@@ -157,7 +182,9 @@ def make_torch_predictor(
     import torch
 
     if num_classes not in (1, 2):
-        raise ConfigError(f"Invalid {num_classes=}: landslide models have 1 (sigmoid) or 2 (softmax) outputs.")
+        raise ConfigError(
+            f"Invalid {num_classes=}: landslide models have 1 (sigmoid) or 2 (softmax) outputs."
+        )
     model = model.eval().to(device)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     if channels_last:
@@ -172,7 +199,9 @@ def make_torch_predictor(
                     f"The model returned {logits.shape[1]} output channels; the checkpoint "
                     f"says num_classes={num_classes}."
                 )
-            prob = torch.sigmoid(logits[:, 0]) if num_classes == 1 else torch.softmax(logits, 1)[:, 1]
+            prob = (
+                torch.sigmoid(logits[:, 0]) if num_classes == 1 else torch.softmax(logits, 1)[:, 1]
+            )
             return prob.float().cpu().numpy()
 
     return predict
@@ -208,7 +237,7 @@ def _predict_block(
                 "(batch, y, x) probabilities of the input's size (a fully convolutional model)."
             )
         t0 = time.perf_counter()
-        for tile, prob in zip(batch, probs):
+        for tile, prob in zip(batch, probs, strict=True):
             weighted = prob * plan.weights(tile)
             mask = nodata[tile.y0 - y0 : tile.y1 - y0, tile.x0 - x0 : tile.x1 - x0]
             weighted[mask] = np.nan
@@ -216,7 +245,9 @@ def _predict_block(
         stats.blend_s += time.perf_counter() - t0
 
 
-def _read_window(stack: Any, y0: int, y1: int, x0: int, x1: int, height: int, width: int) -> np.ndarray:
+def _read_window(
+    stack: Any, y0: int, y1: int, x0: int, x1: int, height: int, width: int
+) -> np.ndarray:
     """Values of ``stack[:, y0:y1, x0:x1]`` as float32, reflect-padded past the scene."""
     window = stack[:, y0 : min(y1, height), x0 : min(x1, width)]
     if hasattr(window, "compute"):
@@ -247,7 +278,9 @@ class _Band:
         """Add a tile's weighted prediction; parts past the scene are dropped."""
         rows = min(weighted.shape[0], self.row0 + self.values.shape[0] - y0)
         cols = min(weighted.shape[1], self.width - x0)
-        self.values[y0 - self.row0 : y0 - self.row0 + rows, x0 : x0 + cols] += weighted[:rows, :cols]
+        self.values[y0 - self.row0 : y0 - self.row0 + rows, x0 : x0 + cols] += weighted[
+            :rows, :cols
+        ]
 
     def pop_until(self, row_end: int) -> np.ndarray:
         """Return rows ``[row0, row_end)`` (finished) and keep the rest."""

@@ -34,7 +34,9 @@ def compute_hillshade(
     aspect = np.arctan2(dz_dy, -dz_dx)  # maths angle of the downslope direction
     azimuth = math.radians(360.0 - azimuth_deg + 90.0)
     altitude = math.radians(altitude_deg)
-    shade = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(azimuth - aspect)
+    shade = np.sin(altitude) * np.cos(slope) + np.cos(altitude) * np.sin(slope) * np.cos(
+        azimuth - aspect
+    )
     return np.clip(shade, 0.0, 1.0)
 
 
@@ -57,20 +59,39 @@ def plot_probability_quicklook(
     extent = _extent(grid)
     fig, ax = plt.subplots(figsize=_figsize(grid))
     if background is not None:
-        low, high = np.nanpercentile(background, [2, 98]) if np.isfinite(background).any() else (0, 1)
-        ax.imshow(background, cmap="gray", vmin=low, vmax=high, extent=extent, interpolation="nearest")
+        low, high = (
+            np.nanpercentile(background, [2, 98]) if np.isfinite(background).any() else (0, 1)
+        )
+        ax.imshow(
+            background, cmap="gray", vmin=low, vmax=high, extent=extent, interpolation="nearest"
+        )
     shown = np.ma.masked_where(~(probability >= 0.05), probability)
-    image = ax.imshow(shown, cmap="magma_r", vmin=0, vmax=1, alpha=0.8, extent=extent, interpolation="nearest")
+    image = ax.imshow(
+        shown, cmap="magma_r", vmin=0, vmax=1, alpha=0.8, extent=extent, interpolation="nearest"
+    )
     colorbar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     colorbar.set_label("landslide probability")
     if threshold is not None:
         colorbar.ax.axhline(threshold, color="cyan", linewidth=2)
-        colorbar.ax.text(1.6, threshold, f"threshold {threshold:.2f}", va="center", fontsize=7,
-                         transform=colorbar.ax.get_yaxis_transform())
+        colorbar.ax.text(
+            1.6,
+            threshold,
+            f"threshold {threshold:.2f}",
+            va="center",
+            fontsize=7,
+            transform=colorbar.ax.get_yaxis_transform(),
+        )
     nodata = np.isnan(probability)
     if nodata.any():
-        ax.imshow(np.ma.masked_where(~nodata, nodata), cmap="Blues", vmin=0, vmax=2, alpha=0.5,
-                  extent=extent, interpolation="nearest")
+        ax.imshow(
+            np.ma.masked_where(~nodata, nodata),
+            cmap="Blues",
+            vmin=0,
+            vmax=2,
+            alpha=0.5,
+            extent=extent,
+            interpolation="nearest",
+        )
     _finish_map(ax, grid, f"{title} (background: {background_label}; blue: nodata)")
     return save_figure(fig, path)
 
@@ -99,11 +120,19 @@ def plot_error_map(
 
     colours = [colour for _, colour in ERROR_CLASSES]
     fig, ax = plt.subplots(figsize=_figsize(grid))
-    ax.imshow(np.ma.masked_equal(classes, 255), cmap=ListedColormap(colours), vmin=-0.5, vmax=3.5,
-              extent=_extent(grid), interpolation="nearest")
+    ax.imshow(
+        np.ma.masked_equal(classes, 255),
+        cmap=ListedColormap(colours),
+        vmin=-0.5,
+        vmax=3.5,
+        extent=_extent(grid),
+        interpolation="nearest",
+    )
     counts = [int((classes == i).sum()) for i in range(4)]
-    handles = [Patch(facecolor=c, edgecolor="k", label=f"{name} ({n})")
-               for (name, c), n in zip(ERROR_CLASSES, counts)]
+    handles = [
+        Patch(facecolor=c, edgecolor="k", label=f"{name} ({n})")
+        for (name, c), n in zip(ERROR_CLASSES, counts, strict=True)
+    ]
     ax.legend(handles=handles, loc="upper right", fontsize=7, framealpha=0.9)
     _finish_map(ax, grid, title)
     return save_figure(fig, path)
@@ -115,8 +144,16 @@ def _finish_map(ax: Any, grid: RasterGrid, title: str) -> None:
     ax.set_ylabel("northing (m)", fontsize=8)
     ax.tick_params(labelsize=7)
     crs = grid.crs.to_string() if grid.crs is not None else "no CRS"
-    ax.text(0.99, 0.01, crs, transform=ax.transAxes, ha="right", va="bottom", fontsize=6,
-            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"})
+    ax.text(
+        0.99,
+        0.01,
+        crs,
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=6,
+        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"},
+    )
     add_scale_bar(ax, grid)
 
 
@@ -129,8 +166,15 @@ def add_scale_bar(ax: Any, grid: RasterGrid) -> float:
     height = 0.012 * (top - bottom)
     ax.fill_between([x0, x0 + length_m], y0, y0 + height, color="black", edgecolor="white")
     label = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
-    ax.text(x0 + length_m / 2, y0 + 2 * height, label, ha="center", va="bottom", fontsize=8,
-            bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+    ax.text(
+        x0 + length_m / 2,
+        y0 + 2 * height,
+        label,
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
+    )
     return length_m
 
 

@@ -36,7 +36,8 @@ def write_report_html(
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}"
+        "table{border-collapse:collapse}"
+        "td,th{border:1px solid #bbb;padding:.2em .6em;text-align:left}"
         "img{max-width:100%;border:1px solid #ddd}pre{background:#f6f6f6;padding:1em;overflow:auto}"
         "</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
@@ -58,9 +59,13 @@ def write_report_html(
     else:
         parts.append("<p>The cube has no landslide labels: no metrics.</p>")
     parts.append("<h2>Outputs</h2><table>")
-    parts += [f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in outputs.items()]
+    parts += [
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in outputs.items()
+    ]
     parts.append("</table><h2>Configuration of the run</h2>")
-    parts.append(f"<pre>{html.escape(json.dumps(config, indent=2, default=str))}</pre></body></html>")
+    parts.append(
+        f"<pre>{html.escape(json.dumps(config, indent=2, default=str))}</pre></body></html>"
+    )
     target = Path(path)
     tmp = target.with_name(f".{target.name}.partial")
     try:

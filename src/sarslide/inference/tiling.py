@@ -92,7 +92,9 @@ class TilePlan:
     @property
     def work_ratio(self) -> float:
         """Model input pixels per scene pixel (1.0 = no redundant computation)."""
-        covered = len(self.rows.starts) * self.rows.tile_px * len(self.cols.starts) * self.cols.tile_px
+        covered = (
+            len(self.rows.starts) * self.rows.tile_px * len(self.cols.starts) * self.cols.tile_px
+        )
         return covered / (self.height_px * self.width_px)
 
     def tiles(self) -> Iterator[TileWindow]:
