@@ -121,3 +121,19 @@ def test_foreign_directory_is_not_deleted(tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError, match="not an ablation run directory"):
         execute_run(spec, fake_run)
     assert (spec.run_dir / "precious.txt").read_text() == "mine"
+
+
+def test_nan_metric_round_trips_and_the_run_counts_as_finished(tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, input_sets=["vv"], timesteps_k=[1], seeds=[0])
+    spec = expand_grid(cfg, train=TRAIN)[0]
+
+    def one_class_only(spec):  # type: ignore[no-untyped-def]  # AUROC undefined: NaN
+        return RunOutput(
+            channel_names=["vv_before", "vv_after"], metrics={"auroc_region": float("nan")}
+        )
+
+    execute_run(spec, one_class_only)
+    record = read_run_record(spec.run_dir)
+    assert record is not None and record.output.metrics["auroc_region"] != 0
+    again = run_grid([spec], one_class_only, progress=False)
+    assert again.skipped == [spec.run_id] and again.ran == []

@@ -37,7 +37,7 @@ METRIC_KEYS: Final[tuple[str, ...]] = (
 class RunOutput(BaseModel):
     """What a run function returns: its input channels and its test metrics."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")  # NaN round-trips
 
     channel_names: list[str] = Field(..., description="Input channels the model saw.")
     metrics: dict[str, float] = Field(..., description="Keys: METRIC_KEYS (more allowed).")
@@ -48,7 +48,7 @@ class RunOutput(BaseModel):
 class RunRecord(BaseModel):
     """The stored result of one finished run (``result.json``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")  # NaN round-trips
 
     run_id: str
     input_set: str
@@ -93,7 +93,7 @@ def write_run_record(run_dir: Path, record: RunRecord) -> Path:
 class LogRatioResult(BaseModel):
     """The log-ratio baseline's scores for one k (``log_ratio/k<k>.json``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="constants")  # NaN round-trips
 
     timesteps_k: int
     polarisations: str
