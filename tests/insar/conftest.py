@@ -10,9 +10,14 @@ from sarslide.insar.patches import extract_patches
 from sarslide.insar.simulate import SimulationConfig, simulate_isslide_raw
 
 TINY = SimulationConfig(
-    zones=("vanoise", "ecrins", "queyras"), size_px=48, n_dates=4, delays_days=(6, 12),
-    moves_per_zone=2, decoys_per_zone=1, seed=3,
-)  # fmt: skip
+    zones=("vanoise", "ecrins", "queyras"),
+    size_px=48,
+    n_dates=4,
+    delays_days=(6, 12),
+    moves_per_zone=2,
+    decoys_per_zone=1,
+    seed=3,
+)
 
 
 @pytest.fixture(scope="session")

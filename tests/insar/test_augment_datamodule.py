@@ -27,7 +27,9 @@ def test_offset_rotates_phase_and_keeps_coherence() -> None:
 
 
 def test_random_offsets_differ_per_sample_and_lie_in_range() -> None:
-    features = torch.from_numpy(compute_features(np.zeros((64, 4, 4), np.float32), np.ones((64, 4, 4), np.float32)))
+    features = torch.from_numpy(
+        compute_features(np.zeros((64, 4, 4), np.float32), np.ones((64, 4, 4), np.float32))
+    )
     out = apply_random_phase_offset(features, generator=torch.Generator().manual_seed(0))
     offsets = phase_from_features(out.numpy())[:, 0, 0]
     assert np.all(np.abs(offsets) <= math.pi) and np.unique(offsets.round(4)).size == 64
@@ -39,20 +41,30 @@ def _batches(loader: torch.utils.data.DataLoader) -> list[torch.Tensor]:
 
 @pytest.fixture
 def datamodule(tiny_ready: Path) -> IsslideDataModule:
-    dm = IsslideDataModule(tiny_ready, test_zones=("queyras",), val_zones=("ecrins",), batch_size=4, seed=1)
+    dm = IsslideDataModule(
+        tiny_ready, test_zones=("queyras",), val_zones=("ecrins",), batch_size=4, seed=1
+    )
     dm.setup()
     return dm
 
 
 def test_evaluation_data_never_augmented(tiny_ready: Path, datamodule: IsslideDataModule) -> None:
-    val_first, test_first = _batches(datamodule.val_dataloader()), _batches(datamodule.test_dataloader())
+    val_first, test_first = (
+        _batches(datamodule.val_dataloader()),
+        _batches(datamodule.test_dataloader()),
+    )
     train_first = _batches(datamodule.train_dataloader())
     # a second "epoch" and a module with another seed give identical evaluation batches
-    other = IsslideDataModule(tiny_ready, test_zones=("queyras",), val_zones=("ecrins",), batch_size=4, seed=7)
+    other = IsslideDataModule(
+        tiny_ready, test_zones=("queyras",), val_zones=("ecrins",), batch_size=4, seed=7
+    )
     other.setup()
     for loader_batches in (_batches(datamodule.val_dataloader()), _batches(other.val_dataloader())):
         assert all(torch.equal(a, b) for a, b in zip(val_first, loader_batches, strict=True))
-    for loader_batches in (_batches(datamodule.test_dataloader()), _batches(other.test_dataloader())):
+    for loader_batches in (
+        _batches(datamodule.test_dataloader()),
+        _batches(other.test_dataloader()),
+    ):
         assert all(torch.equal(a, b) for a, b in zip(test_first, loader_batches, strict=True))
     # and they are exactly the stored features (no offset at all)
     assert torch.equal(torch.cat(test_first), datamodule.datasets["test"].features)

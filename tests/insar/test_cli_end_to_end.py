@@ -21,12 +21,14 @@ runner = CliRunner()
 def test_cli_interferogram_from_complex_geotiffs(tmp_path: Path) -> None:
     from affine import Affine
 
-    rows, cols = np.mgrid[0:64, 0:128]
+    _, cols = np.mgrid[0:64, 0:128]
     s1, s2 = simulate_slc_pair(0.05 * cols, 0.8, rng=np.random.default_rng(0))
     profile = {"crs": "EPSG:32632", "transform": Affine(2.5, 0, 300000, 0, -14.0, 5000000)}
     ref = write_complex_geotiff(tmp_path / "ref.tif", s1, profile)
     sec = write_complex_geotiff(tmp_path / "sec.tif", s2, profile)
-    result = runner.invoke(app, ["insar", "interferogram", str(ref), str(sec), "-o", str(tmp_path / "out")])
+    result = runner.invoke(
+        app, ["insar", "interferogram", str(ref), str(sec), "-o", str(tmp_path / "out")]
+    )
     assert result.exit_code == 0, result.output
     import rasterio
 
@@ -38,7 +40,9 @@ def test_cli_interferogram_from_complex_geotiffs(tmp_path: Path) -> None:
 
 
 def test_cli_errors_are_clean(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["insar", "patches", str(tmp_path / "nowhere"), "-o", str(tmp_path / "o")])
+    result = runner.invoke(
+        app, ["insar", "patches", str(tmp_path / "nowhere"), "-o", str(tmp_path / "o")]
+    )
     assert result.exit_code != 0
     result = runner.invoke(app, ["insar", "evaluate", str(tmp_path)])
     assert result.exit_code == 1 and "config.json" in result.output
@@ -47,10 +51,15 @@ def test_cli_errors_are_clean(tmp_path: Path) -> None:
 def test_end_to_end_tiny_model(tiny_ready: Path, tmp_path: Path) -> None:
     torch.set_num_threads(1)
     cfg = IsslideRunConfig(
-        ready_dir=str(tiny_ready), output_dir=str(tmp_path / "runs"), models=["isslide-unet"],
-        val_zones=["ecrins"], max_epochs=1, batch_size=8, accelerator="cpu",
+        ready_dir=str(tiny_ready),
+        output_dir=str(tmp_path / "runs"),
+        models=["isslide-unet"],
+        val_zones=["ecrins"],
+        max_epochs=1,
+        batch_size=8,
+        accelerator="cpu",
         model_kwargs={"isslide-unet": {"base_filters": 4, "depth": 1}},
-    )  # fmt: skip
+    )
     train_isslide(cfg)
     threshold = json.loads((tmp_path / "runs" / "isslide-unet" / "threshold.json").read_text())
     assert threshold["chosen_on"] == "val"
@@ -58,15 +67,22 @@ def test_end_to_end_tiny_model(tiny_ready: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "runs" / "isslide-unet" / "test_metrics.json").read_text())
     assert metrics["test_zones"] == "queyras" and metrics["threshold"] == threshold["threshold"]
-    assert 0 <= metrics["f1"] <= 1 and "isslide-unet" in (tmp_path / "runs" / "comparison.md").read_text()
+    assert (
+        0 <= metrics["f1"] <= 1
+        and "isslide-unet" in (tmp_path / "runs" / "comparison.md").read_text()
+    )
 
 
 @pytest.mark.slow
 def test_all_five_baselines(tiny_ready: Path, tmp_path: Path) -> None:
     cfg = IsslideRunConfig(
-        ready_dir=str(tiny_ready), output_dir=str(tmp_path / "runs"), val_zones=["ecrins"],
-        max_epochs=1, heavy_limit_train_batches=1, accelerator="cpu",
-    )  # fmt: skip
+        ready_dir=str(tiny_ready),
+        output_dir=str(tmp_path / "runs"),
+        val_zones=["ecrins"],
+        max_epochs=1,
+        heavy_limit_train_batches=1,
+        accelerator="cpu",
+    )
     outputs = run_isslide(cfg)
     text = outputs["table_md"].read_text()
     assert all(f"| {name} |" in text for name in ISSLIDE_MODELS)

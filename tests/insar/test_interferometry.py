@@ -61,7 +61,9 @@ def test_known_ramp_and_coherence_are_recovered(true_coherence: float) -> None:
     s1, s2 = simulate_slc_pair(phase, true_coherence, rng=rng)
     result = estimate_coherence(s1, s2, looks_range=8, looks_azimuth=2)
     # estimator bias for L = 16 looks (Touzi et al. 1999); the ramp varies < 0.1 rad per window
-    assert result.coherence.mean() == pytest.approx(expected_coherence(true_coherence, 16), abs=0.01)
+    assert result.coherence.mean() == pytest.approx(
+        expected_coherence(true_coherence, 16), abs=0.01
+    )
     ml_phase = multilook(phase, 8, 2)
     error = np.angle(np.exp(1j * (result.phase_rad - ml_phase)))
     assert abs(np.mean(error)) < 0.02

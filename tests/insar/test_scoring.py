@@ -27,7 +27,9 @@ def test_metrics_pooled_over_all_pixels() -> None:
     truth, prob = _patches()
     scores = score_patches(truth, prob, threshold=0.5)
     tp, fp, fn = 16, 4 + 1, 4
-    assert scores["f1"] == pytest.approx(2 * tp / (2 * tp + fp + fn))  # not the mean of per-patch F1
+    assert scores["f1"] == pytest.approx(
+        2 * tp / (2 * tp + fp + fn)
+    )  # not the mean of per-patch F1
     assert scores["iou"] == pytest.approx(tp / (tp + fp + fn))
     assert scores["dice"] == scores["f1"]
     assert scores["auroc"] == pytest.approx(compute_auroc(truth.ravel(), prob.ravel()))

@@ -27,7 +27,11 @@ def test_sepunet_two_kernels_per_channel() -> None:
     depthwise = [m[0] for m in model.modules() if isinstance(m, SeparableConv)]
     assert depthwise and all(c.out_channels == 2 * c.in_channels == 2 * c.groups for c in depthwise)
     wider = IsslideUNet(3, 1, block="separable", base_filters=4, depth=1, depth_multiplier=3)
-    assert all(m[0].out_channels == 3 * m[0].groups for m in wider.modules() if isinstance(m, SeparableConv))
+    assert all(
+        m[0].out_channels == 3 * m[0].groups
+        for m in wider.modules()
+        if isinstance(m, SeparableConv)
+    )
 
 
 def test_registered_names_and_bad_options() -> None:

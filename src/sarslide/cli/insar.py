@@ -34,10 +34,16 @@ def interferogram(
     ref, sec = read_slc(reference), read_slc(secondary)
     chunks = (chunk_px, chunk_px)
     result = estimate_coherence(
-        da.from_array(ref.data, chunks=chunks), da.from_array(sec.data, chunks=chunks),
-        looks_range=looks_range, looks_azimuth=looks_azimuth,
-    )  # fmt: skip
-    filtered = filter_goldstein_lazy(result.interferogram, alpha=alpha) if alpha > 0 else result.interferogram
+        da.from_array(ref.data, chunks=chunks),
+        da.from_array(sec.data, chunks=chunks),
+        looks_range=looks_range,
+        looks_azimuth=looks_azimuth,
+    )
+    filtered = (
+        filter_goldstein_lazy(result.interferogram, alpha=alpha)
+        if alpha > 0
+        else result.interferogram
+    )
     phase, coherence = da.compute(da.angle(filtered).astype(np.float32), result.coherence)
     transform, crs = ref.profile.get("transform"), ref.profile.get("crs")
     if transform is not None:
@@ -46,10 +52,19 @@ def interferogram(
         transform = transform @ Affine.scale(looks_range, looks_azimuth)
     written = [
         write_geotiff(output / "phase.tif", phase, transform=transform, crs=crs, nodata=np.nan),
-        write_geotiff(output / "coherence.tif", coherence, transform=transform, crs=crs, nodata=np.nan),
-        write_geotiff(output / "features.tif", compute_features(phase, coherence), transform=transform, crs=crs),
+        write_geotiff(
+            output / "coherence.tif", coherence, transform=transform, crs=crs, nodata=np.nan
+        ),
+        write_geotiff(
+            output / "features.tif",
+            compute_features(phase, coherence),
+            transform=transform,
+            crs=crs,
+        ),
     ]
-    console.print(f"{phase.shape[0]} x {phase.shape[1]} px, mean coherence {float(np.mean(coherence)):.3f}")
+    console.print(
+        f"{phase.shape[0]} x {phase.shape[1]} px, mean coherence {float(np.mean(coherence)):.3f}"
+    )
     for path in written:
         console.print(f"wrote {path}")
 
@@ -70,7 +85,9 @@ def simulate(
 
     if output.exists() and any(output.iterdir()):
         raise OutputExistsError(f"{output} is not empty; choose a new folder.")
-    cfg = SimulationConfig(zones=tuple(zones), size_px=size_px, n_dates=n_dates, moves_per_zone=moves, seed=seed)
+    cfg = SimulationConfig(
+        zones=tuple(zones), size_px=size_px, n_dates=n_dates, moves_per_zone=moves, seed=seed
+    )
     items = simulate_isslide_raw(output, cfg, progress=True)
     console.print(f"wrote {len(items)} interferograms in {len(zones)} zones to {output}")
 
@@ -82,23 +99,36 @@ def patches(
     output: Path = typer.Option(..., "--output", "-o", help="Ready-layout output folder."),
     size_px: int = typer.Option(100, "--size", help="Patch side in pixels (ISSLIDE 100)."),
     min_confidence: int = typer.Option(None, help="Drop annotations below this confidence."),
-    no_move: bool = typer.Option(True, "--no-move/--moving-only", help="Keep inactive-period patches."),
+    no_move: bool = typer.Option(
+        True, "--no-move/--moving-only", help="Keep inactive-period patches."
+    ),
 ) -> None:
     """Extract patches around annotated moving areas (ready layout, keyed by name)."""
     from sarslide.insar.patches import extract_patches
 
     index = extract_patches(
-        raw, output, size_px=size_px, min_confidence=min_confidence, include_no_move=no_move, progress=True
+        raw,
+        output,
+        size_px=size_px,
+        min_confidence=min_confidence,
+        include_no_move=no_move,
+        progress=True,
     )
-    console.print(f"wrote {len(index)} patches ({int(index['has_move'].sum())} with a move) to {output}")
+    console.print(
+        f"wrote {len(index)} patches ({int(index['has_move'].sum())} with a move) to {output}"
+    )
 
 
 @insar_app.command("train")
 @report_errors
 def train(
     ready: Path = typer.Argument(..., help="Ready ISSLIDE layout."),
-    output: Path = typer.Option(..., "--output", "-o", help="Run folder (one sub-folder per model)."),
-    models: list[str] = typer.Option(None, "--model", help="Model names (default: the five baselines)."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="Run folder (one sub-folder per model)."
+    ),
+    models: list[str] = typer.Option(
+        None, "--model", help="Model names (default: the five baselines)."
+    ),
     test_zones: list[str] = typer.Option(["queyras"], "--test-zone", help="Held-out zone(s)."),
     epochs: int = typer.Option(30, help="Epochs (small U-Nets)."),
     heavy_epochs: int = typer.Option(None, help="Epochs for FCN/DeepLabV3 (default: --epochs)."),
@@ -116,10 +146,18 @@ def train(
     if len(pairs) != len(weights):
         raise ConfigError(f"--weights takes MODEL=PATH; got {weights}.")
     cfg = IsslideRunConfig(
-        ready_dir=str(ready), output_dir=str(output), models=list(models or ISSLIDE_MODELS),
-        test_zones=test_zones, max_epochs=epochs, heavy_max_epochs=heavy_epochs, lr=lr,
-        batch_size=batch_size, max_patches_per_split=max_patches, encoder_weights=pairs, seed=seed,
-    )  # fmt: skip
+        ready_dir=str(ready),
+        output_dir=str(output),
+        models=list(models or ISSLIDE_MODELS),
+        test_zones=test_zones,
+        max_epochs=epochs,
+        heavy_max_epochs=heavy_epochs,
+        lr=lr,
+        batch_size=batch_size,
+        max_patches_per_split=max_patches,
+        encoder_weights=pairs,
+        seed=seed,
+    )
     for run_dir in train_isslide(cfg, progress=True):
         console.print(f"trained {run_dir}")
 
@@ -143,7 +181,9 @@ def evaluate(
 @report_errors
 def demo(
     output: Path = typer.Option(..., "--output", "-o", help="New folder for everything."),
-    fast: bool = typer.Option(False, "--fast", help="Smaller patches, fewer epochs (about half the time)."),
+    fast: bool = typer.Option(
+        False, "--fast", help="Smaller patches, fewer epochs (about half the time)."
+    ),
     seed: int = typer.Option(0, help="Random seed."),
 ) -> None:
     """Simulate a small ISSLIDE, train the five baselines briefly, write the comparison."""

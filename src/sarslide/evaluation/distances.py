@@ -24,7 +24,9 @@ from scipy.ndimage import distance_transform_edt
 from sarslide.errors import DataSelectionError
 
 
-def _as_masks(prediction: ArrayLike, truth: ArrayLike) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+def _as_masks(
+    prediction: ArrayLike, truth: ArrayLike
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     a = np.asarray(prediction).astype(bool)
     b = np.asarray(truth).astype(bool)
     if a.shape != b.shape or a.ndim < 1:

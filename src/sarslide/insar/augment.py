@@ -20,7 +20,7 @@ def apply_phase_offset(features: Any, offset_rad: Any) -> Any:
     import torch
 
     offset = torch.as_tensor(offset_rad, dtype=features.dtype, device=features.device)
-    offset = offset.reshape(offset.shape + (1, 1))
+    offset = offset.reshape((*offset.shape, 1, 1))
     cos_d, sin_d = torch.cos(offset), torch.sin(offset)
     cos_p, sin_p = features[..., COS, :, :], features[..., SIN, :, :]
     out = features.clone()

@@ -20,10 +20,6 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from sarslide.compat import ensure_torchvision_importable
-
-ensure_torchvision_importable()  # lightning imports torchmetrics, which imports torchvision
-import lightning as L  # noqa: E402
-
 from sarslide.errors import DataSelectionError
 from sarslide.insar.augment import apply_random_phase_offset
 from sarslide.insar.features import compute_features
@@ -35,6 +31,9 @@ from sarslide.insar.splits import (
     SPLIT_VAL,
     assign_splits,
 )
+
+ensure_torchvision_importable()  # lightning imports torchmetrics, which imports torchvision
+import lightning as L  # noqa: E402, N812
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,9 @@ class IsslidePatchDataset(Dataset):
         seed: seed of the augmentation stream (advanced by every draw).
     """
 
-    def __init__(self, features: np.ndarray, masks: np.ndarray, *, augment: bool = False, seed: int = 0) -> None:
+    def __init__(
+        self, features: np.ndarray, masks: np.ndarray, *, augment: bool = False, seed: int = 0
+    ) -> None:
         self.features = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
         self.masks = torch.from_numpy(np.ascontiguousarray(masks, dtype=np.int64))
         self.augment = augment
@@ -115,13 +116,19 @@ class IsslideDataModule(L.LightningDataModule):
         if self.datasets:
             return
         index = assign_splits(
-            read_ready_index(self.ready_dir), test_zones=self.test_zones,
-            val_fraction=self.val_fraction, val_zones=self.val_zones,
-            moving_only=self.moving_only, seed=self.seed,
-        )  # fmt: skip
+            read_ready_index(self.ready_dir),
+            test_zones=self.test_zones,
+            val_fraction=self.val_fraction,
+            val_zones=self.val_zones,
+            moving_only=self.moving_only,
+            seed=self.seed,
+        )
         if self.max_patches_per_split is not None:
             cap = self.max_patches_per_split
-            parts = [g.sample(min(len(g), cap), random_state=self.seed) for _, g in index.groupby("split")]
+            parts = [
+                g.sample(min(len(g), cap), random_state=self.seed)
+                for _, g in index.groupby("split")
+            ]
             index = pd.concat(parts).sort_values("name").reset_index(drop=True)
         self.index = index
         for split in (SPLIT_TRAIN, SPLIT_VAL, SPLIT_TEST):
@@ -144,9 +151,12 @@ class IsslideDataModule(L.LightningDataModule):
             self.setup()
         generator = torch.Generator().manual_seed(self.seed) if shuffle else None
         return DataLoader(
-            self.datasets[split], batch_size=self.batch_size, shuffle=shuffle,
-            num_workers=self.num_workers, generator=generator,
-        )  # fmt: skip
+            self.datasets[split],
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            num_workers=self.num_workers,
+            generator=generator,
+        )
 
     def train_dataloader(self) -> DataLoader[Any]:
         return self._loader(SPLIT_TRAIN, shuffle=True)

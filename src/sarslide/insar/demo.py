@@ -22,12 +22,20 @@ def demo_run_config(out_dir: str | Path, *, fast: bool = False, seed: int = 0) -
     """Training settings of the demo (``fast``: fewer patches, epochs and batches)."""
     out = Path(out_dir)
     return IsslideRunConfig(
-        ready_dir=str(out / "ready"), output_dir=str(out / "runs"), models=list(ISSLIDE_MODELS),
-        test_zones=["queyras"], val_fraction=0.25, batch_size=8,
-        max_epochs=4 if fast else 10, lr=1e-3,
-        heavy_max_epochs=1 if fast else 2, heavy_limit_train_batches=2 if fast else 5,
-        max_patches_per_split=40 if fast else None, seed=seed, accelerator="cpu",
-    )  # fmt: skip
+        ready_dir=str(out / "ready"),
+        output_dir=str(out / "runs"),
+        models=list(ISSLIDE_MODELS),
+        test_zones=["queyras"],
+        val_fraction=0.25,
+        batch_size=8,
+        max_epochs=4 if fast else 10,
+        lr=1e-3,
+        heavy_max_epochs=1 if fast else 2,
+        heavy_limit_train_batches=2 if fast else 5,
+        max_patches_per_split=40 if fast else None,
+        seed=seed,
+        accelerator="cpu",
+    )
 
 
 def run_isslide_demo(

@@ -37,7 +37,9 @@ def plot_isslide_predictions(
         prob, _ = predict_probabilities(load_isslide_model(choice["checkpoint"]), dataset)
         predictions.append((Path(run_dir).name, prob[order] >= choice["threshold"]))
     n_cols = 3 + len(predictions)
-    fig, axes = plt.subplots(len(order), n_cols, figsize=(2.0 * n_cols, 2.0 * len(order)), squeeze=False)
+    fig, axes = plt.subplots(
+        len(order), n_cols, figsize=(2.0 * n_cols, 2.0 * len(order)), squeeze=False
+    )
     phase = phase_from_features(features[order])
     for row, k in enumerate(order):
         panels = [

@@ -11,7 +11,7 @@ with an overlap of one patch, giving the same values as the in-memory filter.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -67,7 +67,7 @@ def filter_goldstein(
     margin = patch_px - step_px
     pad_rows = margin + (-(rows + 2 * margin - patch_px) % step_px)
     pad_cols = margin + (-(cols + 2 * margin - patch_px) % step_px)
-    mode = "reflect" if min(rows, cols) > margin else "symmetric"
+    mode: Literal["reflect", "symmetric"] = "reflect" if min(rows, cols) > margin else "symmetric"
     padded = np.pad(ifg, ((margin, pad_rows), (margin, pad_cols)), mode=mode)
     n_rows_p, n_cols_p = padded.shape
     n_sub = patch_px // step_px

@@ -92,7 +92,9 @@ def multilook(array: Any, looks_range: int, looks_azimuth: int) -> Any:
 
         axis_r, axis_c = trimmed.ndim - 2, trimmed.ndim - 1
         chunks = list(trimmed.chunks)
-        chunks[axis_r] = _aligned_chunks(trimmed.shape[axis_r], trimmed.chunks[axis_r], looks_azimuth)
+        chunks[axis_r] = _aligned_chunks(
+            trimmed.shape[axis_r], trimmed.chunks[axis_r], looks_azimuth
+        )
         chunks[axis_c] = _aligned_chunks(trimmed.shape[axis_c], trimmed.chunks[axis_c], looks_range)
         trimmed = trimmed.rechunk(tuple(chunks))
         return da.coarsen(np.mean, trimmed, {axis_r: looks_azimuth, axis_c: looks_range})

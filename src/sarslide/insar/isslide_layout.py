@@ -45,7 +45,9 @@ ANNOTATION_COLUMNS: Final = ("confidence", "repetitions", "class", "move_id")
 MOVE_CLASSES: Final = ("landslide", "rock_glacier", "unknown")
 _DELAY_RE = re.compile(r"^(\d+)d$")
 _PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
-_NAME_RE = re.compile(r"^(?P<zone>.+)_(?P<delay>\d+)d_(?P<start>\d{8})_(?P<end>\d{8})_m(?P<move>\d+)$")
+_NAME_RE = re.compile(
+    r"^(?P<zone>.+)_(?P<delay>\d+)d_(?P<start>\d{8})_(?P<end>\d{8})_m(?P<move>\d+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +149,17 @@ def write_geotiff(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.partial")
     with rasterio.open(
-        tmp, "w", driver="GTiff", height=data.shape[1], width=data.shape[2], count=data.shape[0],
-        dtype=data.dtype, transform=transform, crs=crs, nodata=nodata, compress="deflate",
+        tmp,
+        "w",
+        driver="GTiff",
+        height=data.shape[1],
+        width=data.shape[2],
+        count=data.shape[0],
+        dtype=data.dtype,
+        transform=transform,
+        crs=crs,
+        nodata=nodata,
+        compress="deflate",
     ) as dst:
         dst.write(data)
     tmp.replace(target)
@@ -167,8 +178,20 @@ def write_raw_interferogram(
 ) -> RawInterferogram:
     """Write phase, coherence and annotation polygons of one interferogram."""
     folder = raw_folder(root, item.zone, item.delay_days, item.start, item.end)
-    write_geotiff(folder / PHASE_FILE, phase_rad.astype(np.float32), transform=transform, crs=crs, nodata=np.nan)
-    write_geotiff(folder / COHERENCE_FILE, coherence.astype(np.float32), transform=transform, crs=crs, nodata=np.nan)
+    write_geotiff(
+        folder / PHASE_FILE,
+        phase_rad.astype(np.float32),
+        transform=transform,
+        crs=crs,
+        nodata=np.nan,
+    )
+    write_geotiff(
+        folder / COHERENCE_FILE,
+        coherence.astype(np.float32),
+        transform=transform,
+        crs=crs,
+        nodata=np.nan,
+    )
     tmp = folder / f".partial.{ANNOTATION_FILE}"
     annotations.to_file(tmp, driver="GPKG", layer="annotations")
     tmp.replace(folder / ANNOTATION_FILE)
@@ -240,7 +263,9 @@ def _parse_name(name: str) -> dict[str, Any]:
         "start": match["start"],
         "end": match["end"],
         "move_id": int(match["move"]),
-        "interferogram": f"{match['zone']}_{int(match['delay']):02d}d_{match['start']}_{match['end']}",
+        "interferogram": "_".join(
+            (match["zone"], f"{int(match['delay']):02d}d", match["start"], match["end"])
+        ),
     }
 
 

@@ -34,14 +34,18 @@ from sarslide.insar.isslide_layout import (
 logger = logging.getLogger(__name__)
 
 
-def rasterize_annotations(annotations: Any, *, shape: tuple[int, int], transform: Any) -> np.ndarray:
+def rasterize_annotations(
+    annotations: Any, *, shape: tuple[int, int], transform: Any
+) -> np.ndarray:
     """Burn annotation polygons into a uint8 mask (1 = moving area)."""
     from rasterio.features import rasterize
 
     geometries = [g for g in annotations.geometry if g is not None and not g.is_empty]
     if not geometries:
         return np.zeros(shape, dtype=np.uint8)
-    return rasterize(geometries, out_shape=shape, transform=transform, fill=0, default_value=1, dtype="uint8")
+    return rasterize(
+        geometries, out_shape=shape, transform=transform, fill=0, default_value=1, dtype="uint8"
+    )
 
 
 def find_move_centres(union_mask: np.ndarray) -> list[tuple[int, int]]:
@@ -106,8 +110,13 @@ def extract_patches(
     for zone in _iterate(zones, progress):
         zone_items = [i for i in items if i.zone == zone]
         rows.extend(
-            _extract_zone(zone_items, out, size_px=size_px, min_confidence=min_confidence,
-                          include_no_move=include_no_move)  # fmt: skip
+            _extract_zone(
+                zone_items,
+                out,
+                size_px=size_px,
+                min_confidence=min_confidence,
+                include_no_move=include_no_move,
+            )
         )
     if not rows:
         raise DataSelectionError(f"No annotated moving area found under {raw_root}: no patches.")
@@ -118,9 +127,13 @@ def extract_patches(
 
 
 def _extract_zone(
-    items: list[RawInterferogram], out: Path, *, size_px: int, min_confidence: int | None,
+    items: list[RawInterferogram],
+    out: Path,
+    *,
+    size_px: int,
+    min_confidence: int | None,
     include_no_move: bool,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     first_phase, transform, crs = _read_raster(items[0].phase_path)
     shape = first_phase.shape
     masks = []
@@ -150,14 +163,31 @@ def _extract_zone(
             name = patch_name(item.zone, item.delay_days, item.start, item.end, move_id)
             patch_transform = transform @ Affine.translation(col, row)
             image = np.stack([phase[window], coherence[window]])
-            write_geotiff(out / IMAGES_DIR / f"{name}.tif", image, transform=patch_transform, crs=crs, nodata=np.nan)
-            write_geotiff(out / MASKS_DIR / f"{name}.tif", patch_mask, transform=patch_transform, crs=crs)
-            rows.append({
-                "name": name, "zone": item.zone, "delay_days": item.delay_days,
-                "start": item.start, "end": item.end, "move_id": move_id,
-                "interferogram": item.name, "has_move": has_move,
-                "move_fraction": float(patch_mask.mean()), "row_px": row, "col_px": col,
-            })  # fmt: skip
+            write_geotiff(
+                out / IMAGES_DIR / f"{name}.tif",
+                image,
+                transform=patch_transform,
+                crs=crs,
+                nodata=np.nan,
+            )
+            write_geotiff(
+                out / MASKS_DIR / f"{name}.tif", patch_mask, transform=patch_transform, crs=crs
+            )
+            rows.append(
+                {
+                    "name": name,
+                    "zone": item.zone,
+                    "delay_days": item.delay_days,
+                    "start": item.start,
+                    "end": item.end,
+                    "move_id": move_id,
+                    "interferogram": item.name,
+                    "has_move": has_move,
+                    "move_fraction": float(patch_mask.mean()),
+                    "row_px": row,
+                    "col_px": col,
+                }
+            )
     return rows
 
 

@@ -86,7 +86,9 @@ def read_hyp3_interferogram(product_dir: str | Path) -> tuple[RasterLayer, Raste
     return read_band(phase[0]), read_band(corr[0])
 
 
-def write_complex_geotiff(path: str | Path, data: np.ndarray, profile: dict[str, Any] | None = None) -> Path:
+def write_complex_geotiff(
+    path: str | Path, data: np.ndarray, profile: dict[str, Any] | None = None
+) -> Path:
     """Write a complex64 array as a CFloat32 GeoTIFF (atomic)."""
     import rasterio
 

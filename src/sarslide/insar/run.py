@@ -20,7 +20,13 @@ from sarslide.insar.splits import DEFAULT_TEST_ZONES, SPLIT_TEST, SPLIT_VAL
 
 logger = logging.getLogger(__name__)
 
-ISSLIDE_MODELS = ("fcn-resnet50", "deeplabv3-resnet50", "isslide-unet", "isslide-resunet", "isslide-sepunet")
+ISSLIDE_MODELS = (
+    "fcn-resnet50",
+    "deeplabv3-resnet50",
+    "isslide-unet",
+    "isslide-resunet",
+    "isslide-sepunet",
+)
 HEAVY_MODELS = ("fcn-resnet50", "deeplabv3-resnet50")
 THRESHOLD_FILE = "threshold.json"
 METRICS_FILE = "test_metrics.json"
@@ -34,19 +40,31 @@ class IsslideRunConfig(BaseModel, extra="forbid"):
     output_dir: str = Field(default="runs/isslide", description="One sub-folder per model.")
     models: list[str] = Field(default_factory=lambda: list(ISSLIDE_MODELS))
     test_zones: list[str] = Field(default_factory=lambda: list(DEFAULT_TEST_ZONES))
-    val_fraction: float = Field(default=0.2, ge=0, lt=1, description="Of training-zone interferograms.")
-    val_zones: list[str] = Field(default_factory=list, description="Whole zones for validation instead.")
+    val_fraction: float = Field(
+        default=0.2, ge=0, lt=1, description="Of training-zone interferograms."
+    )
+    val_zones: list[str] = Field(
+        default_factory=list, description="Whole zones for validation instead."
+    )
     batch_size: int = Field(default=8, ge=1, description="8 in the paper.")
-    max_epochs: int = Field(default=30, ge=1, description="Paper: 300 (U-Nets), 600 (FCN/DeepLabV3).")
-    lr: float = Field(default=1e-3, gt=0, description="Adam lr (paper: 1e-5 U-Nets, 1e-7 FCN/DeepLabV3).")
+    max_epochs: int = Field(
+        default=30, ge=1, description="Paper: 300 (U-Nets), 600 (FCN/DeepLabV3)."
+    )
+    lr: float = Field(
+        default=1e-3, gt=0, description="Adam lr (paper: 1e-5 U-Nets, 1e-7 FCN/DeepLabV3)."
+    )
     heavy_lr: float | None = Field(default=None, description="lr for FCN/DeepLabV3 (default: lr).")
     heavy_max_epochs: int | None = Field(default=None, description="Epochs for FCN/DeepLabV3.")
-    limit_train_batches: int | None = Field(default=None, description="Batches per epoch (quick runs).")
+    limit_train_batches: int | None = Field(
+        default=None, description="Batches per epoch (quick runs)."
+    )
     heavy_limit_train_batches: int | None = Field(default=None, description="Same, FCN/DeepLabV3.")
     max_patches_per_split: int | None = Field(default=None, description="Seeded cap per split.")
     augment: bool = Field(default=True, description="Random phase offset on TRAIN only.")
     model_kwargs: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Per model.")
-    encoder_weights: dict[str, str] = Field(default_factory=dict, description="Local weight files per model.")
+    encoder_weights: dict[str, str] = Field(
+        default_factory=dict, description="Local weight files per model."
+    )
     accelerator: str = Field(default="auto")
     seed: int = 0
 
@@ -56,20 +74,27 @@ def build_datamodule(cfg: IsslideRunConfig) -> Any:
     from sarslide.insar.datamodule import IsslideDataModule
 
     datamodule = IsslideDataModule(
-        cfg.ready_dir, test_zones=cfg.test_zones, val_fraction=cfg.val_fraction,
-        val_zones=cfg.val_zones, batch_size=cfg.batch_size, augment=cfg.augment, seed=cfg.seed,
+        cfg.ready_dir,
+        test_zones=cfg.test_zones,
+        val_fraction=cfg.val_fraction,
+        val_zones=cfg.val_zones,
+        batch_size=cfg.batch_size,
+        augment=cfg.augment,
+        seed=cfg.seed,
         max_patches_per_split=cfg.max_patches_per_split,
-    )  # fmt: skip
+    )
     datamodule.setup()
     return datamodule
 
 
-def train_isslide_model(cfg: IsslideRunConfig, model_name: str, datamodule: Any, *, progress: bool = False) -> Path:
+def train_isslide_model(
+    cfg: IsslideRunConfig, model_name: str, datamodule: Any, *, progress: bool = False
+) -> Path:
     """Fit one model, choose its threshold on validation; return its run folder."""
     from sarslide.compat import ensure_torchvision_importable
 
     ensure_torchvision_importable()
-    import lightning as L
+    import lightning as L  # noqa: N812
 
     import sarslide.models.isslide  # noqa: F401  (registers the ISSLIDE models)
     from sarslide.evaluation.metrics import select_threshold
@@ -83,27 +108,44 @@ def train_isslide_model(cfg: IsslideRunConfig, model_name: str, datamodule: Any,
     L.seed_everything(cfg.seed, workers=True, verbose=False)
     run_dir = Path(cfg.output_dir) / model_name
     task = SegmentationTask(
-        model_name, in_channels=3, num_classes=1, loss="bce",
+        model_name,
+        in_channels=3,
+        num_classes=1,
+        loss="bce",
         model_kwargs=cfg.model_kwargs.get(model_name, {}),
         encoder_weights=cfg.encoder_weights.get(model_name),
-        lr=(cfg.heavy_lr or cfg.lr) if heavy else cfg.lr, weight_decay=0.0,
-        metadata={"task": "isslide", "features": ["coherence", "cos_phase", "sin_phase"],
-                  "test_zones": cfg.test_zones, "seed": cfg.seed},
-    )  # fmt: skip
+        lr=(cfg.heavy_lr or cfg.lr) if heavy else cfg.lr,
+        weight_decay=0.0,
+        metadata={
+            "task": "isslide",
+            "features": ["coherence", "cos_phase", "sin_phase"],
+            "test_zones": cfg.test_zones,
+            "seed": cfg.seed,
+        },
+    )
     trainer_cfg = TrainerConfig(
         max_epochs=(cfg.heavy_max_epochs or cfg.max_epochs) if heavy else cfg.max_epochs,
-        batch_size=cfg.batch_size, accelerator=cfg.accelerator, seed=cfg.seed,
+        batch_size=cfg.batch_size,
+        accelerator=cfg.accelerator,
+        seed=cfg.seed,
         limit_train_batches=(cfg.heavy_limit_train_batches or cfg.limit_train_batches)
-        if heavy else cfg.limit_train_batches,
-    )  # fmt: skip
+        if heavy
+        else cfg.limit_train_batches,
+    )
     paths = fit_task(task, datamodule, trainer_cfg, run_dir, progress=progress, resume=False)
     model = load_isslide_model(paths.best_checkpoint)
     probability, truth = predict_probabilities(model, datamodule.datasets[SPLIT_VAL])
     choice = select_threshold(truth, probability, metric="f1")
-    _write_json(run_dir / THRESHOLD_FILE, {
-        "threshold": choice.threshold, "metric": choice.metric, "val_score": choice.score,
-        "chosen_on": SPLIT_VAL, "checkpoint": str(paths.best_checkpoint),
-    })  # fmt: skip
+    _write_json(
+        run_dir / THRESHOLD_FILE,
+        {
+            "threshold": choice.threshold,
+            "metric": choice.metric,
+            "val_score": choice.score,
+            "chosen_on": SPLIT_VAL,
+            "checkpoint": str(paths.best_checkpoint),
+        },
+    )
     logger.info("%s: threshold %.3f (val F1 %.3f)", model_name, choice.threshold, choice.score)
     return run_dir
 
@@ -118,9 +160,17 @@ def load_isslide_model(checkpoint: str | Path) -> Any:
     hp = ckpt.get("hyper_parameters") or {}
     if "model_name" not in hp:
         raise ConfigError(f"{checkpoint} is not a sarslide training checkpoint (no model_name).")
-    model = create_model(hp["model_name"], in_channels=hp["in_channels"], num_classes=hp["num_classes"],
-                         **(hp.get("model_kwargs") or {}))  # fmt: skip
-    state = {k[len(MODEL_PREFIX) :]: v for k, v in ckpt["state_dict"].items() if k.startswith(MODEL_PREFIX)}
+    model = create_model(
+        hp["model_name"],
+        in_channels=hp["in_channels"],
+        num_classes=hp["num_classes"],
+        **(hp.get("model_kwargs") or {}),
+    )
+    state = {
+        k[len(MODEL_PREFIX) :]: v
+        for k, v in ckpt["state_dict"].items()
+        if k.startswith(MODEL_PREFIX)
+    }
     model.load_state_dict(state)
     return model.eval()
 
@@ -139,7 +189,10 @@ def evaluate_isslide_model(run_dir: str | Path, datamodule: Any) -> dict[str, An
     choice = json.loads(threshold_path.read_text())
     model = load_isslide_model(choice["checkpoint"])
     probability, truth = predict_probabilities(model, datamodule.datasets[SPLIT_TEST])
-    metrics = {"model": folder.name, **score_patches(truth, probability, threshold=choice["threshold"])}
+    metrics = {
+        "model": folder.name,
+        **score_patches(truth, probability, threshold=choice["threshold"]),
+    }
     metrics["threshold_chosen_on"] = choice["chosen_on"]
     metrics["test_zones"] = ",".join(sorted(set(datamodule.split_index(SPLIT_TEST)["zone"])))
     _write_json(folder / METRICS_FILE, metrics)
@@ -162,7 +215,9 @@ def evaluate_isslide(output_dir: str | Path, *, figure: bool = True) -> dict[str
     out = Path(output_dir)
     config_path = out / CONFIG_FILE
     if not config_path.is_file():
-        raise DataSelectionError(f"{config_path} is missing: is {out} a 'sarslide insar train' output?")
+        raise DataSelectionError(
+            f"{config_path} is missing: is {out} a 'sarslide insar train' output?"
+        )
     cfg = IsslideRunConfig.model_validate_json(config_path.read_text())
     datamodule = build_datamodule(cfg)
     run_dirs = [out / name for name in cfg.models if (out / name / THRESHOLD_FILE).is_file()]
@@ -174,11 +229,15 @@ def evaluate_isslide(output_dir: str | Path, *, figure: bool = True) -> dict[str
     if figure:
         from sarslide.insar.figures import plot_isslide_predictions
 
-        outputs["figure_png"] = plot_isslide_predictions(run_dirs, datamodule, out / "predictions.png")
+        outputs["figure_png"] = plot_isslide_predictions(
+            run_dirs, datamodule, out / "predictions.png"
+        )
     return outputs
 
 
-def run_isslide(cfg: IsslideRunConfig, *, progress: bool = False, figure: bool = True) -> dict[str, Path]:
+def run_isslide(
+    cfg: IsslideRunConfig, *, progress: bool = False, figure: bool = True
+) -> dict[str, Path]:
     """Train, then evaluate, every model of ``cfg``."""
     train_isslide(cfg, progress=progress)
     return evaluate_isslide(cfg.output_dir, figure=figure)

@@ -29,14 +29,31 @@ from sarslide.evaluation.metrics import (
     compute_recall,
 )
 
-TABLE_COLUMNS = ("model", "f1", "auroc", "dice", "iou", "hd_mean_px", "hd_median_px", "hd95_mean_px")
+TABLE_COLUMNS = (
+    "model",
+    "f1",
+    "auroc",
+    "dice",
+    "iou",
+    "hd_mean_px",
+    "hd_median_px",
+    "hd95_mean_px",
+)
 TABLE_HEADERS = {
-    "model": "Model", "f1": "F1 ↑", "auroc": "AUROC ↑", "dice": "Dice ↑", "iou": "IoU ↑",
-    "hd_mean_px": "HD mean (px) ↓", "hd_median_px": "HD median (px) ↓", "hd95_mean_px": "HD95 mean (px) ↓",
-}  # fmt: skip
+    "model": "Model",
+    "f1": "F1 ↑",
+    "auroc": "AUROC ↑",
+    "dice": "Dice ↑",
+    "iou": "IoU ↑",
+    "hd_mean_px": "HD mean (px) ↓",
+    "hd_median_px": "HD median (px) ↓",
+    "hd95_mean_px": "HD95 mean (px) ↓",
+}
 
 
-def predict_probabilities(model: Any, dataset: Any, *, batch_size: int = 16) -> tuple[np.ndarray, np.ndarray]:
+def predict_probabilities(
+    model: Any, dataset: Any, *, batch_size: int = 16
+) -> tuple[np.ndarray, np.ndarray]:
     """``(probabilities (N, H, W), masks (N, H, W))`` of a single-logit model, eval mode."""
     import torch
     from torch.utils.data import DataLoader
@@ -51,10 +68,14 @@ def predict_probabilities(model: Any, dataset: Any, *, batch_size: int = 16) -> 
     return np.concatenate(probs), np.concatenate(masks)
 
 
-def score_patches(truth: np.ndarray, probability: np.ndarray, *, threshold: float) -> dict[str, float]:
+def score_patches(
+    truth: np.ndarray, probability: np.ndarray, *, threshold: float
+) -> dict[str, float]:
     """All ISSLIDE metrics of ``(N, H, W)`` patches at a threshold chosen elsewhere."""
     if truth.shape != probability.shape or truth.ndim != 3:
-        raise ValueError(f"truth {truth.shape} and probability {probability.shape} must be (N, H, W)")
+        raise ValueError(
+            f"truth {truth.shape} and probability {probability.shape} must be (N, H, W)"
+        )
     confusion = compute_confusion(truth, probability, threshold)
     diagonal = math.hypot(*truth.shape[1:])
     hd, hd95, empty = [], [], 0
@@ -83,7 +104,9 @@ def score_patches(truth: np.ndarray, probability: np.ndarray, *, threshold: floa
     }
 
 
-def write_comparison_table(rows: Sequence[dict[str, Any]], out_dir: str | Path) -> tuple[Path, Path]:
+def write_comparison_table(
+    rows: Sequence[dict[str, Any]], out_dir: str | Path
+) -> tuple[Path, Path]:
     """Write ``comparison.csv`` (every column) and ``comparison.md`` (Table I style)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -172,8 +172,12 @@ def simulate_isslide_raw(
         lowcoh = np.zeros(shape, dtype=bool)
         decoys = []
         for _ in range(cfg.decoys_per_zone):
-            decoy = _Move(-1, *rng.uniform(10, cfg.size_px - 10, 2), 10.0, 8.0, 0.0,
-                          float(rng.uniform(0.3, 0.6)), 0.0, 1e9, "unknown", 0)  # fmt: skip
+            row, col = rng.uniform(10, cfg.size_px - 10, 2)
+            decoy = _Move(
+                move_id=-1, row=float(row), col=float(col), semi_major_px=10.0,
+                semi_minor_px=8.0, angle_rad=0.0, rate_rad_per_day=0.0, active_from_day=0.0,
+                active_to_day=0.0, move_class="unknown", confidence=0,
+            )  # fmt: skip
             radius = _elliptic_radius(shape, decoy)
             lowcoh |= radius < 1.6
             decoys.append(radius)
@@ -188,9 +192,11 @@ def simulate_isslide_raw(
         layover_ramp = np.where(layover, 2.5 * np.arange(cfg.size_px)[None, :], 0.0)
         aps = [1.2 * _smooth_field(rng, shape, 25) for _ in days]
         write_geotiff(
-            Path(root) / zone / LAYOVER_FILE, layover.astype(np.uint8),
-            transform=transform, crs=f"EPSG:{cfg.epsg}",
-        )  # fmt: skip
+            Path(root) / zone / LAYOVER_FILE,
+            layover.astype(np.uint8),
+            transform=transform,
+            crs=f"EPSG:{cfg.epsg}",
+        )
         for i, j, delay in pairs:
             coherence = base_coherence * np.exp(-delay / 90.0)
             coherence = np.where(lowcoh, 0.12, coherence)
@@ -226,11 +232,18 @@ def simulate_isslide_raw(
             item = RawInterferogram(zone, delay, labels[i], labels[j], Path())
             written.append(
                 write_raw_interferogram(
-                    root, item, phase_rad=ml_phase, coherence=ml_coherence, annotations=frame,
-                    transform=transform, crs=f"EPSG:{cfg.epsg}",
-                )  # fmt: skip
+                    root,
+                    item,
+                    phase_rad=ml_phase,
+                    coherence=ml_coherence,
+                    annotations=frame,
+                    transform=transform,
+                    crs=f"EPSG:{cfg.epsg}",
+                )
             )
-    logger.info("simulated %d interferograms in %d zones under %s", len(written), len(cfg.zones), root)
+    logger.info(
+        "simulated %d interferograms in %d zones under %s", len(written), len(cfg.zones), root
+    )
     return written
 
 
@@ -241,7 +254,9 @@ def _noisy_interferogram(
     full_phase = np.repeat(np.repeat(phase, cfg.looks_azimuth, 0), cfg.looks_range, 1)
     full_coherence = np.repeat(np.repeat(coherence, cfg.looks_azimuth, 0), cfg.looks_range, 1)
     s1, s2 = simulate_slc_pair(full_phase, full_coherence, rng=rng)
-    result = estimate_coherence(s1, s2, looks_range=cfg.looks_range, looks_azimuth=cfg.looks_azimuth)
+    result = estimate_coherence(
+        s1, s2, looks_range=cfg.looks_range, looks_azimuth=cfg.looks_azimuth
+    )
     filtered = filter_goldstein(result.interferogram, alpha=cfg.goldstein_alpha)
     return np.angle(filtered).astype(np.float32), result.coherence
 

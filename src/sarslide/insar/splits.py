@@ -51,9 +51,14 @@ def assign_splits(
     for name, wanted in (("test_zones", test_zones), ("val_zones", val_zones)):
         unknown = sorted(set(wanted) - zones)
         if unknown:
-            raise DataSelectionError(f"Unknown {name} {unknown}; the dataset has zones {sorted(zones)}.")
+            raise DataSelectionError(
+                f"Unknown {name} {unknown}; the dataset has zones {sorted(zones)}."
+            )
     if set(test_zones) & set(val_zones):
-        raise DataSelectionError(f"A zone cannot be both test and validation: {sorted(set(test_zones) & set(val_zones))}.")
+        raise DataSelectionError(
+            "A zone cannot be both test and validation: "
+            f"{sorted(set(test_zones) & set(val_zones))}."
+        )
     if not 0.0 <= val_fraction < 1.0:
         raise DataSelectionError(f"Invalid val_fraction={val_fraction}: must lie in [0, 1).")
     frame = index[index["has_move"].astype(bool)] if moving_only else index
@@ -63,10 +68,14 @@ def assign_splits(
     if val_zones:
         frame.loc[frame["zone"].isin(val_zones), "split"] = SPLIT_VAL
     elif val_fraction > 0:
-        candidates = np.array(sorted(set(frame.loc[frame["split"] == SPLIT_TRAIN, "interferogram"])))
+        candidates = np.array(
+            sorted(set(frame.loc[frame["split"] == SPLIT_TRAIN, "interferogram"]))
+        )
         n_val = max(1, math.ceil(val_fraction * len(candidates))) if len(candidates) > 1 else 0
         chosen = np.random.default_rng(seed).choice(candidates, size=n_val, replace=False)
-        frame.loc[frame["interferogram"].isin(chosen) & (frame["split"] == SPLIT_TRAIN), "split"] = SPLIT_VAL
+        frame.loc[
+            frame["interferogram"].isin(chosen) & (frame["split"] == SPLIT_TRAIN), "split"
+        ] = SPLIT_VAL
     counts = frame["split"].value_counts().to_dict()
     for split in (SPLIT_TRAIN, SPLIT_VAL, SPLIT_TEST):
         if counts.get(split, 0) == 0:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 from sarslide.errors import ConfigError
@@ -38,9 +38,11 @@ class PlainBlock(nn.Sequential):
 
     def __init__(self, in_channels: int, out_channels: int, **_: Any) -> None:
         super().__init__(
-            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), *_norm_act(out_channels),
-            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False), *_norm_act(out_channels),
-        )  # fmt: skip
+            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+            *_norm_act(out_channels),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
+            *_norm_act(out_channels),
+        )
 
 
 class ResidualBlock(nn.Module):
@@ -49,13 +51,17 @@ class ResidualBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, **_: Any) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False), *_norm_act(out_channels),
-            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False), nn.BatchNorm2d(out_channels),
-        )  # fmt: skip
+            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+            *_norm_act(out_channels),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels),
+        )
         self.shortcut: nn.Module = (
             nn.Identity()
             if in_channels == out_channels
-            else nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels))
+            else nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, bias=False), nn.BatchNorm2d(out_channels)
+            )
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -78,9 +84,11 @@ class SeparableBlock(nn.Sequential):
 
     def __init__(self, in_channels: int, out_channels: int, *, depth_multiplier: int = 2) -> None:
         super().__init__(
-            SeparableConv(in_channels, out_channels, depth_multiplier), *_norm_act(out_channels),
-            SeparableConv(out_channels, out_channels, depth_multiplier), *_norm_act(out_channels),
-        )  # fmt: skip
+            SeparableConv(in_channels, out_channels, depth_multiplier),
+            *_norm_act(out_channels),
+            SeparableConv(out_channels, out_channels, depth_multiplier),
+            *_norm_act(out_channels),
+        )
 
 
 BLOCKS: dict[str, type[nn.Module]] = {
@@ -103,9 +111,15 @@ class IsslideUNet(nn.Module):
     """
 
     def __init__(
-        self, in_channels: int, num_classes: int, *, block: str = "plain", base_filters: int = 16,
-        depth: int = 3, depth_multiplier: int = 2,
-    ) -> None:  # fmt: skip
+        self,
+        in_channels: int,
+        num_classes: int,
+        *,
+        block: str = "plain",
+        base_filters: int = 16,
+        depth: int = 3,
+        depth_multiplier: int = 2,
+    ) -> None:
         super().__init__()
         if block not in BLOCKS:
             raise ConfigError(f"Unknown block {block!r}; use one of {sorted(BLOCKS)}.")
@@ -116,16 +130,22 @@ class IsslideUNet(nn.Module):
             )
         make = BLOCKS[block]
         widths = [base_filters * 2**level for level in range(depth + 1)]
-        first = PlainBlock(in_channels, widths[0]) if block == "separable" else make(in_channels, widths[0])
+        first = (
+            PlainBlock(in_channels, widths[0])
+            if block == "separable"
+            else make(in_channels, widths[0])
+        )
         self.encoder = nn.ModuleList([first])
         self.encoder.extend(
             make(widths[i], widths[i + 1], depth_multiplier=depth_multiplier) for i in range(depth)
         )
         self.upsample = nn.ModuleList(
-            nn.ConvTranspose2d(widths[i + 1], widths[i], 2, stride=2) for i in reversed(range(depth))
+            nn.ConvTranspose2d(widths[i + 1], widths[i], 2, stride=2)
+            for i in reversed(range(depth))
         )
         self.decoder = nn.ModuleList(
-            make(2 * widths[i], widths[i], depth_multiplier=depth_multiplier) for i in reversed(range(depth))
+            make(2 * widths[i], widths[i], depth_multiplier=depth_multiplier)
+            for i in reversed(range(depth))
         )
         self.head = nn.Conv2d(widths[0], num_classes, 1)
         self.stride_px = 2**depth
@@ -147,23 +167,35 @@ class IsslideUNet(nn.Module):
         return self.head(x)[..., :height, :width]
 
 
-def _unet(block: str, name: str, in_channels: int, num_classes: int, encoder_weights: str | None,
-          **kwargs: Any) -> IsslideUNet:  # fmt: skip
+def _unet(
+    block: str,
+    name: str,
+    in_channels: int,
+    num_classes: int,
+    encoder_weights: str | None,
+    **kwargs: Any,
+) -> IsslideUNet:
     if encoder_weights is not None:
         raise ConfigError(f"Model {name!r} has no pretrained encoder; set encoder_weights to null.")
     return IsslideUNet(in_channels, num_classes, block=block, **kwargs)
 
 
-@register_model("isslide-unet", description="ISSLIDE small U-Net, plain conv blocks (16 base, depth 3)")
-def build_isslide_unet(*, in_channels: int, num_classes: int, encoder_weights: str | None = None,
-                       **kwargs: Any) -> IsslideUNet:  # fmt: skip
+@register_model(
+    "isslide-unet", description="ISSLIDE small U-Net, plain conv blocks (16 base, depth 3)"
+)
+def build_isslide_unet(
+    *, in_channels: int, num_classes: int, encoder_weights: str | None = None, **kwargs: Any
+) -> IsslideUNet:
     """Small U-Net with plain blocks."""
     return _unet("plain", "isslide-unet", in_channels, num_classes, encoder_weights, **kwargs)
 
 
-@register_model("isslide-resunet", description="ISSLIDE small U-Net, residual blocks (16 base, depth 3)")
-def build_isslide_resunet(*, in_channels: int, num_classes: int, encoder_weights: str | None = None,
-                          **kwargs: Any) -> IsslideUNet:  # fmt: skip
+@register_model(
+    "isslide-resunet", description="ISSLIDE small U-Net, residual blocks (16 base, depth 3)"
+)
+def build_isslide_resunet(
+    *, in_channels: int, num_classes: int, encoder_weights: str | None = None, **kwargs: Any
+) -> IsslideUNet:
     """Small U-Net with residual blocks."""
     return _unet("residual", "isslide-resunet", in_channels, num_classes, encoder_weights, **kwargs)
 
@@ -172,10 +204,13 @@ def build_isslide_resunet(*, in_channels: int, num_classes: int, encoder_weights
     "isslide-sepunet",
     description="ISSLIDE small U-Net, depthwise-separable blocks, 2 kernels per channel",
 )
-def build_isslide_sepunet(*, in_channels: int, num_classes: int, encoder_weights: str | None = None,
-                          **kwargs: Any) -> IsslideUNet:  # fmt: skip
+def build_isslide_sepunet(
+    *, in_channels: int, num_classes: int, encoder_weights: str | None = None, **kwargs: Any
+) -> IsslideUNet:
     """Small U-Net with separable blocks (``depth_multiplier`` 2 by default)."""
-    return _unet("separable", "isslide-sepunet", in_channels, num_classes, encoder_weights, **kwargs)
+    return _unet(
+        "separable", "isslide-sepunet", in_channels, num_classes, encoder_weights, **kwargs
+    )
 
 
 class TorchvisionSegmenter(nn.Module):
@@ -189,18 +224,23 @@ class TorchvisionSegmenter(nn.Module):
         return self.model(x)["out"]
 
 
-def _torchvision_model(arch: str, in_channels: int, num_classes: int, encoder_weights: str | None,
-                       **kwargs: Any) -> TorchvisionSegmenter:  # fmt: skip
+def _torchvision_model(
+    arch: str, in_channels: int, num_classes: int, encoder_weights: str | None, **kwargs: Any
+) -> TorchvisionSegmenter:
     from sarslide.compat import ensure_torchvision_importable
 
     ensure_torchvision_importable()
     from torchvision.models import segmentation
 
     builder = getattr(segmentation, arch)
-    model = builder(weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=False, **kwargs)
+    model = builder(
+        weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=False, **kwargs
+    )
     if in_channels != 3:
         old = model.backbone.conv1
-        model.backbone.conv1 = nn.Conv2d(in_channels, old.out_channels, 7, stride=2, padding=3, bias=False)
+        model.backbone.conv1 = nn.Conv2d(
+            in_channels, old.out_channels, 7, stride=2, padding=3, bias=False
+        )
     if encoder_weights is not None:
         load_local_weights(model, encoder_weights)
     return TorchvisionSegmenter(model)
@@ -233,18 +273,26 @@ def load_local_weights(model: nn.Module, path: str) -> None:
         if value.shape == target:
             adapted[key] = value
         elif value.ndim == 4 and value.shape[0] == target[0] and value.shape[2:] == target[2:]:
-            adapted[key] = value.mean(1, keepdim=True).repeat(1, target[1], 1, 1) * (value.shape[1] / target[1])
+            adapted[key] = value.mean(1, keepdim=True).repeat(1, target[1], 1, 1) * (
+                value.shape[1] / target[1]
+            )
         else:
             skipped.append(key)
     if not adapted:
         raise ConfigError(f"No tensor of {str(file)!r} fits this model: wrong weights file?")
     model.load_state_dict(adapted, strict=False)
-    logger.info("loaded %d tensors from %s; kept random init for %d", len(adapted), file, len(skipped))
+    logger.info(
+        "loaded %d tensors from %s; kept random init for %d", len(adapted), file, len(skipped)
+    )
 
 
-@register_model("fcn-resnet50", description="FCN, ResNet-50 backbone (torchvision; from scratch or local weights)")
-def build_fcn_resnet50(*, in_channels: int, num_classes: int, encoder_weights: str | None = None,
-                       **kwargs: Any) -> TorchvisionSegmenter:  # fmt: skip
+@register_model(
+    "fcn-resnet50",
+    description="FCN, ResNet-50 backbone (torchvision; from scratch or local weights)",
+)
+def build_fcn_resnet50(
+    *, in_channels: int, num_classes: int, encoder_weights: str | None = None, **kwargs: Any
+) -> TorchvisionSegmenter:
     """torchvision ``fcn_resnet50`` with ``in_channels`` inputs."""
     return _torchvision_model("fcn_resnet50", in_channels, num_classes, encoder_weights, **kwargs)
 
@@ -253,7 +301,10 @@ def build_fcn_resnet50(*, in_channels: int, num_classes: int, encoder_weights: s
     "deeplabv3-resnet50",
     description="DeepLabV3, ResNet-50 backbone (torchvision; from scratch or local weights)",
 )
-def build_deeplabv3_resnet50(*, in_channels: int, num_classes: int, encoder_weights: str | None = None,
-                             **kwargs: Any) -> TorchvisionSegmenter:  # fmt: skip
+def build_deeplabv3_resnet50(
+    *, in_channels: int, num_classes: int, encoder_weights: str | None = None, **kwargs: Any
+) -> TorchvisionSegmenter:
     """torchvision ``deeplabv3_resnet50`` with ``in_channels`` inputs."""
-    return _torchvision_model("deeplabv3_resnet50", in_channels, num_classes, encoder_weights, **kwargs)
+    return _torchvision_model(
+        "deeplabv3_resnet50", in_channels, num_classes, encoder_weights, **kwargs
+    )
