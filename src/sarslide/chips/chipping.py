@@ -53,8 +53,8 @@ class ChipArrays:
     def size_px(self) -> int:
         return int(self.inputs.shape[-1])
 
-    def subset(self, selector: np.ndarray) -> ChipArrays:
-        """The chips picked by a boolean mask or an index array."""
+    def subset(self, selector: np.ndarray | slice) -> ChipArrays:
+        """The chips picked by a boolean mask or an index array (a copy), or a slice (a view)."""
         return ChipArrays(
             self.inputs[selector],
             self.labels[selector],
@@ -194,7 +194,7 @@ def gather_windows(
     tile_col = np.searchsorted(col_edges, origins_px[:, 1], side="right") - 1
     out: np.ndarray | None = None
     bands = np.unique(band)
-    for band_id in _progress_iter(bands, progress, "gathering chips"):
+    for band_id in progress_iter(bands, progress, "gathering chips"):
         in_band = np.flatnonzero(band == band_id)
         tiles = [in_band[tile_col[in_band] == t] for t in np.unique(tile_col[in_band])]
         tasks = []
@@ -204,7 +204,7 @@ def gather_windows(
             relative = origins_px[members] - np.array([r0, c0])
             # cut and transform run in dask's threads too, overlapping with decoding
             tasks.append(
-                dask.delayed(_cut_and_transform)(
+                dask.delayed(cut_and_transform)(
                     data[..., r0:r1, c0:c1], relative, size_px, transform
                 )
             )
@@ -218,7 +218,7 @@ def gather_windows(
     return out
 
 
-def _cut_and_transform(
+def cut_and_transform(
     slab: np.ndarray,
     origins_px: np.ndarray,
     size_px: int,
@@ -233,12 +233,13 @@ def _cut_windows(array: np.ndarray, origins_px: np.ndarray, size_px: int) -> np.
     return np.ascontiguousarray(np.moveaxis(picked, -3, 0))
 
 
-def _progress_iter(items: Any, progress: bool, description: str) -> Any:
+def progress_iter(items: Any, progress: bool, description: str, *, total: int | None = None) -> Any:
+    """``items``, with a transient rich progress bar when ``progress``."""
     if not progress:
         return items
     from rich.progress import track
 
-    return track(items, description=description, transient=True)
+    return track(items, description=description, total=total, transient=True)
 
 
 def valid_fraction(inputs: np.ndarray) -> np.ndarray:

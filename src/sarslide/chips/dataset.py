@@ -35,6 +35,7 @@ from sarslide.chips.composites import (
 from sarslide.chips.config import DataConfig, load_data_config
 from sarslide.chips.normalisation import NormalisationStats, compute_normalisation
 from sarslide.chips.splits import SPLIT_NAMES, SplitPlan, plan_split
+from sarslide.chips.zarr_chunks import LocalChunkReader, gather_windows_from_chunks
 from sarslide.errors import DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -81,19 +82,23 @@ def extract_composite_chips(
     size_px: int,
     *,
     progress: bool = False,
+    direct_read: bool = True,
 ) -> ChipArrays:
     """Chips at ``origins_px``: composites computed on the chips alone, plus labels.
 
     Identical values to ``extract_chips(build_composite_stack(...), ...)`` at the same
-    origins, without compositing the scene.
+    origins, without compositing the scene. With ``direct_read``, variables that are
+    unmodified views of a local Zarr store are read by decoding their chunk files
+    directly (``LocalChunkReader``; same values); others go through dask.
     """
     counts = CompositeCounts()
-    layers = []
-    for spec in specs:
+    inputs = np.empty((len(origins_px), len(specs), size_px, size_px), np.float32)
+    for index, spec in enumerate(specs):
         if spec.is_composite:
             assert selection is not None and spec.side is not None
-            raw = cube[spec.variable].transpose(cv.DIM_TIMESTEP, *cv.SPATIAL_DIMS).data
-            raw = raw[selection.indices(spec.side)]
+            variable = cube[spec.variable].transpose(cv.DIM_TIMESTEP, *cv.SPATIAL_DIMS)
+            reader = LocalChunkReader.from_dataarray(variable) if direct_read else None
+            lead = selection.indices(spec.side)
 
             def reduce_windows(windows: np.ndarray, spec: ChannelSpec = spec) -> np.ndarray:
                 counts.add(spec.name, windows, selection.log_floor, log10=spec.log10)
@@ -105,21 +110,30 @@ def extract_composite_chips(
                     axis=1,
                 )
 
-            layer = gather_windows(
-                raw, origins_px, size_px, transform=reduce_windows, progress=progress
-            )
+            if reader is not None and len(origins_px):  # local Zarr: decode chunk files
+                gather_windows_from_chunks(
+                    reader,
+                    lead,
+                    origins_px,
+                    size_px,
+                    transform=reduce_windows,
+                    progress=progress,
+                    out=inputs[:, index],
+                )
+            else:
+                inputs[:, index] = gather_windows(
+                    variable.data[lead],
+                    origins_px,
+                    size_px,
+                    transform=reduce_windows,
+                    progress=progress,
+                )
         else:
             data = cube[spec.variable].transpose(*cv.SPATIAL_DIMS).data
-            layer = gather_windows(data, origins_px, size_px).astype(np.float32, copy=False)
-        layers.append(layer)
-    inputs = (
-        np.stack(layers, axis=1)
-        if layers
-        else np.empty((len(origins_px), 0, size_px, size_px), np.float32)
-    )
+            inputs[:, index] = gather_windows(data, origins_px, size_px)
     labels = gather_windows(_labels(cube).data, origins_px, size_px)
     return ChipArrays(
-        inputs.astype(np.float32, copy=False),
+        inputs,
         to_binary_labels(labels),
         np.asarray(origins_px, dtype=np.int64).reshape(-1, 2),
         [spec.name for spec in specs],
@@ -182,13 +196,16 @@ def build_chip_splits(
         len(origins),
         int((~kept).sum()),
     )
-    chips = extract_composite_chips(cube, specs, selection, origins[kept], size, progress=progress)
-    assignment = assignment[kept]
+    # grouped by split (row-major within each), so that each split is a view, not a copy
+    order = np.flatnonzero(kept)[np.argsort(assignment[kept], kind="stable")]
+    chips = extract_composite_chips(cube, specs, selection, origins[order], size, progress=progress)
+    assignment = assignment[order]
     valid = drop_invalid_chips(chips, cfg.chip_min_valid_fraction)
     if len(valid) != len(chips):
         keep_rows = np.isin(_keys(chips.origins_px), _keys(valid.origins_px))
         assignment = assignment[keep_rows]
-    parts = [valid.subset(assignment == index) for index in range(len(SPLIT_NAMES))]
+    bounds = np.searchsorted(assignment, np.arange(len(SPLIT_NAMES) + 1))
+    parts = [valid.subset(slice(bounds[i], bounds[i + 1])) for i in range(len(SPLIT_NAMES))]
     _check_not_empty(parts, cfg, n_candidates=len(origins), n_in_regions=int(kept.sum()))
     normalisation = compute_normalisation(parts[0])
     return ChipSplits(
