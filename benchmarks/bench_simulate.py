@@ -8,6 +8,9 @@
   and reduced (a mean per variable), so every value is generated once without
   being kept. ``--write-large`` also streams it to a Zarr store (~6 GB on disk).
 
+Wall times depend on the machine's load (recorded as load_average_1min_at_start);
+CPU seconds (all threads of the process) less so.
+
 Usage: python benchmarks/bench_simulate.py [--quick] [--write-large]
 Writes benchmarks/results/simulate.json.
 """
@@ -16,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +43,17 @@ def _store_size_mib(path: Path) -> float:
 
 
 def bench_default(workdir: Path) -> dict[str, Any]:
+    cpu0 = time.process_time()
     with measure() as simulate_m:
         ds = simulate_event_cube()
+    cpu_s = time.process_time() - cpu0
     with measure() as write_m:
         store = write_cube(ds, workdir / "default.zarr")
     return {
         "sizes": dict(ds.sizes),
         "simulate_wall_s": round(simulate_m["wall_s"], 2),
         "simulate_peak_rss_mib": round(simulate_m["peak_rss_mib"]),
+        "simulate_cpu_s": round(cpu_s, 2),
         "write_wall_s": round(write_m["wall_s"], 2),
         "write_peak_rss_mib": round(write_m["peak_rss_mib"]),
         "store_mib": round(_store_size_mib(store), 1),
@@ -54,16 +62,21 @@ def bench_default(workdir: Path) -> dict[str, Any]:
 
 def bench_large(spec: dict[str, Any], workdir: Path, *, write: bool) -> dict[str, Any]:
     gc.collect()
+    cpu0 = time.process_time()
     with measure() as static_m:
         ds = simulate_event_cube(lazy=True, **spec)
+    cpu1 = time.process_time()
     per_date = (cv.VAR_VV, cv.VAR_VH, cv.VAR_COHERENCE, cv.VAR_INTERFEROGRAM)
     with measure() as generate_m:
         means = dask.compute(*(da.nanmean(ds[name].data, dtype="float64") for name in per_date))
+    cpu2 = time.process_time()
     result: dict[str, Any] = {
         "sizes": dict(ds.sizes),
         "gigabytes_float32": round(sum(ds[name].size * 4 for name in ds.data_vars) / 1e9, 2),
         "static_layers_wall_s": round(static_m["wall_s"], 2),
         "static_layers_peak_rss_mib": round(static_m["peak_rss_mib"]),
+        "static_layers_cpu_s": round(cpu1 - cpu0, 1),
+        "generate_all_values_cpu_s": round(cpu2 - cpu1, 1),
         "generate_all_values_wall_s": round(generate_m["wall_s"], 2),
         "generate_all_values_peak_rss_mib": round(generate_m["peak_rss_mib"]),
         "means": {name: round(float(m), 4) for name, m in zip(per_date, means, strict=True)},
@@ -89,6 +102,7 @@ def main() -> None:
         workdir = Path(tmp)
         results = {
             "quick": args.quick,
+            "load_average_1min_at_start": round(os.getloadavg()[0], 1),
             "default": bench_default(workdir),
             "large": {
                 "spec": large_spec,

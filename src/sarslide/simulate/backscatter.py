@@ -130,16 +130,17 @@ def simulate_backscatter_block(
     classes = np.where(conditions.post_event & (labels > 0), np.uint8(DEBRIS), land_cover).astype(
         np.uint8
     )
-    level_db, exponent, texture_db, seasonal_db, moisture_db = (
-        np.zeros(classes.shape, np.float32) for _ in range(5)
-    )
+    # Per-class parameters looked up by class code (one gather per parameter).
+    table = np.zeros((5, max(SCATTERING_CLASSES) + 1), dtype=np.float32)
     for code, cls in SCATTERING_CLASSES.items():
-        mask = classes == code
-        level_db[mask] = cls.vh_db if pol_index else cls.vv_db
-        exponent[mask] = cls.vh_cos_exponent if pol_index else cls.vv_cos_exponent
-        texture_db[mask] = cls.texture_db
-        seasonal_db[mask] = cls.seasonal_db
-        moisture_db[mask] = cls.moisture_db
+        table[:, code] = (
+            cls.vh_db if pol_index else cls.vv_db,
+            cls.vh_cos_exponent if pol_index else cls.vv_cos_exponent,
+            cls.texture_db,
+            cls.seasonal_db * conditions.seasonal * (1.0 if pol_index else 0.6),
+            cls.moisture_db,
+        )
+    level_db, exponent, texture_db, seasonal_db, moisture_db = (row[classes] for row in table)
     cos_loc = geometry.compute_cos_local_incidence(
         slope_rad, aspect_deg, incidence_deg=incidence_deg, orbit=conditions.orbit
     )
@@ -151,7 +152,7 @@ def simulate_backscatter_block(
     level_db += (
         np.float32(10.0) * exponent * np.log10(cos_loc / cos_ref)
         + texture_db * texture
-        + seasonal_db * np.float32(conditions.seasonal * (1.0 if pol_index else 0.6))
+        + seasonal_db
         + moisture_db * moisture
         + np.float32(conditions.offset_db[polarisation] + conditions.snow_db)
     )

@@ -170,8 +170,7 @@ def simulate_interferometry_block(
 
 
 def wrap_phase(phase_rad: np.ndarray) -> np.ndarray:
-    """Wrap to (-π, π] (float32): -π itself maps to +π."""
-    wrapped = np.mod(phase_rad.astype(np.float64) + np.pi, 2 * np.pi) - np.pi
-    wrapped = np.where(wrapped <= -np.pi, np.pi, wrapped).astype(np.float32)
-    # float32(π) is slightly above π and float32 rounding can land on -float32(π).
-    return np.where(wrapped <= np.float32(-np.pi), np.float32(np.pi), wrapped)
+    """Wrap to (-π, π] in float32: values at or below -float32(π) map to +float32(π)."""
+    pi = np.float32(np.pi)
+    wrapped = np.mod(phase_rad.astype(np.float32, copy=False) + pi, np.float32(2 * np.pi)) - pi
+    return np.where(wrapped <= -pi, pi, wrapped)
