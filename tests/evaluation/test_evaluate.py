@@ -1,0 +1,57 @@
+"""evaluate_checkpoint on a tiny trained run: chips + whole region, labelled outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from sarslide.evaluation.evaluate import evaluate_checkpoint
+from sarslide.training import load_train_config, train
+from tests.factories import make_minimal_cube
+
+torch.set_num_threads(1)
+
+
+@pytest.mark.slow
+def test_evaluate_checkpoint_writes_labelled_metrics(tmp_path: Path) -> None:
+    cube = make_minimal_cube(height=64, width=64, timesteps=4, seed=5)
+    cfg = load_train_config(
+        {
+            "data": {
+                "cube": "mem",
+                "timesteps_k": 1,
+                "chip_size_px": 16,
+                "positive_only": False,
+                "split": "random",
+            },
+            "model": {"name": "unet-tiny", "kwargs": {"base_filters": 4, "depth": 2}},
+            "trainer": {"max_epochs": 1, "batch_size": 8, "accelerator": "cpu"},
+            "output_dir": str(tmp_path / "run"),
+        }
+    )
+    paths = train(cfg, progress=False, cube=cube)
+    result = evaluate_checkpoint(paths.best_checkpoint, cube, output_dir=tmp_path / "eval")
+    metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    for block in ("chips", "region"):
+        assert metrics[block]["split_method"] == "random"
+        assert metrics[block]["split"] == "test"
+        assert 0.0 <= metrics[block]["auprc"] <= 1.0
+        assert metrics[block]["baseline_auprc"] == pytest.approx(
+            metrics[block]["n_positive"] / metrics[block]["n_pixels"]
+        )
+    # Random split: the test region is the union of the test chips' footprints.
+    assert result.region is not None and result.region.n_pixels == result.chips.n_pixels
+    assert result.threshold == metrics["threshold"]
+    summary = (tmp_path / "eval" / "summary.md").read_text()
+    assert "random split" in summary and "baseline AUPRC" in summary
+    assert (tmp_path / "eval" / "pr_curve.png").stat().st_size > 0
+
+
+def test_evaluate_missing_checkpoint_is_clear(tmp_path: Path) -> None:
+    from sarslide.errors import CheckpointError
+
+    with pytest.raises(CheckpointError, match="does not exist"):
+        evaluate_checkpoint(tmp_path / "nope.ckpt", None)
