@@ -65,7 +65,9 @@ _F32 = np.finfo(np.float32)
 _LN10 = float(np.log(10.0))
 
 
-def log10_mean(raw: np.ndarray, floor: float, *, axis: int = 0) -> np.ndarray:
+def log10_mean(
+    raw: np.ndarray, floor: float, *, axis: int = 0, tally: dict[str, int] | None = None
+) -> np.ndarray:
     """``mean(log10(max(raw, floor)))`` over ``axis`` as ``log10(product) / n``; float32.
 
     One logarithm per pixel instead of one per acquisition (numpy's float32 ``log10``
@@ -74,6 +76,10 @@ def log10_mean(raw: np.ndarray, floor: float, *, axis: int = 0) -> np.ndarray:
     underflow) are redone in float64 skipping NaN acquisitions (NaN where all are NaN).
     Every step is pixel-wise, so a pixel's value does not depend on the array it sits
     in. Equals the mean of float32 logs to ~1e-7 (float32 rounding), not bit for bit.
+
+    Args:
+        tally: if given, ``n_floored`` (values below ``floor``) and ``n_nodata`` (NaN
+            values) are added to it, counted in the same pass.
     """
     values = np.moveaxis(np.asarray(raw), axis, 0)
     n = values.shape[0]
@@ -82,10 +88,13 @@ def log10_mean(raw: np.ndarray, floor: float, *, axis: int = 0) -> np.ndarray:
     if n == 0:
         product.fill(np.nan)
         return product
+    n_floored = 0 if tally is None else int(np.count_nonzero(values[0] < floor32))
     np.maximum(values[0], floor32, out=product, casting="same_kind")  # NaN propagates
     layer = np.empty_like(product)
     with np.errstate(over="ignore", under="ignore", divide="ignore"):
         for acquisition in values[1:]:
+            if tally is not None:
+                n_floored += int(np.count_nonzero(acquisition < floor32))
             np.maximum(acquisition, floor32, out=layer, casting="same_kind")
             np.multiply(product, layer, out=product)
         odd = ~((product >= _F32.tiny) & (product <= _F32.max))  # NaN, inf, under/overflow
@@ -99,6 +108,10 @@ def log10_mean(raw: np.ndarray, floor: float, *, axis: int = 0) -> np.ndarray:
                 valid.sum(axis=0) * _LN10
             )
         out[odd] = exact
+    if tally is not None:  # NaN only where the product is NaN: counted on those pixels
+        n_nodata = int(np.count_nonzero(np.isnan(values[:, odd]))) if odd.any() else 0
+        tally["n_floored"] = tally.get("n_floored", 0) + n_floored
+        tally["n_nodata"] = tally.get("n_nodata", 0) + n_nodata
     return out
 
 
@@ -131,6 +144,11 @@ class CompositeCounts:
         floored = int(np.count_nonzero(raw < floor)) if log10 else 0
         with self._lock:  # called from dask worker threads
             self._add(channel, raw.size, floored, nodata)
+
+    def add_counted(self, channel: str, n_values: int, floored: int, nodata: int) -> None:
+        """Add counts computed elsewhere (e.g. by ``log10_mean``); thread-safe."""
+        with self._lock:
+            self._add(channel, n_values, floored, nodata)
 
     def _add(self, channel: str, n_values: int, floored: int, nodata: int) -> None:
         entry = self.by_channel.setdefault(channel, {"n_values": 0, "n_floored": 0, "n_nodata": 0})

@@ -30,6 +30,7 @@ from sarslide.chips.composites import (
     CompositeCounts,
     CompositeSelection,
     composite_values,
+    log10_mean,
     selection_from_config,
 )
 from sarslide.chips.config import DataConfig, load_data_config
@@ -101,6 +102,12 @@ def extract_composite_chips(
             lead = selection.indices(spec.side)
 
             def reduce_windows(windows: np.ndarray, spec: ChannelSpec = spec) -> np.ndarray:
+                if spec.log10 and selection.reducer == "mean":  # counts in the same pass
+                    tally: dict[str, int] = {}
+                    out = log10_mean(windows, selection.log_floor, axis=1, tally=tally)
+                    n_values, floored, nodata = windows.size, tally["n_floored"], tally["n_nodata"]
+                    counts.add_counted(spec.name, n_values, floored, nodata)
+                    return out
                 counts.add(spec.name, windows, selection.log_floor, log10=spec.log10)
                 return composite_values(
                     windows,
