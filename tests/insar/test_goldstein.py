@@ -46,7 +46,8 @@ def test_lazy_filter_equals_eager() -> None:
     s1, s2 = simulate_slc_pair(_fringes((150, 170)), 0.6, rng=np.random.default_rng(1))
     ifg = s1 * np.conj(s2)
     eager = filter_goldstein(ifg)
-    lazy = filter_goldstein_lazy(da.from_array(ifg, chunks=(70, 90)))
+    lazy = filter_goldstein_lazy(da.from_array(ifg, chunks=(70, 90)), min_chunk_px=64)
+    assert lazy.numblocks == (2, 2)
     np.testing.assert_allclose(lazy.compute(), eager, atol=1e-5)
 
 

@@ -110,8 +110,11 @@ def filter_goldstein_lazy(
     patch_px: int = 32,
     step_px: int = 8,
     smooth_px: int = 3,
+    min_chunk_px: int = 256,
 ) -> Any:
     """:func:`filter_goldstein` over a dask array, chunk by chunk with a one-patch halo.
+
+    Chunks smaller than ``min_chunk_px`` are merged (the halo costs less on big chunks).
 
     Chunks are rechunked to multiples of ``step_px`` so that the patch grid of every
     chunk lines up with the global one: the result equals the in-memory filter.
@@ -124,7 +127,9 @@ def filter_goldstein_lazy(
         raise DataSelectionError(f"Need a 2-D interferogram; got shape {array.shape}.")
     chunks = []
     for size, current in zip(array.shape, array.chunks, strict=True):
-        target = max(2 * patch_px, (max(current) // step_px) * step_px)
+        target = max(
+            2 * patch_px, min_chunk_px // step_px * step_px, max(current) // step_px * step_px
+        )
         full, rest = divmod(size, target)
         sizes = [target] * full + ([rest] if rest else [])
         if len(sizes) > 1 and sizes[-1] < patch_px:  # fold a thin last chunk into the previous
