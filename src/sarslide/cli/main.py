@@ -9,6 +9,7 @@ from sarslide.cli import ablation  # noqa: F401
 from sarslide.cli import build  # noqa: F401
 from sarslide.cli import cube  # noqa: F401  (registers commands)
 from sarslide.cli import data  # noqa: F401
+from sarslide.cli import demo  # noqa: F401
 from sarslide.cli import evaluate  # noqa: F401
 from sarslide.cli import insar  # noqa: F401
 from sarslide.cli import predict  # noqa: F401

@@ -1,0 +1,144 @@
+"""The main job on the embedded default data: simulate, train, evaluate, map.
+
+``run_demo`` chains the library's steps on the simulated default event cube:
+
+1. simulate the default event cube and write it (``cube.zarr``) with an overview PNG;
+2. train a small U-Net with the ``quick`` preset (spatial split);
+3. evaluate it on the test chips and the whole test region;
+4. predict the whole scene: probability and binary GeoTIFFs, polygons, quicklook,
+   error map, metrics and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sarslide.errors import OutputExistsError
+
+logger = logging.getLogger(__name__)
+
+DEMO_MARKER = ".sarslide-demo"
+
+
+@dataclass
+class DemoOutputs:
+    """Where ``run_demo`` wrote everything, and what it measured."""
+
+    directory: Path
+    cube: Path
+    overview_png: Path
+    run_dir: Path
+    checkpoint: Path
+    training_curve_png: Path
+    evaluation_dir: Path
+    evaluation: dict[str, Any]
+    prediction_dir: Path
+    report_html: Path
+    step_seconds: dict[str, float]
+
+
+def prepare_output_dir(directory: Path, *, overwrite: bool) -> None:
+    """Create ``directory``; replace it only if ``overwrite`` and it is a demo output."""
+    if directory.exists():
+        if not overwrite:
+            raise OutputExistsError(
+                f"{str(directory)!r} exists; pass --overwrite to replace it, or choose "
+                "another --output."
+            )
+        if any(directory.iterdir()) and not (directory / DEMO_MARKER).exists():
+            raise OutputExistsError(
+                f"{str(directory)!r} exists and was not written by 'sarslide demo'; "
+                "refusing to delete it. Choose another --output."
+            )
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    (directory / DEMO_MARKER).write_text("written by sarslide demo\n")
+
+
+def run_demo(
+    output_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    epochs: int | None = None,
+    size_px: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> DemoOutputs:
+    """Run the whole chain on the simulated default cube; return the output paths.
+
+    Args:
+        output_dir: folder for everything (refused if it exists, unless ``overwrite``).
+        overwrite: replace a previous demo output folder.
+        epochs: training epochs (default: the ``quick`` preset's).
+        size_px: side of the simulated scene (default: the simulator's default).
+        seed: seed of the simulation, the split and the training.
+        progress: progress bars.
+    """
+    from sarslide.datacube import write_cube
+    from sarslide.evaluation.evaluate import evaluate_checkpoint
+    from sarslide.inference.outputs import predict_to_directory
+    from sarslide.plotting.overview import plot_event_overview
+    from sarslide.simulate import simulate_event_cube
+    from sarslide.training import load_train_config, train
+
+    root = Path(output_dir).expanduser().resolve()
+    prepare_output_dir(root, overwrite=overwrite)
+    seconds: dict[str, float] = {}
+
+    start = time.perf_counter()
+    overrides: dict[str, Any] = {"seed": seed}
+    if size_px is not None:
+        overrides.update(height_px=size_px, width_px=size_px)
+    cube = simulate_event_cube(progress=progress, **overrides)
+    cube_path = write_cube(cube, root / "cube.zarr", progress=progress)
+    overview = plot_event_overview(cube, root / "figures" / "event_overview.png", k=1)
+    seconds["simulate"] = time.perf_counter() - start
+    logger.info("simulated cube written to %s", cube_path)
+
+    start = time.perf_counter()
+    settings = [
+        f"data.cube={cube_path}",
+        f"data.seed={seed}",
+        f"trainer.seed={seed}",
+        f"output_dir={root / 'run'}",
+    ]
+    if epochs is not None:
+        settings.append(f"trainer.max_epochs={epochs}")
+    cfg = load_train_config("quick", overrides=settings)
+    run = train(cfg, progress=progress)
+    seconds["train"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    evaluation = evaluate_checkpoint(
+        run.best_checkpoint,
+        cube_path,
+        output_dir=root / "evaluation",
+        progress=progress,
+    )
+    seconds["evaluate"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    prediction = predict_to_directory(
+        run.best_checkpoint, cube_path, root / "map", progress=progress
+    )
+    seconds["predict"] = time.perf_counter() - start
+
+    return DemoOutputs(
+        directory=root,
+        cube=cube_path,
+        overview_png=overview,
+        run_dir=run.run_dir,
+        checkpoint=run.best_checkpoint,
+        training_curve_png=run.curve_png,
+        evaluation_dir=root / "evaluation",
+        evaluation=evaluation.to_dict(),
+        prediction_dir=prediction.directory,
+        report_html=prediction.report_html,
+        step_seconds=seconds,
+    )
