@@ -103,7 +103,9 @@ def extract_patches(
     """
     out = Path(out_root)
     if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(f"{out} is not empty; choose a new folder or pass overwrite=True.")
+        raise OutputExistsError(
+            f"{out} is not empty; choose a new output folder (nothing is deleted)."
+        )
     items = list_raw_interferograms(raw_root)
     zones = sorted({i.zone for i in items})
     rows: list[dict[str, Any]] = []

@@ -201,10 +201,10 @@ def evaluate_isslide_model(run_dir: str | Path, datamodule: Any) -> dict[str, An
 
 def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> list[Path]:
     """Train every model of ``cfg`` (thresholds chosen on validation); write config.json."""
+    datamodule = build_datamodule(cfg)  # validates zones and splits before writing anything
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / CONFIG_FILE, cfg.model_dump())
-    datamodule = build_datamodule(cfg)
     return [train_isslide_model(cfg, name, datamodule, progress=progress) for name in cfg.models]
 
 
