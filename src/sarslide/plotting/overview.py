@@ -102,7 +102,7 @@ def plot_event_overview(
         ax.set_yticks([])
         fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, label=label)
     fig.suptitle(_title(ds, before_idx, after_idx), fontsize=14)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.03, right=0.95, bottom=0.03, top=0.93, wspace=0.3, hspace=0.15)
     return save_figure(fig, path, dpi=dpi)
 
 
