@@ -49,3 +49,32 @@ def test_cube_simulate_reports_bad_options_without_traceback(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "orbit" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "c.zarr").exists()
+
+
+def test_cube_simulate_reads_a_yaml_config_that_options_override(tmp_path: Path) -> None:
+    config = tmp_path / "spec.yaml"
+    config.write_text("height_px: 24\nwidth_px: 32\ntimesteps: 4\nseed: 9\n")
+    store = tmp_path / "cube.zarr"
+    result = runner.invoke(
+        app,
+        [
+            "cube",
+            "simulate",
+            "-o",
+            str(store),
+            "--config",
+            str(config),
+            "--seed",
+            "2",
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    ds = xr.open_zarr(store)
+    assert dict(ds.sizes)["x"] == 32 and ds.attrs["simulation_seed"] == 2
+
+    config.write_text("heigth_px: 24\n")
+    bad = runner.invoke(
+        app, ["cube", "simulate", "-o", str(tmp_path / "b.zarr"), "--config", str(config)]
+    )
+    assert bad.exit_code == 1 and "heigth_px" in bad.output

@@ -41,10 +41,10 @@ class ScatteringClass:
 
 
 SCATTERING_CLASSES: Final[dict[int, ScatteringClass]] = {
-    FOREST: ScatteringClass(-6.7, -12.65, 0.25, 0.15, 0.4, 0.4, 0.2),
-    BARE: ScatteringClass(-8.3, -14.85, 1.0, 0.7, 0.8, 0.2, 0.8),
+    FOREST: ScatteringClass(-6.7, -12.65, 0.25, 0.15, 0.4, 0.4, 0.6),
+    BARE: ScatteringClass(-8.3, -14.85, 1.0, 0.7, 0.8, 0.2, 1.5),
     BUILT_UP: ScatteringClass(1.0, -6.0, 0.0, 0.0, 6.0, 0.0, 0.0),
-    DEBRIS: ScatteringClass(-9.1, -17.5, 1.8, 1.2, 1.0, 0.0, 1.0),
+    DEBRIS: ScatteringClass(-8.5, -16.0, 1.8, 1.2, 1.0, 0.0, 1.5),
 }
 LAYOVER_GAIN_DB: Final = 2.5  # after RTC area normalisation
 NOISE_FLOOR: Final = {cv.VAR_VV: 0.003, cv.VAR_VH: 0.002}  # ~ -25 dB thermal noise
@@ -86,7 +86,7 @@ def make_acquisition_conditions(
                 seasonal=float(np.cos(2 * np.pi * (time.day_of_year - 200) / 365.25)),
                 snow_db=-float(rng.uniform(0.0, 3.0)) if winter else 0.0,
                 moisture=draw_plane_wave_field(
-                    rng, n_waves=6, min_wavelength_m=800.0, max_wavelength_m=8000.0, std=1.0
+                    rng, n_waves=12, min_wavelength_m=150.0, max_wavelength_m=8000.0, std=1.0
                 ),
             )
         )
