@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from sarslide.simulate import geometry
-from sarslide.simulate.event_cube import simulate_static_layers
 from sarslide.simulate.spec import EventCubeSpec
+from sarslide.simulate.static_layers import simulate_static_layers
 
 
 def _ridge(height_m: float, half_width_px: int = 10, cols: int = 60) -> np.ndarray:

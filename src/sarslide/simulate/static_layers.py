@@ -1,0 +1,100 @@
+"""The static layers of a simulated cube: terrain, land cover, landslides, geometry.
+
+Computed at once in numpy (float32 / uint8): the DEM by spectral synthesis, its
+derivatives by ``sarslide.terrain``, land cover, static texture, landslide labels,
+and layover/shadow classes for both orbit directions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from scipy import ndimage
+
+from sarslide import conventions as cv
+from sarslide.simulate import geometry
+from sarslide.simulate.backscatter import generate_texture
+from sarslide.simulate.fractal_terrain import generate_gaussian_field
+from sarslide.simulate.land_cover import generate_land_cover
+from sarslide.simulate.landslides import compute_landslide_susceptibility, place_landslides
+from sarslide.simulate.spec import EventCubeSpec
+
+DEM_SMOOTHING_PX = 1.0
+TERRAIN_SPECTRAL_EXPONENT = 4.4
+TERRAIN_CORNER_WAVELENGTH_M = 2500.0
+
+
+def simulate_static_layers(spec: EventCubeSpec) -> xr.Dataset:
+    """DEM and its derivatives, land cover, texture, landslides, layover/shadow (numpy)."""
+    import rioxarray  # noqa: F401
+
+    from sarslide.terrain import add_terrain_variables
+
+    shape = (spec.height_px, spec.width_px)
+    dem = generate_gaussian_field(
+        shape,
+        resolution_m=spec.resolution_m,
+        spectral_exponent=TERRAIN_SPECTRAL_EXPONENT,
+        corner_wavelength_m=TERRAIN_CORNER_WAVELENGTH_M,
+        std=spec.terrain_std_m,
+        seed=spec.seed,
+        purpose="terrain",
+    )
+    # A 10 m DEM is smoother than the fractal at the pixel scale (sensor footprint).
+    dem = ndimage.gaussian_filter(dem, DEM_SMOOTHING_PX) + np.float32(spec.base_elevation_m)
+    ds = xr.Dataset(
+        {cv.VAR_DEM: (cv.SPATIAL_DIMS, dem, variable_attrs(cv.VAR_DEM))},
+        coords=_spatial_coords(spec),
+    ).rio.write_crs(spec.crs)
+    ds = add_terrain_variables(ds, edges="extend")
+    for name in (cv.VAR_DEM_SLOPE, cv.VAR_DEM_ASPECT, cv.VAR_DEM_CURVATURE):
+        ds[name] = ds[name].astype(np.float32)
+    slope = ds[cv.VAR_DEM_SLOPE].values
+    aspect = ds[cv.VAR_DEM_ASPECT].values
+    land_cover = generate_land_cover(
+        slope,
+        vegetation_fraction=spec.vegetation_fraction,
+        built_up_fraction=spec.built_up_fraction,
+        resolution_m=spec.resolution_m,
+        seed=spec.seed,
+    )
+    susceptibility = compute_landslide_susceptibility(
+        slope, ds[cv.VAR_DEM_CURVATURE].values, land_cover
+    )
+    labels = place_landslides(
+        susceptibility,
+        aspect,
+        fraction=spec.landslide_fraction,
+        resolution_m=spec.resolution_m,
+        seed=spec.seed,
+    )
+    ds[cv.VAR_LANDSLIDES] = (cv.SPATIAL_DIMS, labels, variable_attrs(cv.VAR_LANDSLIDES))
+    ds["land_cover"] = (cv.SPATIAL_DIMS, land_cover)
+    ds["texture"] = (
+        cv.SPATIAL_DIMS,
+        generate_texture(shape, resolution_m=spec.resolution_m, seed=spec.seed),
+    )
+    for orbit in cv.ORBIT_STATES:
+        ds[f"geometry_{orbit}"] = (
+            cv.SPATIAL_DIMS,
+            geometry.compute_geometry_class(
+                dem,
+                resolution_m=spec.resolution_m,
+                incidence_deg=spec.incidence_angle_deg,
+                orbit=orbit,
+            ),
+        )
+    return ds
+
+
+def _spatial_coords(spec: EventCubeSpec) -> dict[str, np.ndarray]:
+    res = spec.resolution_m
+    return {
+        cv.DIM_Y: spec.origin_y_m - res * (np.arange(spec.height_px) + 0.5),
+        cv.DIM_X: spec.origin_x_m + res * (np.arange(spec.width_px) + 0.5),
+    }
+
+
+def variable_attrs(name: str) -> dict[str, str]:
+    var = cv.VARIABLES[name]
+    return {"units": var.units, "long_name": var.long_name}
