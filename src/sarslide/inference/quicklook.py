@@ -67,7 +67,7 @@ def plot_probability_quicklook(
         )
     shown = np.ma.masked_where(~(probability >= 0.05), probability)
     image = ax.imshow(
-        shown, cmap="magma_r", vmin=0, vmax=1, alpha=0.8, extent=extent, interpolation="nearest"
+        shown, cmap="YlOrRd", vmin=0, vmax=1, alpha=0.85, extent=extent, interpolation="nearest"
     )
     colorbar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     colorbar.set_label("landslide probability")
