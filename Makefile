@@ -45,3 +45,6 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+
+demo-isslide: $(STAMP)
+	$(VENV)/bin/sarslide insar demo --output $(DEMO_DIR)/isslide --fast
