@@ -28,6 +28,23 @@ def configure_logging(verbose: int = 0) -> None:
         force=True,
     )
     logging.getLogger("sarslide").setLevel(level)
+    route_lightning_logs_through_rich()
+
+
+def route_lightning_logs_through_rich() -> None:
+    """Stop Lightning printing each message twice (its own handler, then rich).
+
+    ``import lightning`` adds a plain stderr handler to the ``lightning`` logger; that
+    import happens later, inside commands, so the logger object is told now to keep no
+    handler of its own: its records reach the rich handler on the root logger.
+    """
+    lightning_logger = logging.getLogger("lightning")
+    lightning_logger.handlers.clear()
+    lightning_logger.addHandler = _ignore_handler  # type: ignore[method-assign]
+
+
+def _ignore_handler(handler: logging.Handler) -> None:
+    return None
 
 
 def report_errors(func: F) -> F:

@@ -95,7 +95,7 @@ def ensure_torchvision_importable() -> bool:
     for name in missing:
         library.define(TORCHVISION_IMPORT_OP_SCHEMAS[name])
     _STUB_LIBRARY = library
-    logger.info(
+    logger.debug(
         "torchvision's C++ ops do not load with this torch; defined stub schemas for %s "
         "so its Python models import (torchvision.ops.nms and friends are unavailable).",
         ", ".join(missing),
