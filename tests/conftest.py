@@ -9,7 +9,7 @@ import xarray as xr
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
-from tests.factories import make_minimal_cube  # noqa: E402
+from tests.factories import make_minimal_cube
 
 
 @pytest.fixture

@@ -33,15 +33,42 @@ def make_minimal_cube(
     pairs = max(timesteps - 1, 1)
     ds = xr.Dataset(
         {
-            cv.VAR_VV: ((cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X), rng.gamma(4, 0.05, shape3).astype("float32")),
-            cv.VAR_VH: ((cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X), rng.gamma(4, 0.0125, shape3).astype("float32")),
-            cv.VAR_DEM: ((cv.DIM_Y, cv.DIM_X), rng.uniform(100, 900, (height, width)).astype("float32")),
-            cv.VAR_DEM_SLOPE: ((cv.DIM_Y, cv.DIM_X), rng.uniform(0, 1, (height, width)).astype("float32")),
-            cv.VAR_DEM_ASPECT: ((cv.DIM_Y, cv.DIM_X), rng.uniform(0, 360, (height, width)).astype("float32")),
-            cv.VAR_DEM_CURVATURE: ((cv.DIM_Y, cv.DIM_X), rng.normal(0, 1, (height, width)).astype("float32")),
-            cv.VAR_LANDSLIDES: ((cv.DIM_Y, cv.DIM_X), (rng.random((height, width)) < 0.1).astype("uint8")),
-            cv.VAR_COHERENCE: ((cv.DIM_TIMEPAIR, cv.DIM_Y, cv.DIM_X), rng.random((pairs, height, width)).astype("float32")),
-            cv.VAR_INTERFEROGRAM: ((cv.DIM_TIMEPAIR, cv.DIM_Y, cv.DIM_X), rng.uniform(-np.pi, np.pi, (pairs, height, width)).astype("float32")),
+            cv.VAR_VV: (
+                (cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X),
+                rng.gamma(4, 0.05, shape3).astype("float32"),
+            ),
+            cv.VAR_VH: (
+                (cv.DIM_TIMESTEP, cv.DIM_Y, cv.DIM_X),
+                rng.gamma(4, 0.0125, shape3).astype("float32"),
+            ),
+            cv.VAR_DEM: (
+                (cv.DIM_Y, cv.DIM_X),
+                rng.uniform(100, 900, (height, width)).astype("float32"),
+            ),
+            cv.VAR_DEM_SLOPE: (
+                (cv.DIM_Y, cv.DIM_X),
+                rng.uniform(0, 1, (height, width)).astype("float32"),
+            ),
+            cv.VAR_DEM_ASPECT: (
+                (cv.DIM_Y, cv.DIM_X),
+                rng.uniform(0, 360, (height, width)).astype("float32"),
+            ),
+            cv.VAR_DEM_CURVATURE: (
+                (cv.DIM_Y, cv.DIM_X),
+                rng.normal(0, 1, (height, width)).astype("float32"),
+            ),
+            cv.VAR_LANDSLIDES: (
+                (cv.DIM_Y, cv.DIM_X),
+                (rng.random((height, width)) < 0.1).astype("uint8"),
+            ),
+            cv.VAR_COHERENCE: (
+                (cv.DIM_TIMEPAIR, cv.DIM_Y, cv.DIM_X),
+                rng.random((pairs, height, width)).astype("float32"),
+            ),
+            cv.VAR_INTERFEROGRAM: (
+                (cv.DIM_TIMEPAIR, cv.DIM_Y, cv.DIM_X),
+                rng.uniform(-np.pi, np.pi, (pairs, height, width)).astype("float32"),
+            ),
         },
         coords={
             cv.DIM_TIMESTEP: times,
@@ -50,9 +77,15 @@ def make_minimal_cube(
             cv.COORD_ORBIT_STATE: (cv.DIM_TIMESTEP, np.array(["ascending"] * timesteps)),
             cv.DIM_TIMEPAIR: np.arange(pairs),
             cv.COORD_PAIR_START: (cv.DIM_TIMEPAIR, times[:pairs].values),
-            cv.COORD_PAIR_END: (cv.DIM_TIMEPAIR, times[1 : pairs + 1].values if timesteps > 1 else times[:1].values),
+            cv.COORD_PAIR_END: (
+                cv.DIM_TIMEPAIR,
+                times[1 : pairs + 1].values if timesteps > 1 else times[:1].values,
+            ),
         },
-        attrs={cv.ATTR_EVENT_START: "2018-08-20T00:00:00", cv.ATTR_EVENT_END: "2018-08-21T00:00:00"},
+        attrs={
+            cv.ATTR_EVENT_START: "2018-08-20T00:00:00",
+            cv.ATTR_EVENT_END: "2018-08-21T00:00:00",
+        },
     )
     if crs is not None:
         ds = ds.rio.write_crs(crs)

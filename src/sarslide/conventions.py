@@ -93,9 +93,7 @@ VARIABLES: Final[dict[str, VariableSpec]] = {
         ),
         VariableSpec(VAR_DEM_SLOPE, (DIM_Y, DIM_X), "radians", "terrain slope"),
         VariableSpec(VAR_DEM_CURVATURE, (DIM_Y, DIM_X), "1/(100 m)", "terrain curvature"),
-        VariableSpec(
-            VAR_DEM_SLOPE_RISERUN, (DIM_Y, DIM_X), "1", "terrain slope as rise over run"
-        ),
+        VariableSpec(VAR_DEM_SLOPE_RISERUN, (DIM_Y, DIM_X), "1", "terrain slope as rise over run"),
         VariableSpec(
             VAR_LANDSLIDES, (DIM_Y, DIM_X), "1", "landslide label (>0 is landslide)", "any"
         ),
@@ -110,9 +108,7 @@ VARIABLES: Final[dict[str, VariableSpec]] = {
             "radians",
             "wrapped interferometric phase",
         ),
-        VariableSpec(
-            VAR_COHERENCE, (DIM_TIMEPAIR, DIM_Y, DIM_X), "1", "interferometric coherence"
-        ),
+        VariableSpec(VAR_COHERENCE, (DIM_TIMEPAIR, DIM_Y, DIM_X), "1", "interferometric coherence"),
     )
 }
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -64,21 +63,23 @@ def test_write_validates_first(tmp_path: Path) -> None:
 
 
 def test_open_missing_path_says_how_to_make_one(tmp_path: Path) -> None:
-    with pytest.raises(CubeNotFoundError, match="does not exist.*simulate"):
+    with pytest.raises(CubeNotFoundError, match=r"does not exist.*simulate"):
         open_cube(tmp_path / "nope.zarr")
 
 
 def test_open_folder_that_is_not_zarr(tmp_path: Path) -> None:
     (tmp_path / "empty.zarr").mkdir()
-    with pytest.raises((CubeNotFoundError, CubeValidationError), match="Zarr|truncated"):
+    with pytest.raises((CubeNotFoundError, CubeValidationError), match=r"Zarr|truncated"):
         open_cube(tmp_path / "empty.zarr")
 
 
 def test_open_truncated_store_is_detected(tmp_path: Path) -> None:
-    path = write_cube(make_minimal_cube(height=40, width=40), tmp_path / "cube.zarr", chunks={"y": 16, "x": 16})
+    path = write_cube(
+        make_minimal_cube(height=40, width=40), tmp_path / "cube.zarr", chunks={"y": 16, "x": 16}
+    )
     chunk_files = sorted(p for p in (path / cv.VAR_VV).iterdir() if not p.name.startswith("."))
     chunk_files[-1].unlink()
-    with pytest.raises(CubeValidationError, match="truncated.*vv"):
+    with pytest.raises(CubeValidationError, match=r"truncated.*vv"):
         open_cube(path)
 
 
@@ -98,5 +99,7 @@ def test_open_validates_task(tmp_path: Path) -> None:
 
 
 def test_validate_accepts_extra_variables(minimal_cube: xr.Dataset) -> None:
-    extra = minimal_cube.assign(old_landslides=minimal_cube[cv.VAR_LANDSLIDES], foo=minimal_cube[cv.VAR_DEM])
+    extra = minimal_cube.assign(
+        old_landslides=minimal_cube[cv.VAR_LANDSLIDES], foo=minimal_cube[cv.VAR_DEM]
+    )
     validate_cube(extra, task="detection")

@@ -28,7 +28,7 @@ def test_reports_every_problem_at_once() -> None:
 
 def test_geographic_crs_refused_unless_allowed() -> None:
     cube = make_minimal_cube(crs="EPSG:4326")
-    with pytest.raises(CubeValidationError, match="geographic.*projected CRS in metres"):
+    with pytest.raises(CubeValidationError, match=r"geographic.*projected CRS in metres"):
         validate_cube(cube)
     validate_cube(cube, allow_geographic=True)
 

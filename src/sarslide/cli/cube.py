@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 def info(
     path: str = typer.Argument(..., help="Zarr store: local path or fsspec URL."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
-    no_labels: bool = typer.Option(False, "--no-labels", help="Skip the label fraction (reads labels)."),
+    no_labels: bool = typer.Option(
+        False, "--no-labels", help="Skip the label fraction (reads labels)."
+    ),
 ) -> None:
     """Print dims, variables, time range, orbits, CRS, grid and landslide fraction."""
     from sarslide.datacube import open_cube, summarize_cube
@@ -38,10 +40,14 @@ def render_summary(summary: CubeSummary, *, title: str) -> None:
     overview = Table(title=f"datacube {title}", show_header=False)
     overview.add_row("dims", ", ".join(f"{k}={v}" for k, v in summary.sizes.items()))
     overview.add_row("time", f"{summary.time_start} .. {summary.time_end}")
-    overview.add_row("orbits", ", ".join(f"{k}: {v}" for k, v in summary.orbit_counts.items()) or "-")
+    overview.add_row(
+        "orbits", ", ".join(f"{k}: {v}" for k, v in summary.orbit_counts.items()) or "-"
+    )
     overview.add_row("crs", summary.crs or "none")
     if summary.resolution_m:
-        overview.add_row("resolution", f"{summary.resolution_m[0]:g} x {summary.resolution_m[1]:g} m")
+        overview.add_row(
+            "resolution", f"{summary.resolution_m[0]:g} x {summary.resolution_m[1]:g} m"
+        )
     if summary.bounds:
         overview.add_row("bounds", ", ".join(f"{b:.1f}" for b in summary.bounds))
     if summary.landslide_fraction is not None:

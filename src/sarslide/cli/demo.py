@@ -16,8 +16,12 @@ from sarslide.cli.console import console, report_errors
 def demo_command(
     output: Path = typer.Option(Path("demo-output"), "--output", "-o", help="Output folder."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a previous demo output."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Training epochs (default: quick preset)."),
-    size_px: int | None = typer.Option(None, "--size", help="Side of the simulated scene in pixels."),
+    epochs: int | None = typer.Option(
+        None, "--epochs", help="Training epochs (default: quick preset)."
+    ),
+    size_px: int | None = typer.Option(
+        None, "--size", help="Side of the simulated scene in pixels."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of simulation, split and training."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
@@ -36,7 +40,10 @@ def demo_command(
         if block:
             metrics.add_row(
                 block["evaluated_on"],
-                *(f"{block.get(m, float('nan')):.3f}" for m in ("auprc", "baseline_auprc", "auroc", "f1", "iou")),
+                *(
+                    f"{block.get(m, float('nan')):.3f}"
+                    for m in ("auprc", "baseline_auprc", "auroc", "f1", "iou")
+                ),
             )
     console.print(metrics)
     where = Table(title="outputs", show_header=False)

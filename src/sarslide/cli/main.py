@@ -5,16 +5,18 @@ from __future__ import annotations
 import typer
 
 from sarslide import __version__
-from sarslide.cli import ablation  # noqa: F401
-from sarslide.cli import build  # noqa: F401
-from sarslide.cli import cube  # noqa: F401  (registers commands)
-from sarslide.cli import data  # noqa: F401
-from sarslide.cli import demo  # noqa: F401
-from sarslide.cli import evaluate  # noqa: F401
-from sarslide.cli import insar  # noqa: F401
-from sarslide.cli import predict  # noqa: F401
-from sarslide.cli import simulate  # noqa: F401
-from sarslide.cli import train  # noqa: F401
+from sarslide.cli import (
+    ablation,  # noqa: F401
+    build,  # noqa: F401
+    cube,  # noqa: F401  (registers commands)
+    data,  # noqa: F401
+    demo,  # noqa: F401
+    evaluate,  # noqa: F401
+    insar,  # noqa: F401
+    predict,  # noqa: F401
+    simulate,  # noqa: F401
+    train,  # noqa: F401
+)
 from sarslide.cli.apps import app
 from sarslide.cli.console import configure_logging
 

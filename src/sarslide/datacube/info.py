@@ -61,8 +61,10 @@ def summarize_cube(ds: xr.Dataset, *, compute_label_fraction: bool = True) -> Cu
         time_start, time_end = str(times.min())[:19], str(times.max())[:19]
     orbit_counts: dict[str, int] = {}
     if cv.COORD_ORBIT_STATE in ds.coords:
-        states, counts = np.unique(np.asarray(ds[cv.COORD_ORBIT_STATE].values).astype(str), return_counts=True)
-        orbit_counts = {str(s): int(c) for s, c in zip(states, counts)}
+        states, counts = np.unique(
+            np.asarray(ds[cv.COORD_ORBIT_STATE].values).astype(str), return_counts=True
+        )
+        orbit_counts = {str(s): int(c) for s, c in zip(states, counts, strict=True)}
     crs = ds.rio.crs
     resolution = bounds = None
     if cv.DIM_X in ds.coords and cv.DIM_Y in ds.coords and ds.sizes[cv.DIM_X] > 1:

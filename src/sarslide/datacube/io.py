@@ -85,8 +85,10 @@ def open_cube(
         ) from err
     except (KeyError, ValueError, OSError) as err:
         raise CubeValidationError(
-            [f"the store could not be opened ({type(err).__name__}: {err}); it is likely "
-             "truncated or not a datacube. Fetch or write it again."],
+            [
+                f"the store could not be opened ({type(err).__name__}: {err}); it is likely "
+                "truncated or not a datacube. Fetch or write it again."
+            ],
             source=source,
         ) from err
     if not is_url:
@@ -160,9 +162,7 @@ def write_cube(
                 zarr_format=zarr_format,
                 compute=False,
             )
-            compute_with_progress(
-                delayed, description=f"writing {target.name}", progress=progress
-            )
+            compute_with_progress(delayed, description=f"writing {target.name}", progress=progress)
         _write_chunk_manifest(tmp, to_write, zarr_format)
         if target.exists():
             trash = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
@@ -184,7 +184,9 @@ def _prepare_for_zarr(ds: xr.Dataset, chunks: dict[str, int] | None) -> xr.Datas
     for name in list(out.variables):
         # Encodings read from another store (chunks, compressors) fight new chunks.
         out[name].encoding = {
-            k: v for k, v in out[name].encoding.items() if k in {"dtype", "_FillValue", "units", "calendar"}
+            k: v
+            for k, v in out[name].encoding.items()
+            if k in {"dtype", "_FillValue", "units", "calendar"}
         }
     dims_chunks = {d: min(c, out.sizes[d]) for d, c in wanted.items() if d in out.dims}
     out = out.chunk(dims_chunks)
