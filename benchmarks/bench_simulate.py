@@ -12,7 +12,7 @@ Wall times depend on the machine's load (recorded as load_average_1min_at_start)
 CPU seconds (all threads of the process) less so.
 
 Usage: python benchmarks/bench_simulate.py [--quick] [--write-large]
-Writes benchmarks/results/simulate.json.
+Writes benchmarks/results/simulate.json (simulate_quick.json with --quick).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def main() -> None:
                 **bench_large(large_spec, workdir, write=args.write_large),
             },
         }
-    path = write_results("simulate", results)
+    path = write_results("simulate_quick" if args.quick else "simulate", results)
     print(f"wrote {path}")
     print(results)
 
