@@ -19,5 +19,5 @@ def make_rng(seed: int, purpose: str, *indices: int) -> np.random.Generator:
         purpose: a short name of what the numbers are for; hashed into the key.
         indices: further non-negative integers (timestep, chunk row, chunk column).
     """
-    key = [int(seed) & 0xFFFFFFFF, zlib.crc32(purpose.encode()), *(int(i) for i in indices)]
+    key = [int(seed), zlib.crc32(purpose.encode()), *(int(i) for i in indices)]
     return np.random.default_rng(key)
