@@ -252,7 +252,9 @@ def gather_windows_from_chunks(
             if result["out"] is None:
                 shape = (len(origins_px), *windows.shape[1:])
                 result["out"] = np.empty(shape, dtype=windows.dtype)
-        result["out"][members] = windows  # disjoint rows per group: no lock needed
+        out = result["out"]
+        assert out is not None  # set above, under the lock
+        out[members] = windows  # disjoint rows per group: no lock needed
 
     workers = n_threads or min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -40,7 +40,7 @@ def route_lightning_logs_through_rich() -> None:
     """
     lightning_logger = logging.getLogger("lightning")
     lightning_logger.handlers.clear()
-    lightning_logger.addHandler = _ignore_handler  # type: ignore[method-assign]
+    lightning_logger.addHandler = _ignore_handler  # type: ignore[method-assign,assignment]
 
 
 def _ignore_handler(handler: logging.Handler) -> None:

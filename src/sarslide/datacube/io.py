@@ -9,7 +9,7 @@ import shutil
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import xarray as xr
 
@@ -74,7 +74,7 @@ def open_cube(
         ds = xr.open_zarr(
             source,
             consolidated=consolidated,
-            chunks={} if chunks is None else chunks,
+            chunks={} if chunks is None else chunks,  # type: ignore[arg-type]
             storage_options=storage_options,
         )
     except FileNotFoundError as err:
@@ -119,7 +119,7 @@ def write_cube(
     *,
     chunks: dict[str, int] | None = None,
     overwrite: bool = False,
-    zarr_format: int = 2,
+    zarr_format: Literal[2, 3] = 2,
     progress: bool = False,
 ) -> Path:
     """Validate ``ds`` and write it as a chunked, consolidated Zarr store, atomically.
@@ -202,10 +202,10 @@ def _count_chunk_files(store: Path, name: str, zarr_format: int) -> int:
     return sum(1 for p in folder.rglob("*") if p.is_file() and p.name not in skip)
 
 
-def _write_chunk_manifest(store: Path, ds: xr.Dataset, zarr_format: int) -> None:
+def _write_chunk_manifest(store: Path, ds: xr.Dataset, zarr_format: Literal[2, 3]) -> None:
     import zarr
 
-    counts = {name: _count_chunk_files(store, str(name), zarr_format) for name in ds.variables}
+    counts = {str(name): _count_chunk_files(store, str(name), zarr_format) for name in ds.variables}
     group = zarr.open_group(str(store), mode="r+", zarr_format=zarr_format)
     group.attrs[ATTR_CHUNK_MANIFEST] = counts
     if zarr_format == 2:
