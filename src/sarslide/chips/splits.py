@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from sarslide.atomic import write_text_atomic
 from sarslide.errors import ConfigError, DataSelectionError
 
 SPLIT_NAMES: tuple[str, str, str] = ("train", "val", "test")
@@ -148,12 +148,7 @@ class SplitPlan:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the plan as JSON atomically (temp file, then rename)."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-        tmp.write_text(self.to_json())
-        tmp.replace(target)
-        return target
+        return write_text_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SplitPlan:

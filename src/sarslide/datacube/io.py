@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import shutil
-import uuid
 import warnings
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +13,7 @@ from typing import Any, Literal
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.atomic import move_into_place, temporary_sibling
 from sarslide.datacube.validate import validate_cube
 from sarslide.errors import CubeNotFoundError, CubeValidationError, OutputExistsError
 from sarslide.parallel import compute_with_progress
@@ -148,7 +148,7 @@ def write_cube(
         )
     validate_cube(ds, task="any", source=str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
+    tmp = temporary_sibling(target)
     to_write = _prepare_for_zarr(ds, chunks)
     try:
         with warnings.catch_warnings():
@@ -164,13 +164,7 @@ def write_cube(
             )
             compute_with_progress(delayed, description=f"writing {target.name}", progress=progress)
         _write_chunk_manifest(tmp, to_write, zarr_format)
-        if target.exists():
-            trash = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-            target.rename(trash)
-            tmp.rename(target)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            tmp.rename(target)
+        move_into_place(tmp, target)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from sarslide.atomic import write_json_atomic, write_text_atomic
 
 ROWS = (
     ("AUPRC", "auprc"),
@@ -16,12 +17,6 @@ ROWS = (
     ("recall", "recall"),
     ("IoU", "iou"),
 )
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text)
-    tmp.replace(path)
 
 
 def format_summary_markdown(result: Any) -> str:
@@ -72,5 +67,5 @@ def write_report(
         "summary_md": str(out_dir / "summary.md"),
         "pr_curve_png": str(png),
     }
-    _write_atomic(out_dir / "metrics.json", json.dumps(result.to_dict(), indent=2))
-    _write_atomic(out_dir / "summary.md", format_summary_markdown(result))
+    write_json_atomic(out_dir / "metrics.json", result.to_dict())
+    write_text_atomic(out_dir / "summary.md", format_summary_markdown(result))

@@ -7,7 +7,6 @@ output folder.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -22,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.atomic import move_into_place, write_json_atomic
 from sarslide.errors import DataSelectionError, OutputExistsError
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
@@ -256,7 +256,7 @@ def write_prediction_outputs(
         if has_labels:
             labels = np.asarray(cube[cv.VAR_LANDSLIDES].values) > cv.LANDSLIDE_POSITIVE_THRESHOLD
             metrics = compute_scene_metrics(labels, probability, threshold)
-            _write_json(paths.metrics_json, metrics)  # type: ignore[arg-type]
+            write_json_atomic(paths.metrics_json, metrics)  # type: ignore[arg-type]
         del probability, binary
         if figures:
             _write_figures(paths, cube, grid, threshold)
@@ -267,9 +267,9 @@ def write_prediction_outputs(
             "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
             "total_s": time.perf_counter() - start,
         }
-        _write_json(paths.config_json, run)
+        write_json_atomic(paths.config_json, run)
         _write_report(paths, run, metrics)
-        _move_into_place(tmp, target)
+        move_into_place(tmp, target)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -383,19 +383,3 @@ def _check_target(out_dir: str | os.PathLike[str], overwrite: bool) -> Path:
     if target.exists() and not target.is_dir():
         raise OutputExistsError(f"{str(target)!r} exists and is not a folder; choose another path.")
     return target
-
-
-def _move_into_place(tmp: Path, target: Path) -> None:
-    if target.exists():
-        trash = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-        target.rename(trash)
-        tmp.rename(target)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        tmp.rename(target)
-
-
-def _write_json(path: Path, values: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(json.dumps(values, indent=2, default=str))
-    tmp.replace(path)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from sarslide.atomic import write_text_atomic
 from sarslide.errors import ConfigError, OutputExistsError
 from sarslide.training.config import TrainConfig, TrainerConfig
 
@@ -52,15 +53,6 @@ class RunPaths:
     curve_png: Path
     config_yaml: Path | None = None
     split_json: Path | None = None
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
 
 
 def merge_metric_logs(log_root: Path, out_csv: Path) -> Path:
