@@ -9,13 +9,17 @@ and returns the channels the model really saw and its test metrics.
 from __future__ import annotations
 
 import logging
+import math
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sarslide.errors import ConfigError
 from sarslide.experiments.grid import RunSpec
-from sarslide.experiments.records import RunOutput
+from sarslide.experiments.records import METRIC_KEYS, RunOutput
+
+if TYPE_CHECKING:
+    from sarslide.evaluation.evaluate import EvaluationResult
 
 logger = logging.getLogger(__name__)
 
@@ -77,21 +81,25 @@ def train_and_evaluate(spec: RunSpec) -> RunOutput:
     return RunOutput(
         channel_names=list(evaluation.channel_names),
         metrics=extract_metrics(evaluation),
-        split=str(cfg.data.split),
-        artifacts={"best_checkpoint": str(paths.best_checkpoint)},
+        split=str(evaluation.split_method or cfg.data.split),
+        artifacts={
+            "best_checkpoint": str(paths.best_checkpoint),
+            **{f"evaluation_{name}": path for name, path in evaluation.paths.items()},
+        },
     )
 
 
-def extract_metrics(evaluation: Any) -> dict[str, float]:
-    """The ablation's metric keys from an ``EvaluationResult``."""
-    chips, region = evaluation.chips, evaluation.region
-    return {
-        "auprc_chips": float(chips.auprc),
-        "auprc_region": float(region.auprc),
-        "auroc_chips": float(chips.auroc),
-        "auroc_region": float(region.auroc),
-        "f1_chips": float(chips.f1),
-        "f1_region": float(region.f1),
-        "baseline_auprc_chips": float(chips.baseline_auprc),
-        "baseline_auprc_region": float(region.baseline_auprc),
-    }
+def extract_metrics(evaluation: EvaluationResult) -> dict[str, float]:
+    """The ablation's metric keys (``METRIC_KEYS``) from an ``EvaluationResult``.
+
+    ``evaluation.chips`` holds the positive test chips, ``evaluation.region`` every
+    pixel of the test region; a missing region (``whole_region=False``) gives NaN,
+    which the table leaves out of its means and shows as an empty cell.
+    """
+    blocks = {"chips": evaluation.chips, "region": evaluation.region}
+    metrics: dict[str, float] = {}
+    for where, block in blocks.items():
+        for name in ("auprc", "auroc", "f1", "baseline_auprc"):
+            value = math.nan if block is None else float(getattr(block, name))
+            metrics[f"{name}_{where}"] = value
+    return {key: metrics[key] for key in METRIC_KEYS}
