@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
 from pathlib import Path
 
 from sarslide.experiments.grid import EXPECTED_CHANNELS, RunSpec
@@ -58,3 +60,19 @@ class CountingRun:
             metrics=fake_metrics(spec),
             split="spatial",
         )
+
+
+def interrupting_run(spec: RunSpec) -> RunOutput:
+    """Picklable fake for two workers: the k=2 run blocks (writing its pid first);
+    the k=1 run waits until it has started, then sends SIGINT to the runner."""
+    pid_file = Path(spec.run_dir).parent.parent / "blocked.pid"
+    if spec.timesteps_k == 2:
+        pid_file.write_text(str(os.getpid()))
+        time.sleep(60)  # terminated by the interrupted runner long before this ends
+        (Path(spec.run_dir) / "finished-late").write_text("the worker outlived the runner")
+    else:
+        deadline = time.monotonic() + 20
+        while not pid_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getppid(), signal.SIGINT)
+    return fake_run(spec)

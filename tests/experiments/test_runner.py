@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sarslide.experiments.grid import expand_grid
 from sarslide.experiments.records import RESULT_FILENAME, RunOutput, read_run_record
 from sarslide.experiments.runner import execute_run, run_grid
 from sarslide.experiments.study import run_ablation
-from tests.experiments.fakes import CountingRun, fake_run
+from tests.experiments.fakes import CountingRun, fake_run, interrupting_run
 
 TRAIN = {"split": "spatial", "epochs": 1}
 
@@ -73,6 +74,23 @@ def test_process_pool_runs_each_spec_once_across_invocations(tmp_path: Path) -> 
     assert len({line.split()[1] for line in calls if line}) >= 2  # in worker processes
     assert outcome.skipped == [specs[0].run_id]
     assert [r.run_id for r in outcome.records] == [s.run_id for s in specs]
+
+
+def test_interrupt_stops_running_workers_and_the_next_call_restarts_their_runs(
+    tmp_path: Path,
+) -> None:
+    cfg = make_config(tmp_path, input_sets=["vv"], timesteps_k=[1, 2], seeds=[0])
+    specs = expand_grid(cfg, train=TRAIN)
+    with pytest.raises(KeyboardInterrupt):
+        run_grid(specs, interrupting_run, workers=2, threads_per_worker=1, progress=False)
+    blocked_pid = int((tmp_path / "blocked.pid").read_text())
+    with pytest.raises(ProcessLookupError):  # the worker was terminated, not left running
+        os.kill(blocked_pid, 0)
+    blocked = specs[1].run_dir
+    assert (blocked / ".started").exists() and read_run_record(blocked) is None
+    resumed = run_grid(specs, fake_run, progress=False)
+    assert specs[1].run_id in resumed.ran and resumed.complete
+    assert not (blocked / "finished-late").exists()
 
 
 def test_failed_run_is_reported_and_retried_next_time(tmp_path: Path) -> None:

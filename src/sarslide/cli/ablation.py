@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +64,16 @@ def ablation(
     if seeds is not None:
         updates["seeds"] = _parse_ints(seeds, "--seeds")
     cfg = validate_ablation_config({**cfg.model_dump(), **updates}, source="command line")
-    outcome = run_ablation(cfg, train=train, progress=not no_progress)
+    try:
+        with _sigterm_as_interrupt():
+            outcome = run_ablation(cfg, train=train, progress=not no_progress)
+    except KeyboardInterrupt:
+        done = _count_finished(Path(cfg.output_dir))
+        console.print(
+            f"[yellow]interrupted[/]: {done} run(s) finished in {cfg.output_dir}. Run the "
+            "same command again to continue (finished runs are skipped)."
+        )
+        raise typer.Exit(code=130) from None
     grid = outcome.grid
     console.print(
         f"runs: {len(grid.ran)} ran, {len(grid.skipped)} already finished, "
@@ -140,6 +152,31 @@ def read_data_section(path: Path) -> dict[str, Any]:
     if not isinstance(values, dict) or not isinstance(values.get("data"), dict):
         raise ConfigError(f"{str(path)!r} has no 'data' section; it must be a training config.")
     return load_data_config(values["data"], source=f"{path} data").model_dump(mode="json")
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM (a killed job) like Ctrl-C: stop the workers, keep finished runs."""
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _count_finished(output_dir: Path) -> int:
+    from sarslide.experiments.grid import RUNS_DIRNAME
+    from sarslide.experiments.records import RESULT_FILENAME
+
+    return len(list((output_dir / RUNS_DIRNAME).glob(f"*/{RESULT_FILENAME}")))
 
 
 def _parse_ints(text: str, option: str) -> list[int]:

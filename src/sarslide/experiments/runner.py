@@ -20,6 +20,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -229,13 +230,32 @@ def _run_in_processes(
                 spec = pending.pop(future)
                 _collect(spec, future.result, outcome, advance)
     except BaseException:
-        executor.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(executor)
         raise
     executor.shutdown(wait=True)
 
 
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Cancel pending runs and terminate running ones (interrupt: Ctrl-C, SIGTERM).
+
+    Without this the running workers would finish their runs after the runner has
+    gone, racing the next invocation for the same run directories. A terminated
+    run keeps ``.started`` without ``result.json`` and is restarted next time.
+    """
+    processes = list(getattr(executor, "_processes", {}).values())  # no public API in 3.11
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+    if processes:
+        logger.warning("interrupted: stopped %d worker process(es)", len(processes))
+
+
 def _init_worker(threads: int, device_queue: Any) -> None:
     """Limit a worker's threads and pin it to one GPU (before torch is imported)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the runner, which stops us
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     if device_queue is not None:
