@@ -6,10 +6,9 @@ memory never exist in memory as a whole.
 
 from __future__ import annotations
 
-import warnings
-
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
