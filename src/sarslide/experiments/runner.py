@@ -256,10 +256,23 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
 def _init_worker(threads: int, device_queue: Any) -> None:
     """Limit a worker's threads and pin it to one GPU (before torch is imported)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the runner, which stops us
+    _configure_worker_logging()
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     if device_queue is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(device_queue.get())
+
+
+def _configure_worker_logging() -> None:
+    """Workers print warnings and errors only (not Lightning's per-run INFO chatter).
+
+    A handler on the root logger, set before Lightning is imported, also stops
+    Lightning from attaching its own stderr handler.
+    """
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("[worker %(process)d] %(levelname)s %(message)s"))
+    logging.getLogger().addHandler(handler)
 
 
 def _run_on_cluster(

@@ -57,7 +57,16 @@ def plot_ablation(
     for ax, metric in zip(axes[0], metrics, strict=True):
         _draw_panel(ax, rows, metric, ks)
         ax.set_title(PANEL_TITLES.get(metric, metric))
-    axes[0][0].legend(loc="best", fontsize="small")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=4,
+        fontsize="small",
+        frameon=False,
+    )  # below the panels: covers no data
     fig.suptitle(f"{title}: test AUPRC vs number of SAR timesteps")
     return save_figure(fig, path)
 
