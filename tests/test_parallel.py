@@ -1,0 +1,58 @@
+"""The same code runs on a dask.distributed cluster when given a scheduler address."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dask.array as da
+import numpy as np
+import pytest
+
+from sarslide import conventions as cv
+from sarslide.datacube import open_cube, write_cube
+from sarslide.parallel import compute_with_progress, use_scheduler
+from tests.factories import make_minimal_cube
+
+
+@pytest.fixture(scope="module")
+def scheduler_address() -> Iterator[str]:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_local_scheduler_when_no_address() -> None:
+    with use_scheduler(None) as client:
+        assert client is None
+        (total,) = compute_with_progress(da.ones((64, 64), chunks=16).sum(), progress=True)
+    assert int(total) == 64 * 64
+
+
+def test_compute_runs_on_the_cluster(scheduler_address: str) -> None:
+    import dask
+    from distributed import get_worker
+
+    def worker_address() -> str:
+        return str(get_worker().address)  # raises ValueError outside a worker
+
+    with use_scheduler(scheduler_address) as client:
+        assert client is not None
+        for progress in (False, True):
+            total, address = compute_with_progress(
+                da.arange(1000, chunks=100).sum(), dask.delayed(worker_address)(), progress=progress
+            )
+            assert int(total) == sum(range(1000))
+            assert address in client.scheduler_info()["workers"]
+
+
+def test_write_cube_on_the_cluster_equals_local(scheduler_address: str, tmp_path: Path) -> None:
+    cube = make_minimal_cube(height=40, width=48).chunk({cv.DIM_Y: 16, cv.DIM_X: 16})
+    local = write_cube(cube, tmp_path / "local.zarr")
+    with use_scheduler(scheduler_address):
+        remote = write_cube(cube, tmp_path / "cluster.zarr", progress=True)
+    np.testing.assert_array_equal(
+        open_cube(local)[cv.VAR_VV].values, open_cube(remote)[cv.VAR_VV].values
+    )
