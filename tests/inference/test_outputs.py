@@ -157,3 +157,22 @@ def test_report_embeds_the_quicklook_and_error_map(tmp_path: Path, fake_checkpoi
     assert out.quicklook_png.stat().st_size > 0 and out.error_map_png.stat().st_size > 0
     html = out.report_html.read_text()
     assert html.count("data:image/png;base64,") == 2 and "auprc" in html
+
+
+def test_prediction_on_a_dask_cluster_equals_local(tmp_path: Path, fake_checkpoint: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    cube = _cube().chunk({"y": 32, "x": 32})
+    options = {"tile_size_px": 64, "overlap_px": 16, "progress": False, "figures": False}
+    local = predict_to_directory(fake_checkpoint, cube, tmp_path / "local", **options)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = predict_to_directory(
+            fake_checkpoint,
+            cube,
+            tmp_path / "cluster",
+            scheduler_address=cluster.scheduler_address,
+            **options,
+        )
+    with rasterio.open(local.probability_tif) as a, rasterio.open(remote.probability_tif) as b:
+        np.testing.assert_array_equal(a.read(1), b.read(1))
