@@ -249,6 +249,7 @@ def _stop_workers(executor: ProcessPoolExecutor) -> None:
             process.terminate()
     for process in processes:
         process.join(timeout=10)
+    executor.shutdown(wait=True)  # the pool sees its dead workers and releases its queues
     if processes:
         logger.warning("interrupted: stopped %d worker process(es)", len(processes))
 
@@ -267,12 +268,16 @@ def _configure_worker_logging() -> None:
     """Workers print warnings and errors only (not Lightning's per-run INFO chatter).
 
     A handler on the root logger, set before Lightning is imported, also stops
-    Lightning from attaching its own stderr handler.
+    Lightning's subpackages from attaching their own stderr handlers.
     """
     handler = logging.StreamHandler()
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("[worker %(process)d] %(levelname)s %(message)s"))
     logging.getLogger().addHandler(handler)
+    # ``import lightning`` adds an INFO stderr handler to its logger unconditionally:
+    # refuse it, so its records reach the WARNING handler above instead.
+    lightning_logger = logging.getLogger("lightning")
+    lightning_logger.addHandler = lambda handler: None  # type: ignore[method-assign,assignment]
 
 
 def _run_on_cluster(
