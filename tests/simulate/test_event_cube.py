@@ -11,6 +11,9 @@ from sarslide import conventions as cv
 from sarslide.datacube import validate_cube
 from sarslide.errors import ConfigError
 from sarslide.simulate import EventCubeSpec, describe_spec, simulate_event_cube
+from sarslide.simulate.geometry import compute_cos_local_incidence
+from sarslide.simulate.landslide_changes import draw_landslide_changes
+from sarslide.simulate.static_layers import simulate_static_layers
 
 
 def test_schema_matches_the_datacube_contract(small_cube: xr.Dataset) -> None:
@@ -100,20 +103,78 @@ def test_landslides_cover_the_fraction_and_prefer_steep_concave_ground(
     assert curvature[labels].mean() < curvature.mean()
 
 
-def test_post_event_backscatter_changes_over_landslides(calibration_cube: xr.Dataset) -> None:
+def _change_db(ds: xr.Dataset, name: str) -> np.ndarray:
+    """Mean of the post-event minus mean of the pre-event acquisitions, in dB."""
+    before = ds.timestep.values < np.datetime64(ds.attrs[cv.ATTR_EVENT_START])
+    db = 10 * np.log10(np.clip(np.nan_to_num(ds[name].values, nan=1e-3), 1e-4, None))
+    return db[~before].mean(axis=0) - db[before].mean(axis=0)  # type: ignore[no-any-return]
+
+
+def test_landslide_change_is_moderate_and_depends_on_incidence_in_vv(
+    calibration_cube: xr.Dataset,
+) -> None:
     ds = calibration_cube
     labels = ds[cv.VAR_LANDSLIDES].values > 0
-    before = ds.timestep.values < np.datetime64(ds.attrs[cv.ATTR_EVENT_START])
-
-    def change_db(name: str) -> np.ndarray:
-        db = 10 * np.log10(np.clip(np.nan_to_num(ds[name].values, nan=1e-3), 1e-4, None))
-        return db[~before].mean(axis=0) - db[before].mean(axis=0)
-
-    vh, vv = change_db(cv.VAR_VH), change_db(cv.VAR_VV)
-    assert vh[labels].mean() < vh[~labels].mean() - 3.0  # vegetation's volume scattering lost
-    assert vv[labels].mean() < vv[~labels].mean() - 1.0
-    # noisy per pixel: a single-date difference is not a clean classifier
+    vh, vv = _change_db(ds, cv.VAR_VH), _change_db(ds, cv.VAR_VV)
+    # default VH -1.8 dB x bared share 0.5-1: about -1 to -1.7 dB on average
+    assert -2.5 < vh[labels].mean() - vh[~labels].mean() < -0.7
+    cos_loc = compute_cos_local_incidence(
+        ds[cv.VAR_DEM_SLOPE].values, ds[cv.VAR_DEM_ASPECT].values, incidence_deg=36.0,
+        orbit="ascending",
+    )
+    facing = labels & (cos_loc > np.cos(np.deg2rad(25.0)))
+    away = labels & (cos_loc < np.cos(np.deg2rad(50.0)))
+    assert facing.sum() > 30 and away.sum() > 30
+    assert vv[facing].mean() > 0.3  # debris facing the sensor brightens
+    assert vv[away].mean() < vv[facing].mean() - 1.5
+    assert np.abs(vh[~labels].mean()) < 0.5
+    # a 4-date mean is still noisy per pixel: not a clean classifier
     assert vh[labels].std() > 1.0
+
+
+def test_landslide_changes_vary_per_landslide() -> None:
+    labels = np.zeros((64, 64), dtype=np.uint8)
+    labels[5:15, 5:15] = labels[30:40, 30:40] = labels[50:60, 5:20] = 1
+    maps = draw_landslide_changes(
+        labels, vv_change_db=0.5, vh_change_db=-2.0, spread_db=0.6,
+        vegetation_remaining=(0.2, 0.4), resolution_m=10.0, seed=0,
+    )
+    outside = labels == 0
+    assert not maps.exposure[outside].any() and not maps.vh_db[outside].any()
+    inside = ~outside
+    assert 0.35 <= maps.exposure[inside].mean() <= 0.95 and maps.exposure.max() <= 1.0
+    per_landslide = [maps.vh_db[5:15, 5:15].mean(), maps.vh_db[30:40, 30:40].mean()]
+    assert per_landslide[0] != pytest.approx(per_landslide[1], abs=1e-3)
+    assert (maps.vh_db[inside] < 0).mean() > 0.9
+
+
+def test_change_patches_lie_on_gentle_ground_and_change_backscatter(
+    calibration_cube: xr.Dataset,
+) -> None:
+    static = simulate_static_layers(EventCubeSpec(height_px=160, width_px=160, seed=1))
+    patches = static["change_patch_id"].values
+    labels = static[cv.VAR_LANDSLIDES].values > 0
+    in_patch = patches > 0
+    assert 0.04 < in_patch.mean() < 0.08
+    assert not (in_patch & labels).any()
+    slope_deg = np.degrees(static[cv.VAR_DEM_SLOPE].values)
+    assert np.median(slope_deg[in_patch]) < 14.0 < np.median(slope_deg[labels])
+    np.testing.assert_array_equal(static[cv.VAR_LANDSLIDES].values, calibration_cube.landslides)
+    vh = _change_db(calibration_cube, cv.VAR_VH)
+    quiet = ~in_patch & ~labels
+    # patches step by ~1-2 dB: of landslide size, unlike the rest of the scene
+    assert np.abs(vh[in_patch]).mean() > np.abs(vh[quiet]).mean() + 0.5
+
+
+def test_without_confounders_or_landslide_change_nothing_steps() -> None:
+    ds = simulate_event_cube(
+        height_px=64, width_px=64, timesteps=4, seed=2, confounder_fraction=0.0,
+        landslide_vv_change_db=0.0, landslide_vh_change_db=0.0,
+        landslide_vv_incidence_gain=0.0, landslide_change_spread_db=0.0,
+    )
+    labels = ds[cv.VAR_LANDSLIDES].values > 0
+    vh = _change_db(ds, cv.VAR_VH)
+    assert abs(vh[labels].mean() - vh[~labels].mean()) < 0.4
 
 
 def test_coherence_is_lost_over_landslides_for_the_pair_spanning_the_event(
@@ -157,6 +218,8 @@ def test_orbit_both_alternates_and_pairs_stay_within_an_orbit() -> None:
         ({"timesteps": 4, "timesteps_before": 3, "timesteps_after": 3}, "consistent"),
         ({"event_start": "2030-01-01T00:00"}, "must lie between"),
         ({"timesteps": 2, "orbit": "both"}, "no interferometric pair"),
+        ({"landslide_vegetation_remaining": (0.6, 0.2)}, "landslide_vegetation_remaining"),
+        ({"confounder_vh_change_db": (-1.0, -2.0)}, "confounder_vh_change_db"),
     ],
 )
 def test_bad_settings_raise_clear_config_errors(overrides: dict, message: str) -> None:

@@ -1,7 +1,10 @@
 """RTC gamma0 backscatter (VV, VH) of one acquisition over one block of the grid.
 
-Mean backscatter per scattering class (forest, bare ground, built-up, fresh
-landslide debris) at the reference incidence, a residual dependence on the local
+Mean backscatter per scattering class (forest, bare ground, built-up) at the
+reference incidence; after the event, each landslide's own change (bared share,
+VV/VH step, VV incidence dependence of debris; ``landslide_changes``) and each
+non-landslide change patch's step (``change_patches``); every patch's per-date
+fluctuation; a residual dependence on the local
 incidence angle that terrain flattening leaves (strong for surface scattering, weak
 for volume scattering), static texture, per-date calibration offsets, vegetation
 seasonality, soil moisture and snow; layover bright, shadow at the noise floor;
@@ -21,10 +24,9 @@ import pandas as pd
 from sarslide import conventions as cv
 from sarslide.simulate import geometry
 from sarslide.simulate.land_cover import BARE, BUILT_UP, FOREST
+from sarslide.simulate.change_patches import draw_patch_offsets_db
 from sarslide.simulate.seeding import make_rng
 from sarslide.simulate.smooth_fields import PlaneWaveField, draw_plane_wave_field
-
-DEBRIS: Final = 3  # fresh landslide surface after the event: bare soil, pumice, debris
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ SCATTERING_CLASSES: Final[dict[int, ScatteringClass]] = {
     FOREST: ScatteringClass(-6.7, -12.65, 0.25, 0.15, 0.4, 0.4, 0.6),
     BARE: ScatteringClass(-8.3, -14.85, 1.0, 0.7, 0.8, 0.2, 1.5),
     BUILT_UP: ScatteringClass(1.0, -6.0, 0.0, 0.0, 6.0, 0.0, 0.0),
-    DEBRIS: ScatteringClass(-8.5, -16.0, 1.8, 1.2, 1.0, 0.0, 1.5),
 }
+DEBRIS_MOISTURE_DB: Final = 1.5  # bare debris reacts to soil moisture as bare ground
 LAYOVER_GAIN_DB: Final = 2.5  # after RTC area normalisation
 NOISE_FLOOR: Final = {cv.VAR_VV: 0.003, cv.VAR_VH: 0.002}  # ~ -25 dB thermal noise
 
@@ -62,15 +64,37 @@ class AcquisitionConditions:
     seasonal: float  # cycle in [-1, 1], +1 at the summer peak of vegetation
     snow_db: float  # wet-snow darkening (<= 0)
     moisture: PlaneWaveField  # soil moisture anomaly field (unit std)
+    patch_db: dict[str, np.ndarray]  # per change-patch offset (dB) by patch id, per pol
 
 
 def make_acquisition_conditions(
-    times: Sequence[pd.Timestamp], orbits: Sequence[str], *, event_end: pd.Timestamp, seed: int
+    times: Sequence[pd.Timestamp],
+    orbits: Sequence[str],
+    *,
+    event_end: pd.Timestamp,
+    seed: int,
+    patch_steps_db: dict[str, np.ndarray] | None = None,
+    patch_date_std_db: float = 0.0,
 ) -> list[AcquisitionConditions]:
-    """Draw the per-date conditions of every acquisition from the seed."""
+    """Draw the per-date conditions of every acquisition from the seed.
+
+    ``patch_steps_db`` (per polarisation, indexed by change-patch id, 0 = none) is
+    added after the event; every patch also fluctuates by ``patch_date_std_db``.
+    """
+    if patch_steps_db is None:
+        patch_steps_db = {pol: np.zeros(1, np.float32) for pol in cv.SAR_VARS}
+    n_patches = len(patch_steps_db[cv.VAR_VV]) - 1
     out = []
     for index, (time, orbit) in enumerate(zip(times, orbits, strict=True)):
         rng = make_rng(seed, "acquisition", index)
+        post_event = bool(time >= event_end)
+        fluctuation = draw_patch_offsets_db(
+            n_patches, std_db=patch_date_std_db, seed=seed, acquisition=index
+        )
+        patch_db = {
+            pol: fluctuation[pol] + (patch_steps_db[pol] if post_event else np.float32(0.0))
+            for pol in cv.SAR_VARS
+        }
         common = rng.normal(0.0, 0.25)
         winter = time.month in (12, 1, 2, 3)
         out.append(
@@ -78,7 +102,7 @@ def make_acquisition_conditions(
                 index=index,
                 time=time,
                 orbit=orbit,
-                post_event=bool(time >= event_end),
+                post_event=post_event,
                 offset_db={
                     cv.VAR_VV: common + rng.normal(0.0, 0.1),
                     cv.VAR_VH: common + rng.normal(0.0, 0.1),
@@ -88,6 +112,7 @@ def make_acquisition_conditions(
                 moisture=draw_plane_wave_field(
                     rng, n_waves=12, min_wavelength_m=150.0, max_wavelength_m=8000.0, std=1.0
                 ),
+                patch_db=patch_db,
             )
         )
     return out
@@ -98,12 +123,15 @@ def simulate_backscatter_block(
     polarisation: str,
     land_cover: np.ndarray,
     texture: np.ndarray,
-    labels: np.ndarray,
+    exposure: np.ndarray,
+    landslide_db: np.ndarray,
+    patch_id: np.ndarray,
     slope_rad: np.ndarray,
     aspect_deg: np.ndarray,
     geometry_class: np.ndarray,
     conditions: AcquisitionConditions,
     incidence_deg: float,
+    vv_incidence_gain: float,
     enl: float,
     nodata_fraction: float,
     resolution_m: float,
@@ -115,11 +143,16 @@ def simulate_backscatter_block(
 
     Args:
         polarisation: ``"vv"`` or ``"vh"``.
-        land_cover, texture, labels, slope_rad, aspect_deg, geometry_class: the
-            block's static layers (classes, unit-std texture, landslide labels,
-            slope, aspect, layover/shadow classes for this acquisition's orbit).
+        land_cover, texture, slope_rad, aspect_deg, geometry_class: the block's
+            static layers (classes, unit-std texture, slope, aspect, layover/shadow
+            classes for this acquisition's orbit).
+        exposure, landslide_db: the landslides' bared share and their change (dB)
+            in this polarisation at the reference incidence (0 off landslides).
+        patch_id: change-patch ids (0 = none), indexing ``conditions.patch_db``.
         conditions: this acquisition's date, orbit and weather.
         incidence_deg: ellipsoid incidence angle at the scene centre.
+        vv_incidence_gain: extra VV change of bared debris per dB of
+            ``10 log10(cos θ_loc / cos θ)``.
         enl: equivalent number of looks of the speckle.
         nodata_fraction: share of pixels set to exactly 0 (half) or NaN (half).
         resolution_m: pixel size, for the smooth per-date fields.
@@ -127,9 +160,6 @@ def simulate_backscatter_block(
         seed, block_index: key of the block's random stream.
     """
     pol_index = 0 if polarisation == cv.VAR_VV else 1
-    classes = np.where(conditions.post_event & (labels > 0), np.uint8(DEBRIS), land_cover).astype(
-        np.uint8
-    )
     # Per-class parameters looked up by class code (one gather per parameter).
     table = np.zeros((5, max(SCATTERING_CLASSES) + 1), dtype=np.float32)
     for code, cls in SCATTERING_CLASSES.items():
@@ -140,20 +170,28 @@ def simulate_backscatter_block(
             cls.seasonal_db * conditions.seasonal * (1.0 if pol_index else 0.6),
             cls.moisture_db,
         )
-    level_db, exponent, texture_db, seasonal_db, moisture_db = (row[classes] for row in table)
+    level_db, exponent, texture_db, seasonal_db, moisture_db = (row[land_cover] for row in table)
     cos_loc = geometry.compute_cos_local_incidence(
         slope_rad, aspect_deg, incidence_deg=incidence_deg, orbit=conditions.orbit
     )
     cos_ref = np.float32(np.cos(np.deg2rad(incidence_deg)))
     cos_loc = np.nan_to_num(np.clip(cos_loc, 0.05, 1.0), nan=float(cos_ref))
-    rows = np.arange(origin_px[0], origin_px[0] + classes.shape[0])
-    cols = np.arange(origin_px[1], origin_px[1] + classes.shape[1])
+    incidence_db = np.float32(10.0) * np.log10(cos_loc / cos_ref)
+    rows = np.arange(origin_px[0], origin_px[0] + land_cover.shape[0])
+    cols = np.arange(origin_px[1], origin_px[1] + land_cover.shape[1])
     moisture = conditions.moisture.evaluate(rows, cols, resolution_m)
+    if conditions.post_event:  # landslides: bared debris replaces part of the cover
+        level_db += landslide_db
+        if pol_index == 0:
+            level_db += np.float32(vv_incidence_gain) * exposure * incidence_db
+        moisture_db += exposure * (np.float32(DEBRIS_MOISTURE_DB) - moisture_db)
+        seasonal_db *= np.float32(1.0) - exposure
     level_db += (
-        np.float32(10.0) * exponent * np.log10(cos_loc / cos_ref)
+        exponent * incidence_db
         + texture_db * texture
         + seasonal_db
         + moisture_db * moisture
+        + conditions.patch_db[polarisation][patch_id]
         + np.float32(conditions.offset_db[polarisation] + conditions.snow_db)
     )
     gamma0 = np.power(np.float32(10.0), level_db / np.float32(10.0))

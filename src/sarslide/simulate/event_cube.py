@@ -22,6 +22,7 @@ from sarslide import conventions as cv
 from sarslide.errors import ConfigError
 from sarslide.parallel import compute_with_progress
 from sarslide.simulate.backscatter import make_acquisition_conditions, simulate_backscatter_block
+from sarslide.simulate.change_patches import draw_patch_steps_db
 from sarslide.simulate.interferometry import make_pair_conditions, simulate_interferometry_block
 from sarslide.simulate.spec import EventCubeSpec, Schedule, resolve_schedule
 from sarslide.simulate.static_layers import simulate_static_layers, variable_attrs
@@ -104,10 +105,25 @@ def _assemble(spec: EventCubeSpec, schedule: Schedule, static: xr.Dataset) -> xr
             cv.VAR_DEM,
             "geometry_ascending",
             "geometry_descending",
+            "landslide_exposure",
+            "landslide_change_vv_db",
+            "landslide_change_vh_db",
+            "change_patch_id",
         )
     }
+    n_patches = int(static["change_patch_id"].values.max(initial=0))
     acquisitions = make_acquisition_conditions(
-        list(schedule.times), schedule.orbits, event_end=schedule.event_end, seed=spec.seed
+        list(schedule.times),
+        schedule.orbits,
+        event_end=schedule.event_end,
+        seed=spec.seed,
+        patch_steps_db=draw_patch_steps_db(
+            n_patches,
+            vv_change_db=spec.confounder_vv_change_db,
+            vh_change_db=spec.confounder_vh_change_db,
+            seed=spec.seed,
+        ),
+        patch_date_std_db=spec.confounder_date_std_db,
     )
     common = {"seed": spec.seed, "resolution_m": spec.resolution_m}
     sar = {}
@@ -119,13 +135,16 @@ def _assemble(spec: EventCubeSpec, schedule: Schedule, static: xr.Dataset) -> xr
                     polarisation=pol,
                     conditions=cond,
                     incidence_deg=spec.incidence_angle_deg,
+                    vv_incidence_gain=spec.landslide_vv_incidence_gain,
                     enl=spec.equivalent_number_of_looks,
                     nodata_fraction=spec.nodata_fraction,
                     **common,
                 ),
                 lazy_static["land_cover"],
                 lazy_static["texture"],
-                lazy_static[cv.VAR_LANDSLIDES],
+                lazy_static["landslide_exposure"],
+                lazy_static[f"landslide_change_{pol}_db"],
+                lazy_static["change_patch_id"],
                 lazy_static[cv.VAR_DEM_SLOPE],
                 lazy_static[cv.VAR_DEM_ASPECT],
                 lazy_static[f"geometry_{cond.orbit}"],
@@ -224,13 +243,25 @@ def _block_origin(block_info: dict[Any, Any] | None) -> tuple[tuple[int, int], t
 
 
 def _backscatter_block(
-    land_cover, texture, labels, slope, aspect, geometry_class, *, block_info=None, **kwargs
+    land_cover,
+    texture,
+    exposure,
+    landslide_db,
+    patch_id,
+    slope,
+    aspect,
+    geometry_class,
+    *,
+    block_info=None,
+    **kwargs,
 ):  # type: ignore[no-untyped-def]
     origin, index = _block_origin(block_info)
     return simulate_backscatter_block(
         land_cover=land_cover,
         texture=texture,
-        labels=labels,
+        exposure=exposure,
+        landslide_db=landslide_db,
+        patch_id=patch_id,
         slope_rad=slope,
         aspect_deg=aspect,
         geometry_class=geometry_class,

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sarslide import conventions as cv
 from sarslide.errors import ConfigError
@@ -85,6 +85,73 @@ class EventCubeSpec(BaseModel):
         description="Share of VV/VH pixels per acquisition set to "
         "exactly 0 (half) or NaN (half), as real products have.",
     )
+    landslide_vv_change_db: float = Field(
+        0.5,
+        ge=-10.0,
+        le=10.0,
+        description="Mean VV change (dB, after minus before) of a fully bared landslide "
+        "at the reference incidence; debris is rough, so it is about as bright as the "
+        "forest it replaces.",
+    )
+    landslide_vh_change_db: float = Field(
+        -1.8,
+        ge=-10.0,
+        le=10.0,
+        description="Mean VH change (dB) of a fully bared landslide: the vegetation's "
+        "volume scattering is lost.",
+    )
+    landslide_vv_incidence_gain: float = Field(
+        1.5,
+        ge=0.0,
+        le=5.0,
+        description="Extra VV change per dB of 10 log10(cos θ_loc / cos θ): bare debris "
+        "depends on the local incidence more than forest does, so landslides on slopes "
+        "facing the sensor brighten and those facing away darken.",
+    )
+    landslide_change_spread_db: float = Field(
+        0.6,
+        ge=0.0,
+        le=5.0,
+        description="Standard deviation (dB) of each landslide's own VV and VH change "
+        "around the means (surface material, moisture, roughness).",
+    )
+    landslide_vegetation_remaining: tuple[float, float] = Field(
+        (0.0, 0.5),
+        description="Range of the share of vegetation that remains on a landslide "
+        "(uniform per landslide, varying ±0.15 within it); the change scales with "
+        "the bared share.",
+    )
+    confounder_fraction: float = Field(
+        0.06,
+        ge=0.0,
+        le=0.5,
+        description="Share of pixels in non-landslide change patches (harvested or "
+        "ploughed fields, clear-cuts, wet soil) on flat or gentle ground.",
+    )
+    confounder_max_slope_deg: float = Field(
+        12.0,
+        gt=0.0,
+        le=60.0,
+        description="Change patches are placed where the slope is below about this "
+        "angle (a logistic cut-off 2° wide).",
+    )
+    confounder_vv_change_db: tuple[float, float] = Field(
+        (0.0, 1.5),
+        description="Mean and standard deviation (dB) of a change patch's VV step "
+        "between the last acquisition before and the first after the event.",
+    )
+    confounder_vh_change_db: tuple[float, float] = Field(
+        (-1.2, 1.2),
+        description="Mean and standard deviation (dB) of a change patch's VH step "
+        "(crop harvest and clear-cuts remove volume scattering).",
+    )
+    confounder_date_std_db: float = Field(
+        1.0,
+        ge=0.0,
+        le=10.0,
+        description="Standard deviation (dB) of each change patch's own per-date "
+        "fluctuation (irrigation, crop growth, tillage), at every acquisition.",
+    )
     crs: str = Field("EPSG:32654", description="Projected CRS of the grid (UTM 54N).")
     origin_x_m: float = Field(560_000.0, description="x of the grid's upper-left corner.")
     origin_y_m: float = Field(4_740_000.0, description="y of the grid's upper-left corner.")
@@ -95,6 +162,23 @@ class EventCubeSpec(BaseModel):
         description="Spatial block of generation and of the dask chunks; part "
         "of the random key (another block size gives other speckle).",
     )
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> EventCubeSpec:
+        low, high = self.landslide_vegetation_remaining
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError(
+                f"landslide_vegetation_remaining={(low, high)} must be (low, high) with "
+                "0 <= low <= high <= 1, e.g. (0.0, 0.5)"
+            )
+        for name in ("confounder_vv_change_db", "confounder_vh_change_db"):
+            mean, std = getattr(self, name)
+            if std < 0 or abs(mean) > 10:
+                raise ValueError(
+                    f"{name}={(mean, std)} must be (mean, std) with |mean| <= 10 dB and "
+                    "std >= 0, e.g. (0.0, 1.5)"
+                )
+        return self
 
     @property
     def n_before(self) -> int:

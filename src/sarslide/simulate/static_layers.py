@@ -1,8 +1,9 @@
 """The static layers of a simulated cube: terrain, land cover, landslides, geometry.
 
 Computed at once in numpy (float32 / uint8): the DEM by spectral synthesis, its
-derivatives by ``sarslide.terrain``, land cover, static texture, landslide labels,
-and layover/shadow classes for both orbit directions.
+derivatives by ``sarslide.terrain``, land cover, static texture, landslide labels
+and each landslide's change, non-landslide change patches, and layover/shadow
+classes for both orbit directions.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from scipy import ndimage
 from sarslide import conventions as cv
 from sarslide.simulate import geometry
 from sarslide.simulate.backscatter import generate_texture
+from sarslide.simulate.change_patches import place_change_patches
 from sarslide.simulate.fractal_terrain import generate_gaussian_field
 from sarslide.simulate.land_cover import generate_land_cover
+from sarslide.simulate.landslide_changes import draw_landslide_changes
 from sarslide.simulate.landslides import compute_landslide_susceptibility, place_landslides
 from sarslide.simulate.spec import EventCubeSpec
 
@@ -25,7 +28,12 @@ TERRAIN_CORNER_WAVELENGTH_M = 2500.0
 
 
 def simulate_static_layers(spec: EventCubeSpec) -> xr.Dataset:
-    """DEM and its derivatives, land cover, texture, landslides, layover/shadow (numpy)."""
+    """DEM and its derivatives, land cover, texture, landslides, layover/shadow (numpy).
+
+    Internal layers (not written to cubes): ``land_cover``, ``texture``,
+    ``landslide_exposure``, ``landslide_change_vv_db``/``_vh_db``, ``change_patch_id``
+    (0 = none), ``geometry_ascending``/``geometry_descending``.
+    """
     import rioxarray  # noqa: F401
 
     from sarslide.terrain import add_terrain_variables
@@ -69,6 +77,29 @@ def simulate_static_layers(spec: EventCubeSpec) -> xr.Dataset:
         seed=spec.seed,
     )
     ds[cv.VAR_LANDSLIDES] = (cv.SPATIAL_DIMS, labels, variable_attrs(cv.VAR_LANDSLIDES))
+    changes = draw_landslide_changes(
+        labels,
+        vv_change_db=spec.landslide_vv_change_db,
+        vh_change_db=spec.landslide_vh_change_db,
+        spread_db=spec.landslide_change_spread_db,
+        vegetation_remaining=spec.landslide_vegetation_remaining,
+        resolution_m=spec.resolution_m,
+        seed=spec.seed,
+    )
+    ds["landslide_exposure"] = (cv.SPATIAL_DIMS, changes.exposure)
+    ds["landslide_change_vv_db"] = (cv.SPATIAL_DIMS, changes.vv_db)
+    ds["landslide_change_vh_db"] = (cv.SPATIAL_DIMS, changes.vh_db)
+    ds["change_patch_id"] = (
+        cv.SPATIAL_DIMS,
+        place_change_patches(
+            slope,
+            labels,
+            fraction=spec.confounder_fraction,
+            max_slope_deg=spec.confounder_max_slope_deg,
+            resolution_m=spec.resolution_m,
+            seed=spec.seed,
+        ),
+    )
     ds["land_cover"] = (cv.SPATIAL_DIMS, land_cover)
     ds["texture"] = (
         cv.SPATIAL_DIMS,
