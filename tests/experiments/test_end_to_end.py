@@ -43,7 +43,15 @@ def test_tiny_real_grid_runs_and_resumes(tmp_path: Path) -> None:
     channels = {r.input_set: r.output.channel_names for r in outcome.grid.records}
     assert sorted(channels["vv"]) == ["vv_after", "vv_before"]
     assert len(channels["sar+dem"]) == 8 and len(channels["dem"]) == 4
+    for record in outcome.grid.records:  # real EvaluationResult mapped: chips AND region
+        metrics = record.output.metrics
+        for where in ("chips", "region"):
+            assert 0.0 <= metrics[f"auprc_{where}"] <= 1.0, (record.run_id, metrics)
+            assert 0.0 < metrics[f"baseline_auprc_{where}"] < 0.5, (record.run_id, metrics)
     table = outcome.paths.table_csv.read_bytes()
     again = run_ablation(cfg, progress=False)
     assert again.grid.ran == [] and again.paths.table_csv.read_bytes() == table
     assert "log-ratio" in table.decode()
+    header, *rows = table.decode().splitlines()
+    region_mean = header.split(",").index("auprc_region_mean")
+    assert all(row.split(",")[region_mean] for row in rows)  # no empty region cell
