@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -61,3 +64,27 @@ def test_baseline_log_ratio_writes_json(tmp_path: Path) -> None:
     assert [r["timesteps_k"] for r in rows] == [1, 2]
     assert all(r["sign"] == "increase" and r["slope_min_deg"] is None for r in rows)
     assert rows[1]["metrics"]["auprc_region"] > 2 * rows[1]["metrics"]["baseline_auprc_region"]
+
+
+def test_ablation_killed_by_sigterm_exits_130_with_a_resume_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sarslide.experiments.study as study
+    import sarslide.experiments.train_run as train_run
+
+    def killed_after_one_run(cfg, **kwargs):  # type: ignore[no-untyped-def]
+        finished = Path(cfg.output_dir) / "runs" / "vv-k1-s0"
+        finished.mkdir(parents=True)
+        (finished / "result.json").write_text("{}")
+        os.kill(os.getpid(), signal.SIGTERM)  # what `kill PID` sends a grid job
+        raise AssertionError("SIGTERM did not interrupt the run")
+
+    monkeypatch.setattr(study, "run_ablation", killed_after_one_run)
+    monkeypatch.setattr(train_run, "resolve_train_config", lambda train: {"data": {}})
+    out = tmp_path / "ablation"
+    result = runner.invoke(app, ["ablation", "--preset", "quick", "-o", str(out)])
+    assert result.exit_code == 130, result.output
+    text = " ".join(result.output.split())
+    assert "interrupted: 1 run(s) finished" in text
+    assert "Run the same command again to continue" in text
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handler restored
