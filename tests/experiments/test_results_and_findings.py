@@ -120,13 +120,16 @@ def test_table_order_format_and_baselines() -> None:
     rows = build_results_table(records, [log_ratio])
     csv = format_table_csv(rows).splitlines()
     assert csv[0] == (
-        "method,input_set,k,n,auprc_chips_mean,auprc_chips_std,auprc_region_mean,auprc_region_std"
+        "method,input_set,k,n,auprc_chips_mean,auprc_chips_std,auprc_region_mean,"
+        "auprc_region_std,label"
     )
-    assert csv[1] == "learned,vv,1,2,0.4500,0.0707,0.2250,0.0354"
-    assert csv[2] == "learned,vh,1,1,0.3000,,0.1500,"
+    assert csv[1] == "learned,vv,1,2,0.4500,0.0707,0.2250,0.0354,"
+    assert csv[2] == "learned,vh,1,1,0.3000,,0.1500,,"
     assert csv[3].startswith("learned,dem,any,1,0.2000")
-    assert csv[4] == "positive-rate,,any,4,0.0900,0.0000,0.0300,0.0000"
-    assert csv[5] == "log-ratio,vv+vh,1,1,0.2500,,0.0500,"
+    assert csv[4] == (
+        "positive-rate,,any,4,0.0900,0.0000,0.0300,0.0000,positive rate (random score)"
+    )
+    assert csv[5] == 'log-ratio,vv+vh,1,1,0.2500,,0.0500,,"log-ratio vv+vh |log ratio|, slope>10°"'
     markdown = format_table_markdown(rows)
     assert "| learned | vv | 1 | 2 | 0.450 ± 0.071 | 0.225 ± 0.035 |" in markdown
     assert "log-ratio vv+vh |log ratio|, slope>10°" in markdown

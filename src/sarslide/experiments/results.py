@@ -123,12 +123,14 @@ def format_table_csv(rows: Sequence[TableRow]) -> str:
     header = ["method", "input_set", "k", "n"]
     for metric in TABLE_METRICS:
         header += [f"{metric}_mean", f"{metric}_std"]
+    header.append("label")  # e.g. the log-ratio's chosen sign and slope mask
     lines = [",".join(header)]
     for row in rows:
         fields = [row.method, _csv_text(row.input_set), _format_k(row.timesteps_k), str(row.n)]
         for metric in TABLE_METRICS:
             stats = row.stats[metric]
             fields += [_format_float(stats.mean), _format_float(stats.std)]
+        fields.append(_csv_text(row.label))
         lines.append(",".join(fields))
     return "\n".join(lines) + "\n"
 
