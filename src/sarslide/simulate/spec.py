@@ -86,7 +86,7 @@ class EventCubeSpec(BaseModel):
         "exactly 0 (half) or NaN (half), as real products have.",
     )
     landslide_vv_change_db: float = Field(
-        0.5,
+        0.6,
         ge=-10.0,
         le=10.0,
         description="Mean VV change (dB, after minus before) of a fully bared landslide "
@@ -94,14 +94,14 @@ class EventCubeSpec(BaseModel):
         "forest it replaces.",
     )
     landslide_vh_change_db: float = Field(
-        -1.8,
+        -2.2,
         ge=-10.0,
         le=10.0,
         description="Mean VH change (dB) of a fully bared landslide: the vegetation's "
         "volume scattering is lost.",
     )
     landslide_vv_incidence_gain: float = Field(
-        1.5,
+        1.2,
         ge=0.0,
         le=5.0,
         description="Extra VV change per dB of 10 log10(cos θ_loc / cos θ): bare debris "
@@ -109,20 +109,20 @@ class EventCubeSpec(BaseModel):
         "facing the sensor brighten and those facing away darken.",
     )
     landslide_change_spread_db: float = Field(
-        0.6,
+        0.5,
         ge=0.0,
         le=5.0,
         description="Standard deviation (dB) of each landslide's own VV and VH change "
         "around the means (surface material, moisture, roughness).",
     )
     landslide_vegetation_remaining: tuple[float, float] = Field(
-        (0.0, 0.5),
+        (0.0, 0.4),
         description="Range of the share of vegetation that remains on a landslide "
         "(uniform per landslide, varying ±0.15 within it); the change scales with "
         "the bared share.",
     )
     confounder_fraction: float = Field(
-        0.06,
+        0.05,
         ge=0.0,
         le=0.5,
         description="Share of pixels in non-landslide change patches (harvested or "
@@ -136,12 +136,12 @@ class EventCubeSpec(BaseModel):
         "angle (a logistic cut-off 2° wide).",
     )
     confounder_vv_change_db: tuple[float, float] = Field(
-        (0.0, 1.5),
+        (0.0, 1.2),
         description="Mean and standard deviation (dB) of a change patch's VV step "
         "between the last acquisition before and the first after the event.",
     )
     confounder_vh_change_db: tuple[float, float] = Field(
-        (-1.2, 1.2),
+        (-1.0, 1.0),
         description="Mean and standard deviation (dB) of a change patch's VH step "
         "(crop harvest and clear-cuts remove volume scattering).",
     )
