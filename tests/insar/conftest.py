@@ -16,7 +16,7 @@ TINY = SimulationConfig(
     delays_days=(6, 12),
     moves_per_zone=2,
     decoys_per_zone=1,
-    seed=3,
+    seed=6,
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,21 @@ from sarslide.plotting.save import save_figure
 
 
 def plot_isslide_predictions(
-    run_dirs: Sequence[str | Path], datamodule: Any, path: str | Path, *, n_patches: int = 4
+    run_dirs: Sequence[str | Path],
+    datamodule: Any,
+    path: str | Path,
+    *,
+    n_patches: int = 4,
+    probabilities: Mapping[str, np.ndarray] | None = None,
 ) -> Path:
-    """PNG grid: one row per test patch (largest moves first), columns phase, coherence,
-    truth, then each model's binary prediction at its validation threshold."""
+    """PNG grid: one row per test patch, columns phase, coherence, truth, then each
+    model's binary prediction at its validation threshold.
+
+    Rows are the patches with the largest moves, at most one per crop location (so the
+    rows show different moving areas, not one area at several dates).
+    ``probabilities`` (model folder name -> test probabilities ``(N, H, W)`` in loader
+    order) reuses predictions already made; models missing from it are predicted here.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -30,12 +41,15 @@ def plot_isslide_predictions(
     dataset = datamodule.datasets[SPLIT_TEST]
     features = dataset.features.numpy()
     masks = dataset.masks.numpy()
-    order = np.argsort(-masks.reshape(len(masks), -1).sum(1))[:n_patches]
+    order = _pick_rows(datamodule, masks, n_patches)
     predictions = []
     for run_dir in run_dirs:
+        name = Path(run_dir).name
         choice = json.loads((Path(run_dir) / THRESHOLD_FILE).read_text())
-        prob, _ = predict_probabilities(load_isslide_model(choice["checkpoint"]), dataset)
-        predictions.append((Path(run_dir).name, prob[order] >= choice["threshold"]))
+        prob = (probabilities or {}).get(name)
+        if prob is None:
+            prob, _ = predict_probabilities(load_isslide_model(choice["checkpoint"]), dataset)
+        predictions.append((name, prob[order] >= choice["threshold"]))
     n_cols = 3 + len(predictions)
     fig, axes = plt.subplots(
         len(order), n_cols, figsize=(2.0 * n_cols, 2.0 * len(order)), squeeze=False
@@ -58,3 +72,21 @@ def plot_isslide_predictions(
                 ax.set_title(title, fontsize=8)
     fig.suptitle("ISSLIDE test patches (held-out zone); red contour = truth", fontsize=9)
     return save_figure(fig, path)
+
+
+def _pick_rows(datamodule: Any, masks: np.ndarray, n_patches: int) -> np.ndarray:
+    """Largest-move test patches, one per (zone, crop location) while there are enough."""
+    sizes = masks.reshape(len(masks), -1).sum(1)
+    order = np.argsort(-sizes, kind="stable")
+    index = datamodule.split_index(SPLIT_TEST)
+    if len(index) != len(masks) or not {"zone", "move_id"} <= set(index.columns):
+        return order[:n_patches]
+    keys = list(zip(index["zone"], index["move_id"], strict=True))
+    first: list[int] = []
+    seen: set[Any] = set()
+    for k in order:
+        if keys[k] not in seen:
+            seen.add(keys[k])
+            first.append(int(k))
+    rest = [int(k) for k in order if int(k) not in set(first)]
+    return np.asarray((first + rest)[:n_patches], dtype=int)

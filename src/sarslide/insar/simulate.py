@@ -15,7 +15,10 @@ Per zone, a scene of ``size_px`` multilooked pixels holds:
 Noise is real InSAR noise: full-resolution circular-Gaussian SLC pairs with the true
 phase and coherence, multilooked ``8 x 2`` and Goldstein-filtered by the same code as
 real data. Annotations (polygons with confidence, repetitions and class) are written
-for each interferogram where a move's peak phase exceeds ``visible_rad``.
+for each interferogram where a move is visible, as an annotator would see it: its peak
+phase exceeds ``visible_rad`` and at least ``min_coherent_fraction`` of its outline lies
+outside low-coherence blobs and layover (a move under a decorrelated forest is not
+annotated).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class SimulationConfig:
     goldstein_alpha: float = 0.5
     pixel_m: float = 20.0
     visible_rad: float = 1.5
+    min_coherent_fraction: float = 0.5
     epsg: int = 32632
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -190,6 +194,11 @@ def simulate_isslide_raw(
                 c = int(col0 + slope * r) % cfg.size_px
                 layover[r, c : c + int(rng.integers(4, 9))] = True
         layover_ramp = np.where(layover, 2.5 * np.arange(cfg.size_px)[None, :], 0.0)
+        decorrelated = lowcoh | layover
+        coherent = {
+            m.move_id: float(np.mean(~decorrelated[r < 0.85])) if np.any(r < 0.85) else 0.0
+            for m, r in zip(moves, radii, strict=True)
+        }
         aps = [1.2 * _smooth_field(rng, shape, 25) for _ in days]
         write_geotiff(
             Path(root) / zone / LAYOVER_FILE,
@@ -206,14 +215,19 @@ def simulate_isslide_raw(
             for move, radius in zip(moves, radii, strict=True):
                 peak = move.rate_rad_per_day * _active_days(move, days[i], days[j])
                 phase = phase + peak * _bubble(radius)
-                if abs(peak) >= cfg.visible_rad:
+                if _is_visible(move, peak, coherent[move.move_id], cfg):
                     records.append(move)
             for radius in decoys:
                 phase = phase + 3.0 * _bubble(radius / 0.7)
             ml_phase, ml_coherence = _noisy_interferogram(rng, phase, coherence, cfg)
             repetitions = {
                 m.move_id: sum(
-                    abs(m.rate_rad_per_day * _active_days(m, days[a], days[b])) >= cfg.visible_rad
+                    _is_visible(
+                        m,
+                        m.rate_rad_per_day * _active_days(m, days[a], days[b]),
+                        coherent[m.move_id],
+                        cfg,
+                    )
                     for a, b, d in pairs
                     if d == delay
                 )
@@ -245,6 +259,13 @@ def simulate_isslide_raw(
         "simulated %d interferograms in %d zones under %s", len(written), len(cfg.zones), root
     )
     return written
+
+
+def _is_visible(
+    move: _Move, peak_rad: float, coherent_fraction: float, cfg: SimulationConfig
+) -> bool:
+    """Would an annotator see ``move``: enough phase, mostly on coherent ground."""
+    return abs(peak_rad) >= cfg.visible_rad and coherent_fraction >= cfg.min_coherent_fraction
 
 
 def _noisy_interferogram(
