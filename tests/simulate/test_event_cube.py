@@ -120,7 +120,9 @@ def test_landslide_change_is_moderate_and_depends_on_incidence_in_vv(
     # default VH -1.8 dB x bared share 0.5-1: about -1 to -1.7 dB on average
     assert -2.5 < vh[labels].mean() - vh[~labels].mean() < -0.7
     cos_loc = compute_cos_local_incidence(
-        ds[cv.VAR_DEM_SLOPE].values, ds[cv.VAR_DEM_ASPECT].values, incidence_deg=36.0,
+        ds[cv.VAR_DEM_SLOPE].values,
+        ds[cv.VAR_DEM_ASPECT].values,
+        incidence_deg=36.0,
         orbit="ascending",
     )
     facing = labels & (cos_loc > np.cos(np.deg2rad(25.0)))
@@ -137,8 +139,13 @@ def test_landslide_changes_vary_per_landslide() -> None:
     labels = np.zeros((64, 64), dtype=np.uint8)
     labels[5:15, 5:15] = labels[30:40, 30:40] = labels[50:60, 5:20] = 1
     maps = draw_landslide_changes(
-        labels, vv_change_db=0.5, vh_change_db=-2.0, spread_db=0.6,
-        vegetation_remaining=(0.2, 0.4), resolution_m=10.0, seed=0,
+        labels,
+        vv_change_db=0.5,
+        vh_change_db=-2.0,
+        spread_db=0.6,
+        vegetation_remaining=(0.2, 0.4),
+        resolution_m=10.0,
+        seed=0,
     )
     outside = labels == 0
     assert not maps.exposure[outside].any() and not maps.vh_db[outside].any()
@@ -176,9 +183,15 @@ def test_change_patches_lie_on_gentle_ground_and_change_backscatter(
 
 def test_without_confounders_or_landslide_change_nothing_steps() -> None:
     ds = simulate_event_cube(
-        height_px=64, width_px=64, timesteps=4, seed=2, confounder_fraction=0.0,
-        landslide_vv_change_db=0.0, landslide_vh_change_db=0.0,
-        landslide_vv_incidence_gain=0.0, landslide_change_spread_db=0.0,
+        height_px=64,
+        width_px=64,
+        timesteps=4,
+        seed=2,
+        confounder_fraction=0.0,
+        landslide_vv_change_db=0.0,
+        landslide_vh_change_db=0.0,
+        landslide_vv_incidence_gain=0.0,
+        landslide_change_spread_db=0.0,
     )
     labels = ds[cv.VAR_LANDSLIDES].values > 0
     vh = _change_db(ds, cv.VAR_VH)

@@ -23,8 +23,8 @@ import pandas as pd
 
 from sarslide import conventions as cv
 from sarslide.simulate import geometry
-from sarslide.simulate.land_cover import BARE, BUILT_UP, FOREST
 from sarslide.simulate.change_patches import draw_patch_offsets_db
+from sarslide.simulate.land_cover import BARE, BUILT_UP, FOREST
 from sarslide.simulate.seeding import make_rng
 from sarslide.simulate.smooth_fields import PlaneWaveField, draw_plane_wave_field
 
