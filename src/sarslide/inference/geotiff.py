@@ -87,6 +87,11 @@ def _transform_from_coords(cube: xr.Dataset | xr.DataArray) -> Any:
     return Affine(res_x, 0.0, x[0] - res_x / 2, 0.0, res_y, y[0] - res_y / 2)
 
 
+# GDAL keeps written blocks in its cache (default: 5% of RAM) until it is full, so the
+# memory of a streamed write would grow with the raster; a small cache keeps it flat.
+GDAL_CACHE_MB = 128
+
+
 class GeoTiffRowWriter:
     """A ``RowSink`` that streams rows into a Cloud-Optimized GeoTIFF.
 
@@ -113,11 +118,14 @@ class GeoTiffRowWriter:
         token = uuid.uuid4().hex[:8]
         self._tmp = self.path.with_name(f".{self.path.stem}.{token}.rows.tif")
         self._dataset: Any = None
+        self._env: Any = None
 
     def __enter__(self) -> GeoTiffRowWriter:
         import rasterio
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
+        self._env.__enter__()
         self._dataset = rasterio.open(
             self._tmp,
             "w",
@@ -154,6 +162,9 @@ class GeoTiffRowWriter:
                 convert_to_cog(self._tmp, self.path, resampling=self.resampling)
         finally:
             self._tmp.unlink(missing_ok=True)
+            if self._env is not None:
+                self._env.__exit__(None, None, None)
+                self._env = None
 
 
 def convert_to_cog(
@@ -172,16 +183,17 @@ def convert_to_cog(
                 if np.issubdtype(np.dtype(source.dtypes[0]), np.floating)
                 else "YES"
             )
-        rasterio.shutil.copy(
-            src,
-            tmp,
-            driver="COG",
-            COMPRESS="DEFLATE",
-            PREDICTOR=predictor,
-            BLOCKSIZE=512,
-            OVERVIEW_RESAMPLING=resampling,
-            BIGTIFF="IF_SAFER",
-        )
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+            rasterio.shutil.copy(
+                src,
+                tmp,
+                driver="COG",
+                COMPRESS="DEFLATE",
+                PREDICTOR=predictor,
+                BLOCKSIZE=512,
+                OVERVIEW_RESAMPLING=resampling,
+                BIGTIFF="IF_SAFER",
+            )
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
