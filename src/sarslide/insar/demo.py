@@ -33,7 +33,7 @@ def demo_simulation_config(*, fast: bool = False, seed: int = 0) -> SimulationCo
         zones=DEMO_ZONES,
         size_px=128 if fast else 160,
         n_dates=6 if fast else 7,
-        moves_per_zone=6,
+        moves_per_zone=8,
         seed=seed,
     )
 
@@ -55,7 +55,7 @@ def demo_run_config(
         test_zones=[DEMO_TEST_ZONE],
         val_fraction=0.25,
         batch_size=8,
-        max_epochs=8 if fast else 20,
+        max_epochs=7 if fast else 12,
         lr=1e-3,
         heavy_max_epochs=1 if fast else 2,
         heavy_limit_train_batches=4 if fast else 12,
