@@ -184,7 +184,7 @@ def evaluate(
 def demo(
     output: Path = typer.Option(..., "--output", "-o", help="New folder for everything."),
     fast: bool = typer.Option(
-        False, "--fast", help="48 px patches, 8 epochs, 4 steps for FCN/DeepLabV3 (minutes)."
+        False, "--fast", help="48 px patches, 7 epochs, 4 steps for FCN/DeepLabV3 (about 3 min)."
     ),
     seed: int = typer.Option(0, help="Random seed."),
     threads: int = typer.Option(0, help="torch CPU threads (0 = auto: the cores not busy)."),
