@@ -9,7 +9,7 @@ Overhead = (wall - composite reading - model forward) / model forward, where the
 model forward is the time spent inside the model calls of the same run (checked
 against a standalone loop of model calls on tiles of the same shape).
 
-Usage: python benchmarks/bench_inference.py [--quick]
+Usage: python benchmarks/bench_inference.py [--quick] [--only NAME[,NAME]]  (e.g. --only memory)
 """
 
 from __future__ import annotations
@@ -183,11 +183,19 @@ def _subprocess(case: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def main(quick: bool) -> None:
-    from benchmarks.measure import write_results
+def main(quick: bool, only: list[str] | None = None) -> None:
+    """Run the cases (those whose name contains one of ``only``, if given).
+
+    With ``only``, the other cases are kept from the previous results file of the same
+    mode, so one case can be re-measured after a change.
+    """
+    from benchmarks.measure import RESULTS_DIR, write_results
 
     sizes = QUICK if quick else FULL
-    results: dict[str, Any] = {"mode": "quick" if quick else "full", "sizes": sizes, "cases": []}
+    mode = "quick" if quick else "full"
+    results: dict[str, Any] = {"mode": mode, "sizes": sizes, "cases": []}
+    previous_path = RESULTS_DIR / "inference.json"
+    previous = json.loads(previous_path.read_text()) if previous_path.exists() else {}
     with tempfile.TemporaryDirectory(prefix="bench_inference_") as tmp:
         root = Path(tmp)
         start = time.perf_counter()
@@ -206,6 +214,8 @@ def main(quick: bool) -> None:
             ("memory_tiny_hokkaido", "unet-tiny", "hokkaido", None, 64),
             ("memory_tiny_four_x", "unet-tiny", "four_x", None, 64),
         ]
+        if only:
+            cases = [c for c in cases if any(part in c[0] for part in only)]
         for name, model, cube, crop, overlap in cases:
             case = {
                 "name": name,
@@ -219,21 +229,28 @@ def main(quick: bool) -> None:
             }
             (root / name).mkdir()
             results["cases"].append(_subprocess(case))
+    if only and previous.get("mode") == mode:
+        measured = {c["name"] for c in results["cases"]}
+        kept = [c for c in previous.get("cases", []) if c["name"] not in measured]
+        results["cases"] = kept + results["cases"]
     by_name = {c["name"]: c for c in results["cases"]}
     hokkaido_px = sizes["hokkaido"][0] * sizes["hokkaido"][1]
     for name in ("r50_overlap0_crop", "r50_overlap50pct_crop", "small_overlap50pct_crop"):
+        if name not in by_name:
+            continue
         c = by_name[name]
         c["extrapolated_hokkaido_wall_s"] = round(hokkaido_px / c["pixels_per_s"])
         c["note"] = (
             f"run on a {c['scene_px'][0]} x {c['scene_px'][1]} crop of the Hokkaido-sized cube; "
             "extrapolated_hokkaido_wall_s = Hokkaido pixels / the crop's pixels per second"
         )
-    ratio = (
-        by_name["memory_tiny_four_x"]["peak_rss_mib"]
-        / by_name["memory_tiny_hokkaido"]["peak_rss_mib"]
-    )
-    results["memory_four_x_over_hokkaido"] = round(ratio, 3)
-    results["memory_target_met"] = ratio <= 1.2
+    if {"memory_tiny_four_x", "memory_tiny_hokkaido"} <= set(by_name):
+        ratio = (
+            by_name["memory_tiny_four_x"]["peak_rss_mib"]
+            / by_name["memory_tiny_hokkaido"]["peak_rss_mib"]
+        )
+        results["memory_four_x_over_hokkaido"] = round(ratio, 3)
+        results["memory_target_met"] = ratio <= 1.2
     results["notes"] = (
         "Random weights (timings do not depend on them); synthetic VV/VH, 4 acquisitions, "
         "composites k=2, 4 channels; tile 512 px, batch 2, fp32, channels_last, "
@@ -250,4 +267,5 @@ if __name__ == "__main__":
     if "--case" in sys.argv:
         print(json.dumps(run_case(json.loads(sys.argv[sys.argv.index("--case") + 1]))))
     else:
-        main("--quick" in sys.argv)
+        only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+        main("--quick" in sys.argv, only)
