@@ -20,7 +20,7 @@ def demo_command(
         None, "--epochs", help="Training epochs (default: quick preset)."
     ),
     size_px: int | None = typer.Option(
-        None, "--size", help="Side of the simulated scene in pixels."
+        None, "--size", help="Side of the simulated scene in pixels (default 1024)."
     ),
     seed: int = typer.Option(0, "--seed", help="Seed of simulation, split and training."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
