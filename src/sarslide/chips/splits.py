@@ -168,11 +168,14 @@ def _split_index(split: str) -> int:
 
 
 def default_block_px(shape_px: tuple[int, int], chip_size_px: int, min_blocks: int = 16) -> int:
-    """8 chips per block side, halved while the scene holds fewer than ``min_blocks``."""
+    """8 chips per block side, halved while the scene holds fewer than ``min_blocks``.
+
+    Never below 2 chips, so that the default buffer (one chip) leaves room in a block.
+    """
     block = 8 * chip_size_px
-    while block > chip_size_px and _n_blocks(shape_px, block) < min_blocks:
+    while block > 2 * chip_size_px and _n_blocks(shape_px, block) < min_blocks:
         block //= 2
-    return max(block, chip_size_px)
+    return max(block, 2 * chip_size_px)
 
 
 def _n_blocks(shape_px: tuple[int, int], block_px: int) -> int:

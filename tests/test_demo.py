@@ -1,0 +1,52 @@
+"""The main job end to end on a small simulated scene, and its output-folder rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import rasterio
+
+from sarslide.demo import DEMO_MARKER, prepare_output_dir, run_demo
+from sarslide.errors import OutputExistsError
+
+
+def test_demo_runs_end_to_end_on_a_small_scene(tmp_path: Path) -> None:
+    out = run_demo(tmp_path / "demo", size_px=256, epochs=1, progress=False)
+    for path in (
+        out.cube,
+        out.overview_png,
+        out.checkpoint,
+        out.training_curve_png,
+        out.evaluation_dir / "metrics.json",
+        out.evaluation_dir / "summary.md",
+        out.report_html,
+    ):
+        assert path.exists(), path
+    metrics = json.loads((out.evaluation_dir / "metrics.json").read_text())
+    assert metrics["split_method"] == "spatial"
+    assert 0.0 <= metrics["chips"]["auprc"] <= 1.0
+    with rasterio.open(out.prediction_dir / "probability.tif") as src:
+        assert src.shape == (256, 256) and src.crs is not None
+    assert set(out.step_seconds) == {"simulate", "train", "evaluate", "predict"}
+
+
+def test_existing_output_needs_overwrite(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    prepare_output_dir(folder, overwrite=False)
+    assert (folder / DEMO_MARKER).exists()
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        prepare_output_dir(folder, overwrite=False)
+    (folder / "old.txt").write_text("old")
+    prepare_output_dir(folder, overwrite=True)
+    assert not (folder / "old.txt").exists()
+
+
+def test_overwrite_never_deletes_a_folder_the_demo_did_not_write(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("precious")
+    with pytest.raises(OutputExistsError, match="not written by 'sarslide demo'"):
+        prepare_output_dir(folder, overwrite=True)
+    assert (folder / "thesis.tex").read_text() == "precious"
