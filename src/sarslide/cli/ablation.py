@@ -105,10 +105,10 @@ def log_ratio(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the results as JSON."),
 ) -> None:
     """Score the log-ratio change baseline on the config's test chips and test region."""
+    from sarslide.atomic import write_text_atomic
     from sarslide.datacube import open_cube
     from sarslide.experiments.ablation_config import LogRatioSettings
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
-    from sarslide.experiments.results import write_text_atomic
 
     data = read_data_section(train_config)
     if cube is not None:

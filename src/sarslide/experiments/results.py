@@ -11,10 +11,8 @@ writes the same bytes as an uninterrupted one.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 from sarslide.experiments.grid import input_set_rank
@@ -174,16 +172,6 @@ def format_runs_csv(records: Sequence[RunRecord]) -> str:
         fields += [_format_float(r.output.metrics.get(m, math.nan)) for m in RUN_COLUMNS]
         lines.append(",".join(fields))
     return "\n".join(lines) + "\n"
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write text through a temporary file and rename it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
 
 
 def _cell_key(input_set: str, k: int | None) -> tuple[int, str, int]:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sarslide.atomic import write_text_atomic
 from sarslide.experiments.ablation_config import AblationConfig, dump_ablation_config
 from sarslide.experiments.findings import format_findings
 from sarslide.experiments.grid import expand_grid
@@ -31,7 +32,6 @@ from sarslide.experiments.results import (
     format_runs_csv,
     format_table_csv,
     format_table_markdown,
-    write_text_atomic,
 )
 from sarslide.experiments.runner import GridOutcome, RunFunction, run_grid
 

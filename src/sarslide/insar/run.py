@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from sarslide.atomic import write_json_atomic
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.insar.splits import DEFAULT_TEST_ZONES, SPLIT_TEST, SPLIT_VAL
 
@@ -180,7 +181,7 @@ def train_isslide_model(
     model = load_isslide_model(paths.best_checkpoint)
     probability, truth = predict_probabilities(model, datamodule.datasets[SPLIT_VAL])
     choice = select_threshold(truth, probability, metric="f1")
-    _write_json(
+    write_json_atomic(
         run_dir / THRESHOLD_FILE,
         {
             "threshold": choice.threshold,
@@ -246,7 +247,7 @@ def _evaluate_with_probabilities(
     }
     metrics["threshold_chosen_on"] = choice["chosen_on"]
     metrics["test_zones"] = ",".join(sorted(set(datamodule.split_index(SPLIT_TEST)["zone"])))
-    _write_json(folder / METRICS_FILE, metrics)
+    write_json_atomic(folder / METRICS_FILE, metrics)
     return metrics, probability
 
 
@@ -257,7 +258,7 @@ def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> list[Path
         set_torch_threads(cfg.num_threads)
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(out / CONFIG_FILE, cfg.model_dump())
+    write_json_atomic(out / CONFIG_FILE, cfg.model_dump())
     return [train_isslide_model(cfg, name, datamodule, progress=progress) for name in cfg.models]
 
 
@@ -302,10 +303,3 @@ def run_isslide(
     """Train, then evaluate, every model of ``cfg``."""
     train_isslide(cfg, progress=progress)
     return evaluate_isslide(cfg.output_dir, figure=figure)
-
-
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(json.dumps(payload, indent=2, default=str))
-    tmp.replace(path)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from sarslide.atomic import write_text_atomic
 from sarslide.evaluation.distances import compute_hausdorff, compute_hausdorff95
 from sarslide.evaluation.metrics import (
     compute_auroc,
@@ -132,9 +133,7 @@ def write_comparison_table(
         "Hausdorff = true maximum distance per patch with a non-empty truth, in pixels "
         "(empty prediction = patch diagonal), then mean/median over patches.",
     ]
-    tmp_md = md_path.with_name(".comparison.md.partial")
-    tmp_md.write_text("\n".join(lines) + "\n")
-    tmp_md.replace(md_path)
+    write_text_atomic(md_path, "\n".join(lines) + "\n")
     return md_path, csv_path
 
 
