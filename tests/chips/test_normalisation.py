@@ -52,3 +52,17 @@ def test_channel_without_valid_pixels_is_a_clear_error() -> None:
     values[:, 1] = np.nan
     with pytest.raises(DataSelectionError, match="'b' has no valid"):
         compute_normalisation(_chips(values))
+
+
+def test_slab_moments_equal_a_direct_float64_computation() -> None:
+    from sarslide.chips.normalisation import SLAB_CHIPS, _channel_moments
+
+    rng = np.random.default_rng(3)
+    values = rng.normal(-0.7, 0.25, (2 * SLAB_CHIPS + 5, 8, 8)).astype(np.float32)
+    values[1, 2:5, 3] = np.nan
+    values[SLAB_CHIPS + 2] = np.nan  # a whole chip of nodata inside a slab
+    direct = values.astype(np.float64)[~np.isnan(values)]
+    count, mean, variance = _channel_moments(values)
+    assert count == direct.size
+    np.testing.assert_allclose(mean, direct.mean(), rtol=1e-12)
+    np.testing.assert_allclose(variance, direct.var(), rtol=1e-10)

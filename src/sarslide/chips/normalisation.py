@@ -94,20 +94,45 @@ def compute_normalisation(train: ChipArrays) -> NormalisationStats:
     mean = np.empty(n_channels)
     std = np.empty(n_channels)
     counts = np.empty(n_channels, dtype=np.int64)
-    for c in range(n_channels):  # per channel: keeps float64 temporaries to one channel
-        values = train.inputs[:, c].astype(np.float64)
-        valid = ~np.isnan(values)
-        counts[c] = int(valid.sum())
+    for c in range(n_channels):
+        counts[c], mean[c], variance = _channel_moments(train.inputs[:, c])
         if counts[c] == 0:
             raise DataSelectionError(
                 f"Channel {train.channel_names[c]!r} has no valid (non-NaN) pixel in the "
                 "train chips; drop the channel or check the cube for nodata."
             )
-        mean[c] = values[valid].mean()
-        std[c] = values[valid].std()
+        std[c] = np.sqrt(variance)
         if not std[c] > 0:
             logger.warning(
                 "channel %s is constant in the train chips; using std 1", train.channel_names[c]
             )
             std[c] = 1.0
     return NormalisationStats(list(train.channel_names), mean, std, int(counts.min()))
+
+
+SLAB_CHIPS = 64  # chips per float64 slab: bounds the temporaries of a channel's moments
+
+
+def _channel_moments(values: np.ndarray) -> tuple[int, float, float]:
+    """Count, mean and (population) variance of one channel's non-NaN values.
+
+    Slabs of chips are reduced in float64 and merged with Chan et al.'s pairwise
+    update, so no float64 copy of the whole channel (or of its valid pixels) is made.
+    """
+    count, mean, m2 = 0, 0.0, 0.0
+    for start in range(0, values.shape[0], SLAB_CHIPS):
+        slab = values[start : start + SLAB_CHIPS].astype(np.float64).ravel()
+        nan = np.isnan(slab)
+        if nan.any():
+            slab = slab[~nan]
+        n = slab.size
+        if n == 0:
+            continue
+        slab_mean = float(slab.mean())
+        slab_m2 = float(np.square(slab - slab_mean).sum())
+        total = count + n
+        delta = slab_mean - mean
+        mean += delta * n / total
+        m2 += slab_m2 + delta * delta * count * n / total
+        count = total
+    return count, mean, (m2 / count if count else float("nan"))
