@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,7 +126,6 @@ def _rasterize_block(
     all_touched: bool,
     block_info: dict[Any, Any] | None = None,
 ) -> np.ndarray:
-    from rasterio.errors import NotGeoreferencedWarning
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
 
@@ -142,15 +140,11 @@ def _rasterize_block(
     shapes = [(g, 1) for g in geometries if g.intersects(extent)]
     if not shapes:
         return np.zeros(shape, dtype="uint8")
-    with warnings.catch_warnings():
-        # rasterize builds an in-memory dataset before giving it the block transform;
-        # rasterio can flag that moment as "not georeferenced" when blocks run in threads.
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        return rasterize(
-            shapes,
-            out_shape=shape,
-            transform=block_transform,
-            fill=0,
-            dtype="uint8",
-            all_touched=all_touched,
-        )
+    return rasterize(
+        shapes,
+        out_shape=shape,
+        transform=block_transform,
+        fill=0,
+        dtype="uint8",
+        all_touched=all_touched,
+    )
