@@ -47,4 +47,4 @@ clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
 
 demo-isslide: $(STAMP)
-	$(VENV)/bin/sarslide insar demo --output $(DEMO_DIR)/isslide --fast
+	$(VENV)/bin/sarslide insar demo --output $(DEMO_DIR)-isslide --fast --overwrite

@@ -95,3 +95,19 @@ def test_demo_holds_out_a_simulated_zone(tmp_path: Path) -> None:
         assert DEMO_TEST_ZONE in demo_simulation_config(fast=fast).zones
         cfg = demo_run_config(tmp_path, fast=fast)
         assert cfg.test_zones == [DEMO_TEST_ZONE] and cfg.max_patches_per_split is None
+
+
+def test_demo_refuses_a_non_empty_folder_and_never_deletes_a_foreign_one(tmp_path) -> None:
+    import pytest
+
+    from sarslide.errors import OutputExistsError
+    from sarslide.insar.demo import run_isslide_demo
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        run_isslide_demo(folder, fast=True)
+    with pytest.raises(OutputExistsError, match="not written by 'sarslide demo'"):
+        run_isslide_demo(folder, fast=True, overwrite=True)
+    assert (folder / "notes.txt").read_text() == "keep me"

@@ -188,11 +188,16 @@ def demo(
     ),
     seed: int = typer.Option(0, help="Random seed."),
     threads: int = typer.Option(0, help="torch CPU threads (0 = auto: the cores not busy)."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace a previous demo output (never another folder)."
+    ),
 ) -> None:
     """Simulate a small ISSLIDE, train the five baselines briefly, write the comparison."""
     from sarslide.insar.demo import run_isslide_demo
 
-    outputs = run_isslide_demo(output, fast=fast, seed=seed, num_threads=threads, progress=True)
+    outputs = run_isslide_demo(
+        output, fast=fast, seed=seed, num_threads=threads, progress=True, overwrite=overwrite
+    )
     console.print(outputs["table_md"].read_text())
     for path in outputs.values():
         console.print(f"wrote {path}")

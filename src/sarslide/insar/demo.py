@@ -72,14 +72,22 @@ def run_isslide_demo(
     seed: int = 0,
     num_threads: int = 0,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """simulate -> patches -> train five models -> test table + figure, under ``out_dir``.
 
     ``num_threads``: torch CPU threads (0 = auto, see ``choose_torch_threads``).
+    ``overwrite``: replace a previous demo folder (never one the demo did not write).
     """
+    from sarslide.demo import prepare_output_dir
+
     out = Path(out_dir)
-    if out.exists() and any(out.iterdir()):
-        raise OutputExistsError(f"{out} is not empty; the demo writes into a new folder.")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(
+            f"{out} is not empty; pass --overwrite to replace a previous demo output, or "
+            "choose a new folder."
+        )
+    prepare_output_dir(out, overwrite=True)
     simulate_isslide_raw(
         out / "raw", demo_simulation_config(fast=fast, seed=seed), progress=progress
     )
