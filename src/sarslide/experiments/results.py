@@ -16,22 +16,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from sarslide.experiments.grid import input_set_rank
-from sarslide.experiments.records import LogRatioResult, RunRecord
+from sarslide.experiments.records import METRIC_KEYS, LogRatioResult, RunRecord
 
 TABLE_METRICS: Final[tuple[str, ...]] = ("auprc_chips", "auprc_region")
 METHOD_LEARNED: Final = "learned"
 METHOD_POSITIVE_RATE: Final = "positive-rate"
 METHOD_LOG_RATIO: Final = "log-ratio"
-RUN_COLUMNS: Final[tuple[str, ...]] = (
-    "auprc_chips",
-    "auprc_region",
-    "auroc_chips",
-    "auroc_region",
-    "f1_chips",
-    "f1_region",
-    "baseline_auprc_chips",
-    "baseline_auprc_region",
-)
+RUN_COLUMNS: Final[tuple[str, ...]] = METRIC_KEYS  # runs.csv: every metric a run reports
 
 
 @dataclass(frozen=True)
