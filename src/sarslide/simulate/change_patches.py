@@ -17,6 +17,7 @@ import logging
 import numpy as np
 
 from sarslide import conventions as cv
+from sarslide.simulate.placement import stamp_until_covered
 from sarslide.simulate.seeding import make_rng
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ MEDIAN_SIDE_M = 120.0
 SIDE_LOG_STD = 0.4
 MIN_SIDE_M, MAX_SIDE_M = 40.0, 400.0
 SLOPE_CUTOFF_WIDTH_DEG = 2.0
-MAX_BATCHES = 8
 
 
 def place_change_patches(
@@ -51,26 +51,20 @@ def place_change_patches(
     slope_deg = np.degrees(np.nan_to_num(slope_rad, nan=0.0))
     weights = 1.0 / (1.0 + np.exp((slope_deg - max_slope_deg) / SLOPE_CUTOFF_WIDTH_DEG))
     weights = (weights * (landslide_labels == 0)).ravel() + 1e-12
-    cumulative = np.cumsum(weights)
-    cumulative /= cumulative[-1]
     mean_area_px = 0.75 * (MEDIAN_SIDE_M * np.exp(SIDE_LOG_STD**2)) ** 2 / resolution_m**2
     rng = make_rng(seed, "change-patches")
-    covered, next_id = 0, 1
     # Fields and clear-cuts stop where the hillside starts.
     free = (landslide_labels == 0) & (slope_deg < max_slope_deg + 2 * SLOPE_CUTOFF_WIDTH_DEG)
-    for _ in range(MAX_BATCHES):
-        missing = target_px - covered
-        if missing <= 0.02 * target_px:
-            break
-        count = max(1, int(np.ceil(missing / mean_area_px)))
-        starts = np.searchsorted(cumulative, rng.random(count))
-        for start in np.minimum(starts, rows * cols - 1):
-            new = _stamp_patch(ids, free, int(start), next_id, resolution_m, rng)
-            if new:
-                covered += new
-                next_id += 1
-            if covered >= target_px:
-                break
+    next_id = 1
+
+    def stamp(start: np.int64) -> int:
+        nonlocal next_id
+        new = _stamp_patch(ids, free, int(start), next_id, resolution_m, rng)
+        if new:
+            next_id += 1
+        return new
+
+    covered = stamp_until_covered(weights, target_px, mean_area_px, rng, stamp)
     logger.debug("placed %d change patches on %d px (target %d)", next_id - 1, covered, target_px)
     return ids
 

@@ -13,6 +13,7 @@ import logging
 import numpy as np
 from scipy import ndimage
 
+from sarslide.simulate.placement import stamp_until_covered
 from sarslide.simulate.seeding import make_rng
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,6 @@ logger = logging.getLogger(__name__)
 MEDIAN_LENGTH_M = 90.0  # Iburi 2018 landslides: mostly 40-300 m long
 LENGTH_LOG_STD = 0.5
 MIN_LENGTH_M, MAX_LENGTH_M = 30.0, 600.0
-MAX_BATCHES = 8
 
 
 def compute_landslide_susceptibility(
@@ -72,21 +72,14 @@ def place_landslides(
     if target_px == 0:
         return labels
     weights = np.nan_to_num(susceptibility.astype(np.float64).ravel(), nan=0.0) ** 3 + 1e-12
-    cumulative = np.cumsum(weights)
-    cumulative /= cumulative[-1]
-    mean_area_px = _mean_area_px(resolution_m)
     rng = make_rng(seed, "landslides")
-    covered = 0
-    for _ in range(MAX_BATCHES):
-        missing = target_px - covered
-        if missing <= 0.02 * target_px:
-            break
-        count = max(1, int(np.ceil(missing / mean_area_px)))
-        starts = np.searchsorted(cumulative, rng.random(count))
-        for start in np.minimum(starts, rows * cols - 1):
-            covered += _stamp_landslide(labels, start, aspect_deg, resolution_m, rng)
-            if covered >= target_px:
-                break
+    covered = stamp_until_covered(
+        weights,
+        target_px,
+        _mean_area_px(resolution_m),
+        rng,
+        lambda start: _stamp_landslide(labels, start, aspect_deg, resolution_m, rng),
+    )
     logger.debug("placed landslides on %d px (target %d)", covered, target_px)
     return labels
 
