@@ -57,9 +57,9 @@ def place_change_patches(
     free = (landslide_labels == 0) & (slope_deg < max_slope_deg + 2 * SLOPE_CUTOFF_WIDTH_DEG)
     next_id = 1
 
-    def stamp(start: np.int64) -> int:
+    def stamp(start: int) -> int:
         nonlocal next_id
-        new = _stamp_patch(ids, free, int(start), next_id, resolution_m, rng)
+        new = _stamp_patch(ids, free, start, next_id, resolution_m, rng)
         if new:
             next_id += 1
         return new

@@ -19,7 +19,7 @@ def stamp_until_covered(
     target_px: int,
     mean_area_px: float,
     rng: np.random.Generator,
-    stamp: Callable[[np.int64], int],
+    stamp: Callable[[int], int],
 ) -> int:
     """Call ``stamp(start)`` at weighted random flat pixel indices; return pixels covered.
 
@@ -37,7 +37,7 @@ def stamp_until_covered(
         count = max(1, int(np.ceil(missing / mean_area_px)))
         starts = np.searchsorted(cumulative, rng.random(count))
         for start in np.minimum(starts, weights.size - 1):
-            covered += stamp(start)
+            covered += stamp(int(start))
             if covered >= target_px:
                 break
     return covered
