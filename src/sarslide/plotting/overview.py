@@ -17,7 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from sarslide import conventions as cv
-from sarslide.errors import CubeValidationError, DataSelectionError
+from sarslide.errors import CubeValidationError
 from sarslide.plotting.save import save_figure
 
 MAX_DISPLAY_PX = 1200  # larger rasters are subsampled for display
@@ -112,11 +112,10 @@ def select_event_sides(ds: xr.Dataset, *, k: int) -> tuple[list[int], list[int]]
     Selection is by timestamp relative to the event window (``event_start`` /
     ``event_end`` attributes), time of day included.
     """
-    if k < 1:
-        raise DataSelectionError(f"Invalid k={k}: use at least 1 acquisition per side.")
+    from sarslide.chips.event_window import select_event_timesteps
+
     try:
-        start = pd.Timestamp(ds.attrs[cv.ATTR_EVENT_START])
-        end = pd.Timestamp(ds.attrs[cv.ATTR_EVENT_END])
+        start, end = ds.attrs[cv.ATTR_EVENT_START], ds.attrs[cv.ATTR_EVENT_END]
     except KeyError as err:
         raise CubeValidationError(
             [
@@ -124,15 +123,8 @@ def select_event_sides(ds: xr.Dataset, *, k: int) -> tuple[list[int], list[int]]
                 f"['{cv.ATTR_EVENT_END}'] to the event window (ISO 8601)."
             ]
         ) from err
-    times = pd.DatetimeIndex(ds[cv.DIM_TIMESTEP].values)
-    before = [int(i) for i in np.flatnonzero(times < start)]
-    after = [int(i) for i in np.flatnonzero(times > end)]
-    if len(before) < k or len(after) < k:
-        raise DataSelectionError(
-            f"k={k} needs {k} acquisitions on each side of the event ({start} .. {end}); the "
-            f"cube has {len(before)} before and {len(after)} after. Use a smaller k."
-        )
-    return before[-k:], after[:k]
+    before, after = select_event_timesteps(ds[cv.DIM_TIMESTEP].values, start, end, k)
+    return [int(i) for i in before], [int(i) for i in after]
 
 
 def _composite_db(da: xr.DataArray, indices: list[int]) -> np.ndarray:
