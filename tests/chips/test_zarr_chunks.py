@@ -70,7 +70,37 @@ def test_reader_refuses_modified_or_remote_arrays(store) -> None:
     assert LocalChunkReader.from_dataarray(cube["vv"] * 2) is None
     assert LocalChunkReader.from_dataarray(cube["vv"].isel(timestep=[0, 1, 2])) is None
     assert LocalChunkReader.from_dataarray(cube["vv"].load()) is None
-    assert LocalChunkReader.from_dataarray(cube["dem"]) is None  # 2-D
+    assert LocalChunkReader.from_dataarray(cube["vv"].isel(timestep=0)) is None
+    assert LocalChunkReader.from_dataarray(cube["dem"][:10]) is None
+
+
+@pytest.mark.parametrize("name", ["dem", "landslides", "vv"])
+def test_read_all_equals_the_lazy_array(store, name) -> None:
+    cube = open_cube(store)
+    reader = LocalChunkReader.from_dataarray(cube[name])
+    assert reader is not None
+    whole = reader.read_all()
+    assert whole.dtype == cube[name].dtype
+    np.testing.assert_array_equal(whole, cube[name].values)
+
+
+def test_missing_chunks_read_as_zarr_reads_them(tmp_path) -> None:
+    """Chunks never written (all fill value) read as zarr-python reads them: the array's
+    fill value, or zero where it has none (uint8 labels with fill_value null)."""
+    import zarr
+
+    cube = make_minimal_cube(height=40, width=52, timesteps=4, seed=1)
+    cube["landslides"][:] = 0
+    cube["landslides"][30:, 45:] = 1  # one chunk with a landslide; the others all zero
+    path = write_cube(cube, tmp_path / "c.zarr", chunks={"timestep": 1, "y": 16, "x": 20})
+    labels_dir = path / "landslides"
+    for name in ("0.0", "0.1"):  # as a writer that skips empty chunks leaves them
+        (labels_dir / name).unlink(missing_ok=True)
+    reader = LocalChunkReader.from_dataarray(open_cube(path)["landslides"])
+    assert reader is not None
+    expected = zarr.open_array(str(labels_dir), mode="r")[:]
+    np.testing.assert_array_equal(reader.read_all(), expected)
+    assert reader.read_all()[30:, 45:].all() and not reader.read_all()[:16, :40].any()
 
 
 def test_reader_fills_missing_chunks_with_the_fill_value(store, tmp_path) -> None:

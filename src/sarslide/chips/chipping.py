@@ -119,9 +119,13 @@ def count_per_chip(mask: Any, size_px: int, stride_px: int | None = None) -> np.
         chunks = tuple(max(cell, (c[0] // cell) * cell) for c in part.chunks)
         part = part.rechunk(chunks)
         cells = da.coarsen(np.sum, part, {0: cell, 1: cell}, trim_excess=False).compute()
-    else:
-        part = np.asarray(part, dtype=np.int32)
-        cells = part.reshape(used_h // cell, cell, used_w // cell, cell).sum(axis=(1, 3))
+    else:  # summed with a wide accumulator: no int copy of the whole mask
+        accumulator = np.int32 if cell * cell < 2**31 else np.int64
+        cells = (
+            np.asarray(part)
+            .reshape(used_h // cell, cell, used_w // cell, cell)
+            .sum(axis=(1, 3), dtype=accumulator)
+        )
     integral = np.zeros((cells.shape[0] + 1, cells.shape[1] + 1), dtype=np.int64)
     integral[1:, 1:] = cells.cumsum(0).cumsum(1)
     step, span = stride_px // cell, size_px // cell
@@ -224,13 +228,18 @@ def cut_and_transform(
     size_px: int,
     transform: Callable[[np.ndarray], np.ndarray],
 ) -> np.ndarray:
-    return transform(_cut_windows(slab, origins_px, size_px))
+    # the transform reads the windows once: a strided view saves a copy of them all
+    return transform(_cut_windows(slab, origins_px, size_px, contiguous=False))
 
 
-def _cut_windows(array: np.ndarray, origins_px: np.ndarray, size_px: int) -> np.ndarray:
+def _cut_windows(
+    array: np.ndarray, origins_px: np.ndarray, size_px: int, *, contiguous: bool = True
+) -> np.ndarray:
+    """``(n, *lead, s, s)`` windows of ``array`` (a copy; C-contiguous if ``contiguous``)."""
     view = sliding_window_view(array, (size_px, size_px), axis=(-2, -1))
     picked = view[..., origins_px[:, 0], origins_px[:, 1], :, :]  # (*lead, n, s, s)
-    return np.ascontiguousarray(np.moveaxis(picked, -3, 0))
+    moved = np.moveaxis(picked, -3, 0)
+    return np.ascontiguousarray(moved) if contiguous else moved
 
 
 def progress_iter(items: Any, progress: bool, description: str, *, total: int | None = None) -> Any:
@@ -292,6 +301,14 @@ def to_binary_labels(labels: np.ndarray) -> np.ndarray:
 
 def drop_invalid_chips(chips: ChipArrays, min_valid_fraction: float) -> ChipArrays:
     """Drop chips with less than ``min_valid_fraction`` valid pixels; logs how many."""
+    if min_valid_fraction <= 0:  # every chip qualifies: skip the pass over all pixels
+        return ChipArrays(
+            chips.inputs,
+            chips.labels,
+            chips.origins_px,
+            chips.channel_names,
+            {**chips.counts, "n_chips_dropped_nodata": 0},
+        )
     keep = valid_fraction(chips.inputs) >= min_valid_fraction
     dropped = int((~keep).sum())
     if dropped:

@@ -36,10 +36,19 @@ from sarslide.chips.composites import (
 from sarslide.chips.config import DataConfig, load_data_config
 from sarslide.chips.normalisation import NormalisationStats, compute_normalisation
 from sarslide.chips.splits import SPLIT_NAMES, SplitPlan, plan_split
-from sarslide.chips.zarr_chunks import LocalChunkReader, gather_windows_from_chunks
+from sarslide.chips.zarr_chunks import (
+    LocalChunkReader,
+    gather_windows_from_chunks,
+    load_if_direct,
+)
 from sarslide.errors import DataSelectionError
 
 logger = logging.getLogger(__name__)
+
+# 2-D layers (labels, DEM) up to this size are decoded into memory once, directly from a
+# local store, instead of read through dask at every use (a 10 m scene of 100 x 100 km
+# is 100 MB of uint8 labels); larger ones stay lazy.
+DIRECT_PLANE_MAX_BYTES = 1 << 30
 
 
 @dataclass
@@ -84,6 +93,7 @@ def extract_composite_chips(
     *,
     progress: bool = False,
     direct_read: bool = True,
+    labels: Any | None = None,
 ) -> ChipArrays:
     """Chips at ``origins_px``: composites computed on the chips alone, plus labels.
 
@@ -91,6 +101,10 @@ def extract_composite_chips(
     origins, without compositing the scene. With ``direct_read``, variables that are
     unmodified views of a local Zarr store are read by decoding their chunk files
     directly (``LocalChunkReader``; same values); others go through dask.
+
+    Args:
+        labels: the cube's ``(y, x)`` labels already read (numpy or dask); default:
+            read from ``cube``.
     """
     counts = CompositeCounts()
     inputs = np.empty((len(origins_px), len(specs), size_px, size_px), np.float32)
@@ -136,16 +150,26 @@ def extract_composite_chips(
                     progress=progress,
                 )
         else:
-            data = cube[spec.variable].transpose(*cv.SPATIAL_DIMS).data
+            plane = cube[spec.variable].transpose(*cv.SPATIAL_DIMS)
+            data = load_if_direct(plane, DIRECT_PLANE_MAX_BYTES) if direct_read else plane.data
             inputs[:, index] = gather_windows(data, origins_px, size_px)
-    labels = gather_windows(_labels(cube).data, origins_px, size_px)
+    if labels is None:
+        labels = _read_labels(cube, direct_read=direct_read)
+    chip_labels = gather_windows(labels, origins_px, size_px)
     return ChipArrays(
         inputs,
-        to_binary_labels(labels),
+        to_binary_labels(chip_labels),
         np.asarray(origins_px, dtype=np.int64).reshape(-1, 2),
         [spec.name for spec in specs],
         counts.to_dict(),
     )
+
+
+def _read_labels(cube: xr.Dataset, *, direct_read: bool = True) -> Any:
+    """The ``(y, x)`` labels: numpy when a direct read applies (read once, used twice),
+    else the lazy array."""
+    labels = _labels(cube)
+    return load_if_direct(labels, DIRECT_PLANE_MAX_BYTES) if direct_read else labels.data
 
 
 def _labels(cube: xr.Dataset) -> xr.DataArray:
@@ -182,9 +206,9 @@ def build_chip_splits(
         cube = open_cube(cfg.cube)
     specs = resolve_channel_specs(cfg.channels, cube)
     selection = selection_from_config(cube, cfg) if any(s.is_composite for s in specs) else None
-    labels = _labels(cube)
+    labels = _read_labels(cube)
     size, stride = cfg.chip_size_px, cfg.stride_px
-    origins = select_chip_origins(labels.data, size, stride, positive_only=cfg.positive_only)
+    origins = select_chip_origins(labels, size, stride, positive_only=cfg.positive_only)
     shape = (int(labels.shape[0]), int(labels.shape[1]))
     plan = plan_split(
         shape,
@@ -205,7 +229,9 @@ def build_chip_splits(
     )
     # grouped by split (row-major within each), so that each split is a view, not a copy
     order = np.flatnonzero(kept)[np.argsort(assignment[kept], kind="stable")]
-    chips = extract_composite_chips(cube, specs, selection, origins[order], size, progress=progress)
+    chips = extract_composite_chips(
+        cube, specs, selection, origins[order], size, progress=progress, labels=labels
+    )
     assignment = assignment[order]
     valid = drop_invalid_chips(chips, cfg.chip_min_valid_fraction)
     if len(valid) != len(chips):

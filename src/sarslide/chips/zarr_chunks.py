@@ -110,7 +110,7 @@ class LocalChunkReader:
             tuple(za.chunks),
             dtype,
             decoders,
-            np.nan if fill is None else fill,
+            dtype.type(0) if fill is None else fill,  # as zarr reads a missing chunk
         )
 
     def _buffer(self) -> np.ndarray:
@@ -138,8 +138,8 @@ class LocalChunkReader:
         return buffer.reshape(self.chunks)
 
     def _decode_into(self, coords: tuple[int, ...], target: np.ndarray) -> None:
-        """Decode one whole chunk into a float32 C-contiguous array of its shape."""
-        if self.dtype != np.float32:
+        """Decode one whole chunk of a 3-D array into a float32 C-contiguous ``(ch, cw)``."""
+        if self.dtype != np.float32 or len(self.decoders) != 1:  # convert via the buffer
             target[...] = self.read_chunk(coords)[0]
             return
         try:
@@ -148,6 +148,28 @@ class LocalChunkReader:
             target.fill(self.fill_value)
             return
         self.decoders[0].decode(data, out=target)
+
+    def read_all(self) -> np.ndarray:
+        """The whole array (any number of dimensions), decoded chunk by chunk."""
+        out = np.empty(self.shape, dtype=self.dtype.newbyteorder("="))
+        grid = [range(-(-size // chunk)) for size, chunk in zip(self.shape, self.chunks, strict=True)]
+        for coords in np.ndindex(*(len(axis) for axis in grid)):
+            target = tuple(
+                slice(c * n, min((c + 1) * n, size))
+                for c, n, size in zip(coords, self.chunks, self.shape, strict=True)
+            )
+            chunk = self.read_chunk(coords)
+            out[target] = chunk[tuple(slice(0, t.stop - t.start) for t in target)]
+        return out
+
+    def read_tile(self, lead: np.ndarray, tile: tuple[int, int]) -> np.ndarray:
+        """The whole chunks at (y, x) grid position ``tile`` for each lead index, as
+        float32 ``(len(lead), ch, cw)``, each decoded straight into place (edge chunks
+        keep their padding: only the part inside the array holds data)."""
+        out = np.empty((len(lead), *self.chunks[-2:]), dtype=np.float32)
+        for n, t in enumerate(lead):
+            self._decode_into((int(t), *tile), out[n])
+        return out
 
     def read_box(
         self, lead: np.ndarray, rows: tuple[int, int], cols: tuple[int, int]
@@ -170,7 +192,7 @@ class LocalChunkReader:
                     == (i * ch, (i + 1) * ch, j * cw, (j + 1) * cw)
                 )
                 for n, t in enumerate(lead):
-                    if whole and len(self.decoders) == 1:  # decode straight into the output
+                    if whole:  # decode straight into the output
                         self._decode_into((int(t), i, j), out[n])
                         continue
                     chunk = self.read_chunk((int(t), i, j))[0]
@@ -185,7 +207,7 @@ def _backing_zarr_array(array: xr.DataArray) -> Any | None:
     import zarr
 
     data = array.data
-    if not hasattr(data, "dask") or array.ndim != 3:
+    if not hasattr(data, "dask") or array.ndim not in (2, 3):
         return None
     layers = data.dask.layers
     original = [layer for name, layer in layers.items() if name.startswith("original-")]
@@ -209,9 +231,22 @@ def _backing_zarr_array(array: xr.DataArray) -> Any | None:
             return None  # e.g. CF mask / scale decoding: values differ from the store
     if not isinstance(obj, zarr.Array) or tuple(obj.shape) != tuple(data.shape):
         return None
-    if obj.chunks[0] != 1:
-        return None
+    if obj.ndim == 3 and obj.chunks[0] != 1:
+        return None  # read_box decodes one time step per chunk
     return obj
+
+
+def load_if_direct(array: xr.DataArray, max_bytes: int) -> Any:
+    """``array``'s values as numpy, decoded directly, if it is a local Zarr view no larger
+    than ``max_bytes``; otherwise its (lazy) data unchanged.
+
+    For 2-D layers read more than once (labels, DEM): one direct decode is faster than
+    reading the same chunks through dask twice.
+    """
+    if array.nbytes > max_bytes:
+        return array.data
+    reader = LocalChunkReader.from_dataarray(array)
+    return array.data if reader is None else reader.read_all()
 
 
 def gather_windows_from_chunks(
@@ -244,7 +279,12 @@ def gather_windows_from_chunks(
     def work(members: np.ndarray) -> None:
         r0, c0 = origins_px[members].min(axis=0)
         r1, c1 = origins_px[members].max(axis=0) + size_px
-        raw = reader.read_box(lead, (int(r0), int(r1)), (int(c0), int(c1)))
+        if (r1 - 1) // ch == r0 // ch and (c1 - 1) // cw == c0 // cw:
+            # every window inside one chunk tile: decode whole chunks, no assembly copy
+            r0, c0 = (r0 // ch) * ch, (c0 // cw) * cw
+            raw = reader.read_tile(lead, (int(r0 // ch), int(c0 // cw)))
+        else:
+            raw = reader.read_box(lead, (int(r0), int(r1)), (int(c0), int(c1)))
         windows = cut_and_transform(
             raw, origins_px[members] - np.array([r0, c0]), size_px, transform
         )
