@@ -9,6 +9,8 @@ the model checkpoint so inference standardises exactly as training did.
 from __future__ import annotations
 
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,8 +96,11 @@ def compute_normalisation(train: ChipArrays) -> NormalisationStats:
     mean = np.empty(n_channels)
     std = np.empty(n_channels)
     counts = np.empty(n_channels, dtype=np.int64)
-    for c in range(n_channels):
-        counts[c], mean[c], variance = _channel_moments(train.inputs[:, c])
+    workers = min(n_channels, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # numpy releases the GIL
+        moments = list(pool.map(_channel_moments, (train.inputs[:, c] for c in range(n_channels))))
+    for c, (count, channel_mean, variance) in enumerate(moments):
+        counts[c], mean[c] = count, channel_mean
         if counts[c] == 0:
             raise DataSelectionError(
                 f"Channel {train.channel_names[c]!r} has no valid (non-NaN) pixel in the "

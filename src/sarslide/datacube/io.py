@@ -96,9 +96,31 @@ def open_cube(
     if cv.COORD_SPATIAL_REF in ds.data_vars:
         # Zarr keeps no coordinate flag for a scalar; rioxarray needs it as a coordinate.
         ds = ds.set_coords(cv.COORD_SPATIAL_REF)
+    ds = _load_small_coords(ds)
     if validate:
         validate_cube(ds, task=task, source=source)
     return ds
+
+
+def _load_small_coords(ds: xr.Dataset) -> xr.Dataset:
+    """Read the lazy 0-D and 1-D coordinates (orbit state per timestep, pair dates...) in
+    one compute: they are tiny and read at every use otherwise."""
+    names = [
+        name
+        for name, coord in ds.coords.items()
+        if name not in ds.indexes and coord.ndim <= 1 and coord.chunks is not None
+    ]
+    if not names:
+        return ds
+    import dask
+
+    values = dask.compute(*(ds[name].data for name in names))
+    return ds.assign_coords(
+        {
+            name: ds[name].variable.copy(data=value)
+            for name, value in zip(names, values, strict=True)
+        }
+    )
 
 
 def _has_consolidated_metadata(store: Path) -> bool:
