@@ -154,3 +154,11 @@ def test_log10_mean_matches_mean_of_logs_and_handles_nan_zero_and_range() -> Non
     np.testing.assert_array_equal(
         composite_values(raw, log10=True, floor=1e-4, reducer="mean"), fast
     )
+
+
+def test_log10_mean_redoes_products_that_underflow_with_a_tiny_floor() -> None:
+    raw = np.full((4, 2, 2), 0.5, dtype=np.float32)
+    raw[:, 0, 0] = 1e-11  # product 1e-44: a float32 subnormal
+    out = log10_mean(raw, 1e-12)
+    assert out[0, 0] == pytest.approx(-11.0, abs=1e-6)
+    np.testing.assert_allclose(out[1:, 1:], np.log10(0.5), rtol=1e-6)

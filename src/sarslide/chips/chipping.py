@@ -295,8 +295,8 @@ def extract_chips(
 
 def to_binary_labels(labels: np.ndarray) -> np.ndarray:
     """Label values -> uint8 0/1 (> threshold is landslide; NaN is not)."""
-    with np.errstate(invalid="ignore"):
-        return (np.asarray(labels) > cv.LANDSLIDE_POSITIVE_THRESHOLD).astype(np.uint8)
+    with np.errstate(invalid="ignore"):  # bool and uint8 share their bytes: no copy
+        return np.greater(np.asarray(labels), cv.LANDSLIDE_POSITIVE_THRESHOLD).view(np.uint8)
 
 
 def drop_invalid_chips(chips: ChipArrays, min_valid_fraction: float) -> ChipArrays:

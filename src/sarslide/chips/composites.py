@@ -97,8 +97,13 @@ def log10_mean(
                 n_floored += int(np.count_nonzero(acquisition < floor32))
             np.maximum(acquisition, floor32, out=layer, casting="same_kind")
             np.multiply(product, layer, out=product)
-        odd = ~((product >= _F32.tiny) & (product <= _F32.max))  # NaN, inf, under/overflow
+        # NaN, overflow and underflow are redone below; with every factor >= floor, the
+        # product can only underflow if floor ** n does (never for the usual floor and k)
+        low = product < _F32.tiny if float(floor32) ** n < _F32.tiny else None
         out = np.log(product, out=product)
+        odd = ~np.isfinite(out)
+        if low is not None:
+            odd |= low
     out /= np.float32(n * _LN10)
     if odd.any():
         picked = np.maximum(values[:, odd].astype(np.float64), float(floor))
