@@ -152,7 +152,9 @@ class LocalChunkReader:
     def read_all(self) -> np.ndarray:
         """The whole array (any number of dimensions), decoded chunk by chunk."""
         out = np.empty(self.shape, dtype=self.dtype.newbyteorder("="))
-        grid = [range(-(-size // chunk)) for size, chunk in zip(self.shape, self.chunks, strict=True)]
+        grid = [
+            range(-(-size // chunk)) for size, chunk in zip(self.shape, self.chunks, strict=True)
+        ]
         for coords in np.ndindex(*(len(axis) for axis in grid)):
             target = tuple(
                 slice(c * n, min((c + 1) * n, size))
