@@ -49,6 +49,8 @@ def train_command(
         f"-> {cfg.output_dir}"
     )
     paths = train(cfg, progress=progress, resume=resume)
+    if not paths.is_global_zero:  # DDP: the other processes end quietly
+        return
     console.print(f"best checkpoint  {paths.best_checkpoint}")
     console.print(f"last checkpoint  {paths.last_checkpoint}")
     console.print(f"metrics          {paths.metrics_csv}")

@@ -178,6 +178,8 @@ def train_isslide_model(
         else cfg.limit_train_batches,
     )
     paths = fit_task(task, datamodule, trainer_cfg, run_dir, progress=progress, resume=False)
+    if not paths.is_global_zero:  # DDP: rank 0 chooses and writes the threshold
+        return run_dir
     model = load_isslide_model(paths.best_checkpoint)
     probability, truth = predict_probabilities(model, datamodule.datasets[SPLIT_VAL])
     choice = select_threshold(truth, probability, metric="f1")

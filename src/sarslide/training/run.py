@@ -53,6 +53,7 @@ class RunPaths:
     curve_png: Path
     config_yaml: Path | None = None
     split_json: Path | None = None
+    is_global_zero: bool = True  # False in the other processes of a multi-process run
 
 
 def merge_metric_logs(log_root: Path, out_csv: Path) -> Path:
@@ -150,6 +151,15 @@ def fit_task(
             warnings.filterwarnings("ignore", message=pattern)
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
     best = Path(checkpoint.best_model_path) if checkpoint.best_model_path else last
+    if not trainer.is_global_zero:  # DDP: one process (rank 0) writes what follows
+        return RunPaths(
+            root,
+            best,
+            last,
+            root / "metrics.csv",
+            root / "training_curve.png",
+            is_global_zero=False,
+        )
     metrics_csv = merge_metric_logs(root / LOG_DIR, root / "metrics.csv")
     curve_png = plot_training_curves(metrics_csv, root / "training_curve.png", title=root.name)
     return RunPaths(root, best, last, metrics_csv, curve_png)
@@ -251,7 +261,8 @@ def train(
         metadata=build_metadata(cfg, splits),
     )
     paths = fit_task(task, datamodule, cfg.trainer, root, progress=progress, resume=resume)
-    store_validation_threshold(paths, datamodule, metric=cfg.trainer.threshold_metric)
+    if paths.is_global_zero:
+        store_validation_threshold(paths, datamodule, metric=cfg.trainer.threshold_metric)
     paths.config_yaml = config_path
     paths.split_json = split_path
     return paths

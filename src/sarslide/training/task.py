@@ -96,15 +96,23 @@ class SegmentationTask(lightning.LightningModule):
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> Any:
         x, y = batch
         loss = self.loss_fn(self(x), y)
-        self.log("train/loss", loss, on_step=False, on_epoch=True, batch_size=x.shape[0])
+        self.log(
+            "train/loss", loss, on_step=False, on_epoch=True, batch_size=x.shape[0], sync_dist=True
+        )
         return loss
 
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> Any:
         x, y = batch
         logits = self(x)
         loss = self.loss_fn(logits, y)
-        self.log(
-            "val/loss", loss, on_step=False, on_epoch=True, prog_bar=True, batch_size=x.shape[0]
+        self.log(  # synced: under DDP the best checkpoint follows the loss of all ranks
+            "val/loss",
+            loss,
+            on_step=False,
+            on_epoch=True,
+            prog_bar=True,
+            batch_size=x.shape[0],
+            sync_dist=True,
         )
         self._val_loss_sum += float(loss.detach()) * x.shape[0]
         self._val_count += x.shape[0]
@@ -141,7 +149,7 @@ class SegmentationTask(lightning.LightningModule):
         if float(totals[1]) == 0:
             return
         self.plateau.step(float(totals[0] / totals[1]))
-        self.log("lr", self.plateau.get_last_lr()[0], sync_dist=False)
+        self.log("lr", self.plateau.get_last_lr()[0], sync_dist=True)  # same on every rank
 
     def configure_optimizers(self) -> Any:
         """Adam; ReduceLROnPlateau on ``val/loss`` (stepped in ``on_validation_epoch_end``)."""

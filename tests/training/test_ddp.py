@@ -1,0 +1,67 @@
+"""Training under Lightning's DDP strategy on CPU: two processes, one set of outputs.
+
+Runs the real CLI (DDP's launcher starts the second process by re-running the
+command), so rank 1 executes everything rank 0 does up to the end of ``fit``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sarslide.datacube import write_cube
+from sarslide.training.checkpoints import load_model_from_checkpoint
+from tests.factories import make_minimal_cube
+
+
+@pytest.mark.slow
+def test_ddp_on_two_cpu_processes_writes_one_complete_run(tmp_path: Path) -> None:
+    cube = write_cube(
+        make_minimal_cube(height=64, width=64, timesteps=4, seed=3), tmp_path / "c.zarr"
+    )
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "data": {
+                    "cube": str(cube),
+                    "timesteps_k": 1,
+                    "chip_size_px": 16,
+                    "positive_only": False,
+                    "split": "random",
+                },
+                "model": {"name": "unet-tiny", "kwargs": {"base_filters": 4, "depth": 2}},
+                "trainer": {
+                    "max_epochs": 2,
+                    "batch_size": 4,
+                    "accelerator": "cpu",
+                    "devices": 2,
+                    "strategy": "ddp",
+                    "seed": 1,
+                },
+                "output_dir": str(tmp_path / "run"),
+            }
+        )
+    )
+    sarslide = Path(sys.executable).parent / "sarslide"
+    done = subprocess.run(
+        [str(sarslide), "train", str(config), "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.stdout.count("best checkpoint") == 1  # printed by rank 0 only
+    run = tmp_path / "run"
+    _, bundle = load_model_from_checkpoint(run / "checkpoints" / "best.ckpt")
+    assert bundle.extra["threshold_source"] == "validation chips, best checkpoint"
+    assert (run / "training_curve.png").stat().st_size > 0
+    metrics = (run / "metrics.csv").read_text().splitlines()
+    assert "val/loss" in metrics[0] and len(metrics) >= 3  # header + 2 epochs
+    assert not [p.name for p in run.rglob(".*")]  # no temporary file left behind
