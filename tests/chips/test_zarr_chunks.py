@@ -162,3 +162,14 @@ def test_log10_mean_redoes_products_that_underflow_with_a_tiny_floor() -> None:
     out = log10_mean(raw, 1e-12)
     assert out[0, 0] == pytest.approx(-11.0, abs=1e-6)
     np.testing.assert_allclose(out[1:, 1:], np.log10(0.5), rtol=1e-6)
+
+
+def test_load_if_direct_decodes_small_local_layers_and_keeps_large_ones_lazy(store) -> None:
+    from sarslide.chips.zarr_chunks import load_if_direct
+
+    cube = open_cube(store)
+    loaded = load_if_direct(cube["dem"], max_bytes=cube["dem"].nbytes)
+    assert isinstance(loaded, np.ndarray)
+    np.testing.assert_array_equal(loaded, cube["dem"].values)
+    assert hasattr(load_if_direct(cube["dem"], max_bytes=cube["dem"].nbytes - 1), "dask")
+    assert hasattr(load_if_direct(cube["dem"] + 1, max_bytes=1 << 30), "dask")  # not a view

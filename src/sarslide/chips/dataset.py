@@ -46,9 +46,9 @@ from sarslide.errors import DataSelectionError
 logger = logging.getLogger(__name__)
 
 # 2-D layers (labels, DEM) up to this size are decoded into memory once, directly from a
-# local store, instead of read through dask at every use (a 10 m scene of 100 x 100 km
-# is 100 MB of uint8 labels); larger ones stay lazy.
-DIRECT_PLANE_MAX_BYTES = 1 << 30
+# local store, instead of read through dask at every use (Hokkaido: 24 MB of uint8
+# labels, 95 MB per float32 DEM layer); larger ones stay lazy, read chunk by chunk.
+DIRECT_PLANE_MAX_BYTES = 256 << 20
 
 
 @dataclass
