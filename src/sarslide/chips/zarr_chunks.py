@@ -9,6 +9,10 @@ no indexing), a ``LocalStore``, C order, and codecs numcodecs can decode (Zarr v
 compressor + filters; Zarr v3 ``bytes`` + Blosc / Zstd / Gzip, no sharding).
 ``LocalChunkReader.from_dataarray`` returns None otherwise, and callers keep the dask
 path (remote stores, scenes built in memory, anything else).
+
+Time stacks ``(timestep, y, x)`` with one time step per chunk are read as windows
+(``read_box``, ``read_tile``); 2-D layers (labels, DEM) whole (``read_all``,
+``load_if_direct``). Chunks never written read as zarr-python reads them.
 """
 
 from __future__ import annotations
