@@ -10,12 +10,13 @@ the kernel's exact high-water mark):
     128 x 128 chips, keep chips with a landslide pixel;
 (b) sarslide: ``build_chip_splits`` (labels first, raw windows of the 2k needed
     acquisitions, log10 and mean on the chosen chips only), split "random" so that
-    every positive chip is kept.
+    every positive chip is kept; once with the default reducer ``mean`` (one log of
+    the product per pixel), once with ``mean_exact`` (k log10s, as the references).
 
 Checks the chips are the same: same origins and labels, and inputs equal within
-``TOLERANCE_LOG10`` (sarslide takes the mean of the k logs as one log of their product,
-float32 rounding: ~1e-7 apart, not bit for bit; ``bit_identical`` says whether they
-happen to be). Records wall time, CPU seconds and peak RSS of every run, their medians,
+``TOLERANCE_LOG10`` (``mean`` takes the mean of the k logs as one log of their product,
+float32 rounding: ~1e-7 apart); ``bit_identical`` says whether they are equal bit for
+bit (expected with ``mean_exact``). Records wall time, CPU seconds and peak RSS of every run, their medians,
 the speedup of the medians and of each alternating pair, and the load average (the
 machine may be shared: wall times are noisy, CPU seconds steadier), in
 benchmarks/results/chips.json. ``--quick``: a quarter of the size per side.
@@ -47,7 +48,8 @@ FLOOR = 1e-4
 TOLERANCE_LOG10 = 1e-5  # max abs difference of chip inputs, log10 units
 CHANNELS = ["vv_before", "vv_after", "vh_before", "vh_after"]
 ORBIT = "descending"  # every acquisition of the synthetic cube: the filter drops none
-ROLES = ("paper", "lean", "ours")  # run in this order, alternating
+ROLES = ("paper", "lean", "ours", "ours_exact")  # run in this order, alternating
+OURS = {"ours": "vs", "ours_exact": "exact_vs"}  # result key prefix of each of our paths
 
 
 def make_cube(n_time: int, height: int, width: int, seed: int = 0):  # type: ignore[no-untyped-def]
@@ -216,8 +218,9 @@ def run_reference(store: str, out: str, *, faithful: bool) -> None:
     Path(out + ".json").write_text(json.dumps(m))
 
 
-def run_ours(store: str, out: str) -> None:
-    """(b) sarslide: build_chip_splits, all positive chips kept (random split)."""
+def run_ours(store: str, out: str, *, exact: bool) -> None:
+    """(b) sarslide: build_chip_splits, all positive chips kept (random split);
+    ``exact``: reducer ``mean_exact`` (k log10s per pixel, as the references)."""
     from sarslide.chips import DataConfig, build_chip_splits
 
     cfg = DataConfig(
@@ -225,6 +228,7 @@ def run_ours(store: str, out: str) -> None:
         channels=CHANNELS,
         timesteps_k=K,
         log_floor=FLOOR,
+        reducer="mean_exact" if exact else "mean",
         split="random",
         chip_min_valid_fraction=0.0,
     )
@@ -296,8 +300,8 @@ def main() -> int:
     if args.role in ("paper", "lean"):
         run_reference(args.store, args.out, faithful=args.role == "paper")
         return 0
-    if args.role == "ours":
-        run_ours(args.store, args.out)
+    if args.role in OURS:
+        run_ours(args.store, args.out, exact=args.role == "ours_exact")
         return 0
 
     from sarslide.datacube import write_cube
@@ -336,23 +340,24 @@ def main() -> int:
                 **{key: float(np.median([r[key] for r in role_runs])) for key in _MEDIAN_KEYS},
                 "runs": role_runs,
             }
-        ours = _sorted(str(Path(tmp) / "ours.npz"))
-        our_m = results["ours"]
         identical = True
-        for role in ("paper", "lean"):
-            check = _compare(_sorted(str(Path(tmp) / f"{role}.npz")), ours)
-            identical = identical and bool(check["identical_chips"])
-            ref_m = results[role]
-            results[f"vs_{role}"] = {
-                **check,
-                "speedup": round(ref_m["wall_s"] / our_m["wall_s"], 2),  # type: ignore[index]
-                "speedup_per_pair": [
-                    round(r["wall_s"] / o["wall_s"], 2)
-                    for r, o in zip(runs[role], runs["ours"], strict=True)
-                ],
-                "cpu_speedup": round(ref_m["cpu_s"] / our_m["cpu_s"], 2),  # type: ignore[index]
-                "peak_rss_ratio": round(our_m["peak_rss_mib"] / ref_m["peak_rss_mib"], 3),  # type: ignore[index]
-            }
+        for our_role, prefix in OURS.items():
+            ours = _sorted(str(Path(tmp) / f"{our_role}.npz"))
+            our_m = results[our_role]
+            for role in ("paper", "lean"):
+                check = _compare(_sorted(str(Path(tmp) / f"{role}.npz")), ours)
+                identical = identical and bool(check["identical_chips"])
+                ref_m = results[role]
+                results[f"{prefix}_{role}"] = {
+                    **check,
+                    "speedup": round(ref_m["wall_s"] / our_m["wall_s"], 2),  # type: ignore[index]
+                    "speedup_per_pair": [
+                        round(r["wall_s"] / o["wall_s"], 2)
+                        for r, o in zip(runs[role], runs[our_role], strict=True)
+                    ],
+                    "cpu_speedup": round(ref_m["cpu_s"] / our_m["cpu_s"], 2),  # type: ignore[index]
+                    "peak_rss_ratio": round(our_m["peak_rss_mib"] / ref_m["peak_rss_mib"], 3),  # type: ignore[index]
+                }
         results["identical_chips"] = identical
         results["tolerance_log10"] = TOLERANCE_LOG10
         results["positive_rate_in_positive_chips"] = (
@@ -362,7 +367,8 @@ def main() -> int:
         zarray = json.loads((store / "vv" / ".zarray").read_text())
         results["store_compressor"] = zarray.get("compressor")
     path = write_results("chips_quick" if args.quick else "chips", results)
-    print(json.dumps({k: results[k] for k in ("identical_chips", "vs_paper", "vs_lean")}))
+    keys = ("identical_chips", "vs_paper", "vs_lean", "exact_vs_paper", "exact_vs_lean")
+    print(json.dumps({k: results[k] for k in keys}))
     print(f"wrote {path}")
     return 0 if identical else 1
 

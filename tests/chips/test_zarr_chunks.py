@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from sarslide.chips import DataConfig, build_chip_splits
 from sarslide.chips.channels import resolve_channel_specs
 from sarslide.chips.chipping import chip_origins
 from sarslide.chips.composites import (
+    build_composite_stack,
     composite_values,
     log10_floored,
     log10_mean,
@@ -173,3 +176,25 @@ def test_load_if_direct_decodes_small_local_layers_and_keeps_large_ones_lazy(sto
     np.testing.assert_array_equal(loaded, cube["dem"].values)
     assert hasattr(load_if_direct(cube["dem"], max_bytes=cube["dem"].nbytes - 1), "dask")
     assert hasattr(load_if_direct(cube["dem"] + 1, max_bytes=1 << 30), "dask")  # not a view
+
+
+def test_mean_exact_equals_numpy_log10_then_mean_bit_for_bit(store) -> None:
+    cube = open_cube(store)
+    cfg = DataConfig(
+        cube="c.zarr", channels="vv+vh", timesteps_k=2, chip_size_px=12, reducer="mean_exact"
+    )
+    selection = selection_from_config(cube, cfg)
+    specs = resolve_channel_specs(cfg.channels, cube)
+    origins = chip_origins((40, 52), 12, 8)
+    fast = extract_composite_chips(cube, specs, selection, origins, 12, direct_read=True)
+    slow = extract_composite_chips(cube, specs, selection, origins, 12, direct_read=False)
+    np.testing.assert_array_equal(fast.inputs, slow.inputs)
+    assert fast.counts == slow.counts and fast.counts["n_floored"] > 0
+    raw = cube["vv"].values[selection.before]
+    with warnings.catch_warnings():  # the all-NaN pixel: NaN, as expected
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmean(np.log10(np.maximum(raw, np.float32(1e-4))), axis=0)
+    windows = np.stack([expected[r : r + 12, c : c + 12] for r, c in origins])
+    np.testing.assert_array_equal(fast.inputs[:, 0], windows)  # vv_before
+    scene = build_composite_stack(cube, cfg).sel(channel="vv_before").values
+    np.testing.assert_array_equal(scene, expected)

@@ -29,7 +29,7 @@ from sarslide.chips.channels import ChannelSpec, resolve_channel_specs
 from sarslide.chips.config import DataConfig
 from sarslide.chips.event_window import EventWindow, resolve_event_window, select_cube_timesteps
 
-Reducer = Literal["mean", "median"]
+Reducer = Literal["mean", "median", "mean_exact"]
 
 
 def log10_floored(values: np.ndarray, floor: float) -> np.ndarray:
@@ -49,8 +49,8 @@ def reduce_acquisitions(values: np.ndarray, reducer: Reducer, *, axis: int = 0) 
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
             return np.nanmedian(values, axis=0).astype(np.float32, copy=False)
-    if reducer != "mean":
-        raise ValueError(f"Invalid {reducer=}. Must be 'mean' or 'median'.")
+    if reducer not in ("mean", "mean_exact"):
+        raise ValueError(f"Invalid {reducer=}. Must be 'mean', 'mean_exact' or 'median'.")
     total = np.zeros(values.shape[1:], dtype=np.float32)
     count = np.zeros(values.shape[1:], dtype=np.float32)
     for layer in values:
@@ -125,7 +125,8 @@ def composite_values(
 ) -> np.ndarray:
     """The composite of raw acquisitions along ``axis``: optional floored log10, then reduce.
 
-    The log10 mean goes through ``log10_mean`` (one log per pixel).
+    The log10 ``mean`` goes through ``log10_mean`` (one log per pixel); ``mean_exact``
+    takes one float32 log10 per acquisition, then the mean (as numpy and xarray do).
     """
     if log10 and reducer == "mean":
         return log10_mean(raw, floor, axis=axis)
