@@ -16,10 +16,10 @@ the kernel's exact high-water mark):
 Checks the chips are the same: same origins and labels, and inputs equal within
 ``TOLERANCE_LOG10`` (``mean`` takes the mean of the k logs as one log of their product,
 float32 rounding: ~1e-7 apart); ``bit_identical`` says whether they are equal bit for
-bit (expected with ``mean_exact``). Records wall time, CPU seconds and peak RSS of every run, their medians,
-the speedup of the medians and of each alternating pair, and the load average (the
-machine may be shared: wall times are noisy, CPU seconds steadier), in
-benchmarks/results/chips.json. ``--quick``: a quarter of the size per side.
+bit (expected with ``mean_exact``). Records wall time, CPU seconds and peak RSS of
+every run, their medians, the speedup of the medians and of each alternating pair, and
+the load average (the machine may be shared: wall times are noisy, CPU seconds
+steadier), in benchmarks/results/chips.json. ``--quick``: a quarter of the size per side.
 
 Usage: python benchmarks/bench_chips.py [--quick] [--keep DIR] [--repeat N]
 """
