@@ -5,9 +5,11 @@ speckle, landslide blobs) to a temporary Zarr store with ``write_cube``, then ru
 path ``--repeat`` times, alternating, each run in a fresh subprocess (its own peak RSS,
 the kernel's exact high-water mark):
 
-(a) the paper code's path: xarray log10 (same floor) of vv/vh, mean over the k
-    acquisitions on each side, ``.load()``, ``xbatcher.BatchGenerator`` over
-    128 x 128 chips, keep chips with a landslide pixel;
+(a) the paper code's path ("paper"): xarray log10 (same floor) of vv/vh, the orbit
+    filter ``ds.where(..., drop=True)``, mean over the k acquisitions on each side,
+    scene-wide mean and std of each composite, ``.load()``,
+    ``xbatcher.BatchGenerator`` over 128 x 128 chips, keep chips with a landslide
+    pixel; and "lean", the same without the orbit filter and the statistics;
 (b) sarslide: ``build_chip_splits`` (labels first, raw windows of the 2k needed
     acquisitions, log10 and mean on the chosen chips only), split "random" so that
     every positive chip is kept; once with the default reducer ``mean`` (one log of
