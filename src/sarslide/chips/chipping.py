@@ -301,16 +301,10 @@ def to_binary_labels(labels: np.ndarray) -> np.ndarray:
 
 def drop_invalid_chips(chips: ChipArrays, min_valid_fraction: float) -> ChipArrays:
     """Drop chips with less than ``min_valid_fraction`` valid pixels; logs how many."""
-    if min_valid_fraction <= 0:  # every chip qualifies: skip the pass over all pixels
-        return ChipArrays(
-            chips.inputs,
-            chips.labels,
-            chips.origins_px,
-            chips.channel_names,
-            {**chips.counts, "n_chips_dropped_nodata": 0},
-        )
-    keep = valid_fraction(chips.inputs) >= min_valid_fraction
-    dropped = int((~keep).sum())
+    keep, dropped = None, 0
+    if min_valid_fraction > 0:  # otherwise every chip qualifies: no pass over all pixels
+        keep = valid_fraction(chips.inputs) >= min_valid_fraction
+        dropped = int((~keep).sum())
     if dropped:
         logger.info(
             "dropped %d of %d chips with < %.0f%% valid pixels",
@@ -318,6 +312,6 @@ def drop_invalid_chips(chips: ChipArrays, min_valid_fraction: float) -> ChipArra
             len(chips),
             100 * min_valid_fraction,
         )
-    out = chips.subset(keep) if dropped else chips
+    out = chips.subset(keep) if keep is not None and dropped else chips
     out.counts = {**chips.counts, "n_chips_dropped_nodata": dropped}
     return out

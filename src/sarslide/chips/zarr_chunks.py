@@ -183,7 +183,7 @@ class LocalChunkReader:
         """``array[lead, r0:r1, c0:c1]`` as float32 ``(len(lead), r1 - r0, c1 - c0)``.
 
         The array is 3-D (time, y, x) with time chunks of 1; each chunk under the box is
-        decoded once per lead index.
+        decoded once per lead index. A box of whole chunks of one tile: ``read_tile``.
         """
         (r0, r1), (c0, c1) = rows, cols
         ch, cw = self.chunks[-2:]
@@ -192,15 +192,7 @@ class LocalChunkReader:
             for j in range(c0 // cw, (c1 - 1) // cw + 1):
                 a0, a1 = max(r0, i * ch), min(r1, (i + 1) * ch)
                 b0, b1 = max(c0, j * cw), min(c1, (j + 1) * cw)
-                whole = (
-                    (a0, a1, b0, b1)
-                    == (r0, r1, c0, c1)
-                    == (i * ch, (i + 1) * ch, j * cw, (j + 1) * cw)
-                )
                 for n, t in enumerate(lead):
-                    if whole:  # decode straight into the output
-                        self._decode_into((int(t), i, j), out[n])
-                        continue
                     chunk = self.read_chunk((int(t), i, j))[0]
                     out[n, a0 - r0 : a1 - r0, b0 - c0 : b1 - c0] = chunk[
                         a0 - i * ch : a1 - i * ch, b0 - j * cw : b1 - j * cw
@@ -285,10 +277,11 @@ def gather_windows_from_chunks(
     def work(members: np.ndarray) -> None:
         r0, c0 = origins_px[members].min(axis=0)
         r1, c1 = origins_px[members].max(axis=0) + size_px
-        if (r1 - 1) // ch == r0 // ch and (c1 - 1) // cw == c0 // cw:
+        tile_r, tile_c = int(r0 // ch), int(c0 // cw)
+        if (r1 - 1) // ch == tile_r and (c1 - 1) // cw == tile_c:
             # every window inside one chunk tile: decode whole chunks, no assembly copy
-            r0, c0 = (r0 // ch) * ch, (c0 // cw) * cw
-            raw = reader.read_tile(lead, (int(r0 // ch), int(c0 // cw)))
+            raw = reader.read_tile(lead, (tile_r, tile_c))
+            r0, c0 = tile_r * ch, tile_c * cw
         else:
             raw = reader.read_box(lead, (int(r0), int(r1)), (int(c0), int(c1)))
         windows = cut_and_transform(
