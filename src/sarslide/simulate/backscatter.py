@@ -118,90 +118,124 @@ def make_acquisition_conditions(
     return out
 
 
+@dataclass(frozen=True)
+class BackscatterSettings:
+    """Scene-wide settings of the backscatter model (from the ``EventCubeSpec``)."""
+
+    incidence_deg: float  # ellipsoid incidence angle at the scene centre
+    vv_incidence_gain: float  # extra VV change of debris per dB of 10 log10(cos θ_loc / cos θ)
+    enl: float  # equivalent number of looks of the speckle
+    nodata_fraction: float  # share of pixels set to exactly 0 (half) or NaN (half)
+    resolution_m: float  # pixel size, for the smooth per-date fields
+    seed: int  # with the block index and acquisition: the key of the random stream
+
+
+@dataclass(frozen=True)
+class BackscatterBlock:
+    """One block of the grid: its static layers (for one polarisation and orbit) and
+    where it lies.
+
+    ``exposure`` and ``landslide_db`` are the landslides' bared share and their change
+    (dB) in this polarisation at the reference incidence (0 off landslides);
+    ``patch_id`` indexes ``AcquisitionConditions.patch_db`` (0 = no change patch);
+    ``geometry_class`` holds the layover/shadow classes of the acquisition's orbit.
+    """
+
+    land_cover: np.ndarray
+    texture: np.ndarray  # unit-std static texture
+    exposure: np.ndarray
+    landslide_db: np.ndarray
+    patch_id: np.ndarray
+    slope_rad: np.ndarray
+    aspect_deg: np.ndarray
+    geometry_class: np.ndarray
+    origin_px: tuple[int, int]  # (row, column) of the block's first pixel in the grid
+    block_index: tuple[int, int]  # the block's position, part of its random key
+
+
 def simulate_backscatter_block(
+    block: BackscatterBlock,
+    conditions: AcquisitionConditions,
     *,
     polarisation: str,
-    land_cover: np.ndarray,
-    texture: np.ndarray,
-    exposure: np.ndarray,
-    landslide_db: np.ndarray,
-    patch_id: np.ndarray,
-    slope_rad: np.ndarray,
-    aspect_deg: np.ndarray,
-    geometry_class: np.ndarray,
-    conditions: AcquisitionConditions,
-    incidence_deg: float,
-    vv_incidence_gain: float,
-    enl: float,
-    nodata_fraction: float,
-    resolution_m: float,
-    origin_px: tuple[int, int],
-    seed: int,
-    block_index: tuple[int, int],
+    settings: BackscatterSettings,
 ) -> np.ndarray:
     """Linear gamma0 (float32) of one polarisation and acquisition on one block.
 
-    Args:
-        polarisation: ``"vv"`` or ``"vh"``.
-        land_cover, texture, slope_rad, aspect_deg, geometry_class: the block's
-            static layers (classes, unit-std texture, slope, aspect, layover/shadow
-            classes for this acquisition's orbit).
-        exposure, landslide_db: the landslides' bared share and their change (dB)
-            in this polarisation at the reference incidence (0 off landslides).
-        patch_id: change-patch ids (0 = none), indexing ``conditions.patch_db``.
-        conditions: this acquisition's date, orbit and weather.
-        incidence_deg: ellipsoid incidence angle at the scene centre.
-        vv_incidence_gain: extra VV change of bared debris per dB of
-            ``10 log10(cos θ_loc / cos θ)``.
-        enl: equivalent number of looks of the speckle.
-        nodata_fraction: share of pixels set to exactly 0 (half) or NaN (half).
-        resolution_m: pixel size, for the smooth per-date fields.
-        origin_px: (row, column) of the block's first pixel in the whole grid.
-        seed, block_index: key of the block's random stream.
+    The steps: class levels at the reference incidence, the landslides' change after
+    the event, the per-pixel and per-date terms (incidence residual, texture, season,
+    moisture, change patches, calibration, snow), layover and shadow, then speckle and
+    missing pixels.
     """
     pol_index = 0 if polarisation == cv.VAR_VV else 1
-    # Per-class parameters looked up by class code (one gather per parameter).
+    level_db, exponent, texture_db, seasonal_db, moisture_db = _lookup_class_terms(
+        block.land_cover, pol_index, conditions.seasonal
+    )
+    incidence_db = _compute_incidence_db(block, conditions.orbit, settings.incidence_deg)
+    moisture = conditions.moisture.evaluate(
+        np.arange(block.origin_px[0], block.origin_px[0] + block.land_cover.shape[0]),
+        np.arange(block.origin_px[1], block.origin_px[1] + block.land_cover.shape[1]),
+        settings.resolution_m,
+    )
+    if conditions.post_event:  # landslides: bared debris replaces part of the cover
+        level_db += block.landslide_db
+        if pol_index == 0:
+            level_db += np.float32(settings.vv_incidence_gain) * block.exposure * incidence_db
+        moisture_db += block.exposure * (np.float32(DEBRIS_MOISTURE_DB) - moisture_db)
+        seasonal_db *= np.float32(1.0) - block.exposure
+    level_db += (
+        exponent * incidence_db
+        + texture_db * block.texture
+        + seasonal_db
+        + moisture_db * moisture
+        + conditions.patch_db[polarisation][block.patch_id]
+        + np.float32(conditions.offset_db[polarisation] + conditions.snow_db)
+    )
+    gamma0 = _apply_radar_geometry(level_db, block.geometry_class, polarisation)
+    rng = make_rng(settings.seed, f"speckle-{polarisation}", conditions.index, *block.block_index)
+    gamma0 *= rng.standard_gamma(settings.enl, size=gamma0.shape, dtype=np.float32) / np.float32(
+        settings.enl
+    )
+    _insert_nodata(gamma0, settings.nodata_fraction, rng)
+    return gamma0.astype(np.float32, copy=False)
+
+
+def _lookup_class_terms(
+    land_cover: np.ndarray, pol_index: int, seasonal: float
+) -> tuple[np.ndarray, ...]:
+    """Per-pixel level, incidence exponent, texture, season and moisture terms (dB)
+    of each pixel's scattering class (one gather per term)."""
     table = np.zeros((5, max(SCATTERING_CLASSES) + 1), dtype=np.float32)
     for code, cls in SCATTERING_CLASSES.items():
         table[:, code] = (
             cls.vh_db if pol_index else cls.vv_db,
             cls.vh_cos_exponent if pol_index else cls.vv_cos_exponent,
             cls.texture_db,
-            cls.seasonal_db * conditions.seasonal * (1.0 if pol_index else 0.6),
+            cls.seasonal_db * seasonal * (1.0 if pol_index else 0.6),
             cls.moisture_db,
         )
-    level_db, exponent, texture_db, seasonal_db, moisture_db = (row[land_cover] for row in table)
+    return tuple(row[land_cover] for row in table)
+
+
+def _compute_incidence_db(block: BackscatterBlock, orbit: str, incidence_deg: float) -> np.ndarray:
+    """``10 log10(cos θ_loc / cos θ)``: the residual of terrain flattening, in dB."""
     cos_loc = geometry.compute_cos_local_incidence(
-        slope_rad, aspect_deg, incidence_deg=incidence_deg, orbit=conditions.orbit
+        block.slope_rad, block.aspect_deg, incidence_deg=incidence_deg, orbit=orbit
     )
     cos_ref = np.float32(np.cos(np.deg2rad(incidence_deg)))
     cos_loc = np.nan_to_num(np.clip(cos_loc, 0.05, 1.0), nan=float(cos_ref))
-    incidence_db = np.float32(10.0) * np.log10(cos_loc / cos_ref)
-    rows = np.arange(origin_px[0], origin_px[0] + land_cover.shape[0])
-    cols = np.arange(origin_px[1], origin_px[1] + land_cover.shape[1])
-    moisture = conditions.moisture.evaluate(rows, cols, resolution_m)
-    if conditions.post_event:  # landslides: bared debris replaces part of the cover
-        level_db += landslide_db
-        if pol_index == 0:
-            level_db += np.float32(vv_incidence_gain) * exposure * incidence_db
-        moisture_db += exposure * (np.float32(DEBRIS_MOISTURE_DB) - moisture_db)
-        seasonal_db *= np.float32(1.0) - exposure
-    level_db += (
-        exponent * incidence_db
-        + texture_db * texture
-        + seasonal_db
-        + moisture_db * moisture
-        + conditions.patch_db[polarisation][patch_id]
-        + np.float32(conditions.offset_db[polarisation] + conditions.snow_db)
-    )
+    return np.float32(10.0) * np.log10(cos_loc / cos_ref)
+
+
+def _apply_radar_geometry(
+    level_db: np.ndarray, geometry_class: np.ndarray, polarisation: str
+) -> np.ndarray:
+    """Linear gamma0 from dB; layover brightened, shadow at the thermal noise floor."""
     gamma0 = np.power(np.float32(10.0), level_db / np.float32(10.0))
     gamma0[geometry_class == geometry.GEOMETRY_LAYOVER] *= np.float32(10 ** (LAYOVER_GAIN_DB / 10))
     gamma0[geometry_class == geometry.GEOMETRY_SHADOW] = 0.0
     gamma0 += np.float32(NOISE_FLOOR[polarisation])
-    rng = make_rng(seed, f"speckle-{polarisation}", conditions.index, *block_index)
-    gamma0 *= rng.standard_gamma(enl, size=gamma0.shape, dtype=np.float32) / np.float32(enl)
-    _insert_nodata(gamma0, nodata_fraction, rng)
-    return gamma0.astype(np.float32, copy=False)
+    return gamma0
 
 
 def _insert_nodata(values: np.ndarray, fraction: float, rng: np.random.Generator) -> None:

@@ -21,7 +21,13 @@ import xarray as xr
 from sarslide import conventions as cv
 from sarslide.errors import ConfigError
 from sarslide.parallel import compute_with_progress
-from sarslide.simulate.backscatter import make_acquisition_conditions, simulate_backscatter_block
+from sarslide.simulate.backscatter import (
+    AcquisitionConditions,
+    BackscatterBlock,
+    BackscatterSettings,
+    make_acquisition_conditions,
+    simulate_backscatter_block,
+)
 from sarslide.simulate.change_patches import draw_patch_steps_db
 from sarslide.simulate.interferometry import make_pair_conditions, simulate_interferometry_block
 from sarslide.simulate.spec import EventCubeSpec, Schedule, resolve_schedule
@@ -92,98 +98,40 @@ def _merge_spec(spec: EventCubeSpec | None, overrides: dict[str, Any]) -> EventC
         ) from err
 
 
+# Static layers that the per-date generators read, chunked like the per-date layers.
+BLOCK_LAYERS = (
+    "land_cover",
+    "texture",
+    cv.VAR_LANDSLIDES,
+    cv.VAR_DEM_SLOPE,
+    cv.VAR_DEM_ASPECT,
+    cv.VAR_DEM,
+    "geometry_ascending",
+    "geometry_descending",
+    "landslide_exposure",
+    "landslide_change_vv_db",
+    "landslide_change_vh_db",
+    "change_patch_id",
+)
+CUBE_VARIABLES = (
+    cv.VAR_VV,
+    cv.VAR_VH,
+    cv.VAR_DEM,
+    cv.VAR_DEM_SLOPE,
+    cv.VAR_DEM_ASPECT,
+    cv.VAR_DEM_CURVATURE,
+    cv.VAR_LANDSLIDES,
+    cv.VAR_COHERENCE,
+    cv.VAR_INTERFEROGRAM,
+)
+
+
 def _assemble(spec: EventCubeSpec, schedule: Schedule, static: xr.Dataset) -> xr.Dataset:
-    chunks = (min(spec.chunk_size_px, spec.height_px), min(spec.chunk_size_px, spec.width_px))
-    lazy_static = {
-        name: da.from_array(static[name].values, chunks=chunks)
-        for name in (
-            "land_cover",
-            "texture",
-            cv.VAR_LANDSLIDES,
-            cv.VAR_DEM_SLOPE,
-            cv.VAR_DEM_ASPECT,
-            cv.VAR_DEM,
-            "geometry_ascending",
-            "geometry_descending",
-            "landslide_exposure",
-            "landslide_change_vv_db",
-            "landslide_change_vh_db",
-            "change_patch_id",
-        )
-    }
-    n_patches = int(static["change_patch_id"].values.max(initial=0))
-    acquisitions = make_acquisition_conditions(
-        list(schedule.times),
-        schedule.orbits,
-        event_end=schedule.event_end,
-        seed=spec.seed,
-        patch_steps_db=draw_patch_steps_db(
-            n_patches,
-            vv_change_db=spec.confounder_vv_change_db,
-            vh_change_db=spec.confounder_vh_change_db,
-            seed=spec.seed,
-        ),
-        patch_date_std_db=spec.confounder_date_std_db,
-    )
-    common = {"seed": spec.seed, "resolution_m": spec.resolution_m}
-    sar = {}
-    for pol in cv.SAR_VARS:
-        layers = [
-            da.map_blocks(
-                partial(
-                    _backscatter_block,
-                    polarisation=pol,
-                    conditions=cond,
-                    incidence_deg=spec.incidence_angle_deg,
-                    vv_incidence_gain=spec.landslide_vv_incidence_gain,
-                    enl=spec.equivalent_number_of_looks,
-                    nodata_fraction=spec.nodata_fraction,
-                    **common,
-                ),
-                lazy_static["land_cover"],
-                lazy_static["texture"],
-                lazy_static["landslide_exposure"],
-                lazy_static[f"landslide_change_{pol}_db"],
-                lazy_static["change_patch_id"],
-                lazy_static[cv.VAR_DEM_SLOPE],
-                lazy_static[cv.VAR_DEM_ASPECT],
-                lazy_static[f"geometry_{cond.orbit}"],
-                dtype=np.float32,
-                meta=np.empty((0, 0), np.float32),
-            )
-            for cond in acquisitions
-        ]
-        sar[pol] = da.stack(layers, axis=0)
-    pair_times = [
-        (schedule.times[i], schedule.times[j], schedule.orbits[i]) for i, j in schedule.pairs
-    ]
-    pair_conditions = make_pair_conditions(
-        pair_times,
-        event_start=schedule.event_start,
-        event_end=schedule.event_end,
-        shape=(spec.height_px, spec.width_px),
-        resolution_m=spec.resolution_m,
-        seed=spec.seed,
-    )
-    insar = da.stack(
-        [
-            da.map_blocks(
-                partial(
-                    _interferometry_block, conditions=cond, looks=spec.coherence_looks, **common
-                ),
-                lazy_static["land_cover"],
-                lazy_static[cv.VAR_LANDSLIDES],
-                lazy_static[cv.VAR_DEM],
-                lazy_static[f"geometry_{cond.orbit}"],
-                new_axis=0,
-                chunks=((2,), *lazy_static[cv.VAR_DEM].chunks),
-                dtype=np.float32,
-                meta=np.empty((0, 0, 0), np.float32),
-            )
-            for cond in pair_conditions
-        ],
-        axis=0,
-    )
+    """The cube: static layers, lazy per-date layers, time coordinates, attributes."""
+    blocks = _chunk_static_layers(spec, static)
+    acquisitions = _draw_acquisition_conditions(spec, schedule, static)
+    sar = {pol: _stack_backscatter(spec, acquisitions, blocks, pol) for pol in cv.SAR_VARS}
+    insar = _stack_interferometry(spec, schedule, blocks)
     dims3 = (cv.DIM_TIMESTEP, *cv.SPATIAL_DIMS)
     pair_dims = (cv.DIM_TIMEPAIR, *cv.SPATIAL_DIMS)
     ds = static[
@@ -197,9 +145,118 @@ def _assemble(spec: EventCubeSpec, schedule: Schedule, static: xr.Dataset) -> xr
             cv.VAR_INTERFEROGRAM: (pair_dims, insar[:, 1], variable_attrs(cv.VAR_INTERFEROGRAM)),
         }
     )
+    ds = _assign_time_coords(ds, schedule)[list(CUBE_VARIABLES)]
+    ds.attrs = _describe_cube(spec, schedule)
+    return ds
+
+
+def _chunk_static_layers(spec: EventCubeSpec, static: xr.Dataset) -> dict[str, da.Array]:
+    """The static layers as dask arrays in the generation blocks."""
+    chunks = (min(spec.chunk_size_px, spec.height_px), min(spec.chunk_size_px, spec.width_px))
+    return {name: da.from_array(static[name].values, chunks=chunks) for name in BLOCK_LAYERS}
+
+
+def _stack_backscatter(
+    spec: EventCubeSpec,
+    acquisitions: list[AcquisitionConditions],
+    blocks: dict[str, da.Array],
+    polarisation: str,
+) -> da.Array:
+    """Lazy (timestep, y, x) linear gamma0 of one polarisation."""
+    settings = BackscatterSettings(
+        incidence_deg=spec.incidence_angle_deg,
+        vv_incidence_gain=spec.landslide_vv_incidence_gain,
+        enl=spec.equivalent_number_of_looks,
+        nodata_fraction=spec.nodata_fraction,
+        resolution_m=spec.resolution_m,
+        seed=spec.seed,
+    )
+    layers = [
+        da.map_blocks(
+            partial(
+                _backscatter_block, polarisation=polarisation, conditions=cond, settings=settings
+            ),
+            blocks["land_cover"],
+            blocks["texture"],
+            blocks["landslide_exposure"],
+            blocks[f"landslide_change_{polarisation}_db"],
+            blocks["change_patch_id"],
+            blocks[cv.VAR_DEM_SLOPE],
+            blocks[cv.VAR_DEM_ASPECT],
+            blocks[f"geometry_{cond.orbit}"],
+            dtype=np.float32,
+            meta=np.empty((0, 0), np.float32),
+        )
+        for cond in acquisitions
+    ]
+    return da.stack(layers, axis=0)
+
+
+def _draw_acquisition_conditions(
+    spec: EventCubeSpec, schedule: Schedule, static: xr.Dataset
+) -> list[AcquisitionConditions]:
+    """Per-date weather, calibration and change-patch offsets of every acquisition."""
+    n_patches = int(static["change_patch_id"].values.max(initial=0))
+    return make_acquisition_conditions(
+        list(schedule.times),
+        schedule.orbits,
+        event_end=schedule.event_end,
+        seed=spec.seed,
+        patch_steps_db=draw_patch_steps_db(
+            n_patches,
+            vv_change_db=spec.confounder_vv_change_db,
+            vh_change_db=spec.confounder_vh_change_db,
+            seed=spec.seed,
+        ),
+        patch_date_std_db=spec.confounder_date_std_db,
+    )
+
+
+def _stack_interferometry(
+    spec: EventCubeSpec, schedule: Schedule, blocks: dict[str, da.Array]
+) -> da.Array:
+    """Lazy (timepair, 2, y, x): coherence and wrapped phase of every pair."""
+    pair_times = [
+        (schedule.times[i], schedule.times[j], schedule.orbits[i]) for i, j in schedule.pairs
+    ]
+    pair_conditions = make_pair_conditions(
+        pair_times,
+        event_start=schedule.event_start,
+        event_end=schedule.event_end,
+        shape=(spec.height_px, spec.width_px),
+        resolution_m=spec.resolution_m,
+        seed=spec.seed,
+    )
+    return da.stack(
+        [
+            da.map_blocks(
+                partial(
+                    _interferometry_block,
+                    conditions=cond,
+                    looks=spec.coherence_looks,
+                    seed=spec.seed,
+                    resolution_m=spec.resolution_m,
+                ),
+                blocks["land_cover"],
+                blocks[cv.VAR_LANDSLIDES],
+                blocks[cv.VAR_DEM],
+                blocks[f"geometry_{cond.orbit}"],
+                new_axis=0,
+                chunks=((2,), *blocks[cv.VAR_DEM].chunks),
+                dtype=np.float32,
+                meta=np.empty((0, 0, 0), np.float32),
+            )
+            for cond in pair_conditions
+        ],
+        axis=0,
+    )
+
+
+def _assign_time_coords(ds: xr.Dataset, schedule: Schedule) -> xr.Dataset:
+    """Acquisition times and orbits; pair indices with their start and end times."""
     starts = schedule.times[[i for i, _ in schedule.pairs]]
     ends = schedule.times[[j for _, j in schedule.pairs]]
-    ds = ds.assign_coords(
+    return ds.assign_coords(
         {
             cv.DIM_TIMESTEP: schedule.times.values,
             cv.COORD_ORBIT_STATE: (cv.DIM_TIMESTEP, np.array(schedule.orbits)),
@@ -208,20 +265,11 @@ def _assemble(spec: EventCubeSpec, schedule: Schedule, static: xr.Dataset) -> xr
             cv.COORD_PAIR_END: (cv.DIM_TIMEPAIR, ends.values),
         }
     )
-    ds = ds[
-        [
-            cv.VAR_VV,
-            cv.VAR_VH,
-            cv.VAR_DEM,
-            cv.VAR_DEM_SLOPE,
-            cv.VAR_DEM_ASPECT,
-            cv.VAR_DEM_CURVATURE,
-            cv.VAR_LANDSLIDES,
-            cv.VAR_COHERENCE,
-            cv.VAR_INTERFEROGRAM,
-        ]
-    ]
-    ds.attrs = {
+
+
+def _describe_cube(spec: EventCubeSpec, schedule: Schedule) -> dict[str, Any]:
+    """The cube's attributes: event window, the simulated flag, seed and spec."""
+    return {
         cv.ATTR_EVENT_START: schedule.event_start.isoformat(),
         cv.ATTR_EVENT_END: schedule.event_end.isoformat(),
         cv.ATTR_EVENT_NAME: f"simulated event (seed {spec.seed})",
@@ -231,7 +279,6 @@ def _assemble(spec: EventCubeSpec, schedule: Schedule, static: xr.Dataset) -> xr
         "simulation_seed": spec.seed,
         "simulation_spec": spec.model_dump_json(),
     }
-    return ds
 
 
 def _block_origin(block_info: dict[Any, Any] | None) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -243,20 +290,22 @@ def _block_origin(block_info: dict[Any, Any] | None) -> tuple[tuple[int, int], t
 
 
 def _backscatter_block(
-    land_cover,
-    texture,
-    exposure,
-    landslide_db,
-    patch_id,
-    slope,
-    aspect,
-    geometry_class,
+    land_cover: np.ndarray,
+    texture: np.ndarray,
+    exposure: np.ndarray,
+    landslide_db: np.ndarray,
+    patch_id: np.ndarray,
+    slope: np.ndarray,
+    aspect: np.ndarray,
+    geometry_class: np.ndarray,
     *,
-    block_info=None,
-    **kwargs,
-):  # type: ignore[no-untyped-def]
+    polarisation: str,
+    conditions: AcquisitionConditions,
+    settings: BackscatterSettings,
+    block_info: dict[Any, Any] | None = None,
+) -> np.ndarray:
     origin, index = _block_origin(block_info)
-    return simulate_backscatter_block(
+    block = BackscatterBlock(
         land_cover=land_cover,
         texture=texture,
         exposure=exposure,
@@ -267,7 +316,9 @@ def _backscatter_block(
         geometry_class=geometry_class,
         origin_px=origin,
         block_index=index,
-        **kwargs,
+    )
+    return simulate_backscatter_block(
+        block, conditions, polarisation=polarisation, settings=settings
     )
 
 
