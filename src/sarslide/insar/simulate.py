@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,33 +41,12 @@ from sarslide.insar.isslide_layout import (
     write_geotiff,
     write_raw_interferogram,
 )
+from sarslide.insar.simulate_config import SimulationConfig
+
+__all__ = ["SimulationConfig", "simulate_isslide_raw"]
 
 logger = logging.getLogger(__name__)
 SENTINEL1_WAVELENGTH_M = 0.05547
-
-
-@dataclass(frozen=True)
-class SimulationConfig:
-    """Size and content of a simulated ISSLIDE raw dataset."""
-
-    zones: tuple[str, ...] = ("vanoise", "ecrins", "queyras")
-    size_px: int = 160
-    first_date: str = "20180702"
-    revisit_days: int = 6
-    n_dates: int = 6
-    delays_days: tuple[int, ...] = (6, 12, 18)
-    moves_per_zone: int = 5
-    decoys_per_zone: int = 2
-    layover_strips: int = 1
-    looks_range: int = 8
-    looks_azimuth: int = 2
-    goldstein_alpha: float = 0.5
-    pixel_m: float = 20.0
-    visible_rad: float = 1.5
-    min_coherent_fraction: float = 0.5
-    epsg: int = 32632
-    seed: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,21 +84,25 @@ def _smooth_field(rng: np.random.Generator, shape: tuple[int, int], sigma_px: fl
 
 def _draw_moves(rng: np.random.Generator, cfg: SimulationConfig, season_days: float) -> list[_Move]:
     moves = []
-    margin = 12
+    margin = cfg.move_margin_px
     for k in range(cfg.moves_per_zone):
-        is_glacier = rng.random() < 0.35
+        is_glacier = rng.random() < cfg.rock_glacier_share
         start = 0.0 if is_glacier else float(rng.uniform(-season_days / 2, season_days / 2))
-        length = season_days * 2 if is_glacier else float(rng.uniform(12, season_days))
-        major = float(rng.uniform(6, 15))
+        length = (
+            season_days * 2
+            if is_glacier
+            else float(rng.uniform(cfg.min_landslide_active_days, season_days))
+        )
+        major = float(rng.uniform(*cfg.semi_major_px))
         moves.append(
             _Move(
                 move_id=k,
                 row=float(rng.uniform(margin, cfg.size_px - margin)),
                 col=float(rng.uniform(margin, cfg.size_px - margin)),
                 semi_major_px=major,
-                semi_minor_px=float(major * rng.uniform(0.5, 0.9)),
+                semi_minor_px=float(major * rng.uniform(*cfg.axis_ratio)),
                 angle_rad=float(rng.uniform(0, np.pi)),
-                rate_rad_per_day=float(rng.uniform(0.25, 0.9) * rng.choice([-1, 1])),
+                rate_rad_per_day=float(rng.uniform(*cfg.rate_rad_per_day) * rng.choice([-1, 1])),
                 active_from_day=max(0.0, start),
                 active_to_day=start + length,
                 move_class="rock_glacier" if is_glacier else "landslide",
@@ -129,7 +112,7 @@ def _draw_moves(rng: np.random.Generator, cfg: SimulationConfig, season_days: fl
     return moves
 
 
-def _ellipse_polygon(move: _Move, transform: Any, scale: float = 0.85) -> Any:
+def _ellipse_polygon(move: _Move, transform: Any, scale: float) -> Any:
     from shapely.geometry import Polygon
 
     t = np.linspace(0, 2 * np.pi, 48, endpoint=False)
@@ -146,16 +129,57 @@ def _active_days(move: _Move, start_day: float, end_day: float) -> float:
     return max(0.0, min(end_day, move.active_to_day) - max(start_day, move.active_from_day))
 
 
+@dataclass(frozen=True)
+class _Dates:
+    """Acquisition days since the first date, their labels, and the pairs (i, j, delay)."""
+
+    days: list[int]
+    labels: list[str]
+    pairs: list[tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class _ZoneScene:
+    """What stays fixed in a zone across its interferograms."""
+
+    transform: Any
+    moves: list[_Move]
+    radii: list[np.ndarray]  # elliptic radius of each move (1 at its border)
+    base_coherence: np.ndarray
+    lowcoh: np.ndarray  # decoy (forest, lake) ground
+    decoy_radii: list[np.ndarray]
+    layover: np.ndarray
+    layover_ramp: np.ndarray
+    coherent: dict[int, float]  # share of each move's outline on coherent ground
+    aps: list[np.ndarray]  # atmospheric phase screen per acquisition
+
+
 def simulate_isslide_raw(
     root: str | Path, config: SimulationConfig | None = None, *, progress: bool = False
 ) -> list[RawInterferogram]:
     """Write a simulated ISSLIDE raw layout under ``root``; return its interferograms."""
-    import geopandas as gpd
-    from affine import Affine
-
     cfg = config or SimulationConfig()
     rng = np.random.default_rng(cfg.seed)
-    shape = (cfg.size_px, cfg.size_px)
+    dates = _make_dates(cfg)
+    written: list[RawInterferogram] = []
+    task = _progress_iter(cfg.zones, progress, "simulating zones")
+    for z, zone in enumerate(task):
+        scene = _draw_zone_scene(rng, cfg, z, dates)
+        write_geotiff(
+            Path(root) / zone / LAYOVER_FILE,
+            scene.layover.astype(np.uint8),
+            transform=scene.transform,
+            crs=f"EPSG:{cfg.epsg}",
+        )
+        for i, j, delay in dates.pairs:
+            written.append(_write_pair(root, zone, rng, cfg, scene, dates, (i, j, delay)))
+    logger.info(
+        "simulated %d interferograms in %d zones under %s", len(written), len(cfg.zones), root
+    )
+    return written
+
+
+def _make_dates(cfg: SimulationConfig) -> _Dates:
     first = dt.datetime.strptime(cfg.first_date, "%Y%m%d")
     days = [k * cfg.revisit_days for k in range(cfg.n_dates)]
     labels = [(first + dt.timedelta(days=d)).strftime("%Y%m%d") for d in days]
@@ -166,99 +190,153 @@ def simulate_isslide_raw(
         for j in range(i + 1, cfg.n_dates)
         if days[j] - days[i] == delay
     ]
-    written: list[RawInterferogram] = []
-    task = _progress_iter(cfg.zones, progress, "simulating zones")
-    for z, zone in enumerate(task):
-        transform = Affine(cfg.pixel_m, 0.0, 300_000 + 20_000 * z, 0.0, -cfg.pixel_m, 5_000_000)
-        moves = _draw_moves(rng, cfg, days[-1])
-        radii = [_elliptic_radius(shape, m) for m in moves]
-        base_coherence = np.clip(0.75 + 0.12 * _smooth_field(rng, shape, 12), 0.45, 0.97)
-        lowcoh = np.zeros(shape, dtype=bool)
-        decoys = []
-        for _ in range(cfg.decoys_per_zone):
-            row, col = rng.uniform(10, cfg.size_px - 10, 2)
-            decoy = _Move(
-                move_id=-1, row=float(row), col=float(col), semi_major_px=10.0,
-                semi_minor_px=8.0, angle_rad=0.0, rate_rad_per_day=0.0, active_from_day=0.0,
-                active_to_day=0.0, move_class="unknown", confidence=0,
-            )  # fmt: skip
-            radius = _elliptic_radius(shape, decoy)
-            lowcoh |= radius < 1.6
-            decoys.append(radius)
-        layover = np.zeros(shape, dtype=bool)
-        for _ in range(cfg.layover_strips):
-            col0 = int(rng.integers(0, cfg.size_px - 12))
-            slope = float(rng.uniform(-0.4, 0.4))
-            rows = np.arange(cfg.size_px)
-            for r in rows:
-                c = int(col0 + slope * r) % cfg.size_px
-                layover[r, c : c + int(rng.integers(4, 9))] = True
-        layover_ramp = np.where(layover, 2.5 * np.arange(cfg.size_px)[None, :], 0.0)
-        decorrelated = lowcoh | layover
-        coherent = {
-            m.move_id: float(np.mean(~decorrelated[r < 0.85])) if np.any(r < 0.85) else 0.0
-            for m, r in zip(moves, radii, strict=True)
-        }
-        aps = [1.2 * _smooth_field(rng, shape, 25) for _ in days]
-        write_geotiff(
-            Path(root) / zone / LAYOVER_FILE,
-            layover.astype(np.uint8),
-            transform=transform,
-            crs=f"EPSG:{cfg.epsg}",
-        )
-        for i, j, delay in pairs:
-            coherence = base_coherence * np.exp(-delay / 90.0)
-            coherence = np.where(lowcoh, 0.12, coherence)
-            coherence = np.where(layover, 0.08, coherence)
-            phase = aps[j] - aps[i] + layover_ramp
-            records = []
-            for move, radius in zip(moves, radii, strict=True):
-                peak = move.rate_rad_per_day * _active_days(move, days[i], days[j])
-                phase = phase + peak * _bubble(radius)
-                if _is_visible(move, peak, coherent[move.move_id], cfg):
-                    records.append(move)
-            for radius in decoys:
-                phase = phase + 3.0 * _bubble(radius / 0.7)
-            ml_phase, ml_coherence = _noisy_interferogram(rng, phase, coherence, cfg)
-            repetitions = {
-                m.move_id: sum(
-                    _is_visible(
-                        m,
-                        m.rate_rad_per_day * _active_days(m, days[a], days[b]),
-                        coherent[m.move_id],
-                        cfg,
-                    )
-                    for a, b, d in pairs
-                    if d == delay
-                )
-                for m in records
-            }
-            frame = gpd.GeoDataFrame(
-                {
-                    "move_id": [m.move_id for m in records],
-                    "confidence": [m.confidence for m in records],
-                    "repetitions": [repetitions[m.move_id] for m in records],
-                    "class": [m.move_class for m in records],
-                },
-                geometry=[_ellipse_polygon(m, transform) for m in records],
-                crs=f"EPSG:{cfg.epsg}",
-            )
-            item = RawInterferogram(zone, delay, labels[i], labels[j], Path())
-            written.append(
-                write_raw_interferogram(
-                    root,
-                    item,
-                    phase_rad=ml_phase,
-                    coherence=ml_coherence,
-                    annotations=frame,
-                    transform=transform,
-                    crs=f"EPSG:{cfg.epsg}",
-                )
-            )
-    logger.info(
-        "simulated %d interferograms in %d zones under %s", len(written), len(cfg.zones), root
+    return _Dates(days, labels, pairs)
+
+
+def _draw_zone_scene(
+    rng: np.random.Generator, cfg: SimulationConfig, zone_index: int, dates: _Dates
+) -> _ZoneScene:
+    """Moves, coherence, decoys, layover and atmosphere of one zone (in this draw order)."""
+    from affine import Affine
+
+    shape = (cfg.size_px, cfg.size_px)
+    transform = Affine(
+        cfg.pixel_m,
+        0.0,
+        cfg.zone_origin_x_m + cfg.zone_spacing_x_m * zone_index,
+        0.0,
+        -cfg.pixel_m,
+        cfg.zone_origin_y_m,
     )
-    return written
+    moves = _draw_moves(rng, cfg, dates.days[-1])
+    radii = [_elliptic_radius(shape, m) for m in moves]
+    low, high = cfg.base_coherence_range
+    base_coherence = np.clip(
+        cfg.base_coherence
+        + cfg.base_coherence_std * _smooth_field(rng, shape, cfg.base_coherence_sigma_px),
+        low,
+        high,
+    )
+    lowcoh, decoy_radii = _draw_decoys(rng, cfg)
+    layover = _draw_layover(rng, cfg)
+    layover_ramp = np.where(
+        layover, cfg.layover_ramp_rad_per_px * np.arange(cfg.size_px)[None, :], 0.0
+    )
+    decorrelated = lowcoh | layover
+    inside = cfg.outline_scale
+    coherent = {
+        m.move_id: float(np.mean(~decorrelated[r < inside])) if np.any(r < inside) else 0.0
+        for m, r in zip(moves, radii, strict=True)
+    }
+    aps = [
+        cfg.atmosphere_std_rad * _smooth_field(rng, shape, cfg.atmosphere_sigma_px)
+        for _ in dates.days
+    ]
+    return _ZoneScene(
+        transform, moves, radii, base_coherence, lowcoh, decoy_radii, layover, layover_ramp,
+        coherent, aps,
+    )  # fmt: skip
+
+
+def _draw_decoys(
+    rng: np.random.Generator, cfg: SimulationConfig
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Low-coherence ground and the elliptic radius of each decoy."""
+    shape = (cfg.size_px, cfg.size_px)
+    lowcoh = np.zeros(shape, dtype=bool)
+    radii = []
+    major, minor = cfg.decoy_semi_axes_px
+    for _ in range(cfg.decoys_per_zone):
+        row, col = rng.uniform(cfg.decoy_margin_px, cfg.size_px - cfg.decoy_margin_px, 2)
+        decoy = _Move(
+            move_id=-1, row=float(row), col=float(col), semi_major_px=major,
+            semi_minor_px=minor, angle_rad=0.0, rate_rad_per_day=0.0, active_from_day=0.0,
+            active_to_day=0.0, move_class="unknown", confidence=0,
+        )  # fmt: skip
+        radius = _elliptic_radius(shape, decoy)
+        lowcoh |= radius < cfg.decoy_lowcoh_radius
+        radii.append(radius)
+    return lowcoh, radii
+
+
+def _draw_layover(rng: np.random.Generator, cfg: SimulationConfig) -> np.ndarray:
+    """Layover strips: a drifting column band of random width per row."""
+    layover = np.zeros((cfg.size_px, cfg.size_px), dtype=bool)
+    for _ in range(cfg.layover_strips):
+        col0 = int(rng.integers(0, cfg.size_px - cfg.layover_margin_px))
+        slope = float(rng.uniform(-cfg.layover_slope_range, cfg.layover_slope_range))
+        for r in np.arange(cfg.size_px):
+            c = int(col0 + slope * r) % cfg.size_px
+            layover[r, c : c + int(rng.integers(*cfg.layover_width_px))] = True
+    return layover
+
+
+def _write_pair(
+    root: str | Path,
+    zone: str,
+    rng: np.random.Generator,
+    cfg: SimulationConfig,
+    scene: _ZoneScene,
+    dates: _Dates,
+    pair: tuple[int, int, int],
+) -> RawInterferogram:
+    """Simulate one interferogram of a zone, annotate its visible moves, write it."""
+    i, j, delay = pair
+    coherence = scene.base_coherence * np.exp(-delay / cfg.coherence_decay_days)
+    coherence = np.where(scene.lowcoh, cfg.lowcoh_coherence, coherence)
+    coherence = np.where(scene.layover, cfg.layover_coherence, coherence)
+    phase = scene.aps[j] - scene.aps[i] + scene.layover_ramp
+    records = []
+    for move, radius in zip(scene.moves, scene.radii, strict=True):
+        peak = move.rate_rad_per_day * _active_days(move, dates.days[i], dates.days[j])
+        phase = phase + peak * _bubble(radius)
+        if _is_visible(move, peak, scene.coherent[move.move_id], cfg):
+            records.append(move)
+    for radius in scene.decoy_radii:
+        phase = phase + cfg.decoy_phase_rad * _bubble(radius / cfg.decoy_bubble_radius)
+    ml_phase, ml_coherence = _noisy_interferogram(rng, phase, coherence, cfg)
+    item = RawInterferogram(zone, delay, dates.labels[i], dates.labels[j], Path())
+    return write_raw_interferogram(
+        root,
+        item,
+        phase_rad=ml_phase,
+        coherence=ml_coherence,
+        annotations=_annotate(records, scene, dates, delay, cfg),
+        transform=scene.transform,
+        crs=f"EPSG:{cfg.epsg}",
+    )
+
+
+def _annotate(
+    records: list[_Move], scene: _ZoneScene, dates: _Dates, delay: int, cfg: SimulationConfig
+) -> Any:
+    """Polygons of the visible moves with confidence, class and repetitions (how many
+    interferograms of this delay show the move)."""
+    import geopandas as gpd
+
+    repetitions = {
+        m.move_id: sum(
+            _is_visible(
+                m,
+                m.rate_rad_per_day * _active_days(m, dates.days[a], dates.days[b]),
+                scene.coherent[m.move_id],
+                cfg,
+            )
+            for a, b, d in dates.pairs
+            if d == delay
+        )
+        for m in records
+    }
+    return gpd.GeoDataFrame(
+        {
+            "move_id": [m.move_id for m in records],
+            "confidence": [m.confidence for m in records],
+            "repetitions": [repetitions[m.move_id] for m in records],
+            "class": [m.move_class for m in records],
+        },
+        geometry=[_ellipse_polygon(m, scene.transform, cfg.outline_scale) for m in records],
+        crs=f"EPSG:{cfg.epsg}",
+    )
 
 
 def _is_visible(
