@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import rasterio
 
-from sarslide.demo import DEMO_MARKER, prepare_output_dir, run_demo
+from sarslide.demo import run_demo
 from sarslide.errors import OutputExistsError
+from sarslide.output_dirs import DEMO_MARKER, prepare_output_dir
 
 
 def test_demo_runs_end_to_end_on_a_small_scene(tmp_path: Path) -> None:

@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sarslide.errors import OutputExistsError
+from sarslide.datacube import write_cube
+from sarslide.evaluation.evaluate import evaluate_checkpoint
+from sarslide.inference.outputs import predict_to_directory
+from sarslide.output_dirs import prepare_output_dir
+from sarslide.plotting.overview import plot_event_overview
+from sarslide.simulate import simulate_event_cube
+from sarslide.training.config import load_train_config
+from sarslide.training.run import train
 
 logger = logging.getLogger(__name__)
 
-DEMO_MARKER = ".sarslide-demo"
 # 1024 px (10 km at 10 m): the spatial split then leaves a test region of tens of
 # chips; at 512 px it held 3 chips and its metrics were noise.
 DEMO_SIZE_PX = 1024
@@ -46,24 +51,6 @@ class DemoOutputs:
     step_seconds: dict[str, float]
 
 
-def prepare_output_dir(directory: Path, *, overwrite: bool) -> None:
-    """Create ``directory``; replace it only if ``overwrite`` and it is a demo output."""
-    if directory.exists():
-        if not overwrite:
-            raise OutputExistsError(
-                f"{str(directory)!r} exists; pass --overwrite to replace it, or choose "
-                "another --output."
-            )
-        if any(directory.iterdir()) and not (directory / DEMO_MARKER).exists():
-            raise OutputExistsError(
-                f"{str(directory)!r} exists and was not written by 'sarslide demo'; "
-                "refusing to delete it. Choose another --output."
-            )
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
-    (directory / DEMO_MARKER).write_text("written by sarslide demo\n")
-
-
 def run_demo(
     output_dir: str | os.PathLike[str],
     *,
@@ -83,13 +70,6 @@ def run_demo(
         seed: seed of the simulation, the split and the training.
         progress: progress bars.
     """
-    from sarslide.datacube import write_cube
-    from sarslide.evaluation.evaluate import evaluate_checkpoint
-    from sarslide.inference.outputs import predict_to_directory
-    from sarslide.plotting.overview import plot_event_overview
-    from sarslide.simulate import simulate_event_cube
-    from sarslide.training import load_train_config, train
-
     root = Path(output_dir).expanduser().resolve()
     prepare_output_dir(root, overwrite=overwrite)
     seconds: dict[str, float] = {}

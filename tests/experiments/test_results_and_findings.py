@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from sarslide.experiments.ablation_figure import plot_ablation
 from sarslide.experiments.findings import compare_cells, derive_findings, format_findings
 from sarslide.experiments.records import LogRatioResult, RunOutput, RunRecord
 from sarslide.experiments.results import (
@@ -14,7 +15,6 @@ from sarslide.experiments.results import (
     format_table_csv,
     format_table_markdown,
 )
-from sarslide.plotting.ablation import plot_ablation
 
 
 def record(input_set: str, k: int | None, seed: int, auprc: float) -> RunRecord:

@@ -128,7 +128,7 @@ def write_ablation_report(
     title: str = "Input ablation",
 ) -> AblationPaths:
     """Write the table (CSV, markdown), per-run CSV, figure and findings."""
-    from sarslide.plotting.ablation import plot_ablation
+    from sarslide.experiments.ablation_figure import plot_ablation
 
     output_dir = Path(output_dir)
     rows = build_results_table(records, log_ratio)

@@ -19,6 +19,7 @@ from sarslide.errors import OutputExistsError
 from sarslide.insar.patches import extract_patches
 from sarslide.insar.run import ISSLIDE_MODELS, IsslideRunConfig, run_isslide
 from sarslide.insar.simulate import SimulationConfig, simulate_isslide_raw
+from sarslide.output_dirs import prepare_output_dir
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +80,6 @@ def run_isslide_demo(
     ``num_threads``: torch CPU threads (0 = auto, see ``choose_torch_threads``).
     ``overwrite``: replace a previous demo folder (never one the demo did not write).
     """
-    from sarslide.demo import prepare_output_dir
-
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise OutputExistsError(
