@@ -90,9 +90,10 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     from sarslide.chips import DataConfig, NormalisationStats, build_composite_stack
     from sarslide.datacube import open_cube
     from sarslide.inference.geotiff import GeoTiffRowWriter, grid_from_cube
-    from sarslide.inference.predict_scene import make_torch_predictor, predict_stack
+    from sarslide.inference.predict_scene import predict_stack
     from sarslide.inference.sinks import BINARY_NODATA, TeeSink, ThresholdSink
     from sarslide.models import create_model, get_model_spec
+    from sarslide.models.predict import make_torch_predictor
 
     torch.manual_seed(0)
     cube = open_cube(case["cube"], task="mapping")

@@ -90,9 +90,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="all", choices=("cpu", "cuda", "all"))
     args = parser.parse_args(argv)
 
-    from sarslide.compat import ensure_torchvision_importable
-
-    ensure_torchvision_importable()
     import torch
 
     from benchmarks.measure import write_results

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from sarslide.evaluation.evaluate import EvaluationResult
-from sarslide.evaluation.thresholds import compute_split_metrics
 from sarslide.experiments.grid import RunSpec
 from sarslide.experiments.records import METRIC_KEYS, RunOutput
 from sarslide.experiments.train_run import (
     build_run_train_config,
     extract_metrics,
 )
+from sarslide.metrics.thresholds import compute_split_metrics
 
 
 def make_evaluation(*, whole_region: bool = True) -> EvaluationResult:

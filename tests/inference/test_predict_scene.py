@@ -9,12 +9,9 @@ import torch
 import xarray as xr
 
 from sarslide.errors import ConfigError
-from sarslide.inference.predict_scene import (
-    make_torch_predictor,
-    predict_array,
-    predict_stack,
-)
+from sarslide.inference.predict_scene import predict_array, predict_stack
 from sarslide.inference.sinks import ArraySink
+from sarslide.models.predict import make_torch_predictor
 
 RF_PX = 3  # receptive-field radius of the conv net below
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sarslide.evaluation.metrics import compute_auroc
 from sarslide.insar.scoring import score_patches, write_comparison_table
+from sarslide.metrics.binary import compute_auroc
 
 
 def _patches() -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from sarslide.datacube import write_cube
-from sarslide.training.checkpoints import load_model_from_checkpoint
+from sarslide.models.checkpoints import load_model_from_checkpoint
 from tests.factories import make_minimal_cube
 
 

@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from sarslide.errors import CheckpointError, ConfigError
-from sarslide.training import load_model_from_checkpoint, load_train_config, train
-from sarslide.training.checkpoints import read_checkpoint
+from sarslide.models.checkpoints import load_model_from_checkpoint, read_checkpoint
+from sarslide.training import load_train_config, train
 from sarslide.training.task import SegmentationTask
 
 

@@ -82,6 +82,18 @@ class NormalisationStats:
         )
 
 
+def standardise_chips(
+    chips: ChipArrays, normalisation: NormalisationStats, *, ignore_index: int = 255
+) -> tuple[np.ndarray, np.ndarray]:
+    """Standardised float32 inputs ``(n, C, H, W)`` and int64 labels, nodata labelled
+    ``ignore_index`` (a pixel is nodata when any channel is)."""
+    nodata = NormalisationStats.nodata_mask(chips.inputs)
+    inputs = normalisation.apply(chips.inputs)
+    labels = chips.labels.astype(np.int64)
+    labels[nodata] = ignore_index
+    return np.ascontiguousarray(inputs), labels
+
+
 def compute_normalisation(train: ChipArrays) -> NormalisationStats:
     """Per-channel mean and std over the train chips' pixels, NaN ignored (float64).
 

@@ -43,9 +43,6 @@ def predict(
     ),
 ) -> None:
     """Map landslides over a cube: probability and binary COGs, polygons, quicklook, report."""
-    from sarslide.compat import ensure_torchvision_importable
-
-    ensure_torchvision_importable()
     from sarslide.inference.outputs import predict_to_directory
 
     outputs = predict_to_directory(

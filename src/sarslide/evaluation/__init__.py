@@ -1,52 +1,29 @@
-"""Evaluation: exact pure metrics, validation thresholds, checkpoint evaluation, reports.
+"""Checkpoint evaluation: a trained model on the test chips and the whole test region.
 
-``metrics`` and ``thresholds`` need only numpy; ``evaluate_checkpoint`` imports torch.
+``evaluate`` (``evaluate_checkpoint``) and ``report`` (``metrics.json``, ``summary.md``,
+PR curve). The metrics themselves live in the leaf :mod:`sarslide.metrics`.
+Exports load on first use (module ``__getattr__``): importing the package costs nothing.
 """
 
-from sarslide.evaluation.metrics import (
-    Confusion,
-    PRCurve,
-    ThresholdChoice,
-    compute_auprc,
-    compute_auroc,
-    compute_confusion,
-    compute_dice,
-    compute_f1,
-    compute_iou,
-    compute_positive_rate,
-    compute_pr_curve,
-    compute_precision,
-    compute_recall,
-    select_threshold,
-    select_valid,
-)
-from sarslide.evaluation.thresholds import SplitMetrics, apply_threshold, compute_split_metrics
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sarslide.evaluation.evaluate import EvaluationResult, evaluate_checkpoint
+
+_EXPORTS = {
+    "EvaluationResult": "sarslide.evaluation.evaluate",
+    "evaluate_checkpoint": "sarslide.evaluation.evaluate",
+}
 __all__ = [
-    "Confusion",
-    "PRCurve",
-    "SplitMetrics",
-    "ThresholdChoice",
-    "apply_threshold",
-    "compute_auprc",
-    "compute_auroc",
-    "compute_confusion",
-    "compute_dice",
-    "compute_f1",
-    "compute_iou",
-    "compute_positive_rate",
-    "compute_pr_curve",
-    "compute_precision",
-    "compute_recall",
-    "compute_split_metrics",
+    "EvaluationResult",
     "evaluate_checkpoint",
-    "select_threshold",
-    "select_valid",
 ]
 
 
-def evaluate_checkpoint(*args, **kwargs):  # type: ignore[no-untyped-def]
-    """See :func:`sarslide.evaluation.evaluate.evaluate_checkpoint` (imports torch)."""
-    from sarslide.evaluation.evaluate import evaluate_checkpoint as run
-
-    return run(*args, **kwargs)
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

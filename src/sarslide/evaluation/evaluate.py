@@ -16,8 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from sarslide import conventions as cv
+from sarslide.chips import build_chip_splits, build_composite_stack
+from sarslide.chips.normalisation import standardise_chips
+from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
-from sarslide.evaluation.thresholds import SplitMetrics, compute_split_metrics
+from sarslide.evaluation.report import write_report
+from sarslide.inference.predict_scene import predict_array
+from sarslide.metrics.binary import compute_auprc, compute_pr_curve, select_valid
+from sarslide.metrics.thresholds import SplitMetrics, compute_split_metrics
+from sarslide.models import get_model_spec
+from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint
+from sarslide.models.predict import make_torch_predictor, predict_probabilities
 
 logger = logging.getLogger(__name__)
 
@@ -69,23 +79,18 @@ class EvaluationResult:
 
 
 def _model_stride_px(model: Any, model_name: str) -> int:
-    from sarslide.models import get_model_spec
-
     return int(getattr(model, "input_stride_px", 0) or get_model_spec(model_name).stride_px)
 
 
 def predict_region(
     model: Any,
-    bundle: Any,
+    bundle: ModelBundle,
     cube: Any,
     *,
     tile_size_px: int = 512,
     progress: bool = False,
 ) -> np.ndarray:
     """Probability over the whole scene (NaN at nodata) with the tiled scene predictor."""
-    from sarslide.chips import build_composite_stack
-    from sarslide.inference.predict_scene import make_torch_predictor, predict_array
-
     stack = build_composite_stack(cube, bundle.data_config)
     names = [str(c) for c in stack.coords[stack.dims[0]].values]
     if names != list(bundle.channel_names):
@@ -130,15 +135,6 @@ def evaluate_checkpoint(
     Raises:
         CheckpointError: Bad checkpoint. DataSelectionError: cube/channels mismatch.
     """
-    from sarslide import conventions as cv
-    from sarslide.chips import build_chip_splits
-    from sarslide.datacube import open_cube
-    from sarslide.evaluation.metrics import compute_auprc, compute_pr_curve, select_valid
-    from sarslide.evaluation.predict import predict_chip_probabilities
-    from sarslide.evaluation.report import write_report
-    from sarslide.training.checkpoints import load_model_from_checkpoint
-    from sarslide.training.datamodule import chips_to_tensors
-
     model, bundle = load_model_from_checkpoint(checkpoint)
     if cube is None or isinstance(cube, (str, os.PathLike)):
         cube = open_cube(str(cube or bundle.data_config.cube))
@@ -154,9 +150,9 @@ def evaluate_checkpoint(
 
     def chip_scores(name: str) -> tuple[np.ndarray, np.ndarray, int]:
         chips = splits.get(name)
-        x, y = chips_to_tensors(chips, bundle.normalisation)
-        p = predict_chip_probabilities(model, x.numpy(), num_classes=bundle.num_classes)
-        labels, scores = select_valid(y.numpy(), p)
+        x, y = standardise_chips(chips, bundle.normalisation)
+        p = predict_probabilities(model, x, num_classes=bundle.num_classes)
+        labels, scores = select_valid(y, p)
         return labels, scores, len(chips)
 
     y_chips, p_chips, n_chips = chip_scores(split)

@@ -26,7 +26,9 @@ from sarslide import conventions as cv
 from sarslide.chips import DataConfig, build_chip_splits, load_data_config, make_composites
 from sarslide.chips.chipping import to_binary_labels
 from sarslide.errors import DataSelectionError
-from sarslide.evaluation.metrics import (
+from sarslide.experiments.ablation_config import AblationConfig, LogRatioSettings
+from sarslide.experiments.records import LogRatioResult
+from sarslide.metrics.binary import (
     compute_auprc,
     compute_auroc,
     compute_confusion,
@@ -35,8 +37,6 @@ from sarslide.evaluation.metrics import (
     select_threshold,
     select_valid,
 )
-from sarslide.experiments.ablation_config import AblationConfig, LogRatioSettings
-from sarslide.experiments.records import LogRatioResult
 
 logger = logging.getLogger(__name__)
 

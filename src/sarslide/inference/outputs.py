@@ -22,13 +22,14 @@ import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.atomic import move_into_place, write_json_atomic
+from sarslide.chips import build_composite_stack
+from sarslide.datacube import open_cube, validate_cube
 from sarslide.errors import DataSelectionError, OutputExistsError
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
 from sarslide.inference.predict_scene import (
     NormaliseFn,
     PredictBatchFn,
-    make_torch_predictor,
     predict_stack,
 )
 from sarslide.inference.quicklook import (
@@ -39,6 +40,10 @@ from sarslide.inference.quicklook import (
 )
 from sarslide.inference.report import write_report_html
 from sarslide.inference.sinks import BINARY_NODATA, TeeSink, ThresholdSink
+from sarslide.metrics import binary as m
+from sarslide.models import get_model_spec
+from sarslide.models.checkpoints import load_model_from_checkpoint
+from sarslide.models.predict import make_torch_predictor
 from sarslide.parallel import use_scheduler
 
 logger = logging.getLogger(__name__)
@@ -137,11 +142,6 @@ def predict_to_directory(
         DataSelectionError: the cube lacks a channel the model was trained on.
         CheckpointError: the checkpoint is missing, corrupt or not from sarslide.
     """
-    from sarslide.chips import build_composite_stack
-    from sarslide.datacube import open_cube, validate_cube
-    from sarslide.models import get_model_spec
-    from sarslide.training.checkpoints import load_model_from_checkpoint
-
     target = _check_target(out_dir, overwrite)
     cube_name = None if isinstance(cube, xr.Dataset) else os.fspath(cube)
     ds = (
@@ -281,8 +281,6 @@ def compute_scene_metrics(
     labels: np.ndarray, probability: np.ndarray, threshold: float
 ) -> dict[str, Any]:
     """AUPRC, AUROC and thresholded metrics over the scene's valid (non-NaN) pixels."""
-    from sarslide.evaluation import metrics as m
-
     y, p = m.select_valid(labels.astype(np.uint8), probability, ignore_index=None)
     confusion = m.compute_confusion(y, p, threshold)
     return {

@@ -70,7 +70,8 @@ def predict_stack(
     Args:
         stack: (channel, y, x) values: an ``xr.DataArray`` (lazy dask is read one block
             at a time), a dask array or a numpy array.
-        predict_batch: the model, see ``PredictBatchFn``; see ``make_torch_predictor``.
+        predict_batch: the model, see ``PredictBatchFn`` and
+            ``sarslide.models.predict.make_torch_predictor``.
         sink: receives finished rows in order (``ArraySink``, ``GeoTiffRowWriter``).
         normalise: turns raw values into model input (the checkpoint's
             ``normalisation.apply``); default: NaN -> 0, as float32.
@@ -162,49 +163,6 @@ def predict_array(
     out = np.full((int(stack.shape[1]), int(stack.shape[2])), np.nan, dtype=np.float32)
     predict_stack(stack, predict_batch, sink=ArraySink(out), normalise=normalise, **options)
     return out
-
-
-def make_torch_predictor(
-    model: Any,
-    *,
-    num_classes: int,
-    channels_last: bool = True,
-    device: str = "cpu",
-) -> PredictBatchFn:
-    """Wrap a segmentation model as a ``PredictBatchFn`` giving landslide probability.
-
-    Args:
-        model: a torch module mapping (B, C, H, W) to (B, num_classes, H, W) logits.
-        num_classes: 2 -> softmax, class-1 probability; 1 -> sigmoid.
-        channels_last: run in channels-last memory format (faster convolutions on CPU).
-        device: torch device.
-    """
-    import torch
-
-    if num_classes not in (1, 2):
-        raise ConfigError(
-            f"Invalid {num_classes=}: landslide models have 1 (sigmoid) or 2 (softmax) outputs."
-        )
-    model = model.eval().to(device)
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    if channels_last:
-        model = model.to(memory_format=fmt)
-
-    def predict(batch: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).to(device)
-            logits = model(x.contiguous(memory_format=fmt))
-            if logits.shape[1] != num_classes:
-                raise ConfigError(
-                    f"The model returned {logits.shape[1]} output channels; the checkpoint "
-                    f"says num_classes={num_classes}."
-                )
-            prob = (
-                torch.sigmoid(logits[:, 0]) if num_classes == 1 else torch.softmax(logits, 1)[:, 1]
-            )
-            return prob.float().cpu().numpy()
-
-    return predict
 
 
 def _predict_block(

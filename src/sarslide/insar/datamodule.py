@@ -19,7 +19,7 @@ import pandas as pd
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from sarslide.compat import ensure_torchvision_importable
+from sarslide.compat.torch_stack import lightning
 from sarslide.errors import DataSelectionError
 from sarslide.insar.augment import apply_random_phase_offset
 from sarslide.insar.features import compute_features
@@ -31,9 +31,6 @@ from sarslide.insar.splits import (
     SPLIT_VAL,
     assign_splits,
 )
-
-ensure_torchvision_importable()  # lightning imports torchmetrics, which imports torchvision
-import lightning as L  # noqa: E402, N812
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +63,7 @@ class IsslidePatchDataset(Dataset):
         return x, self.masks[index]
 
 
-class IsslideDataModule(L.LightningDataModule):
+class IsslideDataModule(lightning.LightningDataModule):
     """Train / val / test loaders of the ready ISSLIDE layout with a region holdout.
 
     Args:

@@ -36,7 +36,7 @@ def plot_isslide_predictions(
     import matplotlib.pyplot as plt
 
     from sarslide.insar.run import THRESHOLD_FILE, load_isslide_model
-    from sarslide.insar.scoring import predict_probabilities
+    from sarslide.insar.scoring import predict_dataset
 
     dataset = datamodule.datasets[SPLIT_TEST]
     features = dataset.features.numpy()
@@ -48,7 +48,7 @@ def plot_isslide_predictions(
         choice = json.loads((Path(run_dir) / THRESHOLD_FILE).read_text())
         prob = (probabilities or {}).get(name)
         if prob is None:
-            prob, _ = predict_probabilities(load_isslide_model(choice["checkpoint"]), dataset)
+            prob, _ = predict_dataset(load_isslide_model(choice["checkpoint"]), dataset)
         predictions.append((name, prob[order] >= choice["threshold"]))
     n_cols = 3 + len(predictions)
     fig, axes = plt.subplots(

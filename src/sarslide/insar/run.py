@@ -136,14 +136,9 @@ def train_isslide_model(
     cfg: IsslideRunConfig, model_name: str, datamodule: Any, *, progress: bool = False
 ) -> Path:
     """Fit one model, choose its threshold on validation; return its run folder."""
-    from sarslide.compat import ensure_torchvision_importable
-
-    ensure_torchvision_importable()
-    import lightning as L  # noqa: N812
-
-    import sarslide.models.isslide  # noqa: F401  (registers the ISSLIDE models)
-    from sarslide.evaluation.metrics import select_threshold
-    from sarslide.insar.scoring import predict_probabilities
+    from sarslide.compat.torch_stack import lightning as L  # noqa: N812
+    from sarslide.insar.scoring import predict_dataset
+    from sarslide.metrics.binary import select_threshold
     from sarslide.training import SegmentationTask, fit_task
     from sarslide.training.config import TrainerConfig
 
@@ -181,7 +176,7 @@ def train_isslide_model(
     if not paths.is_global_zero:  # DDP: rank 0 chooses and writes the threshold
         return run_dir
     model = load_isslide_model(paths.best_checkpoint)
-    probability, truth = predict_probabilities(model, datamodule.datasets[SPLIT_VAL])
+    probability, truth = predict_dataset(model, datamodule.datasets[SPLIT_VAL])
     choice = select_threshold(truth, probability, metric="f1")
     write_json_atomic(
         run_dir / THRESHOLD_FILE,
@@ -199,9 +194,8 @@ def train_isslide_model(
 
 def load_isslide_model(checkpoint: str | Path) -> Any:
     """The model of a checkpoint written by :func:`train_isslide_model`, in eval mode."""
-    import sarslide.models.isslide  # noqa: F401
     from sarslide.models import create_model
-    from sarslide.training.checkpoints import MODEL_PREFIX, read_checkpoint
+    from sarslide.models.checkpoints import MODEL_PREFIX, read_checkpoint
 
     ckpt = read_checkpoint(checkpoint)
     hp = ckpt.get("hyper_parameters") or {}
@@ -231,7 +225,7 @@ def _evaluate_with_probabilities(
     run_dir: str | Path, datamodule: Any
 ) -> tuple[dict[str, Any], Any]:
     """Metrics of :func:`evaluate_isslide_model` and the test probabilities (N, H, W)."""
-    from sarslide.insar.scoring import predict_probabilities, score_patches
+    from sarslide.insar.scoring import predict_dataset, score_patches
 
     folder = Path(run_dir)
     threshold_path = folder / THRESHOLD_FILE
@@ -242,7 +236,7 @@ def _evaluate_with_probabilities(
         )
     choice = json.loads(threshold_path.read_text())
     model = load_isslide_model(choice["checkpoint"])
-    probability, truth = predict_probabilities(model, datamodule.datasets[SPLIT_TEST])
+    probability, truth = predict_dataset(model, datamodule.datasets[SPLIT_TEST])
     metrics = {
         "model": folder.name,
         **score_patches(truth, probability, threshold=choice["threshold"]),

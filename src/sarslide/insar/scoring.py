@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 
 from sarslide.atomic import write_text_atomic
-from sarslide.evaluation.distances import compute_hausdorff, compute_hausdorff95
-from sarslide.evaluation.metrics import (
+from sarslide.metrics.binary import (
     compute_auroc,
     compute_confusion,
     compute_dice,
@@ -29,6 +28,8 @@ from sarslide.evaluation.metrics import (
     compute_precision,
     compute_recall,
 )
+from sarslide.metrics.distances import compute_hausdorff, compute_hausdorff95
+from sarslide.models.predict import predict_probabilities
 
 TABLE_COLUMNS = (
     "model",
@@ -52,21 +53,15 @@ TABLE_HEADERS = {
 }
 
 
-def predict_probabilities(
+def predict_dataset(
     model: Any, dataset: Any, *, batch_size: int = 16
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(probabilities (N, H, W), masks (N, H, W))`` of a single-logit model, eval mode."""
-    import torch
-    from torch.utils.data import DataLoader
-
-    model.eval()
-    probs, masks = [], []
-    with torch.inference_mode():
-        for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
-            logits = model(x)
-            probs.append(torch.sigmoid(logits[:, 0]).cpu().numpy())
-            masks.append(y.cpu().numpy())
-    return np.concatenate(probs), np.concatenate(masks)
+    """``(probabilities (N, H, W), masks (N, H, W))`` of a single-logit model over an
+    :class:`~sarslide.insar.datamodule.IsslidePatchDataset` (its stored features)."""
+    probability = predict_probabilities(
+        model, dataset.features.numpy(), num_classes=1, batch_size=batch_size
+    )
+    return probability, dataset.masks.numpy()
 
 
 def score_patches(

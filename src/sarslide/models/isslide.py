@@ -227,12 +227,11 @@ class TorchvisionSegmenter(nn.Module):
 def _torchvision_model(
     arch: str, in_channels: int, num_classes: int, encoder_weights: str | None, **kwargs: Any
 ) -> TorchvisionSegmenter:
-    from sarslide.compat import ensure_torchvision_importable
+    # Here, not at module top: torchvision takes seconds to import and only the FCN /
+    # DeepLabV3 builders need it.
+    from sarslide.compat.torch_stack import torchvision
 
-    ensure_torchvision_importable()
-    from torchvision.models import segmentation
-
-    builder = getattr(segmentation, arch)
+    builder = getattr(torchvision.models.segmentation, arch)
     model = builder(
         weights=None, weights_backbone=None, num_classes=num_classes, aux_loss=False, **kwargs
     )

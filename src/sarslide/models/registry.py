@@ -1,6 +1,8 @@
 """One registry of segmentation models: ``create_model(name, in_channels=...)``.
 
-Builders register themselves with :func:`register_model`. Every builder takes
+Builders register themselves with :func:`register_model`; the built-in ones (modules
+``small_unet``, ``unet``, ``isslide``, which import torch) are imported on the first
+look-up, so importing the registry costs nothing. Every builder takes
 ``in_channels``, ``num_classes`` and ``encoder_weights`` (``None`` = random init;
 nothing is ever downloaded unless a user asks for it by name) plus its own keywords,
 and returns an ``nn.Module`` mapping ``(B, in_channels, H, W)`` to
@@ -9,6 +11,7 @@ and returns an ``nn.Module`` mapping ``(B, in_channels, H, W)`` to
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +45,17 @@ class ModelSpec:
 
 
 _REGISTRY: dict[str, ModelSpec] = {}
+BUILTIN_MODEL_MODULES = (
+    "sarslide.models.small_unet",
+    "sarslide.models.unet",
+    "sarslide.models.isslide",
+)
+
+
+def register_builtin_models() -> None:
+    """Import the built-in model modules (each registers its builders; torch loads here)."""
+    for module in BUILTIN_MODEL_MODULES:
+        importlib.import_module(module)
 
 
 def register_model(
@@ -73,6 +87,7 @@ def register_model(
 
 def list_models() -> dict[str, str]:
     """Return ``{name: description}`` of every registered model, sorted by name."""
+    register_builtin_models()
     return {name: _REGISTRY[name].description for name in sorted(_REGISTRY)}
 
 
@@ -82,6 +97,7 @@ def get_model_spec(name: str) -> ModelSpec:
     Raises:
         ConfigError: Unknown name; the message lists the valid ones.
     """
+    register_builtin_models()
     spec = _REGISTRY.get(name)
     if spec is None:
         valid = ", ".join(sorted(_REGISTRY))

@@ -29,10 +29,9 @@ def build_smp_model(
     **kwargs: Any,
 ) -> Any:
     """Build an smp model; ``encoder_weights`` is None, a local file, or a named set."""
-    from sarslide.compat import ensure_torchvision_importable
-
-    ensure_torchvision_importable()
-    import segmentation_models_pytorch as smp
+    # Here, not at module top: smp (with timm and torchvision) takes seconds to import
+    # and only these builders need it; the small U-Nets and prediction do not.
+    from sarslide.compat.torch_stack import segmentation_models_pytorch as smp
 
     local_path = _local_weights_path(encoder_weights)
     named = None if (encoder_weights is None or local_path is not None) else encoder_weights

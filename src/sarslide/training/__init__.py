@@ -1,29 +1,41 @@
-"""Training: typed config, Lightning task and data module, the run, checkpoints.
+"""Training: typed config, Lightning task and data module, the run.
 
-Imports torch and Lightning: keep it out of cube-only code paths.
+Imports torch and Lightning, but only when a name is first used (module ``__getattr__``):
+importing the package costs nothing. Checkpoints are read by :mod:`sarslide.models`.
 """
 
-from sarslide.compat import ensure_torchvision_importable
+from __future__ import annotations
 
-# Lightning imports torchmetrics, which imports torchvision: make that import work first.
-ensure_torchvision_importable()
+import importlib
+from typing import TYPE_CHECKING, Any
 
-# ruff: noqa: E402
+if TYPE_CHECKING:
+    from sarslide.training.config import TrainConfig, load_train_config
+    from sarslide.training.datamodule import LandslideDataModule
+    from sarslide.training.run import RunPaths, fit_task, train
+    from sarslide.training.task import SegmentationTask
 
-from sarslide.training.checkpoints import ModelBundle, load_model_from_checkpoint
-from sarslide.training.config import TrainConfig, load_train_config
-from sarslide.training.datamodule import LandslideDataModule
-from sarslide.training.run import RunPaths, fit_task, train
-from sarslide.training.task import SegmentationTask
-
+_EXPORTS = {
+    "LandslideDataModule": "sarslide.training.datamodule",
+    "RunPaths": "sarslide.training.run",
+    "SegmentationTask": "sarslide.training.task",
+    "TrainConfig": "sarslide.training.config",
+    "fit_task": "sarslide.training.run",
+    "load_train_config": "sarslide.training.config",
+    "train": "sarslide.training.run",
+}
 __all__ = [
     "LandslideDataModule",
-    "ModelBundle",
     "RunPaths",
     "SegmentationTask",
     "TrainConfig",
     "fit_task",
-    "load_model_from_checkpoint",
     "load_train_config",
     "train",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

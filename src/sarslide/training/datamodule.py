@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import lightning
-import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from sarslide.chips import ChipArrays, ChipSplits, NormalisationStats
+from sarslide.chips.normalisation import standardise_chips
+from sarslide.compat.torch_stack import lightning
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +23,9 @@ logger = logging.getLogger(__name__)
 def chips_to_tensors(
     chips: ChipArrays, normalisation: NormalisationStats, *, ignore_index: int = 255
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Standardised float32 inputs ``(n, C, H, W)`` and int64 labels with nodata ignored."""
-    nodata = NormalisationStats.nodata_mask(chips.inputs)
-    inputs = normalisation.apply(chips.inputs)
-    labels = chips.labels.astype(np.int64)
-    labels[nodata] = ignore_index
-    return torch.from_numpy(np.ascontiguousarray(inputs)), torch.from_numpy(labels)
+    """:func:`~sarslide.chips.normalisation.standardise_chips` as torch tensors."""
+    inputs, labels = standardise_chips(chips, normalisation, ignore_index=ignore_index)
+    return torch.from_numpy(inputs), torch.from_numpy(labels)
 
 
 def flip_batch(

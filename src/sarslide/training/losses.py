@@ -11,15 +11,9 @@ import torch.nn.functional as nnf
 from torch import nn
 
 from sarslide.errors import ConfigError
+from sarslide.models.predict import positive_probability
 
 LOSS_NAMES = ("ce", "dice", "focal", "bce")
-
-
-def positive_probability(logits: torch.Tensor) -> torch.Tensor:
-    """Landslide probability ``(B, H, W)`` from 1- or 2-channel logits."""
-    if logits.shape[1] == 1:
-        return torch.sigmoid(logits[:, 0])
-    return torch.softmax(logits, dim=1)[:, 1]
 
 
 class SegmentationLoss(nn.Module):

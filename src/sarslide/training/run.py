@@ -18,9 +18,18 @@ from typing import Any
 
 import numpy as np
 
+import sarslide
 from sarslide.atomic import write_text_atomic
+from sarslide.chips import build_chip_splits
+from sarslide.compat.torch_stack import lightning
 from sarslide.errors import ConfigError, OutputExistsError
-from sarslide.training.config import TrainConfig, TrainerConfig
+from sarslide.metrics.binary import select_threshold
+from sarslide.models.checkpoints import load_model_from_checkpoint, update_checkpoint_metadata
+from sarslide.models.predict import predict_probabilities
+from sarslide.plotting.curves import plot_training_curves
+from sarslide.training.config import TrainConfig, TrainerConfig, load_train_config
+from sarslide.training.datamodule import LandslideDataModule
+from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)
 
@@ -111,17 +120,11 @@ def fit_task(
         OutputExistsError: ``resume=False`` and the run directory already has checkpoints.
         ConfigError: ``resume=True`` but there is no last checkpoint.
     """
-    import lightning
-    from lightning.pytorch.callbacks import ModelCheckpoint
-    from lightning.pytorch.loggers import CSVLogger
-
-    from sarslide.plotting.curves import plot_training_curves
-
     root = Path(run_dir)
     ckpt_dir = root / CHECKPOINT_DIR
     last = ckpt_dir / f"{LAST_NAME}.ckpt"
     ckpt_path = _resume_path(last, resume)
-    checkpoint = ModelCheckpoint(
+    checkpoint = lightning.pytorch.callbacks.ModelCheckpoint(
         dirpath=ckpt_dir,
         filename=BEST_NAME,
         monitor="val/loss",
@@ -139,7 +142,7 @@ def fit_task(
         precision=trainer_cfg.precision,  # type: ignore[arg-type]
         deterministic=trainer_cfg.deterministic,
         callbacks=[checkpoint],
-        logger=CSVLogger(save_dir=root, name=LOG_DIR),
+        logger=lightning.pytorch.loggers.CSVLogger(save_dir=root, name=LOG_DIR),
         default_root_dir=root,
         enable_progress_bar=progress,
         enable_model_summary=progress,
@@ -181,8 +184,6 @@ def _resume_path(last: Path, resume: bool | None) -> str | None:
 
 def _check_resumable_config(config_path: Path, cfg: TrainConfig) -> None:
     """Refuse to resume a run whose data, model or loss settings changed."""
-    from sarslide.training.config import load_train_config
-
     if not config_path.is_file():
         return
     previous = load_train_config(config_path)
@@ -217,12 +218,6 @@ def train(
         resume: See :func:`fit_task` (default: resume when ``last.ckpt`` exists).
         cube: An opened cube (default: open ``cfg.data.cube``).
     """
-    import lightning
-
-    from sarslide.chips import build_chip_splits
-    from sarslide.training.datamodule import LandslideDataModule
-    from sarslide.training.task import SegmentationTask
-
     root = Path(cfg.output_dir)
     config_path = root / CONFIG_NAME
     if (root / CHECKPOINT_DIR / f"{LAST_NAME}.ckpt").is_file() and resume is not False:
@@ -270,8 +265,6 @@ def train(
 
 def build_metadata(cfg: TrainConfig, splits: Any) -> dict[str, Any]:
     """What inference and evaluation need, stored in the checkpoint (JSON-ready)."""
-    import sarslide
-
     return {
         "channel_names": list(splits.channel_names),
         "normalisation": splits.normalisation.to_dict(),
@@ -287,13 +280,9 @@ def build_metadata(cfg: TrainConfig, splits: Any) -> dict[str, Any]:
 
 def store_validation_threshold(paths: RunPaths, datamodule: Any, *, metric: str) -> float:
     """Choose the threshold on validation with the best model; write it into both checkpoints."""
-    from sarslide.evaluation.metrics import select_threshold
-    from sarslide.evaluation.predict import predict_chip_probabilities
-    from sarslide.training.checkpoints import load_model_from_checkpoint, update_checkpoint_metadata
-
     model, bundle = load_model_from_checkpoint(paths.best_checkpoint)
     inputs, labels = datamodule.dataset("val").tensors
-    scores = predict_chip_probabilities(model, inputs.numpy(), num_classes=bundle.num_classes)
+    scores = predict_probabilities(model, inputs.numpy(), num_classes=bundle.num_classes)
     valid = labels.numpy() != datamodule.ignore_index
     choice = select_threshold(labels.numpy()[valid], scores[valid], metric=metric)
     updates = {

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import lightning
 import numpy as np
 import torch
 
-from sarslide.evaluation.metrics import compute_auprc
+from sarslide.compat.torch_stack import lightning
+from sarslide.metrics.binary import compute_auprc
 from sarslide.models import create_model
-from sarslide.training.losses import SegmentationLoss, positive_probability
+from sarslide.models.predict import positive_probability
+from sarslide.training.losses import SegmentationLoss
 
 MONITOR_METRIC = "val/loss"
 PLATEAU_STATE_KEY = "plateau_scheduler"

@@ -15,7 +15,7 @@ from sklearn.metrics import (
 )
 
 from sarslide.errors import DataSelectionError
-from sarslide.evaluation.metrics import (
+from sarslide.metrics.binary import (
     compute_auprc,
     compute_auroc,
     compute_confusion,

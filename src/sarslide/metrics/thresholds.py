@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sarslide.evaluation.metrics import (
+from sarslide.metrics.binary import (
     compute_auprc,
     compute_auroc,
     compute_confusion,

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from sarslide.chips import DataConfig, NormalisationStats, SplitPlan
 from sarslide.errors import CheckpointError
-from sarslide.models import create_model
+from sarslide.models.registry import create_model
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +67,6 @@ def read_checkpoint(path: str | os.PathLike[str], *, map_location: str = "cpu") 
     Raises:
         CheckpointError: Missing or unreadable file.
     """
-    import torch
-
     ckpt_path = Path(path)
     if not ckpt_path.is_file():
         raise CheckpointError(
@@ -149,8 +149,6 @@ def load_model_from_checkpoint(
 
 def update_checkpoint_metadata(path: str | os.PathLike[str], updates: dict[str, Any]) -> None:
     """Merge ``updates`` into a checkpoint's metadata, rewriting it atomically."""
-    import torch
-
     ckpt_path = Path(path)
     ckpt = read_checkpoint(ckpt_path)
     hparams = ckpt.setdefault("hyper_parameters", {})

@@ -7,7 +7,7 @@ import pytest
 from scipy.spatial.distance import directed_hausdorff
 
 from sarslide.errors import DataSelectionError
-from sarslide.evaluation.distances import (
+from sarslide.metrics.distances import (
     compute_directed_hausdorff,
     compute_hausdorff,
     compute_hausdorff95,

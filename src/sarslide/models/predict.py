@@ -1,0 +1,127 @@
+"""The one predictor: standardised inputs in, landslide probability out.
+
+:func:`positive_probability` is the one rule from logits to probability (sigmoid of
+one logit, or the softmax's class 1 of two). :func:`predict_probabilities` runs a
+model over ``(n, C, H, W)`` inputs in batches under ``torch.inference_mode``; training
+(validation threshold), evaluation (chips, whole region), scene inference (tiles) and
+ISSLIDE all predict through it. :func:`make_torch_predictor` prepares a model once and
+returns the per-batch callable the tiled scene predictor takes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from sarslide.errors import ConfigError
+
+
+def positive_probability(logits: torch.Tensor) -> torch.Tensor:
+    """Landslide probability ``(B, H, W)`` from 1- (sigmoid) or 2-channel (softmax) logits."""
+    if logits.shape[1] == 1:
+        return torch.sigmoid(logits[:, 0])
+    return torch.softmax(logits, dim=1)[:, 1]
+
+
+def prepare_model(model: Any, *, device: str = "cpu", channels_last: bool = False) -> Any:
+    """``model`` in eval mode on ``device`` (in channels-last memory format if asked)."""
+    model = model.eval().to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def predict_probabilities(
+    model: Any,
+    inputs: np.ndarray,
+    *,
+    num_classes: int,
+    batch_size: int | None = 16,
+    device: str = "cpu",
+    channels_last: bool = False,
+) -> np.ndarray:
+    """Probabilities ``(n, H, W)`` float32 of standardised inputs ``(n, C, H, W)``.
+
+    Args:
+        model: a torch module mapping (B, C, H, W) to (B, num_classes, H, W) logits.
+        inputs: standardised inputs (any float dtype; given to the model as float32).
+        num_classes: 2 -> softmax, class-1 probability; 1 -> sigmoid.
+        batch_size: samples per forward pass; None = all at once.
+        device: torch device.
+        channels_last: run in channels-last memory format (faster convolutions on CPU).
+
+    Raises:
+        ConfigError: ``num_classes`` is not 1 or 2, or the model gives another count.
+    """
+    prepared = prepare_model(model, device=device, channels_last=channels_last)
+    return _predict_prepared(
+        prepared,
+        inputs,
+        num_classes=num_classes,
+        batch_size=batch_size,
+        device=device,
+        channels_last=channels_last,
+    )
+
+
+def make_torch_predictor(
+    model: Any,
+    *,
+    num_classes: int,
+    channels_last: bool = True,
+    device: str = "cpu",
+) -> Callable[[np.ndarray], np.ndarray]:
+    """The model as the tiled scene predictor's ``PredictBatchFn`` (one pass per batch).
+
+    The model is prepared once (eval mode, device, memory format); each call is
+    :func:`predict_probabilities` on one batch. Arguments as there.
+    """
+    _check_num_classes(num_classes)
+    prepared = prepare_model(model, device=device, channels_last=channels_last)
+    return functools.partial(
+        _predict_prepared,
+        prepared,
+        num_classes=num_classes,
+        batch_size=None,
+        device=device,
+        channels_last=channels_last,
+    )
+
+
+def _predict_prepared(
+    model: Any,
+    inputs: np.ndarray,
+    *,
+    num_classes: int,
+    batch_size: int | None,
+    device: str,
+    channels_last: bool,
+) -> np.ndarray:
+    _check_num_classes(num_classes)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    n = int(inputs.shape[0])
+    step = batch_size or max(n, 1)
+    out = np.empty((n, *inputs.shape[2:]), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, n, step):
+            batch = np.ascontiguousarray(inputs[start : start + step], dtype=np.float32)
+            x = torch.from_numpy(batch).to(device)
+            logits = model(x.contiguous(memory_format=fmt))
+            if logits.shape[1] != num_classes:
+                raise ConfigError(
+                    f"The model returned {logits.shape[1]} output channels; the checkpoint "
+                    f"says num_classes={num_classes}."
+                )
+            out[start : start + step] = positive_probability(logits.float()).cpu().numpy()
+    return out
+
+
+def _check_num_classes(num_classes: int) -> None:
+    if num_classes not in (1, 2):
+        raise ConfigError(
+            f"Invalid {num_classes=}: landslide models have 1 (sigmoid) or 2 (softmax) outputs."
+        )
