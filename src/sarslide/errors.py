@@ -55,3 +55,14 @@ class RasterGridError(SarslideError, ValueError):
 
 class CheckpointError(SarslideError, ValueError):
     """A model checkpoint is missing, unreadable, or lacks what sarslide stores in it."""
+
+
+class EventTooRecentError(DataSelectionError):
+    """Fewer acquisitions exist after an event than the model needs (yet).
+
+    ``ready_date`` is when the last one needed is expected (None if it cannot be said).
+    """
+
+    def __init__(self, message: str, *, ready_date: object = None) -> None:
+        super().__init__(message)
+        self.ready_date = ready_date

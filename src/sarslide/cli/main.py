@@ -14,6 +14,7 @@ from sarslide.cli import (
     evaluate,  # noqa: F401
     insar,  # noqa: F401
     predict,  # noqa: F401
+    respond,  # noqa: F401
     simulate,  # noqa: F401
     train,  # noqa: F401
 )

@@ -1,0 +1,20 @@
+"""One command for a new event: acquisitions around it, the cube, the map, the report.
+
+``respond_to_event(RespondConfig(...), out_dir)`` finds the Sentinel-1 passes a trained
+model needs around an event (k per side, its orbit), builds the cube of the AOI from a
+STAC catalogue, predicts the landslide map and writes a report; it refuses an event too
+recent for k passes after it and says when enough will exist; a rerun resumes.
+"""
+
+from sarslide.respond.acquisitions import AcquisitionPlan, Pass, plan_acquisitions
+from sarslide.respond.config import RespondConfig
+from sarslide.respond.run import RespondResult, respond_to_event
+
+__all__ = [
+    "AcquisitionPlan",
+    "Pass",
+    "RespondConfig",
+    "RespondResult",
+    "plan_acquisitions",
+    "respond_to_event",
+]

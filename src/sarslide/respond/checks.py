@@ -1,0 +1,187 @@
+"""What a rerun of ``respond`` may reuse: the model's settings, the state file, the cube."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from pyproj import CRS
+
+from sarslide import conventions as cv
+from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.respond.acquisitions import AcquisitionPlan
+from sarslide.respond.config import RespondConfig
+
+logger = logging.getLogger(__name__)
+
+STATE_FILE = "respond.json"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """What respond needs from a checkpoint before any data is fetched."""
+
+    path: Path
+    sha256: str
+    model_name: str
+    timesteps_k: int
+    orbit: str | None
+    channels: list[str]
+    threshold: float
+
+    def describe(self) -> str:
+        return (
+            f"model {self.model_name} ({self.path.name}): k={self.timesteps_k} acquisitions "
+            f"per side, orbit {self.orbit or 'any'}, channels {', '.join(self.channels)}, "
+            f"threshold {self.threshold:.3f}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "sha256": self.sha256,
+            "model_name": self.model_name,
+            "timesteps_k": self.timesteps_k,
+            "orbit": self.orbit,
+            "channels": self.channels,
+            "threshold": self.threshold,
+        }
+
+
+def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
+    """k, orbit, channels and threshold of a checkpoint (its weights are not built).
+
+    Raises:
+        CheckpointError: missing, corrupt or foreign checkpoint.
+    """
+    from sarslide.training.checkpoints import bundle_from_hparams, read_checkpoint
+
+    source = Path(path).expanduser()
+    ckpt = read_checkpoint(source)
+    bundle = bundle_from_hparams(ckpt.get("hyper_parameters") or {}, source=str(source))
+    return ModelSettings(
+        path=source,
+        sha256=hash_file(source),
+        model_name=bundle.model_name,
+        timesteps_k=bundle.data_config.timesteps_k,
+        orbit=bundle.data_config.orbit,
+        channels=list(bundle.channel_names),
+        threshold=bundle.threshold,
+    )
+
+
+def resolve_orbit(requested: str | None, model_orbit: str | None) -> str | None:
+    """The orbit direction to search: the model's if it set one, else the one asked for.
+
+    Raises:
+        ConfigError: both are set and differ (the model's composites need its orbit).
+    """
+    if requested and model_orbit and requested != model_orbit:
+        raise ConfigError(
+            f"--orbit-state {requested} conflicts with the model, trained on {model_orbit} "
+            f"acquisitions only; drop --orbit-state or pass {model_orbit}."
+        )
+    return model_orbit or requested
+
+
+def hash_file(path: Path, *, block_bytes: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(block_bytes):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_state(directory: Path) -> dict[str, Any]:
+    """The state file of an earlier run in ``directory`` ({} if none).
+
+    Raises:
+        ConfigError: the folder exists, is not empty and holds no readable state file
+            (it was not made by respond: nothing in it is touched).
+    """
+    path = directory / STATE_FILE
+    if not directory.exists():
+        return {}
+    if not directory.is_dir():
+        raise ConfigError(f"Output {str(directory)!r} exists and is not a folder; choose another.")
+    if not path.exists():
+        if any(not p.name.startswith(".") for p in directory.iterdir()):
+            raise ConfigError(
+                f"Output folder {str(directory)!r} is not empty and was not made by "
+                f"'sarslide respond' (no {STATE_FILE}); choose another folder."
+            )
+        return {}
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ConfigError(
+            f"Cannot read {str(path)!r} ({err}); choose another output folder."
+        ) from err
+    return state if isinstance(state, dict) else {}
+
+
+def compare_requests(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """``name: was X, now Y`` for each value that differs."""
+    return [
+        f"{key}: was {before.get(key)!r}, now {now.get(key)!r}"
+        for key in sorted(set(before) | set(now))
+        if before.get(key) != now.get(key)
+    ]
+
+
+def check_cube_matches(ds: xr.Dataset, plan: AcquisitionPlan, cfg: RespondConfig) -> list[str]:
+    """Why an existing cube does not fit this request ([] if it does).
+
+    It fits when it is on the request's grid, carries the event window and gives the
+    plan's passes on each side (the acquisitions the prediction will use).
+    """
+    from sarslide.chips import select_event_timesteps
+    from sarslide.sources.aoi import make_geobox, parse_aoi
+
+    problems = []
+    aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
+    geobox = make_geobox(aoi, resolution_m=cfg.resolution_m)
+    crs = ds.rio.crs
+    wanted = aoi.crs
+    if crs is None or CRS.from_user_input(crs.to_wkt()) != wanted:
+        problems.append(f"CRS {crs} is not the request's {wanted.to_string()}")
+    elif tuple(ds.rio.shape) != tuple(geobox.shape) or not np.allclose(
+        tuple(ds.rio.transform())[:6], tuple(geobox.transform)[:6]
+    ):
+        problems.append(
+            f"grid {tuple(ds.rio.shape)} px at {ds.rio.transform()[:6]} is not the request's "
+            f"{tuple(geobox.shape)} px at {tuple(geobox.transform)[:6]}"
+        )
+    for key, value in zip(  # noqa: B905 - two of each
+        (cv.ATTR_EVENT_START, cv.ATTR_EVENT_END), plan_window(plan)
+    ):
+        if str(ds.attrs.get(key)) != value:
+            problems.append(f"{key} {ds.attrs.get(key)!r} is not {value!r}")
+    times = ds[cv.DIM_TIMESTEP].values
+    states = ds[cv.COORD_ORBIT_STATE].values if cv.COORD_ORBIT_STATE in ds.coords else None
+    orbit = plan.orbit_state
+    try:
+        before, after = select_event_timesteps(
+            times, plan.event_start, plan.event_end, plan.k, orbit_states=states, orbit=orbit
+        )
+    except DataSelectionError as err:
+        return [*problems, str(err)]
+    chosen = [np.datetime64(t, "ns") for t in times[np.concatenate([before, after])]]
+    planned = [np.datetime64(p.time.to_datetime64(), "ns") for p in plan.before + plan.after]
+    if chosen != planned:
+        problems.append(
+            f"its acquisitions {[str(t)[:16] for t in chosen]} are not the planned "
+            f"{[str(t)[:16] for t in planned]}"
+        )
+    return problems
+
+
+def plan_window(plan: AcquisitionPlan) -> tuple[str, str]:
+    return plan.event_start.isoformat(), plan.event_end.isoformat()

@@ -1,0 +1,338 @@
+"""``respond_to_event``: an AOI, an event date and a model in; a landslide map folder out.
+
+Steps, each reported as it finishes and recorded in ``<out>/respond.json``:
+
+1. **model**: read k (acquisitions per side), orbit and channels from the checkpoint.
+2. **acquisitions**: search the catalogue around the event, choose the k passes nearest
+   it on each side, list the gaps; refuse (writing nothing) when the event is too recent
+   and say when enough passes will exist.
+3. **cube**: build ``<out>/cube.zarr`` for the AOI over exactly those passes.
+4. **map**: predict and write ``<out>/map/`` (COGs, polygons, quicklook, report.html).
+5. **report**: ``<out>/report.md``, what was found and made at each step.
+
+A rerun with the same request resumes: the recorded plan is reused without searching,
+an existing cube is reused once checked against the request, a finished map is kept.
+Outputs made for another request are never replaced without ``overwrite``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sarslide.atomic import write_json_atomic
+from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
+from sarslide.inference.outputs import PredictionOutputs
+from sarslide.respond.acquisitions import AcquisitionPlan, plan_acquisitions
+from sarslide.respond.checks import (
+    STATE_FILE,
+    ModelSettings,
+    check_cube_matches,
+    compare_requests,
+    read_model_settings,
+    read_state,
+    resolve_orbit,
+)
+from sarslide.respond.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, RespondConfig
+from sarslide.respond.report import write_respond_report
+from sarslide.sources.signing import UrlSigner
+
+logger = logging.getLogger(__name__)
+
+CUBE_NAME = "cube.zarr"
+MAP_DIR = "map"
+StepReporter = Callable[[str], None]
+
+
+@dataclass
+class RespondResult:
+    """What ``respond_to_event`` made or reused, step by step."""
+
+    directory: Path
+    plan: AcquisitionPlan
+    cube: Path
+    map: PredictionOutputs
+    report_md: Path
+    state_json: Path
+    steps: dict[str, str] = field(default_factory=dict)  # step -> "done" or "reused"
+
+
+def respond_to_event(
+    cfg: RespondConfig,
+    out_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    progress: bool = True,
+    signer: UrlSigner | None = None,
+    now: datetime | str | None = None,
+    on_step: StepReporter | None = None,
+) -> RespondResult:
+    """Find the acquisitions around an event, build the cube, predict, report; resumable.
+
+    Args:
+        cfg: the request (AOI, event, model, source and prediction options).
+        out_dir: the folder of this event (created; a rerun resumes in it).
+        overwrite: replace outputs in ``out_dir`` made for another request.
+        progress: show progress bars.
+        signer: overrides ``cfg.signer`` for asset reads (tests).
+        now: the current time (default: the clock), to tell a recent event from a gap.
+        on_step: called with one line per finding (default: the logger).
+
+    Raises:
+        EventTooRecentError: fewer than k passes after the event; says when enough exist.
+        DataSelectionError: fewer than k passes before the event in the searched period.
+        ConfigError / OutputExistsError: ``out_dir`` holds outputs of another request.
+        CheckpointError: the model checkpoint is unusable.
+    """
+    say = on_step or logger.info
+    target = Path(out_dir).expanduser()
+    model = read_model_settings(cfg.model)
+    say(model.describe())
+    orbit = resolve_orbit(cfg.orbit_state, model.orbit)
+    state = read_state(target)
+    request = {
+        **cfg.request(CUBE_REQUEST_FIELDS),
+        "timesteps_k": model.timesteps_k,
+        "orbit_state": orbit,
+    }
+    earlier = state.get("request")
+    if earlier is not None and earlier != request and not overwrite:
+        raise OutputExistsError(
+            f"{str(target)!r} holds a response to another request ("
+            + "; ".join(compare_requests(earlier, request))
+            + "): choose another output folder, or pass --overwrite to replace it."
+        )
+    steps: dict[str, str] = {}
+    plan = _plan_step(cfg, model, orbit, state if earlier == request else {}, now, say, steps)
+    target.mkdir(parents=True, exist_ok=True)
+    state = {**(state if earlier == request else {}), "request": request, "model": model.to_dict()}
+    state["plan"] = plan.to_dict()
+    state_path = write_json_atomic(target / STATE_FILE, state)
+    cube = _cube_step(cfg, plan, orbit, target, state, overwrite, progress, signer, say, steps)
+    outputs = _map_step(cfg, model, plan, target, state, overwrite, progress, say, steps)
+    report = write_respond_report(target / "report.md", cfg, model, plan, state, outputs)
+    say(f"report: {report}")
+    return RespondResult(target, plan, cube, outputs, report, state_path, steps)
+
+
+def _plan_step(
+    cfg: RespondConfig,
+    model: ModelSettings,
+    orbit: str | None,
+    state: dict[str, Any],
+    now: datetime | str | None,
+    say: StepReporter,
+    steps: dict[str, str],
+) -> AcquisitionPlan:
+    from sarslide.sources.aoi import parse_aoi
+
+    recorded = state.get("plan")
+    if recorded and recorded.get("complete"):
+        plan = AcquisitionPlan.from_dict(recorded)
+        say("acquisitions: reusing the plan recorded in " + STATE_FILE)
+        _report_lines(plan, say)
+        steps["acquisitions"] = "reused"
+        return plan
+    from sarslide.respond.search import search_passes
+
+    k = model.timesteps_k
+    event_start, event_end = cfg.event_window
+    span = pd.Timedelta(days=cfg.search_days or 24 * k + 12)
+    clock = _utc_naive(now) if now is not None else _utc_naive(datetime.now(timezone.utc))
+    search_start, search_end = event_start - span, event_end + span
+    aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
+    passes, skipped = search_passes(
+        cfg.stac_url,
+        cfg.collection,
+        aoi,
+        start=search_start,
+        end=min(search_end, clock),
+        orbit_state=orbit,
+        relative_orbit=cfg.relative_orbit,
+    )
+    plan = plan_acquisitions(
+        passes,
+        event_start=event_start,
+        event_end=event_end,
+        k=k,
+        search_start=search_start,
+        search_end=search_end,
+        now=clock,
+        orbit_state=orbit,
+        relative_orbit=cfg.relative_orbit,
+    )
+    _report_lines(plan, say)
+    if skipped:
+        say(f"left out: {len(skipped)} item(s) (duplicates, missing assets or another orbit)")
+    _refuse_incomplete(plan, cfg, clock)
+    steps["acquisitions"] = "done"
+    return plan
+
+
+def _refuse_incomplete(plan: AcquisitionPlan, cfg: RespondConfig, now: pd.Timestamp) -> None:
+    orbit_note = f" ({plan.orbit_state})" if plan.orbit_state else ""
+    if not plan.found:
+        raise DataSelectionError(
+            f"No Sentinel-1 pass{orbit_note} of {cfg.collection!r} over AOI {cfg.aoi!r} between "
+            f"{plan.search_start:%Y-%m-%d} and {plan.search_end:%Y-%m-%d}; check the AOI, "
+            "--collection and --stac-url, or widen --search-days."
+        )
+    if len(plan.before) < plan.k:
+        raise DataSelectionError(
+            f"The model needs k={plan.k} passes{orbit_note} before the event "
+            f"{plan.event_start:%Y-%m-%d %H:%M}; the catalogue has {len(plan.before)} since "
+            f"{plan.search_start:%Y-%m-%d}. Widen the search (--search-days, now "
+            f"{(plan.event_start - plan.search_start).days}) or use a model trained with a "
+            "smaller timesteps_k."
+        )
+    if len(plan.after) >= plan.k:
+        return
+    ready = plan.ready_date
+    have = f"{len(plan.after)}" + (
+        f" ({', '.join(f'{p.time:%Y-%m-%d}' for p in plan.after)})" if plan.after else ""
+    )
+    head = (
+        f"Event {plan.event_start:%Y-%m-%d %H:%M} is too recent for this model: it needs "
+        f"k={plan.k} Sentinel-1 passes{orbit_note} after the event and the catalogue has {have}."
+    )
+    if ready is None:
+        tail = " The revisit cannot be derived (no track seen); rerun in 12 days."
+    elif ready > now:
+        revisit = ", ".join(f"{d} days on relative orbit {t}" for t, d in plan.revisit_days.items())
+        tail = (
+            f" From the observed revisit ({revisit}) enough passes will exist on "
+            f"{ready:%Y-%m-%d} (acquired; the catalogue publishes them hours to days later): "
+            "rerun this command then, with the same -o, to map the event."
+        )
+    else:
+        tail = (
+            f" By the observed revisit enough passes should have existed on {ready:%Y-%m-%d}, "
+            "but the catalogue lacks them (not yet published, or acquisitions missed): rerun "
+            "later, or widen --search-days."
+        )
+    raise EventTooRecentError(head + tail, ready_date=ready)
+
+
+def _cube_step(
+    cfg: RespondConfig,
+    plan: AcquisitionPlan,
+    orbit: str | None,
+    target: Path,
+    state: dict[str, Any],
+    overwrite: bool,
+    progress: bool,
+    signer: UrlSigner | None,
+    say: StepReporter,
+    steps: dict[str, str],
+) -> Path:
+    from sarslide.datacube import open_cube
+    from sarslide.sources.build import build_cube
+
+    path = target / CUBE_NAME
+    if path.exists():
+        ds = open_cube(path, task="mapping")
+        problems = check_cube_matches(ds, plan, cfg)
+        if not problems:
+            say(
+                f"cube: reusing {path} ({ds.sizes['timestep']} timesteps, checked against the plan)"
+            )
+            steps["cube"] = "reused"
+            return path
+        if not overwrite:
+            raise OutputExistsError(
+                f"{str(path)!r} exists but does not fit this request ({'; '.join(problems)}); "
+                "choose another output folder, or pass --overwrite to rebuild it."
+            )
+    start, end = plan.cube_window
+    build_cfg = cfg.to_build_config(start=start, end=end, orbit_state=orbit)
+    say(f"cube: building {path} from {cfg.stac_url} ({start:%Y-%m-%d} .. {end:%Y-%m-%d})")
+    result = build_cube(build_cfg, path, overwrite=overwrite, progress=progress, signer=signer)
+    say(
+        f"cube: {result.timesteps} timesteps, {result.pairs} InSAR pairs, "
+        f"{len(result.skipped_items)} item(s) skipped (build log {result.log_path.name})"
+    )
+    state.setdefault("steps", {})["cube"] = {"built_at": _stamp(), "log": result.log_path.name}
+    write_json_atomic(target / STATE_FILE, state)
+    steps["cube"] = "done"
+    return path
+
+
+def _map_step(
+    cfg: RespondConfig,
+    model: ModelSettings,
+    plan: AcquisitionPlan,
+    target: Path,
+    state: dict[str, Any],
+    overwrite: bool,
+    progress: bool,
+    say: StepReporter,
+    steps: dict[str, str],
+) -> PredictionOutputs:
+    from sarslide.inference.outputs import predict_to_directory
+
+    path = target / MAP_DIR
+    recorded = state.setdefault("steps", {})
+    request = {
+        **cfg.request(MAP_REQUEST_FIELDS),
+        "model_sha256": model.sha256,
+        "cube_built_at": recorded.get("cube", {}).get("built_at"),
+    }
+    earlier = recorded.get("map", {}).get("request")
+    has_labels = cfg.labels is not None
+    if path.exists() and earlier == request:
+        say(f"map: reusing {path} (made by an earlier run of this request)")
+        steps["map"] = "reused"
+        return PredictionOutputs.in_directory(path, has_labels=has_labels, figures=cfg.figures)
+    if path.exists() and not overwrite:
+        why = "; ".join(compare_requests(earlier, request)) if earlier else "no record of it"
+        raise OutputExistsError(
+            f"{str(path)!r} exists but was made for another request ({why}); choose another "
+            "output folder, or pass --overwrite to replace it."
+        )
+    recorded["map"] = {"request": request, "status": "started"}
+    write_json_atomic(target / STATE_FILE, state)
+    say(f"map: predicting with {model.path.name} on {CUBE_NAME}")
+    event_start, event_end = plan.event_start, plan.event_end
+    outputs = predict_to_directory(
+        model.path,
+        target / CUBE_NAME,
+        path,
+        event_start=event_start,
+        event_end=event_end,
+        threshold=cfg.threshold,
+        tile_size_px=cfg.tile_size_px,
+        overlap_px=cfg.overlap_px,
+        margin_px=cfg.margin_px,
+        batch_size=cfg.batch_size,
+        min_area_m2=cfg.min_area_m2,
+        scheduler_address=cfg.scheduler,
+        overwrite=overwrite,
+        progress=progress,
+        figures=cfg.figures,
+    )
+    recorded["map"] = {"request": request, "status": "done", "finished_at": _stamp()}
+    write_json_atomic(target / STATE_FILE, state)
+    say(f"map: written to {path}")
+    steps["map"] = "done"
+    return outputs
+
+
+def _report_lines(plan: AcquisitionPlan, say: StepReporter) -> None:
+    for line in plan.describe():
+        say("acquisitions: " + line)
+
+
+def _utc_naive(value: datetime | str) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
+
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
