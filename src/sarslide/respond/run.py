@@ -146,14 +146,14 @@ def _plan_step(
     event_start, event_end = cfg.event_window
     span = pd.Timedelta(days=cfg.search_days or 24 * k + 12)
     clock = _utc_naive(now) if now is not None else _utc_naive(datetime.now(timezone.utc))
-    search_start, search_end = event_start - span, event_end + span
+    search_start, search_end = event_start - span, min(event_end + span, clock)
     aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
     passes, skipped = search_passes(
         cfg.stac_url,
         cfg.collection,
         aoi,
         start=search_start,
-        end=min(search_end, clock),
+        end=search_end,
         orbit_state=orbit,
         relative_orbit=cfg.relative_orbit,
     )
