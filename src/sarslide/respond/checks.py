@@ -61,7 +61,7 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
     Raises:
         CheckpointError: missing, corrupt or foreign checkpoint.
     """
-    from sarslide.training.checkpoints import bundle_from_hparams, read_checkpoint
+    from sarslide.models.checkpoints import bundle_from_hparams, read_checkpoint
 
     source = Path(path).expanduser()
     ckpt = read_checkpoint(source)
