@@ -1,17 +1,14 @@
-"""Console, logging set-up and error reporting: used by the CLI only."""
+"""Console, logging set-up and the error line: used by the CLI only."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import typer
 from rich.console import Console
 from rich.logging import RichHandler
-
-from sarslide.errors import SarslideError
+from rich.markup import escape as rich_escape
 
 console = Console()
 error_console = Console(stderr=True)
@@ -47,15 +44,17 @@ def _ignore_handler(handler: logging.Handler) -> None:
     return None
 
 
+def print_error(message: str) -> None:
+    """Print a failure as ``error: MESSAGE`` on stderr (no markup interpretation)."""
+    error_console.print(
+        f"[bold red]error:[/] {rich_escape(message)}", highlight=False, soft_wrap=True
+    )
+
+
 def report_errors(func: F) -> F:
-    """Turn a SarslideError into a clear message and exit code 1 (no traceback)."""
+    """Kept for the commands that use it: failures are reported by ``apps.ReportingGroup``.
 
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SarslideError as err:
-            error_console.print(f"[bold red]error:[/] {err}", highlight=False, markup=True)
-            raise typer.Exit(code=1) from err
-
-    return wrapper  # type: ignore[return-value]
+    The top-level group turns every exception (sarslide's, OSError, validation errors,
+    Ctrl-C) into one line and an exit code, or shows the traceback with ``--debug``.
+    """
+    return func

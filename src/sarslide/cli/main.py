@@ -26,6 +26,9 @@ from sarslide.cli.console import configure_logging
 def _main(
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output."),
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the full traceback of an error (env SARSLIDE_DEBUG=1)."
+    ),
 ) -> None:
     configure_logging(verbose)
     if version:
