@@ -117,6 +117,7 @@ def test_resumes_after_an_interruption(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import sarslide.inference.outputs as outputs
+    import sarslide.sources.build as build
 
     cfg = hokkaido_config(hokkaido_stac, model_k2)
     out = tmp_path / "event"
@@ -124,6 +125,15 @@ def test_resumes_after_an_interruption(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
+    # interrupted while building the cube: the plan is recorded, no cube exists
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "build_cube", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            respond_to_event(cfg, out, progress=False)
+    assert json.loads((out / "respond.json").read_text())["plan"]["complete"]
+    assert not (out / "cube.zarr").exists()
+    # interrupted while predicting: the cube is built (and searched for again, as no cube
+    # was built for the recorded plan), no map exists
     with monkeypatch.context() as patch:
         patch.setattr(outputs, "predict_to_directory", interrupted)
         with pytest.raises(KeyboardInterrupt):

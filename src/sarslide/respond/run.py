@@ -10,8 +10,9 @@ Steps, each reported as it finishes and recorded in ``<out>/respond.json``:
 4. **map**: predict and write ``<out>/map/`` (COGs, polygons, quicklook, report.html).
 5. **report**: ``<out>/report.md``, what was found and made at each step.
 
-A rerun with the same request resumes: the recorded plan is reused without searching,
-an existing cube is reused once checked against the request, a finished map is kept.
+A rerun with the same request resumes: the recorded plan is reused without searching
+when the cube built for it exists and fits it, an existing cube is reused once checked
+against the request, a finished map is kept.
 Outputs made for another request are never replaced without ``overwrite``.
 """
 
@@ -110,7 +111,8 @@ def respond_to_event(
             + "): choose another output folder, or pass --overwrite to replace it."
         )
     steps: dict[str, str] = {}
-    plan = _plan_step(cfg, model, orbit, state if earlier == request else {}, now, say, steps)
+    resumable = state if earlier == request else {}
+    plan = _plan_step(cfg, model, orbit, resumable, target / CUBE_NAME, now, say, steps)
     target.mkdir(parents=True, exist_ok=True)
     state = {**(state if earlier == request else {}), "request": request, "model": model.to_dict()}
     state["plan"] = plan.to_dict()
@@ -127,19 +129,24 @@ def _plan_step(
     model: ModelSettings,
     orbit: str | None,
     state: dict[str, Any],
+    cube: Path,
     now: datetime | str | None,
     say: StepReporter,
     steps: dict[str, str],
 ) -> AcquisitionPlan:
+    from sarslide.datacube import open_cube
     from sarslide.sources.aoi import parse_aoi
 
     recorded = state.get("plan")
-    if recorded and recorded.get("complete"):
+    # the recorded plan is reused with the cube built for it; otherwise the catalogue is
+    # searched again (it may have gained passes since)
+    if recorded and recorded.get("complete") and cube.exists():
         plan = AcquisitionPlan.from_dict(recorded)
-        say("acquisitions: reusing the plan recorded in " + STATE_FILE)
-        _report_lines(plan, say)
-        steps["acquisitions"] = "reused"
-        return plan
+        if not check_cube_matches(open_cube(cube, task="mapping"), plan, cfg):
+            say("acquisitions: reusing the plan recorded in " + STATE_FILE)
+            _report_lines(plan, say)
+            steps["acquisitions"] = "reused"
+            return plan
     from sarslide.respond.search import search_passes
 
     k = model.timesteps_k
@@ -254,6 +261,13 @@ def _cube_step(
     build_cfg = cfg.to_build_config(start=start, end=end, orbit_state=orbit)
     say(f"cube: building {path} from {cfg.stac_url} ({start:%Y-%m-%d} .. {end:%Y-%m-%d})")
     result = build_cube(build_cfg, path, overwrite=overwrite, progress=progress, signer=signer)
+    problems = check_cube_matches(open_cube(path, task="mapping"), plan, cfg)
+    if problems:  # the catalogue changed between the search and the build (seconds)
+        raise DataSelectionError(
+            f"The cube built in {str(path)!r} does not give the planned acquisitions "
+            f"({'; '.join(problems)}): the catalogue changed during the run. Run the "
+            "command again: it searches again and keeps the cube if it fits."
+        )
     say(
         f"cube: {result.timesteps} timesteps, {result.pairs} InSAR pairs, "
         f"{len(result.skipped_items)} item(s) skipped (build log {result.log_path.name})"
