@@ -235,3 +235,29 @@ def test_cli_refuses_a_recent_event_in_one_clear_message(
     assert "should have existed on 2024-06-03" in refused.output
     assert "Traceback" not in refused.output
     assert not (tmp_path / "enga").exists()
+
+
+def test_the_models_orbit_filters_the_search(
+    hokkaido_stac: LocalStacApi, model_k2: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from sarslide.errors import ConfigError, DataSelectionError
+    from sarslide.models.checkpoints import read_checkpoint, update_checkpoint_metadata
+
+    ascending = tmp_path / "ascending.ckpt"
+    shutil.copy(model_k2, ascending)
+    data_config = read_checkpoint(ascending)["hyper_parameters"]["metadata"]["data_config"]
+    update_checkpoint_metadata(ascending, {"data_config": {**data_config, "orbit": "ascending"}})
+    lines: list[str] = []
+    # the simulated catalogue is all descending: nothing fits a model of ascending passes
+    with pytest.raises(DataSelectionError, match=r"No Sentinel-1 pass \(ascending\)"):
+        respond_to_event(
+            hokkaido_config(hokkaido_stac, ascending), tmp_path / "a", on_step=lines.append
+        )
+    assert "orbit ascending" in lines[0]
+    with pytest.raises(ConfigError, match="conflicts with the model"):
+        respond_to_event(
+            hokkaido_config(hokkaido_stac, ascending, orbit_state="descending"), tmp_path / "b"
+        )
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
