@@ -55,7 +55,7 @@ def load_dem(
         chunks={"y": chunk_px, "x": chunk_px},
         resampling="bilinear",
         dtype="float32",
-        driver=ResigningRioDriver(signer),
+        driver=ResigningRioDriver(signer, grid=geobox),
     )
     dem = loaded[asset].isel(time=0, drop=True)
     nodata = (usable[0].assets[asset].extra_fields.get("raster:bands") or [{}])[0].get("nodata")

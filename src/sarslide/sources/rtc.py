@@ -120,7 +120,7 @@ def load_rtc(
         chunks={"time": 1, "y": chunk_px, "x": chunk_px},
         resampling="bilinear",
         dtype="float32",
-        driver=ResigningRioDriver(signer),
+        driver=ResigningRioDriver(signer, grid=geobox),
         fail_on_error=True,
     )
     nodata = {b: _asset_nodata(items[0], b) for b in bands}

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from odc.loader._rio import RioDriver, RioReader
+from odc.loader._rio import RioDriver
+
+from sarslide.sources.warp import ExactRioReader
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +40,11 @@ class PlanetaryComputerSigner:
     """
 
     def __call__(self, href: str) -> str:
-        import planetary_computer
-
         parts = urlsplit(href)
         if not parts.netloc.endswith(".blob.core.windows.net"):
-            return href
+            return href  # local files and other hosts: nothing to sign (nothing imported)
+        import planetary_computer
+
         return str(planetary_computer.sign(urlunsplit(parts._replace(query=""))))
 
 
@@ -101,11 +103,16 @@ def make_search_modifier(signer: UrlSigner) -> Callable[[Any], None]:
 
 
 class ResigningRioDriver(RioDriver):  # type: ignore[misc]
-    """odc-stac's rasterio reader, signing each asset URL again just before it opens."""
+    """odc-stac's rasterio driver, signing each asset URL again just before it opens.
 
-    def __init__(self, signer: UrlSigner) -> None:
+    Its reader warps with the exact transformer (``sarslide.sources.warp``): a layer
+    does not depend on the chunk size.
+    """
+
+    def __init__(self, signer: UrlSigner, *, grid: Any = None) -> None:
         super().__init__()
         self._signer = signer
+        self._grid = grid  # the whole cube grid: chunks are windows of one warp
 
-    def open(self, src: Any, ctx: Any) -> RioReader:
-        return RioReader(src.patch(uri=self._signer(src.uri)), ctx)
+    def open(self, src: Any, ctx: Any) -> ExactRioReader:
+        return ExactRioReader(src.patch(uri=self._signer(src.uri)), ctx, grid=self._grid)
