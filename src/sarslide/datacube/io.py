@@ -14,6 +14,7 @@ import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.atomic import move_into_place, temporary_sibling
+from sarslide.datacube.orbit import normalise_orbit_coord
 from sarslide.datacube.validate import validate_cube
 from sarslide.errors import CubeNotFoundError, CubeValidationError, OutputExistsError
 from sarslide.parallel import compute_with_progress
@@ -96,7 +97,7 @@ def open_cube(
     if cv.COORD_SPATIAL_REF in ds.data_vars:
         # Zarr keeps no coordinate flag for a scalar; rioxarray needs it as a coordinate.
         ds = ds.set_coords(cv.COORD_SPATIAL_REF)
-    ds = _load_small_coords(ds)
+    ds = normalise_orbit_coord(_load_small_coords(ds))
     if validate:
         validate_cube(ds, task=task, source=source)
     return ds

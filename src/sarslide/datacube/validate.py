@@ -9,6 +9,7 @@ import pandas as pd
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.datacube.orbit import ACCEPTED_TEXT, unknown_orbit_states
 from sarslide.errors import CubeValidationError
 
 
@@ -145,12 +146,11 @@ def _check_time(ds: xr.Dataset) -> list[str]:
                     f"ds.sortby('{cv.DIM_TIMESTEP}') and drop duplicate acquisitions."
                 )
         if cv.COORD_ORBIT_STATE in ds.coords:
-            states = {str(s).lower() for s in np.asarray(ds[cv.COORD_ORBIT_STATE].values).ravel()}
-            unknown = states - set(cv.ORBIT_STATES)
+            unknown = unknown_orbit_states(ds[cv.COORD_ORBIT_STATE].values)
             if unknown:
                 problems.append(
-                    f"coordinate {cv.COORD_ORBIT_STATE!r} has values {sorted(unknown)}; "
-                    f"expected {cv.ORBIT_STATES}."
+                    f"coordinate {cv.COORD_ORBIT_STATE!r} has values {unknown}; accepted: "
+                    f"{ACCEPTED_TEXT}. Fix the store's coordinate (or drop it)."
                 )
     return problems
 
