@@ -33,15 +33,35 @@ def build(
     collection: str = typer.Option(
         None, "--collection", help="RTC collection (default sentinel-1-rtc)."
     ),
+    dem_collection: str = typer.Option(
+        None, "--dem-collection", help="DEM collection (default cop-dem-glo-30)."
+    ),
+    rtc: list[str] = typer.Option(
+        None,
+        "--rtc",
+        help="Local RTC products instead of STAC: files, folders or quoted glob patterns "
+        "(OPERA RTC-S1, HyP3 RTC); repeatable.",
+    ),
+    dem: list[str] = typer.Option(
+        None, "--dem", help="Local DEM file(s) instead of STAC (any CRS); repeatable."
+    ),
+    crs: str = typer.Option(
+        None, "--crs", help="Grid CRS, e.g. EPSG:32754 (default: the products' or AOI's UTM)."
+    ),
+    chunk_px: int = typer.Option(None, "--chunk-px", help="Chunk side in pixels (memory)."),
     signer: str = typer.Option(None, "--signer", help="planetary-computer or none."),
-    insar: str = typer.Option(
-        None, "--insar", help="hyp3, a folder of HyP3/ISCE2 products, or none."
+    insar: list[str] = typer.Option(
+        None,
+        "--insar",
+        help="none, hyp3, or folders / files / quoted globs of HyP3, ISCE2 or GAMMA/PyRate "
+        "products; repeatable.",
     ),
     resolution_m: float = typer.Option(None, "--resolution-m", help="Pixel size (default 10 m)."),
     scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
 ) -> None:
-    """Search Sentinel-1 RTC, DEM, InSAR pairs and labels; write an aligned, validated cube."""
+    """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
+    with --rtc/--dem/--insar); write an aligned, validated cube."""
     from sarslide.sources.build import BuildConfig, build_cube
 
     options = {
@@ -53,8 +73,13 @@ def build(
         "labels": labels,
         "stac_url": stac_url,
         "collection": collection,
+        "dem_collection": dem_collection,
+        "rtc": rtc or None,
+        "dem": dem or None,
+        "crs": crs,
+        "chunk_px": chunk_px,
         "signer": signer,
-        "insar": insar,
+        "insar": insar or None,
         "resolution_m": resolution_m,
         "scheduler": scheduler,
     }

@@ -29,6 +29,9 @@ class AreaOfInterest:
 
     geometry_lonlat: BaseGeometry
     crs: CRS
+    # bounds in ``crs`` when known there (local products in that CRS): the grid then
+    # follows them exactly instead of a lon/lat round trip that widens it
+    bounds_in_crs: tuple[float, float, float, float] | None = None
 
     @property
     def bbox_lonlat(self) -> tuple[float, float, float, float]:
@@ -85,8 +88,11 @@ def make_geobox(aoi: AreaOfInterest, *, resolution_m: float = DEFAULT_RESOLUTION
 
     if not resolution_m > 0:
         raise ConfigError(f"Invalid resolution_m={resolution_m}; must be > 0 (e.g. 10).")
-    to_grid = Transformer.from_crs("EPSG:4326", aoi.crs, always_xy=True)
-    bounds = to_grid.transform_bounds(*aoi.bbox_lonlat, densify_pts=21)
+    if aoi.bounds_in_crs is not None:
+        bounds = aoi.bounds_in_crs
+    else:
+        to_grid = Transformer.from_crs("EPSG:4326", aoi.crs, always_xy=True)
+        bounds = to_grid.transform_bounds(*aoi.bbox_lonlat, densify_pts=21)
     return GeoBox.from_bbox(bounds, crs=aoi.crs.to_wkt(), resolution=resolution_m)
 
 

@@ -36,6 +36,7 @@ from sarslide import conventions as cv
 from sarslide.errors import ConfigError, DownloadError
 from sarslide.sources.signing import UrlSigner, make_signer
 from sarslide.sources.stac_search import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
+from sarslide.sources.warp import crs_label
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,17 @@ class BuildConfig(BaseModel):
     """Everything ``build_cube`` needs; loadable from YAML (``--config build.yaml``)."""
 
     model_config = ConfigDict(extra="forbid")
-    aoi: str = Field(..., description="'min_lon,min_lat,max_lon,max_lat' or a vector file")
-    start: str = Field(..., description="first acquisition date (ISO 8601)")
-    end: str = Field(..., description="last acquisition date (ISO 8601, inclusive)")
+    aoi: str | None = Field(
+        None,
+        description="'min_lon,min_lat,max_lon,max_lat' or a vector file; needed for STAC "
+        "searches, default for local products: their footprint",
+    )
+    start: str | None = Field(
+        None, description="first acquisition date (ISO 8601); needed for STAC searches"
+    )
+    end: str | None = Field(
+        None, description="last acquisition date (ISO 8601, inclusive); needed for STAC searches"
+    )
     event_start: str = Field(..., description="start of the triggering event (ISO 8601)")
     event_end: str = Field(..., description="end of the triggering event (ISO 8601)")
     event_name: str | None = Field(None, description="written to the cube's attributes")
@@ -73,6 +82,17 @@ class BuildConfig(BaseModel):
     collection: str = Field(RTC_COLLECTION, description="Sentinel-1 RTC collection")
     dem_collection: str = Field(DEM_COLLECTION, description="DEM collection")
     dem_asset: str = Field("data", description="DEM asset key")
+    rtc: list[str] | None = Field(
+        None,
+        description="local RTC products (files, folders, glob patterns: OPERA RTC-S1 or "
+        "HyP3 RTC) instead of a STAC search",
+    )
+    dem: list[str] | None = Field(
+        None, description="local DEM file(s) (any CRS) instead of a STAC search"
+    )
+    min_dem_coverage: float = Field(
+        0.5, ge=0, le=1, description="fraction of the AOI the DEM must cover"
+    )
     signer: Literal["planetary-computer", "none"] = Field(
         "planetary-computer", description="how asset URLs are signed (renewed before each read)"
     )
@@ -80,7 +100,11 @@ class BuildConfig(BaseModel):
         None, description="keep only this orbit direction"
     )
     relative_orbit: int | None = Field(None, description="keep only this relative orbit")
-    insar: str = Field("none", description="'none', 'hyp3', or a folder of HyP3/ISCE2 products")
+    insar: str | list[str] = Field(
+        "none",
+        description="'none', 'hyp3', or folders/files/glob patterns of HyP3, ISCE2 or "
+        "GAMMA/PyRate products",
+    )
     hyp3: Hyp3Options = Field(default_factory=Hyp3Options)  # type: ignore[arg-type]
     terrain_method: Literal["horn", "zevenbergen_thorne"] = "horn"
     scheduler: str | None = Field(None, description="dask.distributed scheduler address")
@@ -91,15 +115,36 @@ class BuildConfig(BaseModel):
         """YAML turns 2018-09-05 into a date: keep dates as ISO text."""
         return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
 
+    @field_validator("rtc", "dem", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        """A single path or pattern is a list of one; ``rtc: none`` is an empty list (a
+        cube without backscatter: InSAR and DEM only)."""
+        values = [value] if isinstance(value, (str, os.PathLike)) else value
+        if isinstance(values, (list, tuple)):
+            texts = [str(os.fspath(v)) for v in values]
+            return [] if [t.lower() for t in texts] == ["none"] else texts
+        return values
+
+    @field_validator("insar", mode="before")
+    @classmethod
+    def _insar_text(cls, value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            value = [os.fspath(v) for v in value]
+            return value[0] if len(value) == 1 else value
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
     @model_validator(mode="after")
     def _check_dates(self) -> BuildConfig:
         stamps = {}
         for key in ("start", "end", "event_start", "event_end"):
+            if getattr(self, key) is None:
+                continue
             try:
                 stamps[key] = pd.Timestamp(getattr(self, key))
             except (ValueError, TypeError) as err:
                 raise ValueError(f"{key}={getattr(self, key)!r} is not an ISO 8601 date") from err
-        if stamps["end"] <= stamps["start"]:
+        if "start" in stamps and "end" in stamps and stamps["end"] <= stamps["start"]:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         if stamps["event_end"] < stamps["event_start"]:
             raise ValueError(
@@ -166,21 +211,22 @@ def build_cube(
     from sarslide.datacube import write_cube
     from sarslide.errors import OutputExistsError
     from sarslide.parallel import use_scheduler
-    from sarslide.sources.aoi import make_geobox, parse_aoi
+    from sarslide.sources.aoi import make_geobox
 
     target = Path(output).expanduser()
     if target.exists() and not overwrite:  # fail before any download
         raise OutputExistsError(f"{str(target)!r} exists; pass --overwrite to replace it.")
     began = time.perf_counter()
-    aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
-    geobox = make_geobox(aoi, resolution_m=cfg.resolution_m)
     url_signer = signer or make_signer(cfg.signer)
+    inputs = _Inputs(cfg, url_signer)
+    aoi, rtc_items, skipped = inputs.aoi_and_rtc_items()
+    geobox = make_geobox(aoi, resolution_m=cfg.resolution_m)
     logger.info(
         "grid: %s x %s px at %g m in %s",
         geobox.shape.y,
         geobox.shape.x,
         cfg.resolution_m,
-        aoi.crs.to_string(),
+        crs_label(aoi.crs),
     )
     log: dict[str, Any] = {
         "config": json.loads(cfg.model_dump_json()),
@@ -191,7 +237,7 @@ def build_cube(
             "transform": list(geobox.transform)[:6],
         },
     }
-    ds, skipped_items = _assemble(cfg, aoi, geobox, url_signer, log, hyp3_client, target)
+    ds = _assemble(cfg, inputs, aoi, geobox, rtc_items, skipped, log, hyp3_client, target)
     with use_scheduler(cfg.scheduler), _source_read_errors(cfg.stac_url):
         write_cube(
             ds,
@@ -205,48 +251,98 @@ def build_cube(
     return BuildResult(
         store=target,
         log_path=log_path,
-        timesteps=int(ds.sizes[cv.DIM_TIMESTEP]),
+        timesteps=int(ds.sizes.get(cv.DIM_TIMESTEP, 0)),
         pairs=int(ds.sizes.get(cv.DIM_TIMEPAIR, 0)),
-        skipped_items=skipped_items,
+        skipped_items=skipped,
         skipped_pairs=log.get("insar", {}).get("skipped", []),
     )
 
 
+class _Inputs:
+    """The STAC catalog, opened on first use; the AOI and the RTC items."""
+
+    def __init__(self, cfg: BuildConfig, signer: UrlSigner) -> None:
+        self.cfg = cfg
+        self.signer = signer
+        self._catalog: Any = None
+
+    def catalog(self) -> Any:
+        from sarslide.sources.stac_search import open_catalog
+
+        if self._catalog is None:
+            self._catalog = open_catalog(self.cfg.stac_url, signer=self.signer)
+        return self._catalog
+
+    def aoi_and_rtc_items(self) -> tuple[Any, list[Any], dict[str, str]]:
+        from sarslide.sources import build_inputs as bi
+        from sarslide.sources.aoi import parse_aoi
+
+        cfg = self.cfg
+        if bi.uses_local_rtc(cfg):
+            items, skipped = bi.local_rtc_items(cfg) if cfg.rtc else ([], {})
+            if cfg.aoi:
+                aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
+            elif items:
+                aoi = bi.aoi_from_items(items, crs=cfg.crs)
+            elif cfg.dem:
+                aoi = bi.aoi_from_items(bi.dem_items(cfg, self.catalog, None), crs=cfg.crs)
+            else:
+                raise ConfigError(
+                    "No --aoi and no local RTC product or --dem file to take the grid from; "
+                    "pass --aoi 'min_lon,min_lat,max_lon,max_lat' (or a vector file)."
+                )
+        else:
+            missing = [f"--{k}" for k in ("aoi", "start", "end") if getattr(cfg, k) is None]
+            if missing:
+                raise ConfigError(
+                    f"A STAC build needs {', '.join(missing)}; pass them, or build from "
+                    "local products with --rtc PATH_OR_GLOB (and --dem FILE)."
+                )
+            aoi = parse_aoi(str(cfg.aoi), crs=cfg.crs)
+            items = bi.stac_rtc_items(cfg, self.catalog(), aoi)
+            skipped = {}
+        items, dropped = _filter_orbits(items, cfg)
+        return aoi, items, {**skipped, **dropped}
+
+
 def _assemble(
     cfg: BuildConfig,
+    inputs: _Inputs,
     aoi: Any,
     geobox: Any,
-    signer: UrlSigner,
+    items: list[Any],
+    skipped: dict[str, str],
     log: dict[str, Any],
     hyp3_client: Any,
     target: Path,
-) -> tuple[xr.Dataset, dict[str, str]]:
+) -> xr.Dataset:
+    from sarslide.sources.build_inputs import check_dem_coverage, dem_items
     from sarslide.sources.dem import load_dem
-    from sarslide.sources.labels import rasterize_labels
+    from sarslide.sources.labels import empty_grid_dataset, rasterize_labels
     from sarslide.sources.rtc import describe_groups, group_acquisitions, load_rtc
-    from sarslide.sources.stac_search import open_catalog, search_items
 
-    catalog = open_catalog(cfg.stac_url, signer=signer)
-    items = search_items(
-        catalog,
-        collection=cfg.collection,
-        bbox_lonlat=aoi.bbox_lonlat,
-        start=cfg.start,
-        end=cfg.end,
+    local = cfg.rtc is not None
+    if items:
+        bands = _local_bands(items) if local else (cv.VAR_VV, cv.VAR_VH)
+        groups = group_acquisitions(items, bands=bands)
+        skipped.update(groups.skipped)
+        log["rtc"] = {"timesteps": describe_groups(groups), "skipped": skipped}
+        ds = load_rtc(groups, geobox, signer=inputs.signer, chunk_px=cfg.chunk_px, bands=bands)
+    else:
+        log["rtc"] = {"timesteps": [], "skipped": skipped}
+        ds = empty_grid_dataset(geobox)
+    dem_tiles = dem_items(cfg, inputs.catalog, aoi)
+    dem_source = "--dem " + " ".join(cfg.dem) if cfg.dem else repr(cfg.dem_collection)
+    coverage = check_dem_coverage(
+        dem_tiles, geobox, minimum=cfg.min_dem_coverage, source=dem_source
     )
-    items, skipped = _filter_orbits(items, cfg)
-    groups = group_acquisitions(items)
-    skipped.update(groups.skipped)
-    log["rtc"] = {"timesteps": describe_groups(groups), "skipped": skipped}
-    ds = load_rtc(groups, geobox, signer=signer, chunk_px=cfg.chunk_px)
-    dem_items = search_items(catalog, collection=cfg.dem_collection, bbox_lonlat=aoi.bbox_lonlat)
-    log["dem"] = {"items": [i.id for i in dem_items]}
+    log["dem"] = {"items": [i.id for i in dem_tiles], "coverage": round(coverage, 4)}
     layers = [
         load_dem(
-            dem_items,
+            dem_tiles,
             geobox,
             asset=cfg.dem_asset,
-            signer=signer,
+            signer=inputs.signer,
             chunk_px=cfg.chunk_px,
             terrain_method=cfg.terrain_method,
         )
@@ -263,17 +359,26 @@ def _assemble(
             compat="override",
             join="exact",
         )
+    rtc_source = (
+        f"{len(items)} local RTC product(s)" if local else f"{cfg.collection} from {cfg.stac_url}"
+    )
     ds.attrs.update(
         {
             cv.ATTR_EVENT_START: pd.Timestamp(cfg.event_start).isoformat(),
             cv.ATTR_EVENT_END: pd.Timestamp(cfg.event_end).isoformat(),
-            cv.ATTR_SOURCE: f"sarslide cube build: {cfg.collection} and {cfg.dem_collection} "
-            f"from {cfg.stac_url}",
+            cv.ATTR_SOURCE: f"sarslide cube build: {rtc_source}; DEM {dem_source}",
         }
     )
     if cfg.event_name:
         ds.attrs[cv.ATTR_EVENT_NAME] = cfg.event_name
-    return ds, skipped
+    return ds
+
+
+def _local_bands(items: list[Any]) -> tuple[str, ...]:
+    """The polarisations every local product has (VV and VH first)."""
+    common = set.intersection(*(set(i.assets) for i in items))
+    order = ("vv", "vh", "hh", "hv")
+    return tuple(b for b in order if b in common)
 
 
 def _load_insar(
@@ -291,18 +396,19 @@ def _load_insar(
         load_insar_pairs,
     )
 
-    if cfg.insar == "none":
+    sources: str | list[str] = cfg.insar
+    if sources == "none":
         return None
-    if cfg.insar == "hyp3":
+    if sources == "hyp3":
         from sarslide.sources.hyp3_jobs import order_consecutive_pairs
 
         folder = cfg.hyp3.download_dir or target.parent / f"{target.stem}_hyp3"
         order_consecutive_pairs(rtc, aoi, folder, options=cfg.hyp3, client=hyp3_client, log=log)
-    else:
-        folder = Path(cfg.insar)
-    products, skipped = find_insar_products(folder)
-    window = (pd.Timestamp(cfg.start), pd.Timestamp(cfg.end) + pd.Timedelta(days=1))
-    products = [p for p in products if window[0] <= p.start and p.end <= window[1]]
+        sources = str(folder)
+    products, skipped = find_insar_products(sources)
+    first = pd.Timestamp(cfg.start) if cfg.start else pd.Timestamp.min
+    last = pd.Timestamp(cfg.end) + pd.Timedelta(days=1) if cfg.end else pd.Timestamp.max
+    products = [p for p in products if first <= p.start and p.end <= last]
     insar, unreadable = load_insar_pairs(products, geobox, chunk_px=cfg.chunk_px)
     skipped_all = [
         *log.get("insar", {}).get("skipped", []),
@@ -312,7 +418,7 @@ def _load_insar(
     log["insar"] = {"source": cfg.insar, "pairs": describe_products(used), "skipped": skipped_all}
     if insar is None:
         logger.warning(
-            "no usable InSAR pair in %s: the cube has no coherence/interferogram", folder
+            "no usable InSAR pair in %s: the cube has no coherence/interferogram", sources
         )
     return insar
 

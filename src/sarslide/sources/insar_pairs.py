@@ -1,11 +1,14 @@
 """InSAR coherence and wrapped interferograms per pair, stacked along ``timepair``.
 
-Products come from a local folder: HyP3 INSAR_GAMMA products (zips or folders with
-``*_corr.tif`` and ``*_wrapped_phase.tif``, pair dates in the product name) or
-geocoded ISCE2 outputs (a folder named ``YYYYMMDD_YYYYMMDD`` holding
-``filt_topophase.flat.geo`` and ``phsig.cor.geo`` or ``topophase.cor.geo``).
+Products come from local folders, files or glob patterns: HyP3 INSAR_GAMMA products
+(zips or folders with ``*_corr.tif`` and ``*_wrapped_phase.tif``, pair dates in the
+product name), geocoded ISCE2 outputs (a folder named ``YYYYMMDD_YYYYMMDD`` holding
+``filt_topophase.flat.geo`` and ``phsig.cor.geo`` or ``topophase.cor.geo``), or
+GAMMA / PyRate GeoTIFFs (``*_YYYYMMDD-YYYYMMDD_*unw.tif`` unwrapped phase beside
+``*_YYYYMMDD-YYYYMMDD_*cc.tif`` coherence; the phase is wrapped into [-pi, pi)).
 Every product is opened before anything is stacked; a product that cannot be read
-is skipped and recorded, never half-included.
+is skipped and recorded, never half-included. A file given by name or pattern that
+cannot be dated or paired stops the build, all such files named at once.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import pandas as pd
 import xarray as xr
 
 from sarslide import conventions as cv
-from sarslide.errors import ConfigError
+from sarslide.errors import DataSelectionError
 
 if TYPE_CHECKING:
     from odc.geo.geobox import GeoBox
@@ -33,6 +36,7 @@ _HYP3_DATES = re.compile(r"_(\d{8}T\d{6})_(\d{8}T\d{6})_")
 _ISCE_DATES = re.compile(r"(\d{8})[_-](\d{8})")
 _ISCE_COHERENCE = ("phsig.cor.geo", "topophase.cor.geo")
 _ISCE_PHASE = "filt_topophase.flat.geo"
+_GAMMA = re.compile(r"(?<!\d)(\d{8})-(\d{8})(?!\d).*?(unw|cc)\.tiff?$")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class InsarProduct:
     coherence_path: str
     phase_path: str
     phase_is_complex: bool = False  # ISCE2 gives the complex interferogram
+    phase_is_unwrapped: bool = False  # GAMMA / PyRate unwrapped phase: wrapped on load
 
 
 @dataclass(frozen=True)
@@ -59,28 +64,100 @@ class SkippedPair:
 
 
 def find_insar_products(
-    folder: str | os.PathLike[str],
+    sources: str | os.PathLike[str] | list[str],
 ) -> tuple[list[InsarProduct], list[SkippedPair]]:
-    """All HyP3 and ISCE2 products under ``folder``, sorted by start date.
+    """All HyP3, ISCE2 and GAMMA/PyRate products in ``sources``, sorted by start date.
+
+    ``sources`` is a folder (searched recursively), a file, a glob pattern, or a list
+    of these. Products that are there but unreadable come back as skipped.
 
     Raises:
-        ConfigError: ``folder`` does not exist.
+        ConfigError: a source matches nothing.
+        DataSelectionError: files named or matched by a pattern that are neither part
+            of a product nor datable GAMMA/PyRate rasters (all named).
     """
-    root = Path(folder).expanduser()
-    if not root.is_dir():
-        raise ConfigError(
-            f"InSAR folder {str(root)!r} does not exist; pass --insar DIR, hyp3 or none."
-        )
+    items = [sources] if isinstance(sources, (str, os.PathLike)) else list(sources)
     products: list[InsarProduct] = []
     skipped: list[SkippedPair] = []
+    loose: list[Path] = []
+    for source in items:
+        root = Path(os.path.expanduser(os.fspath(source)))
+        if root.is_dir():
+            _find_in_folder(root, products, skipped)
+        else:
+            loose += _expand_files(os.fspath(source))
+    if loose:
+        products += _pair_loose_files(loose)
+    unique = {(p.start, p.end): p for p in products}  # one product per pair
+    return sorted(unique.values(), key=lambda p: (p.start, p.end)), skipped
+
+
+def _find_in_folder(root: Path, products: list[InsarProduct], skipped: list[SkippedPair]) -> None:
     for zip_path in sorted(root.rglob("*.zip")):
         _collect(_hyp3_from_zip(zip_path), zip_path.name, products, skipped)
     for corr in sorted(root.rglob("*_corr.tif")):
         _collect(_hyp3_from_folder(corr), corr.parent.name, products, skipped)
     for phase in sorted(root.rglob(_ISCE_PHASE)):
         _collect(_isce_from_folder(phase), str(phase.parent.relative_to(root)), products, skipped)
-    unique = {(p.start, p.end): p for p in products}  # one product per pair
-    return sorted(unique.values(), key=lambda p: (p.start, p.end)), skipped
+    gamma = [p for p in sorted(root.rglob("*.tif")) if _GAMMA.search(p.name)]
+    if gamma:
+        products += _pair_loose_files(gamma)
+
+
+def _expand_files(pattern: str) -> list[Path]:
+    from sarslide.sources.local_products import expand_sources
+
+    return expand_sources(pattern, flag="--insar", suffixes=(".tif", ".tiff", ".geo"))
+
+
+def _pair_loose_files(files: list[Path]) -> list[InsarProduct]:
+    """GAMMA/PyRate phase and coherence files paired by folder and dates; HyP3 zips and
+    ``*_corr.tif`` given by name are read as products."""
+    pairs: dict[tuple[str, str, str], dict[str, Path]] = {}
+    products: list[InsarProduct] = []
+    problems: dict[str, str] = {}
+    for path in files:
+        if path.suffix == ".zip" or path.name.endswith("_corr.tif"):
+            read = _hyp3_from_zip(path) if path.suffix == ".zip" else _hyp3_from_folder(path)
+            if isinstance(read, str):
+                problems[str(path)] = read
+            else:
+                products.append(read)
+            continue
+        if path.name.endswith("_wrapped_phase.tif"):
+            continue  # read with its *_corr.tif
+        match = _GAMMA.search(path.name)
+        if match is None:
+            problems[str(path)] = (
+                "no pair dates YYYYMMDD-YYYYMMDD followed by unw.tif or cc.tif in the name"
+            )
+            continue
+        key = (str(path.parent), match.group(1), match.group(2))
+        pairs.setdefault(key, {})[match.group(3)] = path
+    for (folder, start, end), found in sorted(pairs.items()):
+        if set(found) != {"unw", "cc"}:
+            have = next(iter(found.values()))
+            lacking = "coherence (*cc.tif)" if "cc" not in found else "phase (*unw.tif)"
+            problems[str(have)] = f"no {lacking} of the pair {start}-{end} in {folder}"
+            continue
+        products.append(
+            InsarProduct(
+                name=found["unw"].name.replace("unw.tif", "").rstrip("_"),
+                start=pd.Timestamp(start),
+                end=pd.Timestamp(end),
+                coherence_path=str(found["cc"]),
+                phase_path=str(found["unw"]),
+                phase_is_unwrapped=True,
+            )
+        )
+    if problems:
+        listed = "; ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
+        raise DataSelectionError(
+            f"Cannot use {len(problems)} InSAR file(s) given to --insar: {listed}. Give "
+            "HyP3 products, ISCE2 folders or GAMMA/PyRate *_YYYYMMDD-YYYYMMDD_*unw.tif with "
+            "their *cc.tif, or leave these files out (a folder is searched for products)."
+        )
+    return products
 
 
 def load_insar_pairs(
@@ -103,6 +180,7 @@ def load_insar_pairs(
                 chunk_px,
                 "nearest",
                 complex_phase=product.phase_is_complex,
+                unwrapped=product.phase_is_unwrapped,
             )
         except Exception as err:  # rasterio/GDAL raise many types for broken files
             skipped.append(SkippedPair(product.name, f"cannot read the product: {err}"))
@@ -131,7 +209,13 @@ def load_insar_pairs(
 
 
 def _open_on_grid(
-    path: str, geobox: GeoBox, chunk_px: int, resampling: str, *, complex_phase: bool = False
+    path: str,
+    geobox: GeoBox,
+    chunk_px: int,
+    resampling: str,
+    *,
+    complex_phase: bool = False,
+    unwrapped: bool = False,
 ) -> xr.DataArray:
     """A lazy (y, x) float32 raster on ``geobox``: each dask block warps its own window."""
     import dask.array as dsa
@@ -150,6 +234,7 @@ def _open_on_grid(
         transform=geobox.transform,
         resampling=resampling,
         complex_phase=complex_phase,
+        unwrapped=unwrapped,
         meta=np.empty((0, 0), dtype="float32"),
     )
     return xr.DataArray(data, dims=cv.SPATIAL_DIMS)
@@ -162,33 +247,32 @@ def _warp_block(
     transform: Any,
     resampling: str,
     complex_phase: bool,
+    unwrapped: bool = False,
     block_info: dict[Any, Any] | None = None,
 ) -> np.ndarray:
-    import rasterio
-    from rasterio.enums import Resampling
-    from rasterio.transform import from_origin
-    from rasterio.vrt import WarpedVRT
+    from sarslide.sources.warp import warp_to_grid
 
     (row0, row1), (col0, col1) = block_info[None]["array-location"]  # type: ignore[index]
-    origin_x = transform.c + transform.a * col0
-    origin_y = transform.f + transform.e * row0
-    with rasterio.open(path) as src:
-        nodata = src.nodata
-        with WarpedVRT(
-            src,
-            crs=crs_wkt,
-            transform=from_origin(origin_x, origin_y, transform.a, -transform.e),
-            width=col1 - col0,
-            height=row1 - row0,
-            resampling=Resampling[resampling],
-            src_nodata=nodata,
-            nodata=nodata if nodata is not None else 0,
-        ) as vrt:
-            values = vrt.read(1, masked=True)
+    values = warp_to_grid(
+        path,
+        dst_crs=crs_wkt,
+        grid_transform=transform,
+        grid_shape=tuple(block_info[None]["shape"]),  # type: ignore[index]
+        window=((row0, row1), (col0, col1)),
+        resampling=resampling,
+        dtype="complex64" if complex_phase else "float32",
+        dst_nodata=np.nan,
+    )
     if complex_phase:
-        values = np.ma.masked_array(np.angle(values.data), mask=np.ma.getmaskarray(values))
-    out = values.astype("float32").filled(np.nan)
-    return np.asarray(out, dtype="float32")
+        values = np.angle(values)
+    elif unwrapped:
+        values = wrap_phase(values)
+    return np.asarray(values, dtype="float32")
+
+
+def wrap_phase(phase_rad: np.ndarray) -> np.ndarray:
+    """Phase wrapped into [-pi, pi) (NaN stays NaN), in the input's dtype."""
+    return np.asarray(np.mod(phase_rad + np.pi, 2 * np.pi) - np.pi, dtype=phase_rad.dtype)
 
 
 def _collect(

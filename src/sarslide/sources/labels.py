@@ -148,3 +148,10 @@ def _rasterize_block(
         dtype="uint8",
         all_touched=all_touched,
     )
+
+
+def empty_grid_dataset(geobox: GeoBox) -> xr.Dataset:
+    """A dataset with only the grid's coordinates and CRS (a cube without backscatter)."""
+    from odc.geo.xr import xr_coords
+
+    return xr.Dataset(coords=xr_coords(geobox, crs_coord_name=cv.COORD_SPATIAL_REF))

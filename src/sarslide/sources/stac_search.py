@@ -50,8 +50,11 @@ def search_items(
     end: str | pd.Timestamp | None = None,
     query: dict[str, Any] | None = None,
     max_items: int | None = None,
+    flag: str = "--collection",
 ) -> list[pystac.Item]:
     """All items of ``collection`` intersecting the bbox in [start, end], sorted by time.
+
+    ``flag`` is the option that chooses ``collection`` (named in the errors).
 
     Raises:
         DataSelectionError: no item matches, with the search parameters to revise.
@@ -75,13 +78,13 @@ def search_items(
     except pystac_client.exceptions.APIError as err:
         raise ConfigError(
             f"The STAC search of {collection!r} failed ({err}); check the collection name "
-            "and the query."
+            f"({flag}) and the query."
         ) from err
     if not items:
         raise DataSelectionError(
             f"No {collection!r} items over bbox {tuple(round(v, 4) for v in bbox_lonlat)} "
             f"in {datetime or 'any time'}. Widen the dates or the AOI, or check the "
-            "collection name (--collection)."
+            f"collection name ({flag})."
         )
     items.sort(key=lambda item: (item.datetime or pd.Timestamp.min, item.id))
     logger.info("found %d %s items", len(items), collection)

@@ -1,0 +1,160 @@
+"""Where each layer of a build comes from: a STAC API or files on disk.
+
+Local products become STAC items (``sources.local_products``), so that both origins
+go through the same grouping, warping and writing. The STAC catalog is opened only
+when a layer needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sarslide.errors import DataSelectionError
+from sarslide.sources.warp import crs_label
+
+if TYPE_CHECKING:
+    import pystac
+    from odc.geo.geobox import GeoBox
+
+    from sarslide.sources.aoi import AreaOfInterest
+    from sarslide.sources.build import BuildConfig
+
+logger = logging.getLogger(__name__)
+
+CatalogGetter = Callable[[], Any]
+
+
+def uses_local_rtc(cfg: BuildConfig) -> bool:
+    """True when backscatter comes from files (``--rtc``), not from a STAC search."""
+    return cfg.rtc is not None
+
+
+def local_rtc_items(cfg: BuildConfig) -> tuple[list[pystac.Item], dict[str, str]]:
+    """Items of the local RTC products in [start, end] (skipped ones with the reason)."""
+    from sarslide.sources.local_products import find_rtc_products, rtc_items
+
+    items = rtc_items(find_rtc_products(cfg.rtc or []))
+    start = pd.Timestamp(cfg.start) if cfg.start else None
+    end = _inclusive_end(cfg.end) if cfg.end else None
+    kept, skipped = [], {}
+    for item in items:
+        when = pd.Timestamp(item.datetime).tz_convert("UTC").tz_localize(None)
+        if (start is not None and when < start) or (end is not None and when > end):
+            skipped[item.id] = f"acquired {when} outside --start/--end"
+        else:
+            kept.append(item)
+    if not kept:
+        raise DataSelectionError(
+            f"None of the {len(items)} local RTC products is between --start {cfg.start} and "
+            f"--end {cfg.end}; widen the dates or leave them out to use every product."
+        )
+    return kept, skipped
+
+
+def stac_rtc_items(cfg: BuildConfig, catalog: Any, aoi: AreaOfInterest) -> list[pystac.Item]:
+    """The RTC items of ``cfg.collection`` over the AOI."""
+    from sarslide.sources.stac_search import search_items
+
+    return search_items(
+        catalog,
+        collection=cfg.collection,
+        bbox_lonlat=aoi.bbox_lonlat,
+        start=cfg.start,
+        end=cfg.end,
+        flag="--collection",
+    )
+
+
+def dem_items(
+    cfg: BuildConfig, get_catalog: CatalogGetter, aoi: AreaOfInterest | None
+) -> list[Any]:
+    """DEM tiles: the files of ``--dem``, else a search of ``--dem-collection``."""
+    from sarslide.sources.local_products import raster_items
+    from sarslide.sources.stac_search import search_items
+
+    if cfg.dem:
+        return raster_items(cfg.dem, asset=cfg.dem_asset, flag="--dem")
+    if aoi is None:
+        raise ValueError("a DEM search needs the AOI")
+    return search_items(
+        get_catalog(),
+        collection=cfg.dem_collection,
+        bbox_lonlat=aoi.bbox_lonlat,
+        flag="--dem-collection (or --dem FILE for a local DEM)",
+    )
+
+
+def check_dem_coverage(
+    items: list[pystac.Item], geobox: GeoBox, *, minimum: float, source: str
+) -> float:
+    """Fraction of the grid the DEM tiles' footprints cover; refuse below ``minimum``.
+
+    Raises:
+        DataSelectionError: the DEM covers less than ``minimum`` of the grid (with the
+            coverage found, both extents and the fix).
+    """
+    from odc.geo.geom import Geometry
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    grid = geobox.extent
+    footprints = [shape(i.geometry) for i in items if i.geometry]
+    if not footprints or grid.crs is None:
+        return 1.0  # nothing to judge by: the validation of the written layer decides
+    dem = Geometry(unary_union(footprints), crs="EPSG:4326").to_crs(grid.crs)
+    covered = float(dem.intersection(grid).area / grid.area) if grid.area else 0.0
+    if covered < minimum:
+        dem_bounds = tuple(round(v, 4) for v in unary_union(footprints).bounds)
+        grid_bounds = tuple(round(v, 4) for v in grid.to_crs("EPSG:4326").boundingbox)
+        raise DataSelectionError(
+            f"The DEM ({source}) covers {covered:.1%} of the AOI (DEM spans lon/lat "
+            f"{dem_bounds}, the AOI {grid_bounds}; {crs_label(geobox.crs)} grid); at least "
+            f"{minimum:.0%} is needed (min_dem_coverage). Give a DEM over the AOI with --dem "
+            "FILE or --dem-collection, or check the AOI."
+        )
+    if covered < 0.999:
+        logger.warning("the DEM covers %.1f%% of the AOI: the rest is NaN", 100 * covered)
+    return covered
+
+
+def aoi_from_items(items: list[Any], *, crs: str | None) -> AreaOfInterest:
+    """The AOI of a local build without ``--aoi``: the products' footprint, in their
+    shared projected CRS (else the UTM zone of the footprint)."""
+    import rasterio
+    from pyproj import CRS
+
+    from sarslide.sources.aoi import AreaOfInterest, utm_crs_for
+    from sarslide.sources.local_products import footprint_lonlat
+
+    footprint = footprint_lonlat(items)
+    crses, native = set(), []
+    for item in items:
+        with rasterio.open(next(iter(item.assets.values())).href) as src:
+            crses.add(src.crs.to_wkt() if src.crs else "")
+            native.append(tuple(src.bounds))
+    only = CRS.from_wkt(next(iter(crses))) if len(crses) == 1 and "" not in crses else None
+    if crs:
+        target = CRS.from_user_input(crs)
+    else:
+        target = only if only is not None and only.is_projected else utm_crs_for(footprint)
+    bounds = None
+    if only is not None and only == target:  # the products' own bounds: no widening
+        bounds = (
+            min(b[0] for b in native),
+            min(b[1] for b in native),
+            max(b[2] for b in native),
+            max(b[3] for b in native),
+        )
+    logger.info("AOI from the products' footprint, grid CRS %s", crs_label(target))
+    return AreaOfInterest(geometry_lonlat=footprint, crs=target, bounds_in_crs=bounds)
+
+
+def _inclusive_end(end: str) -> pd.Timestamp:
+    stamp = pd.Timestamp(end)
+    if len(end) <= 10:  # a bare date includes that whole day
+        stamp = stamp + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+    return stamp

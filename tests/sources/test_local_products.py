@@ -1,0 +1,229 @@
+"""Cubes built from real products on disk (no STAC): OPERA RTC-S1 and GAMMA/PyRate InSAR.
+
+The reference for the backscatter is GDAL's warper run once over the whole grid with
+``rasterio.warp.reproject`` (neither the gdalwarp CLI nor GDAL's Python bindings are
+installed here; ``gdalwarp -r bilinear`` runs the same GDALWarpOperation, with the same
+default approximate transformer). The data are in tests/data (see ATTRIBUTION.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.warp import Resampling, reproject
+
+from sarslide import conventions as cv
+from sarslide.datacube import open_cube
+from sarslide.errors import DataSelectionError
+from sarslide.sources.build import BuildConfig, build_cube
+
+DATA = Path(__file__).parents[1] / "data"
+OPERA = DATA / "s1-rtc-opera-enga" / "T009_019294_IW2_cropped_tv"
+# the four January-February dates (the later ones serve the respond tests)
+OPERA_GLOB = "OPERA_L2_RTC-S1_T009-019294-IW2_20240[12]*.tif"
+PYRATE = DATA / "insar-pyrate-mexico"
+ENGA_DEM = DATA / "synthetic" / "enga_dem_3arcsec.tif"
+ENGA_LABELS = DATA / "synthetic" / "enga_labels.geojson"
+EVENT = {"event_start": "2024-05-24", "event_end": "2024-05-25"}
+
+
+def opera_files(pol: str) -> list[Path]:
+    return sorted(p for p in OPERA.glob(OPERA_GLOB) if f"_{pol}_" in p.name)
+
+
+def gdal_warp(path: Path, ds, resampling: Resampling = Resampling.bilinear) -> np.ndarray:
+    """The file warped by GDAL onto the cube's grid in one piece."""
+    out = np.full((ds.sizes["y"], ds.sizes["x"]), np.nan, dtype="float32")
+    with rasterio.open(path) as src:
+        reproject(
+            rasterio.band(src, 1),
+            out,
+            dst_crs=ds.rio.crs,
+            dst_transform=ds.rio.transform(),
+            dst_nodata=np.nan,
+            resampling=resampling,
+        )
+    return out
+
+
+def assert_equal_to_float32_ulp(built: np.ndarray, reference: np.ndarray) -> None:
+    """Same NaN pixels, values within 1 float32 ulp: the reference's approximate
+    transformer interpolates source positions (GDAL's default ``-et 0.125``), whose last
+    bits differ from the exact ones in ~0.03 % of the pixels of this grid."""
+    np.testing.assert_array_equal(np.isnan(built), np.isnan(reference))
+    finite = np.isfinite(built)
+    np.testing.assert_array_max_ulp(built[finite], reference[finite], maxulp=1)
+
+
+@pytest.fixture(scope="module")
+def enga_cube(tmp_path_factory: pytest.TempPathFactory):
+    """The CLI builds a 10 m cube (3x upsampled, so bilinear matters) from the OPERA files."""
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
+
+    out = tmp_path_factory.mktemp("enga") / "enga.zarr"
+    result = CliRunner().invoke(
+        app,
+        [
+            "cube",
+            "build",
+            "--rtc",
+            str(OPERA / OPERA_GLOB),
+            "--dem",
+            str(ENGA_DEM),
+            "--labels",
+            str(ENGA_LABELS),
+            "--event-start",
+            "2024-05-24",
+            "--event-end",
+            "2024-05-25",
+            "--resolution-m",
+            "10",
+            "--chunk-px",
+            "128",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return open_cube(out, task="detection")
+
+
+def test_cli_builds_the_real_opera_files_equal_to_gdal_warp(enga_cube) -> None:
+    ds = enga_cube
+    assert ds.sizes["timestep"] == 4 and (ds.sizes["y"], ds.sizes["x"]) == (300, 450)
+    assert ds.rio.crs.to_epsg() == 32754
+    assert ds["timestep"].values[0] == np.datetime64("2024-01-23T08:47:48")
+    assert set(ds[cv.COORD_ORBIT_STATE].values) == {"ascending"}  # 18:20 local solar time
+    assert set(ds[cv.COORD_RELATIVE_ORBIT].values) == {9}  # track T009
+    for pol in ("VV", "VH"):
+        for n, path in enumerate(opera_files(pol)):
+            assert_equal_to_float32_ulp(
+                ds[pol.lower()].isel(timestep=n).values, gdal_warp(path, ds)
+            )
+    assert int(ds[cv.VAR_LANDSLIDES].sum()) > 0
+    assert np.isfinite(ds[cv.VAR_DEM_SLOPE].values).mean() > 0.9
+
+
+def test_bursts_of_one_pass_become_one_timestep(tmp_path: Path) -> None:
+    """Two bursts of one pass (IW2, IW3: seconds apart, overlapping) mosaic into one
+    timestep equal to the product they were cut from."""
+    folder = tmp_path / "bursts"
+    folder.mkdir()
+    for pol in ("VV", "VH"):
+        source = opera_files(pol)[0]
+        with rasterio.open(source) as src:
+            profile, values = src.profile, src.read(1)
+        for burst, stamp, rows in (
+            ("IW2", "084748", slice(0, 60)),
+            ("IW3", "084751", slice(40, 100)),
+        ):
+            part = np.full_like(values, np.nan)
+            part[rows] = values[rows]
+            name = source.name.replace("IW2_20240123T084748Z", f"{burst}_20240123T{stamp}Z")
+            with rasterio.open(folder / name, "w", **profile) as dst:
+                dst.write(part, 1)
+    cfg = BuildConfig.from_options(
+        rtc=[str(folder)], dem=[str(ENGA_DEM)], resolution_m=30, chunk_px=64, **EVENT
+    )
+    result = build_cube(cfg, tmp_path / "c.zarr", progress=False)
+    ds = open_cube(result.store)
+    assert ds.sizes["timestep"] == 1 and result.timesteps == 1
+    with rasterio.open(opera_files("VV")[0]) as src:
+        np.testing.assert_array_equal(ds["vv"].isel(timestep=0).values, src.read(1))
+
+
+def test_files_that_cannot_be_dated_or_paired_are_all_named(tmp_path: Path) -> None:
+    folder = tmp_path / "products"
+    folder.mkdir()
+    vv, vh = opera_files("VV"), opera_files("VH")
+    shutil.copy(vv[0], folder / "scene_without_date_VV.tif")
+    shutil.copy(vh[1], folder / vh[1].name)  # a VH whose VV is missing
+    shutil.copy(vv[2], folder / vv[2].name)
+    shutil.copy(vh[2], folder / vh[2].name)
+    cfg = BuildConfig.from_options(rtc=[str(folder)], dem=[str(ENGA_DEM)], **EVENT)
+    with pytest.raises(DataSelectionError) as err:
+        build_cube(cfg, tmp_path / "c.zarr", progress=False)
+    message = str(err.value)
+    assert "scene_without_date_VV.tif" in message and "no acquisition time" in message
+    assert vh[1].name in message and "no VV file" in message
+    assert vv[2].name not in message
+    assert not (tmp_path / "c.zarr").exists()
+
+
+@pytest.fixture(scope="module")
+def mexico_cube(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("mexico") / "mexico.zarr"
+    cfg = BuildConfig.from_options(
+        rtc="none",
+        insar=[str(PYRATE / "*_unw.tif"), str(PYRATE / "*_cc.tif")],
+        dem=[str(PYRATE / "cropA_T005A_dem.tif")],
+        resolution_m=150,
+        chunk_px=32,
+        event_start="2018-03-01",
+        event_end="2018-03-02",
+    )
+    return build_cube(cfg, out, progress=False), open_cube(out, task="insar")
+
+
+def test_real_pyrate_coherence_and_phase_land_in_the_cube(mexico_cube) -> None:
+    result, ds = mexico_cube
+    assert result.pairs == 4 and ds.sizes["timepair"] == 4
+    assert ds.rio.crs.to_epsg() == 32614  # UTM zone of Mexico City
+    starts = [str(t)[:10] for t in ds[cv.COORD_PAIR_START].values]
+    assert starts == ["2018-01-06", "2018-01-30", "2018-03-07", "2018-03-19"]
+    unw = sorted(PYRATE.glob("*_unw.tif"))
+    cc = sorted(PYRATE.glob("*_cc.tif"))
+    for n in range(4):
+        phase = ds[cv.VAR_INTERFEROGRAM].isel(timepair=n).values
+        expected = _nearest_exact(unw[n], ds)
+        expected = np.mod(expected + np.pi, 2 * np.pi) - np.pi
+        np.testing.assert_allclose(phase, expected.astype("float32"), rtol=0, atol=1e-6)
+        coherence = ds[cv.VAR_COHERENCE].isel(timepair=n).values
+        # GDAL's one-piece warp uses the approximate transformer (error <= 0.125 px)
+        reference = gdal_warp(cc[n], ds)
+        both = np.isfinite(coherence) & np.isfinite(reference)
+        assert both.mean() > 0.9
+        assert np.abs(coherence[both] - reference[both]).max() < 0.05
+        assert np.nanmin(coherence) >= 0 and np.nanmax(coherence) <= 1
+
+
+def _nearest_exact(path: Path, ds) -> np.ndarray:
+    """Nearest-neighbour sampling computed independently of GDAL (pyproj, exact)."""
+    from pyproj import Transformer
+
+    with rasterio.open(path) as src:
+        values = src.read(1).astype("float64")
+        values[values == src.nodata] = np.nan
+        to_src = Transformer.from_crs(ds.rio.crs, src.crs, always_xy=True)
+        xx, yy = np.meshgrid(ds["x"].values, ds["y"].values)
+        lon, lat = to_src.transform(xx, yy)
+        col, row = ~src.transform * (lon, lat)
+        col, row = np.floor(col).astype(int), np.floor(row).astype(int)
+        inside = (row >= 0) & (row < src.height) & (col >= 0) & (col < src.width)
+    out = np.full(xx.shape, np.nan)
+    out[inside] = values[row[inside], col[inside]]
+    return out
+
+
+def test_real_pyrate_interferograms_load_through_the_isslide_readers(tmp_path: Path) -> None:
+    from sarslide.insar.import_products import import_products_to_raw_layout
+    from sarslide.insar.isslide_layout import list_raw_interferograms
+    from sarslide.insar.readers import read_band
+
+    written = import_products_to_raw_layout(str(PYRATE), tmp_path / "raw", zone="mexico")
+    listed = list_raw_interferograms(tmp_path / "raw")
+    assert sorted(i.name for i in listed) == sorted(i.name for i in written)
+    first = next(i for i in listed if i.start == "20180106")
+    assert first.name == "mexico_24d_20180106_20180130" and len(listed) == 4
+    source = read_band(sorted(PYRATE.glob("*_unw.tif"))[0])
+    phase = read_band(first.phase_path).data
+    expected = np.mod(source.data + np.pi, 2 * np.pi) - np.pi
+    np.testing.assert_array_equal(phase, expected.astype("float32"))
+    coherence = read_band(first.coherence_path).data
+    np.testing.assert_array_equal(coherence, read_band(sorted(PYRATE.glob("*_cc.tif"))[0]).data)
