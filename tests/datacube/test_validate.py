@@ -55,14 +55,47 @@ def test_non_finite_and_irregular_coords() -> None:
 
 
 def test_bad_orbit_and_event_window() -> None:
+    # issue 11: 'asc' is now an accepted spelling; an unknown value is still refused,
+    # with the accepted spellings listed
     cube = make_minimal_cube()
-    cube = cube.assign_coords({cv.COORD_ORBIT_STATE: (cv.DIM_TIMESTEP, ["asc"] * 4)})
+    states = ["asc", "sideways", "D", "north"]
+    cube = cube.assign_coords({cv.COORD_ORBIT_STATE: (cv.DIM_TIMESTEP, states)})
     cube.attrs[cv.ATTR_EVENT_START] = "2018-09-07"
     cube.attrs[cv.ATTR_EVENT_END] = "2018-09-05"
     with pytest.raises(CubeValidationError) as info:
         validate_cube(cube)
-    assert "['asc']" in str(info.value)
+    assert "['north', 'sideways']" in str(info.value)
+    assert "a/asc/ascending or d/desc/descending" in str(info.value)
     assert "ends" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "states",
+    [
+        ["a", "d", "a", "d"],
+        ["asc", "desc", "ASC", "DESC"],
+        ["Ascending", "descending", "ASCENDING", "Descending"],
+        [b"a", b"d", b"A", b"D"],
+    ],
+)
+def test_every_orbit_spelling_validates_and_opens_normalised(states, tmp_path) -> None:
+    from sarslide.datacube import open_cube, write_cube
+
+    cube = make_minimal_cube()
+    values = np.array(states)  # bytes stay bytes (dtype S), text stays text
+    cube = cube.assign_coords({cv.COORD_ORBIT_STATE: (cv.DIM_TIMESTEP, values)})
+    validate_cube(cube)
+    write_cube(cube, tmp_path / "c.zarr")
+    opened = open_cube(tmp_path / "c.zarr")
+    words = ["ascending", "descending", "ascending", "descending"]
+    assert list(opened[cv.COORD_ORBIT_STATE].values) == words
+    # the store keeps what it had
+    import zarr
+
+    stored = zarr.open_group(str(tmp_path / "c.zarr"), mode="r")[cv.COORD_ORBIT_STATE][:]
+    assert [v.decode() if isinstance(v, bytes) else str(v) for v in stored] == [
+        v.decode() if isinstance(v, bytes) else v for v in states
+    ]
 
 
 def test_unknown_task_lists_valid_ones(minimal_cube: xr.Dataset) -> None:
