@@ -1,26 +1,27 @@
 """The data configuration of the learning pipeline: which cube, channels, chips, split.
 
-``DataConfig`` is a pydantic model with ``extra="forbid"``: an unknown key is an error,
-not silently ignored. ``load_data_config`` turns pydantic's errors into one
-``ConfigError`` that lists every problem with the value received and how to fix it.
+``DataConfig`` is a ``sarslide.config.ConfigModel`` (``extra="forbid"``): an unknown key
+is an error, not silently ignored; every problem is listed with the value received and
+how to fix it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-import pydantic
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from sarslide.errors import ConfigError
+from sarslide.config import ConfigModel
 
 CHANNEL_SETS = ("vv", "vh", "vv+vh", "sar+dem", "dem")
 
 
-class DataConfig(BaseModel, extra="forbid"):
+class DataConfig(ConfigModel):
     """Where the data comes from and how it becomes chips and splits."""
+
+    config_label: ClassVar[str] = "data config"
 
     cube: str = Field(description="Path or URL of the datacube (Zarr store).")
     channels: str | list[str] = Field(
@@ -129,21 +130,7 @@ class DataConfig(BaseModel, extra="forbid"):
         return self.chip_stride_px or self.chip_size_px
 
 
-def format_validation_error(err: pydantic.ValidationError, *, source: str = "config") -> str:
-    """One readable message for every problem in a pydantic ``ValidationError``."""
-    lines = []
-    for problem in err.errors():
-        where = ".".join(str(p) for p in problem["loc"]) or "(top level)"
-        if problem["type"] == "extra_forbidden":
-            lines.append(f"  - unknown key {where!r}; remove it or fix its spelling")
-        else:
-            lines.append(f"  - {where}: {problem['msg']} (got {problem.get('input')!r})")
-    return f"Invalid {source} ({len(lines)} problem(s)):\n" + "\n".join(lines)
-
-
-def load_data_config(
-    values: Mapping[str, Any] | DataConfig, *, source: str = "data config"
-) -> DataConfig:
+def load_data_config(values: Mapping[str, Any] | DataConfig, *, source: str = "") -> DataConfig:
     """Validate a mapping as a ``DataConfig``.
 
     Raises:
@@ -151,7 +138,4 @@ def load_data_config(
     """
     if isinstance(values, DataConfig):
         return values
-    try:
-        return DataConfig.model_validate(dict(values))
-    except pydantic.ValidationError as err:
-        raise ConfigError(format_validation_error(err, source=source)) from err
+    return DataConfig.from_mapping(values, source=source)

@@ -13,6 +13,8 @@ import typer
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.options import config_option, pick_output, set_option
+from sarslide.errors import ConfigError
 
 baseline_app = typer.Typer(
     help="Non-learned baselines, scored like the models.", no_args_is_help=True
@@ -23,21 +25,29 @@ app.add_typer(baseline_app, name="baseline")
 @app.command("ablation")
 @report_errors
 def ablation(
-    config: Path | None = typer.Argument(None, help="Ablation YAML (overrides the preset's keys)."),
+    config: Path | None = typer.Argument(
+        None, help="Ablation YAML (the same as --config; overrides the preset's keys)."
+    ),
+    config_file: Path | None = config_option(
+        "Ablation YAML; its keys override the preset's, the options below and --set "
+        "override both. See docs/configs.md."
+    ),
     preset: str | None = typer.Option(
         None, "--preset", help="'quick' (CPU, minutes) or 'paper' (GPU)."
     ),
-    cube: str | None = typer.Option(
-        None, "--cube", help="Datacube to use instead of the config's."
+    cube: str | None = typer.Option(None, "--cube", help="Datacube (train.data.cube)."),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Where runs and results go (output_dir)."
     ),
-    output_dir: Path | None = typer.Option(
-        None, "-o", "--output-dir", help="Where runs and results go."
-    ),
-    workers: int | None = typer.Option(None, "--workers", min=1, help="Runs at a time."),
+    output_dir: Path | None = typer.Option(None, "--output-dir", hidden=True),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Runs at a time (workers)."),
     scheduler: str | None = typer.Option(
-        None, "--scheduler", help="dask.distributed scheduler address."
+        None, "--scheduler", help="dask.distributed scheduler address (scheduler_address)."
     ),
-    seeds: str | None = typer.Option(None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2."),
+    seeds: str | None = typer.Option(
+        None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2 (seeds)."
+    ),
+    overrides: list[str] = set_option(),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
 ) -> None:
     """Run (or resume) the input ablation grid: input sets x k x seeds.
@@ -46,24 +56,28 @@ def ablation(
     results.csv / results.md (mean, std, n of test AUPRC per cell), ablation.png and
     findings.md into the output directory.
     """
-    from sarslide.experiments.ablation_config import load_ablation_config, validate_ablation_config
+    from sarslide.config import parse_overrides
+    from sarslide.experiments.ablation_config import AblationConfig, load_ablation_config
     from sarslide.experiments.study import run_ablation
     from sarslide.experiments.train_run import resolve_train_config
 
-    cfg = load_ablation_config(config, preset=preset)
+    if config is not None and config_file is not None and config != config_file:
+        raise ConfigError(f"Two configs given: {str(config)!r} and --config {str(config_file)!r}.")
+    source = config or config_file
+    base = load_ablation_config(source, preset=preset)
+    flags = {
+        "train.data.cube": cube,
+        "output_dir": pick_output(output, output_dir, "--output-dir"),
+        "workers": workers,
+        "scheduler_address": scheduler,
+        "seeds": _parse_ints(seeds, "--seeds") if seeds is not None else None,
+    }
+    updates = {key: value for key, value in flags.items() if value is not None}
+    updates.update(parse_overrides(overrides))
+    # the base training config is resolved first, so --set train.x.y=... edits a mapping
+    resolved = {**base.model_dump(mode="json"), "train": resolve_train_config(base.train)}
+    cfg = AblationConfig.from_mapping(resolved, updates, source=str(source or f"preset {preset}"))
     train = resolve_train_config(cfg.train)
-    if cube is not None:
-        train["data"]["cube"] = cube
-    updates: dict[str, Any] = {"train": train}
-    if output_dir is not None:
-        updates["output_dir"] = output_dir
-    if workers is not None:
-        updates["workers"] = workers
-    if scheduler is not None:
-        updates["scheduler_address"] = scheduler
-    if seeds is not None:
-        updates["seeds"] = _parse_ints(seeds, "--seeds")
-    cfg = validate_ablation_config({**cfg.model_dump(), **updates}, source="command line")
     try:
         with _sigterm_as_interrupt():
             outcome = run_ablation(cfg, train=train, progress=not no_progress)
@@ -103,6 +117,7 @@ def log_ratio(
         10.0, "--slope-min-deg", help="Mask flatter pixels; <0: none."
     ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the results as JSON."),
+    overrides: list[str] = set_option(),
 ) -> None:
     """Score the log-ratio change baseline on the config's test chips and test region."""
     from sarslide.atomic import write_text_atomic
@@ -110,9 +125,7 @@ def log_ratio(
     from sarslide.experiments.ablation_config import LogRatioSettings
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
 
-    data = read_data_section(train_config)
-    if cube is not None:
-        data["cube"] = cube
+    data = read_data_section(train_config, cube=cube, overrides=overrides)
     settings = LogRatioSettings.model_validate(
         {
             "polarisations": polarisations,
@@ -139,19 +152,24 @@ def log_ratio(
         console.print(f"wrote {output}")
 
 
-def read_data_section(path: Path) -> dict[str, Any]:
-    """The validated ``data`` section of a training config YAML (no torch import)."""
-    import yaml
+def read_data_section(
+    path: Path, *, cube: str | None = None, overrides: list[str] | None = None
+) -> dict[str, Any]:
+    """The validated ``data`` section of a training config YAML (no torch import).
 
-    from sarslide.chips import load_data_config
-    from sarslide.errors import ConfigError
+    ``cube`` replaces ``data.cube``; ``overrides`` are ``--set`` strings with
+    training-config keys (``data.timesteps_k=2``).
+    """
+    from sarslide.chips import DataConfig
+    from sarslide.config import apply_overrides, read_yaml_mapping
 
-    if not path.is_file():
-        raise ConfigError(f"Training config {str(path)!r} does not exist; give a YAML file.")
-    values = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(values, dict) or not isinstance(values.get("data"), dict):
+    values = read_yaml_mapping(path, label="training config")
+    values = apply_overrides(values, {"data.cube": cube} if cube is not None else {})
+    values = apply_overrides(values, overrides or [])
+    if not isinstance(values.get("data"), dict):
         raise ConfigError(f"{str(path)!r} has no 'data' section; it must be a training config.")
-    return load_data_config(values["data"], source=f"{path} data").model_dump(mode="json")
+    cfg = DataConfig.from_mapping(values["data"], source=f"{path} (data section)")
+    return cfg.model_dump(mode="json")
 
 
 @contextmanager
@@ -180,8 +198,6 @@ def _count_finished(output_dir: Path) -> int:
 
 
 def _parse_ints(text: str, option: str) -> list[int]:
-    from sarslide.errors import ConfigError
-
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError as err:

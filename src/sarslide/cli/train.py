@@ -1,4 +1,4 @@
-"""``sarslide train CONFIG``: train a segmentation model from a YAML config or preset."""
+"""``sarslide train [CONFIG]``: train a segmentation model from a YAML config or preset."""
 
 from __future__ import annotations
 
@@ -8,21 +8,29 @@ import typer
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.errors import ConfigError
 
 
 @app.command("train")
 @report_errors
 def train_command(
-    config: str = typer.Argument(..., help="YAML config file, or a preset: quick, paper."),
-    cube: str | None = typer.Option(None, "--cube", help="Datacube (overrides data.cube)."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Run directory."),
-    model: str | None = typer.Option(None, "--model", help="Model name (model.name)."),
-    epochs: int | None = typer.Option(None, "--epochs", help="trainer.max_epochs."),
-    seed: int | None = typer.Option(None, "--seed", help="trainer.seed (training seed)."),
-    accelerator: str | None = typer.Option(None, "--accelerator", help="cpu, gpu, auto."),
-    overrides: list[str] = typer.Option(
-        [], "--set", help="Any key: --set section.key=value (YAML value); repeatable."
+    config: str | None = typer.Argument(
+        None, help="YAML config file, or a preset: quick, paper (the same as --config)."
     ),
+    config_file: str | None = config_option(
+        "YAML config file or preset name (quick, paper); the options below and --set "
+        "override its keys. See docs/configs.md."
+    ),
+    cube: str | None = typer.Option(None, "--cube", help="Datacube (data.cube)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Run folder (output_dir)."),
+    model: str | None = typer.Option(None, "--model", help="Model name (model.name)."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Epochs (trainer.max_epochs)."),
+    seed: int | None = typer.Option(None, "--seed", help="Training seed (trainer.seed)."),
+    accelerator: str | None = typer.Option(
+        None, "--accelerator", help="cpu, gpu, auto (trainer.accelerator)."
+    ),
+    overrides: list[str] = set_option(),
     resume: bool | None = typer.Option(
         None,
         "--resume/--no-resume",
@@ -30,19 +38,20 @@ def train_command(
     ),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
-    """Train on chips of a datacube; writes checkpoints, metrics.csv, curve and config."""
-    from sarslide.training import load_train_config, train
+    """Train on chips of a datacube; writes checkpoints, metrics.csv, curve and config.yaml."""
+    from sarslide.training import TrainConfig, train
 
+    if config is not None and config_file is not None and config != config_file:
+        raise ConfigError(f"Two configs given: {config!r} and --config {config_file!r}; give one.")
     flags = {
         "data.cube": cube,
-        "output_dir": str(output) if output else None,
+        "output_dir": output,
         "model.name": model,
         "trainer.max_epochs": epochs,
         "trainer.seed": seed,
         "trainer.accelerator": accelerator,
     }
-    explicit = [f"{key}={value}" for key, value in flags.items() if value is not None]
-    cfg = load_train_config(config, [*explicit, *overrides])
+    cfg = load_command_config(TrainConfig, config or config_file, overrides, flags)
     console.print(
         f"training [bold]{cfg.model.name}[/] on {cfg.data.cube} "
         f"({cfg.data.channels}, k={cfg.data.timesteps_k}, {cfg.data.split} split) "

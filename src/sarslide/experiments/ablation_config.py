@@ -9,13 +9,19 @@ round-tripped to YAML; the resolved configuration is written next to the results
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
+from sarslide.config import (
+    ConfigModel,
+    Overrides,
+    apply_overrides,
+    list_presets,
+    read_yaml_mapping,
+    resolve_config_path,
+)
 from sarslide.errors import ConfigError
 
 InputSet = Literal["vv", "vh", "vv+vh", "sar+dem", "dem"]
@@ -25,13 +31,9 @@ PAPER_INPUT_SETS: Final[tuple[InputSet, ...]] = ("vv", "vh", "vv+vh", "sar+dem",
 K_INDEPENDENT_INPUT_SETS: Final[frozenset[str]] = frozenset({"dem"})
 """Input sets without SAR: k changes nothing, so they run once per seed."""
 
-ABLATION_PRESETS: Final[tuple[str, ...]] = ("quick", "paper")
 
-
-class LogRatioSettings(BaseModel):
+class LogRatioSettings(ConfigModel):
     """The non-learned log-ratio baseline computed next to the grid."""
-
-    model_config = ConfigDict(extra="forbid")
 
     enabled: bool = Field(default=True, description="Score the log-ratio baseline for every k.")
     polarisations: Literal["vv", "vh", "vv+vh"] = Field(
@@ -50,7 +52,7 @@ class LogRatioSettings(BaseModel):
     )
 
 
-class AblationConfig(BaseModel):
+class AblationConfig(ConfigModel):
     """The grid of an input ablation and how to run it.
 
     ``train`` is the base training configuration shared by every run: an inline
@@ -59,7 +61,8 @@ class AblationConfig(BaseModel):
     timesteps k, the training seed and the run directory.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    config_label: ClassVar[str] = "ablation config"
+    preset_prefix: ClassVar[str | None] = "ablation-"
 
     name: str = Field(default="ablation", description="Name shown in tables and figures.")
     train: str | dict[str, Any] = Field(
@@ -117,75 +120,52 @@ class AblationConfig(BaseModel):
 
 
 def load_ablation_config(
-    path: str | os.PathLike[str] | None = None, *, preset: str | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    preset: str | None = None,
+    overrides: Overrides = (),
 ) -> AblationConfig:
     """Read an ablation configuration from YAML, a preset, or a preset overlaid by YAML.
 
     Args:
         path: a YAML file; its keys override the preset's when both are given.
         preset: ``"quick"`` or ``"paper"`` (package data ``ablation-<name>.yaml``).
+        overrides: ``"key.sub=value"`` strings (or a dotted-key mapping) applied last.
 
     Raises:
         ConfigError: unknown preset, unreadable file, or a value that fails validation.
     """
     if path is None and preset is None:
         raise ConfigError("Give an ablation config file or a preset (--preset quick|paper).")
-    data: dict[str, Any] = {}
-    if preset is not None:
-        data = _read_preset(preset)
+    if preset is None:
+        return AblationConfig.from_yaml(path, overrides)
+    label = AblationConfig.config_label
+    presets = list_presets(AblationConfig.preset_prefix)
+    if preset not in presets:
+        raise ConfigError(f"Unknown ablation preset {preset!r}. Must be one of {presets}.")
+    data = read_yaml_mapping(resolve_config_path(preset, AblationConfig.preset_prefix), label=label)
     if path is not None:
-        overlay = _read_yaml(Path(path))
-        data = _merge(data, overlay)
-    return validate_ablation_config(data, source=str(path or f"preset {preset!r}"))
+        data = apply_overrides(data, _dotted(read_yaml_mapping(path, label=label)))
+    source = os.fspath(path) if path is not None else f"preset {preset!r}"
+    return AblationConfig.from_mapping(data, overrides, source=source)
 
 
-def validate_ablation_config(data: dict[str, Any], *, source: str = "config") -> AblationConfig:
+def validate_ablation_config(data: dict[str, Any], *, source: str = "") -> AblationConfig:
     """Build an ``AblationConfig`` from a mapping; a ConfigError lists every problem."""
-    try:
-        return AblationConfig.model_validate(data)
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']} (got {e.get('input')!r})"
-            for e in err.errors()
-        )
-        raise ConfigError(f"Invalid ablation config ({source}): {problems}") from err
+    return AblationConfig.from_mapping(data, source=source)
 
 
 def dump_ablation_config(cfg: AblationConfig) -> str:
     """The configuration as YAML text (paths as strings), loadable again."""
-    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
+    return cfg.to_yaml()
 
 
-def _read_preset(name: str) -> dict[str, Any]:
-    if name not in ABLATION_PRESETS:
-        raise ConfigError(f"Unknown ablation {name=!r}. Must be one of {list(ABLATION_PRESETS)}.")
-    text = resources.files("sarslide").joinpath("presets", f"ablation-{name}.yaml").read_text()
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):  # pragma: no cover - package data is ours
-        raise ConfigError(f"Preset ablation-{name}.yaml is not a mapping.")
-    return data
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(f"No ablation config at {str(path)!r}: the file does not exist.")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{str(path)!r} is not valid YAML: {err}") from err
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"{str(path)!r} must hold a mapping of ablation settings, got {type(data).__name__}."
-        )
-    return data
-
-
-def _merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """Recursive dict merge: ``overlay`` wins; nested mappings merge key by key."""
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+def _dotted(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested mapping as dotted keys, so an overlay merges key by key."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            flat.update(_dotted(value, f"{prefix}{key}."))
         else:
-            merged[key] = value
-    return merged
+            flat[f"{prefix}{key}"] = value
+    return flat

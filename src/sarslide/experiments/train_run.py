@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sarslide.errors import ConfigError
 from sarslide.experiments.grid import RunSpec
 from sarslide.experiments.records import METRIC_KEYS, RunOutput
 
@@ -36,22 +34,13 @@ def resolve_train_config(train: str | dict[str, Any]) -> dict[str, Any]:
     Raises:
         ConfigError: no such file or preset, or an invalid training config.
     """
-    from sarslide.training.config import load_train_config
+    from sarslide.training.config import TrainConfig
 
     if isinstance(train, dict):
-        return load_train_config(train).model_dump(mode="json")
-    path = Path(train)
-    if path.is_file():
-        return load_train_config(path).model_dump(mode="json")
-    preset = resources.files("sarslide").joinpath("presets", f"{train}.yaml")
-    if preset.is_file():
-        import yaml
-
-        return load_train_config(yaml.safe_load(preset.read_text())).model_dump(mode="json")
-    raise ConfigError(
-        f"The ablation's train={train!r} is neither a YAML file nor a training preset. "
-        "Give an inline mapping, a path to a training config, or a preset name."
-    )
+        cfg = TrainConfig.from_mapping(train, source="(the ablation's train section)")
+    else:
+        cfg = TrainConfig.from_yaml(train)
+    return cfg.model_dump(mode="json")
 
 
 def build_run_train_config(spec: RunSpec) -> dict[str, Any]:

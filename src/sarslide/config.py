@@ -1,0 +1,373 @@
+"""One base for every configuration: ``ConfigModel``.
+
+Every configuration in sarslide (training, data, prediction, evaluation, ablation,
+simulation, cube build, ISSLIDE runs) is a ``ConfigModel``: a pydantic model with
+``extra="forbid"`` and a description per field. This module is the single home of:
+
+- reading a YAML file or a shipped preset (``ConfigModel.from_yaml``);
+- ``--set key.sub=value`` overrides (``apply_overrides``, values parsed as YAML);
+- writing the resolved configuration back (``to_yaml``, ``write_yaml``): a file that
+  ``from_yaml`` reads to the same object;
+- the one error message (``format_config_error``): one line per bad key or value,
+  naming the key, the value received and the allowed values or how to fix it.
+
+It imports only pydantic, yaml and ``sarslide.errors``, so any layer may use it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import pydantic
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from sarslide.atomic import write_text_atomic
+from sarslide.errors import ConfigError
+
+PRESET_PACKAGE = "sarslide.presets"
+"""Package data folder of the shipped presets (``<prefix><name>.yaml``)."""
+PRESET_PREFIXES = ("", "ablation-")
+"""File prefixes of the preset families: training presets, ablation presets."""
+PRESET_ORDER = ("quick", "paper")
+"""Presets are listed cheapest first; names not here follow alphabetically."""
+
+Overrides = Iterable[str] | Mapping[str, Any]
+"""``"key.sub=value"`` strings (values parsed as YAML), or a mapping of dotted keys to
+values (taken as they are; ``None`` sets a key to null)."""
+
+C = TypeVar("C", bound="ConfigModel")
+
+
+class ConfigModel(BaseModel):
+    """Base of every sarslide configuration: typed, YAML in and out, one error style.
+
+    Subclasses set ``config_label`` (how error messages name them) and, if presets are
+    shipped for them, ``preset_prefix`` (``src/sarslide/presets/<prefix><name>.yaml``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    config_label: ClassVar[str] = "config"
+    preset_prefix: ClassVar[str | None] = None
+
+    @classmethod
+    def from_yaml(
+        cls: type[C],
+        path: str | os.PathLike[str] | None,
+        overrides: Overrides = (),
+        /,
+        **values: Any,
+    ) -> C:
+        """Read a YAML file (or a shipped preset, by name), apply overrides, validate.
+
+        Args:
+            path: a YAML file; a preset name where the class ships presets; ``None``
+                for the model's defaults only.
+            overrides: ``"key.sub=value"`` strings or a mapping of dotted keys (see
+                ``apply_overrides``); applied after the file.
+            **values: top-level keys set last (``None`` values are skipped).
+
+        Raises:
+            ConfigError: no such file or preset, invalid YAML, or any bad key or value.
+        """
+        if path is None:
+            data: dict[str, Any] = {}
+            source = ""
+        else:
+            file = resolve_config_path(path, cls.preset_prefix, label=cls.config_label)
+            data = read_yaml_mapping(file, label=cls.config_label)
+            source = str(path)
+        return cls.from_mapping(data, overrides, source=source, **values)
+
+    @classmethod
+    def from_mapping(
+        cls: type[C],
+        data: Mapping[str, Any] | BaseModel,
+        overrides: Overrides = (),
+        /,
+        *,
+        source: str = "",
+        **values: Any,
+    ) -> C:
+        """Validate a mapping (or another config, re-validated) after overrides.
+
+        Raises:
+            ConfigError: every bad key or value, one line each.
+        """
+        base = data.model_dump(mode="json") if isinstance(data, BaseModel) else dict(data)
+        merged = apply_overrides(base, overrides)
+        merged.update({key: _plain(v) for key, v in values.items() if v is not None})
+        try:
+            return cls.model_validate(merged)
+        except pydantic.ValidationError as err:
+            raise ConfigError(
+                format_config_error(err, cls, source=source, label=cls.config_label)
+            ) from err
+
+    def to_yaml(self) -> str:
+        """The resolved configuration as YAML (``from_yaml`` reads it back equal)."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+    def write_yaml(self, path: str | os.PathLike[str]) -> Path:
+        """Write ``to_yaml()`` atomically (temporary file, then rename)."""
+        return write_text_atomic(path, self.to_yaml())
+
+    @classmethod
+    def field_default(cls, key: str) -> Any:
+        """The default of a (dotted) key, for help texts: ``field_default("trainer.seed")``."""
+        model: type[BaseModel] = cls
+        *sections, name = key.split(".")
+        for section in sections:
+            sub = _submodel(model.model_fields[section].annotation)
+            if sub is None:
+                raise KeyError(key)
+            model = sub
+        field = model.model_fields[name]
+        return field.get_default(call_default_factory=True)
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+def list_presets(prefix: str | None) -> list[str]:
+    """Names of the shipped presets whose files start with ``prefix``.
+
+    ``""`` lists the training presets (``quick``, ``paper``); ``"ablation-"`` the
+    ablation presets. A file of a longer known prefix belongs to that prefix only.
+    """
+    if prefix is None:
+        return []
+    others = tuple(p for p in PRESET_PREFIXES if len(p) > len(prefix) and p.startswith(prefix))
+    files = [p.name for p in resources.files(PRESET_PACKAGE).iterdir()]
+    names = [
+        f[len(prefix) : -len(".yaml")]
+        for f in files
+        if f.endswith(".yaml") and f.startswith(prefix) and not f.startswith(others)
+    ]
+    rank = {name: i for i, name in enumerate(PRESET_ORDER)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
+
+
+def resolve_config_path(
+    name_or_path: str | os.PathLike[str], prefix: str | None, *, label: str = "config"
+) -> Path:
+    """A YAML file as given, or the shipped preset of that name.
+
+    Raises:
+        ConfigError: neither an existing file nor a preset name.
+    """
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        return path
+    presets = list_presets(prefix)
+    text = os.fspath(name_or_path)
+    if text in presets:
+        return Path(str(resources.files(PRESET_PACKAGE) / f"{prefix}{text}.yaml"))
+    hint = f" or a preset name ({', '.join(presets)})" if presets else ""
+    raise ConfigError(f"The {label} file {text!r} does not exist; give a YAML file{hint}.")
+
+
+def read_yaml_mapping(path: str | os.PathLike[str], *, label: str = "config") -> dict[str, Any]:
+    """The mapping in a YAML (or JSON) file.
+
+    Raises:
+        ConfigError: unreadable file, invalid YAML, or not a mapping of keys.
+    """
+    where = os.fspath(path)
+    try:
+        values = yaml.safe_load(Path(where).read_text())
+    except FileNotFoundError as err:
+        raise ConfigError(f"The {label} file {where!r} does not exist; check the path.") from err
+    except OSError as err:
+        raise ConfigError(f"Cannot read the {label} file {where!r}: {err}") from err
+    except yaml.YAMLError as err:
+        detail = " ".join(str(err).split())
+        raise ConfigError(f"The {label} file {where!r} is not valid YAML: {detail}") from err
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"The {label} file {where!r} must hold a mapping of keys (key: value), "
+            f"got a {type(values).__name__}."
+        )
+    return values
+
+
+def apply_overrides(values: Mapping[str, Any], overrides: Overrides) -> dict[str, Any]:
+    """Apply dotted-key overrides to a copy of a nested mapping.
+
+    ``overrides`` are ``"a.b=value"`` strings (value parsed as YAML: ``5`` is an int,
+    ``[1, 2]`` a list, ``null`` None) or a mapping ``{"a.b": value}``.
+
+    Raises:
+        ConfigError: an override string without ``=`` or with an empty key.
+    """
+    result: dict[str, Any] = yaml.safe_load(yaml.safe_dump(_plain(dict(values)))) or {}
+    pairs = (
+        [(k, _plain(v)) for k, v in overrides.items()]
+        if isinstance(overrides, Mapping)
+        else parse_overrides(overrides)
+    )
+    for key, value in pairs:
+        node = result
+        parts = key.split(".")
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[parts[-1]] = value
+    return result
+
+
+def parse_overrides(overrides: Iterable[str]) -> list[tuple[str, Any]]:
+    """``"a.b=value"`` strings as ``(dotted key, YAML-parsed value)`` pairs.
+
+    Raises:
+        ConfigError: an override without ``=`` or with an empty key.
+    """
+    parsed = []
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        parts = [p for p in key.strip().split(".") if p]
+        if not sep or not parts:
+            raise ConfigError(
+                f"Invalid override {item!r}; write it as section.key=value, "
+                "e.g. model.name=unet-small or trainer.max_epochs=5."
+            )
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw  # not YAML (e.g. an unbalanced bracket): the text itself
+        parsed.append((".".join(parts), value))
+    return parsed
+
+
+def _plain(value: Any) -> Any:
+    """Paths as strings and tuples as lists, so the mapping is plain YAML."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return value
+
+
+# --- the one error message -----------------------------------------------------------
+
+
+def format_config_error(
+    err: pydantic.ValidationError,
+    model: type[BaseModel],
+    *,
+    source: str = "",
+    label: str = "config",
+) -> str:
+    """One line per bad key or value: the key, the value, the allowed values or the fix.
+
+    Errors pydantic reports per member of a union (``int | str``) are merged into the
+    key's one line.
+    """
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for problem in err.errors():
+        grouped.setdefault(_key_of(problem, model), []).append(dict(problem))
+    lines = [_describe(key, problems, model) for key, problems in grouped.items()]
+    head = f"Invalid {label}" + (f" {source}" if source else "")
+    if len(lines) == 1:
+        return f"{head}: {lines[0]}"
+    return f"{head} ({len(lines)} problem(s)):\n" + "\n".join(f"  - {line}" for line in lines)
+
+
+def _describe(key: str, problems: list[dict[str, Any]], model: type[BaseModel]) -> str:
+    first = problems[0]
+    items = [str(p) for p in first["loc"][len(key.split(".")) :] if isinstance(p, int)]
+    if first["type"] == "extra_forbidden":
+        return _describe_unknown_key(key, first, model)
+    if first["type"] == "missing" and not items:
+        return _describe_missing_key(key, model)
+    messages = list(dict.fromkeys(_message(p) for p in problems))  # ordered, unique
+    text = " or ".join([messages[0], *(m.removeprefix("Input should be ") for m in messages[1:])])
+    where = (key or "(top level)") + (f" (item {', '.join(items)})" if items else "")
+    got = f" (got {first['input']!r})" if "input" in first else ""
+    return f"{where}: {text}{got}"
+
+
+def _describe_unknown_key(key: str, problem: dict[str, Any], model: type[BaseModel]) -> str:
+    parts = key.split(".")
+    section = _model_at(model, parts[:-1])
+    valid = sorted(section.model_fields) if section is not None else []
+    close = difflib.get_close_matches(parts[-1], valid, n=1)
+    guess = f" Did you mean {'.'.join([*parts[:-1], close[0]])!r}?" if close else ""
+    valid_text = f" Valid keys here: {', '.join(valid)}." if valid else ""
+    return (
+        f"unknown key {key!r} (got {problem.get('input')!r}).{guess} Extra inputs are not "
+        f"permitted: remove it or fix its spelling.{valid_text}"
+    )
+
+
+def _describe_missing_key(key: str, model: type[BaseModel]) -> str:
+    *sections, name = key.split(".")
+    parent = _model_at(model, sections)
+    field = parent.model_fields.get(name) if parent is not None else None
+    section = _submodel(field.annotation) if field is not None else None
+    if section is not None:
+        required = [f"{key}.{n}" for n, f in section.model_fields.items() if f.is_required()]
+        example = required[0] if required else f"{key}.KEY"
+        return (
+            f"required section {key!r} is missing (required keys: {', '.join(required)}); "
+            f"add it, e.g. --set {example}=VALUE"
+        )
+    about = f" ({field.description.rstrip('.')})" if field is not None and field.description else ""
+    return f"required key {key!r} is missing{about}; add it, e.g. --set {key}=VALUE"
+
+
+def _message(problem: dict[str, Any]) -> str:
+    text = str(problem["msg"])
+    return text.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
+def _key_of(problem: Any, model: type[BaseModel]) -> str:
+    """The dotted config key of an error location (union members and indices dropped)."""
+    loc = [str(part) for part in problem["loc"]]
+    if problem["type"] == "extra_forbidden":
+        return ".".join(loc)
+    current: type[BaseModel] | None = model
+    key: list[str] = []
+    for part in loc:
+        if current is None or part not in current.model_fields:
+            break
+        key.append(part)
+        current = _submodel(current.model_fields[part].annotation)
+    return ".".join(key) if key else ".".join(loc)
+
+
+def _model_at(model: type[BaseModel], parts: list[str]) -> type[BaseModel] | None:
+    current: type[BaseModel] | None = model
+    for part in parts:
+        if current is None or part not in current.model_fields:
+            return None
+        current = _submodel(current.model_fields[part].annotation)
+    return current
+
+
+def _submodel(annotation: Any) -> type[BaseModel] | None:
+    """The BaseModel class a field holds (also inside ``X | None``), else None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                return arg
+    return None
