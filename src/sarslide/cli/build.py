@@ -8,6 +8,7 @@ import typer
 
 from sarslide.cli.apps import cube_app
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.options import config_option, load_command_config, set_option
 
 
 @cube_app.command("build")
@@ -24,14 +25,13 @@ def build(
     labels: Path = typer.Option(
         None, "--labels", help="Landslide polygons (GPKG, SHP, GeoJSON; any CRS)."
     ),
-    config: Path = typer.Option(
-        None, "--config", help="YAML build config; options given here win."
+    config: Path | None = config_option(
+        "YAML build config (BuildConfig keys, see docs/build.md); the options here and "
+        "--set override it."
     ),
-    stac_url: str = typer.Option(
-        None, "--stac-url", help="STAC API (default: Planetary Computer)."
-    ),
+    stac_url: str = typer.Option(None, "--stac-url", help="STAC API root (stac_url)."),
     collection: str = typer.Option(
-        None, "--collection", help="RTC collection (default sentinel-1-rtc)."
+        None, "--collection", help="Sentinel-1 RTC collection (collection)."
     ),
     dem_collection: str = typer.Option(
         None, "--dem-collection", help="DEM collection (default cop-dem-glo-30)."
@@ -56,8 +56,11 @@ def build(
         help="none, hyp3, or folders / files / quoted globs of HyP3, ISCE2 or GAMMA/PyRate "
         "products; repeatable.",
     ),
-    resolution_m: float = typer.Option(None, "--resolution-m", help="Pixel size (default 10 m)."),
+    resolution_m: float = typer.Option(
+        None, "--resolution-m", help="Pixel size in metres (resolution_m)."
+    ),
     scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
+    overrides: list[str] = set_option(),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
 ) -> None:
     """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
@@ -83,10 +86,7 @@ def build(
         "resolution_m": resolution_m,
         "scheduler": scheduler,
     }
-    if config is not None:
-        cfg = BuildConfig.from_yaml(config, **options)
-    else:
-        cfg = BuildConfig.from_options(**{k: v for k, v in options.items() if v is not None})
+    cfg = load_command_config(BuildConfig, config, overrides, options)
     result = build_cube(cfg, output, overwrite=overwrite, progress=True)
     console.print(
         f"[green]wrote[/] {result.store}: {result.timesteps} timesteps, "

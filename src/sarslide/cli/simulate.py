@@ -2,37 +2,39 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from sarslide.cli.apps import cube_app
 from sarslide.cli.console import console, report_errors
-from sarslide.errors import ConfigError
+from sarslide.cli.options import config_option, load_command_config, set_option
 
 
 @cube_app.command("simulate")
 @report_errors
 def simulate(
     output: Path = typer.Option(..., "--output", "-o", help="Zarr store to write (*.zarr)."),
-    config: Path | None = typer.Option(
-        None, "--config", help="YAML or JSON file of EventCubeSpec fields (options override it)."
+    config: Path | None = config_option(
+        "YAML (or JSON) file of simulation settings (EventCubeSpec fields); the options "
+        "below and --set override it. See docs/configs.md."
     ),
-    size: int | None = typer.Option(None, "--size", help="Square grid: sets height and width."),
-    height: int | None = typer.Option(None, "--height", help="Rows (10 m pixels). [512]"),
-    width: int | None = typer.Option(None, "--width", help="Columns. [512]"),
+    size: int | None = typer.Option(
+        None, "--size", help="Square grid: sets height_px and width_px."
+    ),
+    height: int | None = typer.Option(None, "--height", help="Rows, 10 m pixels (height_px)."),
+    width: int | None = typer.Option(None, "--width", help="Columns (width_px)."),
     timesteps: int | None = typer.Option(
-        None, "--timesteps", help="Acquisitions, half before the event. [8]"
+        None, "--timesteps", help="Acquisitions, half before the event (timesteps)."
     ),
-    seed: int | None = typer.Option(None, "--seed", help="The same seed gives the same cube. [0]"),
+    seed: int | None = typer.Option(None, "--seed", help="The same seed gives the same cube."),
     landslide_fraction: float | None = typer.Option(
-        None, "--landslide-fraction", help="Target share of landslide pixels. [0.05]"
+        None, "--landslide-fraction", help="Target share of landslide pixels."
     ),
     orbit: str | None = typer.Option(
-        None, "--orbit", help="ascending, descending or both (alternating). [ascending]"
+        None, "--orbit", help="ascending, descending or both (alternating)."
     ),
+    overrides: list[str] = set_option(),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
     figure: Path | None = typer.Option(
         None, "--figure", help="Also write the overview PNG (VV/VH before/after, terrain)."
@@ -40,12 +42,15 @@ def simulate(
     k: int = typer.Option(1, "--k", help="Acquisitions per side in the figure's composites."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
 ) -> None:
-    """Simulate a landslide event cube (SIMULATED data, the schema of the paper's cubes)."""
+    """Simulate a landslide event cube (SIMULATED data, the schema of the paper's cubes).
+
+    Every setting and its default: docs/simulator.md (or the cube's simulation_spec).
+    """
     from sarslide.cli.cube import render_summary
     from sarslide.datacube import summarize_cube, write_cube
-    from sarslide.simulate import simulate_event_cube
+    from sarslide.simulate import EventCubeSpec, simulate_event_cube
 
-    options = {
+    flags = {
         "height_px": size or height,
         "width_px": size or width,
         "timesteps": timesteps,
@@ -53,9 +58,8 @@ def simulate(
         "landslide_fraction": landslide_fraction,
         "orbit": orbit,
     }
-    settings = _read_config(config) if config else {}
-    settings.update({key: value for key, value in options.items() if value is not None})
-    ds = simulate_event_cube(**settings)
+    spec = load_command_config(EventCubeSpec, config, overrides, flags)
+    ds = simulate_event_cube(spec, progress=progress)
     path = write_cube(ds, output, overwrite=overwrite, progress=progress)
     render_summary(summarize_cube(ds), title=f"{path.name} (SIMULATED)")
     console.print(f"wrote simulated cube {path}")
@@ -63,19 +67,3 @@ def simulate(
         from sarslide.plotting.overview import plot_event_overview
 
         console.print(f"wrote figure {plot_event_overview(ds, figure, k=k)}")
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        text = path.read_text()
-        loaded = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (OSError, ValueError, yaml.YAMLError) as err:
-        raise ConfigError(f"Cannot read the simulation config {str(path)!r}: {err}") from err
-    if not isinstance(loaded, dict):
-        raise ConfigError(
-            f"The simulation config {str(path)!r} must be a mapping of EventCubeSpec fields "
-            f"(e.g. 'height_px: 256'); got {type(loaded).__name__}."
-        )
-    return loaded

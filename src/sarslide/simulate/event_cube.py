@@ -82,20 +82,8 @@ def simulate_event_cube(
 
 
 def _merge_spec(spec: EventCubeSpec | None, overrides: dict[str, Any]) -> EventCubeSpec:
-    from pydantic import ValidationError
-
     base = spec.model_dump(exclude_unset=True) if spec is not None else {}
-    try:
-        return EventCubeSpec(**{**base, **overrides})
-    except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'spec'}: {e['msg']} (got {e.get('input')!r})"
-            for e in err.errors()
-        )
-        raise ConfigError(
-            f"Invalid simulation settings: {problems}. See the field descriptions of "
-            "EventCubeSpec (or sarslide cube simulate --help)."
-        ) from err
+    return EventCubeSpec.from_mapping(base, overrides)
 
 
 # Static layers that the per-date generators read, chunked like the per-date layers.

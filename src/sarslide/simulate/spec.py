@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from sarslide import conventions as cv
+from sarslide.config import ConfigModel
 from sarslide.errors import ConfigError
 
 Orbit = Literal["ascending", "descending", "both"]
 
 
-class EventCubeSpec(BaseModel):
+class EventCubeSpec(ConfigModel):
     """Everything that defines a simulated event cube; the same spec and seed give the
     same arrays. Stored as JSON in the cube's ``simulation_spec`` attribute."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    config_label: ClassVar[str] = "simulation config"
 
     height_px: int = Field(512, ge=16, description="Rows (y) of the grid.")
     width_px: int = Field(512, ge=16, description="Columns (x) of the grid.")

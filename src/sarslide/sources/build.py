@@ -18,21 +18,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 import xarray as xr
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, field_validator, model_validator
 
 from sarslide import conventions as cv
+from sarslide.config import ConfigModel
 from sarslide.errors import ConfigError, DownloadError
 from sarslide.sources.signing import UrlSigner, make_signer
 from sarslide.sources.stac_search import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
@@ -41,10 +34,9 @@ from sarslide.sources.warp import crs_label
 logger = logging.getLogger(__name__)
 
 
-class Hyp3Options(BaseModel):
+class Hyp3Options(ConfigModel):
     """How to order InSAR pairs from ASF HyP3 (``insar: hyp3``)."""
 
-    model_config = ConfigDict(extra="forbid")
     looks: Literal["20x4", "10x2"] = Field("20x4", description="multilook (range x azimuth)")
     max_attempts: int = Field(
         3, ge=1, description="submissions/downloads per pair before skipping it"
@@ -56,10 +48,11 @@ class Hyp3Options(BaseModel):
     )
 
 
-class BuildConfig(BaseModel):
+class BuildConfig(ConfigModel):
     """Everything ``build_cube`` needs; loadable from YAML (``--config build.yaml``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    config_label: ClassVar[str] = "build config"
+
     aoi: str | None = Field(
         None,
         description="'min_lon,min_lat,max_lon,max_lat' or a vector file; needed for STAC "
@@ -153,27 +146,9 @@ class BuildConfig(BaseModel):
         return self
 
     @classmethod
-    def from_yaml(cls, path: str | os.PathLike[str], **overrides: Any) -> BuildConfig:
-        """Load a YAML file; non-None ``overrides`` (from the CLI) win."""
-        source = Path(path)
-        try:
-            data = yaml.safe_load(source.read_text()) or {}
-        except (OSError, yaml.YAMLError) as err:
-            raise ConfigError(f"Cannot read build config {str(source)!r}: {err}") from err
-        if not isinstance(data, dict):
-            raise ConfigError(f"Build config {str(source)!r} must be a mapping of options.")
-        return cls.from_options(**{**data, **{k: v for k, v in overrides.items() if v is not None}})
-
-    @classmethod
     def from_options(cls, **options: Any) -> BuildConfig:
-        """Validate options, turning pydantic errors into one ConfigError."""
-        try:
-            return cls(**options)
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in err.errors()
-            )
-            raise ConfigError(f"Invalid build configuration: {problems}") from err
+        """Validate keyword options (``None`` values are left to the defaults)."""
+        return cls.from_mapping({}, **options)
 
 
 @dataclass
