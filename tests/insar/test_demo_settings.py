@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,7 +44,7 @@ def _tiny(**changes: object) -> SimulationConfig:
     base = SimulationConfig(
         zones=("vanoise",), size_px=48, n_dates=3, delays_days=(6,), moves_per_zone=3, seed=6
     )
-    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+    return base.model_copy(update=changes)
 
 
 def test_moves_on_decorrelated_ground_are_not_annotated(tmp_path: Path, tiny_raw: Path) -> None:

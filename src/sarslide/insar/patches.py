@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from affine import Affine
+from pydantic import Field
 from scipy import ndimage
 
+from sarslide.config import ConfigModel
 from sarslide.errors import DataSelectionError, OutputExistsError
 from sarslide.insar.isslide_layout import (
     IMAGES_DIR,
@@ -75,6 +77,20 @@ def _read_raster(path: Path) -> tuple[np.ndarray, Any, Any]:
     with rasterio.open(path) as src:
         data = src.read(1, masked=True).astype(np.float32).filled(np.nan)
         return data, src.transform, src.crs
+
+
+class PatchConfig(ConfigModel):
+    """How patches are cut from a raw ISSLIDE layout (``sarslide insar patches``)."""
+
+    config_label: ClassVar[str] = "patch config"
+
+    size_px: int = Field(default=100, ge=2, description="Patch side in pixels (ISSLIDE 100).")
+    min_confidence: int | None = Field(
+        default=None, description="Drop annotations below this confidence; null: keep all."
+    )
+    include_no_move: bool = Field(
+        default=True, description="Keep crops of inactive periods (all-zero masks)."
+    )
 
 
 def extract_patches(

@@ -12,11 +12,12 @@ import functools
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from sarslide.atomic import write_json_atomic
+from sarslide.config import ConfigModel
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.insar.splits import DEFAULT_TEST_ZONES, SPLIT_TEST, SPLIT_VAL
 
@@ -35,8 +36,10 @@ METRICS_FILE = "test_metrics.json"
 CONFIG_FILE = "config.json"
 
 
-class IsslideRunConfig(BaseModel, extra="forbid"):
+class IsslideRunConfig(ConfigModel):
     """Everything an ISSLIDE train/evaluate run needs (written next to its outputs)."""
+
+    config_label: ClassVar[str] = "ISSLIDE run config"
 
     ready_dir: str = Field(description="Ready ISSLIDE layout (images/, masks/, patches.csv).")
     output_dir: str = Field(default="runs/isslide", description="One sub-folder per model.")
