@@ -59,7 +59,7 @@ def simulate(
         "orbit": orbit,
     }
     spec = load_command_config(EventCubeSpec, config, overrides, flags)
-    ds = simulate_event_cube(spec, progress=progress)
+    ds = simulate_event_cube(spec=spec, progress=progress)
     path = write_cube(ds, output, overwrite=overwrite, progress=progress)
     render_summary(summarize_cube(ds), title=f"{path.name} (SIMULATED)")
     console.print(f"wrote simulated cube {path}")
