@@ -14,6 +14,7 @@ from sarslide.cli.main import app
 from sarslide.insar.interferometry import simulate_slc_pair
 from sarslide.insar.readers import write_complex_geotiff
 from sarslide.insar.run import ISSLIDE_MODELS, IsslideRunConfig, run_isslide, train_isslide
+from sarslide.models.checkpoints import read_model_bundle
 
 runner = CliRunner()
 
@@ -61,8 +62,10 @@ def test_end_to_end_tiny_model(tiny_ready: Path, tmp_path: Path) -> None:
         model_kwargs={"isslide-unet": {"base_filters": 4, "depth": 1}},
     )
     train_isslide(cfg)
-    threshold = json.loads((tmp_path / "runs" / "isslide-unet" / "threshold.json").read_text())
+    bundle = read_model_bundle(tmp_path / "runs" / "isslide-unet" / "checkpoints" / "best.ckpt")
+    threshold = {"chosen_on": bundle.extra["threshold_chosen_on"], "threshold": bundle.threshold}
     assert threshold["chosen_on"] == "val"
+    assert not (tmp_path / "runs" / "isslide-unet" / "threshold.json").exists()
     result = runner.invoke(app, ["insar", "evaluate", str(tmp_path / "runs"), "--no-figure"])
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "runs" / "isslide-unet" / "test_metrics.json").read_text())

@@ -91,7 +91,8 @@ def predict_region(
     progress: bool = False,
 ) -> np.ndarray:
     """Probability over the whole scene (NaN at nodata) with the tiled scene predictor."""
-    stack = build_composite_stack(cube, bundle.data_config)
+    data_config, normalisation = bundle.chip_inputs()
+    stack = build_composite_stack(cube, data_config)
     names = [str(c) for c in stack.coords[stack.dims[0]].values]
     if names != list(bundle.channel_names):
         raise DataSelectionError(
@@ -103,7 +104,7 @@ def predict_region(
     return predict_array(
         stack,
         make_torch_predictor(model, num_classes=bundle.num_classes, channels_last=False),
-        normalise=lambda values: bundle.normalisation.apply(values, channel_axis=0),
+        normalise=lambda values: normalisation.apply(values, channel_axis=0),
         tile_size_px=tile,
         overlap_px=min(64, tile // 4),
         size_multiple_px=stride,
@@ -136,9 +137,10 @@ def evaluate_checkpoint(
         CheckpointError: Bad checkpoint. DataSelectionError: cube/channels mismatch.
     """
     model, bundle = load_model_from_checkpoint(checkpoint)
+    data_config, normalisation = bundle.chip_inputs()
     if cube is None or isinstance(cube, (str, os.PathLike)):
-        cube = open_cube(str(cube or bundle.data_config.cube))
-    splits = build_chip_splits(bundle.data_config, cube=cube, progress=progress)
+        cube = open_cube(str(cube or data_config.cube))
+    splits = build_chip_splits(data_config, cube=cube, progress=progress)
     notes = []
     if bundle.split_plan is not None and splits.plan.to_json() != bundle.split_plan.to_json():
         notes.append("the rebuilt split plan differs from the one stored at training")
@@ -150,7 +152,7 @@ def evaluate_checkpoint(
 
     def chip_scores(name: str) -> tuple[np.ndarray, np.ndarray, int]:
         chips = splits.get(name)
-        x, y = standardise_chips(chips, bundle.normalisation)
+        x, y = standardise_chips(chips, normalisation)
         p = predict_probabilities(model, x, num_classes=bundle.num_classes)
         labels, scores = select_valid(y, p)
         return labels, scores, len(chips)

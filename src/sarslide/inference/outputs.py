@@ -150,7 +150,8 @@ def predict_to_directory(
         else open_cube(cube, task="mapping")
     )
     model, bundle = load_model_from_checkpoint(checkpoint)
-    cfg = _prediction_data_config(bundle.data_config, ds, cube_name, event_start, event_end)
+    data_config, normalisation = bundle.chip_inputs()
+    cfg = _prediction_data_config(data_config, ds, cube_name, event_start, event_end)
     stack = build_composite_stack(ds, cfg)
     channels = [str(c) for c in stack[cv.DIM_CHANNEL].values]
     if channels != list(bundle.channel_names):
@@ -181,7 +182,7 @@ def predict_to_directory(
         predictor,
         ds,
         target,
-        normalise=bundle.normalisation.apply,
+        normalise=normalisation.apply,
         threshold=chosen_threshold,
         config=config,
         size_multiple_px=get_model_spec(bundle.model_name).stride_px,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,11 @@ from typing import Any
 import numpy as np
 
 from sarslide.insar.features import phase_from_features
+from sarslide.insar.scoring import predict_dataset
 from sarslide.insar.splits import SPLIT_TEST
+from sarslide.models.checkpoints import load_model_from_checkpoint, read_model_bundle
 from sarslide.plotting.save import save_figure
+from sarslide.training.run import best_checkpoint_path
 
 
 def plot_isslide_predictions(
@@ -35,9 +37,6 @@ def plot_isslide_predictions(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from sarslide.insar.run import THRESHOLD_FILE, load_isslide_model
-    from sarslide.insar.scoring import predict_dataset
-
     dataset = datamodule.datasets[SPLIT_TEST]
     features = dataset.features.numpy()
     masks = dataset.masks.numpy()
@@ -45,11 +44,14 @@ def plot_isslide_predictions(
     predictions = []
     for run_dir in run_dirs:
         name = Path(run_dir).name
-        choice = json.loads((Path(run_dir) / THRESHOLD_FILE).read_text())
+        checkpoint = best_checkpoint_path(run_dir)
         prob = (probabilities or {}).get(name)
         if prob is None:
-            prob, _ = predict_dataset(load_isslide_model(choice["checkpoint"]), dataset)
-        predictions.append((name, prob[order] >= choice["threshold"]))
+            model, bundle = load_model_from_checkpoint(checkpoint)
+            prob, _ = predict_dataset(model, dataset)
+        else:
+            bundle = read_model_bundle(checkpoint)
+        predictions.append((name, prob[order] >= bundle.threshold))
     n_cols = 3 + len(predictions)
     fig, axes = plt.subplots(
         len(order), n_cols, figsize=(2.0 * n_cols, 2.0 * len(order)), squeeze=False

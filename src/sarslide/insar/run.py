@@ -2,24 +2,38 @@
 
 For each model: ``fit_task`` (the shared Lightning loop; the best checkpoint is chosen
 on VALIDATION loss), then the F1-optimal threshold is chosen on the VALIDATION pixels
-and written to ``threshold.json``; only then is the test split predicted, once, with
-that threshold. The test split never influences training, model or threshold choice.
+and written into the checkpoints (the one checkpoint format of
+:mod:`sarslide.models.checkpoints`, as for landslide models); only then is the test split
+predicted, once, with that threshold. The test split never influences training, model
+or threshold choice.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+import torch
 from pydantic import Field
 
+import sarslide
 from sarslide.atomic import write_json_atomic
+from sarslide.compat.torch_stack import lightning
 from sarslide.config import ConfigModel
-from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.errors import DataSelectionError
+from sarslide.insar.datamodule import IsslideDataModule
+from sarslide.insar.features import FEATURE_NAMES
+from sarslide.insar.figures import plot_isslide_predictions
+from sarslide.insar.scoring import predict_dataset, score_patches, write_comparison_table
 from sarslide.insar.splits import DEFAULT_TEST_ZONES, SPLIT_TEST, SPLIT_VAL
+from sarslide.models.checkpoints import TASK_ISSLIDE, load_model_from_checkpoint
+from sarslide.training.config import TrainerConfig
+from sarslide.training.run import best_checkpoint_path, fit_task, store_threshold
+from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +45,6 @@ ISSLIDE_MODELS = (
     "isslide-sepunet",
 )
 HEAVY_MODELS = ("fcn-resnet50", "deeplabv3-resnet50")
-THRESHOLD_FILE = "threshold.json"
 METRICS_FILE = "test_metrics.json"
 CONFIG_FILE = "config.json"
 
@@ -95,10 +108,6 @@ def choose_torch_threads(requested: int = 0) -> int:
 
 @functools.cache
 def _auto_threads() -> int:
-    import os
-
-    import torch
-
     default = int(torch.get_num_threads())
     try:
         busy = round(os.getloadavg()[0])
@@ -109,18 +118,14 @@ def _auto_threads() -> int:
 
 def set_torch_threads(requested: int = 0) -> int:
     """Apply :func:`choose_torch_threads` to torch; return the thread count used."""
-    import torch
-
     threads = choose_torch_threads(requested)
     torch.set_num_threads(threads)
     logger.info("torch CPU threads: %d", threads)
     return threads
 
 
-def build_datamodule(cfg: IsslideRunConfig) -> Any:
+def build_datamodule(cfg: IsslideRunConfig) -> IsslideDataModule:
     """The data module of a run (set up)."""
-    from sarslide.insar.datamodule import IsslideDataModule
-
     datamodule = IsslideDataModule(
         cfg.ready_dir,
         test_zones=cfg.test_zones,
@@ -136,23 +141,21 @@ def build_datamodule(cfg: IsslideRunConfig) -> Any:
 
 
 def train_isslide_model(
-    cfg: IsslideRunConfig, model_name: str, datamodule: Any, *, progress: bool = False
+    cfg: IsslideRunConfig,
+    model_name: str,
+    datamodule: IsslideDataModule,
+    *,
+    progress: bool = False,
 ) -> Path:
     """Fit one model, choose its threshold on validation; return its run folder."""
-    from sarslide.compat.torch_stack import lightning as L  # noqa: N812
-    from sarslide.insar.scoring import predict_dataset
-    from sarslide.metrics.binary import select_threshold
-    from sarslide.training import SegmentationTask, fit_task
-    from sarslide.training.config import TrainerConfig
-
     if model_name not in ISSLIDE_MODELS:
         logger.warning("%s is not one of the ISSLIDE baselines %s", model_name, ISSLIDE_MODELS)
     heavy = model_name in HEAVY_MODELS
-    L.seed_everything(cfg.seed, workers=True, verbose=False)
+    lightning.seed_everything(cfg.seed, workers=True, verbose=False)
     run_dir = Path(cfg.output_dir) / model_name
     task = SegmentationTask(
         model_name,
-        in_channels=3,
+        in_channels=len(FEATURE_NAMES),
         num_classes=1,
         loss="bce",
         model_kwargs=cfg.model_kwargs.get(model_name, {}),
@@ -160,10 +163,13 @@ def train_isslide_model(
         lr=(cfg.heavy_lr or cfg.lr) if heavy else cfg.lr,
         weight_decay=0.0,
         metadata={
-            "task": "isslide",
-            "features": ["coherence", "cos_phase", "sin_phase"],
+            "task": TASK_ISSLIDE,
+            "channel_names": list(FEATURE_NAMES),
             "test_zones": cfg.test_zones,
             "seed": cfg.seed,
+            "threshold": 0.5,  # replaced below by the one chosen on validation
+            "threshold_metric": None,
+            "sarslide_version": sarslide.__version__,
         },
     )
     trainer_cfg = TrainerConfig(
@@ -178,73 +184,37 @@ def train_isslide_model(
     paths = fit_task(task, datamodule, trainer_cfg, run_dir, progress=progress, resume=False)
     if not paths.is_global_zero:  # DDP: rank 0 chooses and writes the threshold
         return run_dir
-    model = load_isslide_model(paths.best_checkpoint)
+    model, _ = load_model_from_checkpoint(paths.best_checkpoint)
     probability, truth = predict_dataset(model, datamodule.datasets[SPLIT_VAL])
-    choice = select_threshold(truth, probability, metric="f1")
-    write_json_atomic(
-        run_dir / THRESHOLD_FILE,
-        {
-            "threshold": choice.threshold,
-            "metric": choice.metric,
-            "val_score": choice.score,
-            "chosen_on": SPLIT_VAL,
-            "checkpoint": str(paths.best_checkpoint),
-        },
+    choice = store_threshold(
+        paths, truth, probability, metric="f1", source="validation patches, best checkpoint"
     )
     logger.info("%s: threshold %.3f (val F1 %.3f)", model_name, choice.threshold, choice.score)
     return run_dir
 
 
-def load_isslide_model(checkpoint: str | Path) -> Any:
-    """The model of a checkpoint written by :func:`train_isslide_model`, in eval mode."""
-    from sarslide.models import create_model
-    from sarslide.models.checkpoints import MODEL_PREFIX, read_checkpoint
-
-    ckpt = read_checkpoint(checkpoint)
-    hp = ckpt.get("hyper_parameters") or {}
-    if "model_name" not in hp:
-        raise ConfigError(f"{checkpoint} is not a sarslide training checkpoint (no model_name).")
-    model = create_model(
-        hp["model_name"],
-        in_channels=hp["in_channels"],
-        num_classes=hp["num_classes"],
-        **(hp.get("model_kwargs") or {}),
-    )
-    state = {
-        k[len(MODEL_PREFIX) :]: v
-        for k, v in ckpt["state_dict"].items()
-        if k.startswith(MODEL_PREFIX)
-    }
-    model.load_state_dict(state)
-    return model.eval()
-
-
-def evaluate_isslide_model(run_dir: str | Path, datamodule: Any) -> dict[str, Any]:
+def evaluate_isslide_model(run_dir: str | Path, datamodule: IsslideDataModule) -> dict[str, Any]:
     """Score a trained model on the TEST split with its validation threshold."""
     return _evaluate_with_probabilities(run_dir, datamodule)[0]
 
 
 def _evaluate_with_probabilities(
-    run_dir: str | Path, datamodule: Any
-) -> tuple[dict[str, Any], Any]:
+    run_dir: str | Path, datamodule: IsslideDataModule
+) -> tuple[dict[str, Any], np.ndarray]:
     """Metrics of :func:`evaluate_isslide_model` and the test probabilities (N, H, W)."""
-    from sarslide.insar.scoring import predict_dataset, score_patches
-
     folder = Path(run_dir)
-    threshold_path = folder / THRESHOLD_FILE
-    if not threshold_path.is_file():
+    model, bundle = load_model_from_checkpoint(best_checkpoint_path(folder))
+    if bundle.extra.get("threshold_chosen_on") != SPLIT_VAL:
         raise DataSelectionError(
-            f"{threshold_path} is missing: train the model first ('sarslide insar train'); the "
-            "threshold is chosen on validation, never on test."
+            f"{bundle.source} has no threshold chosen on validation: train the model first "
+            "('sarslide insar train'); the threshold is chosen on validation, never on test."
         )
-    choice = json.loads(threshold_path.read_text())
-    model = load_isslide_model(choice["checkpoint"])
     probability, truth = predict_dataset(model, datamodule.datasets[SPLIT_TEST])
     metrics = {
         "model": folder.name,
-        **score_patches(truth, probability, threshold=choice["threshold"]),
+        **score_patches(truth, probability, threshold=bundle.threshold),
     }
-    metrics["threshold_chosen_on"] = choice["chosen_on"]
+    metrics["threshold_chosen_on"] = bundle.extra["threshold_chosen_on"]
     metrics["test_zones"] = ",".join(sorted(set(datamodule.split_index(SPLIT_TEST)["zone"])))
     write_json_atomic(folder / METRICS_FILE, metrics)
     return metrics, probability
@@ -263,8 +233,6 @@ def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> list[Path
 
 def evaluate_isslide(output_dir: str | Path, *, figure: bool = True) -> dict[str, Path]:
     """Score every trained model of a run folder on TEST; write the table (+ figure)."""
-    from sarslide.insar.scoring import write_comparison_table
-
     out = Path(output_dir)
     config_path = out / CONFIG_FILE
     if not config_path.is_file():
@@ -273,9 +241,12 @@ def evaluate_isslide(output_dir: str | Path, *, figure: bool = True) -> dict[str
         )
     cfg = IsslideRunConfig.model_validate_json(config_path.read_text())
     datamodule = build_datamodule(cfg)
-    run_dirs = [out / name for name in cfg.models if (out / name / THRESHOLD_FILE).is_file()]
+    run_dirs = [out / name for name in cfg.models if best_checkpoint_path(out / name).is_file()]
     if not run_dirs:
-        raise DataSelectionError(f"No trained model in {out} (no */{THRESHOLD_FILE}).")
+        raise DataSelectionError(
+            f"No trained model in {out} (no */{best_checkpoint_path('')}); train first "
+            "('sarslide insar train')."
+        )
     if cfg.accelerator in ("cpu", "auto"):
         set_torch_threads(cfg.num_threads)
     scored = [_evaluate_with_probabilities(run_dir, datamodule) for run_dir in run_dirs]
@@ -283,8 +254,6 @@ def evaluate_isslide(output_dir: str | Path, *, figure: bool = True) -> dict[str
     md_path, csv_path = write_comparison_table(rows, out)
     outputs = {"table_md": md_path, "table_csv": csv_path}
     if figure:
-        from sarslide.insar.figures import plot_isslide_predictions
-
         outputs["figure_png"] = plot_isslide_predictions(
             run_dirs,
             datamodule,

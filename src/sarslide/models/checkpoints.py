@@ -1,10 +1,19 @@
-"""Read a trained model and everything inference needs from one checkpoint file.
+"""The one checkpoint format and its one loader (no Lightning, no data needed).
 
-Lightning checkpoints written by ``sarslide train`` carry, in
-``hyper_parameters``, the model name, options and class count, and a ``metadata``
-dict: channel names, normalisation statistics (train split only), the data config,
-the split method and plan, and the probability threshold chosen on validation.
-Loading needs no Lightning and no data.
+Checkpoints written by ``sarslide train`` (landslide segmentation) and ``sarslide insar
+train`` (ISSLIDE) are Lightning checkpoints carrying, in ``hyper_parameters``, the model
+name, options and class count, and a ``metadata`` dict:
+
+- every task: ``task`` (``landslide`` when absent), ``channel_names`` (the model's input
+  channels in order), ``threshold`` (chosen on validation after training, with
+  ``threshold_metric``, ``threshold_val_score``, ``threshold_source``,
+  ``threshold_chosen_on``) and ``sarslide_version``;
+- ``landslide`` also: the normalisation statistics (train split only), the data config,
+  the split method and plan;
+- ``isslide`` also: its test zones and seed.
+
+:func:`load_model_from_checkpoint` reads either into the model (eval mode) and a
+:class:`ModelBundle`; :func:`read_model_bundle` reads the bundle alone.
 """
 
 from __future__ import annotations
@@ -25,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 METADATA_KEY = "metadata"
 MODEL_PREFIX = "model."
+TASK_LANDSLIDE = "landslide"
+TASK_ISSLIDE = "isslide"
+# Metadata every checkpoint carries, and what each task adds.
+REQUIRED_METADATA = ("channel_names", "threshold")
+TASK_METADATA = {TASK_LANDSLIDE: ("normalisation", "data_config"), TASK_ISSLIDE: ()}
 
 
 @dataclass
@@ -33,32 +47,45 @@ class ModelBundle:
 
     Attributes:
         channel_names: Input channels in order.
-        normalisation: Per-channel statistics from the training split.
-        data_config: How the training chips were made (cube, channels, k, ...).
         threshold: Probability threshold chosen on the validation split.
         model_name: Registry name.
         num_classes: 2 (softmax) or 1 (sigmoid).
+        task: ``landslide`` (``sarslide train``) or ``isslide`` (``sarslide insar train``).
+        normalisation: Per-channel statistics from the training split (landslide).
+        data_config: How the training chips were made: cube, channels, k... (landslide).
         model_kwargs: Builder options.
         split_method: 'spatial' or 'random' (quote it beside every number).
         split_plan: The train/val/test plan, when stored.
+        source: The checkpoint file it was read from.
         extra: Remaining metadata (threshold metric, sarslide version, ...).
     """
 
     channel_names: list[str]
-    normalisation: NormalisationStats
-    data_config: DataConfig
     threshold: float
     model_name: str
     num_classes: int
+    task: str = TASK_LANDSLIDE
+    normalisation: NormalisationStats | None = None
+    data_config: DataConfig | None = None
     model_kwargs: dict[str, Any] = field(default_factory=dict)
     split_method: str = "unknown"
     split_plan: SplitPlan | None = None
+    source: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def chip_size_px(self) -> int:
-        """The training chip size."""
-        return self.data_config.chip_size_px
+    def chip_inputs(self) -> tuple[DataConfig, NormalisationStats]:
+        """The data config and normalisation a cube's chips need (landslide models).
+
+        Raises:
+            CheckpointError: The checkpoint is not a landslide model (an ISSLIDE one).
+        """
+        if self.data_config is None or self.normalisation is None:
+            raise CheckpointError(
+                f"Checkpoint {self.source!r} is a {self.task!r} model, not a landslide "
+                "segmentation model of 'sarslide train'; it cannot map a datacube "
+                "(evaluate ISSLIDE runs with 'sarslide insar evaluate')."
+            )
+        return self.data_config, self.normalisation
 
 
 def read_checkpoint(path: str | os.PathLike[str], *, map_location: str = "cpu") -> dict[str, Any]:
@@ -88,27 +115,54 @@ def read_checkpoint(path: str | os.PathLike[str], *, map_location: str = "cpu") 
 def bundle_from_hparams(hparams: dict[str, Any], *, source: str) -> ModelBundle:
     """Build a :class:`ModelBundle` from a checkpoint's ``hyper_parameters``."""
     metadata = hparams.get(METADATA_KEY) or {}
-    required = ("channel_names", "normalisation", "data_config", "threshold")
+    task = str(metadata.get("task", TASK_LANDSLIDE))
+    if task not in TASK_METADATA:
+        raise CheckpointError(
+            f"Checkpoint {source!r} is for task {task!r}; sarslide reads "
+            f"{sorted(TASK_METADATA)}. Retrain it with this sarslide version."
+        )
+    required = (*REQUIRED_METADATA, *TASK_METADATA[task])
     missing = [key for key in required if key not in metadata]
     if "model_name" not in hparams or missing:
         raise CheckpointError(
-            f"Checkpoint {source!r} was not written by 'sarslide train' (missing "
-            f"{missing or ['model_name']} in its hyper-parameters); retrain with sarslide."
+            f"Checkpoint {source!r} was not written by 'sarslide train' or 'sarslide insar "
+            f"train' (missing {missing or ['model_name']} in its hyper-parameters); retrain "
+            "with sarslide."
         )
-    known = {*required, "split_method", "split_plan"}
+    known = {*required, "task", "split_method", "split_plan"}
     plan_json = metadata.get("split_plan")
     return ModelBundle(
         channel_names=list(metadata["channel_names"]),
-        normalisation=NormalisationStats.from_dict(metadata["normalisation"]),
-        data_config=DataConfig.model_validate(metadata["data_config"]),
         threshold=float(metadata["threshold"]),
         model_name=str(hparams["model_name"]),
         num_classes=int(hparams.get("num_classes", 2)),
+        task=task,
+        normalisation=(
+            NormalisationStats.from_dict(metadata["normalisation"])
+            if "normalisation" in metadata
+            else None
+        ),
+        data_config=(
+            DataConfig.model_validate(metadata["data_config"])
+            if "data_config" in metadata
+            else None
+        ),
         model_kwargs=dict(hparams.get("model_kwargs") or {}),
         split_method=str(metadata.get("split_method", "unknown")),
         split_plan=SplitPlan.from_json(plan_json) if plan_json else None,
+        source=source,
         extra={k: v for k, v in metadata.items() if k not in known},
     )
+
+
+def read_model_bundle(path: str | os.PathLike[str]) -> ModelBundle:
+    """The :class:`ModelBundle` of a checkpoint, without building its model.
+
+    Raises:
+        CheckpointError: Missing, corrupt, or foreign checkpoint.
+    """
+    ckpt = read_checkpoint(path)
+    return bundle_from_hparams(ckpt.get("hyper_parameters") or {}, source=str(path))
 
 
 def load_model_from_checkpoint(
@@ -117,7 +171,7 @@ def load_model_from_checkpoint(
     """The trained model (in eval mode) and its :class:`ModelBundle`.
 
     Args:
-        path: A checkpoint written by ``sarslide train``.
+        path: A checkpoint written by ``sarslide train`` or ``sarslide insar train``.
         map_location: Device for the weights.
 
     Raises:

@@ -23,8 +23,12 @@ from sarslide.atomic import write_text_atomic
 from sarslide.chips import build_chip_splits
 from sarslide.compat.torch_stack import lightning
 from sarslide.errors import ConfigError, OutputExistsError
-from sarslide.metrics.binary import select_threshold
-from sarslide.models.checkpoints import load_model_from_checkpoint, update_checkpoint_metadata
+from sarslide.metrics.binary import ThresholdChoice, select_threshold
+from sarslide.models.checkpoints import (
+    TASK_LANDSLIDE,
+    load_model_from_checkpoint,
+    update_checkpoint_metadata,
+)
 from sarslide.models.predict import predict_probabilities
 from sarslide.plotting.curves import plot_training_curves
 from sarslide.training.config import TrainConfig, TrainerConfig, load_train_config
@@ -168,6 +172,11 @@ def fit_task(
     return RunPaths(root, best, last, metrics_csv, curve_png)
 
 
+def best_checkpoint_path(run_dir: str | os.PathLike[str]) -> Path:
+    """The best (lowest validation loss) checkpoint of a run folder of :func:`fit_task`."""
+    return Path(run_dir) / CHECKPOINT_DIR / f"{BEST_NAME}.ckpt"
+
+
 def _resume_path(last: Path, resume: bool | None) -> str | None:
     if last.is_file() and resume is not False:
         logger.info("Resuming from %s", last)
@@ -266,6 +275,7 @@ def train(
 def build_metadata(cfg: TrainConfig, splits: Any) -> dict[str, Any]:
     """What inference and evaluation need, stored in the checkpoint (JSON-ready)."""
     return {
+        "task": TASK_LANDSLIDE,
         "channel_names": list(splits.channel_names),
         "normalisation": splits.normalisation.to_dict(),
         "data_config": cfg.data.model_dump(mode="json"),
@@ -284,15 +294,31 @@ def store_validation_threshold(paths: RunPaths, datamodule: Any, *, metric: str)
     inputs, labels = datamodule.dataset("val").tensors
     scores = predict_probabilities(model, inputs.numpy(), num_classes=bundle.num_classes)
     valid = labels.numpy() != datamodule.ignore_index
-    choice = select_threshold(labels.numpy()[valid], scores[valid], metric=metric)
+    choice = store_threshold(
+        paths,
+        labels.numpy()[valid],
+        scores[valid],
+        metric=metric,
+        source="validation chips, best checkpoint",
+    )
+    return float(np.float64(choice.threshold))
+
+
+def store_threshold(
+    paths: RunPaths, labels: np.ndarray, scores: np.ndarray, *, metric: str, source: str
+) -> ThresholdChoice:
+    """Choose the ``metric``-optimal threshold on VALIDATION ``labels`` and ``scores`` and
+    write it into the run's checkpoints' metadata (both tasks: one checkpoint format)."""
+    choice = select_threshold(labels, scores, metric=metric)
     updates = {
         "threshold": choice.threshold,
         "threshold_metric": metric,
         "threshold_val_score": choice.score,
-        "threshold_source": "validation chips, best checkpoint",
+        "threshold_source": source,
+        "threshold_chosen_on": "val",
     }
     for path in {paths.best_checkpoint, paths.last_checkpoint}:
         if path.is_file():
             update_checkpoint_metadata(path, updates)
     logger.info("Threshold %.4f (val %s %.4f)", choice.threshold, metric, choice.score)
-    return float(np.float64(choice.threshold))
+    return choice
