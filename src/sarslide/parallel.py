@@ -14,6 +14,7 @@ from typing import Any
 
 import dask
 from dask.callbacks import Callback
+from rich.progress import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def use_scheduler(scheduler_address: str | None = None) -> Iterator[Any]:
     if not scheduler_address:
         yield None
         return
-    try:
+    try:  # dask.distributed (seconds to import) only when a scheduler is used
         from distributed import Client
     except ImportError as err:  # pragma: no cover - distributed is a core dependency
         raise ImportError(
@@ -44,7 +45,7 @@ def compute_with_progress(
     """``dask.compute`` with a progress bar (local scheduler or distributed)."""
     if not progress:
         return dask.compute(*collections)
-    try:
+    try:  # dask.distributed only when a client may be running (it is then imported)
         from distributed import get_client
 
         client = get_client()
@@ -70,8 +71,6 @@ class RichDaskProgress(Callback):  # type: ignore[misc]
         self._task: Any = None
 
     def _start_state(self, dsk: Any, state: dict[str, Any]) -> None:
-        from rich.progress import Progress
-
         total = sum(len(state[k]) for k in ("ready", "waiting", "running", "finished"))
         self._progress = Progress(transient=True)
         self._progress.start()

@@ -18,9 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import dask
+import dask.array as da
 import numpy as np
 import xarray as xr
 from numpy.lib.stride_tricks import sliding_window_view
+from rich.progress import track
 
 from sarslide import conventions as cv
 from sarslide.errors import DataSelectionError
@@ -113,8 +116,6 @@ def count_per_chip(mask: Any, size_px: int, stride_px: int | None = None) -> np.
     used_w = (n_cols - 1) * stride_px + size_px
     part = mask[:used_h, :used_w]
     if hasattr(part, "dask"):
-        import dask.array as da
-
         part = part.astype(np.int32)
         chunks = tuple(max(cell, (c[0] // cell) * cell) for c in part.chunks)
         part = part.rechunk(chunks)
@@ -191,7 +192,6 @@ def gather_windows(
     transform = transform or (lambda x: x)
     if not hasattr(data, "dask"):
         return transform(_cut_windows(np.asarray(data), origins_px, size_px))
-    import dask
 
     row_edges, col_edges = _block_edges(data, -2), _block_edges(data, -1)
     band = np.searchsorted(row_edges, origins_px[:, 0], side="right") - 1
@@ -246,7 +246,6 @@ def progress_iter(items: Any, progress: bool, description: str, *, total: int | 
     """``items``, with a transient rich progress bar when ``progress``."""
     if not progress:
         return items
-    from rich.progress import track
 
     return track(items, description=description, total=total, transient=True)
 

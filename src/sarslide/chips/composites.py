@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+import dask
 import numpy as np
 import xarray as xr
 
@@ -300,8 +301,6 @@ def count_composite_inputs(
     variables: tuple[str, ...] | list[str] = cv.SAR_VARS,
 ) -> CompositeCounts:
     """Count the raw values, floored values and NaN entering each composite (computes)."""
-    import dask
-
     counts = CompositeCounts()
     for var in variables:
         for side in ("before", "after"):

@@ -41,6 +41,7 @@ from sarslide.chips.zarr_chunks import (
     gather_windows_from_chunks,
     load_if_direct,
 )
+from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -201,8 +202,6 @@ def build_chip_splits(
     """
     cfg = load_data_config(cfg)
     if cube is None:
-        from sarslide.datacube import open_cube
-
         cube = open_cube(cfg.cube)
     specs = resolve_channel_specs(cfg.channels, cube)
     selection = selection_from_config(cube, cfg) if any(s.is_composite for s in specs) else None

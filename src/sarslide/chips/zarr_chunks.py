@@ -25,8 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numcodecs
 import numpy as np
 import xarray as xr
+import zarr
+from zarr.storage import LocalStore
 
 from sarslide.chips.chipping import cut_and_transform, progress_iter
 
@@ -78,9 +81,6 @@ class LocalChunkReader:
 
     @classmethod
     def _from_zarr(cls, za: Any) -> LocalChunkReader | None:
-        import numcodecs
-        from zarr.storage import LocalStore
-
         if not isinstance(za.store, LocalStore):
             return None
         meta = za.metadata
@@ -202,8 +202,6 @@ class LocalChunkReader:
 
 def _backing_zarr_array(array: xr.DataArray) -> Any | None:
     """The zarr.Array whose whole content ``array`` is, unmodified; else None."""
-    import zarr
-
     data = array.data
     if not hasattr(data, "dask") or array.ndim not in (2, 3):
         return None

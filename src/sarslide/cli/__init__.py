@@ -1,1 +1,7 @@
-"""The ``sarslide`` command line: thin typer commands over library functions."""
+"""The ``sarslide`` command line: thin typer commands over library functions.
+
+``sarslide.cli.main`` imports every command module to register its command, so a
+command imports its library (torch, Lightning, the ``[sources]`` clients, dask) inside
+its function, when it runs: ``sarslide --help`` stays fast, and a command never fails
+for an extra that only another command needs. Everything else is imported at module top.
+"""

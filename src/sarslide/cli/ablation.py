@@ -11,10 +11,19 @@ from typing import Any
 
 import typer
 
+from sarslide.atomic import write_text_atomic
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.options import config_option, pick_output, set_option
+from sarslide.config import apply_overrides, parse_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
+from sarslide.experiments.ablation_config import (
+    AblationConfig,
+    LogRatioSettings,
+    load_ablation_config,
+)
+from sarslide.experiments.grid import RUNS_DIRNAME
+from sarslide.experiments.records import RESULT_FILENAME
 
 baseline_app = typer.Typer(
     help="Non-learned baselines, scored like the models.", no_args_is_help=True
@@ -56,8 +65,7 @@ def ablation(
     results.csv / results.md (mean, std, n of test AUPRC per cell), ablation.png and
     findings.md into the output directory.
     """
-    from sarslide.config import parse_overrides
-    from sarslide.experiments.ablation_config import AblationConfig, load_ablation_config
+    # imported when the command runs (see sarslide.cli)
     from sarslide.experiments.study import run_ablation
     from sarslide.experiments.train_run import resolve_train_config
 
@@ -120,9 +128,8 @@ def log_ratio(
     overrides: list[str] = set_option(),
 ) -> None:
     """Score the log-ratio change baseline on the config's test chips and test region."""
-    from sarslide.atomic import write_text_atomic
+    # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube
-    from sarslide.experiments.ablation_config import LogRatioSettings
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
 
     data = read_data_section(train_config, cube=cube, overrides=overrides)
@@ -160,8 +167,8 @@ def read_data_section(
     ``cube`` replaces ``data.cube``; ``overrides`` are ``--set`` strings with
     training-config keys (``data.timesteps_k=2``).
     """
+    # imported when the command runs (see sarslide.cli)
     from sarslide.chips import DataConfig
-    from sarslide.config import apply_overrides, read_yaml_mapping
 
     values = read_yaml_mapping(path, label="training config")
     values = apply_overrides(values, {"data.cube": cube} if cube is not None else {})
@@ -191,9 +198,6 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def _count_finished(output_dir: Path) -> int:
-    from sarslide.experiments.grid import RUNS_DIRNAME
-    from sarslide.experiments.records import RESULT_FILENAME
-
     return len(list((output_dir / RUNS_DIRNAME).glob(f"*/{RESULT_FILENAME}")))
 
 

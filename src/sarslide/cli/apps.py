@@ -17,6 +17,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from sarslide.cli.console import print_error
 from sarslide.cli.failures import describe_failure
 
 DEBUG_ENV = "SARSLIDE_DEBUG"
@@ -38,7 +39,6 @@ class ReportingGroup(TyperGroup):
         except (Exception, KeyboardInterrupt) as err:
             if ctx.params.get("debug") or os.environ.get(DEBUG_ENV, "") not in ("", "0"):
                 raise
-            from sarslide.cli.console import print_error
 
             failure = describe_failure(err)
             print_error(failure.message)

@@ -65,6 +65,7 @@ def build(
 ) -> None:
     """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
     with --rtc/--dem/--insar); write an aligned, validated cube."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.sources.build import BuildConfig, build_cube
 
     options = {

@@ -26,6 +26,7 @@ def info(
     ),
 ) -> None:
     """Print dims, variables, time range, orbits, CRS, grid and landslide fraction."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube, summarize_cube
 
     summary = summarize_cube(open_cube(path), compute_label_fraction=not no_labels)

@@ -9,12 +9,14 @@ from rich.table import Table
 
 from sarslide.cli.apps import data_app
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.cube import render_summary
 
 
 @data_app.command("list")
 @report_errors
 def list_cubes() -> None:
     """List the published cubes of Boehm et al. (2022), Zenodo record 7248056."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.sources.zenodo import PUBLISHED_CUBES
 
     table = Table(title="published datacubes (zenodo.org/record/7248056)")
@@ -36,7 +38,7 @@ def fetch(
     keep_zip: bool = typer.Option(False, "--keep-zip", help="Keep the zip after extraction."),
 ) -> None:
     """Download (resuming), verify, extract a published cube, then print its summary."""
-    from sarslide.cli.cube import render_summary
+    # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube, summarize_cube
     from sarslide.sources import zenodo
 

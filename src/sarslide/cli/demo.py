@@ -26,6 +26,7 @@ def demo_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """Simulate the default event cube, train a small U-Net, evaluate, map the scene."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.demo import run_demo
 
     console.rule("sarslide demo (SIMULATED data)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markdown import Markdown
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
@@ -28,8 +29,7 @@ def evaluate_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """AUPRC, AUROC, F1/precision/recall/IoU at the validation threshold; JSON + markdown."""
-    from rich.markdown import Markdown
-
+    # imported when the command runs (see sarslide.cli)
     from sarslide.evaluation.evaluate import evaluate_checkpoint
     from sarslide.evaluation.report import format_summary_markdown
 

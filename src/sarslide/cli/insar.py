@@ -9,6 +9,7 @@ import typer
 from sarslide.cli.apps import insar_app
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.errors import ConfigError, OutputExistsError
 
 
 @insar_app.command("interferogram")
@@ -27,6 +28,7 @@ def interferogram(
     overrides: list[str] = set_option(),
 ) -> None:
     """Multilooked, Goldstein-filtered phase, coherence and features (GeoTIFFs)."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.products import InterferogramConfig, write_interferogram_products
 
     flags = {
@@ -58,7 +60,7 @@ def simulate(
     overrides: list[str] = set_option(),
 ) -> None:
     """Simulate an ISSLIDE raw layout (interferograms + annotation polygons)."""
-    from sarslide.errors import OutputExistsError
+    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.simulate import SimulationConfig, simulate_isslide_raw
 
     flags = {
@@ -91,6 +93,7 @@ def patches(
     overrides: list[str] = set_option(),
 ) -> None:
     """Extract patches around annotated moving areas (ready layout, keyed by name)."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.patches import PatchConfig, extract_patches
 
     flags = {"size_px": size_px, "min_confidence": min_confidence, "include_no_move": no_move}
@@ -132,7 +135,7 @@ def train(
     overrides: list[str] = set_option(),
 ) -> None:
     """Train baselines; the threshold is chosen on validation and stored per model."""
-    from sarslide.errors import ConfigError
+    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.run import IsslideRunConfig, train_isslide
 
     pairs = dict(w.split("=", 1) for w in weights or [] if "=" in w)
@@ -164,6 +167,7 @@ def evaluate(
     figure: bool = typer.Option(True, help="Also write predictions.png."),
 ) -> None:
     """Score trained models on the held-out zone(s); write comparison.md/.csv."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.run import evaluate_isslide
 
     outputs = evaluate_isslide(runs, figure=figure)
@@ -190,6 +194,7 @@ def demo(
     ),
 ) -> None:
     """Simulate a small ISSLIDE, train the five baselines briefly, write the comparison."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.demo import IsslideDemoConfig, run_isslide_demo
 
     flags = {"output_dir": output, "fast": fast, "seed": seed, "num_threads": threads}

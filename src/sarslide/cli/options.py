@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from sarslide.config import parse_overrides
 from sarslide.errors import ConfigError
 
 C = TypeVar("C")
@@ -63,8 +64,6 @@ def load_command_config(
     ``model`` is a ``sarslide.config.ConfigModel`` class; ``shortcuts`` maps dotted
     config keys to flag values (None: flag not given, the file or default stays).
     """
-    from sarslide.config import parse_overrides
-
     overrides: dict[str, Any] = {
         key: value for key, value in (shortcuts or {}).items() if value is not None
     }

@@ -43,6 +43,7 @@ def predict(
     ),
 ) -> None:
     """Map landslides over a cube: probability and binary COGs, polygons, quicklook, report."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.inference.outputs import predict_to_directory
 
     outputs = predict_to_directory(

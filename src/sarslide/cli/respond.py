@@ -54,9 +54,7 @@ def respond(
     Refuses an event too recent for the model's k acquisitions after it, and says when
     enough will exist. Rerun with the same -o to resume: finished steps are reused.
     """
-    from sarslide.compat import ensure_torchvision_importable
-
-    ensure_torchvision_importable()
+    # imported when the command runs (see sarslide.cli)
     from sarslide.respond import RespondConfig, respond_to_event
 
     options = {

@@ -8,6 +8,7 @@ import typer
 
 from sarslide.cli.apps import cube_app
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.cube import render_summary
 from sarslide.cli.options import config_option, load_command_config, set_option
 
 
@@ -46,7 +47,7 @@ def simulate(
 
     Every setting and its default: docs/simulator.md (or the cube's simulation_spec).
     """
-    from sarslide.cli.cube import render_summary
+    # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import summarize_cube, write_cube
     from sarslide.simulate import EventCubeSpec, simulate_event_cube
 

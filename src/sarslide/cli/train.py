@@ -39,6 +39,7 @@ def train_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """Train on chips of a datacube; writes checkpoints, metrics.csv, curve and config.yaml."""
+    # imported when the command runs (see sarslide.cli)
     from sarslide.training import TrainConfig, train
 
     if config is not None and config_file is not None and config != config_file:

@@ -35,6 +35,7 @@ _STUB_LIBRARY: Any | None = None
 
 def has_torchvision_op(name: str) -> bool:
     """Return True when ``torch.ops.torchvision.<name>`` is a registered operator."""
+    # torch only when the shim runs: sarslide.compat imports without the [ml] extra.
     import torch
 
     try:
@@ -53,6 +54,7 @@ def _find_torchvision_dir() -> Path | None:
 
 def _try_load_torchvision_extension(package_dir: Path) -> bool:
     """Load torchvision's compiled ``_C`` library the way torchvision does; True on success."""
+    # torch only when the shim runs: sarslide.compat imports without the [ml] extra.
     import torch
 
     candidates = sorted(package_dir.glob("_C*.so")) + sorted(package_dir.glob("_C*.pyd"))
@@ -89,6 +91,7 @@ def ensure_torchvision_importable() -> bool:
         missing = [name for name in missing if not has_torchvision_op(name)]
         if not missing:
             return False
+    # torch only when the shim runs: sarslide.compat imports without the [ml] extra.
     import torch.library
 
     library = torch.library.Library("torchvision", "FRAGMENT")

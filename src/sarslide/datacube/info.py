@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import rioxarray  # noqa: F401
 import xarray as xr
 
 from sarslide import conventions as cv
@@ -43,8 +44,6 @@ class CubeSummary:
 
 def summarize_cube(ds: xr.Dataset, *, compute_label_fraction: bool = True) -> CubeSummary:
     """Collect the facts a user checks first about a cube (cheap except the labels)."""
-    import rioxarray  # noqa: F401
-
     variables = [
         VariableSummary(
             name=str(name),

@@ -10,7 +10,9 @@ import warnings
 from pathlib import Path
 from typing import Any, Literal
 
+import dask
 import xarray as xr
+import zarr
 
 from sarslide import conventions as cv
 from sarslide.atomic import move_into_place, temporary_sibling
@@ -113,7 +115,6 @@ def _load_small_coords(ds: xr.Dataset) -> xr.Dataset:
     ]
     if not names:
         return ds
-    import dask
 
     values = dask.compute(*(ds[name].data for name in names))
     return ds.assign_coords(
@@ -220,8 +221,6 @@ def _count_chunk_files(store: Path, name: str, zarr_format: int) -> int:
 
 
 def _write_chunk_manifest(store: Path, ds: xr.Dataset, zarr_format: Literal[2, 3]) -> None:
-    import zarr
-
     counts = {str(name): _count_chunk_files(store, str(name), zarr_format) for name in ds.variables}
     group = zarr.open_group(str(store), mode="r+", zarr_format=zarr_format)
     group.attrs[ATTR_CHUNK_MANIFEST] = counts

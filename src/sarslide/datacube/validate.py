@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
 from sarslide import conventions as cv
@@ -107,8 +108,6 @@ def _check_spatial_coords(ds: xr.Dataset) -> list[str]:
 
 
 def _check_crs(ds: xr.Dataset, *, allow_geographic: bool) -> list[str]:
-    import rioxarray  # noqa: F401  (registers the .rio accessor)
-
     try:
         crs = ds.rio.crs
     except Exception as err:  # rioxarray raises several types on broken metadata

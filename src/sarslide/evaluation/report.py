@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sarslide.atomic import write_json_atomic, write_text_atomic
+from sarslide.plotting.curves import plot_pr_curves
 
 ROWS = (
     ("AUPRC", "auprc"),
@@ -53,8 +54,6 @@ def write_report(
     result: Any, curves: Mapping[str, Any], baselines: Mapping[str, float], out_dir: Path
 ) -> None:
     """Write ``metrics.json``, ``summary.md`` and ``pr_curve.png`` into ``out_dir``."""
-    from sarslide.plotting.curves import plot_pr_curves
-
     out_dir.mkdir(parents=True, exist_ok=True)
     png = plot_pr_curves(
         curves,

@@ -20,7 +20,7 @@ from sarslide.experiments.results import (
     METHOD_POSITIVE_RATE,
     TableRow,
 )
-from sarslide.plotting.save import save_figure
+from sarslide.plotting.save import load_pyplot, save_figure
 
 INPUT_SET_COLOURS: Final = {
     "vv": "tab:green",
@@ -47,10 +47,7 @@ def plot_ablation(
     title: str = "Input ablation",
 ) -> Path:
     """Draw the ablation table ``rows`` and save it as a PNG at ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = load_pyplot()
 
     ks = sorted({r.timesteps_k for r in rows if r.timesteps_k is not None}) or [1]
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4.2), squeeze=False)

@@ -25,6 +25,7 @@ import xarray as xr
 from sarslide import conventions as cv
 from sarslide.chips import DataConfig, build_chip_splits, load_data_config, make_composites
 from sarslide.chips.chipping import to_binary_labels
+from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
 from sarslide.experiments.ablation_config import AblationConfig, LogRatioSettings
 from sarslide.experiments.records import LogRatioResult
@@ -173,8 +174,6 @@ def score_log_ratio_for_ablation(
     cfg: AblationConfig, train: dict[str, Any], k: int
 ) -> LogRatioResult:
     """The baseline for one k of an ablation, on the base training config's data."""
-    from sarslide.datacube import open_cube
-
     data = dict(train["data"])
     data["timesteps_k"] = k
     cube = open_cube(data["cube"], task="detection")

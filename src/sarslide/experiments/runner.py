@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
 from sarslide.errors import ConfigError, DataSelectionError, OutputExistsError
 from sarslide.experiments.grid import EXPECTED_CHANNELS, RunSpec
 from sarslide.experiments.records import (
@@ -39,6 +41,7 @@ from sarslide.experiments.records import (
     read_run_record,
     write_run_record,
 )
+from sarslide.parallel import use_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -287,9 +290,8 @@ def _run_on_cluster(
     outcome: GridOutcome,
     advance: Callable[[], None],
 ) -> None:
+    # dask.distributed (seconds to import) only when a scheduler is used.
     from distributed import as_completed
-
-    from sarslide.parallel import use_scheduler
 
     with use_scheduler(scheduler_address) as client:
         futures = {
@@ -311,7 +313,6 @@ def _progress_bar(total: int, done: int, enabled: bool) -> Iterator[Callable[[],
     if not enabled:
         yield lambda: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     with Progress(
         "[progress.description]{task.description}",

@@ -22,10 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from sarslide.atomic import write_text_atomic
 from sarslide.experiments.ablation_config import AblationConfig, dump_ablation_config
+from sarslide.experiments.ablation_figure import plot_ablation
 from sarslide.experiments.findings import format_findings
 from sarslide.experiments.grid import expand_grid
+from sarslide.experiments.log_ratio_baseline import score_log_ratio_for_ablation
 from sarslide.experiments.records import LogRatioResult, RunRecord, hash_train_config
 from sarslide.experiments.results import (
     build_results_table,
@@ -34,6 +38,7 @@ from sarslide.experiments.results import (
     format_table_markdown,
 )
 from sarslide.experiments.runner import GridOutcome, RunFunction, run_grid
+from sarslide.experiments.train_run import resolve_train_config, train_and_evaluate
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +84,8 @@ def run_ablation(
         progress: show progress bars.
     """
     if train is None:
-        from sarslide.experiments.train_run import resolve_train_config
-
         train = resolve_train_config(cfg.train)
     if run_one is None:
-        from sarslide.experiments.train_run import train_and_evaluate
-
         run_one = train_and_evaluate
     output_dir = Path(cfg.output_dir)
     write_text_atomic(
@@ -105,8 +106,6 @@ def run_ablation(
     baselines: list[LogRatioResult] = []
     if cfg.log_ratio.enabled:
         if log_ratio is None:
-            from sarslide.experiments.log_ratio_baseline import score_log_ratio_for_ablation
-
             log_ratio = score_log_ratio_for_ablation
         baselines = [
             _cached_log_ratio(
@@ -128,8 +127,6 @@ def write_ablation_report(
     title: str = "Input ablation",
 ) -> AblationPaths:
     """Write the table (CSV, markdown), per-run CSV, figure and findings."""
-    from sarslide.experiments.ablation_figure import plot_ablation
-
     output_dir = Path(output_dir)
     rows = build_results_table(records, log_ratio)
     return AblationPaths(
@@ -161,8 +158,6 @@ def _resolve_devices(devices: list[int] | str | None) -> list[int] | None:
     if devices is None:
         return None
     if devices == "auto":
-        import torch
-
         count = torch.cuda.device_count()
         return list(range(count)) or None
     return [int(d) for d in devices]

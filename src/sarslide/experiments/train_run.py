@@ -13,8 +13,11 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sarslide.evaluation.evaluate import evaluate_checkpoint
 from sarslide.experiments.grid import RunSpec
 from sarslide.experiments.records import METRIC_KEYS, RunOutput
+from sarslide.training.config import TrainConfig, load_train_config
+from sarslide.training.run import train
 
 if TYPE_CHECKING:
     from sarslide.evaluation.evaluate import EvaluationResult
@@ -34,8 +37,6 @@ def resolve_train_config(train: str | dict[str, Any]) -> dict[str, Any]:
     Raises:
         ConfigError: no such file or preset, or an invalid training config.
     """
-    from sarslide.training.config import TrainConfig
-
     if isinstance(train, dict):
         cfg = TrainConfig.from_mapping(train, source="(the ablation's train section)")
     else:
@@ -61,9 +62,6 @@ def build_run_train_config(spec: RunSpec) -> dict[str, Any]:
 
 def train_and_evaluate(spec: RunSpec) -> RunOutput:
     """Train the run's model, evaluate its best checkpoint on the test split."""
-    from sarslide.evaluation import evaluate_checkpoint
-    from sarslide.training import load_train_config, train
-
     cfg = load_train_config(build_run_train_config(spec))
     paths = train(cfg, progress=False)
     evaluation = evaluate_checkpoint(paths.best_checkpoint, split="test")

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
+import rasterio.shutil
+import rioxarray  # noqa: F401  (registers .rio)
 import xarray as xr
+from affine import Affine
+from rasterio.enums import Resampling
+from rasterio.transform import array_bounds
+from rasterio.windows import Window
 
 from sarslide import conventions as cv
 from sarslide.errors import CrsError
@@ -36,8 +43,6 @@ class RasterGrid:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(left, bottom, right, top) in CRS units."""
-        from rasterio.transform import array_bounds
-
         west, south, east, north = array_bounds(self.height_px, self.width_px, self.transform)
         return (float(west), float(south), float(east), float(north))
 
@@ -52,8 +57,6 @@ def grid_from_cube(cube: xr.Dataset | xr.DataArray) -> RasterGrid:
     Raises:
         CrsError: no CRS, or a geographic (degree) CRS: areas and scale bars need metres.
     """
-    import rioxarray  # noqa: F401  (registers .rio)
-
     crs = cube.rio.crs
     if crs is None:
         raise CrsError(
@@ -76,8 +79,6 @@ def grid_from_cube(cube: xr.Dataset | xr.DataArray) -> RasterGrid:
 
 def _transform_from_coords(cube: xr.Dataset | xr.DataArray) -> Any:
     """Affine transform of pixel corners from the (pixel-centre) x/y coordinates."""
-    from affine import Affine
-
     x = np.asarray(cube[cv.DIM_X].values, dtype=np.float64)
     y = np.asarray(cube[cv.DIM_Y].values, dtype=np.float64)
     if x.size < 2 or y.size < 2:
@@ -121,8 +122,6 @@ class GeoTiffRowWriter:
         self._env: Any = None
 
     def __enter__(self) -> GeoTiffRowWriter:
-        import rasterio
-
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
         self._env.__enter__()
@@ -145,8 +144,6 @@ class GeoTiffRowWriter:
         return self
 
     def write_rows(self, row_start: int, rows: np.ndarray) -> None:
-        from rasterio.windows import Window
-
         if rows.shape[0] == 0:
             return
         window = Window(0, row_start, self.grid.width_px, rows.shape[0])  # type: ignore[call-arg]
@@ -171,9 +168,6 @@ def convert_to_cog(
     src: str | os.PathLike[str], dst: str | os.PathLike[str], *, resampling: str = "AVERAGE"
 ) -> Path:
     """Copy a GeoTIFF to a Cloud-Optimized GeoTIFF (DEFLATE, 512 px tiles, overviews)."""
-    import rasterio
-    import rasterio.shutil
-
     target = Path(dst)
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.cog.tif")
     try:
@@ -224,9 +218,6 @@ def read_raster(
 
     Decimated reads use the COG's overviews, so a quicklook of a huge map stays small.
     """
-    import rasterio
-    from rasterio.enums import Resampling
-
     with rasterio.open(path) as src:
         scale = 1
         if max_size_px:

@@ -12,7 +12,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+from rasterio.features import shapes
+from scipy import ndimage
+from shapely.geometry import shape
 
 from sarslide.errors import ConfigError
 from sarslide.inference.geotiff import RasterGrid
@@ -42,11 +46,6 @@ def polygonize_binary_map(
         ``geopandas.GeoDataFrame`` with ``area_m2``, ``mean_probability`` and
         ``geometry`` in ``grid.crs``, largest first.
     """
-    import geopandas as gpd
-    from rasterio.features import shapes
-    from scipy import ndimage
-    from shapely.geometry import shape
-
     landslide = binary == 1
     labels, n_regions = ndimage.label(landslide)  # 4-connectivity, as shapes() below
     columns = [COLUMN_AREA_M2, COLUMN_MEAN_PROBABILITY]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from rich.progress import Progress
 
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.inference.sinks import ArraySink, RowSink
@@ -271,7 +272,6 @@ def _fill_nan(values: np.ndarray) -> np.ndarray:
 def _progress_bar(enabled: bool, total: int) -> Any:
     if not enabled:
         return nullcontext(None)
-    from rich.progress import Progress
 
     class _Bar:
         def __enter__(self) -> tuple[Any, Any]:

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
 
 from sarslide.inference.geotiff import RasterGrid
-from sarslide.plotting.save import save_figure
+from sarslide.plotting.save import load_pyplot, save_figure
 
 ERROR_CLASSES: tuple[tuple[str, str], ...] = (
     ("true negative", "#efefef"),
@@ -51,10 +53,7 @@ def plot_probability_quicklook(
     title: str = "Landslide probability",
 ) -> Path:
     """Probability (transparent below 0.05) over a grey background, with legend and scale bar."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = load_pyplot()
 
     extent = _extent(grid)
     fig, ax = plt.subplots(figsize=_figsize(grid))
@@ -111,12 +110,7 @@ def plot_error_map(
     classes: np.ndarray, grid: RasterGrid, path: str | os.PathLike[str], *, title: str = "Errors"
 ) -> Path:
     """A categorical map of ``classify_errors`` output with a legend and scale bar."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
+    plt = load_pyplot()
 
     colours = [colour for _, colour in ERROR_CLASSES]
     fig, ax = plt.subplots(figsize=_figsize(grid))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import torch
+
 COHERENCE, COS, SIN = 0, 1, 2
 
 
@@ -17,8 +19,6 @@ def apply_phase_offset(features: Any, offset_rad: Any) -> Any:
 
     ``offset_rad`` broadcasts against the leading dims (a scalar or shape ``(N,)``).
     """
-    import torch
-
     offset = torch.as_tensor(offset_rad, dtype=features.dtype, device=features.device)
     offset = offset.reshape((*offset.shape, 1, 1))
     cos_d, sin_d = torch.cos(offset), torch.sin(offset)
@@ -31,8 +31,6 @@ def apply_phase_offset(features: Any, offset_rad: Any) -> Any:
 
 def apply_random_phase_offset(features: Any, *, generator: Any = None) -> Any:
     """:func:`apply_phase_offset` with one ``U(-pi, pi)`` offset per sample of a batch."""
-    import torch
-
     batch = features.shape[0] if features.ndim == 4 else 1
     delta = (torch.rand(batch, generator=generator) * 2.0 - 1.0) * math.pi
     return apply_phase_offset(features, delta if features.ndim == 4 else delta[0])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+import dask.array as da
 import numpy as np
 
 from sarslide.errors import DataSelectionError
@@ -47,7 +48,5 @@ def phase_from_features(features: np.ndarray) -> np.ndarray:
 
 def _array_module(array: Any) -> Any:
     if type(array).__module__.startswith("dask"):
-        import dask.array as da
-
         return da
     return np

@@ -12,7 +12,7 @@ from sarslide.insar.features import phase_from_features
 from sarslide.insar.scoring import predict_dataset
 from sarslide.insar.splits import SPLIT_TEST
 from sarslide.models.checkpoints import load_model_from_checkpoint, read_model_bundle
-from sarslide.plotting.save import save_figure
+from sarslide.plotting.save import load_pyplot, save_figure
 from sarslide.training.run import best_checkpoint_path
 
 
@@ -32,10 +32,7 @@ def plot_isslide_predictions(
     ``probabilities`` (model folder name -> test probabilities ``(N, H, W)`` in loader
     order) reuses predictions already made; models missing from it are predicted here.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = load_pyplot()
 
     dataset = datamodule.datasets[SPLIT_TEST]
     features = dataset.features.numpy()

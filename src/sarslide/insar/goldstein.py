@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import dask.array as da
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.ndimage import uniform_filter
@@ -119,8 +120,6 @@ def filter_goldstein_lazy(
     Chunks are rechunked to multiples of ``step_px`` so that the patch grid of every
     chunk lines up with the global one: the result equals the in-memory filter.
     """
-    import dask.array as da
-
     _check_parameters(alpha, patch_px, step_px, smooth_px)
     array = da.asarray(interferogram)
     if array.ndim != 2:

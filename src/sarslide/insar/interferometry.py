@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import dask.array as da
 import numpy as np
 from scipy.special import gammaln
 
@@ -88,8 +89,6 @@ def multilook(array: Any, looks_range: int, looks_azimuth: int) -> Any:
         )
     trimmed = array[..., : out_rows * looks_azimuth, : out_cols * looks_range]
     if _is_dask(trimmed):
-        import dask.array as da
-
         axis_r, axis_c = trimmed.ndim - 2, trimmed.ndim - 1
         chunks = list(trimmed.chunks)
         chunks[axis_r] = _aligned_chunks(
@@ -153,8 +152,6 @@ def estimate_coherence(
 
 def _array_module(array: Any) -> Any:
     if _is_dask(array):
-        import dask.array as da
-
         return da
     return np
 

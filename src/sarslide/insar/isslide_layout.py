@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 
 from sarslide.errors import DataSelectionError
 
@@ -121,8 +123,6 @@ def read_annotations(
     attributes are filled (confidence 1, repetitions 1, class ``unknown``, move_id =
     row number). ``None`` gives an empty frame.
     """
-    import geopandas as gpd
-
     if path is None:
         return gpd.GeoDataFrame({c: [] for c in ANNOTATION_COLUMNS}, geometry=[])
     frame = gpd.read_file(path).rename(columns=dict(column_map or {}))
@@ -142,8 +142,6 @@ def write_geotiff(
     path: str | Path, bands: np.ndarray, *, transform: Any, crs: Any, nodata: float | None = None
 ) -> Path:
     """Write a (bands, y, x) or (y, x) array as a compressed GeoTIFF, atomically."""
-    import rasterio
-
     data = bands[None] if bands.ndim == 2 else bands
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -275,8 +273,6 @@ def load_ready_patches(index: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     Returns ``(phase_coherence, masks)``: float32 ``(N, 2, H, W)`` and uint8 ``(N, H, W)``,
     in the order of ``index`` (each mask read from the file of the same name).
     """
-    import rasterio
-
     images, masks = [], []
     for image_path, mask_path in zip(index["image_path"], index["mask_path"], strict=True):
         if Path(image_path).stem != Path(mask_path).stem:

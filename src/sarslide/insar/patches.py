@@ -16,8 +16,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+import rasterio
 from affine import Affine
 from pydantic import Field
+from rasterio.features import rasterize
+from rich.progress import track
 from scipy import ndimage
 
 from sarslide.config import ConfigModel
@@ -40,8 +43,6 @@ def rasterize_annotations(
     annotations: Any, *, shape: tuple[int, int], transform: Any
 ) -> np.ndarray:
     """Burn annotation polygons into a uint8 mask (1 = moving area)."""
-    from rasterio.features import rasterize
-
     geometries = [g for g in annotations.geometry if g is not None and not g.is_empty]
     if not geometries:
         return np.zeros(shape, dtype=np.uint8)
@@ -72,8 +73,6 @@ def crop_window(centre: tuple[int, int], size_px: int, shape: tuple[int, int]) -
 
 
 def _read_raster(path: Path) -> tuple[np.ndarray, Any, Any]:
-    import rasterio
-
     with rasterio.open(path) as src:
         data = src.read(1, masked=True).astype(np.float32).filled(np.nan)
         return data, src.transform, src.crs
@@ -212,6 +211,5 @@ def _extract_zone(
 def _iterate(items: list[str], progress: bool) -> Any:
     if not progress:
         return items
-    from rich.progress import track
 
     return track(items, description="extracting patches")

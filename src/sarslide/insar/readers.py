@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 
 from sarslide.errors import DataSelectionError
 
@@ -23,8 +24,6 @@ class RasterLayer:
 
 
 def _open(path: str | Path) -> Any:
-    import rasterio
-
     target = Path(path)
     if not target.exists():
         raise FileNotFoundError(f"No such raster: {target}")
@@ -90,8 +89,6 @@ def write_complex_geotiff(
     path: str | Path, data: np.ndarray, profile: dict[str, Any] | None = None
 ) -> Path:
     """Write a complex64 array as a CFloat32 GeoTIFF (atomic)."""
-    import rasterio
-
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     meta = {"driver": "GTiff", "count": 1, "dtype": "complex64"}

@@ -30,8 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
+from affine import Affine
+from rich.progress import track
 from scipy.ndimage import gaussian_filter
+from shapely.geometry import Polygon
 
 from sarslide.insar.goldstein import filter_goldstein
 from sarslide.insar.interferometry import estimate_coherence, simulate_slc_pair
@@ -113,8 +117,6 @@ def _draw_moves(rng: np.random.Generator, cfg: SimulationConfig, season_days: fl
 
 
 def _ellipse_polygon(move: _Move, transform: Any, scale: float) -> Any:
-    from shapely.geometry import Polygon
-
     t = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     a, b = move.semi_major_px * scale, move.semi_minor_px * scale
     c, s = np.cos(move.angle_rad), np.sin(move.angle_rad)
@@ -197,8 +199,6 @@ def _draw_zone_scene(
     rng: np.random.Generator, cfg: SimulationConfig, zone_index: int, dates: _Dates
 ) -> _ZoneScene:
     """Moves, coherence, decoys, layover and atmosphere of one zone (in this draw order)."""
-    from affine import Affine
-
     shape = (cfg.size_px, cfg.size_px)
     transform = Affine(
         cfg.pixel_m,
@@ -312,8 +312,6 @@ def _annotate(
 ) -> Any:
     """Polygons of the visible moves with confidence, class and repetitions (how many
     interferograms of this delay show the move)."""
-    import geopandas as gpd
-
     repetitions = {
         m.move_id: sum(
             _is_visible(
@@ -363,6 +361,5 @@ def _noisy_interferogram(
 def _progress_iter(items: Sequence[str], progress: bool, label: str) -> Any:
     if not progress:
         return items
-    from rich.progress import track
 
     return track(items, description=label)

@@ -11,6 +11,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from sarslide.errors import ConfigError
 from sarslide.models.registry import register_model
 
@@ -75,8 +77,6 @@ def load_encoder_weights(encoder: Any, path: Path) -> None:
     A 3-channel first convolution (ImageNet) is adapted to the encoder's input channels
     by averaging over input channels and repeating, scaled to keep activations' size.
     """
-    import torch
-
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for bad files

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from sarslide.plotting.save import save_figure
+from sarslide.plotting.save import load_pyplot, save_figure
 
 
 def read_epoch_metrics(metrics_csv: str | os.PathLike[str]) -> dict[str, dict[int, float]]:
@@ -34,10 +34,7 @@ def plot_training_curves(
     metrics_csv: str | os.PathLike[str], path: str | os.PathLike[str], *, title: str = ""
 ) -> Path:
     """Loss (train and val) and validation AUPRC against epoch, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = load_pyplot()
 
     table = read_epoch_metrics(metrics_csv)
     fig, (ax_loss, ax_auprc) = plt.subplots(1, 2, figsize=(10, 4))
@@ -68,10 +65,7 @@ def plot_pr_curves(
     max_points: int = 2000,
 ) -> Path:
     """Precision-recall curves (``PRCurve`` per label) with dashed positive-rate baselines."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = load_pyplot()
 
     fig, ax = plt.subplots(figsize=(5.5, 5))
     for index, (label, curve) in enumerate(curves.items()):

@@ -17,8 +17,9 @@ import pandas as pd
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.chips.event_window import select_event_timesteps
 from sarslide.errors import CubeValidationError
-from sarslide.plotting.save import save_figure
+from sarslide.plotting.save import load_pyplot, save_figure
 
 MAX_DISPLAY_PX = 1200  # larger rasters are subsampled for display
 DB_FLOOR = 1e-4  # linear floor before dB: zeros and nodata never give -inf
@@ -43,10 +44,7 @@ def plot_event_overview(
         CubeValidationError: a needed variable or the event window is missing.
         DataSelectionError: fewer than ``k`` acquisitions on one side of the event.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = load_pyplot()
 
     needed = [cv.VAR_VV, cv.VAR_VH, *cv.DEM_VARS, cv.VAR_LANDSLIDES]
     missing = [name for name in needed if name not in ds.data_vars]
@@ -112,8 +110,6 @@ def select_event_sides(ds: xr.Dataset, *, k: int) -> tuple[list[int], list[int]]
     Selection is by timestamp relative to the event window (``event_start`` /
     ``event_end`` attributes), time of day included.
     """
-    from sarslide.chips.event_window import select_event_timesteps
-
     try:
         start, end = ds.attrs[cv.ATTR_EVENT_START], ds.attrs[cv.ATTR_EVENT_END]
     except KeyError as err:

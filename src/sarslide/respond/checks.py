@@ -61,17 +61,17 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
     Raises:
         CheckpointError: missing, corrupt or foreign checkpoint.
     """
-    from sarslide.models.checkpoints import bundle_from_hparams, read_checkpoint
+    from sarslide.models.checkpoints import read_model_bundle
 
     source = Path(path).expanduser()
-    ckpt = read_checkpoint(source)
-    bundle = bundle_from_hparams(ckpt.get("hyper_parameters") or {}, source=str(source))
+    bundle = read_model_bundle(source)
+    data_config, _ = bundle.chip_inputs()
     return ModelSettings(
         path=source,
         sha256=hash_file(source),
         model_name=bundle.model_name,
-        timesteps_k=bundle.data_config.timesteps_k,
-        orbit=bundle.data_config.orbit,
+        timesteps_k=data_config.timesteps_k,
+        orbit=data_config.orbit,
         channels=list(bundle.channel_names),
         threshold=bundle.threshold,
     )

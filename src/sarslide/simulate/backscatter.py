@@ -24,6 +24,7 @@ import pandas as pd
 from sarslide import conventions as cv
 from sarslide.simulate import geometry
 from sarslide.simulate.change_patches import draw_patch_offsets_db
+from sarslide.simulate.fractal_terrain import generate_gaussian_field
 from sarslide.simulate.land_cover import BARE, BUILT_UP, FOREST
 from sarslide.simulate.seeding import make_rng
 from sarslide.simulate.smooth_fields import PlaneWaveField, draw_plane_wave_field
@@ -251,8 +252,6 @@ def _insert_nodata(values: np.ndarray, fraction: float, rng: np.random.Generator
 
 def generate_texture(shape: tuple[int, int], *, resolution_m: float, seed: int) -> np.ndarray:
     """Static unit-variance texture (float32): half pixel-scale, half ~100 m patches."""
-    from sarslide.simulate.fractal_terrain import generate_gaussian_field
-
     rng = make_rng(seed, "texture")
     smooth = generate_gaussian_field(
         shape,

@@ -9,6 +9,7 @@ classes for both orbit directions.
 from __future__ import annotations
 
 import numpy as np
+import rioxarray  # noqa: F401
 import xarray as xr
 from scipy import ndimage
 
@@ -21,6 +22,7 @@ from sarslide.simulate.land_cover import generate_land_cover
 from sarslide.simulate.landslide_changes import draw_landslide_changes
 from sarslide.simulate.landslides import compute_landslide_susceptibility, place_landslides
 from sarslide.simulate.spec import EventCubeSpec
+from sarslide.terrain import add_terrain_variables
 
 DEM_SMOOTHING_PX = 1.0
 TERRAIN_SPECTRAL_EXPONENT = 4.4
@@ -34,10 +36,6 @@ def simulate_static_layers(spec: EventCubeSpec) -> xr.Dataset:
     ``landslide_exposure``, ``landslide_change_vv_db``/``_vh_db``, ``change_patch_id``
     (0 = none), ``geometry_ascending``/``geometry_descending``.
     """
-    import rioxarray  # noqa: F401
-
-    from sarslide.terrain import add_terrain_variables
-
     shape = (spec.height_px, spec.width_px)
     dem = generate_gaussian_field(
         shape,

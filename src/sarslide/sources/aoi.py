@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyproj import CRS
+import geopandas as gpd
+from pyproj import CRS, Transformer
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
@@ -83,8 +84,8 @@ def utm_crs_for(geometry_lonlat: BaseGeometry) -> CRS:
 
 def make_geobox(aoi: AreaOfInterest, *, resolution_m: float = DEFAULT_RESOLUTION_M) -> GeoBox:
     """The cube grid: the AOI's bounds in its projected CRS, pixels snapped to the resolution."""
+    # [sources] extra: imported where a live source is read.
     from odc.geo.geobox import GeoBox
-    from pyproj import Transformer
 
     if not resolution_m > 0:
         raise ConfigError(f"Invalid resolution_m={resolution_m}; must be > 0 (e.g. 10).")
@@ -112,8 +113,6 @@ def _parse_bbox(text: str) -> BaseGeometry:
 
 
 def _read_vector_geometry(path: Path) -> BaseGeometry:
-    import geopandas as gpd
-
     try:
         frame = gpd.read_file(path)
     except Exception as err:  # pyogrio raises several types for unreadable files

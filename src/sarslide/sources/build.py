@@ -23,12 +23,32 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 import xarray as xr
 from pydantic import Field, field_validator, model_validator
+from rasterio.errors import RasterioIOError
 
 from sarslide import conventions as cv
 from sarslide.config import ConfigModel
-from sarslide.errors import ConfigError, DownloadError
+from sarslide.datacube import write_cube
+from sarslide.errors import ConfigError, DownloadError, OutputExistsError
+from sarslide.parallel import use_scheduler
+from sarslide.sources import build_inputs as bi
+from sarslide.sources.aoi import make_geobox, parse_aoi
+from sarslide.sources.build_inputs import check_dem_coverage, dem_items
+from sarslide.sources.dem import load_dem
+from sarslide.sources.hyp3_jobs import order_consecutive_pairs
+from sarslide.sources.insar_pairs import (
+    describe_products,
+    find_insar_products,
+    load_insar_pairs,
+)
+from sarslide.sources.labels import empty_grid_dataset, rasterize_labels
+from sarslide.sources.rtc import describe_groups, group_acquisitions, load_rtc
 from sarslide.sources.signing import UrlSigner, make_signer
-from sarslide.sources.stac_search import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
+from sarslide.sources.stac_search import (
+    DEM_COLLECTION,
+    PLANETARY_COMPUTER_STAC,
+    RTC_COLLECTION,
+    open_catalog,
+)
 from sarslide.sources.warp import crs_label
 
 logger = logging.getLogger(__name__)
@@ -183,11 +203,6 @@ def build_cube(
         hyp3_client: a ``hyp3_sdk.HyP3``-like object for ``insar: hyp3`` (default: a
             real client from your Earthdata credentials).
     """
-    from sarslide.datacube import write_cube
-    from sarslide.errors import OutputExistsError
-    from sarslide.parallel import use_scheduler
-    from sarslide.sources.aoi import make_geobox
-
     target = Path(output).expanduser()
     if target.exists() and not overwrite:  # fail before any download
         raise OutputExistsError(f"{str(target)!r} exists; pass --overwrite to replace it.")
@@ -242,16 +257,11 @@ class _Inputs:
         self._catalog: Any = None
 
     def catalog(self) -> Any:
-        from sarslide.sources.stac_search import open_catalog
-
         if self._catalog is None:
             self._catalog = open_catalog(self.cfg.stac_url, signer=self.signer)
         return self._catalog
 
     def aoi_and_rtc_items(self) -> tuple[Any, list[Any], dict[str, str]]:
-        from sarslide.sources import build_inputs as bi
-        from sarslide.sources.aoi import parse_aoi
-
         cfg = self.cfg
         if bi.uses_local_rtc(cfg):
             items, skipped = bi.local_rtc_items(cfg) if cfg.rtc else ([], {})
@@ -291,11 +301,6 @@ def _assemble(
     hyp3_client: Any,
     target: Path,
 ) -> xr.Dataset:
-    from sarslide.sources.build_inputs import check_dem_coverage, dem_items
-    from sarslide.sources.dem import load_dem
-    from sarslide.sources.labels import empty_grid_dataset, rasterize_labels
-    from sarslide.sources.rtc import describe_groups, group_acquisitions, load_rtc
-
     local = cfg.rtc is not None
     if items:
         bands = _local_bands(items) if local else (cv.VAR_VV, cv.VAR_VH)
@@ -365,18 +370,10 @@ def _load_insar(
     target: Path,
     aoi: Any,
 ) -> xr.Dataset | None:
-    from sarslide.sources.insar_pairs import (
-        describe_products,
-        find_insar_products,
-        load_insar_pairs,
-    )
-
     sources: str | list[str] = cfg.insar
     if sources == "none":
         return None
     if sources == "hyp3":
-        from sarslide.sources.hyp3_jobs import order_consecutive_pairs
-
         folder = cfg.hyp3.download_dir or target.parent / f"{target.stem}_hyp3"
         order_consecutive_pairs(rtc, aoi, folder, options=cfg.hyp3, client=hyp3_client, log=log)
         sources = str(folder)
@@ -401,8 +398,6 @@ def _load_insar(
 @contextlib.contextmanager
 def _source_read_errors(stac_url: str) -> Iterator[None]:
     """Turn a failed asset read during the write into a DownloadError (no store is left)."""
-    from rasterio.errors import RasterioIOError
-
     try:
         yield
     except RasterioIOError as err:

@@ -10,6 +10,7 @@ import xarray as xr
 from sarslide import conventions as cv
 from sarslide.errors import DataSelectionError
 from sarslide.sources.signing import ResigningRioDriver, UrlSigner, sign_nothing
+from sarslide.terrain import add_terrain_variables
 
 if TYPE_CHECKING:
     import pystac
@@ -37,9 +38,8 @@ def load_dem(
     Raises:
         DataSelectionError: no item carries ``asset``.
     """
+    # [sources] extra: imported where a live source is read.
     import odc.stac
-
-    from sarslide.terrain import add_terrain_variables
 
     usable = [item for item in items if asset in item.assets]
     if not usable:

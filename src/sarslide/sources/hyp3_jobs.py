@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from shapely import to_wkt
 
 from sarslide import conventions as cv
 from sarslide.errors import ConfigError
@@ -85,6 +86,7 @@ def run_pair_jobs(
     retry_wait_s: float = 5.0,
 ) -> tuple[list[Path], list[SkippedPair]]:
     """Submit, wait for and download each pair; retry failures; return files and skips."""
+    # [sources] extra: imported where a live source is read.
     from hyp3_sdk import Batch
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -171,8 +173,8 @@ def find_slc_granule(
     search_url: str = ASF_SEARCH_URL,
 ) -> str | None:
     """The Sentinel-1 IW SLC granule acquired within 2 minutes of ``when`` over the AOI."""
+    # [sources] extra: imported where a live source is read.
     import requests
-    from shapely import to_wkt
 
     params = {
         "platform": "Sentinel-1",

@@ -16,16 +16,21 @@ from __future__ import annotations
 import logging
 import os
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import dask.array as dsa
 import numpy as np
 import pandas as pd
+import rasterio
 import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.errors import DataSelectionError
+from sarslide.sources.local_products import expand_sources
+from sarslide.sources.warp import warp_to_grid
 
 if TYPE_CHECKING:
     from odc.geo.geobox import GeoBox
@@ -105,8 +110,6 @@ def _find_in_folder(root: Path, products: list[InsarProduct], skipped: list[Skip
 
 
 def _expand_files(pattern: str) -> list[Path]:
-    from sarslide.sources.local_products import expand_sources
-
     return expand_sources(pattern, flag="--insar", suffixes=(".tif", ".tiff", ".geo"))
 
 
@@ -218,9 +221,6 @@ def _open_on_grid(
     unwrapped: bool = False,
 ) -> xr.DataArray:
     """A lazy (y, x) float32 raster on ``geobox``: each dask block warps its own window."""
-    import dask.array as dsa
-    import rasterio
-
     with rasterio.open(path) as src:  # fail now, not in the middle of the write
         if src.crs is None:
             raise ValueError(f"{path} has no CRS")
@@ -250,8 +250,6 @@ def _warp_block(
     unwrapped: bool = False,
     block_info: dict[Any, Any] | None = None,
 ) -> np.ndarray:
-    from sarslide.sources.warp import warp_to_grid
-
     (row0, row1), (col0, col1) = block_info[None]["array-location"]  # type: ignore[index]
     values = warp_to_grid(
         path,
@@ -286,8 +284,6 @@ def _collect(
 
 
 def _hyp3_from_zip(zip_path: Path) -> InsarProduct | str:
-    import zipfile
-
     try:
         with zipfile.ZipFile(zip_path) as archive:
             names = archive.namelist()

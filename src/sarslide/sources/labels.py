@@ -11,8 +11,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import dask.array as dsa
+import geopandas as gpd
 import numpy as np
 import xarray as xr
+from rasterio.features import rasterize
+from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from sarslide import conventions as cv
@@ -35,8 +39,6 @@ def read_labels(path: str | os.PathLike[str], geobox: GeoBox) -> gpd.GeoDataFram
         CrsError: the file has no CRS.
         DataSelectionError: no geometry overlaps the grid.
     """
-    import geopandas as gpd
-
     source = Path(path).expanduser()
     if not source.exists():
         raise ConfigError(f"Labels file {str(source)!r} does not exist; check the path.")
@@ -83,8 +85,6 @@ def rasterize_labels(
         chunk_px: dask block size in pixels.
         all_touched: burn every pixel a geometry touches (rasterio semantics).
     """
-    import dask.array as dsa
-
     frame = read_labels(path, geobox)
     geometries = list(frame.geometry.values)
     height, width = geobox.shape
@@ -113,6 +113,7 @@ def wrap_on_grid(
     data: Any, geobox: GeoBox, *, name: str, attrs: dict[str, Any] | None = None
 ) -> xr.DataArray:
     """A (y, x) array as a DataArray with the grid's coordinates and CRS."""
+    # [sources] extra: imported where a live source is read.
     from odc.geo.xr import xr_coords
 
     coords = xr_coords(geobox, crs_coord_name=cv.COORD_SPATIAL_REF)
@@ -126,9 +127,6 @@ def _rasterize_block(
     all_touched: bool,
     block_info: dict[Any, Any] | None = None,
 ) -> np.ndarray:
-    from rasterio.features import rasterize
-    from rasterio.transform import from_origin
-
     info = block_info[None]  # type: ignore[index]
     (row0, row1), (col0, col1) = info["array-location"]
     shape = (row1 - row0, col1 - col0)

@@ -106,6 +106,7 @@ def load_rtc(
     Raises:
         DataSelectionError: no group to load.
     """
+    # [sources] extra: imported where a live source is read.
     import odc.stac
 
     if not groups.groups:

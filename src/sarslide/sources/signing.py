@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from odc.loader._rio import RioDriver
 
+from sarslide.errors import ConfigError
 from sarslide.sources.warp import ExactRioReader
 
 logger = logging.getLogger(__name__)
@@ -68,8 +69,6 @@ class QueryTokenSigner:
 
 def make_signer(name: str) -> UrlSigner:
     """A signer by name: ``"planetary-computer"`` or ``"none"``."""
-    from sarslide.errors import ConfigError
-
     signers: dict[str, Callable[[], UrlSigner]] = {
         "planetary-computer": PlanetaryComputerSigner,
         "none": lambda: sign_nothing,

@@ -27,6 +27,7 @@ def open_catalog(stac_url: str, *, signer: UrlSigner | None = None) -> pystac_cl
     Raises:
         ConfigError: the URL cannot be reached or is not a STAC API.
     """
+    # [sources] extra: imported where a live source is read.
     import pystac_client
     import requests
 
@@ -59,6 +60,7 @@ def search_items(
     Raises:
         DataSelectionError: no item matches, with the search parameters to revise.
     """
+    # [sources] extra: imported where a live source is read.
     import pystac_client
 
     datetime = None

@@ -17,6 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
 from sarslide.errors import ConfigError, DownloadError
 
 logger = logging.getLogger(__name__)
@@ -133,6 +142,7 @@ def download_file(
     md5 matches ``expected_md5`` (when given). A failed attempt keeps the ``.part``
     file so the next attempt (or the next run) resumes it.
     """
+    # [sources] extra: imported where a live source is read.
     import requests
 
     target = Path(path)
@@ -214,14 +224,6 @@ class _progress_bar:  # noqa: N801 - used as a context manager like a function
     def __enter__(self) -> Any:
         if not self._enabled:
             return lambda n: None
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
 
         self._progress = Progress(
             TextColumn("{task.description}"),
@@ -305,6 +307,7 @@ def _is_safe_member(name: str) -> bool:
 
 def _lookup_record_md5(api_url: str, filename: str) -> str | None:
     """The md5 of ``filename`` from the Zenodo record API; None if unreachable."""
+    # [sources] extra: imported where a live source is read.
     import requests
 
     try:
