@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.chips import build_chip_splits, build_composite_stack
@@ -78,14 +80,14 @@ class EvaluationResult:
         }
 
 
-def _model_stride_px(model: Any, model_name: str) -> int:
+def _model_stride_px(model: torch.nn.Module, model_name: str) -> int:
     return int(getattr(model, "input_stride_px", 0) or get_model_spec(model_name).stride_px)
 
 
 def predict_region(
-    model: Any,
+    model: torch.nn.Module,
     bundle: ModelBundle,
-    cube: Any,
+    cube: xr.Dataset,
     *,
     tile_size_px: int = 512,
     progress: bool = False,
@@ -114,7 +116,7 @@ def predict_region(
 
 def evaluate_checkpoint(
     checkpoint: str | os.PathLike[str],
-    cube: Any = None,
+    cube: xr.Dataset | str | os.PathLike[str] | None = None,
     *,
     split: str = "test",
     output_dir: str | os.PathLike[str] | None = None,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sarslide.atomic import write_json_atomic, write_text_atomic
 from sarslide.plotting.curves import plot_pr_curves
+
+if TYPE_CHECKING:  # evaluate imports this module
+    from sarslide.evaluation.evaluate import EvaluationResult
 
 ROWS = (
     ("AUPRC", "auprc"),
@@ -20,7 +23,7 @@ ROWS = (
 )
 
 
-def format_summary_markdown(result: Any) -> str:
+def format_summary_markdown(result: EvaluationResult) -> str:
     """A markdown table: rows are metrics, columns the chips and the whole region."""
     columns = [("chips", result.chips)]
     if result.region is not None:
@@ -51,7 +54,10 @@ def format_summary_markdown(result: Any) -> str:
 
 
 def write_report(
-    result: Any, curves: Mapping[str, Any], baselines: Mapping[str, float], out_dir: Path
+    result: EvaluationResult,
+    curves: Mapping[str, Any],
+    baselines: Mapping[str, float],
+    out_dir: Path,
 ) -> None:
     """Write ``metrics.json``, ``summary.md`` and ``pr_curve.png`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)

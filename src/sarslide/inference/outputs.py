@@ -22,7 +22,7 @@ import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.atomic import move_into_place, write_json_atomic
-from sarslide.chips import build_composite_stack
+from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.datacube import open_cube, validate_cube
 from sarslide.errors import DataSelectionError, OutputExistsError
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
@@ -300,8 +300,12 @@ def compute_scene_metrics(
 
 
 def _prediction_data_config(
-    cfg: Any, cube: xr.Dataset, cube_name: str | None, event_start: Any, event_end: Any
-) -> Any:
+    cfg: DataConfig,
+    cube: xr.Dataset,
+    cube_name: str | None,
+    event_start: datetime | str | None,
+    event_end: datetime | str | None,
+) -> DataConfig:
     """The checkpoint's data config, with this cube and this event window."""
     update: dict[str, Any] = {"cube": cube_name or cfg.cube}
     if event_start is not None or event_end is not None:

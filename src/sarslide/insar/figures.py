@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from sarslide.insar.datamodule import IsslideDataModule
 from sarslide.insar.features import phase_from_features
 from sarslide.insar.scoring import predict_dataset
 from sarslide.insar.splits import SPLIT_TEST
@@ -18,7 +19,7 @@ from sarslide.training.run import best_checkpoint_path
 
 def plot_isslide_predictions(
     run_dirs: Sequence[str | Path],
-    datamodule: Any,
+    datamodule: IsslideDataModule,
     path: str | Path,
     *,
     n_patches: int = 4,
@@ -73,7 +74,7 @@ def plot_isslide_predictions(
     return save_figure(fig, path)
 
 
-def _pick_rows(datamodule: Any, masks: np.ndarray, n_patches: int) -> np.ndarray:
+def _pick_rows(datamodule: IsslideDataModule, masks: np.ndarray, n_patches: int) -> np.ndarray:
     """Largest-move test patches, one per (zone, crop location) while there are enough."""
     sizes = masks.reshape(len(masks), -1).sum(1)
     order = np.argsort(-sizes, kind="stable")

@@ -14,7 +14,7 @@ import csv
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,11 @@ from sarslide.metrics.binary import (
 )
 from sarslide.metrics.distances import compute_hausdorff, compute_hausdorff95
 from sarslide.models.predict import predict_probabilities
+
+if TYPE_CHECKING:  # types only: importing the dataset module imports Lightning
+    import torch
+
+    from sarslide.insar.datamodule import IsslidePatchDataset
 
 TABLE_COLUMNS = (
     "model",
@@ -54,7 +59,7 @@ TABLE_HEADERS = {
 
 
 def predict_dataset(
-    model: Any, dataset: Any, *, batch_size: int = 16
+    model: torch.nn.Module, dataset: IsslidePatchDataset, *, batch_size: int = 16
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(probabilities (N, H, W), masks (N, H, W))`` of a single-logit model over an
     :class:`~sarslide.insar.datamodule.IsslidePatchDataset` (its stored features)."""

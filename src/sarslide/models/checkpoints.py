@@ -167,7 +167,7 @@ def read_model_bundle(path: str | os.PathLike[str]) -> ModelBundle:
 
 def load_model_from_checkpoint(
     path: str | os.PathLike[str], *, map_location: str = "cpu"
-) -> tuple[Any, ModelBundle]:
+) -> tuple[torch.nn.Module, ModelBundle]:
     """The trained model (in eval mode) and its :class:`ModelBundle`.
 
     Args:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch
@@ -27,16 +26,18 @@ def positive_probability(logits: torch.Tensor) -> torch.Tensor:
     return torch.softmax(logits, dim=1)[:, 1]
 
 
-def prepare_model(model: Any, *, device: str = "cpu", channels_last: bool = False) -> Any:
+def prepare_model(
+    model: torch.nn.Module, *, device: str = "cpu", channels_last: bool = False
+) -> torch.nn.Module:
     """``model`` in eval mode on ``device`` (in channels-last memory format if asked)."""
     model = model.eval().to(device)
     if channels_last:
-        model = model.to(memory_format=torch.channels_last)
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     return model
 
 
 def predict_probabilities(
-    model: Any,
+    model: torch.nn.Module,
     inputs: np.ndarray,
     *,
     num_classes: int,
@@ -69,7 +70,7 @@ def predict_probabilities(
 
 
 def make_torch_predictor(
-    model: Any,
+    model: torch.nn.Module,
     *,
     num_classes: int,
     channels_last: bool = True,
@@ -93,7 +94,7 @@ def make_torch_predictor(
 
 
 def _predict_prepared(
-    model: Any,
+    model: torch.nn.Module,
     inputs: np.ndarray,
     *,
     num_classes: int,

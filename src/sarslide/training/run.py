@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import xarray as xr
 
 import sarslide
 from sarslide.atomic import write_text_atomic
-from sarslide.chips import build_chip_splits
+from sarslide.chips import ChipSplits, build_chip_splits
 from sarslide.compat.torch_stack import lightning
 from sarslide.errors import ConfigError, OutputExistsError
 from sarslide.metrics.binary import ThresholdChoice, select_threshold
@@ -101,8 +102,8 @@ def merge_metric_logs(log_root: Path, out_csv: Path) -> Path:
 
 
 def fit_task(
-    task: Any,
-    datamodule: Any,
+    task: lightning.LightningModule,
+    datamodule: lightning.LightningDataModule,
     trainer_cfg: TrainerConfig,
     run_dir: str | os.PathLike[str],
     *,
@@ -211,7 +212,7 @@ def train(
     *,
     progress: bool = True,
     resume: bool | None = None,
-    cube: Any = None,
+    cube: xr.Dataset | None = None,
 ) -> RunPaths:
     """Train a landslide segmentation model from a :class:`TrainConfig`.
 
@@ -272,7 +273,7 @@ def train(
     return paths
 
 
-def build_metadata(cfg: TrainConfig, splits: Any) -> dict[str, Any]:
+def build_metadata(cfg: TrainConfig, splits: ChipSplits) -> dict[str, Any]:
     """What inference and evaluation need, stored in the checkpoint (JSON-ready)."""
     return {
         "task": TASK_LANDSLIDE,
@@ -288,7 +289,9 @@ def build_metadata(cfg: TrainConfig, splits: Any) -> dict[str, Any]:
     }
 
 
-def store_validation_threshold(paths: RunPaths, datamodule: Any, *, metric: str) -> float:
+def store_validation_threshold(
+    paths: RunPaths, datamodule: LandslideDataModule, *, metric: str
+) -> float:
     """Choose the threshold on validation with the best model; write it into both checkpoints."""
     model, bundle = load_model_from_checkpoint(paths.best_checkpoint)
     inputs, labels = datamodule.dataset("val").tensors
