@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> None:
             }
     for layout, by_command in results.items():
         for command, row in by_command.items():
-            print(f"{layout:16s} {command:9s} {row['median_s']:6.2f} s  lightning={row['loads_lightning']}")  # noqa: E501
+            lightning = row["loads_lightning"]
+            print(f"{layout:16s} {command:9s} {row['median_s']:6.2f} s  {lightning=}")
     topic = "imports_quick" if args.quick else "imports"
     write_results(topic, {"runs_per_case": runs, "results": results})
 
