@@ -66,3 +66,7 @@ class EventTooRecentError(DataSelectionError):
     def __init__(self, message: str, *, ready_date: object = None) -> None:
         super().__init__(message)
         self.ready_date = ready_date
+
+
+class OutputLocationError(SarslideError, OSError):
+    """An output path cannot be written: under a regular file, read-only or not writable."""

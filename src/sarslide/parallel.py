@@ -16,7 +16,12 @@ import dask
 from dask.callbacks import Callback
 from rich.progress import Progress
 
+from sarslide.errors import ConfigError
+
 logger = logging.getLogger(__name__)
+
+# How long to wait for a scheduler before calling it unreachable.
+CONNECT_TIMEOUT_S = 10
 
 
 @contextlib.contextmanager
@@ -35,7 +40,15 @@ def use_scheduler(scheduler_address: str | None = None) -> Iterator[Any]:
             "A scheduler address needs dask.distributed: pip install 'dask[distributed]'."
         ) from err
     logger.info("connecting to dask scheduler %s", scheduler_address)
-    with Client(scheduler_address) as client:
+    try:
+        client = Client(scheduler_address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as err:
+        raise ConfigError(
+            f"Cannot reach the dask scheduler {scheduler_address!r} ({err}). Start it "
+            "('dask scheduler'), fix --scheduler (tcp://host:8786), or leave --scheduler "
+            "out to run locally."
+        ) from err
+    with client:
         yield client
 
 

@@ -24,6 +24,7 @@ from sarslide.experiments.ablation_config import (
 )
 from sarslide.experiments.grid import RUNS_DIRNAME
 from sarslide.experiments.records import RESULT_FILENAME
+from sarslide.output_checks import check_output_location
 
 baseline_app = typer.Typer(
     help="Non-learned baselines, scored like the models.", no_args_is_help=True
@@ -86,6 +87,7 @@ def ablation(
     resolved = {**base.model_dump(mode="json"), "train": resolve_train_config(base.train)}
     cfg = AblationConfig.from_mapping(resolved, updates, source=str(source or f"preset {preset}"))
     train = resolve_train_config(cfg.train)
+    check_output_location(cfg.output_dir)
     try:
         with _sigterm_as_interrupt():
             outcome = run_ablation(cfg, train=train, progress=not no_progress)

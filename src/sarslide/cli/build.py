@@ -7,8 +7,10 @@ from pathlib import Path
 import typer
 
 from sarslide.cli.apps import cube_app
+from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.output_checks import check_output_location
 
 
 @cube_app.command("build")
@@ -65,6 +67,14 @@ def build(
 ) -> None:
     """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
     with --rtc/--dem/--insar); write an aligned, validated cube."""
+    check_output_location(output)
+    for value, option in (
+        (start, "--start"),
+        (end, "--end"),
+        (event_start, "--event-start"),
+        (event_end, "--event-end"),
+    ):
+        check_time_option(value, option)
     # imported when the command runs (see sarslide.cli)
     from sarslide.sources.build import BuildConfig, build_cube
 

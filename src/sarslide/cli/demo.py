@@ -9,6 +9,7 @@ from rich.table import Table
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
+from sarslide.output_checks import check_output_location
 
 
 @app.command("demo")
@@ -26,6 +27,7 @@ def demo_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """Simulate the default event cube, train a small U-Net, evaluate, map the scene."""
+    check_output_location(output)
     # imported when the command runs (see sarslide.cli)
     from sarslide.demo import run_demo
 

@@ -9,6 +9,7 @@ from rich.markdown import Markdown
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
+from sarslide.output_checks import check_output_location
 
 
 @app.command("evaluate")
@@ -29,6 +30,8 @@ def evaluate_command(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """AUPRC, AUROC, F1/precision/recall/IoU at the validation threshold; JSON + markdown."""
+    if output is not None:
+        check_output_location(output)
     # imported when the command runs (see sarslide.cli)
     from sarslide.evaluation.evaluate import evaluate_checkpoint
     from sarslide.evaluation.report import format_summary_markdown

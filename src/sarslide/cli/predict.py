@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 
 from sarslide.cli.apps import app
+from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
+from sarslide.output_checks import check_output_location
 
 
 @app.command("predict")
@@ -43,6 +45,9 @@ def predict(
     ),
 ) -> None:
     """Map landslides over a cube: probability and binary COGs, polygons, quicklook, report."""
+    check_output_location(out_dir)
+    check_time_option(event_start, "--event-start")
+    check_time_option(event_end, "--event-end")
     # imported when the command runs (see sarslide.cli)
     from sarslide.inference.outputs import predict_to_directory
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 
 from sarslide.cli.apps import app
+from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
+from sarslide.output_checks import check_output_location
 
 
 @app.command("respond")
@@ -54,6 +56,9 @@ def respond(
     Refuses an event too recent for the model's k acquisitions after it, and says when
     enough will exist. Rerun with the same -o to resume: finished steps are reused.
     """
+    check_output_location(out_dir)
+    check_time_option(event_start, "--event-start")
+    check_time_option(event_end, "--event-end")
     # imported when the command runs (see sarslide.cli)
     from sarslide.respond import RespondConfig, respond_to_event
 

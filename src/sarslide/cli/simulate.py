@@ -10,6 +10,7 @@ from sarslide.cli.apps import cube_app
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.cube import render_summary
 from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.output_checks import check_output_location
 
 
 @cube_app.command("simulate")
@@ -47,13 +48,16 @@ def simulate(
 
     Every setting and its default: docs/simulator.md (or the cube's simulation_spec).
     """
+    check_output_location(output)
+    if figure is not None:
+        check_output_location(figure, option="--figure")
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import summarize_cube, write_cube
     from sarslide.simulate import EventCubeSpec, simulate_event_cube
 
     flags = {
-        "height_px": size or height,
-        "width_px": size or width,
+        "height_px": size if size is not None else height,
+        "width_px": size if size is not None else width,
         "timesteps": timesteps,
         "seed": seed,
         "landslide_fraction": landslide_fraction,

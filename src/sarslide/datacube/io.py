@@ -33,6 +33,30 @@ DEFAULT_CHUNKS: dict[str, int] = {
 }
 
 
+def check_url_protocol(url: str) -> None:
+    """Refuse a URL whose fsspec protocol is unknown or needs a package not installed."""
+    import fsspec
+
+    protocol = url.split("://", 1)[0]
+    try:
+        fsspec.get_filesystem_class(protocol)
+    except ImportError as err:
+        package = getattr(err, "name", None) or _FSSPEC_PACKAGES.get(protocol, protocol)
+        raise CubeNotFoundError(
+            f"Cannot open {url!r}: {protocol}:// URLs need the package {package!r}, which is "
+            f"not installed. Install it (pip install {package}) or copy the store locally."
+        ) from err
+    except ValueError as err:
+        raise CubeNotFoundError(
+            f"Cannot open {url!r}: unknown protocol {protocol!r} ({err}). Use a local path "
+            "or an fsspec URL such as s3://, gs://, https://."
+        ) from err
+
+
+# fsspec protocols and the package each needs (for the message when it is missing).
+_FSSPEC_PACKAGES = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs"}
+
+
 def open_cube(
     path_or_url: str | os.PathLike[str],
     *,
@@ -72,6 +96,8 @@ def open_cube(
                 "or open it as 'zip::' + path with fsspec."
             )
         source = str(path)
+    else:
+        check_url_protocol(source)
     consolidated = None if is_url else _has_consolidated_metadata(Path(source))
     try:
         ds = xr.open_zarr(

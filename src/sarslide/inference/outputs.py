@@ -24,7 +24,7 @@ from sarslide import conventions as cv
 from sarslide.atomic import move_into_place, write_json_atomic
 from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.datacube import open_cube, validate_cube
-from sarslide.errors import DataSelectionError, OutputExistsError
+from sarslide.errors import ConfigError, DataSelectionError, OutputExistsError
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
 from sarslide.inference.predict_scene import (
@@ -142,6 +142,7 @@ def predict_to_directory(
         DataSelectionError: the cube lacks a channel the model was trained on.
         CheckpointError: the checkpoint is missing, corrupt or not from sarslide.
     """
+    check_prediction_options(threshold, batch_size, min_area_m2)
     target = _check_target(out_dir, overwrite)
     cube_name = None if isinstance(cube, xr.Dataset) else os.fspath(cube)
     ds = (
@@ -374,6 +375,21 @@ def _write_report(
             f"{run['n_polygons']} landslide polygons at threshold {run['threshold']:.3f}."
         ],
     )
+
+
+def check_prediction_options(
+    threshold: float | None, batch_size: int, min_area_m2: float | None
+) -> None:
+    """Refuse impossible prediction options before any work (threshold, batch, area)."""
+    if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
+        raise ConfigError(
+            f"Invalid --threshold {threshold}: a probability threshold is between 0 and 1 "
+            "(leave it out to use the one chosen on validation)."
+        )
+    if batch_size < 1:
+        raise ConfigError(f"Invalid --batch-size {batch_size}: use 1 or more tiles per call.")
+    if min_area_m2 is not None and min_area_m2 < 0:
+        raise ConfigError(f"Invalid --min-area {min_area_m2}: use 0 or more square metres.")
 
 
 def _check_target(out_dir: str | os.PathLike[str], overwrite: bool) -> Path:
