@@ -74,6 +74,15 @@ def test_k_too_large_names_how_many_exist_on_each_side() -> None:
         select_event_timesteps(TIMES, START, END, 4)
 
 
+def test_no_acquisition_on_one_side_never_suggests_k_le_0() -> None:
+    late_start = TIMES[-1] + pd.Timedelta(days=1)
+    with pytest.raises(DataSelectionError) as caught:
+        select_event_timesteps(TIMES, late_start, late_start + pd.Timedelta(days=1), 1)
+    message = str(caught.value)
+    assert "timesteps_k <= 0" not in message
+    assert "0 after" in message and "check the event dates" in message
+
+
 def test_orbit_without_coordinate_is_a_clear_error() -> None:
     with pytest.raises(DataSelectionError, match="no 'sat:orbit_state'"):
         select_event_timesteps(TIMES, START, END, 1, orbit="ascending")

@@ -161,13 +161,24 @@ def select_event_timesteps(
         raise DataSelectionError(
             f"timesteps_k={k} needs {k} acquisitions{orbit_note} on each side of the event "
             f"window {start} .. {end}, but the cube has {before.size} before and "
-            f"{after.size} after ({inside} inside the window). Use timesteps_k <= "
-            f"{min(before.size, after.size)}" + (" or drop the orbit filter." if orbit else ".")
+            f"{after.size} after ({inside} inside the window). "
+            + _fix_for_too_few(min(before.size, after.size), orbit)
         )
     before = before[np.argsort(values[before], kind="stable")][-k:]
     after = after[np.argsort(values[after], kind="stable")][:k]
     logger.debug("event %s..%s: before %s, after %s", start, end, before, after)
     return before.astype(np.int64), after.astype(np.int64)
+
+
+def _fix_for_too_few(available: int, orbit: str | None) -> str:
+    """The fix for too few acquisitions: a smaller k only when one is possible."""
+    orbit_fix = " or drop the orbit filter" if orbit else ""
+    if available >= 1:
+        return f"Use timesteps_k <= {available}{orbit_fix}."
+    return (
+        "No k works: check the event dates (--event-start/--event-end) against the "
+        f"cube's acquisition dates{orbit_fix}, or use a cube with acquisitions on both sides."
+    )
 
 
 def _orbit_mask(orbit_states: Sequence[str] | np.ndarray | None, orbit: str, n: int) -> np.ndarray:

@@ -140,6 +140,14 @@ def create_model(
         )
     except TypeError as exc:
         raise ConfigError(f"Invalid options {sorted(kwargs)} for model {name!r}: {exc}") from exc
+    except OSError as exc:  # a pretrained set that cannot download (offline, proxy, 404)
+        if encoder_weights is None:
+            raise
+        raise ConfigError(
+            f"Cannot get the {encoder_weights!r} encoder weights of model {name!r} ({exc}). "
+            "Run once with network access so they download into the cache, give a local "
+            "weights file, or set model.encoder_weights: null (random init)."
+        ) from exc
     logger.debug("Built model %s (in_channels=%d, classes=%d)", name, in_channels, num_classes)
     return model
 

@@ -34,6 +34,7 @@ from sarslide.models.predict import predict_probabilities
 from sarslide.plotting.curves import plot_training_curves
 from sarslide.training.config import TrainConfig, TrainerConfig, load_train_config
 from sarslide.training.datamodule import LandslideDataModule
+from sarslide.training.preflight import check_training_setup
 from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)
@@ -232,6 +233,7 @@ def train(
     config_path = root / CONFIG_NAME
     if (root / CHECKPOINT_DIR / f"{LAST_NAME}.ckpt").is_file() and resume is not False:
         _check_resumable_config(config_path, cfg)
+    check_training_setup(cfg)
     lightning.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
     splits = build_chip_splits(cfg.data, cube=cube, progress=progress)
     root.mkdir(parents=True, exist_ok=True)
