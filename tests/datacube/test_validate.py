@@ -101,3 +101,8 @@ def test_every_orbit_spelling_validates_and_opens_normalised(states, tmp_path) -
 def test_unknown_task_lists_valid_ones(minimal_cube: xr.Dataset) -> None:
     with pytest.raises(CubeValidationError, match="Must be one of"):
         validate_cube(minimal_cube, task="segmentation")
+
+
+def test_a_one_pixel_cube_is_refused_with_the_minimum() -> None:
+    with pytest.raises(CubeValidationError, match=r"'y' has 1 pixel\(s\).*at least 2"):
+        validate_cube(make_minimal_cube(height=1, width=1))

@@ -81,7 +81,7 @@ def chip_grid_shape(shape_px: tuple[int, int], size_px: int, stride_px: int) -> 
     if size_px > height or size_px > width:
         raise DataSelectionError(
             f"The chip size {size_px} px is larger than the scene ({height} x {width} px); "
-            f"use chip_size_px <= {min(height, width)}."
+            f"use chip_size_px <= {min(height, width)} or a larger scene."
         )
     return (height - size_px) // stride_px + 1, (width - size_px) // stride_px + 1
 

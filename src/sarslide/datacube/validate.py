@@ -13,6 +13,9 @@ from sarslide import conventions as cv
 from sarslide.datacube.orbit import ACCEPTED_TEXT, unknown_orbit_states
 from sarslide.errors import CubeValidationError
 
+# Fewest pixels along y and x: the pixel size is the step between two coordinates.
+MIN_SIZE_PX = 2
+
 
 def validate_cube(
     ds: xr.Dataset,
@@ -92,6 +95,12 @@ def _check_spatial_coords(ds: xr.Dataset) -> list[str]:
         values = np.asarray(ds[dim].values, dtype="float64")
         if not np.all(np.isfinite(values)):
             problems.append(f"coordinate {dim!r} has non-finite values (NaN or inf).")
+        elif values.size < MIN_SIZE_PX:
+            problems.append(
+                f"dimension {dim!r} has {values.size} pixel(s); a cube needs at least "
+                f"{MIN_SIZE_PX} along each of {cv.SPATIAL_DIMS} (the pixel size comes from "
+                "the coordinates). Use a larger area."
+            )
         elif values.size > 1:
             steps = np.diff(values)
             if not (np.all(steps > 0) or np.all(steps < 0)):
