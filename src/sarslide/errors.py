@@ -70,3 +70,7 @@ class EventTooRecentError(DataSelectionError):
 
 class OutputLocationError(SarslideError, OSError):
     """An output path cannot be written: under a regular file, read-only or not writable."""
+
+
+class CorruptChunkError(SarslideError, ValueError):
+    """A chunk file of a Zarr store cannot be decoded (corrupt or truncated)."""

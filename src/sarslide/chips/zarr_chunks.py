@@ -32,6 +32,7 @@ import zarr
 from zarr.storage import LocalStore
 
 from sarslide.chips.chipping import cut_and_transform, progress_iter
+from sarslide.datacube.integrity import corrupt_chunk_error
 
 logger = logging.getLogger(__name__)
 
@@ -133,12 +134,15 @@ class LocalChunkReader:
         except FileNotFoundError:
             buffer.fill(self.fill_value)
             return buffer.reshape(self.chunks)
-        if len(self.decoders) == 1:
-            self.decoders[0].decode(data, out=buffer)
-        else:
-            for decoder in self.decoders:
-                data = decoder.decode(data)
-            buffer[...] = np.frombuffer(memoryview(data).cast("B"), dtype=self.dtype)
+        try:
+            if len(self.decoders) == 1:
+                self.decoders[0].decode(data, out=buffer)
+            else:
+                for decoder in self.decoders:
+                    data = decoder.decode(data)
+                buffer[...] = np.frombuffer(memoryview(data).cast("B"), dtype=self.dtype)
+        except Exception as err:
+            raise corrupt_chunk_error(self.directory.name, path, err) from err
         return buffer.reshape(self.chunks)
 
     def _decode_into(self, coords: tuple[int, ...], target: np.ndarray) -> None:
@@ -151,7 +155,11 @@ class LocalChunkReader:
         except FileNotFoundError:
             target.fill(self.fill_value)
             return
-        self.decoders[0].decode(data, out=target)
+        try:
+            self.decoders[0].decode(data, out=target)
+        except Exception as err:
+            path = self.directory / self.chunk_key(coords)
+            raise corrupt_chunk_error(self.directory.name, path, err) from err
 
     def read_all(self) -> np.ndarray:
         """The whole array (any number of dimensions), decoded chunk by chunk."""

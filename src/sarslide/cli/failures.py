@@ -55,6 +55,11 @@ def describe_failure(err: BaseException) -> Failure:
         known = _describe_known(cause)
         if known is not None:
             return Failure(known)
+    from sarslide.datacube.integrity import describe_corrupt_chunks  # only on failure: xarray
+
+    corrupt = describe_corrupt_chunks(err)
+    if corrupt is not None:
+        return Failure(corrupt)
     kind = type(err).__name__
     return Failure(
         f"unexpected {kind}: {_first_line(str(err)) or 'no message'} "

@@ -16,6 +16,7 @@ import zarr
 
 from sarslide import conventions as cv
 from sarslide.atomic import move_into_place, temporary_sibling
+from sarslide.datacube.integrity import remember_opened_store
 from sarslide.datacube.orbit import normalise_orbit_coord
 from sarslide.datacube.validate import validate_cube
 from sarslide.errors import CubeNotFoundError, CubeValidationError, OutputExistsError
@@ -96,6 +97,7 @@ def open_cube(
                 "or open it as 'zip::' + path with fsspec."
             )
         source = str(path)
+        remember_opened_store(path)
     else:
         check_url_protocol(source)
     consolidated = None if is_url else _has_consolidated_metadata(Path(source))

@@ -1,0 +1,83 @@
+"""Name the corrupt chunk files of a Zarr store (variable and file) when decoding fails.
+
+Reads go through dask and zarr-python, whose decode errors ("error during blosc
+decompression") say neither which variable nor which file. ``open_cube`` remembers the
+local stores it opened; when a command fails with a decode error, the CLI asks
+:func:`describe_corrupt_chunks` to decode each chunk of those stores and name the bad ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+from pathlib import Path
+
+from sarslide.errors import CorruptChunkError
+
+logger = logging.getLogger(__name__)
+
+# Words of the errors codecs raise on bad bytes (blosc, zstd, zlib, a short buffer).
+DECODE_ERROR_WORDS = ("decompress", "decod", "codec", "blosc", "zstd", "zlib", "corrupt", "reshape")
+_OPENED_LOCAL_STORES: list[Path] = []
+_MAX_REMEMBERED = 8
+
+
+def remember_opened_store(path: str | os.PathLike[str]) -> None:
+    """Note a local store ``open_cube`` opened (the CLI scans it if decoding fails)."""
+    store = Path(path).resolve()
+    if store in _OPENED_LOCAL_STORES:
+        _OPENED_LOCAL_STORES.remove(store)
+    _OPENED_LOCAL_STORES.append(store)
+    del _OPENED_LOCAL_STORES[:-_MAX_REMEMBERED]
+
+
+def corrupt_chunk_error(variable: str, chunk_file: Path, err: BaseException) -> CorruptChunkError:
+    """The error for one undecodable chunk file: variable, file, and the fix."""
+    return CorruptChunkError(
+        f"Variable {variable!r}: the chunk file {str(chunk_file)!r} cannot be decoded "
+        f"({type(err).__name__}: {err}); the store is corrupt or was copied incompletely. "
+        "Copy, fetch or rebuild the cube again (sarslide cube info lists its variables)."
+    )
+
+
+def looks_like_decode_error(err: BaseException) -> bool:
+    text = f"{type(err).__name__} {err}".lower()
+    return any(word in text for word in DECODE_ERROR_WORDS)
+
+
+def find_corrupt_chunks(store: Path, *, limit: int = 3) -> list[tuple[str, Path]]:
+    """Up to ``limit`` ``(variable, chunk file)`` pairs of ``store`` that fail to decode."""
+    import zarr
+
+    found: list[tuple[str, Path]] = []
+    group = zarr.open_group(str(store), mode="r")
+    for name, array in group.arrays():
+        sizes = zip(array.shape, array.chunks, strict=True)
+        grid = [range(-(-size // max(chunk, 1))) for size, chunk in sizes]
+        for coords in itertools.product(*grid):
+            try:
+                array.get_block_selection(coords)
+            except Exception:
+                key = array.metadata.encode_chunk_key(coords)
+                found.append((str(name), store / str(name) / key))
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def describe_corrupt_chunks(err: BaseException) -> str | None:
+    """One line naming the corrupt chunks behind decode error ``err``, or None."""
+    if not looks_like_decode_error(err):
+        return None
+    for store in reversed(_OPENED_LOCAL_STORES):
+        try:
+            bad = find_corrupt_chunks(store)
+        except Exception as scan_err:  # the scan is a diagnosis: never hide the first error
+            logger.debug("could not scan %s for corrupt chunks: %s", store, scan_err)
+            continue
+        if bad:
+            variable, chunk_file = bad[0]
+            others = "" if len(bad) == 1 else f" (and {len(bad) - 1} more, e.g. {bad[1][1]})"
+            return str(corrupt_chunk_error(variable, chunk_file, err)) + others
+    return None
