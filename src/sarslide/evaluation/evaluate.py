@@ -30,6 +30,7 @@ from sarslide.metrics.thresholds import SplitMetrics, compute_split_metrics
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint
 from sarslide.models.predict import make_torch_predictor, predict_probabilities
+from sarslide.models.training_cube import resolve_training_cube
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,9 @@ def evaluate_checkpoint(
     model, bundle = load_model_from_checkpoint(checkpoint)
     data_config, normalisation = bundle.chip_inputs()
     if cube is None or isinstance(cube, (str, os.PathLike)):
-        cube = open_cube(str(cube or data_config.cube))
+        cube = open_cube(
+            str(cube or resolve_training_cube(checkpoint, data_config.cube, bundle.extra))
+        )
     splits = build_chip_splits(data_config, cube=cube, progress=progress)
     notes = []
     if bundle.split_plan is not None and splits.plan.to_json() != bundle.split_plan.to_json():

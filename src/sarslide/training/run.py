@@ -31,6 +31,7 @@ from sarslide.models.checkpoints import (
     update_checkpoint_metadata,
 )
 from sarslide.models.predict import predict_probabilities
+from sarslide.models.training_cube import record_training_cube
 from sarslide.plotting.curves import plot_training_curves
 from sarslide.training.config import TrainConfig, TrainerConfig, load_train_config
 from sarslide.training.datamodule import LandslideDataModule
@@ -288,6 +289,7 @@ def build_metadata(cfg: TrainConfig, splits: ChipSplits) -> dict[str, Any]:
         "threshold_metric": None,
         "chips": splits.summary(),
         "sarslide_version": getattr(sarslide, "__version__", "unknown"),
+        **record_training_cube(cfg.data.cube, cfg.output_dir),
     }
 
 
