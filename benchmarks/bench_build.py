@@ -200,7 +200,7 @@ def main() -> None:
         "meets_target": ratio <= 1.3,
         "build_rss_ratio_above_baseline": round(build_ratio, 3),
     }
-    path = write_results("build_quick" if args.quick else "build", results)
+    path = write_results("build", results, quick=args.quick)
     print(f"peak RSS ratio for a {results['area_ratio']:.0f}x larger AOI: {ratio:.2f} -> {path}")
 
 

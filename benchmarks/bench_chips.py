@@ -368,7 +368,7 @@ def main() -> int:
         results["load_average_at_end"] = list(os.getloadavg())
         zarray = json.loads((store / "vv" / ".zarray").read_text())
         results["store_compressor"] = zarray.get("compressor")
-    path = write_results("chips_quick" if args.quick else "chips", results)
+    path = write_results("chips", results, quick=args.quick)
     keys = ("identical_chips", "vs_paper", "vs_lean", "exact_vs_paper", "exact_vs_lean")
     print(json.dumps({k: results[k] for k in keys}))
     print(f"wrote {path}")

@@ -10,6 +10,7 @@ model forward is the time spent inside the model calls of the same run (checked
 against a standalone loop of model calls on tiles of the same shape).
 
 Usage: python benchmarks/bench_inference.py [--quick] [--only NAME[,NAME]]  (e.g. --only memory)
+Writes benchmarks/results/inference.json (inference_quick.json with --quick).
 """
 
 from __future__ import annotations
@@ -190,12 +191,12 @@ def main(quick: bool, only: list[str] | None = None) -> None:
     With ``only``, the other cases are kept from the previous results file of the same
     mode, so one case can be re-measured after a change.
     """
-    from benchmarks.measure import RESULTS_DIR, write_results
+    from benchmarks.measure import results_path, write_results
 
     sizes = QUICK if quick else FULL
     mode = "quick" if quick else "full"
     results: dict[str, Any] = {"mode": mode, "sizes": sizes, "cases": []}
-    previous_path = RESULTS_DIR / "inference.json"
+    previous_path = results_path("inference", quick=quick)
     previous = json.loads(previous_path.read_text()) if previous_path.exists() else {}
     with tempfile.TemporaryDirectory(prefix="bench_inference_") as tmp:
         root = Path(tmp)
@@ -260,7 +261,7 @@ def main(quick: bool, only: list[str] | None = None) -> None:
         "of the probability and binary maps. The machine was shared with other jobs; "
         "compare ratios (overhead, memory) rather than absolute seconds."
     )
-    path = write_results("inference", results)
+    path = write_results("inference", results, quick=quick)
     sys.stderr.write(f"wrote {path}\n")
 
 

@@ -1,7 +1,8 @@
 """Benchmark: interferogram + coherence + Goldstein on a full-scene-sized SLC pair.
 
 Usage: python benchmarks/bench_insar.py [--quick] [--size N] [--chunk N]
-Writes benchmarks/results/insar.json (wall time and peak RSS per stage).
+Writes benchmarks/results/insar.json (insar_quick.json with --quick; wall time and peak
+RSS per stage).
 
 The pair is N x N complex64 (default 4000; --quick 1000), multilooked 8 x 2 (range x
 azimuth) to (N/2) x (N/8), then Goldstein-filtered (alpha 0.5, 32 px patches, step 8).
@@ -89,7 +90,7 @@ def main(argv: list[str]) -> int:
         "coherence_expected_L16": float(expected_coherence(true_coherence, 16)),
         "mpix_per_s_numpy": size * size / 1e6 / m_np["wall_s"],
     }
-    path = write_results("insar", results)
+    path = write_results("insar", results, quick=args.quick)
     sys.stdout.write(f"{path}: numpy {m_np['wall_s']:.2f} s, dask {m_dask['wall_s']:.2f} s\n")
     return 0
 

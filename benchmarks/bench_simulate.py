@@ -109,7 +109,7 @@ def main() -> None:
                 **bench_large(large_spec, workdir, write=args.write_large),
             },
         }
-    path = write_results("simulate_quick" if args.quick else "simulate", results)
+    path = write_results("simulate", results, quick=args.quick)
     print(f"wrote {path}")
     print(results)
 

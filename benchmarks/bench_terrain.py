@@ -9,7 +9,7 @@ Grid 4398 x 5382 float32 (the Hokkaido cube's size), a synthetic fractal surface
   so memory stays bounded by a few chunks per thread.
 
 Usage: python benchmarks/bench_terrain.py [--quick] [--chunk-px 1024]
-Writes benchmarks/results/terrain.json.
+Writes benchmarks/results/terrain.json (terrain_quick.json with --quick).
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def main() -> int:
         },
     }
     results["load_average_1min_at_end"] = os.getloadavg()[0]
-    path = write_results("terrain", results)
+    path = write_results("terrain", results, quick=args.quick)
     for name in ("numpy", "dask"):
         r = results[name]
         print(f"{name}: {r['wall_s']:.2f} s, peak RSS {r['peak_rss_mib']:.0f} MiB")

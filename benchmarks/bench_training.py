@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         "cuda_device": torch.cuda.get_device_name(0) if "cuda" in devices else None,
         "cases": cases,
     }
-    path = write_results("training_quick" if args.quick else "training", results)
+    path = write_results("training", results, quick=args.quick)
     print(f"wrote {path}")
 
 

@@ -122,8 +122,15 @@ def time_call(fn: Callable[[], Any], repeat: int = 3) -> float:
     return best
 
 
-def write_results(topic: str, results: dict[str, Any]) -> Path:
-    """Write ``results`` with machine facts to benchmarks/results/<topic>.json."""
+def results_path(topic: str, *, quick: bool) -> Path:
+    """benchmarks/results/<topic>.json, or <topic>_quick.json for a ``--quick`` run."""
+    return RESULTS_DIR / f"{topic}{'_quick' if quick else ''}.json"
+
+
+def write_results(topic: str, results: dict[str, Any], *, quick: bool) -> Path:
+    """Write ``results`` with machine facts to :func:`results_path` (no default for
+    ``quick``: every benchmark says which it is, so a quick run never overwrites the
+    full results)."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     payload = {
         "topic": topic,
@@ -135,7 +142,7 @@ def write_results(topic: str, results: dict[str, Any]) -> Path:
         "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
         **results,
     }
-    path = RESULTS_DIR / f"{topic}.json"
+    path = results_path(topic, quick=quick)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(payload, indent=2, default=str))
     tmp.replace(path)
