@@ -29,7 +29,8 @@ def _one_error_line(output: str) -> str:
 def test_simulate_size_zero_is_refused_not_the_default(tmp_path: Path) -> None:
     result = runner.invoke(app, ["cube", "simulate", "--size", "0", "-o", str(tmp_path / "c")])
     assert result.exit_code == 1
-    assert "height_px" in _one_error_line(result.output) and "(got 0)" in result.output
+    _one_error_line(result.output)
+    assert "height_px" in result.output and "(got 0)" in result.output
     assert not (tmp_path / "c").exists()
 
 
