@@ -117,8 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         for command, row in by_command.items():
             lightning = row["loads_lightning"]
             print(f"{layout:16s} {command:9s} {row['median_s']:6.2f} s  {lightning=}")
-    topic = "imports_quick" if args.quick else "imports"
-    write_results(topic, {"runs_per_case": runs, "results": results})
+    write_results("imports", {"runs_per_case": runs, "results": results}, quick=args.quick)
 
 
 if __name__ == "__main__":
