@@ -203,7 +203,7 @@ def _nearest_exact(path: Path, ds) -> np.ndarray:
         to_src = Transformer.from_crs(ds.rio.crs, src.crs, always_xy=True)
         xx, yy = np.meshgrid(ds["x"].values, ds["y"].values)
         lon, lat = to_src.transform(xx, yy)
-        col, row = ~src.transform * (lon, lat)
+        col, row = ~src.transform @ (lon, lat)
         col, row = np.floor(col).astype(int), np.floor(row).astype(int)
         inside = (row >= 0) & (row < src.height) & (col >= 0) & (col < src.width)
     out = np.full(xx.shape, np.nan)

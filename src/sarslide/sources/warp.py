@@ -208,7 +208,7 @@ def _grid_window(grid: Any, chunk: Any) -> tuple[Any, Window]:
     g, c = grid.transform, chunk.transform
     if (g.a, g.b, g.d, g.e) != (c.a, c.b, c.d, c.e):
         return own
-    col0, row0 = ~g * (c.c, c.f)
+    col0, row0 = ~g @ (c.c, c.f)
     if abs(col0 - round(col0)) > 1e-6 or abs(row0 - round(row0)) > 1e-6:
         return own
     col0, row0 = round(col0), round(row0)
