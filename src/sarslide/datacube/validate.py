@@ -51,6 +51,7 @@ def validate_cube(
             f"{sorted(map(str, ds.data_vars))}. Rebuild or simulate a cube that has them, "
             "or choose channels the cube offers."
         )
+    problems += _check_all_nodata(ds, [name for name in required if name in ds.data_vars])
     problems += _check_variable_dims(ds)
     problems += _check_spatial_coords(ds)
     problems += _check_crs(ds, allow_geographic=allow_geographic)
@@ -59,6 +60,35 @@ def validate_cube(
     if problems:
         raise CubeValidationError(problems, source=source)
     return ds
+
+
+def _check_all_nodata(ds: xr.Dataset, names: list[str]) -> list[str]:
+    """Required float variables without a single finite value (e.g. a DEM that missed
+    the AOI). Reads chunk by chunk and stops at the first finite value: one chunk per
+    variable for a usable cube."""
+    empty = [name for name in names if not _has_finite_value(ds[name])]
+    if not empty:
+        return []
+    return [
+        f"variable(s) {empty} are entirely nodata (NaN everywhere); a source did not "
+        "cover the cube's area (e.g. a DEM over another place). Rebuild the cube with "
+        "sources that cover the AOI."
+    ]
+
+
+def _has_finite_value(da: xr.DataArray) -> bool:
+    if not np.issubdtype(da.dtype, np.floating) or da.size == 0:
+        return True  # integers have no NaN: nothing to judge by
+    data = da.data
+    if not hasattr(data, "blocks"):
+        return bool(np.isfinite(np.asarray(data)).any())
+    blocks = data.blocks
+    indices = list(np.ndindex(*blocks.shape))
+    middle = len(indices) // 2  # the middle of the scene first: edges are often nodata
+    for index in [indices[middle], *indices[:middle], *indices[middle + 1 :]]:
+        if np.isfinite(np.asarray(blocks[index].compute())).any():
+            return True
+    return False
 
 
 def _check_variable_dims(ds: xr.Dataset) -> list[str]:

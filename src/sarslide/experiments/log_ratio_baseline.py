@@ -112,6 +112,7 @@ def score_log_ratio(
     pols = settings.polarisations.split("+")
     channels = [f"{p}_{side}" for p in pols for side in ("before", "after")]
     if settings.slope_min_deg is not None:
+        check_slope_usable(cube, settings.slope_min_deg)
         channels.append(cv.VAR_DEM_SLOPE)
     cfg = cfg.model_copy(update={"channels": channels})
     splits = build_chip_splits(cfg, cube=cube)
@@ -168,6 +169,39 @@ def score_log_ratio(
         threshold=float(threshold),
         metrics=metrics,
     )
+
+
+def check_slope_usable(cube: xr.Dataset, slope_min_deg: float) -> None:
+    """Refuse a slope mask that would leave nothing: no slope, or nothing steep enough.
+
+    Without this, a slope that is all NaN (a DEM that missed the AOI) drops every chip
+    and the error blames the split settings.
+
+    Raises:
+        DataSelectionError: the cube has no finite slope, or no pixel as steep as
+            ``slope_min_deg`` (with the steepest slope found and the fix).
+    """
+    fix = "or set log_ratio.slope_min_deg: null to score without the slope mask."
+    if cv.VAR_DEM_SLOPE not in cube.data_vars:
+        raise DataSelectionError(
+            f"The log-ratio slope mask (slope_min_deg={slope_min_deg}) needs "
+            f"{cv.VAR_DEM_SLOPE!r}, which the cube lacks; use a cube with a DEM, {fix}"
+        )
+    slope = np.asarray(cube[cv.VAR_DEM_SLOPE].values, dtype=np.float64)
+    finite = np.isfinite(slope)
+    if not finite.any():
+        raise DataSelectionError(
+            f"The log-ratio slope mask (slope_min_deg={slope_min_deg}) has no usable slope: "
+            f"{cv.VAR_DEM_SLOPE!r} is NaN everywhere (the cube's DEM does not cover its "
+            f"area); rebuild the cube with a DEM that covers the AOI, {fix}"
+        )
+    steepest = float(np.degrees(slope[finite].max()))
+    if steepest < slope_min_deg:
+        raise DataSelectionError(
+            f"The log-ratio slope mask removes every pixel: the steepest slope is "
+            f"{steepest:.2f} deg, below slope_min_deg={slope_min_deg}; lower slope_min_deg, "
+            f"{fix}"
+        )
 
 
 def score_log_ratio_for_ablation(
