@@ -10,6 +10,7 @@ import rioxarray  # noqa: F401  (registers the .rio accessor)
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.crs_text import format_crs
 from sarslide.datacube.orbit import ACCEPTED_TEXT, unknown_orbit_states
 from sarslide.errors import CubeValidationError
 
@@ -158,7 +159,7 @@ def _check_crs(ds: xr.Dataset, *, allow_geographic: bool) -> list[str]:
         ]
     if crs.is_geographic and not allow_geographic:
         return [
-            f"the CRS {crs.to_string()} is geographic (degrees); sarslide needs a projected "
+            f"the CRS {format_crs(crs)} is geographic (degrees); sarslide needs a projected "
             "CRS in metres. Reproject with ds.rio.reproject(ds.rio.estimate_utm_crs())."
         ]
     return []

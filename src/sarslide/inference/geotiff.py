@@ -26,6 +26,7 @@ from rasterio.transform import array_bounds
 from rasterio.windows import Window
 
 from sarslide import conventions as cv
+from sarslide.crs_text import format_crs
 from sarslide.errors import CrsError
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def grid_from_cube(cube: xr.Dataset | xr.DataArray) -> RasterGrid:
         )
     if crs.is_geographic:
         raise CrsError(
-            f"The cube's CRS {crs.to_string()} is geographic (degrees); landslide maps need a "
+            f"The cube's CRS {format_crs(crs)} is geographic (degrees); landslide maps need a "
             "projected CRS in metres. Reproject the cube, e.g. with "
             "cube.rio.reproject(cube.rio.estimate_utm_crs())."
         )

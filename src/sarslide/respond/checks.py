@@ -15,6 +15,7 @@ import xarray as xr
 from pyproj import CRS
 
 from sarslide import conventions as cv
+from sarslide.crs_text import format_crs
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.respond.acquisitions import AcquisitionPlan
 from sarslide.respond.config import RespondConfig
@@ -151,7 +152,7 @@ def check_cube_matches(ds: xr.Dataset, plan: AcquisitionPlan, cfg: RespondConfig
     crs = ds.rio.crs
     wanted = aoi.crs
     if crs is None or CRS.from_user_input(crs.to_wkt()) != wanted:
-        problems.append(f"CRS {crs} is not the request's {wanted.to_string()}")
+        problems.append(f"CRS {format_crs(crs)} is not the request's {format_crs(wanted)}")
     elif tuple(ds.rio.shape) != tuple(geobox.shape) or not np.allclose(
         tuple(ds.rio.transform())[:6], tuple(geobox.transform)[:6]
     ):

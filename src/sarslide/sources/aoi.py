@@ -14,6 +14,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
+from sarslide.crs_text import format_crs
 from sarslide.errors import ConfigError, CrsError
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def parse_aoi(value: str | os.PathLike[str], *, crs: str | None = None) -> AreaO
     target = CRS.from_user_input(crs) if crs else utm_crs_for(geometry)
     if not target.is_projected:
         raise CrsError(
-            f"The cube CRS must be projected (metres); got {target.to_string()}. "
+            f"The cube CRS must be projected (metres); got {format_crs(target)}. "
             "Leave it unset to use the AOI's UTM zone."
         )
     return AreaOfInterest(geometry_lonlat=geometry, crs=target)

@@ -27,6 +27,7 @@ from rasterio.errors import RasterioIOError
 
 from sarslide import conventions as cv
 from sarslide.config import ConfigModel
+from sarslide.crs_text import format_crs
 from sarslide.datacube import write_cube
 from sarslide.errors import ConfigError, DownloadError, OutputExistsError
 from sarslide.parallel import use_scheduler
@@ -49,7 +50,6 @@ from sarslide.sources.stac_search import (
     RTC_COLLECTION,
     open_catalog,
 )
-from sarslide.sources.warp import crs_label
 
 logger = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def build_cube(
         geobox.shape.y,
         geobox.shape.x,
         cfg.resolution_m,
-        crs_label(aoi.crs),
+        format_crs(aoi.crs),
     )
     log: dict[str, Any] = {
         "config": json.loads(cfg.model_dump_json()),

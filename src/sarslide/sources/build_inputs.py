@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sarslide.crs_text import format_crs
 from sarslide.errors import DataSelectionError
-from sarslide.sources.warp import crs_label
 
 if TYPE_CHECKING:
     import pystac
@@ -112,7 +112,7 @@ def check_dem_coverage(
         grid_bounds = tuple(round(v, 4) for v in grid.to_crs("EPSG:4326").boundingbox)
         raise DataSelectionError(
             f"The DEM ({source}) covers {covered:.1%} of the AOI (DEM spans lon/lat "
-            f"{dem_bounds}, the AOI {grid_bounds}; {crs_label(geobox.crs)} grid); at least "
+            f"{dem_bounds}, the AOI {grid_bounds}; {format_crs(geobox.crs)} grid); at least "
             f"{minimum:.0%} is needed (min_dem_coverage). Give a DEM over the AOI with --dem "
             "FILE or --dem-collection, or check the AOI."
         )
@@ -149,7 +149,7 @@ def aoi_from_items(items: list[Any], *, crs: str | None) -> AreaOfInterest:
             max(b[2] for b in native),
             max(b[3] for b in native),
         )
-    logger.info("AOI from the products' footprint, grid CRS %s", crs_label(target))
+    logger.info("AOI from the products' footprint, grid CRS %s", format_crs(target))
     return AreaOfInterest(geometry_lonlat=footprint, crs=target, bounds_in_crs=bounds)
 
 

@@ -45,7 +45,7 @@ def load_dem(
     if not usable:
         raise DataSelectionError(
             f"None of the {len(items)} DEM items has an asset {asset!r} (assets: "
-            f"{sorted(items[0].assets) if items else []}); set dem_asset in the config."
+            f"{sorted(items[0].assets) if items else []}); pick one with --set dem_asset=NAME."
         )
     loaded = odc.stac.load(
         usable,

@@ -20,6 +20,7 @@ from rasterio.transform import from_origin
 from shapely.geometry import box
 
 from sarslide import conventions as cv
+from sarslide.crs_text import format_crs
 from sarslide.errors import ConfigError, CrsError, DataSelectionError
 
 if TYPE_CHECKING:
@@ -63,8 +64,8 @@ def read_labels(path: str | os.PathLike[str], geobox: GeoBox) -> gpd.GeoDataFram
         aoi = tuple(round(float(v), 1) for v in geobox.boundingbox)
         raise DataSelectionError(
             f"None of the {len(frame)} label geometries in {str(source)!r} overlap the AOI: "
-            f"labels span {lbl}, the AOI {aoi} (both in {geobox.crs}). Check the AOI, or "
-            "the labels' CRS (a wrong CRS puts them elsewhere)."
+            f"labels span {lbl}, the AOI {aoi} (both in {format_crs(geobox.crs)}). Check "
+            "--aoi, or the CRS of the --labels file (a wrong CRS puts them elsewhere)."
         )
     logger.info("labels: %d of %d geometries overlap the AOI", len(inside), len(frame))
     return inside

@@ -129,21 +129,6 @@ def layer_scale(src: Any, dst_crs: Any, dst_transform: Affine) -> tuple[float, f
     return dst_px_x / src.width, dst_px_y / src.height
 
 
-def crs_label(crs: Any) -> str:
-    """A CRS as a short label for messages: ``EPSG:32754``, else its name, never the WKT."""
-    from pyproj import CRS
-
-    if crs is None:
-        return "no CRS"
-    try:
-        parsed = CRS.from_user_input(crs.to_wkt() if hasattr(crs, "to_wkt") else crs)
-    except Exception:  # pyproj raises CRSError and others for odd input
-        text = str(crs)
-        return text if len(text) <= 80 else f"{text[:77]}..."
-    code = parsed.to_authority(min_confidence=90)
-    return f"{code[0]}:{code[1]}" if code else parsed.name
-
-
 class ExactRioReader(RioReader):  # type: ignore[misc]
     """odc-stac reader warping each asset with ``warp_to_grid`` (exact, chunk-invariant).
 
