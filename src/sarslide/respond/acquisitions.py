@@ -115,7 +115,7 @@ class AcquisitionPlan:
         """The acquisition window that gives exactly the chosen passes (and those inside)."""
         if not self.complete:
             raise DataSelectionError("The plan is incomplete; no cube window to build.")
-        margin = pd.Timedelta(minutes=5)  # frames of one pass are seconds to 2 min apart
+        margin = pd.Timedelta(minutes=30)  # frames of one pass: minutes; passes: >= 1.5 h apart
         return self.before[0].time - margin, self.after[-1].time + margin
 
     def to_dict(self) -> dict[str, Any]:
