@@ -17,7 +17,7 @@ import rasterio
 from sarslide import conventions as cv
 from sarslide.datacube import open_cube
 from sarslide.errors import EventTooRecentError, OutputExistsError
-from sarslide.respond import RespondConfig, respond_to_event
+from sarslide.respond import RespondConfig, RespondResult, respond_to_event
 from tests.respond.conftest import ENGA_AOI, enga_acquisitions
 from tests.sources.stac_fixtures import AOI_BBOX, LocalStacApi
 
@@ -47,14 +47,22 @@ def hokkaido_config(api: LocalStacApi, model: Path, **overrides) -> RespondConfi
     return RespondConfig.from_options(**{**options, **overrides})
 
 
-def test_maps_a_real_event_from_an_aoi_and_a_date(
-    enga_stac: LocalStacApi, model_k2: Path, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def enga_response(
+    enga_stac: LocalStacApi, model_k2: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[RespondResult, list[str]]:
+    """respond from the local STAC API (real RTC): an event on 2024-04-10, k = 2."""
     lines: list[str] = []
     cfg = enga_config(enga_stac, model_k2, event_start="2024-04-10T12:00")
-    result = respond_to_event(
-        cfg, tmp_path / "enga", progress=False, now="2024-06-01", on_step=lines.append
-    )
+    out = tmp_path_factory.mktemp("enga") / "event"
+    result = respond_to_event(cfg, out, progress=False, now="2024-06-01", on_step=lines.append)
+    return result, lines
+
+
+def test_maps_a_real_event_from_an_aoi_and_a_date(
+    enga_response: tuple[RespondResult, list[str]],
+) -> None:
+    result, lines = enga_response
     assert result.steps == {"acquisitions": "done", "cube": "done", "map": "done"}
     # the k=2 real acquisitions nearest the event on each side, reported with their dates
     assert [f"{p.time:%Y-%m-%d}" for p in result.plan.before] == ["2024-03-23", "2024-04-04"]
@@ -88,6 +96,41 @@ def test_maps_a_real_event_from_an_aoi_and_a_date(
     assert "| before | 2024-03-23 08:47 | ascending | 9 | 1 |" in report
     state = json.loads(result.state_json.read_text())
     assert state["plan"]["complete"] and state["steps"]["map"]["status"] == "done"
+
+
+def test_maps_the_event_from_local_products_as_from_stac(
+    enga_response: tuple[RespondResult, list[str]], model_k2: Path, tmp_path: Path
+) -> None:
+    from tests.respond.conftest import ENGA_DIR
+
+    lines: list[str] = []
+    cfg = RespondConfig.from_options(
+        aoi=ENGA_AOI,
+        event_start="2024-04-10T12:00",
+        model=model_k2,
+        rtc=[str(ENGA_DIR / "*.tif")],
+        dem=str(ENGA_DIR.parents[1] / "synthetic" / "enga_dem_3arcsec.tif"),
+        stac_url="http://127.0.0.1:9/unreachable/",  # never contacted
+        chunk_px=256,
+        figures=False,
+    )
+    result = respond_to_event(cfg, tmp_path / "local", progress=False, on_step=lines.append)
+    assert result.steps == {"acquisitions": "done", "cube": "done", "map": "done"}
+    # dates, track and orbit read from the product names and the solar time of the pass
+    from_stac = enga_response[0]
+
+    def described(passes: list) -> list[tuple]:
+        return [(p.time, p.orbit_state, p.relative_orbit) for p in passes]
+
+    assert described(result.plan.before) == described(from_stac.plan.before)
+    assert described(result.plan.after) == described(from_stac.plan.after)
+    assert "before the event: 2 of 2 needed: 2024-03-23, 2024-04-04" in "\n".join(lines)
+    # the same files through the same warp: the same backscatter cube
+    local = open_cube(result.cube, task="mapping")
+    stac = open_cube(from_stac.cube, task="mapping")
+    np.testing.assert_array_equal(local[cv.VAR_VV].values, stac[cv.VAR_VV].values)
+    np.testing.assert_array_equal(local[cv.DIM_TIMESTEP].values, stac[cv.DIM_TIMESTEP].values)
+    assert result.map.probability_tif.exists()
 
 
 def test_refuses_a_too_recent_event_with_the_date_when_it_will_work(

@@ -30,6 +30,8 @@ BUILD_FIELDS = (
     "signer",
     "relative_orbit",
     "insar",
+    "rtc",
+    "dem",
     "terrain_method",
     "scheduler",
 )
@@ -48,6 +50,8 @@ CUBE_REQUEST_FIELDS = (
     "relative_orbit",
     "labels",
     "insar",
+    "rtc",
+    "dem",
     "terrain_method",
 )
 MAP_REQUEST_FIELDS = (
@@ -92,7 +96,15 @@ class RespondConfig(BaseModel):
     signer: Literal["planetary-computer", "none"] = Field(
         "planetary-computer", description="how asset URLs are signed"
     )
-    insar: str = Field("none", description="'none', 'hyp3', or a folder of HyP3/ISCE2 products")
+    rtc: list[str] | None = Field(
+        None,
+        description="local RTC products (files, folders, globs: OPERA RTC-S1 or HyP3 RTC) "
+        "instead of the STAC search",
+    )
+    dem: list[str] | None = Field(None, description="local DEM file(s) instead of a STAC search")
+    insar: str | list[str] = Field(
+        "none", description="'none', 'hyp3', or folders/files/globs of InSAR products"
+    )
     terrain_method: Literal["horn", "zevenbergen_thorne"] = "horn"
     scheduler: str | None = Field(None, description="dask.distributed scheduler address")
     # prediction (see sarslide predict)
@@ -111,6 +123,23 @@ class RespondConfig(BaseModel):
     def _date_to_text(cls, value: Any) -> Any:
         """YAML turns 2018-09-05 into a date: keep dates as ISO text."""
         return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
+
+    @field_validator("rtc", "dem", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        """A single path or pattern is a list of one (as in the build config)."""
+        if isinstance(value, (str, os.PathLike)):
+            return [os.fspath(value)]
+        if isinstance(value, (list, tuple)):
+            return [os.fspath(v) for v in value]
+        return value
+
+    @property
+    def source_label(self) -> str:
+        """Where the backscatter comes from, for messages and the report."""
+        if self.rtc is not None:
+            return "local products --rtc " + " ".join(self.rtc)
+        return f"{self.collection!r} at {self.stac_url}"
 
     @model_validator(mode="after")
     def _check_event(self) -> RespondConfig:

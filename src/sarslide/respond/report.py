@@ -32,7 +32,8 @@ def write_respond_report(
         f"- event window (UTC): {plan.event_start:%Y-%m-%d %H:%M} .. "
         f"{plan.event_end:%Y-%m-%d %H:%M}",
         f"- {model.describe()}",
-        f"- sources: `{cfg.collection}` and `{cfg.dem_collection}` from {cfg.stac_url}",
+        f"- backscatter: {cfg.source_label}; DEM: "
+        + (" ".join(cfg.dem) if cfg.dem else f"{cfg.dem_collection!r} at {cfg.stac_url}"),
         "",
         "## Acquisitions",
         "",

@@ -147,7 +147,7 @@ def _plan_step(
             _report_lines(plan, say)
             steps["acquisitions"] = "reused"
             return plan
-    from sarslide.respond.search import search_passes
+    from sarslide.respond.search import find_local_passes, search_passes
 
     k = model.timesteps_k
     event_start, event_end = cfg.event_window
@@ -155,15 +155,25 @@ def _plan_step(
     clock = _utc_naive(now) if now is not None else _utc_naive(datetime.now(timezone.utc))
     search_start, search_end = event_start - span, min(event_end + span, clock)
     aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
-    passes, skipped = search_passes(
-        cfg.stac_url,
-        cfg.collection,
-        aoi,
-        start=search_start,
-        end=search_end,
-        orbit_state=orbit,
-        relative_orbit=cfg.relative_orbit,
-    )
+    if cfg.rtc is not None:
+        passes, skipped = find_local_passes(
+            cfg.rtc,
+            aoi,
+            start=search_start,
+            end=search_end,
+            orbit_state=orbit,
+            relative_orbit=cfg.relative_orbit,
+        )
+    else:
+        passes, skipped = search_passes(
+            cfg.stac_url,
+            cfg.collection,
+            aoi,
+            start=search_start,
+            end=search_end,
+            orbit_state=orbit,
+            relative_orbit=cfg.relative_orbit,
+        )
     plan = plan_acquisitions(
         passes,
         event_start=event_start,
@@ -187,9 +197,9 @@ def _refuse_incomplete(plan: AcquisitionPlan, cfg: RespondConfig, now: pd.Timest
     orbit_note = f" ({plan.orbit_state})" if plan.orbit_state else ""
     if not plan.found:
         raise DataSelectionError(
-            f"No Sentinel-1 pass{orbit_note} of {cfg.collection!r} over AOI {cfg.aoi!r} between "
-            f"{plan.search_start:%Y-%m-%d} and {plan.search_end:%Y-%m-%d}; check the AOI, "
-            "--collection and --stac-url, or widen --search-days."
+            f"No Sentinel-1 pass{orbit_note} in {cfg.source_label} over AOI {cfg.aoi!r} "
+            f"between {plan.search_start:%Y-%m-%d} and {plan.search_end:%Y-%m-%d}; check the "
+            "AOI and the source (--rtc, or --collection and --stac-url), or widen --search-days."
         )
     if len(plan.before) < plan.k:
         raise DataSelectionError(
@@ -259,7 +269,7 @@ def _cube_step(
             )
     start, end = plan.cube_window
     build_cfg = cfg.to_build_config(start=start, end=end, orbit_state=orbit)
-    say(f"cube: building {path} from {cfg.stac_url} ({start:%Y-%m-%d} .. {end:%Y-%m-%d})")
+    say(f"cube: building {path} from {cfg.source_label} ({start:%Y-%m-%d} .. {end:%Y-%m-%d})")
     result = build_cube(build_cfg, path, overwrite=overwrite, progress=progress, signer=signer)
     problems = check_cube_matches(open_cube(path, task="mapping"), plan, cfg)
     if problems:  # the catalogue changed between the search and the build (seconds)

@@ -1,8 +1,9 @@
-"""Find the Sentinel-1 passes over an AOI around an event in a STAC catalogue."""
+"""Find the Sentinel-1 passes over an AOI around an event: a STAC catalogue or local files."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pandas as pd
 
@@ -31,7 +32,6 @@ def search_passes(
         The passes that pass the orbit filters, in time order, and the item ids left out
         with the reason (duplicates, missing assets, another orbit).
     """
-    from sarslide.sources.rtc import group_acquisitions
     from sarslide.sources.stac_search import open_catalog, search_items
 
     catalog = open_catalog(stac_url)
@@ -45,6 +45,48 @@ def search_passes(
         )
     except DataSelectionError:
         items = []  # an empty search is an answer here: the plan says what is missing
+    return passes_from_items(items, orbit_state=orbit_state, relative_orbit=relative_orbit)
+
+
+def find_local_passes(
+    rtc: list[str],
+    aoi: AreaOfInterest,
+    *,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    orbit_state: str | None = None,
+    relative_orbit: int | None = None,
+) -> tuple[list[Pass], dict[str, str]]:
+    """The passes of local RTC products (``--rtc`` files, folders, globs) over ``aoi``.
+
+    Dates, track and orbit come from the products (``sources.local_products``); those
+    outside [start, end] or not over the AOI are left out.
+    """
+    from shapely.geometry import shape
+
+    from sarslide.sources.local_products import find_rtc_products, rtc_items
+
+    items, outside = [], {}
+    for item in rtc_items(find_rtc_products(rtc)):
+        when = pd.Timestamp(item.datetime).tz_convert("UTC").tz_localize(None)
+        if not start <= when <= end:
+            continue
+        if item.geometry and not shape(item.geometry).intersects(aoi.geometry_lonlat):
+            outside[item.id] = "does not cover the AOI"
+            continue
+        items.append(item)
+    passes, skipped = passes_from_items(
+        items, orbit_state=orbit_state, relative_orbit=relative_orbit
+    )
+    return passes, {**outside, **skipped}
+
+
+def passes_from_items(
+    items: list[Any], *, orbit_state: str | None, relative_orbit: int | None
+) -> tuple[list[Pass], dict[str, str]]:
+    """Group RTC items into passes as the cube build does, then apply the orbit filters."""
+    from sarslide.sources.rtc import group_acquisitions
+
     groups = group_acquisitions(items)
     skipped = dict(groups.skipped)
     passes = []
@@ -59,9 +101,8 @@ def search_passes(
         else:
             passes.append(Pass(pd.Timestamp(time), state, orbit, ids))
     logger.info(
-        "%d item(s) of %s give %d pass(es) over the AOI (%d left out)",
+        "%d RTC item(s) give %d pass(es) over the AOI (%d left out)",
         len(items),
-        collection,
         len(passes),
         len(skipped),
     )
