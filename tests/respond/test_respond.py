@@ -194,6 +194,8 @@ def test_resumes_after_an_interruption(
 
     again = respond_to_event(cfg, out, progress=False)
     assert again.steps == {"acquisitions": "reused", "cube": "reused", "map": "reused"}
+    # the resolved request is written beside the outputs: --config reruns it
+    assert RespondConfig.from_yaml(out / "respond.yaml") == cfg
 
 
 @pytest.mark.slow
@@ -270,9 +272,12 @@ def test_cli_refuses_a_recent_event_in_one_clear_message(
             str(model_k2),
             "-o",
             str(tmp_path / "enga"),
+            "--set",
+            "search_days=40",
         ],
     )
     assert refused.exit_code == 1
+    assert "searched 2024-04-05 .. " in refused.output  # --set search_days=40
     # the clock is past 2024-06-03: the pass due then is not in this catalogue
     assert "after the event: 1 of 2 needed: 2024-05-22" in refused.output
     assert "should have existed on 2024-06-03" in refused.output

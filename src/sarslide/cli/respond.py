@@ -9,6 +9,7 @@ import typer
 from sarslide.cli.apps import app
 from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.options import config_option, load_command_config, set_option
 from sarslide.output_checks import check_output_location
 
 
@@ -24,7 +25,10 @@ def respond(
         None, "--event-end", help="Event end (ISO 8601); default: the start."
     ),
     model: Path = typer.Option(None, "--model", help="Checkpoint written by 'sarslide train'."),
-    config: Path = typer.Option(None, "--config", help="YAML respond config; options here win."),
+    config: Path | None = config_option(
+        "YAML respond config (RespondConfig keys, see docs/respond.md); the options here "
+        "and --set override it."
+    ),
     event_name: str = typer.Option(None, "--event-name", help="Name for the cube and report."),
     search_days: int = typer.Option(
         None, "--search-days", help="Days searched each side of the event (default 24k+12)."
@@ -54,6 +58,7 @@ def respond(
     min_area: float = typer.Option(None, "--min-area", help="Drop smaller polygons (m2)."),
     scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
     no_figures: bool = typer.Option(False, "--no-figures", help="Skip the PNG figures."),
+    overrides: list[str] = set_option(),
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace outputs in the folder made for another request."
     ),
@@ -94,10 +99,7 @@ def respond(
         "scheduler": scheduler,
         "figures": False if no_figures else None,
     }
-    if config is not None:
-        cfg = RespondConfig.from_yaml(config, **options)
-    else:
-        cfg = RespondConfig.from_options(**options)
+    cfg = load_command_config(RespondConfig, config, overrides, options)
     result = respond_to_event(
         cfg,
         out_dir,

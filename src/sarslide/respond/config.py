@@ -1,17 +1,20 @@
-"""``RespondConfig``: everything ``sarslide respond`` needs, validated in one place."""
+"""``RespondConfig``: everything ``sarslide respond`` needs, validated in one place.
+
+A ``ConfigModel``: read from YAML (``--config respond.yaml``), any key overridden with
+``--set key=value``, written back resolved into ``<out>/respond.yaml``.
+"""
 
 from __future__ import annotations
 
 import datetime
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from sarslide.errors import ConfigError
+from sarslide.config import ConfigModel
 from sarslide.sources.build import BuildConfig
 from sarslide.sources.stac_search import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
 
@@ -64,10 +67,10 @@ MAP_REQUEST_FIELDS = (
 )
 
 
-class RespondConfig(BaseModel):
+class RespondConfig(ConfigModel):
     """A new event to map: where, when, with which model, from which sources."""
 
-    model_config = ConfigDict(extra="forbid")
+    config_label: ClassVar[str] = "respond config"
     aoi: str = Field(..., description="'min_lon,min_lat,max_lon,max_lat' or a vector file")
     event_start: str = Field(..., description="start of the triggering event (ISO 8601, UTC)")
     event_end: str | None = Field(
@@ -183,26 +186,12 @@ class RespondConfig(BaseModel):
 
     @classmethod
     def from_options(cls, **options: Any) -> RespondConfig:
-        """Validate options (None = default), turning pydantic errors into one ConfigError."""
-        try:
-            return cls(**{k: v for k, v in options.items() if v is not None})
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in err.errors()
-            )
-            raise ConfigError(f"Invalid respond configuration: {problems}") from err
+        """Validate keyword options (``None`` values are left to the defaults).
 
-    @classmethod
-    def from_yaml(cls, path: str | os.PathLike[str], **overrides: Any) -> RespondConfig:
-        """Load a YAML file; non-None ``overrides`` (from the CLI) win."""
-        source = Path(path)
-        try:
-            data = yaml.safe_load(source.read_text()) or {}
-        except (OSError, yaml.YAMLError) as err:
-            raise ConfigError(f"Cannot read respond config {str(source)!r}: {err}") from err
-        if not isinstance(data, dict):
-            raise ConfigError(f"Respond config {str(source)!r} must be a mapping of options.")
-        return cls.from_options(**{**data, **{k: v for k, v in overrides.items() if v is not None}})
+        Raises:
+            ConfigError: every bad key or value, one line each.
+        """
+        return cls.from_mapping({}, **options)
 
 
 def to_utc_naive(value: Any) -> pd.Timestamp:

@@ -48,6 +48,7 @@ from sarslide.sources.signing import UrlSigner
 logger = logging.getLogger(__name__)
 
 CUBE_NAME = "cube.zarr"
+CONFIG_FILE = "respond.yaml"
 MAP_DIR = "map"
 StepReporter = Callable[[str], None]
 
@@ -117,6 +118,7 @@ def respond_to_event(
     state = {**(state if earlier == request else {}), "request": request, "model": model.to_dict()}
     state["plan"] = plan.to_dict()
     state_path = write_json_atomic(target / STATE_FILE, state)
+    cfg.write_yaml(target / CONFIG_FILE)  # the resolved request: --config reruns it
     cube = _cube_step(cfg, plan, orbit, target, state, overwrite, progress, signer, say, steps)
     outputs = _map_step(cfg, model, plan, target, state, overwrite, progress, say, steps)
     report = write_respond_report(target / "report.md", cfg, model, plan, state, outputs)
