@@ -72,3 +72,31 @@ def simulate(
         from sarslide.plotting.overview import plot_event_overview
 
         console.print(f"wrote figure {plot_event_overview(ds, figure, k=k)}")
+
+
+@cube_app.command("simulate-events")
+@report_errors
+def simulate_events(
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for the cubes."),
+    preset: str = typer.Option("four-events", "--preset", help="Event set to simulate."),
+    size: int = typer.Option(320, "--size", help="Grid side of every cube (10 m pixels)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing cubes."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+) -> None:
+    """Simulate a set of distinct events (SIMULATED): one cube each and events.yaml.
+
+    The events differ in terrain, landslide sizes and density, land cover, incidence
+    and orbit, speckle looks and acquisition gaps (docs/simulator.md). events.yaml is
+    the 'events' list of a data config. Existing cubes with the same settings are kept.
+    """
+    from sarslide.simulate.event_sets import event_set_specs, write_event_set
+
+    path = write_event_set(output, preset, size_px=size, overwrite=overwrite, progress=progress)
+    for name, spec in event_set_specs(preset, size_px=size).items():
+        console.print(
+            f"{name:10s} seed {spec.seed:3d}  {spec.orbit:10s} θ {spec.incidence_angle_deg:g}°  "
+            f"looks {spec.equivalent_number_of_looks:g}  relief {spec.terrain_std_m:g} m  "
+            f"landslides {spec.landslide_fraction:.0%} (median {spec.landslide_median_length_m:g}"
+            f" m)  forest {spec.vegetation_fraction:.0%}  gaps {list(spec.missing_acquisitions)}"
+        )
+    console.print(f"wrote {path}")

@@ -68,7 +68,7 @@ def simulate_event_cube(
     Raises:
         ConfigError: an unknown or invalid field, or an inconsistent schedule.
     """
-    spec = _merge_spec(spec, overrides)
+    spec = merge_spec(spec, overrides)
     schedule = resolve_schedule(spec)
     static = simulate_static_layers(spec)
     ds = _assemble(spec, schedule, static)
@@ -81,7 +81,12 @@ def simulate_event_cube(
     return ds
 
 
-def _merge_spec(spec: EventCubeSpec | None, overrides: dict[str, Any]) -> EventCubeSpec:
+def merge_spec(spec: EventCubeSpec | None, overrides: dict[str, Any]) -> EventCubeSpec:
+    """``spec`` (default ``EventCubeSpec()``) with ``overrides``, validated.
+
+    Raises:
+        ConfigError: an unknown field or an invalid value, naming each.
+    """
     base = spec.model_dump(exclude_unset=True) if spec is not None else {}
     return EventCubeSpec.from_mapping(base, overrides)
 

@@ -9,6 +9,7 @@ added in batches until the labelled share of pixels reaches the target.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -18,9 +19,30 @@ from sarslide.simulate.seeding import make_rng
 
 logger = logging.getLogger(__name__)
 
-MEDIAN_LENGTH_M = 90.0  # Iburi 2018 landslides: mostly 40-300 m long
-LENGTH_LOG_STD = 0.5
-MIN_LENGTH_M, MAX_LENGTH_M = 30.0, 600.0
+
+@dataclass(frozen=True)
+class LandslideSizes:
+    """Lognormal landslide length (m), clipped; width 0.25-0.5 of the length."""
+
+    median_length_m: float = 90.0  # Iburi 2018 landslides: mostly 40-300 m long
+    length_log_std: float = 0.5
+    min_length_m: float = 30.0
+    max_length_m: float = 600.0
+
+    def mean_area_px(self, resolution_m: float) -> float:
+        """Mean area of a landslide: width 0.25-0.5 of the length, teardrop ~0.7 of
+        the ellipse area."""
+        mean_length_sq = self.median_length_m**2 * np.exp(2 * self.length_log_std**2)
+        return float(0.7 * np.pi / 4 * 0.375 * mean_length_sq / resolution_m**2)
+
+    def draw_length_m(self, rng: np.random.Generator) -> float:
+        return float(
+            np.clip(
+                rng.lognormal(np.log(self.median_length_m), self.length_log_std),
+                self.min_length_m,
+                self.max_length_m,
+            )
+        )
 
 
 def compute_landslide_susceptibility(
@@ -55,6 +77,7 @@ def place_landslides(
     fraction: float,
     resolution_m: float,
     seed: int,
+    sizes: LandslideSizes | None = None,
 ) -> np.ndarray:
     """Landslide labels (uint8, 1 = landslide) covering about ``fraction`` of the pixels.
 
@@ -65,7 +88,9 @@ def place_landslides(
         fraction: target share of landslide pixels (0 gives no landslides).
         resolution_m: pixel size, to turn landslide sizes in metres into pixels.
         seed: the cube's seed.
+        sizes: the length distribution; default ``LandslideSizes()``.
     """
+    sizes = sizes or LandslideSizes()
     rows, cols = susceptibility.shape
     labels = np.zeros((rows, cols), dtype=np.uint8)
     target_px = round(fraction * rows * cols)
@@ -76,18 +101,12 @@ def place_landslides(
     covered = stamp_until_covered(
         weights,
         target_px,
-        _mean_area_px(resolution_m),
+        sizes.mean_area_px(resolution_m),
         rng,
-        lambda start: _stamp_landslide(labels, start, aspect_deg, resolution_m, rng),
+        lambda start: _stamp_landslide(labels, start, aspect_deg, resolution_m, rng, sizes),
     )
     logger.debug("placed landslides on %d px (target %d)", covered, target_px)
     return labels
-
-
-def _mean_area_px(resolution_m: float) -> float:
-    # Lognormal length, width 0.25-0.5 of it, teardrop ~0.7 of the ellipse area.
-    mean_length_sq = MEDIAN_LENGTH_M**2 * np.exp(2 * LENGTH_LOG_STD**2)
-    return float(0.7 * np.pi / 4 * 0.375 * mean_length_sq / resolution_m**2)
 
 
 def _stamp_landslide(
@@ -96,13 +115,12 @@ def _stamp_landslide(
     aspect_deg: np.ndarray,
     resolution_m: float,
     rng: np.random.Generator,
+    sizes: LandslideSizes,
 ) -> int:
     """Draw one landslide into ``labels``; return the number of newly labelled pixels."""
     rows, cols = labels.shape
     row0, col0 = divmod(int(start), cols)
-    length_m = float(
-        np.clip(rng.lognormal(np.log(MEDIAN_LENGTH_M), LENGTH_LOG_STD), MIN_LENGTH_M, MAX_LENGTH_M)
-    )
+    length_m = sizes.draw_length_m(rng)
     length_px = max(length_m / resolution_m, 2.0)
     width_px = max(length_px * rng.uniform(0.25, 0.5), 1.5)
     aspect = aspect_deg[row0, col0]

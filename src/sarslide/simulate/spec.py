@@ -38,6 +38,14 @@ class EventCubeSpec(ConfigModel):
         None, ge=1, description="Acquisitions after the event (default the rest)."
     )
     revisit_days: int = Field(12, ge=1, le=366, description="Days between acquisitions.")
+    missing_acquisitions: tuple[int, ...] = Field(
+        (),
+        description="Acquisition gaps: slots of the regular revisit series (0 = "
+        "first_acquisition, 1 = one revisit later, ...) with no acquisition (a satellite "
+        "failure, a skipped pass). The series runs on until timesteps_before and "
+        "timesteps_after acquisitions exist; a gap right after the event delays the "
+        "first post-event image.",
+    )
     first_acquisition: datetime = Field(
         datetime(2018, 7, 1, 20, 40),
         description="Time of the first acquisition (UTC; Hokkaido's ascending pass is "
@@ -67,6 +75,20 @@ class EventCubeSpec(ConfigModel):
     )
     coherence_looks: int = Field(50, ge=2, le=1000, description="Looks of the coherence estimator.")
     resolution_m: float = Field(10.0, gt=0.0, description="Pixel size in metres.")
+    terrain_spectral_exponent: float = Field(
+        4.4,
+        ge=2.5,
+        le=6.0,
+        description="Roughness of the fractal terrain: exponent of its power spectrum "
+        "P(k) ~ k^-exponent. Lower is rougher (more relief at short wavelengths, "
+        "steeper pixel slopes for the same terrain_std_m); higher is smoother.",
+    )
+    terrain_corner_wavelength_m: float = Field(
+        2500.0,
+        gt=0.0,
+        description="Wavelength above which the terrain spectrum flattens (the size of "
+        "the largest hills and valleys).",
+    )
     terrain_std_m: float = Field(
         100.0,
         gt=0.0,
@@ -86,6 +108,23 @@ class EventCubeSpec(ConfigModel):
         le=0.1,
         description="Share of VV/VH pixels per acquisition set to "
         "exactly 0 (half) or NaN (half), as real products have.",
+    )
+    landslide_median_length_m: float = Field(
+        90.0,
+        gt=0.0,
+        le=5000.0,
+        description="Median landslide length (lognormal; Iburi 2018: mostly 40-300 m).",
+    )
+    landslide_length_log_std: float = Field(
+        0.5,
+        ge=0.0,
+        le=2.0,
+        description="Standard deviation of the natural log of landslide length (wider "
+        "= more very small and very large landslides).",
+    )
+    landslide_length_range_m: tuple[float, float] = Field(
+        (30.0, 600.0),
+        description="Landslide lengths are clipped to this (min, max) range (m).",
     )
     landslide_vv_change_db: float = Field(
         0.6,
@@ -173,6 +212,17 @@ class EventCubeSpec(ConfigModel):
                 f"landslide_vegetation_remaining={(low, high)} must be (low, high) with "
                 "0 <= low <= high <= 1, e.g. (0.0, 0.5)"
             )
+        shortest, longest = self.landslide_length_range_m
+        if not 0.0 < shortest <= longest:
+            raise ValueError(
+                f"landslide_length_range_m={(shortest, longest)} must be (min, max) with "
+                "0 < min <= max, e.g. (30, 600)"
+            )
+        if any(slot < 0 for slot in self.missing_acquisitions):
+            raise ValueError(
+                f"missing_acquisitions={list(self.missing_acquisitions)} must hold slot "
+                "numbers >= 0 of the revisit series, e.g. [2, 5]"
+            )
         for name in ("confounder_vv_change_db", "confounder_vh_change_db"):
             mean, std = getattr(self, name)
             if std < 0 or abs(mean) > 10:
@@ -208,13 +258,17 @@ def resolve_schedule(spec: EventCubeSpec) -> Schedule:
     """Acquisition times, orbits, event window and pairs for ``spec``."""
     n_before, n_after = _resolve_counts(spec)
     revisit = pd.Timedelta(days=spec.revisit_days)
-    times = pd.DatetimeIndex(
-        [pd.Timestamp(spec.first_acquisition) + i * revisit for i in range(n_before + n_after)]
-    )
+    slots = [
+        slot
+        for slot in range(n_before + n_after + len(set(spec.missing_acquisitions)))
+        if slot not in spec.missing_acquisitions
+    ][: n_before + n_after]
+    times = pd.DatetimeIndex([pd.Timestamp(spec.first_acquisition) + i * revisit for i in slots])
+    gap = times[n_before] - times[n_before - 1]
     if spec.event_start is None:  # midnight after the midpoint between the two dates
-        start = (times[n_before - 1] + revisit / 2).ceil("D")
+        start = (times[n_before - 1] + gap / 2).ceil("D")
         if start >= times[n_before]:
-            start = times[n_before - 1] + revisit / 2
+            start = times[n_before - 1] + gap / 2
     else:
         start = pd.Timestamp(spec.event_start)
     if spec.event_end is not None:

@@ -20,13 +20,15 @@ from sarslide.simulate.change_patches import place_change_patches
 from sarslide.simulate.fractal_terrain import generate_gaussian_field
 from sarslide.simulate.land_cover import generate_land_cover
 from sarslide.simulate.landslide_changes import draw_landslide_changes
-from sarslide.simulate.landslides import compute_landslide_susceptibility, place_landslides
+from sarslide.simulate.landslides import (
+    LandslideSizes,
+    compute_landslide_susceptibility,
+    place_landslides,
+)
 from sarslide.simulate.spec import EventCubeSpec
 from sarslide.terrain import add_terrain_variables
 
 DEM_SMOOTHING_PX = 1.0
-TERRAIN_SPECTRAL_EXPONENT = 4.4
-TERRAIN_CORNER_WAVELENGTH_M = 2500.0
 
 
 def simulate_static_layers(spec: EventCubeSpec) -> xr.Dataset:
@@ -40,8 +42,8 @@ def simulate_static_layers(spec: EventCubeSpec) -> xr.Dataset:
     dem = generate_gaussian_field(
         shape,
         resolution_m=spec.resolution_m,
-        spectral_exponent=TERRAIN_SPECTRAL_EXPONENT,
-        corner_wavelength_m=TERRAIN_CORNER_WAVELENGTH_M,
+        spectral_exponent=spec.terrain_spectral_exponent,
+        corner_wavelength_m=spec.terrain_corner_wavelength_m,
         std=spec.terrain_std_m,
         seed=spec.seed,
         purpose="terrain",
@@ -73,6 +75,11 @@ def simulate_static_layers(spec: EventCubeSpec) -> xr.Dataset:
         fraction=spec.landslide_fraction,
         resolution_m=spec.resolution_m,
         seed=spec.seed,
+        sizes=LandslideSizes(
+            spec.landslide_median_length_m,
+            spec.landslide_length_log_std,
+            *spec.landslide_length_range_m,
+        ),
     )
     ds[cv.VAR_LANDSLIDES] = (cv.SPATIAL_DIMS, labels, variable_attrs(cv.VAR_LANDSLIDES))
     changes = draw_landslide_changes(
