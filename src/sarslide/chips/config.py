@@ -14,8 +14,44 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel
+from sarslide.errors import ConfigError
 
 CHANNEL_SETS = ("vv", "vh", "vv+vh", "sar+dem", "dem")
+SPLIT_METHODS = ("spatial", "random", "leave_one_event_out")
+
+
+class EventSource(ConfigModel):
+    """One event of a multi-event data config: its cube and what is particular to it.
+
+    Each cube keeps its own grid and CRS (chips are cut per cube); the event window
+    and orbit default to the cube's attributes, as for a single cube.
+    """
+
+    config_label: ClassVar[str] = "event"
+
+    name: str = Field(
+        description="Short unique name of the event (used in run ids, tables, reports)."
+    )
+    cube: str = Field(description="Path or URL of the event's datacube (Zarr store).")
+    event_start: datetime | None = Field(
+        default=None, description="Event window start (UTC); default: the cube's attribute."
+    )
+    event_end: datetime | None = Field(
+        default=None, description="Event window end (UTC); default: the cube's attribute."
+    )
+    orbit: Literal["ascending", "descending"] | None = Field(
+        default=None, description="Use only acquisitions of this orbit direction."
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if not value or not all(c.isalnum() or c in "-_" for c in value):
+            raise ValueError(
+                f"event name {value!r} must be non-empty letters, digits, '-' or '_' "
+                "(it names run directories), e.g. 'iburi-2018'"
+            )
+        return value
 
 
 class DataConfig(ConfigModel):
@@ -23,7 +59,20 @@ class DataConfig(ConfigModel):
 
     config_label: ClassVar[str] = "data config"
 
-    cube: str = Field(description="Path or URL of the datacube (Zarr store).")
+    cube: str | None = Field(
+        default=None,
+        description="Path or URL of the datacube (Zarr store); or give 'events' instead.",
+    )
+    events: list[EventSource] = Field(
+        default_factory=list,
+        description="Several events, each a cube with its own window, orbit and CRS; "
+        "chips come from all of them and keep their event. Replaces 'cube'.",
+    )
+    held_out_event: str | None = Field(
+        default=None,
+        description="split: leave_one_event_out: the event tested on whole and never "
+        "trained or normalised on.",
+    )
     channels: str | list[str] = Field(
         default="vv+vh",
         description=(
@@ -74,9 +123,11 @@ class DataConfig(ConfigModel):
         default=True,
         description="Keep only chips with a landslide pixel (the paper); False = all.",
     )
-    split: Literal["spatial", "random"] = Field(
+    split: Literal["spatial", "random", "leave_one_event_out"] = Field(
         default="spatial",
-        description="'spatial' blocks with a buffer; 'random' = the paper's leaky split.",
+        description="'spatial' blocks with a buffer (within each cube); 'random' = the "
+        "paper's leaky split; 'leave_one_event_out': train on the other events "
+        "(validation on their spatial val blocks), test on the whole held_out_event.",
     )
     split_fractions: tuple[float, float, float] = Field(
         default=(0.7, 0.15, 0.15), description="Train, val, test fractions (sum to 1)."
@@ -123,6 +174,66 @@ class DataConfig(ConfigModel):
                 f"event_end ({self.event_end}) is before event_start ({self.event_start})"
             )
         return self
+
+    @model_validator(mode="after")
+    def _check_events(self) -> DataConfig:
+        if (self.cube is None) == (not self.events):
+            raise ValueError(
+                "give either 'cube' (one event) or 'events' (a list of {name, cube, ...}), "
+                f"not {'both' if self.cube else 'neither'}"
+            )
+        names = [event.name for event in self.events]
+        if len(set(names)) != len(names):
+            raise ValueError(f"event names {names} must be unique")
+        if self.split == "leave_one_event_out":
+            if len(names) < 2:
+                raise ValueError(
+                    "split 'leave_one_event_out' needs 'events' with at least 2 events "
+                    f"(got {len(names)}); use split 'spatial' for one cube"
+                )
+            if self.held_out_event not in names:
+                raise ValueError(
+                    f"held_out_event={self.held_out_event!r} must name one of the events {names}"
+                )
+        elif self.held_out_event is not None:
+            raise ValueError(
+                f"held_out_event={self.held_out_event!r} is only used by split "
+                "'leave_one_event_out'; remove it or set that split"
+            )
+        if self.events and self.split == "random":
+            raise ValueError(
+                "split 'random' is for one cube only; with 'events' use 'spatial' or "
+                "'leave_one_event_out'"
+            )
+        if self.events and (self.event_start or self.event_end or self.orbit):
+            raise ValueError(
+                "with 'events', give event_start, event_end and orbit per event, not at "
+                "the top of the data section"
+            )
+        return self
+
+    @property
+    def event_names(self) -> list[str]:
+        """The events' names (empty for a single cube)."""
+        return [event.name for event in self.events]
+
+    def for_event(self, name: str) -> DataConfig:
+        """The single-cube config of one event: its cube, window and orbit, the rest
+        (channels, k, chips, split fractions and seed) shared; split 'spatial'."""
+        for event in self.events:
+            if event.name == name:
+                return self.model_copy(
+                    update={
+                        "cube": event.cube,
+                        "events": [],
+                        "held_out_event": None,
+                        "event_start": event.event_start,
+                        "event_end": event.event_end,
+                        "orbit": event.orbit,
+                        "split": "spatial",
+                    }
+                )
+        raise ConfigError(f"No event {name!r} in the data config; events: {self.event_names}.")
 
     @property
     def stride_px(self) -> int:

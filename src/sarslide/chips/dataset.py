@@ -9,9 +9,10 @@ composites, hence identical values), so the scene is never composited whole.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -61,8 +62,13 @@ class ChipSplits:
     test: ChipArrays
     channel_names: list[str]
     normalisation: NormalisationStats
-    plan: SplitPlan
-    split: str  # "spatial" or "random": quote it beside every number
+    plan: SplitPlan  # multi-event: the first event's plan (see event_plans)
+    split: str  # "spatial", "random" or "leave_one_event_out": quote it beside every number
+    # Multi-event configs: the event names, each chip's event (index into ``events``)
+    # per split, and each event's plan. Single cube: empty.
+    events: list[str] = field(default_factory=list)
+    chip_events: dict[str, np.ndarray] = field(default_factory=dict)
+    event_plans: dict[str, SplitPlan] = field(default_factory=dict)
 
     def get(self, name: str) -> ChipArrays:
         if name not in SPLIT_NAMES:
@@ -70,9 +76,23 @@ class ChipSplits:
         chips: ChipArrays = getattr(self, name)
         return chips
 
+    def event_chips(self, split: str, event: str) -> ChipArrays:
+        """The chips of ``split`` that come from ``event`` (multi-event splits)."""
+        if event not in self.events:
+            raise DataSelectionError(f"No event {event!r} in these chips; events: {self.events}.")
+        return self.get(split).subset(self.chip_events[split] == self.events.index(event))
+
+    def plan_json(self) -> str:
+        """The split plan as JSON; multi-event: ``{"events": {name: plan}}``."""
+        if not self.events:
+            return self.plan.to_json()
+        plans = {name: json.loads(plan.to_json()) for name, plan in self.event_plans.items()}
+        return json.dumps({"split_method": self.split, "events": plans}, indent=1)
+
     def summary(self) -> dict[str, Any]:
-        """Chip counts and positive rates per split, labelled with the split method."""
-        return {
+        """Chip counts and positive rates per split (and per event), labelled with the
+        split method."""
+        out: dict[str, Any] = {
             "split_method": self.split,
             "channels": list(self.channel_names),
             **{
@@ -83,6 +103,19 @@ class ChipSplits:
                 for name in SPLIT_NAMES
             },
         }
+        if self.events:
+            out["events"] = {
+                event: {
+                    name: {
+                        "n_chips": len(chips),
+                        "positive_rate": chips.positive_rate(),
+                    }
+                    for name in SPLIT_NAMES
+                    for chips in [self.event_chips(name, event)]
+                }
+                for event in self.events
+            }
+        return out
 
 
 def extract_composite_chips(
@@ -190,9 +223,12 @@ def build_chip_splits(
 ) -> ChipSplits:
     """Chips for train / val / test from a data config, normalised on train only.
 
+    A config with ``events`` gathers chips from every event's cube
+    (``sarslide.chips.events``); a single cube is split here.
+
     Args:
         cfg: the data config (or a mapping validated as one).
-        cube: the opened cube; default: ``open_cube(cfg.cube)``.
+        cube: the opened cube; default: ``open_cube(cfg.cube)`` (single cube only).
         progress: show progress bars while gathering chips.
 
     Raises:
@@ -201,8 +237,44 @@ def build_chip_splits(
             pixels, chips larger than the scene, or a split left without chips.
     """
     cfg = load_data_config(cfg)
-    if cube is None:
-        cube = open_cube(cfg.cube)
+    if cfg.events:
+        from sarslide.chips.events import build_event_chip_splits
+
+        return build_event_chip_splits(cfg, progress=progress)
+    cube = cube if cube is not None else _open(cfg)
+    parts, plan = split_cube_chips(cfg, cube, progress=progress)
+    return ChipSplits(
+        train=parts[0],
+        val=parts[1],
+        test=parts[2],
+        channel_names=list(parts[0].channel_names),
+        normalisation=compute_normalisation(parts[0]),
+        plan=plan,
+        split=cfg.split,
+    )
+
+
+def _open(cfg: DataConfig) -> xr.Dataset:
+    return open_cube(str(cfg.cube))
+
+
+PlanEdit = Callable[[SplitPlan], SplitPlan]
+
+
+def split_cube_chips(
+    cfg: DataConfig,
+    cube: xr.Dataset,
+    *,
+    progress: bool = False,
+    edit_plan: PlanEdit | None = None,
+    check_empty: bool = True,
+) -> tuple[list[ChipArrays], SplitPlan]:
+    """The train, val and test chips of one cube and its split plan (no normalisation).
+
+    ``edit_plan`` changes the plan before chips are assigned (multi-event splits turn
+    a cube's test blocks into training blocks, or the whole cube into test).
+    ``check_empty``: raise when a split gets no chips.
+    """
     specs = resolve_channel_specs(cfg.channels, cube)
     selection = selection_from_config(cube, cfg) if any(s.is_composite for s in specs) else None
     labels = _read_labels(cube)
@@ -211,7 +283,7 @@ def build_chip_splits(
     shape = (int(labels.shape[0]), int(labels.shape[1]))
     plan = plan_split(
         shape,
-        method=cfg.split,
+        method="random" if cfg.split == "random" else "spatial",
         chip_origins_px=origins,
         chip_size_px=size,
         fractions=cfg.split_fractions,
@@ -219,6 +291,8 @@ def build_chip_splits(
         buffer_px=cfg.split_buffer_px,
         seed=cfg.seed,
     )
+    if edit_plan is not None:
+        plan = edit_plan(plan)
     assignment = plan.assign_chips(origins, size)
     kept = assignment >= 0
     logger.info(
@@ -238,17 +312,9 @@ def build_chip_splits(
         assignment = assignment[keep_rows]
     bounds = np.searchsorted(assignment, np.arange(len(SPLIT_NAMES) + 1))
     parts = [valid.subset(slice(bounds[i], bounds[i + 1])) for i in range(len(SPLIT_NAMES))]
-    _check_not_empty(parts, cfg, n_candidates=len(origins), n_in_regions=int(kept.sum()))
-    normalisation = compute_normalisation(parts[0])
-    return ChipSplits(
-        train=parts[0],
-        val=parts[1],
-        test=parts[2],
-        channel_names=list(valid.channel_names),
-        normalisation=normalisation,
-        plan=plan,
-        split=cfg.split,
-    )
+    if check_empty:
+        _check_not_empty(parts, cfg, n_candidates=len(origins), n_in_regions=int(kept.sum()))
+    return parts, plan
 
 
 def _keys(origins: np.ndarray) -> np.ndarray:

@@ -239,7 +239,7 @@ def train(
     splits = build_chip_splits(cfg.data, cube=cube, progress=progress)
     root.mkdir(parents=True, exist_ok=True)
     write_text_atomic(config_path, cfg.to_yaml())
-    split_path = write_text_atomic(root / SPLIT_NAME, splits.plan.to_json())
+    split_path = write_text_atomic(root / SPLIT_NAME, splits.plan_json())
     write_text_atomic(
         root / NORMALISATION_NAME, json.dumps(splits.normalisation.to_dict(), indent=2)
     )
@@ -285,6 +285,10 @@ def build_metadata(cfg: TrainConfig, splits: ChipSplits) -> dict[str, Any]:
         "data_config": cfg.data.model_dump(mode="json"),
         "split_method": splits.split,
         "split_plan": splits.plan.to_json(),
+        "events": list(getattr(splits, "events", [])),
+        "event_plans": {
+            name: plan.to_json() for name, plan in getattr(splits, "event_plans", {}).items()
+        },
         "threshold": 0.5,
         "threshold_metric": None,
         "chips": splits.summary(),
