@@ -278,19 +278,8 @@ def split_cube_chips(
     specs = resolve_channel_specs(cfg.channels, cube)
     selection = selection_from_config(cube, cfg) if any(s.is_composite for s in specs) else None
     labels = _read_labels(cube)
-    size, stride = cfg.chip_size_px, cfg.stride_px
-    origins = select_chip_origins(labels, size, stride, positive_only=cfg.positive_only)
-    shape = (int(labels.shape[0]), int(labels.shape[1]))
-    plan = plan_split(
-        shape,
-        method="random" if cfg.split == "random" else "spatial",
-        chip_origins_px=origins,
-        chip_size_px=size,
-        fractions=cfg.split_fractions,
-        block_px=cfg.split_block_px,
-        buffer_px=cfg.split_buffer_px,
-        seed=cfg.seed,
-    )
+    size = cfg.chip_size_px
+    origins, plan = plan_cube_split(cfg, labels)
     if edit_plan is not None:
         plan = edit_plan(plan)
     assignment = plan.assign_chips(origins, size)
@@ -315,6 +304,23 @@ def split_cube_chips(
     if check_empty:
         _check_not_empty(parts, cfg, n_candidates=len(origins), n_in_regions=int(kept.sum()))
     return parts, plan
+
+
+def plan_cube_split(cfg: DataConfig, labels: Any) -> tuple[np.ndarray, SplitPlan]:
+    """The candidate chip origins of one cube (from its ``(y, x)`` labels) and its plan."""
+    size, stride = cfg.chip_size_px, cfg.stride_px
+    origins = select_chip_origins(labels, size, stride, positive_only=cfg.positive_only)
+    plan = plan_split(
+        (int(labels.shape[0]), int(labels.shape[1])),
+        method="random" if cfg.split == "random" else "spatial",
+        chip_origins_px=origins,
+        chip_size_px=size,
+        fractions=cfg.split_fractions,
+        block_px=cfg.split_block_px,
+        buffer_px=cfg.split_buffer_px,
+        seed=cfg.seed,
+    )
+    return origins, plan
 
 
 def _keys(origins: np.ndarray) -> np.ndarray:

@@ -23,6 +23,16 @@ def train_command(
         "override its keys. See docs/configs.md."
     ),
     cube: str | None = typer.Option(None, "--cube", help="Datacube (data.cube)."),
+    events: Path | None = typer.Option(
+        None,
+        "--events",
+        help="events.yaml (name, cube per event): train on several events instead of data.cube.",
+    ),
+    held_out: str | None = typer.Option(
+        None,
+        "--held-out",
+        help="With --events: leave this event out (split leave_one_event_out), test on it.",
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Run folder (output_dir)."),
     model: str | None = typer.Option(None, "--model", help="Model name (model.name)."),
     epochs: int | None = typer.Option(None, "--epochs", help="Epochs (trainer.max_epochs)."),
@@ -52,9 +62,10 @@ def train_command(
         "trainer.seed": seed,
         "trainer.accelerator": accelerator,
     }
-    cfg = load_command_config(TrainConfig, config or config_file, overrides, flags)
+    sets = [*event_overrides(events, held_out), *overrides]
+    cfg = load_command_config(TrainConfig, config or config_file, sets, flags)
     console.print(
-        f"training [bold]{cfg.model.name}[/] on {cfg.data.cube} "
+        f"training [bold]{cfg.model.name}[/] on {cfg.data.cube or cfg.data.event_names} "
         f"({cfg.data.channels}, k={cfg.data.timesteps_k}, {cfg.data.split} split) "
         f"-> {cfg.output_dir}"
     )
@@ -67,3 +78,20 @@ def train_command(
     console.print(f"training curve   {paths.curve_png}")
     console.print(f"resolved config  {paths.config_yaml}")
     console.print(f"split plan       {paths.split_json}")
+
+
+def event_overrides(events: Path | None, held_out: str | None) -> list[str]:
+    """``--set`` overrides for ``--events FILE`` and ``--held-out NAME``."""
+    import json
+
+    from sarslide.errors import ConfigError
+    from sarslide.simulate.event_sets import read_events_file
+
+    if events is None:
+        if held_out is not None:
+            raise ConfigError(f"--held-out {held_out} needs --events FILE (the events to use).")
+        return []
+    out = ["data.cube=null", f"data.events={json.dumps(read_events_file(events))}"]
+    if held_out is not None:
+        out += ["data.split=leave_one_event_out", f"data.held_out_event={held_out}"]
+    return out
