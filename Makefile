@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-output
+TRANSFER_DIR ?= transfer-output
 
-.PHONY: install demo demo-isslide test test-slow test-all bench lint format clean
+.PHONY: install demo demo-isslide transfer test test-slow test-all bench lint format clean
 
 # torch is pinned and installed first (a local CPU wheel here); constraints.txt keeps
 # every other package (torchvision, lightning, ...) from pulling a CUDA build of torch.
@@ -49,3 +50,10 @@ clean:
 
 demo-isslide: $(STAMP)
 	$(VENV)/bin/sarslide insar demo --output $(DEMO_DIR)-isslide --fast --overwrite
+
+# Transfer to unseen events on the four SIMULATED events (docs/simulator.md): cubes are
+# kept between runs, finished runs are skipped (rerun to resume).
+transfer: $(STAMP)
+	$(VENV)/bin/sarslide cube simulate-events --output $(TRANSFER_DIR)/events --no-progress
+	$(VENV)/bin/sarslide transfer --events $(TRANSFER_DIR)/events/events.yaml \
+		--output-dir $(TRANSFER_DIR)/study --seeds 0,1 --workers 2 --no-progress

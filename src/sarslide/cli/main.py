@@ -17,6 +17,7 @@ from sarslide.cli import (
     respond,  # noqa: F401
     simulate,  # noqa: F401
     train,  # noqa: F401
+    transfer,  # noqa: F401
 )
 from sarslide.cli.apps import app
 from sarslide.cli.console import configure_logging

@@ -1,0 +1,338 @@
+"""The transfer study: how much is lost on an event the model has never seen.
+
+For every event E and seed, two runs (resumable, through the ablation runner):
+
+- ``unseen-E-s<seed>``: trained on the other events (``leave_one_event_out``, validated
+  on their spatial val blocks), never shown E;
+- ``own-E-s<seed>``: trained on E alone (``spatial`` split: E's train and val blocks).
+
+Both are scored on the same pixels: every pixel of E's spatial test region (the own
+model never trained there) and, for the unseen model, every pixel of E. The log-ratio
+baseline is scored on the same pixels, its sign chosen on the other events'
+validation regions (no label of E used). Outputs in ``output_dir``::
+
+    transfer-config.yaml   the resolved configuration
+    runs/<run id>/         one directory per run (result.json marks it finished)
+    log_ratio/<event>.json the log-ratio baseline per event
+    transfer.csv, .md      the table: per event, mean, std, n of AUPRC per method
+    transfer.png           the figure
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import os
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sarslide.atomic import write_text_atomic
+from sarslide.chips import DataConfig, load_data_config
+from sarslide.errors import ConfigError
+from sarslide.evaluation.metrics import compute_auprc, compute_auroc, compute_positive_rate
+from sarslide.experiments.ablation_config import LogRatioSettings
+from sarslide.experiments.grid import RUNS_DIRNAME, RunSpec
+from sarslide.experiments.records import RunOutput, RunRecord
+from sarslide.experiments.runner import GridOutcome, RunFunction, run_grid
+
+logger = logging.getLogger(__name__)
+
+UNSEEN, OWN = "unseen", "own"
+MODES: Final = (UNSEEN, OWN)
+TRAIN_SUBDIR: Final = "train"
+
+# Base training of the quick study: the quick ablation's tiny U-Net, CPU, a few epochs.
+QUICK_TRAIN: Final[dict[str, Any]] = {
+    "data": {
+        "channels": "vv+vh",
+        "timesteps_k": 4,
+        "chip_size_px": 32,
+        "positive_only": True,
+        "split": "spatial",
+        "split_fractions": [0.6, 0.2, 0.2],
+        "seed": 0,
+    },
+    "model": {"name": "unet-tiny", "encoder_weights": None},
+    "optim": {"lr": 0.01, "weight_decay": 0.0001},
+    "loss": {"name": "ce"},
+    "trainer": {
+        "max_epochs": 8,
+        "batch_size": 8,
+        "accelerator": "cpu",
+        "devices": 1,
+        "num_workers": 0,
+        "augment_flips": True,
+    },
+}
+
+
+class TransferConfig(BaseModel):
+    """A transfer study: the events, the base training, seeds and where to write."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="transfer to unseen events", description="Title of the table.")
+    train: dict[str, Any] = Field(
+        default_factory=lambda: copy.deepcopy(QUICK_TRAIN),
+        description="Base training config (its data section without cube/events).",
+    )
+    events: list[dict[str, Any]] = Field(
+        ..., min_length=2, description="The events: {name, cube, [event_start, event_end, orbit]}."
+    )
+    held_out: list[str] | None = Field(
+        default=None, description="Events to hold out in turn (default: every event)."
+    )
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    output_dir: str = Field(default="transfer")
+    workers: int = Field(default=1, ge=1, description="Runs at a time (processes).")
+    threads_per_worker: int | None = Field(default=None, ge=1)
+    log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)
+
+    def data_config(self) -> DataConfig:
+        """The multi-event data config (spatial split) of the base training."""
+        data = {**self.train.get("data", {}), "events": self.events}
+        data.pop("cube", None)
+        data.update(split="spatial", held_out_event=None)
+        return load_data_config(data, source="transfer data config")
+
+    def held_out_events(self) -> list[str]:
+        names = [str(e.get("name")) for e in self.events]
+        chosen = self.held_out or names
+        unknown = [n for n in chosen if n not in names]
+        if unknown:
+            raise ConfigError(f"held_out {unknown} are not events of the study; events: {names}.")
+        return chosen
+
+
+def load_transfer_config(
+    values: dict[str, Any], *, source: str = "transfer config"
+) -> TransferConfig:
+    """Validate a mapping as a ``TransferConfig`` (one clear error listing every problem)."""
+    from sarslide.chips.config import format_validation_error
+
+    try:
+        cfg = TransferConfig.model_validate(values)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, source=source)) from err
+    cfg.data_config()  # the events and data settings are valid together
+    cfg.held_out_events()
+    return cfg
+
+
+def expand_transfer_runs(cfg: TransferConfig) -> list[RunSpec]:
+    """Two runs per held-out event and seed: unseen (the other events) and own (itself)."""
+    train = resolved_train(cfg)
+    runs_dir = Path(cfg.output_dir) / RUNS_DIRNAME
+    specs = []
+    for event in cfg.held_out_events():
+        for mode in MODES:
+            for seed in sorted(cfg.seeds):
+                label = f"{mode}-{event}"
+                specs.append(
+                    RunSpec(
+                        input_set=label,
+                        timesteps_k=None,
+                        seed=seed,
+                        run_dir=runs_dir / f"{label}-s{seed}",
+                        train=train,
+                    )
+                )
+    return specs
+
+
+def resolved_train(cfg: TransferConfig) -> dict[str, Any]:
+    """The base training config with the study's events (JSON-able, hashed per run)."""
+    train = copy.deepcopy(cfg.train)
+    train["data"] = cfg.data_config().model_dump(mode="json")
+    return train
+
+
+def build_run_config(spec: RunSpec) -> dict[str, Any]:
+    """This run's training config: its events and split, seed and directory."""
+    mode, event = spec.input_set.split("-", 1)
+    config = copy.deepcopy(spec.train)
+    data = config["data"]
+    if mode == UNSEEN:
+        data.update(split="leave_one_event_out", held_out_event=event)
+    else:
+        data.update(events=[e for e in data["events"] if e["name"] == event], split="spatial")
+    config.setdefault("trainer", {})["seed"] = spec.seed
+    config["output_dir"] = str(Path(spec.run_dir) / TRAIN_SUBDIR)
+    return config
+
+
+def train_and_score_transfer(spec: RunSpec) -> RunOutput:
+    """Train one run of the study and score it on its event (the default run function)."""
+    from sarslide.training import load_train_config, train
+    from sarslide.training.checkpoints import load_model_from_checkpoint
+
+    mode, event = spec.input_set.split("-", 1)
+    cfg = load_train_config(build_run_config(spec))
+    paths = train(cfg, progress=False)
+    model, bundle = load_model_from_checkpoint(paths.best_checkpoint)
+    event_cfg = load_data_config(spec.train["data"]).for_event(event)
+    probability, labels, masks = predict_event(model, bundle, event_cfg)
+    metrics: dict[str, float] = {}
+    for where, mask in masks.items():
+        if mode == OWN and where == "whole_event":
+            continue  # the own model trained on part of the event
+        metrics.update(score_mask(labels, probability, mask, where))
+    return RunOutput(
+        channel_names=list(bundle.channel_names),
+        metrics=metrics,
+        split=cfg.data.split,
+        artifacts={"best_checkpoint": str(paths.best_checkpoint)},
+    )
+
+
+def predict_event(
+    model: Any, bundle: Any, event_cfg: DataConfig
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Probability and labels over the event's scene, and the masks scored: its spatial
+    test region and the whole event."""
+    from sarslide.datacube import open_cube
+    from sarslide.experiments.event_evaluation import predict_scene
+
+    cube = open_cube(str(event_cfg.cube))
+    probability = predict_scene(
+        model, dataclasses.replace(bundle, data_config=event_cfg), cube, progress=False
+    )
+    labels, masks = event_masks(event_cfg, cube)
+    return probability, labels, masks
+
+
+def event_masks(event_cfg: DataConfig, cube: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The event's labels, its spatial test region and its whole scene (bool masks)."""
+    from sarslide.chips.dataset import plan_cube_split
+    from sarslide.experiments.event_evaluation import read_labels
+
+    labels = read_labels(cube)
+    _, plan = plan_cube_split(event_cfg, labels.astype(np.uint8))
+    return labels, {
+        "test_region": plan.region_mask("test", labels.shape),
+        "whole_event": np.ones(labels.shape, dtype=bool),
+    }
+
+
+def score_mask(
+    labels: np.ndarray, score: np.ndarray, mask: np.ndarray, where: str
+) -> dict[str, float]:
+    """AUPRC, AUROC and positive rate of ``score`` on the valid pixels of ``mask``."""
+    keep = mask & np.isfinite(score)
+    y, p = labels[keep], score[keep]
+    return {
+        f"auprc_{where}": compute_auprc(y, p),
+        f"auroc_{where}": compute_auroc(y, p),
+        f"positive_rate_{where}": compute_positive_rate(y),
+    }
+
+
+def score_log_ratio_transfer(cfg: TransferConfig, event: str) -> dict[str, float]:
+    """The log-ratio baseline on the event's test region and whole scene; its sign
+    chosen on the validation regions of the other events."""
+    from sarslide.chips.dataset import plan_cube_split
+    from sarslide.datacube import open_cube
+    from sarslide.experiments.event_evaluation import (
+        choose_log_ratio_sign,
+        log_ratio_scene,
+        read_labels,
+    )
+
+    data = cfg.data_config()
+    ratio, labels, plans = {}, {}, {}
+    for name in data.event_names:
+        event_cfg = data.for_event(name)
+        cube = open_cube(str(event_cfg.cube))
+        ratio[name] = log_ratio_scene(cube, event_cfg, cfg.log_ratio)
+        labels[name] = read_labels(cube)
+        plans[name] = plan_cube_split(event_cfg, labels[name].astype(np.uint8))[1]
+    others = [n for n in data.event_names if n != event]
+    sign = choose_log_ratio_sign(
+        {n: ratio[n] for n in others},
+        {n: labels[n] for n in others},
+        {n: plans[n] for n in others},
+        cfg.log_ratio,
+    )
+    score = ratio[event][sign]
+    masks = {
+        "test_region": plans[event].region_mask("test", score.shape),
+        "whole_event": np.ones(score.shape, dtype=bool),
+    }
+    out: dict[str, Any] = {"sign": sign}
+    for where, mask in masks.items():
+        out.update(score_mask(labels[event], score, mask, where))
+    return out
+
+
+def run_transfer(
+    cfg: TransferConfig,
+    *,
+    run_one: RunFunction | None = None,
+    progress: bool = True,
+) -> tuple[GridOutcome, dict[str, Path]]:
+    """Run (or resume) the study, score the baselines, write table and figure."""
+    from sarslide.experiments.transfer_report import write_transfer_report
+
+    output_dir = Path(cfg.output_dir)
+    write_text_atomic(
+        output_dir / "transfer-config.yaml",
+        yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False),
+    )
+    specs = expand_transfer_runs(cfg)
+    logger.info("transfer study: %d runs in %s", len(specs), output_dir)
+    outcome = run_grid(
+        specs,
+        run_one or train_and_score_transfer,
+        workers=cfg.workers,
+        threads_per_worker=cfg.threads_per_worker,
+        progress=progress,
+    )
+    baselines = {
+        event: cached_log_ratio(cfg, event, output_dir / "log_ratio" / f"{event}.json")
+        for event in cfg.held_out_events()
+    }
+    paths = write_transfer_report(output_dir, outcome.records, baselines, title=cfg.name)
+    return outcome, paths
+
+
+def cached_log_ratio(cfg: TransferConfig, event: str, path: Path) -> dict[str, Any]:
+    """The event's log-ratio scores, computed once (keyed by the data and settings)."""
+    import json
+
+    from sarslide.experiments.records import hash_train_config
+
+    key = hash_train_config(
+        {"data": resolved_train(cfg)["data"], "log_ratio": cfg.log_ratio.model_dump(), "e": event}
+    )
+    if path.is_file():
+        cached = json.loads(path.read_text())
+        if cached.get("key") == key:
+            return dict(cached["scores"])
+    scores = score_log_ratio_transfer(cfg, event)
+    write_text_atomic(path, json.dumps({"key": key, "scores": scores}, indent=2))
+    return scores
+
+
+def records_by_run(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
+    """Finished runs grouped by (mode, event)."""
+    out: dict[tuple[str, str], list[RunRecord]] = {}
+    for record in records:
+        mode, event = record.input_set.split("-", 1)
+        out.setdefault((mode, event), []).append(record)
+    return out
+
+
+def read_transfer_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """A transfer config file as a mapping."""
+    try:
+        values = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"Cannot read the transfer config {str(path)!r}: {err}") from err
+    if not isinstance(values, dict):
+        raise ConfigError(f"The transfer config {str(path)!r} must be a mapping of keys.")
+    return values
