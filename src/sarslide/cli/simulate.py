@@ -79,7 +79,7 @@ def simulate(
 def simulate_events(
     output: Path = typer.Option(..., "--output", "-o", help="Folder for the cubes."),
     preset: str = typer.Option("four-events", "--preset", help="Event set to simulate."),
-    size: int = typer.Option(320, "--size", help="Grid side of every cube (10 m pixels)."),
+    size: int = typer.Option(384, "--size", help="Grid side of every cube (10 m pixels)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing cubes."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
 ) -> None:

@@ -120,7 +120,7 @@ EVENT_SETS: Final[dict[str, dict[str, dict[str, Any]]]] = {"four-events": FOUR_E
 
 
 def event_set_specs(
-    name: str = "four-events", *, size_px: int = 320, **overrides: Any
+    name: str = "four-events", *, size_px: int = 384, **overrides: Any
 ) -> dict[str, EventCubeSpec]:
     """The specs of a named event set at ``size_px`` x ``size_px`` (overrides apply to all).
 
@@ -141,7 +141,7 @@ def write_event_set(
     output_dir: str | os.PathLike[str],
     name: str = "four-events",
     *,
-    size_px: int = 320,
+    size_px: int = 384,
     overwrite: bool = False,
     progress: bool = False,
     **overrides: Any,

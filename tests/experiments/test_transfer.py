@@ -1,0 +1,149 @@
+"""The transfer study: runs per held-out event and seed, table, figure, resume, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sarslide.cli.main import app
+from sarslide.errors import ConfigError
+from sarslide.experiments.grid import RunSpec
+from sarslide.experiments.records import RunOutput
+from sarslide.experiments.transfer import (
+    build_run_config,
+    expand_transfer_runs,
+    load_transfer_config,
+    run_transfer,
+)
+from tests.conftest import tiny_events_data
+
+runner = CliRunner()
+
+TINY_TRAIN = {
+    "model": {"name": "unet-tiny"},
+    "trainer": {
+        "max_epochs": 1,
+        "batch_size": 8,
+        "accelerator": "cpu",
+        "devices": 1,
+        "limit_train_batches": 2,
+    },
+}
+
+
+def _config(events_file: Path, tmp_path: Path, **changes: object) -> dict[str, object]:
+    data = tiny_events_data(events_file)
+    events = data.pop("events")
+    return {
+        "train": {"data": data, **TINY_TRAIN},
+        "events": events,
+        "output_dir": str(tmp_path / "study"),
+        **changes,
+    }
+
+
+def fake_run(spec: RunSpec) -> RunOutput:
+    """A run without training: a score that depends on the mode, event and seed."""
+    mode, event = spec.input_set.split("-", 1)
+    value = (0.5 if mode == "own" else 0.3) + 0.01 * spec.seed + 0.001 * len(event)
+    metrics = {"auprc_test_region": value, "positive_rate_test_region": 0.05}
+    if mode == "unseen":
+        metrics["auprc_whole_event"] = value - 0.02
+    return RunOutput(channel_names=["vv_before"], metrics=metrics, split=mode)
+
+
+def test_two_runs_per_event_and_seed_with_their_own_splits(
+    tiny_events: Path, tmp_path: Path
+) -> None:
+    cfg = load_transfer_config(_config(tiny_events, tmp_path, seeds=[0, 1]))
+    specs = expand_transfer_runs(cfg)
+    assert len(specs) == 4 * 2 * 2
+    assert {s.run_id for s in specs} >= {"unseen-alpine-s0", "own-alpine-s1"}
+    unseen = build_run_config(next(s for s in specs if s.run_id == "unseen-alpine-s1"))
+    assert unseen["data"]["split"] == "leave_one_event_out"
+    assert unseen["data"]["held_out_event"] == "alpine"
+    assert unseen["trainer"]["seed"] == 1
+    own = build_run_config(next(s for s in specs if s.run_id == "own-iburi-s0"))
+    assert own["data"]["split"] == "spatial"
+    assert [e["name"] for e in own["data"]["events"]] == ["iburi"]
+
+
+def test_study_writes_table_and_figure_and_resumes(tiny_events: Path, tmp_path: Path) -> None:
+    cfg = load_transfer_config(_config(tiny_events, tmp_path, held_out=["monsoon", "farmland"]))
+    outcome, paths = run_transfer(cfg, run_one=fake_run, progress=False)
+    assert len(outcome.ran) == 4 and not outcome.failed
+    table = paths["table_md"].read_text()
+    assert "| monsoon | 0.307 | 0.507 | +0.200 |" in table
+    assert paths["figure"].stat().st_size > 1000
+    csv_text = paths["table_csv"].read_text()
+    assert csv_text.splitlines()[0].startswith("event,unseen_test_region_mean")
+    baseline = json.loads((tmp_path / "study" / "log_ratio" / "farmland.json").read_text())
+    assert baseline["scores"]["sign"] in ("abs", "increase", "decrease")
+    assert 0.0 <= baseline["scores"]["auprc_whole_event"] <= 1.0
+    again, paths_again = run_transfer(cfg, run_one=fake_run, progress=False)
+    assert not again.ran and len(again.skipped) == 4
+    assert paths_again["table_md"].read_text() == table
+
+
+def test_unknown_held_out_event_is_refused(tiny_events: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"held_out \['mars'\]"):
+        load_transfer_config(_config(tiny_events, tmp_path, held_out=["mars"]))
+
+
+def test_transfer_cli_runs_the_study_on_tiny_events(tiny_events: Path, tmp_path: Path) -> None:
+    config = tmp_path / "transfer.yaml"
+    data = tiny_events_data(tiny_events)
+    data.pop("events")
+    import yaml
+
+    config.write_text(yaml.safe_dump({"train": {"data": data, **TINY_TRAIN}}))
+    out = tmp_path / "cli-study"
+    args = ["transfer", str(config), "--events", str(tiny_events), "-o", str(out)]
+    result = runner.invoke(app, [*args, "--held-out", "farmland", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "runs: 2 ran" in result.output and "| farmland |" in result.output
+    records = [json.loads(p.read_text()) for p in sorted(out.glob("runs/*/result.json"))]
+    assert [r["run_id"] for r in records] == ["own-farmland-s0", "unseen-farmland-s0"]
+    for record in records:
+        assert math.isfinite(record["output"]["metrics"]["auprc_test_region"])
+    assert (out / "transfer.png").is_file()
+
+
+def test_train_and_evaluate_cli_leave_one_event_out(tiny_events: Path, tmp_path: Path) -> None:
+    run = tmp_path / "loeo"
+    sets = [
+        f"--set=data.{k}={json.dumps(v)}"
+        for k, v in tiny_events_data(tiny_events).items()
+        if k != "events"
+    ]
+    args = ["train", "quick", "--events", str(tiny_events), "--held-out", "monsoon"]
+    args += ["-o", str(run), "--model", "unet-tiny", "--epochs", "1", "--accelerator", "cpu"]
+    args += [*sets, "--set=trainer.limit_train_batches=2", "--no-progress"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    split = json.loads((run / "split.json").read_text())
+    assert split["split_method"] == "leave_one_event_out"
+    assert split["events"]["monsoon"]["fractions"] == [0.0, 0.0, 1.0]
+    chips = json.loads((run / "chips.json").read_text())
+    assert chips["events"]["monsoon"]["train"]["n_chips"] == 0
+    assert chips["events"]["monsoon"]["test"]["n_chips"] == 16
+    result = runner.invoke(
+        app, ["evaluate", str(run / "checkpoints" / "best.ckpt"), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((run / "evaluation-test" / "metrics.json").read_text())
+    assert set(metrics["rows"]) == {"monsoon", "pooled"}
+    assert metrics["rows"]["monsoon"]["role"] == "held out"
+    region = metrics["rows"]["monsoon"]["region"]
+    assert region["n_pixels"] == 64 * 64
+    assert 0.0 <= region["log_ratio_auprc"] <= 1.0 and 0.0 < region["baseline_auprc"] < 1.0
+
+
+def test_held_out_without_events_is_a_clear_cli_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["train", "quick", "--held-out", "x", "-o", str(tmp_path / "r")])
+    assert result.exit_code != 0
+    assert "--held-out x needs --events FILE" in result.output
