@@ -28,7 +28,7 @@ def tiny_events(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def tiny_events_data(events_file: Path, **changes: object) -> dict[str, object]:
     """A data config over the tiny events: 16 px chips, 32 px blocks, no buffer, k = 2."""
-    from sarslide.simulate.event_sets import read_events_file
+    from sarslide.chips.events import read_events_file
 
     return {
         "events": read_events_file(events_file),

@@ -94,6 +94,36 @@ def test_unknown_held_out_event_is_refused(tiny_events: Path, tmp_path: Path) ->
         load_transfer_config(_config(tiny_events, tmp_path, held_out=["mars"]))
 
 
+def _write_config(tiny_events: Path, tmp_path: Path) -> Path:
+    import yaml
+
+    config = tmp_path / "transfer.yaml"
+    data = tiny_events_data(tiny_events)
+    data.pop("events")
+    config.write_text(yaml.safe_dump({"train": {"data": data, **TINY_TRAIN}}))
+    return config
+
+
+def test_transfer_cli_writes_the_table_and_resumes(
+    tiny_events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command with fake runs (no training): options, table, figure, resume."""
+    import sarslide.experiments.transfer as transfer_module
+
+    monkeypatch.setattr(transfer_module, "train_and_score_transfer", fake_run)
+    config = _write_config(tiny_events, tmp_path)
+    out = tmp_path / "fake-study"
+    args = ["transfer", str(config), "--events", str(tiny_events), "-o", str(out)]
+    args += ["--held-out", "iburi,alpine", "--seeds", "0,1", "--no-progress"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "runs: 8 ran" in result.output and "| alpine | 0.311 ± 0.007 |" in result.output
+    assert (out / "transfer.png").is_file() and (out / "transfer.csv").is_file()
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "runs: 0 ran, 8 already finished" in again.output
+
+
+@pytest.mark.slow
 def test_transfer_cli_runs_the_study_on_tiny_events(tiny_events: Path, tmp_path: Path) -> None:
     config = tmp_path / "transfer.yaml"
     data = tiny_events_data(tiny_events)

@@ -8,14 +8,10 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from sarslide.chips.events import read_events_file
 from sarslide.errors import ConfigError
 from sarslide.simulate import EventCubeSpec
-from sarslide.simulate.event_sets import (
-    FOUR_EVENTS,
-    event_set_specs,
-    read_events_file,
-    write_event_set,
-)
+from sarslide.simulate.event_sets import FOUR_EVENTS, event_set_specs, write_event_set
 from sarslide.simulate.spec import resolve_schedule
 from sarslide.simulate.static_layers import simulate_static_layers
 

@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
+import yaml
 
 from sarslide.chips.chipping import ChipArrays
 from sarslide.chips.config import DataConfig
 from sarslide.chips.dataset import ChipSplits, split_cube_chips
 from sarslide.chips.normalisation import compute_normalisation
 from sarslide.chips.splits import SPLIT_NAMES, SplitPlan
-from sarslide.errors import DataSelectionError
+from sarslide.errors import ConfigError, DataSelectionError
 
 logger = logging.getLogger(__name__)
 
@@ -174,3 +177,26 @@ def _sum_counts(counts: list[dict[str, Any]]) -> dict[str, Any]:
             else:
                 out.setdefault(key, value)
     return out
+
+
+def read_events_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The list of events in an ``events.yaml`` (relative cube paths resolved from it).
+
+    Raises:
+        ConfigError: missing or unreadable file, or not a list of mappings.
+    """
+    file = Path(path)
+    try:
+        values = yaml.safe_load(file.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise ConfigError(f"Cannot read the events file {str(file)!r}: {err}") from err
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise ConfigError(
+            f"The events file {str(file)!r} must be a list of {{name, cube}} mappings "
+            "(as 'sarslide cube simulate-events' writes)."
+        )
+    for value in values:
+        cube = Path(str(value.get("cube", "")))
+        if value.get("cube") and not cube.is_absolute() and not cube.exists():
+            value["cube"] = str(file.parent / cube)
+    return values

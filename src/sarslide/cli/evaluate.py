@@ -67,7 +67,7 @@ def evaluate_command(
 
 def _trained_on_events(checkpoint: Path) -> bool:
     """Whether the checkpoint's data config names several events."""
-    from sarslide.training.checkpoints import bundle_from_hparams, read_checkpoint
+    from sarslide.models.checkpoints import bundle_from_hparams, read_checkpoint
 
     hparams = read_checkpoint(checkpoint).get("hyper_parameters") or {}
     return bool(bundle_from_hparams(hparams, source=str(checkpoint)).data_config.events)

@@ -84,8 +84,8 @@ def event_overrides(events: Path | None, held_out: str | None) -> list[str]:
     """``--set`` overrides for ``--events FILE`` and ``--held-out NAME``."""
     import json
 
+    from sarslide.chips.events import read_events_file
     from sarslide.errors import ConfigError
-    from sarslide.simulate.event_sets import read_events_file
 
     if events is None:
         if held_out is not None:

@@ -35,12 +35,12 @@ def transfer(
 
     Resumable: finished runs are skipped. Writes transfer.csv, transfer.md, transfer.png.
     """
+    from sarslide.chips.events import read_events_file
     from sarslide.experiments.transfer import (
         load_transfer_config,
         read_transfer_yaml,
         run_transfer,
     )
-    from sarslide.simulate.event_sets import read_events_file
 
     values: dict[str, Any] = read_transfer_yaml(config) if config else {}
     if events is not None:

@@ -28,10 +28,15 @@ from sarslide.chips import DataConfig, make_composites
 from sarslide.chips.chipping import ChipArrays, to_binary_labels
 from sarslide.chips.splits import SplitPlan
 from sarslide.errors import DataSelectionError
-from sarslide.evaluation.metrics import compute_auprc, compute_auroc, select_valid
-from sarslide.evaluation.thresholds import SplitMetrics, compute_split_metrics
 from sarslide.experiments.ablation_config import LogRatioSettings
 from sarslide.experiments.log_ratio_baseline import SIGNS, compute_log_ratio_score
+from sarslide.metrics import (
+    SplitMetrics,
+    compute_auprc,
+    compute_auroc,
+    compute_split_metrics,
+    select_valid,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +93,7 @@ def evaluate_events(
     """
     from sarslide.chips.events import build_event_chip_splits
     from sarslide.datacube import open_cube
-    from sarslide.training.checkpoints import load_model_from_checkpoint
+    from sarslide.models.checkpoints import load_model_from_checkpoint
 
     model, bundle = load_model_from_checkpoint(checkpoint)
     data = bundle.data_config
@@ -137,10 +142,10 @@ def evaluate_events(
 
 def predict_chips(model: Any, bundle: Any, chips: ChipArrays) -> np.ndarray:
     """Model probabilities on chips (standardised with the checkpoint's statistics)."""
-    from sarslide.evaluation.predict import predict_chip_probabilities
+    from sarslide.models.predict import predict_probabilities
 
     x = bundle.normalisation.apply(chips.inputs)
-    return predict_chip_probabilities(model, x, num_classes=bundle.num_classes)
+    return predict_probabilities(model, x, num_classes=bundle.num_classes)
 
 
 def predict_scene(model: Any, bundle: Any, cube: xr.Dataset, *, progress: bool) -> np.ndarray:

@@ -34,11 +34,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sarslide.atomic import write_text_atomic
 from sarslide.chips import DataConfig, load_data_config
 from sarslide.errors import ConfigError
-from sarslide.evaluation.metrics import compute_auprc, compute_auroc, compute_positive_rate
 from sarslide.experiments.ablation_config import LogRatioSettings
 from sarslide.experiments.grid import RUNS_DIRNAME, RunSpec
 from sarslide.experiments.records import RunOutput, RunRecord
 from sarslide.experiments.runner import GridOutcome, RunFunction, run_grid
+from sarslide.metrics import compute_auprc, compute_auroc, compute_positive_rate
 
 logger = logging.getLogger(__name__)
 
@@ -168,8 +168,8 @@ def build_run_config(spec: RunSpec) -> dict[str, Any]:
 
 def train_and_score_transfer(spec: RunSpec) -> RunOutput:
     """Train one run of the study and score it on its event (the default run function)."""
+    from sarslide.models.checkpoints import load_model_from_checkpoint
     from sarslide.training import load_train_config, train
-    from sarslide.training.checkpoints import load_model_from_checkpoint
 
     mode, event = spec.input_set.split("-", 1)
     cfg = load_train_config(build_run_config(spec))

@@ -175,26 +175,3 @@ def write_event_set(
         f"# SIMULATED event set {name!r} ({size_px} px): the 'events' of a data config\n"
         + yaml.safe_dump(events, sort_keys=False),
     )
-
-
-def read_events_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The list of events in an ``events.yaml`` (relative cube paths resolved from it).
-
-    Raises:
-        ConfigError: missing or unreadable file, or not a list of mappings.
-    """
-    file = Path(path)
-    try:
-        values = yaml.safe_load(file.read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"Cannot read the events file {str(file)!r}: {err}") from err
-    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
-        raise ConfigError(
-            f"The events file {str(file)!r} must be a list of {{name, cube}} mappings "
-            "(as 'sarslide cube simulate-events' writes)."
-        )
-    for value in values:
-        cube = Path(str(value.get("cube", "")))
-        if value.get("cube") and not cube.is_absolute() and not cube.exists():
-            value["cube"] = str(file.parent / cube)
-    return values
