@@ -10,13 +10,18 @@ import typer
 from sarslide.cli.ablation import _count_finished, _parse_ints, _sigterm_as_interrupt
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.options import config_option, load_command_config, set_option
 
 
 @app.command("transfer")
 @report_errors
 def transfer(
     config: Path | None = typer.Argument(
-        None, help="Transfer YAML (keys of TransferConfig; options override it)."
+        None, help="Transfer YAML (keys of TransferConfig; the same as --config)."
+    ),
+    config_file: Path | None = config_option(
+        "Transfer YAML (TransferConfig keys: train, events, held_out, seeds, output_dir, "
+        "workers, log_ratio); the options below and --set override it."
     ),
     events: Path | None = typer.Option(
         None, "--events", help="events.yaml (as 'sarslide cube simulate-events' writes)."
@@ -28,6 +33,7 @@ def transfer(
     ),
     epochs: int | None = typer.Option(None, "--epochs", help="trainer.max_epochs of every run."),
     workers: int | None = typer.Option(None, "--workers", min=1, help="Runs at a time."),
+    overrides: list[str] = set_option(),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
 ) -> None:
     """Transfer to unseen events: per event, a model trained on the others vs one trained
@@ -37,23 +43,21 @@ def transfer(
     """
     from sarslide.chips.events import read_events_file
     from sarslide.experiments.transfer import (
-        load_transfer_config,
-        read_transfer_yaml,
+        TransferConfig,
+        check_transfer_config,
         run_transfer,
     )
 
-    values: dict[str, Any] = read_transfer_yaml(config) if config else {}
-    if events is not None:
-        values["events"] = read_events_file(events)
-    if output_dir is not None:
-        values["output_dir"] = str(output_dir)
-    if seeds is not None:
-        values["seeds"] = _parse_ints(seeds, "--seeds")
-    if held_out is not None:
-        values["held_out"] = [p.strip() for p in held_out.split(",") if p.strip()]
-    if workers is not None:
-        values["workers"] = workers
-    cfg = load_transfer_config(values, source=str(config or "command line"))
+    shortcuts: dict[str, Any] = {
+        "events": read_events_file(events) if events is not None else None,
+        "output_dir": str(output_dir) if output_dir is not None else None,
+        "seeds": _parse_ints(seeds, "--seeds") if seeds is not None else None,
+        "held_out": [p.strip() for p in held_out.split(",") if p.strip()] if held_out else None,
+        "workers": workers,
+    }
+    cfg = check_transfer_config(
+        load_command_config(TransferConfig, config or config_file, overrides, shortcuts)
+    )
     if epochs is not None:
         cfg.train.setdefault("trainer", {})["max_epochs"] = epochs
     try:

@@ -23,16 +23,16 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
-import os
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from sarslide.atomic import write_text_atomic
 from sarslide.chips import DataConfig, load_data_config
+from sarslide.config import ConfigModel
 from sarslide.errors import ConfigError
 from sarslide.experiments.ablation_config import LogRatioSettings
 from sarslide.experiments.grid import RUNS_DIRNAME, RunSpec
@@ -71,10 +71,10 @@ QUICK_TRAIN: Final[dict[str, Any]] = {
 }
 
 
-class TransferConfig(BaseModel):
+class TransferConfig(ConfigModel):
     """A transfer study: the events, the base training, seeds and where to write."""
 
-    model_config = ConfigDict(extra="forbid")
+    config_label: ClassVar[str] = "transfer config"
 
     name: str = Field(default="transfer to unseen events", description="Title of the table.")
     train: dict[str, Any] = Field(
@@ -109,17 +109,19 @@ class TransferConfig(BaseModel):
         return chosen
 
 
-def load_transfer_config(
-    values: dict[str, Any], *, source: str = "transfer config"
-) -> TransferConfig:
+def load_transfer_config(values: dict[str, Any], *, source: str = "") -> TransferConfig:
     """Validate a mapping as a ``TransferConfig`` (one clear error listing every problem)."""
-    from sarslide.chips.config import format_validation_error
+    return check_transfer_config(TransferConfig.from_mapping(values, source=source))
 
-    try:
-        cfg = TransferConfig.model_validate(values)
-    except ValidationError as err:
-        raise ConfigError(format_validation_error(err, source=source)) from err
-    cfg.data_config()  # the events and data settings are valid together
+
+def check_transfer_config(cfg: TransferConfig) -> TransferConfig:
+    """Check that the events and data settings are valid together and that held_out
+    names events of the study.
+
+    Raises:
+        ConfigError: naming the bad setting.
+    """
+    cfg.data_config()
     cfg.held_out_events()
     return cfg
 
@@ -325,14 +327,3 @@ def records_by_run(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRe
         mode, event = record.input_set.split("-", 1)
         out.setdefault((mode, event), []).append(record)
     return out
-
-
-def read_transfer_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """A transfer config file as a mapping."""
-    try:
-        values = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise ConfigError(f"Cannot read the transfer config {str(path)!r}: {err}") from err
-    if not isinstance(values, dict):
-        raise ConfigError(f"The transfer config {str(path)!r} must be a mapping of keys.")
-    return values
