@@ -25,7 +25,10 @@ def test_unknown_key_is_reported_by_name() -> None:
         ({"timesteps_k": 0}, r"timesteps_k: .*greater than or equal to 1 \(got 0\)"),
         ({"channels": "vvvh"}, "unknown channel set 'vvvh'"),
         ({"split_fractions": [0.5, 0.5, 0.5]}, "summing to 1"),
-        ({"split": "blocks"}, "split: Input should be 'spatial', 'random' or 'leave_one_event_out'"),
+        (
+            {"split": "blocks"},
+            "split: Input should be 'spatial', 'random' or 'leave_one_event_out'",
+        ),
         ({"event_start": "2018-09-07", "event_end": "2018-09-05"}, "before event_start"),
         ({"log_floor": 0}, "log_floor"),
     ],

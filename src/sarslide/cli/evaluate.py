@@ -70,4 +70,5 @@ def _trained_on_events(checkpoint: Path) -> bool:
     from sarslide.models.checkpoints import bundle_from_hparams, read_checkpoint
 
     hparams = read_checkpoint(checkpoint).get("hyper_parameters") or {}
-    return bool(bundle_from_hparams(hparams, source=str(checkpoint)).data_config.events)
+    data = bundle_from_hparams(hparams, source=str(checkpoint)).data_config
+    return data is not None and bool(data.events)

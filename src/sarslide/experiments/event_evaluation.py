@@ -96,7 +96,7 @@ def evaluate_events(
     from sarslide.models.checkpoints import load_model_from_checkpoint
 
     model, bundle = load_model_from_checkpoint(checkpoint)
-    data = bundle.data_config
+    data, _ = bundle.chip_inputs()
     if not data.events:
         raise DataSelectionError(
             f"{str(checkpoint)!r} was trained on one cube; evaluate it with "
@@ -144,7 +144,7 @@ def predict_chips(model: Any, bundle: Any, chips: ChipArrays) -> np.ndarray:
     """Model probabilities on chips (standardised with the checkpoint's statistics)."""
     from sarslide.models.predict import predict_probabilities
 
-    x = bundle.normalisation.apply(chips.inputs)
+    x = bundle.chip_inputs()[1].apply(chips.inputs)
     return predict_probabilities(model, x, num_classes=bundle.num_classes)
 
 
