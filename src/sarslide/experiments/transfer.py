@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import logging
+import math
 from pathlib import Path
 from typing import Any, ClassVar, Final
 
@@ -92,6 +93,12 @@ class TransferConfig(ConfigModel):
     workers: int = Field(default=1, ge=1, description="Runs at a time (processes).")
     threads_per_worker: int | None = Field(default=None, ge=1)
     log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)
+    equal_steps: bool = Field(
+        default=True,
+        description="Give the model trained on the event itself as many optimizer steps "
+        "as the unseen-event model (more epochs over its fewer chips), so that the "
+        "comparison is not one of training budgets.",
+    )
 
     def data_config(self) -> DataConfig:
         """The multi-event data config (spatial split) of the base training."""
@@ -151,6 +158,7 @@ def resolved_train(cfg: TransferConfig) -> dict[str, Any]:
     """The base training config with the study's events (JSON-able, hashed per run)."""
     train = copy.deepcopy(cfg.train)
     train["data"] = cfg.data_config().model_dump(mode="json")
+    train[EQUAL_STEPS_KEY] = cfg.equal_steps
     return train
 
 
@@ -165,7 +173,39 @@ def build_run_config(spec: RunSpec) -> dict[str, Any]:
         data.update(events=[e for e in data["events"] if e["name"] == event], split="spatial")
     config.setdefault("trainer", {})["seed"] = spec.seed
     config["output_dir"] = str(Path(spec.run_dir) / TRAIN_SUBDIR)
+    config.pop(EQUAL_STEPS_KEY, None)
     return config
+
+
+EQUAL_STEPS_KEY: Final = "_equal_steps"
+"""Key of the base training mapping that carries ``TransferConfig.equal_steps``."""
+
+
+def equal_step_epochs(data: DataConfig, event: str, epochs: int, batch_size: int) -> int:
+    """Epochs for the model trained on ``event`` alone to take as many optimizer steps
+    as ``epochs`` over the other events' training chips (chips counted from labels)."""
+    from sarslide.chips.events import merge_test_into_train
+
+    own = _count_train_chips(data.for_event(event), None)
+    others = sum(
+        _count_train_chips(data.for_event(name), merge_test_into_train)
+        for name in data.event_names
+        if name != event
+    )
+    steps_own = max(1, math.ceil(own / batch_size))
+    steps_others = math.ceil(others / batch_size)
+    return max(epochs, math.ceil(epochs * steps_others / steps_own))
+
+
+def _count_train_chips(event_cfg: DataConfig, edit: Any) -> int:
+    from sarslide.chips.dataset import plan_cube_split
+    from sarslide.datacube import open_cube
+    from sarslide.experiments.event_evaluation import read_labels
+
+    labels = read_labels(open_cube(str(event_cfg.cube))).astype(np.uint8)
+    origins, plan = plan_cube_split(event_cfg, labels)
+    plan = edit(plan) if edit is not None else plan
+    return int(np.count_nonzero(plan.assign_chips(origins, event_cfg.chip_size_px) == 0))
 
 
 def train_and_score_transfer(spec: RunSpec) -> RunOutput:
@@ -174,7 +214,15 @@ def train_and_score_transfer(spec: RunSpec) -> RunOutput:
     from sarslide.training import load_train_config, train
 
     mode, event = spec.input_set.split("-", 1)
-    cfg = load_train_config(build_run_config(spec))
+    config = build_run_config(spec)
+    if mode == OWN and spec.train.get(EQUAL_STEPS_KEY, True):
+        trainer = config.setdefault("trainer", {})
+        base = load_train_config(config).trainer
+        trainer["max_epochs"] = equal_step_epochs(
+            load_data_config(spec.train["data"]), event, base.max_epochs, base.batch_size
+        )
+        logger.info("%s: %d epochs (equal optimizer steps)", spec.run_id, trainer["max_epochs"])
+    cfg = load_train_config(config)
     paths = train(cfg, progress=False)
     model, bundle = load_model_from_checkpoint(paths.best_checkpoint)
     event_cfg = load_data_config(spec.train["data"]).for_event(event)
@@ -188,7 +236,10 @@ def train_and_score_transfer(spec: RunSpec) -> RunOutput:
         channel_names=list(bundle.channel_names),
         metrics=metrics,
         split=cfg.data.split,
-        artifacts={"best_checkpoint": str(paths.best_checkpoint)},
+        artifacts={
+            "best_checkpoint": str(paths.best_checkpoint),
+            "max_epochs": str(cfg.trainer.max_epochs),
+        },
     )
 
 
