@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sarslide.chips import load_data_config
 from sarslide.cli.main import app
 from sarslide.errors import ConfigError
 from sarslide.experiments.grid import RunSpec
 from sarslide.experiments.records import RunOutput
 from sarslide.experiments.transfer import (
     build_run_config,
+    equal_step_epochs,
     expand_transfer_runs,
     load_transfer_config,
     run_transfer,
@@ -89,6 +91,14 @@ def test_study_writes_table_and_figure_and_resumes(tiny_events: Path, tmp_path: 
     assert paths_again["table_md"].read_text() == table
 
 
+def test_own_event_model_gets_as_many_steps_as_the_unseen_one(tiny_events: Path) -> None:
+    data = load_data_config(tiny_events_data(tiny_events))
+    # 16 chips per 64 px event (positive_only: false, 16 px chips, 32 px blocks): half of
+    # them train for the event alone, three quarters of each other event for the rest
+    assert equal_step_epochs(data, "iburi", 2, 8) == 2 * 5  # ceil(36 / 8) / ceil(8 / 8)
+    assert equal_step_epochs(data, "iburi", 2, 64) == 2  # one batch each: no change
+
+
 def test_unknown_held_out_event_is_refused(tiny_events: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"held_out \['mars'\]"):
         load_transfer_config(_config(tiny_events, tmp_path, held_out=["mars"]))
@@ -140,6 +150,7 @@ def test_transfer_cli_runs_the_study_on_tiny_events(tiny_events: Path, tmp_path:
     assert [r["run_id"] for r in records] == ["own-farmland-s0", "unseen-farmland-s0"]
     for record in records:
         assert math.isfinite(record["output"]["metrics"]["auprc_test_region"])
+    assert int(records[0]["output"]["artifacts"]["max_epochs"]) > 1  # equal steps
     assert (out / "transfer.png").is_file()
 
 
