@@ -95,8 +95,9 @@ def format_transfer_markdown(rows: list[dict[str, Any]], *, title: str) -> str:
     lines += [
         "",
         "loss = trained on the event itself minus unseen (AUPRC the responder gives up by "
-        "using a model that never saw the event). log-ratio: |post - pre| log10 "
-        "composites, slope-gated, sign chosen on the other events' validation regions.",
+        "using a model that never saw the event). log-ratio: change of the log10 "
+        "composites (VV + VH), slope-gated, its sign (log_ratio_sign in transfer.csv) "
+        "chosen on the other events' validation regions.",
     ]
     return "\n".join(lines) + "\n"
 
