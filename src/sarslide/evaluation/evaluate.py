@@ -141,6 +141,12 @@ def evaluate_checkpoint(
     """
     model, bundle = load_model_from_checkpoint(checkpoint)
     data_config, normalisation = bundle.chip_inputs()
+    if data_config.events or data_config.cube is None:
+        raise DataSelectionError(
+            f"{str(checkpoint)!r} was trained on several events "
+            f"({data_config.event_names}); 'sarslide evaluate CHECKPOINT' (without --cube) "
+            "scores it per event (sarslide.experiments.event_evaluation.evaluate_events)."
+        )
     if cube is None or isinstance(cube, (str, os.PathLike)):
         cube = open_cube(
             str(cube or resolve_training_cube(checkpoint, data_config.cube, bundle.extra))

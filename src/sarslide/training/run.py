@@ -293,7 +293,7 @@ def build_metadata(cfg: TrainConfig, splits: ChipSplits) -> dict[str, Any]:
         "threshold_metric": None,
         "chips": splits.summary(),
         "sarslide_version": getattr(sarslide, "__version__", "unknown"),
-        **record_training_cube(cfg.data.cube, cfg.output_dir),
+        **(record_training_cube(cfg.data.cube, cfg.output_dir) if cfg.data.cube else {}),
     }
 
 
