@@ -227,3 +227,34 @@ def test_real_pyrate_interferograms_load_through_the_isslide_readers(tmp_path: P
     np.testing.assert_array_equal(phase, expected.astype("float32"))
     coherence = read_band(first.coherence_path).data
     np.testing.assert_array_equal(coherence, read_band(sorted(PYRATE.glob("*_cc.tif"))[0]).data)
+
+
+def test_hyp3_rtc_names_zips_and_tags_are_read(tmp_path: Path) -> None:
+    """HyP3 RTC products (a zip holding <name>/<name>_VV.tif, _VH.tif): time from the
+    name, no track (-1); an orbit tag overrides the solar-time rule."""
+    import zipfile
+
+    from sarslide.sources.local_products import find_rtc_products, rtc_items
+
+    name = "S1A_IW_20240123T084748_DVP_RTC30_G_gpuned_5A1B"
+    archive = tmp_path / f"{name}.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for pol in ("VV", "VH"):
+            out.write(opera_files(pol)[0], f"{name}/{name}_{pol}.tif")
+    tagged = tmp_path / f"{name.replace('0123', '0204')}_VV.tif"
+    with rasterio.open(opera_files("VV")[1]) as src:
+        profile, values = src.profile, src.read(1)
+    for pol in ("VV", "VH"):
+        with rasterio.open(
+            tagged.with_name(tagged.name.replace("_VV", f"_{pol}")), "w", **profile
+        ) as dst:
+            dst.write(values, 1)
+            dst.update_tags(ORBIT_PASS_DIRECTION="DESCENDING")
+    items = rtc_items(find_rtc_products([str(archive), str(tmp_path / "*.tif")]))
+    assert [i.id for i in items] == [name, name.replace("0123", "0204")]
+    assert sorted(items[0].assets) == ["vh", "vv"]
+    assert items[0].assets["vv"].href.startswith("/vsizip/")
+    assert str(items[0].datetime)[:19] == "2024-01-23 08:47:48"
+    assert items[0].properties[cv.COORD_RELATIVE_ORBIT] == -1
+    assert items[0].properties[cv.COORD_ORBIT_STATE] == "ascending"  # solar time
+    assert items[1].properties[cv.COORD_ORBIT_STATE] == "descending"  # the tag wins

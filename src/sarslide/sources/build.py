@@ -29,10 +29,10 @@ from sarslide import conventions as cv
 from sarslide.config import ConfigModel
 from sarslide.crs_text import format_crs
 from sarslide.datacube import write_cube
-from sarslide.errors import ConfigError, DownloadError, OutputExistsError
+from sarslide.errors import DownloadError, OutputExistsError
 from sarslide.parallel import use_scheduler
 from sarslide.sources import build_inputs as bi
-from sarslide.sources.aoi import make_geobox, parse_aoi
+from sarslide.sources.aoi import make_geobox
 from sarslide.sources.build_inputs import check_dem_coverage, dem_items
 from sarslide.sources.dem import load_dem
 from sarslide.sources.hyp3_jobs import order_consecutive_pairs
@@ -48,7 +48,6 @@ from sarslide.sources.stac_search import (
     DEM_COLLECTION,
     PLANETARY_COMPUTER_STAC,
     RTC_COLLECTION,
-    open_catalog,
 )
 
 logger = logging.getLogger(__name__)
@@ -208,7 +207,7 @@ def build_cube(
         raise OutputExistsError(f"{str(target)!r} exists; pass --overwrite to replace it.")
     began = time.perf_counter()
     url_signer = signer or make_signer(cfg.signer)
-    inputs = _Inputs(cfg, url_signer)
+    inputs = bi.BuildInputs(cfg, url_signer)
     aoi, rtc_items, skipped = inputs.aoi_and_rtc_items()
     geobox = make_geobox(aoi, resolution_m=cfg.resolution_m)
     logger.info(
@@ -248,51 +247,9 @@ def build_cube(
     )
 
 
-class _Inputs:
-    """The STAC catalog, opened on first use; the AOI and the RTC items."""
-
-    def __init__(self, cfg: BuildConfig, signer: UrlSigner) -> None:
-        self.cfg = cfg
-        self.signer = signer
-        self._catalog: Any = None
-
-    def catalog(self) -> Any:
-        if self._catalog is None:
-            self._catalog = open_catalog(self.cfg.stac_url, signer=self.signer)
-        return self._catalog
-
-    def aoi_and_rtc_items(self) -> tuple[Any, list[Any], dict[str, str]]:
-        cfg = self.cfg
-        if bi.uses_local_rtc(cfg):
-            items, skipped = bi.local_rtc_items(cfg) if cfg.rtc else ([], {})
-            if cfg.aoi:
-                aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
-            elif items:
-                aoi = bi.aoi_from_items(items, crs=cfg.crs)
-            elif cfg.dem:
-                aoi = bi.aoi_from_items(bi.dem_items(cfg, self.catalog, None), crs=cfg.crs)
-            else:
-                raise ConfigError(
-                    "No --aoi and no local RTC product or --dem file to take the grid from; "
-                    "pass --aoi 'min_lon,min_lat,max_lon,max_lat' (or a vector file)."
-                )
-        else:
-            missing = [f"--{k}" for k in ("aoi", "start", "end") if getattr(cfg, k) is None]
-            if missing:
-                raise ConfigError(
-                    f"A STAC build needs {', '.join(missing)}; pass them, or build from "
-                    "local products with --rtc PATH_OR_GLOB (and --dem FILE)."
-                )
-            aoi = parse_aoi(str(cfg.aoi), crs=cfg.crs)
-            items = bi.stac_rtc_items(cfg, self.catalog(), aoi)
-            skipped = {}
-        items, dropped = _filter_orbits(items, cfg)
-        return aoi, items, {**skipped, **dropped}
-
-
 def _assemble(
     cfg: BuildConfig,
-    inputs: _Inputs,
+    inputs: bi.BuildInputs,
     aoi: Any,
     geobox: Any,
     items: list[Any],
@@ -303,7 +260,7 @@ def _assemble(
 ) -> xr.Dataset:
     local = cfg.rtc is not None
     if items:
-        bands = _local_bands(items) if local else (cv.VAR_VV, cv.VAR_VH)
+        bands = bi.local_bands(items) if local else (cv.VAR_VV, cv.VAR_VH)
         groups = group_acquisitions(items, bands=bands)
         skipped.update(groups.skipped)
         log["rtc"] = {"timesteps": describe_groups(groups), "skipped": skipped}
@@ -354,13 +311,6 @@ def _assemble(
     return ds
 
 
-def _local_bands(items: list[Any]) -> tuple[str, ...]:
-    """The polarisations every local product has (VV and VH first)."""
-    common = set.intersection(*(set(i.assets) for i in items))
-    order = ("vv", "vh", "hh", "hv")
-    return tuple(b for b in order if b in common)
-
-
 def _load_insar(
     cfg: BuildConfig,
     rtc: xr.Dataset,
@@ -406,20 +356,6 @@ def _source_read_errors(stac_url: str) -> Iterator[None]:
             f"written. HTTP 403 means an expired or refused signature (check --signer for "
             f"{stac_url}); otherwise retry, the source may be temporarily unavailable."
         ) from err
-
-
-def _filter_orbits(items: list[Any], cfg: BuildConfig) -> tuple[list[Any], dict[str, str]]:
-    kept, skipped = [], {}
-    for item in items:
-        state = str(item.properties.get(cv.COORD_ORBIT_STATE, "")).lower()
-        orbit = item.properties.get(cv.COORD_RELATIVE_ORBIT)
-        if cfg.orbit_state and state != cfg.orbit_state:
-            skipped[item.id] = f"orbit state {state!r} is not {cfg.orbit_state!r}"
-        elif cfg.relative_orbit is not None and orbit != cfg.relative_orbit:
-            skipped[item.id] = f"relative orbit {orbit} is not {cfg.relative_orbit}"
-        else:
-            kept.append(item)
-    return kept, skipped
 
 
 def write_build_log(log: dict[str, Any], store: Path) -> Path:

@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sarslide import conventions as cv
 from sarslide.crs_text import format_crs
-from sarslide.errors import DataSelectionError
+from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.sources.aoi import parse_aoi
+from sarslide.sources.signing import UrlSigner
+from sarslide.sources.stac_search import open_catalog
 
 if TYPE_CHECKING:
     import pystac
@@ -26,6 +30,70 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CatalogGetter = Callable[[], Any]
+
+
+class BuildInputs:
+    """The STAC catalog, opened on first use; the AOI and the RTC items."""
+
+    def __init__(self, cfg: BuildConfig, signer: UrlSigner) -> None:
+        self.cfg = cfg
+        self.signer = signer
+        self._catalog: Any = None
+
+    def catalog(self) -> Any:
+        if self._catalog is None:
+            self._catalog = open_catalog(self.cfg.stac_url, signer=self.signer)
+        return self._catalog
+
+    def aoi_and_rtc_items(self) -> tuple[Any, list[Any], dict[str, str]]:
+        cfg = self.cfg
+        if uses_local_rtc(cfg):
+            items, skipped = local_rtc_items(cfg) if cfg.rtc else ([], {})
+            if cfg.aoi:
+                aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
+            elif items:
+                aoi = aoi_from_items(items, crs=cfg.crs)
+            elif cfg.dem:
+                aoi = aoi_from_items(dem_items(cfg, self.catalog, None), crs=cfg.crs)
+            else:
+                raise ConfigError(
+                    "No --aoi and no local RTC product or --dem file to take the grid from; "
+                    "pass --aoi 'min_lon,min_lat,max_lon,max_lat' (or a vector file)."
+                )
+        else:
+            missing = [f"--{k}" for k in ("aoi", "start", "end") if getattr(cfg, k) is None]
+            if missing:
+                raise ConfigError(
+                    f"A STAC build needs {', '.join(missing)}; pass them, or build from "
+                    "local products with --rtc PATH_OR_GLOB (and --dem FILE)."
+                )
+            aoi = parse_aoi(str(cfg.aoi), crs=cfg.crs)
+            items = stac_rtc_items(cfg, self.catalog(), aoi)
+            skipped = {}
+        items, dropped = filter_orbits(items, cfg)
+        return aoi, items, {**skipped, **dropped}
+
+
+def local_bands(items: list[Any]) -> tuple[str, ...]:
+    """The polarisations every local product has (VV and VH first)."""
+    common = set.intersection(*(set(i.assets) for i in items))
+    order = ("vv", "vh", "hh", "hv")
+    return tuple(b for b in order if b in common)
+
+
+def filter_orbits(items: list[Any], cfg: BuildConfig) -> tuple[list[Any], dict[str, str]]:
+    """Items of the asked orbit state / relative orbit; the others with the reason."""
+    kept, skipped = [], {}
+    for item in items:
+        state = str(item.properties.get(cv.COORD_ORBIT_STATE, "")).lower()
+        orbit = item.properties.get(cv.COORD_RELATIVE_ORBIT)
+        if cfg.orbit_state and state != cfg.orbit_state:
+            skipped[item.id] = f"orbit state {state!r} is not {cfg.orbit_state!r}"
+        elif cfg.relative_orbit is not None and orbit != cfg.relative_orbit:
+            skipped[item.id] = f"relative orbit {orbit} is not {cfg.relative_orbit}"
+        else:
+            kept.append(item)
+    return kept, skipped
 
 
 def uses_local_rtc(cfg: BuildConfig) -> bool:
