@@ -9,6 +9,7 @@ def check_time_option(value: str | None, option: str) -> None:
     """Refuse a date/time option that is not ISO 8601 (None passes: the default applies)."""
     if value is None:
         return
+    # imported when the check runs (see sarslide.cli)
     import pandas as pd
 
     try:

@@ -13,6 +13,8 @@ import logging
 import os
 from pathlib import Path
 
+import zarr
+
 from sarslide.errors import CorruptChunkError
 
 logger = logging.getLogger(__name__)
@@ -48,8 +50,6 @@ def looks_like_decode_error(err: BaseException) -> bool:
 
 def find_corrupt_chunks(store: Path, *, limit: int = 3) -> list[tuple[str, Path]]:
     """Up to ``limit`` ``(variable, chunk file)`` pairs of ``store`` that fail to decode."""
-    import zarr
-
     found: list[tuple[str, Path]] = []
     group = zarr.open_group(str(store), mode="r")
     for name, array in group.arrays():

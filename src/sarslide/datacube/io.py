@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dask
+import fsspec
 import xarray as xr
 import zarr
 
@@ -36,8 +37,6 @@ DEFAULT_CHUNKS: dict[str, int] = {
 
 def check_url_protocol(url: str) -> None:
     """Refuse a URL whose fsspec protocol is unknown or needs a package not installed."""
-    import fsspec
-
     protocol = url.split("://", 1)[0]
     try:
         fsspec.get_filesystem_class(protocol)

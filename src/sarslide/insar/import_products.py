@@ -22,6 +22,7 @@ from sarslide.insar.isslide_layout import (
     write_raw_interferogram,
 )
 from sarslide.insar.readers import read_band, read_slc
+from sarslide.sources.insar_pairs import find_insar_products, wrap_phase
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +38,6 @@ def import_products_to_raw_layout(
     Returns the interferograms written, sorted by dates. A product that cannot be
     read is skipped with a warning (as in the cube build).
     """
-    from sarslide.sources.insar_pairs import find_insar_products, wrap_phase
-
     products, skipped = find_insar_products(sources)
     for pair in skipped:
         logger.warning("skipping %s: %s", pair.name, pair.reason)

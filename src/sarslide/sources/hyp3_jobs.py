@@ -226,7 +226,7 @@ def _already_downloaded(pair: PairRequest, folder: Path, found: list[Path]) -> b
 
 
 def _default_client() -> Any:
-    try:
+    try:  # [sources] extra: imported where a live source is read
         import hyp3_sdk
 
         return hyp3_sdk.HyP3()

@@ -151,6 +151,7 @@ def _rasterize_block(
 
 def empty_grid_dataset(geobox: GeoBox) -> xr.Dataset:
     """A dataset with only the grid's coordinates and CRS (a cube without backscatter)."""
+    # [sources] extra: imported where a live source is read.
     from odc.geo.xr import xr_coords
 
     return xr.Dataset(coords=xr_coords(geobox, crs_coord_name=cv.COORD_SPATIAL_REF))

@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import torch
+
 from sarslide.errors import ConfigError
+from sarslide.models.registry import create_model, get_model_spec
 from sarslide.output_checks import check_output_location
 
 # Lightning's accelerator names (``gpu`` is an alias of ``cuda``).
@@ -34,8 +37,6 @@ PRECISIONS = (
 
 def check_training_setup(cfg: Any) -> None:
     """Refuse a :class:`TrainConfig` that cannot run here, before any expensive work."""
-    from sarslide.models.registry import get_model_spec
-
     check_output_location(cfg.output_dir)
     get_model_spec(cfg.model.name)
     check_precision(str(cfg.trainer.precision))
@@ -55,8 +56,6 @@ def check_precision(precision: str) -> None:
 
 def check_accelerator(accelerator: str) -> str:
     """The accelerator that will run (``auto`` resolved); refuse an absent device."""
-    import torch
-
     name = str(accelerator).lower()
     if name not in ACCELERATORS:
         raise ConfigError(
@@ -81,8 +80,6 @@ def check_accelerator(accelerator: str) -> str:
 
 def check_devices(devices: int | str | list[int], accelerator: str) -> None:
     """Refuse more devices than the machine has (each CPU device is a process)."""
-    import torch
-
     if accelerator == "cuda":
         available, kind = torch.cuda.device_count(), "CUDA GPU(s)"
     elif accelerator == "cpu":
@@ -126,6 +123,4 @@ def _count_devices(devices: int | str | list[int]) -> int | None:
 
 def _fetch_encoder_weights(name: str, encoder_weights: str, kwargs: dict[str, Any]) -> None:
     """Build the model once with its pretrained weights: downloads (or fails) now."""
-    from sarslide.models.registry import create_model
-
     create_model(name, in_channels=3, encoder_weights=encoder_weights, **kwargs)
