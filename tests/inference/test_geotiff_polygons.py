@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -89,12 +90,18 @@ def test_polygons_rasterise_back_to_the_binary_map(tmp_path: Path, grid) -> None
     np.testing.assert_allclose(frame["area_m2"].sum(), (binary == 1).sum() * 100.0)
     assert frame.loc[0, "area_m2"] == pytest.approx((200 - 40) * 100.0)
     assert frame.loc[0, "mean_probability"] == pytest.approx(0.7)
-    for name in ("landslides.gpkg", "landslides.geojson"):
-        write_polygons(frame, tmp_path / name)
-        back = gpd.read_file(tmp_path / name)
-        assert back.crs.to_epsg() == 32654
-        assert len(back) == 4
-        np.testing.assert_allclose(back.total_bounds, frame.total_bounds)
+    write_polygons(frame, tmp_path / "landslides.gpkg")
+    back = gpd.read_file(tmp_path / "landslides.gpkg")
+    assert back.crs.to_epsg() == 32654 and len(back) == 4
+    np.testing.assert_allclose(back.total_bounds, frame.total_bounds)
+    assert gpd.list_layers(tmp_path / "landslides.gpkg")["name"].tolist() == ["landslides"]
+    # GeoJSON: WGS84 lon/lat (RFC 7946), named after the file, not the temporary one
+    write_polygons(frame, tmp_path / "landslides.geojson")
+    text = json.loads((tmp_path / "landslides.geojson").read_text())
+    assert text["name"] == "landslides" and "crs" not in text
+    back = gpd.read_file(tmp_path / "landslides.geojson")
+    assert back.crs.to_epsg() == 4326 and len(back) == 4
+    np.testing.assert_allclose(back.total_bounds, frame.to_crs(4326).total_bounds, rtol=1e-6)
 
 
 def test_no_landslide_gives_an_empty_layer_that_opens(tmp_path: Path, grid) -> None:

@@ -358,7 +358,7 @@ def _write_report(
         paths.probability_tif.name: "landslide probability, float32 COG, NaN = nodata",
         paths.binary_tif.name: "binary map at the threshold, uint8 COG (1 landslide, 255 nodata)",
         paths.polygons_gpkg.name: "landslide polygons with area_m2 and mean_probability",
-        paths.polygons_geojson.name: "the same polygons as GeoJSON (CRS of the cube)",
+        paths.polygons_geojson.name: "the same polygons as GeoJSON (WGS84 lon/lat, RFC 7946)",
         paths.config_json.name: "this run's configuration and timings",
     }
     if metrics is not None:

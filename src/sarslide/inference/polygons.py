@@ -72,10 +72,16 @@ def polygonize_binary_map(
     return frame.sort_values(COLUMN_AREA_M2, ascending=False).reset_index(drop=True)
 
 
+# RFC 7946: GeoJSON coordinates are WGS84 longitude, latitude.
+GEOJSON_CRS = "EPSG:4326"
+
+
 def write_polygons(frame: Any, path: str | os.PathLike[str]) -> Path:
     """Write polygons to GeoPackage (``.gpkg``) or GeoJSON (``.geojson``), atomically.
 
-    Both keep the cube's CRS (GeoJSON then carries a ``crs`` member, as GDAL writes it).
+    The GeoPackage keeps the cube's CRS; GeoJSON is WGS84 longitude/latitude as RFC 7946
+    requires (reprojected, no ``crs`` member). The layer is named after the target file
+    (never the temporary one).
     """
     target = Path(path)
     drivers = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON"}
@@ -86,8 +92,11 @@ def write_polygons(frame: Any, path: str | os.PathLike[str]) -> Path:
         )
     tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}{target.suffix}")
     try:
-        options = {"layer": target.stem} if driver == "GPKG" else {}
-        frame.to_file(tmp, driver=driver, **options)
+        if driver == "GeoJSON":
+            frame = frame.to_crs(GEOJSON_CRS) if frame.crs is not None else frame
+            frame.to_file(tmp, driver=driver, layer=target.stem, RFC7946="YES")
+        else:
+            frame.to_file(tmp, driver=driver, layer=target.stem)
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
