@@ -74,3 +74,24 @@ class OutputLocationError(SarslideError, OSError):
 
 class CorruptChunkError(SarslideError, ValueError):
     """A chunk file of a Zarr store cannot be decoded (corrupt or truncated)."""
+
+
+class OutputBusyError(SarslideError, FileExistsError):
+    """Another sarslide process is writing the same output right now."""
+
+
+class CubeContentError(SarslideError, ValueError):
+    """A datacube's values cannot be used: dB instead of linear, all zeros, all nodata."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM stopped a command; the message says what was kept.
+
+    A KeyboardInterrupt, so every ``finally`` cleans up as for Ctrl-C; the CLI exits
+    with 128 + ``signum`` (130 for SIGINT, 143 for SIGTERM).
+    """
+
+    def __init__(self, message: str = "", *, signum: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.signum = signum

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dask
@@ -50,6 +52,24 @@ def use_scheduler(scheduler_address: str | None = None) -> Iterator[Any]:
         ) from err
     with client:
         yield client
+
+
+@contextlib.contextmanager
+def joined_threads(num_workers: int | None = None) -> Iterator[None]:
+    """Run local dask work inside on a thread pool that is stopped before leaving.
+
+    On an error or Ctrl-C, dask's main thread returns at once while its worker threads
+    finish their tasks; a caller that then removes a temporary output would race those
+    writers (they recreate files in a folder being deleted). Leaving this block cancels
+    the queued tasks and waits for the running ones, so cleanup comes after the last
+    write. Has no effect on a dask.distributed client or a configured scheduler.
+    """
+    pool = ThreadPoolExecutor(num_workers or os.cpu_count() or 1)
+    try:
+        with dask.config.set(pool=pool):
+            yield
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def compute_with_progress(

@@ -66,7 +66,7 @@ def test_baseline_log_ratio_writes_json(tmp_path: Path) -> None:
     assert rows[1]["metrics"]["auprc_region"] > 2 * rows[1]["metrics"]["baseline_auprc_region"]
 
 
-def test_ablation_killed_by_sigterm_exits_130_with_a_resume_hint(
+def test_ablation_killed_by_sigterm_exits_143_with_a_resume_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sarslide.experiments.study as study
@@ -83,7 +83,7 @@ def test_ablation_killed_by_sigterm_exits_130_with_a_resume_hint(
     monkeypatch.setattr(train_run, "resolve_train_config", lambda train: {"data": {}})
     out = tmp_path / "ablation"
     result = runner.invoke(app, ["ablation", "--preset", "quick", "-o", str(out)])
-    assert result.exit_code == 130, result.output
+    assert result.exit_code == 143, result.output  # 128 + SIGTERM, as every command
     text = " ".join(result.output.split())
     assert "interrupted: 1 run(s) finished" in text
     assert "Run the same command again to continue" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -83,17 +84,26 @@ def test_existing_output_is_refused_unless_overwrite(tmp_path: Path, fake_checkp
             progress=False,
         )
     assert _entries(tmp_path / "map") == ["old.txt"]
+    # --overwrite replaces only an earlier output of predict, never a user's folder.
+    with pytest.raises(OutputExistsError, match="only replaces a previous output of"):
+        predict_to_directory(
+            fake_checkpoint,
+            _cube(),
+            tmp_path / "map",
+            tile_size_px=64,
+            overlap_px=16,
+            overwrite=True,
+            progress=False,
+        )
+    assert _entries(tmp_path / "map") == ["old.txt"]
+    options: dict[str, Any] = {"tile_size_px": 64, "overlap_px": 16, "progress": False}
+    first = predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map2", **options)
+    (first.directory / "stale.txt").write_text("from the first run")
     out = predict_to_directory(
-        fake_checkpoint,
-        _cube(),
-        tmp_path / "map",
-        tile_size_px=64,
-        overlap_px=16,
-        overwrite=True,
-        progress=False,
-        figures=False,
+        fake_checkpoint, _cube(), tmp_path / "map2", overwrite=True, figures=False, **options
     )
-    assert "old.txt" not in _entries(out.directory) and out.probability_tif.exists()
+    assert "stale.txt" not in _entries(out.directory) and out.probability_tif.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_geographic_cube_is_refused_without_output(tmp_path: Path, fake_checkpoint: Path) -> None:

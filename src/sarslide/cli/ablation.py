@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -89,15 +87,14 @@ def ablation(
     train = resolve_train_config(cfg.train)
     check_output_location(cfg.output_dir)
     try:
-        with _sigterm_as_interrupt():
-            outcome = run_ablation(cfg, train=train, progress=not no_progress)
-    except KeyboardInterrupt:
+        outcome = run_ablation(cfg, train=train, progress=not no_progress)
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (cli.console.sigterm_as_interrupt)
         done = _count_finished(Path(cfg.output_dir))
         console.print(
             f"[yellow]interrupted[/]: {done} run(s) finished in {cfg.output_dir}. Run the "
             "same command again to continue (finished runs are skipped)."
         )
-        raise typer.Exit(code=130) from None
+        raise typer.Exit(code=128 + int(getattr(err, "signum", signal.SIGINT))) from None
     grid = outcome.grid
     console.print(
         f"runs: {len(grid.ran)} ran, {len(grid.skipped)} already finished, "
@@ -179,24 +176,6 @@ def read_data_section(
         raise ConfigError(f"{str(path)!r} has no 'data' section; it must be a training config.")
     cfg = DataConfig.from_mapping(values["data"], source=f"{path} (data section)")
     return cfg.model_dump(mode="json")
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM (a killed job) like Ctrl-C: stop the workers, keep finished runs."""
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave SIGTERM alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _count_finished(output_dir: Path) -> int:

@@ -32,8 +32,11 @@ class ReportingGroup(TyperGroup):
     """The ``sarslide`` group: any failure of a command becomes one line and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
+        from sarslide.cli.console import sigterm_as_interrupt
+
         try:
-            return super().invoke(ctx)
+            with sigterm_as_interrupt():  # SIGTERM stops a command as Ctrl-C does
+                return super().invoke(ctx)
         except _CLI_EXITS:
             raise
         except (Exception, KeyboardInterrupt) as err:

@@ -63,7 +63,9 @@ def build(
     ),
     scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
     overrides: list[str] = set_option(),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace a store written by an earlier cube build."
+    ),
 ) -> None:
     """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
     with --rtc/--dem/--insar); write an aligned, validated cube."""

@@ -29,7 +29,9 @@ def info(
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube, summarize_cube
 
-    summary = summarize_cube(open_cube(path), compute_label_fraction=not no_labels)
+    summary = summarize_cube(
+        open_cube(path, check_values=False), compute_label_fraction=not no_labels
+    )
     if as_json:
         console.print_json(json.dumps(summary.to_dict(), default=str))
         return

@@ -11,6 +11,7 @@ else still gets one line, with the hint to rerun with ``--debug`` for the traceb
 from __future__ import annotations
 
 import errno
+import signal
 import socket
 from dataclasses import dataclass
 
@@ -49,8 +50,12 @@ class Failure:
 
 def describe_failure(err: BaseException) -> Failure:
     """The one-line message and exit code for an exception that reached the CLI."""
-    if isinstance(err, KeyboardInterrupt):
-        return Failure("interrupted (Ctrl-C or SIGTERM).", EXIT_INTERRUPTED)
+    if isinstance(err, KeyboardInterrupt):  # Ctrl-C, or SIGTERM (see console.py)
+        signum = int(getattr(err, "signum", signal.SIGINT))
+        message = getattr(err, "message", "") or (
+            "terminated (SIGTERM)." if signum == signal.SIGTERM else "interrupted (Ctrl-C)."
+        )
+        return Failure(message, 128 + signum)
     for cause in _cause_chain(err):
         known = _describe_known(cause)
         if known is not None:

@@ -37,7 +37,9 @@ def simulate(
         None, "--orbit", help="ascending, descending or both (alternating)."
     ),
     overrides: list[str] = set_option(),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing store."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace a store written by an earlier cube simulate."
+    ),
     figure: Path | None = typer.Option(
         None, "--figure", help="Also write the overview PNG (VV/VH before/after, terrain)."
     ),
@@ -53,6 +55,7 @@ def simulate(
         check_output_location(figure, option="--figure")
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import summarize_cube, write_cube
+    from sarslide.ownership import check_not_input, check_replaceable
     from sarslide.simulate import EventCubeSpec, simulate_event_cube
 
     flags = {
@@ -63,9 +66,18 @@ def simulate(
         "landslide_fraction": landslide_fraction,
         "orbit": orbit,
     }
+    check_not_input(output, [config])
+    check_replaceable(output, "cube simulate", overwrite=overwrite)  # before simulating
     spec = load_command_config(EventCubeSpec, config, overrides, flags)
     ds = simulate_event_cube(spec=spec, progress=progress)
-    path = write_cube(ds, output, overwrite=overwrite, progress=progress)
+    path = write_cube(
+        ds,
+        output,
+        overwrite=overwrite,
+        progress=progress,
+        command="cube simulate",
+        inputs=[config],
+    )
     render_summary(summarize_cube(ds), title=f"{path.name} (SIMULATED)")
     console.print(f"wrote simulated cube {path}")
     if figure is not None:

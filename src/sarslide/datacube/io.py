@@ -5,28 +5,33 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
 import dask
 import fsspec
 import xarray as xr
-import zarr
 
 from sarslide import conventions as cv
-from sarslide.atomic import move_into_place, temporary_sibling
+from sarslide.atomic import replacing
+from sarslide.datacube.chunk_manifest import (
+    ATTR_ABSENT_CHUNKS,
+    ATTR_CHUNK_MANIFEST,
+    check_chunks_present,
+    write_chunk_manifest,
+)
+from sarslide.datacube.content import check_backscatter_values
 from sarslide.datacube.integrity import remember_opened_store
 from sarslide.datacube.orbit import normalise_orbit_coord
 from sarslide.datacube.validate import validate_cube
-from sarslide.errors import CubeNotFoundError, CubeValidationError, OutputExistsError
-from sarslide.parallel import compute_with_progress
+from sarslide.errors import CubeNotFoundError, CubeValidationError
+from sarslide.ownership import ATTR_OUTPUT, claim_output, manifest_record
+from sarslide.parallel import compute_with_progress, joined_threads
 
 logger = logging.getLogger(__name__)
 
-# Written by write_cube: number of chunk objects per variable, checked by open_cube.
-ATTR_CHUNK_MANIFEST = "sarslide_chunk_counts"
 DEFAULT_CHUNKS: dict[str, int] = {
     cv.DIM_TIMESTEP: 1,
     cv.DIM_TIMEPAIR: 1,
@@ -64,6 +69,7 @@ def open_cube(
     chunks: dict[str, int] | str | None = None,
     validate: bool = True,
     task: str = "any",
+    check_values: bool = True,
 ) -> xr.Dataset:
     """Open a datacube Zarr store lazily (dask arrays on the store's chunks).
 
@@ -76,10 +82,13 @@ def open_cube(
         chunks: dask chunks; default: the store's own chunks.
         validate: run ``validate_cube`` (with ``task``) before returning.
         task: see ``validate_cube``.
+        check_values: with ``validate``, refuse backscatter in dB, all zeros or all
+            nodata (read from a few chunks; see ``check_backscatter_values``).
 
     Raises:
         CubeNotFoundError: the path does not exist or is not a Zarr store.
         CubeValidationError: the store is truncated or breaks the contract.
+        CubeContentError: backscatter in dB, all zeros or all nodata.
     """
     source = os.fspath(path_or_url)
     is_url = "://" in source
@@ -121,14 +130,15 @@ def open_cube(
             ],
             source=source,
         ) from err
-    if not is_url:
-        _check_chunk_manifest(ds, Path(source))
+    check_chunks_present(ds, source, storage_options=storage_options)
     if cv.COORD_SPATIAL_REF in ds.data_vars:
         # Zarr keeps no coordinate flag for a scalar; rioxarray needs it as a coordinate.
         ds = ds.set_coords(cv.COORD_SPATIAL_REF)
     ds = normalise_orbit_coord(_load_small_coords(ds))
     if validate:
         validate_cube(ds, task=task, source=source)
+        if check_values:
+            check_backscatter_values(ds, source=source)
     return ds
 
 
@@ -172,53 +182,54 @@ def write_cube(
     overwrite: bool = False,
     zarr_format: Literal[2, 3] = 2,
     progress: bool = False,
+    command: str = "write_cube",
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
 ) -> Path:
     """Validate ``ds`` and write it as a chunked, consolidated Zarr store, atomically.
 
     The store is written to a hidden temporary folder beside ``path`` and renamed into
     place only when complete, so an interrupted write never leaves a store that opens
-    as valid. Dask-backed variables are computed chunk by chunk (on a
-    dask.distributed cluster if a client is active).
+    as valid (the writer threads are stopped before the temporary folder is removed).
+    Dask-backed variables are computed chunk by chunk (on a dask.distributed cluster if
+    a client is active). The store is marked as written by ``command``; a lock beside
+    it makes a second writer of the same path refuse.
 
     Args:
         ds: the cube; validated with ``validate_cube(task="any")``.
         path: target folder (``*.zarr``).
         chunks: dask/zarr chunks per dimension; default ``DEFAULT_CHUNKS``.
-        overwrite: replace an existing store; otherwise refuse.
+        overwrite: replace an existing store written by the same ``command``;
+            otherwise refuse.
         zarr_format: 2 (as the published cubes, readable everywhere) or 3.
         progress: show a progress bar while computing.
+        command: the command writing the store (named in its manifest).
+        inputs: paths the store must not replace or lie in.
 
     Returns:
         The path of the written store.
     """
     target = Path(path).expanduser()
-    if target.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{str(target)!r} exists; pass overwrite=True (--overwrite) to replace it, "
-            "or choose another path."
-        )
-    validate_cube(ds, task="any", source=str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_sibling(target)
-    to_write = _prepare_for_zarr(ds, chunks)
-    try:
-        with warnings.catch_warnings():
-            # Zarr v3 has no stable spec for string arrays (the orbit-state coordinate);
-            # zarr-python writes and reads them fine. v2 (the default) is unaffected.
-            warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification")
-            delayed = to_write.to_zarr(
-                tmp,
-                mode="w",
-                consolidated=zarr_format == 2,  # not part of the v3 spec
-                zarr_format=zarr_format,
-                compute=False,
+    with claim_output(target, command, inputs=inputs, overwrite=overwrite):
+        validate_cube(ds, task="any", source=str(target))
+        to_write = _prepare_for_zarr(ds, chunks)
+        with replacing(target) as tmp:
+            with warnings.catch_warnings(), joined_threads():
+                # Zarr v3 has no stable spec for string arrays (the orbit-state
+                # coordinate); zarr-python writes and reads them fine. v2 is unaffected.
+                warnings.filterwarnings("ignore", message=".*does not have a Zarr V3 specification")
+                delayed = to_write.to_zarr(
+                    tmp,
+                    mode="w",
+                    consolidated=zarr_format == 2,  # not part of the v3 spec
+                    zarr_format=zarr_format,
+                    compute=False,
+                )
+                compute_with_progress(
+                    delayed, description=f"writing {target.name}", progress=progress
+                )
+            write_chunk_manifest(
+                tmp, to_write, zarr_format, extra_attrs={ATTR_OUTPUT: manifest_record(command)}
             )
-            compute_with_progress(delayed, description=f"writing {target.name}", progress=progress)
-        _write_chunk_manifest(tmp, to_write, zarr_format)
-        move_into_place(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     logger.info("wrote datacube %s", target)
     return target
 
@@ -236,37 +247,6 @@ def _prepare_for_zarr(ds: xr.Dataset, chunks: dict[str, int] | None) -> xr.Datas
     dims_chunks = {d: min(c, out.sizes[d]) for d, c in wanted.items() if d in out.dims}
     out = out.chunk(dims_chunks)
     out.attrs.pop(ATTR_CHUNK_MANIFEST, None)
+    out.attrs.pop(ATTR_ABSENT_CHUNKS, None)
+    out.attrs.pop(ATTR_OUTPUT, None)
     return out
-
-
-def _count_chunk_files(store: Path, name: str, zarr_format: int) -> int:
-    folder = store / name
-    if not folder.is_dir():
-        return 0
-    skip = {".zarray", ".zattrs", ".zgroup", "zarr.json"}
-    return sum(1 for p in folder.rglob("*") if p.is_file() and p.name not in skip)
-
-
-def _write_chunk_manifest(store: Path, ds: xr.Dataset, zarr_format: Literal[2, 3]) -> None:
-    counts = {str(name): _count_chunk_files(store, str(name), zarr_format) for name in ds.variables}
-    group = zarr.open_group(str(store), mode="r+", zarr_format=zarr_format)
-    group.attrs[ATTR_CHUNK_MANIFEST] = counts
-    if zarr_format == 2:
-        zarr.consolidate_metadata(str(store), zarr_format=2)
-
-
-def _check_chunk_manifest(ds: xr.Dataset, store: Path) -> None:
-    manifest = ds.attrs.get(ATTR_CHUNK_MANIFEST)
-    if not isinstance(manifest, dict):
-        return  # not written by sarslide: nothing recorded to check against
-    fmt = 3 if (store / "zarr.json").exists() else 2
-    short = {
-        name: (expected, found)
-        for name, expected in manifest.items()
-        if (found := _count_chunk_files(store, name, fmt)) < int(expected)
-    }
-    if short:
-        detail = ", ".join(f"{n}: {f} of {e} chunks" for n, (e, f) in sorted(short.items()))
-        raise CubeValidationError(
-            [f"the store is truncated ({detail}); copy or write it again."], source=str(store)
-        )

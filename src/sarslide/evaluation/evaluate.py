@@ -31,8 +31,10 @@ from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint
 from sarslide.models.predict import make_torch_predictor, predict_probabilities
 from sarslide.models.training_cube import resolve_training_cube
+from sarslide.ownership import check_folder_reusable, hold_lock, write_manifest
 
 logger = logging.getLogger(__name__)
+EVALUATE_COMMAND = "evaluate"  # named in the output folder's manifest
 
 
 @dataclass
@@ -139,6 +141,13 @@ def evaluate_checkpoint(
     Raises:
         CheckpointError: Bad checkpoint. DataSelectionError: cube/channels mismatch.
     """
+    out = (
+        Path(output_dir)
+        if output_dir
+        else Path(checkpoint).resolve().parent.parent / f"evaluation-{split}"
+    )
+    cube_path = cube if isinstance(cube, (str, os.PathLike)) else None
+    check_folder_reusable(out, EVALUATE_COMMAND, inputs=[checkpoint, cube_path])
     model, bundle = load_model_from_checkpoint(checkpoint)
     data_config, normalisation = bundle.chip_inputs()
     if data_config.events or data_config.cube is None:
@@ -205,10 +214,8 @@ def evaluate_checkpoint(
         n_chips=n_chips,
         notes=notes,
     )
-    out = (
-        Path(output_dir)
-        if output_dir
-        else Path(checkpoint).resolve().parent.parent / f"evaluation-{split}"
-    )
-    write_report(result, curves, baselines, out)
+    with hold_lock(out, EVALUATE_COMMAND):
+        check_folder_reusable(out, EVALUATE_COMMAND)
+        write_report(result, curves, baselines, out)
+        write_manifest(out, EVALUATE_COMMAND)
     return result

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sarslide.atomic import write_json_atomic, write_text_atomic
+from sarslide.metrics.undefined import mark_undefined
 from sarslide.plotting.curves import plot_pr_curves
 
 if TYPE_CHECKING:  # evaluate imports this module
@@ -72,5 +73,5 @@ def write_report(
         "summary_md": str(out_dir / "summary.md"),
         "pr_curve_png": str(png),
     }
-    write_json_atomic(out_dir / "metrics.json", result.to_dict())
+    write_json_atomic(out_dir / "metrics.json", mark_undefined(result.to_dict()))
     write_text_atomic(out_dir / "summary.md", format_summary_markdown(result))

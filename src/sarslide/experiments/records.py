@@ -15,6 +15,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sarslide.atomic import replacing
+
 RESULT_FILENAME: Final = "result.json"
 STARTED_FILENAME: Final = ".started"
 
@@ -81,12 +83,10 @@ def write_run_record(run_dir: Path, record: RunRecord) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     target = run_dir / RESULT_FILENAME
-    tmp = run_dir / f".{RESULT_FILENAME}.{os.getpid()}.partial"
-    with tmp.open("w") as handle:
+    with replacing(target) as tmp, tmp.open("w") as handle:
         handle.write(record.model_dump_json(indent=2))
         handle.flush()
         os.fsync(handle.fileno())
-    tmp.replace(target)
     return target
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from rasterio.transform import array_bounds
 from rasterio.windows import Window
 
 from sarslide import conventions as cv
+from sarslide.atomic import replacing, temporary_sibling
 from sarslide.crs_text import format_crs
 from sarslide.errors import CrsError
 
@@ -117,8 +117,7 @@ class GeoTiffRowWriter:
         self.nodata = nodata
         self.resampling = resampling
         self.tags = tags or {}
-        token = uuid.uuid4().hex[:8]
-        self._tmp = self.path.with_name(f".{self.path.stem}.{token}.rows.tif")
+        self._tmp = temporary_sibling(self.path, tag="rows")
         self._dataset: Any = None
         self._env: Any = None
 
@@ -170,8 +169,7 @@ def convert_to_cog(
 ) -> Path:
     """Copy a GeoTIFF to a Cloud-Optimized GeoTIFF (DEFLATE, 512 px tiles, overviews)."""
     target = Path(dst)
-    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}.cog.tif")
-    try:
+    with replacing(target) as tmp:
         with rasterio.open(src) as source:
             predictor = (
                 "FLOATING_POINT"
@@ -189,9 +187,6 @@ def convert_to_cog(
                 OVERVIEW_RESAMPLING=resampling,
                 BIGTIFF="IF_SAFER",
             )
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
     logger.debug("wrote COG %s", target)
     return target
 

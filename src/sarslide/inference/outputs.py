@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import time
-import uuid
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -21,10 +19,11 @@ import numpy as np
 import xarray as xr
 
 from sarslide import conventions as cv
-from sarslide.atomic import move_into_place, write_json_atomic
+from sarslide.atomic import replacing, write_json_atomic
 from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.datacube import open_cube, validate_cube
-from sarslide.errors import ConfigError, DataSelectionError, OutputExistsError
+from sarslide.datacube.content import check_backscatter_values
+from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
 from sarslide.inference.predict_scene import (
@@ -41,14 +40,17 @@ from sarslide.inference.quicklook import (
 from sarslide.inference.report import write_report_html
 from sarslide.inference.sinks import BINARY_NODATA, TeeSink, ThresholdSink
 from sarslide.metrics import binary as m
+from sarslide.metrics.undefined import mark_undefined
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import load_model_from_checkpoint
 from sarslide.models.predict import make_torch_predictor
+from sarslide.ownership import check_not_input, check_replaceable, claim_output, write_manifest
 from sarslide.parallel import use_scheduler
 
 logger = logging.getLogger(__name__)
 
 QUICKLOOK_MAX_PX = 1400
+COMMAND = "predict"  # names the output folder's manifest: --overwrite replaces only these
 
 
 @dataclass(frozen=True)
@@ -143,13 +145,13 @@ def predict_to_directory(
         CheckpointError: the checkpoint is missing, corrupt or not from sarslide.
     """
     check_prediction_options(threshold, batch_size, min_area_m2)
-    target = _check_target(out_dir, overwrite)
     cube_name = None if isinstance(cube, xr.Dataset) else os.fspath(cube)
-    ds = (
-        validate_cube(cube, task="mapping")
-        if isinstance(cube, xr.Dataset)
-        else open_cube(cube, task="mapping")
-    )
+    target = _check_target(out_dir, overwrite, inputs=[checkpoint, cube_name])
+    if isinstance(cube, xr.Dataset):
+        ds = validate_cube(cube, task="mapping")
+        check_backscatter_values(ds)
+    else:
+        ds = open_cube(cube, task="mapping")
     model, bundle = load_model_from_checkpoint(checkpoint)
     data_config, normalisation = bundle.chip_inputs()
     cfg = _prediction_data_config(data_config, ds, cube_name, event_start, event_end)
@@ -214,12 +216,16 @@ def write_prediction_outputs(
     ``config`` must hold ``tile_size_px``, ``overlap_px``, ``margin_px``, ``batch_size``
     and may hold ``min_area_m2``; it is written to ``run_config.json`` and the report.
     """
-    target = _check_target(out_dir, overwrite)
+    inputs = [config.get("checkpoint"), config.get("cube")]
+    target = _check_target(out_dir, overwrite, inputs=inputs)
     grid = grid_from_cube(cube)
     has_labels = cv.VAR_LANDSLIDES in cube.data_vars
-    tmp = target.parent / f".{target.name}.partial-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
-    try:
+    with (
+        claim_output(target, COMMAND, inputs=inputs, overwrite=overwrite),
+        replacing(target) as tmp,
+    ):
+        tmp.mkdir()
+        write_manifest(tmp, COMMAND)
         paths = PredictionOutputs.in_directory(tmp, has_labels=has_labels, figures=figures)
         start = time.perf_counter()
         tags = {"threshold": str(threshold), "model": str(config.get("model_name", ""))}
@@ -258,6 +264,7 @@ def write_prediction_outputs(
         if has_labels:
             labels = np.asarray(cube[cv.VAR_LANDSLIDES].values) > cv.LANDSLIDE_POSITIVE_THRESHOLD
             metrics = compute_scene_metrics(labels, probability, threshold)
+            metrics = mark_undefined(metrics)
             write_json_atomic(paths.metrics_json, metrics)  # type: ignore[arg-type]
         del probability, binary
         if figures:
@@ -271,10 +278,6 @@ def write_prediction_outputs(
         }
         write_json_atomic(paths.config_json, run)
         _write_report(paths, run, metrics)
-        move_into_place(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     logger.info("wrote prediction outputs to %s", target)
     return paths.moved_to(target)
 
@@ -392,13 +395,9 @@ def check_prediction_options(
         raise ConfigError(f"Invalid --min-area {min_area_m2}: use 0 or more square metres.")
 
 
-def _check_target(out_dir: str | os.PathLike[str], overwrite: bool) -> Path:
+def _check_target(out_dir: str | os.PathLike[str], overwrite: bool, *, inputs: list[Any]) -> Path:
+    """Fail early (before loading anything) on an output folder that may not be written."""
     target = Path(out_dir).expanduser()
-    if target.exists() and not overwrite:
-        raise OutputExistsError(
-            f"Output folder {str(target)!r} exists; pass --overwrite (overwrite=True) to "
-            "replace it, or choose another folder."
-        )
-    if target.exists() and not target.is_dir():
-        raise OutputExistsError(f"{str(target)!r} exists and is not a folder; choose another path.")
+    check_not_input(target, inputs)
+    check_replaceable(target, COMMAND, overwrite=overwrite)
     return target

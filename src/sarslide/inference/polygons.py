@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from rasterio.features import shapes
 from scipy import ndimage
 from shapely.geometry import shape
 
+from sarslide.atomic import replacing
 from sarslide.errors import ConfigError
 from sarslide.inference.geotiff import RasterGrid
 
@@ -90,14 +90,10 @@ def write_polygons(frame: Any, path: str | os.PathLike[str]) -> Path:
         raise ConfigError(
             f"Unknown polygon format {target.suffix!r}; use one of {sorted(drivers)}."
         )
-    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:8]}{target.suffix}")
-    try:
+    with replacing(target) as tmp:
         if driver == "GeoJSON":
             frame = frame.to_crs(GEOJSON_CRS) if frame.crs is not None else frame
             frame.to_file(tmp, driver=driver, layer=target.stem, RFC7946="YES")
         else:
             frame.to_file(tmp, driver=driver, layer=target.stem)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sarslide.atomic import write_text_atomic
+
 
 def write_report_html(
     path: str | os.PathLike[str],
@@ -66,17 +68,12 @@ def write_report_html(
     parts.append(
         f"<pre>{html.escape(json.dumps(config, indent=2, default=str))}</pre></body></html>"
     )
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.partial")
-    try:
-        tmp.write_text("\n".join(parts), encoding="utf-8")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+    return write_text_atomic(path, "\n".join(parts))
 
 
 def _format(value: Any) -> str:
+    if value is None:
+        return "n/a"
     if isinstance(value, float):
         return f"{value:.4f}"
     if isinstance(value, Mapping):

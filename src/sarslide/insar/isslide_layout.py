@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 
+from sarslide.atomic import replacing
 from sarslide.errors import DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -145,22 +146,23 @@ def write_geotiff(
     data = bands[None] if bands.ndim == 2 else bands
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    with rasterio.open(
-        tmp,
-        "w",
-        driver="GTiff",
-        height=data.shape[1],
-        width=data.shape[2],
-        count=data.shape[0],
-        dtype=data.dtype,
-        transform=transform,
-        crs=crs,
-        nodata=nodata,
-        compress="deflate",
-    ) as dst:
+    with (
+        replacing(target) as tmp,
+        rasterio.open(
+            tmp,
+            "w",
+            driver="GTiff",
+            height=data.shape[1],
+            width=data.shape[2],
+            count=data.shape[0],
+            dtype=data.dtype,
+            transform=transform,
+            crs=crs,
+            nodata=nodata,
+            compress="deflate",
+        ) as dst,
+    ):
         dst.write(data)
-    tmp.replace(target)
     return target
 
 
@@ -190,9 +192,8 @@ def write_raw_interferogram(
         crs=crs,
         nodata=np.nan,
     )
-    tmp = folder / f".partial.{ANNOTATION_FILE}"
-    annotations.to_file(tmp, driver="GPKG", layer="annotations")
-    tmp.replace(folder / ANNOTATION_FILE)
+    with replacing(folder / ANNOTATION_FILE) as tmp:
+        annotations.to_file(tmp, driver="GPKG", layer="annotations")
     return RawInterferogram(item.zone, item.delay_days, item.start, item.end, folder)
 
 
@@ -204,9 +205,8 @@ def patch_name(zone: str, delay_days: int, start: str, end: str, move_id: int) -
 def write_ready_index(root: str | Path, index: pd.DataFrame) -> Path:
     """Write ``patches.csv`` atomically."""
     target = Path(root) / INDEX_FILE
-    tmp = target.with_name(f".{INDEX_FILE}.partial")
-    index.to_csv(tmp, index=False)
-    tmp.replace(target)
+    with replacing(target) as tmp:
+        index.to_csv(tmp, index=False)
     return target
 
 

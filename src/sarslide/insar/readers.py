@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import rasterio
 
+from sarslide.atomic import replacing
 from sarslide.errors import DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -94,8 +95,6 @@ def write_complex_geotiff(
     meta = {"driver": "GTiff", "count": 1, "dtype": "complex64"}
     meta.update({k: v for k, v in (profile or {}).items() if k in ("crs", "transform")})
     meta.update(height=data.shape[0], width=data.shape[1])
-    tmp = target.with_name(f".{target.name}.partial")
-    with rasterio.open(tmp, "w", **meta) as dst:
+    with replacing(target) as tmp, rasterio.open(tmp, "w", **meta) as dst:
         dst.write(data.astype(np.complex64), 1)
-    tmp.replace(target)
     return target

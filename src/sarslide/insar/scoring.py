@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sarslide.atomic import write_text_atomic
+from sarslide.atomic import replacing, write_text_atomic
 from sarslide.metrics.binary import (
     compute_auroc,
     compute_confusion,
@@ -113,12 +113,10 @@ def write_comparison_table(
     out.mkdir(parents=True, exist_ok=True)
     fields = list(dict.fromkeys(k for row in rows for k in row))
     csv_path, md_path = out / "comparison.csv", out / "comparison.md"
-    tmp = csv_path.with_name(".comparison.csv.partial")
-    with open(tmp, "w", newline="") as file:
+    with replacing(csv_path) as tmp, open(tmp, "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
-    tmp.replace(csv_path)
     lines = [
         "| " + " | ".join(TABLE_HEADERS[c] for c in TABLE_COLUMNS) + " |",
         "|" + "---|" * len(TABLE_COLUMNS),

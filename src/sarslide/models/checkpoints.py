@@ -26,6 +26,7 @@ from typing import Any
 
 import torch
 
+from sarslide.atomic import replacing
 from sarslide.chips import DataConfig, NormalisationStats, SplitPlan
 from sarslide.errors import CheckpointError
 from sarslide.models.registry import create_model
@@ -207,9 +208,5 @@ def update_checkpoint_metadata(path: str | os.PathLike[str], updates: dict[str, 
     ckpt = read_checkpoint(ckpt_path)
     hparams = ckpt.setdefault("hyper_parameters", {})
     hparams.setdefault(METADATA_KEY, {}).update(updates)
-    tmp = ckpt_path.with_name(f".{ckpt_path.name}.partial")
-    try:
-        torch.save(ckpt, tmp)
-        tmp.replace(ckpt_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with replacing(ckpt_path) as tmp, open(tmp, "wb") as file:
+        torch.save(ckpt, file)

@@ -7,7 +7,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from sarslide.atomic import temporary_sibling
+from sarslide.atomic import replacing
 
 
 def load_pyplot() -> ModuleType:
@@ -29,12 +29,10 @@ def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 120) -> Pa
     """Write ``fig`` to ``path`` (PNG by suffix) through a temporary file, then close it."""
     plt = load_pyplot()
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temporary_sibling(target)  # unique: processes may write the same figure
     try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=target.suffix.lstrip(".") or "png")
-        tmp.replace(target)
+        with replacing(target) as tmp:  # unique name: processes may write the same figure
+            fmt = target.suffix.lstrip(".") or "png"
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt)
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return target

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +25,12 @@ from pydantic import Field, field_validator, model_validator
 from rasterio.errors import RasterioIOError
 
 from sarslide import conventions as cv
+from sarslide.atomic import write_text_atomic
 from sarslide.config import ConfigModel
 from sarslide.crs_text import format_crs
 from sarslide.datacube import write_cube
-from sarslide.errors import DownloadError, OutputExistsError
+from sarslide.errors import DownloadError
+from sarslide.ownership import check_not_input, check_replaceable
 from sarslide.parallel import use_scheduler
 from sarslide.sources import build_inputs as bi
 from sarslide.sources.aoi import make_geobox
@@ -51,6 +52,7 @@ from sarslide.sources.stac_search import (
 )
 
 logger = logging.getLogger(__name__)
+BUILD_COMMAND = "cube build"  # named in the store's manifest
 
 
 class Hyp3Options(ConfigModel):
@@ -203,8 +205,8 @@ def build_cube(
             real client from your Earthdata credentials).
     """
     target = Path(output).expanduser()
-    if target.exists() and not overwrite:  # fail before any download
-        raise OutputExistsError(f"{str(target)!r} exists; pass --overwrite to replace it.")
+    check_not_input(target, _local_inputs(cfg))
+    check_replaceable(target, BUILD_COMMAND, overwrite=overwrite)  # fail before any download
     began = time.perf_counter()
     url_signer = signer or make_signer(cfg.signer)
     inputs = bi.BuildInputs(cfg, url_signer)
@@ -234,6 +236,7 @@ def build_cube(
             chunks={cv.DIM_Y: cfg.chunk_px, cv.DIM_X: cfg.chunk_px},
             overwrite=overwrite,
             progress=progress,
+            command=BUILD_COMMAND,
         )
     log["elapsed_s"] = round(time.perf_counter() - began, 2)
     log_path = write_build_log(log, target)
@@ -358,10 +361,16 @@ def _source_read_errors(stac_url: str) -> Iterator[None]:
         ) from err
 
 
+def _local_inputs(cfg: BuildConfig) -> list[str | Path | None]:
+    """The local files and folders a build reads (globs left out): never its output."""
+    insar = [cfg.insar] if isinstance(cfg.insar, str) else list(cfg.insar)
+    named: list[str | Path | None] = [cfg.labels, *(cfg.rtc or []), *(cfg.dem or [])]
+    named += [p for p in insar if p not in ("hyp3", "none")]
+    return [p for p in named if not any(c in str(p) for c in "*?[")]
+
+
 def write_build_log(log: dict[str, Any], store: Path) -> Path:
     """Write ``<store stem>.build.json`` beside the store, atomically."""
-    path = store.with_name(f"{store.stem}.build.json")
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps(log, indent=2, default=str))
-    tmp.replace(path)
-    return path
+    return write_text_atomic(
+        store.with_name(f"{store.stem}.build.json"), json.dumps(log, indent=2, default=str)
+    )

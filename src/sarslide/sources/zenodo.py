@@ -11,7 +11,6 @@ import hashlib
 import logging
 import os
 import shutil
-import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -26,9 +25,12 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from sarslide.atomic import replacing
 from sarslide.errors import ConfigError, DownloadError
+from sarslide.ownership import claim_output, write_manifest
 
 logger = logging.getLogger(__name__)
+FETCH_COMMAND = "data fetch"  # named in the manifest of each extracted store
 
 ZENODO_RECORD_ID = "7248056"
 DEFAULT_BASE_URL = f"https://zenodo.org/record/{ZENODO_RECORD_ID}/files"
@@ -246,11 +248,15 @@ def extract_zip_safely(zip_path: str | os.PathLike[str], dest: str | os.PathLike
     """Extract a zip holding one ``*.zarr`` store into ``dest``; return the store path.
 
     Every entry is checked before anything is written: absolute paths, drive letters
-    and ``..`` components are refused. Extraction goes to a temporary folder that is
-    renamed into place at the end, replacing an older copy of the store.
+    and ``..`` components are refused. Only the store's entries are extracted, into a
+    temporary folder renamed into place at the end. An existing folder of the same
+    name is replaced only if an earlier ``sarslide data fetch`` wrote it: a name found
+    inside a downloaded zip never deletes a user's folder.
 
     Raises:
         DownloadError: unsafe entries, a corrupt zip, or no Zarr store inside.
+        OutputExistsError: ``dest`` holds a folder of the store's name that
+            ``data fetch`` did not write.
     """
     archive_path = Path(zip_path)
     folder = Path(dest)
@@ -261,41 +267,47 @@ def extract_zip_safely(zip_path: str | os.PathLike[str], dest: str | os.PathLike
             f"{str(archive_path)!r} is not a valid zip ({err}); delete it and fetch again."
         ) from err
     with archive:
-        unsafe = [
-            info.filename for info in archive.infolist() if not _is_safe_member(info.filename)
-        ]
+        members = [i for i in archive.infolist() if i.filename.strip("/")]
+        unsafe = [info.filename for info in members if not _is_safe_member(info.filename)]
         if unsafe:
             raise DownloadError(
                 f"Refusing to extract {str(archive_path)!r}: {len(unsafe)} entries would "
                 f"write outside {str(folder)!r} (e.g. {unsafe[:3]}). The archive is unsafe."
             )
-        tops = {
-            PurePosixPath(i.filename).parts[0] for i in archive.infolist() if i.filename.strip("/")
-        }
-        tmp = folder / f".extract-{uuid.uuid4().hex[:8]}"
-        try:
-            archive.extractall(tmp)  # members checked above
-        except (zipfile.BadZipFile, OSError) as err:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise DownloadError(f"Extracting {str(archive_path)!r} failed ({err}).") from err
+        target, prefix = _store_in_archive(archive_path, members, folder)
+        with claim_output(target, FETCH_COMMAND, overwrite=True), replacing(target) as tmp:
+            try:
+                for info in members:
+                    relative = PurePosixPath(info.filename.replace("\\", "/"))
+                    if prefix and (not relative.parts or relative.parts[0] != prefix):
+                        continue
+                    out = tmp.joinpath(*relative.parts[1 if prefix else 0 :])
+                    if info.is_dir():
+                        out.mkdir(parents=True, exist_ok=True)
+                        continue
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(info) as source, open(out, "wb") as sink:
+                        shutil.copyfileobj(source, sink, CHUNK_BYTES)
+            except (zipfile.BadZipFile, OSError) as err:
+                raise DownloadError(f"Extracting {str(archive_path)!r} failed ({err}).") from err
+            tmp.mkdir(exist_ok=True)
+            write_manifest(tmp, FETCH_COMMAND, archive=archive_path.name)
+    return target
+
+
+def _store_in_archive(
+    archive_path: Path, members: list[zipfile.ZipInfo], folder: Path
+) -> tuple[Path, str]:
+    """The store's path in ``folder`` and its top folder in the archive ("" at the root)."""
+    tops = {PurePosixPath(i.filename.replace("\\", "/")).parts[0] for i in members}
     stores = [t for t in tops if t.endswith(".zarr")]
     if len(stores) == 1:
-        source, target = tmp / stores[0], folder / stores[0]
-    elif (
-        (tmp / ".zgroup").exists() or (tmp / ".zmetadata").exists() or (tmp / "zarr.json").exists()
-    ):
-        source, target = tmp, folder / f"{archive_path.stem}.zarr"
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise DownloadError(
-            f"{str(archive_path)!r} holds no single Zarr store (top-level entries: "
-            f"{sorted(tops)[:5]})."
-        )
-    if target.exists():
-        shutil.rmtree(target)
-    source.rename(target)
-    shutil.rmtree(tmp, ignore_errors=True)
-    return target
+        return folder / stores[0], stores[0]
+    if tops & {".zgroup", ".zmetadata", "zarr.json"}:
+        return folder / f"{archive_path.stem}.zarr", ""
+    raise DownloadError(
+        f"{str(archive_path)!r} holds no single Zarr store (top-level entries: {sorted(tops)[:5]})."
+    )
 
 
 def _is_safe_member(name: str) -> bool:

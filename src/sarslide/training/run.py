@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 import sarslide
-from sarslide.atomic import write_text_atomic
+from sarslide.atomic import replacing, write_text_atomic
 from sarslide.chips import ChipSplits, build_chip_splits
 from sarslide.compat.torch_stack import lightning
 from sarslide.errors import ConfigError, OutputExistsError
@@ -33,9 +33,11 @@ from sarslide.models.checkpoints import (
 from sarslide.models.predict import predict_probabilities
 from sarslide.models.training_cube import record_training_cube
 from sarslide.plotting.curves import plot_training_curves
-from sarslide.training.config import TrainConfig, TrainerConfig, load_train_config
+from sarslide.training.checkpoint_io import AtomicCheckpointIO, ExceptionRecorder
+from sarslide.training.config import TrainConfig, TrainerConfig
 from sarslide.training.datamodule import LandslideDataModule
 from sarslide.training.preflight import check_training_setup
+from sarslide.training.run_folder import claim_run_folder, describe_interruption
 from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)
@@ -93,13 +95,11 @@ def merge_metric_logs(log_root: Path, out_csv: Path) -> Path:
                 session.setdefault(row.get("epoch", ""), []).append(row)
         rows_by_epoch.update(session)
     ordered = sorted(rows_by_epoch, key=lambda e: float(e) if e else -1.0)
-    tmp = out_csv.with_name(f".{out_csv.name}.partial")
-    with open(tmp, "w", newline="") as file:
+    with replacing(out_csv) as tmp, open(tmp, "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=fields)
         writer.writeheader()
         for epoch in ordered:
             writer.writerows(rows_by_epoch[epoch])
-    tmp.replace(out_csv)
     return out_csv
 
 
@@ -148,7 +148,8 @@ def fit_task(
         strategy=trainer_cfg.strategy,
         precision=trainer_cfg.precision,  # type: ignore[arg-type]
         deterministic=trainer_cfg.deterministic,
-        callbacks=[checkpoint],
+        callbacks=[checkpoint, recorder := ExceptionRecorder()],
+        plugins=[AtomicCheckpointIO()],
         logger=lightning.pytorch.loggers.CSVLogger(save_dir=root, name=LOG_DIR),
         default_root_dir=root,
         enable_progress_bar=progress,
@@ -159,7 +160,14 @@ def fit_task(
     with warnings.catch_warnings():
         for pattern in _EXPECTED_WARNINGS:
             warnings.filterwarnings("ignore", message=pattern)
-        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+        try:
+            trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+        except SystemExit as err:  # Lightning exits on Ctrl-C and SIGTERM
+            if trainer.interrupted:
+                raise describe_interruption(root, recorder.exception) from err
+            raise
+    if trainer.interrupted:
+        raise describe_interruption(root, recorder.exception)
     best = Path(checkpoint.best_model_path) if checkpoint.best_model_path else last
     if not trainer.is_global_zero:  # DDP: one process (rank 0) writes what follows
         return RunPaths(
@@ -194,21 +202,6 @@ def _resume_path(last: Path, resume: bool | None) -> str | None:
     return None
 
 
-def _check_resumable_config(config_path: Path, cfg: TrainConfig) -> None:
-    """Refuse to resume a run whose data, model or loss settings changed."""
-    if not config_path.is_file():
-        return
-    previous = load_train_config(config_path)
-    changed = [
-        name for name in ("data", "model", "loss") if getattr(previous, name) != getattr(cfg, name)
-    ]
-    if changed:
-        raise ConfigError(
-            f"The run in {str(config_path.parent)!r} was trained with different {changed} "
-            "settings; resuming would mix them. Use another output_dir."
-        )
-
-
 def train(
     cfg: TrainConfig,
     *,
@@ -229,12 +222,22 @@ def train(
         progress: Progress bars.
         resume: See :func:`fit_task` (default: resume when ``last.ckpt`` exists).
         cube: An opened cube (default: open ``cfg.data.cube``).
+
+    Raises:
+        OutputExistsError: the folder holds another run's files (see ``run_folder``).
+        OutputBusyError: another process trains into the same folder.
+        Interrupted: Ctrl-C or SIGTERM; ``last.ckpt`` is kept for resuming.
     """
     root = Path(cfg.output_dir)
-    config_path = root / CONFIG_NAME
-    if (root / CHECKPOINT_DIR / f"{LAST_NAME}.ckpt").is_file() and resume is not False:
-        _check_resumable_config(config_path, cfg)
     check_training_setup(cfg)
+    with claim_run_folder(root, cfg):
+        return _train_in(root, cfg, progress=progress, resume=resume, cube=cube)
+
+
+def _train_in(
+    root: Path, cfg: TrainConfig, *, progress: bool, resume: bool | None, cube: Any
+) -> RunPaths:
+    config_path = root / CONFIG_NAME
     lightning.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
     splits = build_chip_splits(cfg.data, cube=cube, progress=progress)
     root.mkdir(parents=True, exist_ok=True)
