@@ -15,6 +15,7 @@ import numpy as np
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.datacube.integrity import looks_like_decode_error
 from sarslide.errors import CubeContentError
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,12 @@ def sample_valid_values(array: xr.DataArray, *, wanted: int = SAMPLE_VALUES) -> 
     found: list[np.ndarray] = []
     total = 0
     for i in order:
-        block = np.asarray(data.blocks[blocks[i]].compute()).ravel()
+        try:
+            block = np.asarray(data.blocks[blocks[i]].compute()).ravel()
+        except Exception as err:
+            if not looks_like_decode_error(err):
+                raise
+            continue  # a corrupt chunk: named when it is read (datacube.integrity)
         block = block[np.isfinite(block)]
         found.append(block)
         total += block.size
