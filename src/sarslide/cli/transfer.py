@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from sarslide.cli.ablation import _count_finished, _parse_ints, _sigterm_as_interrupt
+from sarslide.cli.ablation import _count_finished, _parse_ints
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.options import config_option, load_command_config, set_option
@@ -61,15 +62,14 @@ def transfer(
     if epochs is not None:
         cfg.train.setdefault("trainer", {})["max_epochs"] = epochs
     try:
-        with _sigterm_as_interrupt():
-            outcome, paths = run_transfer(cfg, progress=not no_progress)
-    except KeyboardInterrupt:
+        outcome, paths = run_transfer(cfg, progress=not no_progress)
+    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (cli.console.sigterm_as_interrupt)
         done = _count_finished(Path(cfg.output_dir))
         console.print(
             f"[yellow]interrupted[/]: {done} run(s) finished in {cfg.output_dir}. Run the "
             "same command again to continue (finished runs are skipped)."
         )
-        raise typer.Exit(code=130) from None
+        raise typer.Exit(code=128 + int(getattr(err, "signum", signal.SIGINT))) from None
     console.print(
         f"runs: {len(outcome.ran)} ran, {len(outcome.skipped)} already finished, "
         f"{len(outcome.failed)} failed"
