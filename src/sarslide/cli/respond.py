@@ -9,14 +9,18 @@ import typer
 from sarslide.cli.apps import app
 from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.cli.options import config_option, load_command_config, pick_output, set_option
+from sarslide.errors import ConfigError
 from sarslide.output_checks import check_output_location
 
 
 @app.command("respond")
 @report_errors
 def respond(
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Folder of this event (rerun resumes)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Folder of this event (rerun resumes)."
+    ),
+    out_alias: Path | None = typer.Option(None, "--out", hidden=True),
     aoi: str = typer.Option(
         None, "--aoi", help="'min_lon,min_lat,max_lon,max_lat' or a vector file."
     ),
@@ -68,6 +72,9 @@ def respond(
     Refuses an event too recent for the model's k acquisitions after it, and says when
     enough will exist. Rerun with the same -o to resume: finished steps are reused.
     """
+    out_dir = pick_output(output, out_alias, "--out")
+    if out_dir is None:
+        raise ConfigError("Give the event's folder with -o/--output.")
     check_output_location(out_dir)
     check_time_option(event_start, "--event-start")
     check_time_option(event_end, "--event-end")
