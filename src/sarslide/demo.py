@@ -16,10 +16,15 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import Field
+
+from sarslide.config import ConfigModel
 from sarslide.datacube import write_cube
+from sarslide.evaluation.config import EvaluateConfig
 from sarslide.evaluation.evaluate import evaluate_checkpoint
+from sarslide.inference.config import PredictConfig
 from sarslide.inference.outputs import predict_to_directory
 from sarslide.output_dirs import prepare_output_dir
 from sarslide.plotting.overview import plot_event_overview
@@ -32,6 +37,21 @@ logger = logging.getLogger(__name__)
 # 1024 px (10 km at 10 m): the spatial split then leaves a test region of tens of
 # chips; at 512 px it held 3 chips and its metrics were noise.
 DEMO_SIZE_PX = 1024
+
+
+class DemoConfig(ConfigModel):
+    """Settings of ``sarslide demo`` (the steps' own configs are written in their folders)."""
+
+    config_label: ClassVar[str] = "demo config"
+
+    output_dir: str = Field(default="demo-output", description="Folder for everything.")
+    size_px: int = Field(
+        default=DEMO_SIZE_PX, ge=64, description="Side of the simulated scene (px)."
+    )
+    epochs: int | None = Field(
+        default=None, ge=1, description="Training epochs; null: the quick preset's."
+    )
+    seed: int = Field(default=0, description="Seed of simulation, split and training.")
 
 
 @dataclass
@@ -98,16 +118,21 @@ def run_demo(
 
     start = time.perf_counter()
     evaluation = evaluate_checkpoint(
-        run.best_checkpoint,
-        cube_path,
-        output_dir=root / "evaluation",
+        EvaluateConfig(
+            checkpoint=str(run.best_checkpoint),
+            cube=str(cube_path),
+            output_dir=str(root / "evaluation"),
+        ),
         progress=progress,
     )
     seconds["evaluate"] = time.perf_counter() - start
 
     start = time.perf_counter()
     prediction = predict_to_directory(
-        run.best_checkpoint, cube_path, root / "map", progress=progress
+        PredictConfig(
+            checkpoint=str(run.best_checkpoint), cube=str(cube_path), output_dir=str(root / "map")
+        ),
+        progress=progress,
     )
     seconds["predict"] = time.perf_counter() - start
 

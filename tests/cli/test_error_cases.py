@@ -66,8 +66,8 @@ def _predict(tmp_path: Path, cube: Path | str, *extra: str) -> tuple[int, str]:
     ("extra", "words"),
     [
         (("--event-start", "notadate"), "Invalid --event-start 'notadate'"),
-        (("--threshold", "2"), "Invalid --threshold 2"),
-        (("--batch-size", "0"), "Invalid --batch-size 0"),
+        (("--threshold", "2"), "threshold: Input should be less than or equal to 1 (got 2.0)"),
+        (("--batch-size", "0"), "batch_size: Input should be greater than or equal to 1 (got 0)"),
         (("--scheduler", "tcp://127.0.0.1:9"), "Cannot reach the dask scheduler"),
     ],
 )

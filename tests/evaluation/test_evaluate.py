@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from sarslide.evaluation.config import EvaluateConfig
 from sarslide.evaluation.evaluate import evaluate_checkpoint
 from sarslide.training import load_train_config, train
 from tests.factories import make_minimal_cube
@@ -33,7 +34,10 @@ def test_evaluate_checkpoint_writes_labelled_metrics(tmp_path: Path) -> None:
         }
     )
     paths = train(cfg, progress=False, cube=cube)
-    result = evaluate_checkpoint(paths.best_checkpoint, cube, output_dir=tmp_path / "eval")
+    settings = EvaluateConfig(
+        checkpoint=str(paths.best_checkpoint), output_dir=str(tmp_path / "eval")
+    )
+    result = evaluate_checkpoint(settings, cube=cube)
     metrics = json.loads((tmp_path / "eval" / "metrics.json").read_text())
     for block in ("chips", "region"):
         assert metrics[block]["split_method"] == "random"
@@ -48,10 +52,12 @@ def test_evaluate_checkpoint_writes_labelled_metrics(tmp_path: Path) -> None:
     summary = (tmp_path / "eval" / "summary.md").read_text()
     assert "random split" in summary and "baseline AUPRC" in summary
     assert (tmp_path / "eval" / "pr_curve.png").stat().st_size > 0
+    resolved = EvaluateConfig.from_yaml(tmp_path / "eval" / "config.yaml")
+    assert resolved == settings.model_copy(update={"cube": "mem"})
 
 
 def test_evaluate_missing_checkpoint_is_clear(tmp_path: Path) -> None:
     from sarslide.errors import CheckpointError
 
     with pytest.raises(CheckpointError, match="does not exist"):
-        evaluate_checkpoint(tmp_path / "nope.ckpt", None)
+        evaluate_checkpoint(EvaluateConfig(checkpoint=str(tmp_path / "nope.ckpt")))

@@ -38,3 +38,53 @@ def test_predict_command_writes_outputs_and_refuses_existing(
     assert again.exit_code == 1
     assert "exists" in again.output and "--overwrite" in again.output
     assert "Traceback" not in again.output
+
+
+def test_predict_saves_its_resolved_config_and_reruns_from_it(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
+    import yaml
+
+    cube_path = write_cube(make_minimal_cube(height=40, width=50), tmp_path / "cube.zarr")
+    first = [
+        "predict",
+        str(fake_checkpoint),
+        "--cube",
+        str(cube_path),
+        "--out",  # the old spelling of -o/--output still works
+        str(tmp_path / "map"),
+        "--set",
+        "tile_size_px=32",
+        "--set",
+        "overlap_px=8",
+        "--no-figures",
+    ]
+    result = CliRunner().invoke(app, first)
+    assert result.exit_code == 0, result.output
+    saved = yaml.safe_load((tmp_path / "map" / "config.yaml").read_text())
+    assert saved["tile_size_px"] == 32 and saved["figures"] is False
+    assert saved["threshold"] is None and saved["cube"] == str(cube_path)
+
+    config = tmp_path / "map" / "config.yaml"
+    again = ["predict", "--config", str(config), "-o", str(tmp_path / "map2")]
+    result = CliRunner().invoke(app, again)
+    assert result.exit_code == 0, result.output
+    resaved = yaml.safe_load((tmp_path / "map2" / "config.yaml").read_text())
+    assert resaved == {**saved, "output_dir": str(tmp_path / "map2")}
+
+
+def test_predict_refuses_bad_settings_in_one_line_before_any_work(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
+    base = ["predict", str(fake_checkpoint), "--cube", "x.zarr", "-o", str(tmp_path / "m")]
+    cases = {
+        "--threshold=2": "threshold: Input should be less than or equal to 1 (got 2.0)",
+        "--event-start=notadate": "Invalid --event-start 'notadate'",
+        "--set=tile_size=64": "unknown key 'tile_size' (got 64). Did you mean 'tile_size_px'?",
+    }
+    for option, message in cases.items():
+        result = CliRunner().invoke(app, [*base, option])
+        assert result.exit_code == 1, result.output
+        assert message in " ".join(result.output.split())
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "m").exists()

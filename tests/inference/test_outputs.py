@@ -10,10 +10,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import rasterio
+import xarray as xr
 from rasterio.features import rasterize
 
 from sarslide.errors import CubeValidationError, DataSelectionError, OutputExistsError
-from sarslide.inference.outputs import predict_to_directory
+from sarslide.inference.config import PredictConfig
+from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
 from tests.factories import make_minimal_cube
 
 from .conftest import write_fake_checkpoint
@@ -25,13 +27,36 @@ def _cube(**kwargs):
     return cube
 
 
+def _predict(
+    checkpoint: Path,
+    cube: xr.Dataset | str,
+    out_dir: Path,
+    *,
+    progress: bool = True,
+    overwrite: bool = False,
+    **settings: object,
+) -> PredictionOutputs:
+    """predict_to_directory with the settings given as keywords, as before its config."""
+    in_memory = isinstance(cube, xr.Dataset)
+    cfg = PredictConfig.model_validate(
+        {
+            "checkpoint": str(checkpoint),
+            "cube": "<in-memory dataset>" if in_memory else str(cube),
+            "output_dir": str(out_dir),
+            **settings,
+        }
+    )
+    dataset = cube if isinstance(cube, xr.Dataset) else None
+    return predict_to_directory(cfg, cube=dataset, progress=progress, overwrite=overwrite)
+
+
 def _entries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
 
 def test_outputs_open_with_the_cube_crs_and_bounds(tmp_path: Path, fake_checkpoint: Path) -> None:
     cube = _cube()
-    out = predict_to_directory(
+    out = _predict(
         fake_checkpoint,
         cube,
         tmp_path / "map",
@@ -75,7 +100,7 @@ def test_existing_output_is_refused_unless_overwrite(tmp_path: Path, fake_checkp
     (tmp_path / "map").mkdir()
     (tmp_path / "map" / "old.txt").write_text("keep me")
     with pytest.raises(OutputExistsError, match="--overwrite"):
-        predict_to_directory(
+        _predict(
             fake_checkpoint,
             _cube(),
             tmp_path / "map",
@@ -86,7 +111,7 @@ def test_existing_output_is_refused_unless_overwrite(tmp_path: Path, fake_checkp
     assert _entries(tmp_path / "map") == ["old.txt"]
     # --overwrite replaces only an earlier output of predict, never a user's folder.
     with pytest.raises(OutputExistsError, match="only replaces a previous output of"):
-        predict_to_directory(
+        _predict(
             fake_checkpoint,
             _cube(),
             tmp_path / "map",
@@ -97,9 +122,9 @@ def test_existing_output_is_refused_unless_overwrite(tmp_path: Path, fake_checkp
         )
     assert _entries(tmp_path / "map") == ["old.txt"]
     options: dict[str, Any] = {"tile_size_px": 64, "overlap_px": 16, "progress": False}
-    first = predict_to_directory(fake_checkpoint, _cube(), tmp_path / "map2", **options)
+    first = _predict(fake_checkpoint, _cube(), tmp_path / "map2", **options)
     (first.directory / "stale.txt").write_text("from the first run")
-    out = predict_to_directory(
+    out = _predict(
         fake_checkpoint, _cube(), tmp_path / "map2", overwrite=True, figures=False, **options
     )
     assert "stale.txt" not in _entries(out.directory) and out.probability_tif.exists()
@@ -108,9 +133,7 @@ def test_existing_output_is_refused_unless_overwrite(tmp_path: Path, fake_checkp
 
 def test_geographic_cube_is_refused_without_output(tmp_path: Path, fake_checkpoint: Path) -> None:
     with pytest.raises(CubeValidationError, match="geographic"):
-        predict_to_directory(
-            fake_checkpoint, _cube(crs="EPSG:4326"), tmp_path / "map", progress=False
-        )
+        _predict(fake_checkpoint, _cube(crs="EPSG:4326"), tmp_path / "map", progress=False)
     assert _entries(tmp_path) == ["model.ckpt"]
 
 
@@ -128,7 +151,7 @@ def test_checkpoint_on_channels_the_cube_lacks(tmp_path: Path) -> None:
     ckpt = write_fake_checkpoint(tmp_path / "model.ckpt", channels="sar+dem", names=names)
     cube = _cube().drop_vars("dem_curvature")
     with pytest.raises(DataSelectionError, match="dem_curvature"):
-        predict_to_directory(ckpt, cube, tmp_path / "map", progress=False)
+        _predict(ckpt, cube, tmp_path / "map", progress=False)
     assert _entries(tmp_path) == ["model.ckpt"]
 
 
@@ -142,7 +165,7 @@ def test_failure_midway_leaves_no_output(
 
     monkeypatch.setattr(outputs, "write_polygons", broken)
     with pytest.raises(RuntimeError, match="disk full"):
-        predict_to_directory(
+        _predict(
             fake_checkpoint,
             _cube(),
             tmp_path / "map",
@@ -155,16 +178,14 @@ def test_failure_midway_leaves_no_output(
 
 def test_scene_smaller_than_a_tile(tmp_path: Path, fake_checkpoint: Path) -> None:
     cube = make_minimal_cube(height=20, width=27)
-    out = predict_to_directory(
-        fake_checkpoint, cube, tmp_path / "map", progress=False, figures=False
-    )
+    out = _predict(fake_checkpoint, cube, tmp_path / "map", progress=False, figures=False)
     with rasterio.open(out.probability_tif) as src:
         assert src.shape == (20, 27) and np.isfinite(src.read(1)).all()
 
 
 @pytest.mark.slow
 def test_report_embeds_the_quicklook_and_error_map(tmp_path: Path, fake_checkpoint: Path) -> None:
-    out = predict_to_directory(
+    out = _predict(
         fake_checkpoint, _cube(), tmp_path / "map", tile_size_px=64, overlap_px=16, progress=False
     )
     assert out.quicklook_png.stat().st_size > 0 and out.error_map_png.stat().st_size > 0
@@ -176,11 +197,11 @@ def test_prediction_on_a_dask_cluster_equals_local(tmp_path: Path, fake_checkpoi
     distributed = pytest.importorskip("distributed")
     cube = _cube().chunk({"y": 32, "x": 32})
     options = {"tile_size_px": 64, "overlap_px": 16, "progress": False, "figures": False}
-    local = predict_to_directory(fake_checkpoint, cube, tmp_path / "local", **options)
+    local = _predict(fake_checkpoint, cube, tmp_path / "local", **options)
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
-        remote = predict_to_directory(
+        remote = _predict(
             fake_checkpoint,
             cube,
             tmp_path / "cluster",

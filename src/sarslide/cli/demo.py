@@ -9,31 +9,41 @@ from rich.table import Table
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.options import config_option, load_command_config, set_option
 from sarslide.output_checks import check_output_location
 
 
 @app.command("demo")
 @report_errors
 def demo_command(
-    output: Path = typer.Option(Path("demo-output"), "--output", "-o", help="Output folder."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Output folder (output_dir)."),
+    config: Path | None = config_option(),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a previous demo output."),
     epochs: int | None = typer.Option(
-        None, "--epochs", help="Training epochs (default: quick preset)."
+        None, "--epochs", help="Training epochs (epochs; default: the quick preset's)."
     ),
     size_px: int | None = typer.Option(
-        None, "--size", help="Side of the simulated scene in pixels (default 1024)."
+        None, "--size", help="Side of the simulated scene in pixels (size_px)."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of simulation, split and training."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of simulation, split, training."),
+    overrides: list[str] = set_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """Simulate the default event cube, train a small U-Net, evaluate, map the scene."""
-    check_output_location(output)
     # imported when the command runs (see sarslide.cli)
-    from sarslide.demo import run_demo
+    from sarslide.demo import DemoConfig, run_demo
 
+    flags = {"output_dir": output, "epochs": epochs, "size_px": size_px, "seed": seed}
+    cfg = load_command_config(DemoConfig, config, overrides, flags)
+    check_output_location(Path(cfg.output_dir))
     console.rule("sarslide demo (SIMULATED data)")
     outputs = run_demo(
-        output, overwrite=overwrite, epochs=epochs, size_px=size_px, seed=seed, progress=progress
+        cfg.output_dir,
+        overwrite=overwrite,
+        epochs=cfg.epochs,
+        size_px=cfg.size_px,
+        seed=cfg.seed,
+        progress=progress,
     )
     metrics = Table(title="test metrics (spatial split; threshold chosen on validation)")
     for column in ("evaluated on", "AUPRC", "baseline AUPRC", "AUROC", "F1", "IoU"):

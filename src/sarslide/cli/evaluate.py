@@ -9,57 +9,73 @@ from rich.markdown import Markdown
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.options import config_option, load_command_config, set_option
 from sarslide.output_checks import check_output_location
 
 
 @app.command("evaluate")
 @report_errors
 def evaluate_command(
-    checkpoint: Path = typer.Argument(..., help="A checkpoint written by 'sarslide train'."),
+    checkpoint: Path | None = typer.Argument(
+        None, help="A checkpoint written by 'sarslide train' (checkpoint)."
+    ),
+    config: Path | None = config_option(),
     cube: str | None = typer.Option(
-        None, "--cube", help="Datacube (default: the one named in the checkpoint)."
+        None, "--cube", help="Datacube (cube; default: the one named in the checkpoint)."
     ),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Output folder (default: <run>/evaluation-<split>)."
+        None, "--output", "-o", help="Output folder (output_dir; default <run>/evaluation-<split>)."
     ),
-    split: str = typer.Option("test", "--split", help="test or val."),
-    whole_region: bool = typer.Option(
-        True, "--region/--no-region", help="Also predict every pixel of the split's region."
+    split: str | None = typer.Option(None, "--split", help="test or val (split)."),
+    whole_region: bool | None = typer.Option(
+        None,
+        "--region/--no-region",
+        help="Also predict every pixel of the split's region (whole_region).",
     ),
-    tile_size: int = typer.Option(512, "--tile-size", help="Tile size (px) of the region pass."),
+    tile_size: int | None = typer.Option(
+        None, "--tile-size", help="Tile size (px) of the region pass (tile_size_px)."
+    ),
+    overrides: list[str] = set_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """AUPRC, AUROC, F1/precision/recall/IoU at the validation threshold; JSON + markdown.
 
     A model trained on several events is evaluated per event and pooled, beside each
-    event's positive rate and log-ratio baseline.
+    event's positive rate and log-ratio baseline. Writes metrics.json, summary.md,
+    pr_curve.png and the resolved config.yaml.
     """
-    if output is not None:
-        check_output_location(output)
     # imported when the command runs (see sarslide.cli)
+    from sarslide.evaluation.config import EvaluateConfig
     from sarslide.evaluation.evaluate import evaluate_checkpoint
     from sarslide.evaluation.report import format_summary_markdown
 
-    if cube is None and _trained_on_events(checkpoint):
+    flags = {
+        "checkpoint": checkpoint,
+        "cube": cube,
+        "output_dir": output,
+        "split": split,
+        "whole_region": whole_region,
+        "tile_size_px": tile_size,
+    }
+    cfg = load_command_config(EvaluateConfig, config, overrides, flags)
+    if cfg.output_dir is not None:
+        check_output_location(cfg.output_path)
+    if cfg.cube is None and _trained_on_events(Path(cfg.checkpoint)):
         from sarslide.experiments.event_evaluation import evaluate_events, format_event_markdown
 
         events = evaluate_events(
-            checkpoint, split=split, output_dir=output, whole_region=whole_region, progress=progress
+            cfg.checkpoint,
+            split=cfg.split,
+            output_dir=cfg.output_dir,
+            whole_region=cfg.whole_region,
+            progress=progress,
         )
         console.print(Markdown(format_event_markdown(events)))
         for name, path in events.paths.items():
             console.print(f"{name:14s} {path}")
         return
 
-    result = evaluate_checkpoint(
-        checkpoint,
-        cube,
-        split=split,
-        output_dir=output,
-        whole_region=whole_region,
-        tile_size_px=tile_size,
-        progress=progress,
-    )
+    result = evaluate_checkpoint(cfg, progress=progress)
     console.print(Markdown(format_summary_markdown(result)))
     for name, path in result.paths.items():
         console.print(f"{name:14s} {path}")

@@ -9,65 +9,88 @@ import typer
 from sarslide.cli.apps import app
 from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
+from sarslide.cli.options import config_option, load_command_config, pick_output, set_option
 from sarslide.output_checks import check_output_location
 
 
 @app.command("predict")
 @report_errors
 def predict(
-    checkpoint: Path = typer.Argument(
-        ..., help="Checkpoint written by 'sarslide train' (best.ckpt)."
+    checkpoint: Path | None = typer.Argument(
+        None, help="Checkpoint written by 'sarslide train', e.g. best.ckpt (checkpoint)."
     ),
-    cube: str = typer.Option(..., "--cube", help="Datacube to map: Zarr path or fsspec URL."),
-    out_dir: Path = typer.Option(..., "--out", "-o", help="Output folder to create."),
-    event_start: str = typer.Option(
-        None, "--event-start", help="Event window start (ISO 8601); default: the cube's."
+    config: Path | None = config_option(
+        "YAML prediction config (a map's config.yaml works too); the options below and "
+        "--set override its keys. See docs/configs.md."
     ),
-    event_end: str = typer.Option(
-        None, "--event-end", help="Event window end (ISO 8601); default: the cube's."
+    cube: str | None = typer.Option(
+        None, "--cube", help="Datacube to map: Zarr path or fsspec URL (cube)."
     ),
-    threshold: float = typer.Option(
-        None,
-        "--threshold",
-        help="Probability threshold; default: the checkpoint's (chosen on validation).",
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Output folder to create (output_dir)."
     ),
-    tile_size: int = typer.Option(512, "--tile-size", help="Model input tile size (px)."),
-    overlap: int = typer.Option(64, "--overlap", help="Blended overlap between tiles (px)."),
-    margin: int = typer.Option(0, "--margin", help="Context dropped at interior tile edges (px)."),
-    batch_size: int = typer.Option(2, "--batch-size", help="Tiles per model call."),
-    min_area: float = typer.Option(0.0, "--min-area", help="Drop polygons smaller than this (m2)."),
-    scheduler: str = typer.Option(
-        None, "--scheduler", help="dask.distributed scheduler address (tcp://host:8786)."
+    out_alias: Path | None = typer.Option(None, "--out", hidden=True),
+    event_start: str | None = typer.Option(
+        None, "--event-start", help="Event window start, ISO 8601 (event_start)."
     ),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
+    event_end: str | None = typer.Option(
+        None, "--event-end", help="Event window end, ISO 8601 (event_end)."
+    ),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="Probability threshold (threshold; default: the checkpoint's)."
+    ),
+    tile_size: int | None = typer.Option(
+        None, "--tile-size", help="Model input tile size, px (tile_size_px)."
+    ),
+    overlap: int | None = typer.Option(
+        None, "--overlap", help="Blended overlap between tiles, px (overlap_px)."
+    ),
+    margin: int | None = typer.Option(
+        None, "--margin", help="Context dropped at interior tile edges, px (margin_px)."
+    ),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help="Tiles per model call (batch_size)."
+    ),
+    min_area: float | None = typer.Option(
+        None, "--min-area", help="Drop polygons smaller than this, m2 (min_area_m2)."
+    ),
+    scheduler: str | None = typer.Option(
+        None, "--scheduler", help="dask.distributed scheduler address (scheduler_address)."
+    ),
     no_figures: bool = typer.Option(
-        False, "--no-figures", help="Skip the quicklook and error-map PNGs."
+        False, "--no-figures", help="Skip the quicklook and error-map PNGs (figures: false)."
     ),
+    overrides: list[str] = set_option(),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
 ) -> None:
-    """Map landslides over a cube: probability and binary COGs, polygons, quicklook, report."""
-    check_output_location(out_dir)
-    check_time_option(event_start, "--event-start")
-    check_time_option(event_end, "--event-end")
+    """Map landslides over a cube: probability and binary COGs, polygons, quicklook, report.
+
+    The resolved configuration is written to config.yaml in the output folder.
+    """
     # imported when the command runs (see sarslide.cli)
+    from sarslide.inference.config import PredictConfig
     from sarslide.inference.outputs import predict_to_directory
 
-    outputs = predict_to_directory(
-        checkpoint,
-        cube,
-        out_dir,
-        event_start=event_start,
-        event_end=event_end,
-        threshold=threshold,
-        tile_size_px=tile_size,
-        overlap_px=overlap,
-        margin_px=margin,
-        batch_size=batch_size,
-        min_area_m2=min_area,
-        scheduler_address=scheduler,
-        overwrite=overwrite,
-        progress=True,
-        figures=not no_figures,
-    )
+    check_time_option(event_start, "--event-start")
+    check_time_option(event_end, "--event-end")
+    flags = {
+        "checkpoint": checkpoint,
+        "cube": cube,
+        "output_dir": pick_output(output, out_alias, "--out"),
+        "event_start": event_start,
+        "event_end": event_end,
+        "threshold": threshold,
+        "tile_size_px": tile_size,
+        "overlap_px": overlap,
+        "margin_px": margin,
+        "batch_size": batch_size,
+        "min_area_m2": min_area,
+        "scheduler_address": scheduler,
+        "figures": False if no_figures else None,
+    }
+    cfg = load_command_config(PredictConfig, config, overrides, flags)
+    check_output_location(cfg.output_path)
+    outputs = predict_to_directory(cfg, progress=True, overwrite=overwrite)
     console.print(f"[bold green]landslide map written to[/] {outputs.directory}")
     for name in (
         "probability_tif",
@@ -78,6 +101,7 @@ def predict(
         "error_map_png",
         "metrics_json",
         "report_html",
+        "config_yaml",
     ):
         path = getattr(outputs, name)
         if path is not None:

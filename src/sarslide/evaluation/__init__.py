@@ -11,13 +11,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sarslide.evaluation.config import EvaluateConfig
     from sarslide.evaluation.evaluate import EvaluationResult, evaluate_checkpoint
 
 _EXPORTS = {
+    "EvaluateConfig": "sarslide.evaluation.config",
     "EvaluationResult": "sarslide.evaluation.evaluate",
     "evaluate_checkpoint": "sarslide.evaluation.evaluate",
 }
 __all__ = [
+    "EvaluateConfig",
     "EvaluationResult",
     "evaluate_checkpoint",
 ]

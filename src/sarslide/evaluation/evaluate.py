@@ -9,9 +9,7 @@ Every number is labelled with the split method it came from.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +21,7 @@ from sarslide.chips import build_chip_splits, build_composite_stack
 from sarslide.chips.normalisation import standardise_chips
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
+from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
 from sarslide.evaluation.report import write_report
 from sarslide.inference.predict_scene import predict_array
 from sarslide.metrics.binary import compute_auprc, compute_pr_curve, select_valid
@@ -118,36 +117,22 @@ def predict_region(
 
 
 def evaluate_checkpoint(
-    checkpoint: str | os.PathLike[str],
-    cube: xr.Dataset | str | os.PathLike[str] | None = None,
-    *,
-    split: str = "test",
-    output_dir: str | os.PathLike[str] | None = None,
-    whole_region: bool = True,
-    tile_size_px: int = 512,
-    progress: bool = False,
+    cfg: EvaluateConfig, *, cube: xr.Dataset | None = None, progress: bool = False
 ) -> EvaluationResult:
-    """Evaluate a trained checkpoint; write ``metrics.json``, ``summary.md``, PR curve.
+    """Evaluate a trained checkpoint; write ``metrics.json``, ``summary.md``, PR curve
+    and the resolved ``config.yaml`` into ``cfg.output_path``.
 
     Args:
-        checkpoint: A checkpoint written by ``sarslide train``.
-        cube: An opened cube or a path; default: the cube named in the checkpoint.
-        split: Which split to evaluate ('test' or 'val').
-        output_dir: Where to write; default ``<run>/evaluation-<split>`` next to the run.
-        whole_region: Also predict every pixel of the split's region (tiled scene).
-        tile_size_px: Tile size of the whole-region prediction.
+        cfg: The checkpoint, cube, split, output folder and region settings.
+        cube: An opened cube to use instead of ``cfg.cube`` (tests, notebooks).
         progress: Progress bars.
 
     Raises:
         CheckpointError: Bad checkpoint. DataSelectionError: cube/channels mismatch.
     """
-    out = (
-        Path(output_dir)
-        if output_dir
-        else Path(checkpoint).resolve().parent.parent / f"evaluation-{split}"
-    )
-    cube_path = cube if isinstance(cube, (str, os.PathLike)) else None
-    check_folder_reusable(out, EVALUATE_COMMAND, inputs=[checkpoint, cube_path])
+    checkpoint, split = cfg.checkpoint, cfg.split
+    out = cfg.output_path
+    check_folder_reusable(out, EVALUATE_COMMAND, inputs=[checkpoint, cfg.cube])
     model, bundle = load_model_from_checkpoint(checkpoint)
     data_config, normalisation = bundle.chip_inputs()
     if data_config.events or data_config.cube is None:
@@ -156,10 +141,13 @@ def evaluate_checkpoint(
             f"({data_config.event_names}); 'sarslide evaluate CHECKPOINT' (without --cube) "
             "scores it per event (sarslide.experiments.event_evaluation.evaluate_events)."
         )
-    if cube is None or isinstance(cube, (str, os.PathLike)):
-        cube = open_cube(
-            str(cube or resolve_training_cube(checkpoint, data_config.cube, bundle.extra))
+    if cube is not None:
+        cube_name = cfg.cube or data_config.cube
+    else:
+        cube_name = cfg.cube or str(
+            resolve_training_cube(checkpoint, data_config.cube, bundle.extra)
         )
+        cube = open_cube(cube_name)
     splits = build_chip_splits(data_config, cube=cube, progress=progress)
     notes = []
     if bundle.split_plan is not None and splits.plan.to_json() != bundle.split_plan.to_json():
@@ -187,9 +175,9 @@ def evaluate_checkpoint(
     baselines = {f"{split} chips": chip_metrics.baseline_auprc}
 
     region_metrics = None
-    if whole_region:
+    if cfg.whole_region:
         probability = predict_region(
-            model, bundle, cube, tile_size_px=tile_size_px, progress=progress
+            model, bundle, cube, tile_size_px=cfg.tile_size_px, progress=progress
         )
         labels = np.asarray(cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS).values) > 0
         region = splits.plan.region_mask(split, probability.shape)
@@ -217,5 +205,7 @@ def evaluate_checkpoint(
     with hold_lock(out, EVALUATE_COMMAND):
         check_folder_reusable(out, EVALUATE_COMMAND)
         write_report(result, curves, baselines, out)
+        resolved = cfg.model_copy(update={"cube": str(cube_name), "output_dir": str(out)})
+        result.paths["config_yaml"] = str(resolved.write_yaml(out / CONFIG_FILENAME))
         write_manifest(out, EVALUATE_COMMAND)
     return result

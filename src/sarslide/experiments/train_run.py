@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sarslide.evaluation.config import EvaluateConfig
 from sarslide.evaluation.evaluate import evaluate_checkpoint
 from sarslide.experiments.grid import RunSpec
 from sarslide.experiments.records import METRIC_KEYS, RunOutput
@@ -64,7 +65,9 @@ def train_and_evaluate(spec: RunSpec) -> RunOutput:
     """Train the run's model, evaluate its best checkpoint on the test split."""
     cfg = load_train_config(build_run_train_config(spec))
     paths = train(cfg, progress=False)
-    evaluation = evaluate_checkpoint(paths.best_checkpoint, split="test")
+    evaluation = evaluate_checkpoint(
+        EvaluateConfig(checkpoint=str(paths.best_checkpoint), split="test")
+    )
     return RunOutput(
         channel_names=list(evaluation.channel_names),
         metrics=extract_metrics(evaluation),

@@ -1,6 +1,6 @@
-"""``predict_to_directory``: a checkpoint and a cube in, a folder of GIS outputs out.
+"""``predict_to_directory(cfg)``: a checkpoint and a cube in, a folder of GIS outputs out.
 
-Everything is written into a hidden temporary folder beside ``out_dir`` and renamed
+Everything is written into a hidden temporary folder beside the output folder and renamed
 into place at the end: an error or an interruption never leaves a half-written
 output folder.
 """
@@ -23,7 +23,8 @@ from sarslide.atomic import replacing, write_json_atomic
 from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.datacube import open_cube, validate_cube
 from sarslide.datacube.content import check_backscatter_values
-from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.errors import DataSelectionError
+from sarslide.inference.config import CONFIG_FILENAME, PredictConfig
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
 from sarslide.inference.predict_scene import (
@@ -63,6 +64,7 @@ class PredictionOutputs:
     polygons_gpkg: Path
     polygons_geojson: Path
     config_json: Path
+    config_yaml: Path
     report_html: Path
     quicklook_png: Path | None = None
     metrics_json: Path | None = None
@@ -79,6 +81,7 @@ class PredictionOutputs:
             polygons_gpkg=directory / "landslides.gpkg",
             polygons_geojson=directory / "landslides.geojson",
             config_json=directory / "run_config.json",
+            config_yaml=directory / CONFIG_FILENAME,
             report_html=directory / "report.html",
             quicklook_png=directory / "quicklook.png" if figures else None,
             metrics_json=directory / "metrics.json" if has_labels else None,
@@ -96,103 +99,68 @@ class PredictionOutputs:
 
 
 def predict_to_directory(
-    checkpoint: str | os.PathLike[str],
-    cube: str | os.PathLike[str] | xr.Dataset,
-    out_dir: str | os.PathLike[str],
+    cfg: PredictConfig,
     *,
-    event_start: datetime | str | None = None,
-    event_end: datetime | str | None = None,
-    threshold: float | None = None,
-    tile_size_px: int = 512,
-    overlap_px: int = 64,
-    margin_px: int = 0,
-    batch_size: int = 2,
-    min_area_m2: float = 0.0,
-    scheduler_address: str | None = None,
-    overwrite: bool = False,
+    cube: xr.Dataset | None = None,
     progress: bool = True,
-    figures: bool = True,
+    overwrite: bool = False,
 ) -> PredictionOutputs:
     """Predict a whole scene with a trained model and write maps, polygons and a report.
 
     Args:
-        checkpoint: a checkpoint written by ``sarslide train``; it gives the model,
-            its channels, normalisation, composite settings and threshold.
-        cube: the datacube (path/URL, or an opened ``xr.Dataset``); projected CRS.
-        out_dir: folder to create (refused if it exists, unless ``overwrite``).
-        event_start: event window start; default: the cube's attributes, else the
-            checkpoint's data config.
-        event_end: event window end (same defaults).
-        threshold: probability threshold of the binary map; default: the one chosen
-            on validation and stored in the checkpoint.
-        tile_size_px: model input tile size; see ``plan_tiles``.
-        overlap_px: blended overlap between tiles.
-        margin_px: context dropped at interior tile edges.
-        batch_size: tiles per model call.
-        min_area_m2: drop smaller polygons.
-        scheduler_address: run the dask reads on this dask.distributed scheduler.
-        overwrite: replace an existing ``out_dir``.
+        cfg: the checkpoint (it gives the model, its channels, normalisation,
+            composite settings and threshold), the cube (projected CRS), the output
+            folder and the tiling settings; written to ``config.yaml`` beside the maps.
+        cube: an opened ``xr.Dataset`` to map instead of opening ``cfg.cube``.
         progress: show progress bars.
-        figures: draw the quicklook and error-map PNGs (the report then embeds them).
+        overwrite: replace an existing ``cfg.output_dir``.
 
     Returns:
         The paths written (``PredictionOutputs``).
 
     Raises:
-        OutputExistsError: ``out_dir`` exists and ``overwrite`` is False.
+        OutputExistsError: ``cfg.output_dir`` exists and ``overwrite`` is False.
         CubeValidationError: the cube breaks the contract, or its CRS is geographic.
         DataSelectionError: the cube lacks a channel the model was trained on.
         CheckpointError: the checkpoint is missing, corrupt or not from sarslide.
     """
-    check_prediction_options(threshold, batch_size, min_area_m2)
-    cube_name = None if isinstance(cube, xr.Dataset) else os.fspath(cube)
-    target = _check_target(out_dir, overwrite, inputs=[checkpoint, cube_name])
-    if isinstance(cube, xr.Dataset):
+    cube_name = None if cube is not None else cfg.cube
+    _check_target(cfg.output_path, overwrite, inputs=[cfg.checkpoint, cube_name])
+    if cube is not None:
         ds = validate_cube(cube, task="mapping")
         check_backscatter_values(ds)
     else:
-        ds = open_cube(cube, task="mapping")
-    model, bundle = load_model_from_checkpoint(checkpoint)
+        ds = open_cube(cfg.cube, task="mapping")
+    model, bundle = load_model_from_checkpoint(cfg.checkpoint)
     data_config, normalisation = bundle.chip_inputs()
-    cfg = _prediction_data_config(data_config, ds, cube_name, event_start, event_end)
-    stack = build_composite_stack(ds, cfg)
+    data_cfg = _prediction_data_config(data_config, ds, cube_name, cfg.event_start, cfg.event_end)
+    stack = build_composite_stack(ds, data_cfg)
     channels = [str(c) for c in stack[cv.DIM_CHANNEL].values]
     if channels != list(bundle.channel_names):
         raise DataSelectionError(
             f"The cube gives channels {channels}; the model was trained on "
             f"{bundle.channel_names}. Use a cube with those channels."
         )
-    chosen_threshold = bundle.threshold if threshold is None else float(threshold)
-    config = {
-        "checkpoint": os.fspath(checkpoint),
-        "cube": cube_name or "<in-memory dataset>",
+    given = cfg.threshold is not None
+    record = {
         "model_name": bundle.model_name,
         "channels": channels,
-        "threshold": chosen_threshold,
-        "threshold_source": "checkpoint (chosen on validation)" if threshold is None else "given",
+        "threshold_source": "given" if given else "checkpoint (chosen on validation)",
         "composites": {k: v for k, v in stack.attrs.items() if k != "long_name"},
         "split_method_of_training": bundle.split_method,
-        "tile_size_px": tile_size_px,
-        "overlap_px": overlap_px,
-        "margin_px": margin_px,
-        "batch_size": batch_size,
-        "min_area_m2": min_area_m2,
-        "scheduler_address": scheduler_address,
     }
     predictor = make_torch_predictor(model, num_classes=bundle.num_classes)
     return write_prediction_outputs(
         stack,
         predictor,
         ds,
-        target,
+        cfg,
         normalise=normalisation.apply,
-        threshold=chosen_threshold,
-        config=config,
+        threshold=float(cfg.threshold) if cfg.threshold is not None else bundle.threshold,
+        record=record,
         size_multiple_px=get_model_spec(bundle.model_name).stride_px,
         overwrite=overwrite,
         progress=progress,
-        scheduler_address=scheduler_address,
-        figures=figures,
     )
 
 
@@ -200,24 +168,25 @@ def write_prediction_outputs(
     stack: Any,
     predict_batch: PredictBatchFn,
     cube: xr.Dataset,
-    out_dir: str | os.PathLike[str],
+    cfg: PredictConfig,
     *,
     normalise: NormaliseFn | None,
     threshold: float,
-    config: dict[str, Any],
+    record: dict[str, Any] | None = None,
     size_multiple_px: int = 32,
     overwrite: bool = False,
     progress: bool = False,
-    scheduler_address: str | None = None,
-    figures: bool = True,
 ) -> PredictionOutputs:
     """Predict ``stack`` with any ``predict_batch`` and write every output (no checkpoint needed).
 
-    ``config`` must hold ``tile_size_px``, ``overlap_px``, ``margin_px``, ``batch_size``
-    and may hold ``min_area_m2``; it is written to ``run_config.json`` and the report.
+    ``cfg`` gives the output folder and the tiling, polygon and figure settings (its
+    checkpoint and cube are only recorded); it is written to ``config.yaml``.
+    ``record`` (model name, channels, ...) joins it in ``run_config.json`` and the report.
     """
-    inputs = [config.get("checkpoint"), config.get("cube")]
-    target = _check_target(out_dir, overwrite, inputs=inputs)
+    inputs = [cfg.checkpoint, cfg.cube]
+    target = _check_target(cfg.output_path, overwrite, inputs=inputs)
+    record = record or {}
+    figures = cfg.figures
     grid = grid_from_cube(cube)
     has_labels = cv.VAR_LANDSLIDES in cube.data_vars
     with (
@@ -228,9 +197,9 @@ def write_prediction_outputs(
         write_manifest(tmp, COMMAND)
         paths = PredictionOutputs.in_directory(tmp, has_labels=has_labels, figures=figures)
         start = time.perf_counter()
-        tags = {"threshold": str(threshold), "model": str(config.get("model_name", ""))}
+        tags = {"threshold": str(threshold), "model": str(record.get("model_name", ""))}
         with (
-            use_scheduler(scheduler_address),
+            use_scheduler(cfg.scheduler_address),
             GeoTiffRowWriter(paths.probability_tif, grid, tags=tags) as prob_writer,
             GeoTiffRowWriter(
                 paths.binary_tif,
@@ -246,18 +215,16 @@ def write_prediction_outputs(
                 predict_batch,
                 sink=TeeSink(prob_writer, ThresholdSink(binary_writer, threshold)),
                 normalise=normalise,
-                tile_size_px=config["tile_size_px"],
-                overlap_px=config["overlap_px"],
-                margin_px=config["margin_px"],
+                tile_size_px=cfg.tile_size_px,
+                overlap_px=cfg.overlap_px,
+                margin_px=cfg.margin_px,
                 size_multiple_px=size_multiple_px,
-                batch_size=config["batch_size"],
+                batch_size=cfg.batch_size,
                 progress=progress,
             )
         probability, _ = read_raster(paths.probability_tif)
         binary, _ = read_raster(paths.binary_tif)
-        polygons = polygonize_binary_map(
-            binary, probability, grid, min_area_m2=config.get("min_area_m2", 0.0)
-        )
+        polygons = polygonize_binary_map(binary, probability, grid, min_area_m2=cfg.min_area_m2)
         write_polygons(polygons, paths.polygons_gpkg)
         write_polygons(polygons, paths.polygons_geojson)
         metrics = None
@@ -270,13 +237,15 @@ def write_prediction_outputs(
         if figures:
             _write_figures(paths, cube, grid, threshold)
         run = {
-            **config,
+            **cfg.model_dump(mode="json"),
+            **record,
             "threshold": threshold,
             "n_polygons": len(polygons),
             "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
             "total_s": time.perf_counter() - start,
         }
         write_json_atomic(paths.config_json, run)
+        cfg.write_yaml(paths.config_yaml)
         _write_report(paths, run, metrics)
     logger.info("wrote prediction outputs to %s", target)
     return paths.moved_to(target)
@@ -307,8 +276,8 @@ def _prediction_data_config(
     cfg: DataConfig,
     cube: xr.Dataset,
     cube_name: str | None,
-    event_start: datetime | str | None,
-    event_end: datetime | str | None,
+    event_start: datetime | None,
+    event_end: datetime | None,
 ) -> DataConfig:
     """The checkpoint's data config, with this cube and this event window."""
     update: dict[str, Any] = {"cube": cube_name or cfg.cube}
@@ -362,7 +331,8 @@ def _write_report(
         paths.binary_tif.name: "binary map at the threshold, uint8 COG (1 landslide, 255 nodata)",
         paths.polygons_gpkg.name: "landslide polygons with area_m2 and mean_probability",
         paths.polygons_geojson.name: "the same polygons as GeoJSON (WGS84 lon/lat, RFC 7946)",
-        paths.config_json.name: "this run's configuration and timings",
+        paths.config_json.name: "this run's configuration, model facts and timings",
+        paths.config_yaml.name: "the resolved configuration (sarslide predict --config)",
     }
     if metrics is not None:
         outputs["metrics.json"] = "metrics on the whole scene"
@@ -378,21 +348,6 @@ def _write_report(
             f"{run['n_polygons']} landslide polygons at threshold {run['threshold']:.3f}."
         ],
     )
-
-
-def check_prediction_options(
-    threshold: float | None, batch_size: int, min_area_m2: float | None
-) -> None:
-    """Refuse impossible prediction options before any work (threshold, batch, area)."""
-    if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
-        raise ConfigError(
-            f"Invalid --threshold {threshold}: a probability threshold is between 0 and 1 "
-            "(leave it out to use the one chosen on validation)."
-        )
-    if batch_size < 1:
-        raise ConfigError(f"Invalid --batch-size {batch_size}: use 1 or more tiles per call.")
-    if min_area_m2 is not None and min_area_m2 < 0:
-        raise ConfigError(f"Invalid --min-area {min_area_m2}: use 0 or more square metres.")
 
 
 def _check_target(out_dir: str | os.PathLike[str], overwrite: bool, *, inputs: list[Any]) -> Path:

@@ -301,6 +301,7 @@ def _map_step(
     say: StepReporter,
     steps: dict[str, str],
 ) -> PredictionOutputs:
+    from sarslide.inference.config import PredictConfig
     from sarslide.inference.outputs import predict_to_directory
 
     path = target / MAP_DIR
@@ -326,10 +327,10 @@ def _map_step(
     write_json_atomic(target / STATE_FILE, state)
     say(f"map: predicting with {model.path.name} on {CUBE_NAME}")
     event_start, event_end = plan.event_start, plan.event_end
-    outputs = predict_to_directory(
-        model.path,
-        target / CUBE_NAME,
-        path,
+    settings = PredictConfig(
+        checkpoint=str(model.path),
+        cube=str(target / CUBE_NAME),
+        output_dir=str(path),
         event_start=event_start,
         event_end=event_end,
         threshold=cfg.threshold,
@@ -339,10 +340,9 @@ def _map_step(
         batch_size=cfg.batch_size,
         min_area_m2=cfg.min_area_m2,
         scheduler_address=cfg.scheduler,
-        overwrite=overwrite,
-        progress=progress,
         figures=cfg.figures,
     )
+    outputs = predict_to_directory(settings, overwrite=overwrite, progress=progress)
     recorded["map"] = {"request": request, "status": "done", "finished_at": _stamp()}
     write_json_atomic(target / STATE_FILE, state)
     say(f"map: written to {path}")
