@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import typer
 from typer.testing import CliRunner
 
 from sarslide import __version__
@@ -35,3 +37,48 @@ def test_train_shortcut_flags_map_onto_config_keys(tmp_path: Path) -> None:
     assert "trainer.max_epochs: Input should be greater than or equal to 1 (got 0)" in " ".join(
         result.output.split()
     )
+
+
+def _commands(group: Any, prefix: str = "") -> dict[str, Any]:
+    """Every leaf command of the CLI by its full name ('cube simulate')."""
+    found: dict[str, Any] = {}
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            found.update(_commands(command, f"{prefix}{name} "))
+        else:
+            found[f"{prefix}{name}"] = command
+    return found
+
+
+def test_every_output_option_is_spelled_o_output() -> None:
+    old_spellings = {"--out", "--dest", "--output-dir"}
+    for name, command in _commands(typer.main.get_command(app)).items():
+        for param in command.params:
+            if param.param_type_name != "option":
+                continue
+            if "-o" in param.opts:
+                assert set(param.opts) == {"-o", "--output"}, (name, param.opts)
+            if old_spellings & set(param.opts):
+                assert param.hidden, (name, param.opts)  # kept only as a hidden alias
+
+
+def test_every_command_that_runs_work_takes_config_and_set() -> None:
+    commands = _commands(typer.main.get_command(app))
+    work = [
+        "train",
+        "evaluate",
+        "predict",
+        "ablation",
+        "demo",
+        "respond",
+        "cube simulate",
+        "cube build",
+        "insar interferogram",
+        "insar simulate",
+        "insar patches",
+        "insar train",
+        "insar demo",
+    ]
+    for name in work:
+        options = {opt for p in commands[name].params for opt in p.opts}
+        assert {"--config", "--set"} <= options, name

@@ -10,6 +10,7 @@ from rich.table import Table
 from sarslide.cli.apps import data_app
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.cube import render_summary
+from sarslide.cli.options import pick_output
 
 
 @data_app.command("list")
@@ -31,7 +32,10 @@ def list_cubes() -> None:
 @report_errors
 def fetch(
     name: str = typer.Argument(..., help="Cube name, e.g. hokkaido_japan (see 'data list')."),
-    dest: Path = typer.Option(Path("data"), "--dest", help="Folder for the extracted store."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Folder for the extracted store [default: data]."
+    ),
+    dest: Path | None = typer.Option(None, "--dest", hidden=True),
     base_url: str = typer.Option(None, "--base-url", help="Mirror serving <name>.zip."),
     md5: str = typer.Option(None, "--md5", help="Expected md5 (default: from the Zenodo record)."),
     no_checksum: bool = typer.Option(False, "--no-checksum", help="Do not ask Zenodo for the md5."),
@@ -44,7 +48,7 @@ def fetch(
 
     store = zenodo.fetch_published_cube(
         name,
-        dest,
+        pick_output(output, dest, "--dest") or Path("data"),
         base_url=base_url or zenodo.DEFAULT_BASE_URL,
         api_url=None if no_checksum else zenodo.DEFAULT_API_URL,
         md5=md5,
