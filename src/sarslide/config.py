@@ -16,6 +16,7 @@ It imports only pydantic, yaml and ``sarslide.errors``, so any layer may use it.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import types
@@ -210,7 +211,7 @@ def apply_overrides(values: Mapping[str, Any], overrides: Overrides) -> dict[str
     Raises:
         ConfigError: an override string without ``=`` or with an empty key.
     """
-    result: dict[str, Any] = yaml.safe_load(yaml.safe_dump(_plain(dict(values)))) or {}
+    result: dict[str, Any] = copy.deepcopy(_plain(dict(values)))
     pairs = (
         [(k, _plain(v)) for k, v in overrides.items()]
         if isinstance(overrides, Mapping)

@@ -117,11 +117,17 @@ def log_ratio(
         ..., help="Training config YAML (its data section is used)."
     ),
     cube: str | None = typer.Option(None, "--cube", help="Datacube instead of the config's."),
-    k: str = typer.Option("1,2,3,4", "-k", help="Comma-separated numbers of timesteps."),
-    polarisations: str = typer.Option("vv+vh", "--pol", help="vv, vh or vv+vh."),
-    sign: str = typer.Option("auto", "--sign", help="auto, abs, increase or decrease."),
+    k: str | None = typer.Option(
+        None, "-k", help="Comma-separated numbers of timesteps (default: the ablation's)."
+    ),
+    polarisations: str | None = typer.Option(
+        None, "--pol", help="vv, vh or vv+vh (log_ratio.polarisations)."
+    ),
+    sign: str | None = typer.Option(
+        None, "--sign", help="auto, abs, increase or decrease (log_ratio.sign)."
+    ),
     slope_min_deg: float | None = typer.Option(
-        10.0, "--slope-min-deg", help="Mask flatter pixels; <0: none."
+        None, "--slope-min-deg", help="Mask flatter pixels; <0: none (log_ratio.slope_min_deg)."
     ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the results as JSON."),
     overrides: list[str] = set_option(),
@@ -132,18 +138,14 @@ def log_ratio(
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
 
     data = read_data_section(train_config, cube=cube, overrides=overrides)
-    settings = LogRatioSettings.model_validate(
-        {
-            "polarisations": polarisations,
-            "sign": sign,
-            "slope_min_deg": None if slope_min_deg is None or slope_min_deg < 0 else slope_min_deg,
-        }
-    )
+    flags = {"polarisations": polarisations, "sign": sign, "slope_min_deg": slope_min_deg}
+    given: dict[str, Any] = {key: value for key, value in flags.items() if value is not None}
+    if slope_min_deg is not None and slope_min_deg < 0:
+        given["slope_min_deg"] = None  # no slope mask
+    settings = LogRatioSettings.from_mapping(given, source="(log-ratio options)")
+    ks = _parse_ints(k, "-k") if k is not None else AblationConfig.field_default("timesteps_k")
     opened = open_cube(data["cube"], task="detection")
-    results = [
-        score_log_ratio(opened, {**data, "timesteps_k": value}, settings)
-        for value in _parse_ints(k, "-k")
-    ]
+    results = [score_log_ratio(opened, {**data, "timesteps_k": value}, settings) for value in ks]
     for result in results:
         m = result.metrics
         console.print(
