@@ -69,6 +69,7 @@ def test_every_command_that_runs_work_takes_config_and_set() -> None:
         "evaluate",
         "predict",
         "ablation",
+        "transfer",
         "demo",
         "respond",
         "cube simulate",

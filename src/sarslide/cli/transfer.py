@@ -11,7 +11,7 @@ import typer
 from sarslide.cli.ablation import _count_finished, _parse_ints
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.cli.options import config_option, load_command_config, pick_output, set_option
 
 
 @app.command("transfer")
@@ -27,7 +27,10 @@ def transfer(
     events: Path | None = typer.Option(
         None, "--events", help="events.yaml (as 'sarslide cube simulate-events' writes)."
     ),
-    output_dir: Path | None = typer.Option(None, "-o", "--output-dir", help="Where results go."),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="Where results go (output_dir)."
+    ),
+    output_dir: Path | None = typer.Option(None, "--output-dir", hidden=True),
     seeds: str | None = typer.Option(None, "--seeds", help="Comma-separated seeds, e.g. 0,1."),
     held_out: str | None = typer.Option(
         None, "--held-out", help="Comma-separated events to hold out (default: all)."
@@ -51,7 +54,7 @@ def transfer(
 
     shortcuts: dict[str, Any] = {
         "events": read_events_file(events) if events is not None else None,
-        "output_dir": str(output_dir) if output_dir is not None else None,
+        "output_dir": pick_output(output, output_dir, "--output-dir"),
         "seeds": _parse_ints(seeds, "--seeds") if seeds is not None else None,
         "held_out": [p.strip() for p in held_out.split(",") if p.strip()] if held_out else None,
         "workers": workers,
