@@ -76,7 +76,7 @@ def write_chunk_manifest(
     counts, absent = {}, {}
     for name in map(str, ds.variables):
         array: Any = group[name]
-        found = list_chunk_keys(LocalFileSystem(), str(store), name)
+        found = list_chunk_keys(LocalFileSystem(), str(Path(store).absolute()), name)
         expected = expected_chunk_keys(array.shape, array.chunks, zarr_format)
         counts[name] = len(found)
         absent[name] = sorted(expected - found)
