@@ -165,6 +165,10 @@ def hold_lock(target: str | os.PathLike[str], command: str) -> Iterator[Path]:
     """
     lock = lock_path(target)
     lock.parent.mkdir(parents=True, exist_ok=True)
+    held = _read_lock(lock) or {}
+    if held.get("pid") == os.getpid() and held.get("host_id") == host_id():
+        yield lock  # this process holds it already (a command around a library call)
+        return
     record = {
         "pid": os.getpid(),
         "host": socket.gethostname(),

@@ -55,7 +55,7 @@ def simulate(
         check_output_location(figure, option="--figure")
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import summarize_cube, write_cube
-    from sarslide.ownership import check_not_input, check_replaceable
+    from sarslide.ownership import check_not_input, check_replaceable, hold_lock
     from sarslide.simulate import EventCubeSpec, simulate_event_cube
 
     flags = {
@@ -69,15 +69,16 @@ def simulate(
     check_not_input(output, [config])
     check_replaceable(output, "cube simulate", overwrite=overwrite)  # before simulating
     spec = load_command_config(EventCubeSpec, config, overrides, flags)
-    ds = simulate_event_cube(spec=spec, progress=progress)
-    path = write_cube(
-        ds,
-        output,
-        overwrite=overwrite,
-        progress=progress,
-        command="cube simulate",
-        inputs=[config],
-    )
+    with hold_lock(output, "cube simulate"):  # from the start: a second writer refuses
+        ds = simulate_event_cube(spec=spec, progress=progress)
+        path = write_cube(
+            ds,
+            output,
+            overwrite=overwrite,
+            progress=progress,
+            command="cube simulate",
+            inputs=[config],
+        )
     render_summary(summarize_cube(ds), title=f"{path.name} (SIMULATED)")
     console.print(f"wrote simulated cube {path}")
     if figure is not None:
