@@ -95,3 +95,7 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(message)
         self.message = message
         self.signum = signum
+
+
+class DeviceError(SarslideError, ValueError):
+    """A requested device (GPU) or precision is not available on this machine."""

@@ -67,10 +67,30 @@ class TrainerConfig(ConfigModel):
 
     max_epochs: int = Field(default=100, ge=1)
     batch_size: int = Field(default=16, ge=1)
-    accelerator: str = Field(default="auto", description="'auto', 'cpu', 'gpu', 'mps'.")
-    devices: int | str | list[int] = Field(default="auto")
+    device: str = Field(
+        default="auto",
+        description="auto (the GPU when usable, else the CPU), cpu, cuda, cuda:N, mps.",
+    )
+    accelerator: str = Field(
+        default="auto",
+        description="Lightning accelerator; 'auto' follows `device`. 'cpu'/'gpu'/'mps' "
+        "with `devices` for several devices (DDP).",
+    )
+    devices: int | str | list[int] = Field(
+        default="auto", description="Devices of the accelerator; 'auto': one."
+    )
     strategy: str = Field(default="auto", description="Lightning strategy, e.g. 'ddp'.")
-    precision: str = Field(default="32-true", description="e.g. '32-true', '16-mixed'.")
+    precision: str = Field(
+        default="auto",
+        description="auto (bf16 on GPUs that have it, else fp16 with loss scaling; fp32 on "
+        "CPU/MPS), fp32, bf16, fp16 (Lightning's 32-true, bf16-mixed, 16-mixed too).",
+    )
+    checkpoint_interval_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="Write best/last checkpoints at most this often (and at the end); "
+        "0: after every epoch.",
+    )
     num_workers: int = Field(default=0, ge=0, description="DataLoader worker processes.")
     deterministic: bool = False
     seed: int = 0

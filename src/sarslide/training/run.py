@@ -11,6 +11,7 @@ import csv
 import json
 import logging
 import os
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ import sarslide
 from sarslide.atomic import replacing, write_text_atomic
 from sarslide.chips import ChipSplits, build_chip_splits
 from sarslide.compat.torch_stack import lightning
+from sarslide.devices import resolve_lightning_device, resolve_precision
 from sarslide.errors import ConfigError, OutputExistsError
 from sarslide.metrics.binary import ThresholdChoice, select_threshold
 from sarslide.models.checkpoints import (
@@ -36,6 +38,7 @@ from sarslide.plotting.curves import plot_training_curves
 from sarslide.training.checkpoint_io import AtomicCheckpointIO, ExceptionRecorder
 from sarslide.training.config import TrainConfig, TrainerConfig
 from sarslide.training.datamodule import LandslideDataModule
+from sarslide.training.interval_checkpoint import IntervalCheckpoint
 from sarslide.training.preflight import check_training_setup
 from sarslide.training.run_folder import claim_run_folder, describe_interruption
 from sarslide.training.task import SegmentationTask
@@ -72,6 +75,10 @@ class RunPaths:
     config_yaml: Path | None = None
     split_json: Path | None = None
     is_global_zero: bool = True  # False in the other processes of a multi-process run
+    fit_s: float = 0.0  # wall time of Lightning's fit
+    fit_steps: float = 0  # the global step (optimizer steps) at the end of fit
+    device: str = "cpu"
+    precision: str = "fp32"
 
 
 def merge_metric_logs(log_root: Path, out_csv: Path) -> Path:
@@ -127,26 +134,23 @@ def fit_task(
         OutputExistsError: ``resume=False`` and the run directory already has checkpoints.
         ConfigError: ``resume=True`` but there is no last checkpoint.
     """
+    device, accelerator, devices = resolve_lightning_device(
+        trainer_cfg.device, trainer_cfg.accelerator, trainer_cfg.devices
+    )
+    precision = resolve_precision(trainer_cfg.precision, device)
     root = Path(run_dir)
     ckpt_dir = root / CHECKPOINT_DIR
     last = ckpt_dir / f"{LAST_NAME}.ckpt"
     ckpt_path = _resume_path(last, resume)
-    checkpoint = lightning.pytorch.callbacks.ModelCheckpoint(
-        dirpath=ckpt_dir,
-        filename=BEST_NAME,
-        monitor="val/loss",
-        mode="min",
-        save_top_k=1,
-        save_last=True,
-        auto_insert_metric_name=False,
-        enable_version_counter=False,
+    checkpoint = IntervalCheckpoint(
+        ckpt_dir, best_name=BEST_NAME, interval_s=trainer_cfg.checkpoint_interval_s
     )
     trainer = lightning.Trainer(
         max_epochs=trainer_cfg.max_epochs,
-        accelerator=trainer_cfg.accelerator,
-        devices=trainer_cfg.devices,
+        accelerator=accelerator,
+        devices=devices,
         strategy=trainer_cfg.strategy,
-        precision=trainer_cfg.precision,  # type: ignore[arg-type]
+        precision=precision.lightning,  # type: ignore[arg-type]
         deterministic=trainer_cfg.deterministic,
         callbacks=[checkpoint, recorder := ExceptionRecorder()],
         plugins=[AtomicCheckpointIO()],
@@ -154,9 +158,12 @@ def fit_task(
         default_root_dir=root,
         enable_progress_bar=progress,
         enable_model_summary=progress,
-        log_every_n_steps=1,
+        num_sanity_val_steps=0,  # validation is tested; a sanity pass only costs time
+        log_every_n_steps=50,  # metrics are per epoch; nothing is logged per step
         limit_train_batches=trainer_cfg.limit_train_batches,
     )
+    logger.info("Training on %s with %s precision", device, precision.name)
+    start = time.perf_counter()
     with warnings.catch_warnings():
         for pattern in _EXPECTED_WARNINGS:
             warnings.filterwarnings("ignore", message=pattern)
@@ -168,6 +175,15 @@ def fit_task(
             raise
     if trainer.interrupted:
         raise describe_interruption(root, recorder.exception)
+    fit_s = time.perf_counter() - start
+    logger.info(
+        "fit: %.1f s, %d checkpoint writes (every %.0f s at most)",
+        fit_s,
+        checkpoint.writes,
+        trainer_cfg.checkpoint_interval_s,
+    )
+    timing = {"fit_s": fit_s, "fit_steps": trainer.global_step}
+    where = {"device": str(device), "precision": precision.name}
     best = Path(checkpoint.best_model_path) if checkpoint.best_model_path else last
     if not trainer.is_global_zero:  # DDP: one process (rank 0) writes what follows
         return RunPaths(
@@ -177,10 +193,12 @@ def fit_task(
             root / "metrics.csv",
             root / "training_curve.png",
             is_global_zero=False,
+            **timing,
+            **where,
         )
     metrics_csv = merge_metric_logs(root / LOG_DIR, root / "metrics.csv")
     curve_png = plot_training_curves(metrics_csv, root / "training_curve.png", title=root.name)
-    return RunPaths(root, best, last, metrics_csv, curve_png)
+    return RunPaths(root, best, last, metrics_csv, curve_png, **timing, **where)
 
 
 def best_checkpoint_path(run_dir: str | os.PathLike[str]) -> Path:
@@ -228,6 +246,9 @@ def train(
         OutputBusyError: another process trains into the same folder.
         Interrupted: Ctrl-C or SIGTERM; ``last.ckpt`` is kept for resuming.
     """
+    t = cfg.trainer  # a missing GPU is an error before any chip is read
+    device = resolve_lightning_device(t.device, t.accelerator, t.devices, log=False)[0]
+    resolve_precision(t.precision, device)
     root = Path(cfg.output_dir)
     check_training_setup(cfg)
     with claim_run_folder(root, cfg):

@@ -87,8 +87,12 @@ class SegmentationTask(lightning.LightningModule):
         self._plateau_state: dict[str, Any] | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Logits ``(B, num_classes, H, W)``."""
-        return self.model(x)
+        """Logits ``(B, num_classes, H, W)`` (computed in channels-last memory format)."""
+        return self.model(x.contiguous(memory_format=torch.channels_last))
+
+    def on_fit_start(self) -> None:
+        # channels-last convolutions: faster with mixed precision on GPUs, as fast on CPUs
+        self.model.to(memory_format=torch.channels_last)
 
     def predict_probability(self, x: torch.Tensor) -> torch.Tensor:
         """Landslide probability ``(B, H, W)``."""

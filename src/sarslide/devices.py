@@ -1,0 +1,224 @@
+"""Where a model runs: the torch device and the numeric precision of a command.
+
+``resolve_device("auto")`` gives the GPU when one is usable (CUDA, else Apple MPS),
+else the CPU, and logs which. A device that is not there raises ``DeviceError``
+naming the devices that are, before any expensive work. ``resolve_precision`` turns
+the ``precision`` setting into what autocast and Lightning need: ``auto`` is bf16 on
+GPUs that support it, fp16 (with a gradient scaler when training) on older GPUs, and
+fp32 on the CPU and MPS (bf16 on a CPU without bf16 matrix units is many times slower).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from sarslide.errors import ConfigError, DeviceError
+
+if TYPE_CHECKING:
+    import torch
+
+logger = logging.getLogger(__name__)
+
+DEVICE_CHOICES = "auto, cpu, cuda, cuda:N or mps"
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+PrecisionName = Literal["fp32", "bf16", "fp16"]
+_PRECISION_ALIASES: dict[str, str] = {
+    "auto": "auto",
+    "fp32": "fp32",
+    "32": "fp32",
+    "32-true": "fp32",
+    "float32": "fp32",
+    "bf16": "bf16",
+    "bf16-mixed": "bf16",
+    "bfloat16": "bf16",
+    "fp16": "fp16",
+    "16": "fp16",
+    "16-mixed": "fp16",
+    "float16": "fp16",
+}
+_LIGHTNING_PRECISION = {"fp32": "32-true", "bf16": "bf16-mixed", "fp16": "16-mixed"}
+_ACCELERATORS = {"auto": "auto", "cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "mps": "mps"}
+
+
+def _cuda_count() -> int:
+    import torch
+
+    try:
+        return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
+    except (RuntimeError, AssertionError):  # a broken driver counts as no GPU
+        return 0
+
+
+def _mps_usable() -> bool:
+    import torch
+
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend is not None and backend.is_available())
+
+
+def list_available_devices() -> list[str]:
+    """The devices a model can run on here: ``cpu``, then ``cuda:N`` and ``mps``."""
+    names = ["cpu", *(f"cuda:{i}" for i in range(_cuda_count()))]
+    return [*names, "mps"] if _mps_usable() else names
+
+
+def _parse_device(spec: str) -> tuple[str, int | None]:
+    text = spec.strip().lower()
+    kind, _, index = text.partition(":")
+    kind = "cuda" if kind == "gpu" else kind
+    if kind in ("auto", "cpu", "mps") and not index:
+        return kind, None
+    if kind == "cuda" and (not index or index.isdigit()):
+        return kind, int(index) if index else None
+    raise ConfigError(f"Invalid device {spec!r}; use one of {DEVICE_CHOICES}.")
+
+
+def resolve_device(spec: str | None = "auto", *, log: bool = True) -> torch.device:
+    """The torch device for ``spec`` (auto, cpu, cuda, cuda:N, mps).
+
+    ``auto`` is the first CUDA GPU, else MPS, else the CPU.
+
+    Raises:
+        ConfigError: ``spec`` is not a device name.
+        DeviceError: the device is not on this machine (the message lists those that are).
+    """
+    import torch
+
+    kind, index = _parse_device(spec or "auto")
+    n_cuda = _cuda_count()
+    if kind == "auto":
+        kind, index = ("cuda", 0) if n_cuda else ("mps", None) if _mps_usable() else ("cpu", None)
+    elif kind == "cuda" and (index or 0) >= n_cuda:
+        raise DeviceError(
+            f"Device {spec!r} is not available on this machine"
+            f"{' (no usable CUDA GPU)' if n_cuda == 0 else ''}; available: "
+            f"{', '.join(list_available_devices())}. Use --device auto or one of those."
+        )
+    elif kind == "mps" and not _mps_usable():
+        raise DeviceError(
+            f"Device {spec!r} (Apple MPS) is not available on this machine; available: "
+            f"{', '.join(list_available_devices())}. Use --device auto or one of those."
+        )
+    device = torch.device(kind, index or 0) if kind == "cuda" else torch.device(kind)
+    if log:
+        logger.info("Running on %s (--device %s)", describe_device(device), spec or "auto")
+    return device
+
+
+def describe_device(device: torch.device) -> str:
+    """``cuda:0 (NVIDIA H100, 79.1 GiB)``, ``cpu (2 threads)``, ``mps``."""
+    import torch
+
+    if device.type == "cuda":
+        index = device.index or 0
+        props = torch.cuda.get_device_properties(index)
+        return f"cuda:{index} ({props.name}, {props.total_memory / 2**30:.1f} GiB)"
+    if device.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return str(device)
+
+
+@dataclass(frozen=True)
+class PrecisionPlan:
+    """The numeric precision a model runs in on one device."""
+
+    name: PrecisionName
+
+    @property
+    def autocast_dtype(self) -> torch.dtype | None:
+        """The autocast dtype (None: plain fp32)."""
+        import torch
+
+        return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[self.name]
+
+    @property
+    def lightning(self) -> str:
+        """Lightning's ``precision`` string (``16-mixed`` brings its gradient scaler)."""
+        return _LIGHTNING_PRECISION[self.name]
+
+    @property
+    def needs_grad_scaler(self) -> bool:
+        """fp16 training needs loss scaling; bf16 has fp32's range and does not."""
+        return self.name == "fp16"
+
+    def autocast(self, device: torch.device) -> contextlib.AbstractContextManager[Any]:
+        """``torch.autocast`` for this precision on ``device`` (a no-op for fp32)."""
+        import torch
+
+        dtype = self.autocast_dtype
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def _bf16_supported(device: torch.device) -> bool:
+    import torch
+
+    if device.type != "cuda":
+        return device.type == "cpu"  # works (slowly without AMX) on every CPU
+    try:
+        return bool(torch.cuda.is_bf16_supported())
+    except (RuntimeError, AssertionError):
+        return False
+
+
+def resolve_precision(setting: str | None, device: torch.device) -> PrecisionPlan:
+    """The precision of ``setting`` (auto, fp32, bf16, fp16; Lightning names too) on ``device``.
+
+    ``auto``: bf16 on CUDA GPUs that support it, else fp16; fp32 on the CPU and MPS.
+
+    Raises:
+        ConfigError: an unknown setting, or fp16 on the CPU.
+        DeviceError: bf16 on a GPU without it.
+    """
+    name = _PRECISION_ALIASES.get(str(setting or "auto").strip().lower())
+    if name is None:
+        raise ConfigError(
+            f"Invalid precision {setting!r}; use one of {', '.join(PRECISION_CHOICES)} "
+            "(or Lightning's 32-true, bf16-mixed, 16-mixed)."
+        )
+    if name == "auto":
+        if device.type != "cuda":
+            return PrecisionPlan("fp32")
+        return PrecisionPlan("bf16" if _bf16_supported(device) else "fp16")
+    if name == "bf16" and not _bf16_supported(device):
+        raise DeviceError(
+            f"{describe_device(device)} does not support bf16; use --precision fp16 "
+            "(mixed, with loss scaling) or auto."
+        )
+    if name == "fp16" and device.type == "cpu":
+        raise ConfigError(
+            "precision 'fp16' is for GPUs; on the CPU use fp32 (default) or bf16 "
+            "(fast only on CPUs with bf16 matrix units)."
+        )
+    if name == "bf16" and device.type == "cpu":
+        logger.warning("bf16 on the CPU is much slower than fp32 unless the CPU has AMX")
+    return PrecisionPlan(name)  # type: ignore[arg-type]
+
+
+def resolve_lightning_device(
+    device: str | None, accelerator: str = "auto", devices: Any = "auto", *, log: bool = True
+) -> tuple[torch.device, str, Any]:
+    """The device and Lightning ``(accelerator, devices)`` of a training run.
+
+    An explicit ``accelerator`` (cpu, gpu, mps) wins over ``device`` and keeps
+    ``devices`` (several GPUs, DDP); otherwise ``device`` decides, on one device unless
+    ``devices`` asks for more.
+
+    Raises:
+        ConfigError / DeviceError: as :func:`resolve_device`; an unknown accelerator.
+    """
+    kind = _ACCELERATORS.get(str(accelerator or "auto").strip().lower())
+    if kind is None:
+        raise ConfigError(
+            f"Invalid accelerator {accelerator!r}; use auto, cpu, gpu or mps "
+            f"(or --device {DEVICE_CHOICES})."
+        )
+    resolved = resolve_device(device if kind == "auto" else kind, log=log)
+    lightning_name = {"cuda": "gpu", "cpu": "cpu", "mps": "mps"}[resolved.type]
+    if resolved.type == "cuda" and kind == "auto" and ":" in str(device or ""):
+        return resolved, lightning_name, [resolved.index]
+    return resolved, lightning_name, 1 if devices in (None, "auto") else devices
