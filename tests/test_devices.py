@@ -50,7 +50,7 @@ def test_missing_cuda_is_one_clear_error(no_gpu: None, spec: str):
 
 
 def test_missing_mps_is_one_clear_error(no_gpu: None):
-    with pytest.raises(DeviceError, match="MPS.*available: cpu"):
+    with pytest.raises(DeviceError, match=r"MPS.*available: cpu"):
         resolve_device("mps")
 
 
@@ -67,7 +67,7 @@ def test_auto_picks_first_gpu_and_index_is_checked(two_gpus: None):
     assert resolve_device("auto") == torch.device("cuda", 0)
     assert resolve_device("cuda:1") == torch.device("cuda", 1)
     assert list_available_devices() == ["cpu", "cuda:0", "cuda:1"]
-    with pytest.raises(DeviceError, match="cuda:2.*available: cpu, cuda:0, cuda:1"):
+    with pytest.raises(DeviceError, match=r"cuda:2.*available: cpu, cuda:0, cuda:1"):
         resolve_device("cuda:2")
 
 
@@ -87,7 +87,7 @@ def test_precision_auto_per_device(two_gpus: None, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)  # e.g. a V100
     plan = resolve_precision("auto", gpu)
     assert (plan.name, plan.lightning, plan.needs_grad_scaler) == ("fp16", "16-mixed", True)
-    with pytest.raises(DeviceError, match="does not support bf16.*--precision fp16"):
+    with pytest.raises(DeviceError, match=r"does not support bf16.*--precision fp16"):
         resolve_precision("bf16", gpu)
 
 
@@ -128,3 +128,8 @@ def test_lightning_gpu_accelerator_without_gpu(no_gpu: None):
         resolve_lightning_device("auto", "gpu")
     with pytest.raises(ConfigError, match="Invalid accelerator 'tpu'"):
         resolve_lightning_device("auto", "tpu")
+
+
+def test_device_wins_over_the_accelerator(two_gpus: None):
+    assert resolve_lightning_device("cpu", "gpu")[1:] == ("cpu", 1)
+    assert resolve_lightning_device("cuda:1", "cpu")[1:] == ("gpu", [1])

@@ -204,9 +204,9 @@ def resolve_lightning_device(
 ) -> tuple[torch.device, str, Any]:
     """The device and Lightning ``(accelerator, devices)`` of a training run.
 
-    An explicit ``accelerator`` (cpu, gpu, mps) wins over ``device`` and keeps
-    ``devices`` (several GPUs, DDP); otherwise ``device`` decides, on one device unless
-    ``devices`` asks for more.
+    ``device`` (other than auto) decides; else an explicit ``accelerator`` (cpu, gpu,
+    mps); else auto. ``cuda:N`` trains on GPU N; otherwise ``devices`` is passed on
+    (several GPUs with DDP), one device when it is 'auto'.
 
     Raises:
         ConfigError / DeviceError: as :func:`resolve_device`; an unknown accelerator.
@@ -217,8 +217,9 @@ def resolve_lightning_device(
             f"Invalid accelerator {accelerator!r}; use auto, cpu, gpu or mps "
             f"(or --device {DEVICE_CHOICES})."
         )
-    resolved = resolve_device(device if kind == "auto" else kind, log=log)
+    spec = str(device or "auto")
+    resolved = resolve_device(spec if spec.strip().lower() != "auto" else kind, log=log)
     lightning_name = {"cuda": "gpu", "cpu": "cpu", "mps": "mps"}[resolved.type]
-    if resolved.type == "cuda" and kind == "auto" and ":" in str(device or ""):
+    if resolved.type == "cuda" and ":" in spec:
         return resolved, lightning_name, [resolved.index]
     return resolved, lightning_name, 1 if devices in (None, "auto") else devices

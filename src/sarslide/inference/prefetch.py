@@ -13,6 +13,7 @@ overlaps the model's forward pass on the current block.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Generator, Iterable
@@ -74,8 +75,6 @@ def prefetch(items: Iterable[T], *, depth: int = 1) -> Generator[T, None, None]:
     finally:
         stop.set()
         while thread.is_alive():
-            try:  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):  # unblock a producer on a full queue
                 slots.get_nowait()
-            except queue.Empty:
-                pass
             thread.join(timeout=_POLL_S)

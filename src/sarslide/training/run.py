@@ -76,7 +76,7 @@ class RunPaths:
     split_json: Path | None = None
     is_global_zero: bool = True  # False in the other processes of a multi-process run
     fit_s: float = 0.0  # wall time of Lightning's fit
-    fit_steps: float = 0  # the global step (optimizer steps) at the end of fit
+    fit_steps: int = 0  # the global step (optimizer steps) at the end of fit
     device: str = "cpu"
     precision: str = "fp32"
 
@@ -182,8 +182,6 @@ def fit_task(
         checkpoint.writes,
         trainer_cfg.checkpoint_interval_s,
     )
-    timing = {"fit_s": fit_s, "fit_steps": trainer.global_step}
-    where = {"device": str(device), "precision": precision.name}
     best = Path(checkpoint.best_model_path) if checkpoint.best_model_path else last
     if not trainer.is_global_zero:  # DDP: one process (rank 0) writes what follows
         return RunPaths(
@@ -193,12 +191,20 @@ def fit_task(
             root / "metrics.csv",
             root / "training_curve.png",
             is_global_zero=False,
-            **timing,
-            **where,
+            fit_s=fit_s,
+            fit_steps=trainer.global_step,
+            device=str(device),
+            precision=precision.name,
         )
     metrics_csv = merge_metric_logs(root / LOG_DIR, root / "metrics.csv")
     curve_png = plot_training_curves(metrics_csv, root / "training_curve.png", title=root.name)
-    return RunPaths(root, best, last, metrics_csv, curve_png, **timing, **where)
+    paths = RunPaths(root, best, last, metrics_csv, curve_png, fit_s=fit_s)
+    paths.fit_steps, paths.device, paths.precision = (
+        trainer.global_step,
+        str(device),
+        precision.name,
+    )
+    return paths
 
 
 def best_checkpoint_path(run_dir: str | os.PathLike[str]) -> Path:

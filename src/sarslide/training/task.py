@@ -92,7 +92,7 @@ class SegmentationTask(lightning.LightningModule):
 
     def on_fit_start(self) -> None:
         # channels-last convolutions: faster with mixed precision on GPUs, as fast on CPUs
-        self.model.to(memory_format=torch.channels_last)
+        self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
 
     def predict_probability(self, x: torch.Tensor) -> torch.Tensor:
         """Landslide probability ``(B, H, W)``."""
