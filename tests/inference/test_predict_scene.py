@@ -181,3 +181,38 @@ def test_sigmoid_single_output_and_wrong_output_shape() -> None:
             overlap_px=0,
             size_multiple_px=8,
         )
+
+
+@pytest.mark.parametrize("depth", [1, 3])
+def test_prefetched_reads_give_the_same_map_as_reads_in_turn(depth: int) -> None:
+    stack = da.from_array(_stack(200, 230), chunks=(3, 50, 50))
+    predictor = make_torch_predictor(_conv_net(3), num_classes=2, channels_last=True)
+    options = {"tile_size_px": 64, "overlap_px": 16, "size_multiple_px": 8, "block_size_px": 100}
+    in_turn = predict_array(stack, predictor, prefetch_blocks=0, **options)
+    ahead = predict_array(stack, predictor, prefetch_blocks=depth, **options)
+    np.testing.assert_array_equal(ahead, in_turn)
+
+
+def test_a_failing_read_is_raised_by_predict_and_stops_the_reader() -> None:
+    import threading
+
+    class FailingStack:
+        ndim, shape = 3, (3, 200, 230)
+
+        def __init__(self) -> None:
+            self.reads = 0
+            self.values = _stack(200, 230)
+
+        def __getitem__(self, key: tuple[slice, ...]) -> np.ndarray:
+            self.reads += 1
+            if self.reads == 3:
+                raise OSError("chunk 3 is corrupt")
+            return self.values[key]
+
+    stack = FailingStack()
+    predictor = make_torch_predictor(_conv_net(3), num_classes=2)
+    with pytest.raises(OSError, match="chunk 3 is corrupt"):
+        predict_array(
+            stack, predictor, tile_size_px=64, overlap_px=16, size_multiple_px=8, block_size_px=100
+        )
+    assert not [t for t in threading.enumerate() if t.name == "sarslide-prefetch"]

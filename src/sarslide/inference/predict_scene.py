@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ import numpy as np
 from rich.progress import Progress
 
 from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.inference.prefetch import prefetch
 from sarslide.inference.sinks import ArraySink, RowSink
 from sarslide.inference.tiling import TilePlan, TileWindow, plan_tiles
 
@@ -43,7 +44,8 @@ class PredictionStats:
     n_batches: int = 0
     pixels: int = 0
     work_ratio: float = 1.0
-    read_s: float = 0.0
+    read_s: float = 0.0  # reading + standardising blocks (in the prefetch thread)
+    wait_s: float = 0.0  # time the model waited for a block to be read
     forward_s: float = 0.0
     blend_s: float = 0.0
     write_s: float = 0.0
@@ -64,6 +66,7 @@ def predict_stack(
     size_multiple_px: int = 32,
     batch_size: int = 2,
     block_size_px: int = 1024,
+    prefetch_blocks: int = 1,
     progress: bool = False,
 ) -> PredictionStats:
     """Predict a (channel, y, x) stack tile by tile and stream the blended rows to ``sink``.
@@ -82,6 +85,8 @@ def predict_stack(
         size_multiple_px: the model's size multiple (32 for U-Nets).
         batch_size: tiles per model call.
         block_size_px: tiles are read in blocks of about this size (one read per block).
+        prefetch_blocks: blocks read ahead in a thread while the model runs on the
+            current one (0: read in turn).
         progress: show a progress bar over tiles.
 
     Returns:
@@ -108,29 +113,37 @@ def predict_stack(
     normalise = normalise or _fill_nan
     row_groups = _group_starts(plan.rows.starts, plan.rows.tile_px, block_size_px)
     col_groups = _group_starts(plan.cols.starts, plan.cols.tile_px, block_size_px)
+    blocks = [
+        [
+            TileWindow(
+                r, c, plan.rows.starts[r], plan.cols.starts[c], plan.rows.tile_px, plan.cols.tile_px
+            )
+            for r in rows
+            for c in cols
+        ]
+        for rows in row_groups
+        for cols in col_groups
+    ]
+
+    def read_blocks() -> Iterator[_Block]:
+        for tiles in blocks:
+            yield _read_block(stack, tiles, plan, normalise, stats)
+
     start = time.perf_counter()
     band = _Band(width)
-    with _progress_bar(progress, plan.n_tiles) as bar:
+    with (
+        _progress_bar(progress, plan.n_tiles) as bar,
+        closing(prefetch(read_blocks(), depth=prefetch_blocks)) as read_ahead,
+    ):
         for gi, rows in enumerate(row_groups):
             band.extend_to(min(plan.rows.starts[rows[-1]] + plan.rows.tile_px, height))
-            for cols in col_groups:
-                tiles = [
-                    TileWindow(
-                        r,
-                        c,
-                        plan.rows.starts[r],
-                        plan.cols.starts[c],
-                        plan.rows.tile_px,
-                        plan.cols.tile_px,
-                    )
-                    for r in rows
-                    for c in cols
-                ]
-                _predict_block(
-                    stack, tiles, plan, band, predict_batch, normalise, batch_size, stats
-                )
+            for _ in col_groups:
+                t0 = time.perf_counter()
+                block = next(read_ahead)
+                stats.wait_s += time.perf_counter() - t0
+                _predict_block(block, plan, band, predict_batch, batch_size, stats)
                 if bar is not None:
-                    bar[0].advance(bar[1], len(tiles))
+                    bar[0].advance(bar[1], len(block.tiles))
             done_until = (
                 height if gi == len(row_groups) - 1 else plan.rows.starts[row_groups[gi + 1][0]]
             )
@@ -140,12 +153,14 @@ def predict_stack(
             stats.peak_band_rows = max(stats.peak_band_rows, band.peak_rows)
     stats.wall_s = time.perf_counter() - start
     logger.info(
-        "predicted %d x %d px in %d tiles (%.1f s: read %.1f, forward %.1f, blend %.1f, write %.1f)",  # noqa: E501
+        "predicted %d x %d px in %d tiles (%.1f s: read %.1f (waited %.1f), forward %.1f, "
+        "blend %.1f, write %.1f)",
         height,
         width,
         stats.n_tiles,
         stats.wall_s,
         stats.read_s,
+        stats.wait_s,
         stats.forward_s,
         stats.blend_s,
         stats.write_s,
@@ -166,17 +181,25 @@ def predict_array(
     return out
 
 
-def _predict_block(
+@dataclass
+class _Block:
+    """One block of tiles: its standardised input window and nodata mask."""
+
+    tiles: list[TileWindow]
+    y0: int
+    x0: int
+    data: np.ndarray
+    nodata: np.ndarray
+
+
+def _read_block(
     stack: Any,
     tiles: list[TileWindow],
     plan: TilePlan,
-    band: _Band,
-    predict_batch: PredictBatchFn,
     normalise: NormaliseFn,
-    batch_size: int,
     stats: PredictionStats,
-) -> None:
-    """Read the union window of ``tiles`` once, predict them and blend into ``band``."""
+) -> _Block:
+    """Read the union window of ``tiles`` once and standardise it (runs in the prefetch thread)."""
     y0, x0 = min(t.y0 for t in tiles), min(t.x0 for t in tiles)
     y1, x1 = max(t.y1 for t in tiles), max(t.x1 for t in tiles)
     t0 = time.perf_counter()
@@ -184,7 +207,20 @@ def _predict_block(
     nodata = ~np.all(np.isfinite(raw), axis=0)
     data = np.asarray(normalise(raw), dtype=np.float32)
     stats.read_s += time.perf_counter() - t0
-    for batch in _batches(tiles, batch_size):
+    return _Block(tiles, y0, x0, data, nodata)
+
+
+def _predict_block(
+    block: _Block,
+    plan: TilePlan,
+    band: _Band,
+    predict_batch: PredictBatchFn,
+    batch_size: int,
+    stats: PredictionStats,
+) -> None:
+    """Predict the tiles of a block in batches and blend them into ``band``."""
+    data, nodata, y0, x0 = block.data, block.nodata, block.y0, block.x0
+    for batch in _batches(block.tiles, batch_size):
         inputs = np.stack([data[:, t.y0 - y0 : t.y1 - y0, t.x0 - x0 : t.x1 - x0] for t in batch])
         t0 = time.perf_counter()
         probs = np.asarray(predict_batch(inputs), dtype=np.float32)
