@@ -36,6 +36,14 @@ class EvaluateConfig(ConfigModel):
     tile_size_px: int = Field(
         default=512, ge=1, description="Tile size of the whole-region prediction (px)."
     )
+    device: str = Field(
+        default="auto",
+        description="auto (the GPU when usable, else the CPU), cpu, cuda, cuda:N, mps.",
+    )
+    precision: str = Field(
+        default="auto",
+        description="auto (bf16/fp16 on CUDA GPUs, fp32 elsewhere), fp32, bf16, fp16.",
+    )
 
     @property
     def output_path(self) -> Path:

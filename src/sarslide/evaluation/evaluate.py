@@ -20,6 +20,7 @@ from sarslide import conventions as cv
 from sarslide.chips import build_chip_splits, build_composite_stack
 from sarslide.chips.normalisation import standardise_chips
 from sarslide.datacube import open_cube
+from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
 from sarslide.evaluation.report import write_report
@@ -28,7 +29,12 @@ from sarslide.metrics.binary import compute_auprc, compute_pr_curve, select_vali
 from sarslide.metrics.thresholds import SplitMetrics, compute_split_metrics
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint
-from sarslide.models.predict import make_torch_predictor, predict_probabilities
+from sarslide.models.predict import (
+    auto_batch_size,
+    make_torch_predictor,
+    predict_probabilities,
+    prepare_model,
+)
 from sarslide.models.training_cube import resolve_training_cube
 from sarslide.ownership import check_folder_reusable, hold_lock, write_manifest
 
@@ -93,6 +99,8 @@ def predict_region(
     *,
     tile_size_px: int = 512,
     progress: bool = False,
+    device: str | torch.device = "cpu",
+    precision: str | PrecisionPlan = "auto",
 ) -> np.ndarray:
     """Probability over the whole scene (NaN at nodata) with the tiled scene predictor."""
     data_config, normalisation = bundle.chip_inputs()
@@ -105,9 +113,21 @@ def predict_region(
         )
     stride = _model_stride_px(model, bundle.model_name)
     tile = max(stride, (tile_size_px // stride) * stride)
+    torch_device = torch.device(device)
+    plan = precision if isinstance(precision, PrecisionPlan) else None
+    plan = plan or resolve_precision(str(precision), torch_device)
+    model = prepare_model(model, device=torch_device)
+    batch_size = auto_batch_size(model, (len(names), tile, tile), torch_device, plan)
     return predict_array(
         stack,
-        make_torch_predictor(model, num_classes=bundle.num_classes, channels_last=False),
+        make_torch_predictor(
+            model,
+            num_classes=bundle.num_classes,
+            channels_last=False,
+            device=torch_device,
+            precision=plan,
+        ),
+        batch_size=batch_size,
         normalise=lambda values: normalisation.apply(values, channel_axis=0),
         tile_size_px=tile,
         overlap_px=min(64, tile // 4),
@@ -129,10 +149,13 @@ def evaluate_checkpoint(
 
     Raises:
         CheckpointError: Bad checkpoint. DataSelectionError: cube/channels mismatch.
+        DeviceError: ``device`` is not on this machine.
     """
     checkpoint, split = cfg.checkpoint, cfg.split
     out = cfg.output_path
     check_folder_reusable(out, EVALUATE_COMMAND, inputs=[checkpoint, cfg.cube])
+    torch_device = resolve_device(cfg.device)
+    plan = resolve_precision(cfg.precision, torch_device)
     model, bundle = load_model_from_checkpoint(checkpoint)
     data_config, normalisation = bundle.chip_inputs()
     if data_config.events or data_config.cube is None:
@@ -161,7 +184,9 @@ def evaluate_checkpoint(
     def chip_scores(name: str) -> tuple[np.ndarray, np.ndarray, int]:
         chips = splits.get(name)
         x, y = standardise_chips(chips, normalisation)
-        p = predict_probabilities(model, x, num_classes=bundle.num_classes)
+        p = predict_probabilities(
+            model, x, num_classes=bundle.num_classes, device=torch_device, precision=plan
+        )
         labels, scores = select_valid(y, p)
         return labels, scores, len(chips)
 
@@ -177,7 +202,13 @@ def evaluate_checkpoint(
     region_metrics = None
     if cfg.whole_region:
         probability = predict_region(
-            model, bundle, cube, tile_size_px=cfg.tile_size_px, progress=progress
+            model,
+            bundle,
+            cube,
+            tile_size_px=cfg.tile_size_px,
+            progress=progress,
+            device=torch_device,
+            precision=plan,
         )
         labels = np.asarray(cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS).values) > 0
         region = splits.plan.region_mask(split, probability.shape)

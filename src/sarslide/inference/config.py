@@ -45,7 +45,19 @@ class PredictConfig(ConfigModel):
     margin_px: int = Field(
         default=0, ge=0, description="Context dropped at interior tile edges (px)."
     )
-    batch_size: int = Field(default=2, ge=1, description="Tiles per model call.")
+    batch_size: int | None = Field(
+        default=None,
+        ge=1,
+        description="Tiles per model call; null: from free GPU memory, 2 on CPU.",
+    )
+    device: str = Field(
+        default="auto",
+        description="auto (the GPU when usable, else the CPU), cpu, cuda, cuda:N, mps.",
+    )
+    precision: str = Field(
+        default="auto",
+        description="auto (bf16/fp16 on CUDA GPUs, fp32 elsewhere), fp32, bf16, fp16.",
+    )
     min_area_m2: float = Field(
         default=0.0, ge=0, description="Drop landslide polygons smaller than this (m2)."
     )

@@ -23,6 +23,7 @@ from sarslide.atomic import replacing, write_json_atomic
 from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.datacube import open_cube, validate_cube
 from sarslide.datacube.content import check_backscatter_values
+from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.inference.config import CONFIG_FILENAME, PredictConfig
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
@@ -44,7 +45,7 @@ from sarslide.metrics import binary as m
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import load_model_from_checkpoint
-from sarslide.models.predict import make_torch_predictor
+from sarslide.models.predict import auto_batch_size, make_torch_predictor, prepare_model
 from sarslide.ownership import check_not_input, check_replaceable, claim_output, write_manifest
 from sarslide.parallel import use_scheduler
 
@@ -123,7 +124,10 @@ def predict_to_directory(
         CubeValidationError: the cube breaks the contract, or its CRS is geographic.
         DataSelectionError: the cube lacks a channel the model was trained on.
         CheckpointError: the checkpoint is missing, corrupt or not from sarslide.
+        DeviceError: ``device`` is not on this machine.
     """
+    torch_device = resolve_device(cfg.device)
+    plan = resolve_precision(cfg.precision, torch_device)
     cube_name = None if cube is not None else cfg.cube
     _check_target(cfg.output_path, overwrite, inputs=[cfg.checkpoint, cube_name])
     if cube is not None:
@@ -148,8 +152,18 @@ def predict_to_directory(
         "threshold_source": "given" if given else "checkpoint (chosen on validation)",
         "composites": {k: v for k, v in stack.attrs.items() if k != "long_name"},
         "split_method_of_training": bundle.split_method,
+        "device": str(torch_device),
+        "precision": plan.name,
     }
-    predictor = make_torch_predictor(model, num_classes=bundle.num_classes)
+    model = prepare_model(model, device=torch_device, channels_last=True)
+    batch_size = cfg.batch_size
+    if batch_size is None:
+        tile_shape = (len(channels), cfg.tile_size_px, cfg.tile_size_px)
+        batch_size = auto_batch_size(model, tile_shape, torch_device, plan)
+    cfg = cfg.model_copy(update={"batch_size": batch_size})  # recorded in config.yaml
+    predictor = make_torch_predictor(
+        model, num_classes=bundle.num_classes, device=torch_device, precision=plan
+    )
     return write_prediction_outputs(
         stack,
         predictor,
@@ -219,7 +233,7 @@ def write_prediction_outputs(
                 overlap_px=cfg.overlap_px,
                 margin_px=cfg.margin_px,
                 size_multiple_px=size_multiple_px,
-                batch_size=cfg.batch_size,
+                batch_size=cfg.batch_size or 2,
                 progress=progress,
             )
         probability, _ = read_raster(paths.probability_tif)

@@ -16,7 +16,10 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from sarslide.devices import PrecisionPlan, resolve_precision
 from sarslide.errors import ConfigError
+
+DeviceLike = str | torch.device
 
 
 def positive_probability(logits: torch.Tensor) -> torch.Tensor:
@@ -27,7 +30,7 @@ def positive_probability(logits: torch.Tensor) -> torch.Tensor:
 
 
 def prepare_model(
-    model: torch.nn.Module, *, device: str = "cpu", channels_last: bool = False
+    model: torch.nn.Module, *, device: DeviceLike = "cpu", channels_last: bool = False
 ) -> torch.nn.Module:
     """``model`` in eval mode on ``device`` (in channels-last memory format if asked)."""
     model = model.eval().to(device)
@@ -42,8 +45,9 @@ def predict_probabilities(
     *,
     num_classes: int,
     batch_size: int | None = 16,
-    device: str = "cpu",
+    device: DeviceLike = "cpu",
     channels_last: bool = False,
+    precision: str | PrecisionPlan = "auto",
 ) -> np.ndarray:
     """Probabilities ``(n, H, W)`` float32 of standardised inputs ``(n, C, H, W)``.
 
@@ -54,6 +58,7 @@ def predict_probabilities(
         batch_size: samples per forward pass; None = all at once.
         device: torch device.
         channels_last: run in channels-last memory format (faster convolutions on CPU).
+        precision: auto (bf16/fp16 autocast on CUDA, fp32 elsewhere), fp32, bf16, fp16.
 
     Raises:
         ConfigError: ``num_classes`` is not 1 or 2, or the model gives another count.
@@ -64,8 +69,9 @@ def predict_probabilities(
         inputs,
         num_classes=num_classes,
         batch_size=batch_size,
-        device=device,
+        device=torch.device(device),
         channels_last=channels_last,
+        precision=_as_plan(precision, device),
     )
 
 
@@ -74,7 +80,8 @@ def make_torch_predictor(
     *,
     num_classes: int,
     channels_last: bool = True,
-    device: str = "cpu",
+    device: DeviceLike = "cpu",
+    precision: str | PrecisionPlan = "auto",
 ) -> Callable[[np.ndarray], np.ndarray]:
     """The model as the tiled scene predictor's ``PredictBatchFn`` (one pass per batch).
 
@@ -88,9 +95,16 @@ def make_torch_predictor(
         prepared,
         num_classes=num_classes,
         batch_size=None,
-        device=device,
+        device=torch.device(device),
         channels_last=channels_last,
+        precision=_as_plan(precision, device),
     )
+
+
+def _as_plan(precision: str | PrecisionPlan, device: DeviceLike) -> PrecisionPlan:
+    if isinstance(precision, PrecisionPlan):
+        return precision
+    return resolve_precision(precision, torch.device(device))
 
 
 def _predict_prepared(
@@ -99,18 +113,24 @@ def _predict_prepared(
     *,
     num_classes: int,
     batch_size: int | None,
-    device: str,
+    device: torch.device,
     channels_last: bool,
+    precision: PrecisionPlan,
 ) -> np.ndarray:
     _check_num_classes(num_classes)
     fmt = torch.channels_last if channels_last else torch.contiguous_format
+    on_cuda = device.type == "cuda"
     n = int(inputs.shape[0])
     step = batch_size or max(n, 1)
     out = np.empty((n, *inputs.shape[2:]), dtype=np.float32)
-    with torch.inference_mode():
+    with torch.inference_mode(), precision.autocast(device):
         for start in range(0, n, step):
-            batch = np.ascontiguousarray(inputs[start : start + step], dtype=np.float32)
-            x = torch.from_numpy(batch).to(device)
+            batch = torch.from_numpy(
+                np.ascontiguousarray(inputs[start : start + step], dtype=np.float32)
+            )
+            if on_cuda:  # page-locked host memory: the copy runs asynchronously
+                batch = batch.pin_memory()
+            x = batch.to(device, non_blocking=on_cuda)
             logits = model(x.contiguous(memory_format=fmt))
             if logits.shape[1] != num_classes:
                 raise ConfigError(
@@ -119,6 +139,52 @@ def _predict_prepared(
                 )
             out[start : start + step] = positive_probability(logits.float()).cpu().numpy()
     return out
+
+
+def choose_batch_size(
+    free_bytes: int, bytes_per_tile: int, *, fraction: float = 0.5, most: int = 64
+) -> int:
+    """Tiles per model call that use at most ``fraction`` of ``free_bytes`` (1 to ``most``)."""
+    return int(max(1, min(most, (fraction * free_bytes) // max(bytes_per_tile, 1))))
+
+
+def measure_tile_memory(
+    model: torch.nn.Module,
+    tile_shape: tuple[int, int, int],
+    device: torch.device,
+    precision: PrecisionPlan,
+) -> int:
+    """Peak CUDA memory (bytes) of one tile's forward pass beyond what was allocated."""
+    torch.cuda.synchronize(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    before = torch.cuda.memory_allocated(device)
+    with torch.inference_mode(), precision.autocast(device):
+        model(
+            torch.zeros((1, *tile_shape), device=device).contiguous(
+                memory_format=torch.channels_last
+            )
+        )
+    torch.cuda.synchronize(device)
+    return int(torch.cuda.max_memory_allocated(device) - before)
+
+
+def auto_batch_size(
+    model: torch.nn.Module,
+    tile_shape: tuple[int, int, int],
+    device: torch.device,
+    precision: PrecisionPlan,
+    *,
+    default: int = 2,
+) -> int:
+    """Inference batch size: from free GPU memory on CUDA, ``default`` elsewhere.
+
+    One tile's forward pass is measured; the batch takes at most half the free memory.
+    """
+    if device.type != "cuda":
+        return default
+    per_tile = measure_tile_memory(model, tile_shape, device, precision)
+    free_bytes, _ = torch.cuda.mem_get_info(device)
+    return choose_batch_size(free_bytes, per_tile)
 
 
 def _check_num_classes(num_classes: int) -> None:
