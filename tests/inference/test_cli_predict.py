@@ -88,3 +88,39 @@ def test_predict_refuses_bad_settings_in_one_line_before_any_work(
         assert message in " ".join(result.output.split())
         assert "Traceback" not in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_predict_on_a_missing_gpu_is_one_line_naming_the_devices(
+    tmp_path: Path, fake_checkpoint: Path, monkeypatch
+) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for command in (
+        ["predict", str(fake_checkpoint), "--cube", "no.zarr", "-o", str(tmp_path / "m")],
+        ["evaluate", str(fake_checkpoint)],
+        ["train", "quick", "--cube", "no.zarr", "-o", str(tmp_path / "run")],
+    ):
+        result = CliRunner().invoke(app, [*command, "--device", "cuda"])
+        assert result.exit_code == 1, result.output
+        assert "'cuda' is not available" in result.output
+        assert "available: cpu" in result.output and "Traceback" not in result.output
+        assert not (tmp_path / "m").exists() and not (tmp_path / "run").exists()
+
+
+def test_predict_device_auto_runs_on_the_cpu_and_records_it(
+    tmp_path: Path, fake_checkpoint: Path, monkeypatch
+) -> None:
+
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    cube_path = write_cube(make_minimal_cube(height=40, width=50), tmp_path / "cube.zarr")
+    args = ["predict", str(fake_checkpoint), "--cube", str(cube_path), "-o", str(tmp_path / "map")]
+    args += ["--tile-size", "32", "--overlap", "8", "--no-figures", "--device", "auto"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    found = "".join(p.read_text() for p in (tmp_path / "map").glob("*.json"))
+    found += (tmp_path / "map" / "config.yaml").read_text()
+    assert '"device": "cpu"' in found and '"precision": "fp32"' in found
+    assert "batch_size: 2" in found

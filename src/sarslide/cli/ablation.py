@@ -12,7 +12,14 @@ import typer
 from sarslide.atomic import write_text_atomic
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, pick_output, set_option
+from sarslide.cli.options import (
+    check_device_option,
+    config_option,
+    device_option,
+    pick_output,
+    precision_option,
+    set_option,
+)
 from sarslide.config import apply_overrides, parse_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
 from sarslide.experiments.ablation_config import (
@@ -55,6 +62,8 @@ def ablation(
     seeds: str | None = typer.Option(
         None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2 (seeds)."
     ),
+    device: str | None = device_option(),
+    precision: str | None = precision_option(),
     overrides: list[str] = set_option(),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
 ) -> None:
@@ -70,6 +79,7 @@ def ablation(
 
     if config is not None and config_file is not None and config != config_file:
         raise ConfigError(f"Two configs given: {str(config)!r} and --config {str(config_file)!r}.")
+    check_device_option(device)
     source = config or config_file
     base = load_ablation_config(source, preset=preset)
     flags = {
@@ -78,6 +88,8 @@ def ablation(
         "workers": workers,
         "scheduler_address": scheduler,
         "seeds": _parse_ints(seeds, "--seeds") if seeds is not None else None,
+        "train.trainer.device": device,
+        "train.trainer.precision": precision,
     }
     updates = {key: value for key, value in flags.items() if value is not None}
     updates.update(parse_overrides(overrides))

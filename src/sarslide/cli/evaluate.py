@@ -9,7 +9,14 @@ from rich.markdown import Markdown
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.cli.options import (
+    check_device_option,
+    config_option,
+    device_option,
+    load_command_config,
+    precision_option,
+    set_option,
+)
 from sarslide.output_checks import check_output_location
 
 
@@ -35,6 +42,8 @@ def evaluate_command(
     tile_size: int | None = typer.Option(
         None, "--tile-size", help="Tile size (px) of the region pass (tile_size_px)."
     ),
+    device: str | None = device_option(),
+    precision: str | None = precision_option(),
     overrides: list[str] = set_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
@@ -44,6 +53,7 @@ def evaluate_command(
     event's positive rate and log-ratio baseline. Writes metrics.json, summary.md,
     pr_curve.png and the resolved config.yaml.
     """
+    check_device_option(device)  # a missing GPU fails before torch and the cube load
     # imported when the command runs (see sarslide.cli)
     from sarslide.evaluation.config import EvaluateConfig
     from sarslide.evaluation.evaluate import evaluate_checkpoint
@@ -56,6 +66,8 @@ def evaluate_command(
         "split": split,
         "whole_region": whole_region,
         "tile_size_px": tile_size,
+        "device": device,
+        "precision": precision,
     }
     cfg = load_command_config(EvaluateConfig, config, overrides, flags)
     if cfg.output_dir is not None:

@@ -8,7 +8,14 @@ import typer
 
 from sarslide.cli.apps import insar_app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.cli.options import (
+    check_device_option,
+    config_option,
+    device_option,
+    load_command_config,
+    precision_option,
+    set_option,
+)
 from sarslide.errors import ConfigError, OutputExistsError
 
 
@@ -132,6 +139,8 @@ def train(
     ),
     seed: int | None = typer.Option(None, help="Seed of validation draw, shuffling (seed)."),
     threads: int | None = typer.Option(None, help="torch CPU threads, 0 = auto (num_threads)."),
+    device: str | None = device_option(),
+    precision: str | None = precision_option(),
     overrides: list[str] = set_option(),
 ) -> None:
     """Train baselines; the threshold is chosen on validation and stored per model."""
@@ -154,8 +163,12 @@ def train(
         "encoder_weights": pairs or None,
         "seed": seed,
         "num_threads": threads,
+        "device": device,
+        "precision": precision,
     }
+    check_device_option(device)
     cfg = load_command_config(IsslideRunConfig, config, overrides, flags)
+    check_device_option(cfg.device)
     for run_dir in train_isslide(cfg, progress=True):
         console.print(f"trained {run_dir}")
 
@@ -165,12 +178,14 @@ def train(
 def evaluate(
     runs: Path = typer.Argument(..., help="Folder written by 'sarslide insar train'."),
     figure: bool = typer.Option(True, help="Also write predictions.png."),
+    device: str | None = device_option(),
 ) -> None:
     """Score trained models on the held-out zone(s); write comparison.md/.csv."""
+    check_device_option(device)
     # imported when the command runs (see sarslide.cli)
     from sarslide.insar.run import evaluate_isslide
 
-    outputs = evaluate_isslide(runs, figure=figure)
+    outputs = evaluate_isslide(runs, figure=figure, device=device)
     console.print(outputs["table_md"].read_text())
     for path in outputs.values():
         console.print(f"wrote {path}")

@@ -69,3 +69,30 @@ def load_command_config(
     }
     overrides.update(parse_overrides(sets))
     return model.from_yaml(config, overrides)
+
+
+DEVICE_HELP = (
+    "auto (default: the GPU when one is usable, else the CPU; the log says which), "
+    "cpu, cuda, cuda:N or mps. A device that is not there is an error."
+)
+PRECISION_HELP = (
+    "auto (default: bf16 on GPUs that have it, else fp16; fp32 on the CPU), fp32, bf16, fp16."
+)
+
+
+def device_option() -> Any:
+    """The ``--device`` option (None: the config's value, 'auto' by default)."""
+    return typer.Option(None, "--device", metavar="DEVICE", help=DEVICE_HELP)
+
+
+def precision_option() -> Any:
+    """The ``--precision`` option (None: the config's value, 'auto' by default)."""
+    return typer.Option(None, "--precision", metavar="PRECISION", help=PRECISION_HELP)
+
+
+def check_device_option(device: str | None) -> None:
+    """Refuse a device that is not on this machine before any work (no-op for None)."""
+    if device is not None:
+        from sarslide.devices import resolve_device
+
+        resolve_device(device, log=False)

@@ -9,7 +9,15 @@ import typer
 from sarslide.cli.apps import app
 from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, pick_output, set_option
+from sarslide.cli.options import (
+    check_device_option,
+    config_option,
+    device_option,
+    load_command_config,
+    pick_output,
+    precision_option,
+    set_option,
+)
 from sarslide.output_checks import check_output_location
 
 
@@ -60,6 +68,8 @@ def predict(
     no_figures: bool = typer.Option(
         False, "--no-figures", help="Skip the quicklook and error-map PNGs (figures: false)."
     ),
+    device: str | None = device_option(),
+    precision: str | None = precision_option(),
     overrides: list[str] = set_option(),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
 ) -> None:
@@ -67,6 +77,7 @@ def predict(
 
     The resolved configuration is written to config.yaml in the output folder.
     """
+    check_device_option(device)  # a missing GPU fails before torch and the cube load
     # imported when the command runs (see sarslide.cli)
     from sarslide.inference.config import PredictConfig
     from sarslide.inference.outputs import predict_to_directory
@@ -87,6 +98,8 @@ def predict(
         "min_area_m2": min_area,
         "scheduler_address": scheduler,
         "figures": False if no_figures else None,
+        "device": device,
+        "precision": precision,
     }
     cfg = load_command_config(PredictConfig, config, overrides, flags)
     check_output_location(cfg.output_path)

@@ -8,7 +8,13 @@ import typer
 
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, set_option
+from sarslide.cli.options import (
+    config_option,
+    device_option,
+    load_command_config,
+    precision_option,
+    set_option,
+)
 from sarslide.errors import ConfigError
 
 
@@ -40,6 +46,8 @@ def train_command(
     accelerator: str | None = typer.Option(
         None, "--accelerator", help="cpu, gpu, auto (trainer.accelerator)."
     ),
+    device: str | None = device_option(),
+    precision: str | None = precision_option(),
     overrides: list[str] = set_option(),
     resume: bool | None = typer.Option(
         None,
@@ -61,6 +69,8 @@ def train_command(
         "trainer.max_epochs": epochs,
         "trainer.seed": seed,
         "trainer.accelerator": accelerator,
+        "trainer.device": device,
+        "trainer.precision": precision,
     }
     sets = [*event_overrides(events, held_out), *overrides]
     cfg = load_command_config(TrainConfig, config or config_file, sets, flags)

@@ -65,8 +65,13 @@ def train_and_evaluate(spec: RunSpec) -> RunOutput:
     """Train the run's model, evaluate its best checkpoint on the test split."""
     cfg = load_train_config(build_run_train_config(spec))
     paths = train(cfg, progress=False)
-    evaluation = evaluate_checkpoint(
-        EvaluateConfig(checkpoint=str(paths.best_checkpoint), split="test")
+    evaluation = evaluate_checkpoint(  # on the device and precision training used
+        EvaluateConfig(
+            checkpoint=str(paths.best_checkpoint),
+            split="test",
+            device=paths.device,
+            precision=paths.precision,
+        )
     )
     return RunOutput(
         channel_names=list(evaluation.channel_names),

@@ -24,6 +24,7 @@ import sarslide
 from sarslide.atomic import write_json_atomic
 from sarslide.compat.torch_stack import lightning
 from sarslide.config import ConfigModel
+from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.insar.datamodule import IsslideDataModule
 from sarslide.insar.features import FEATURE_NAMES
@@ -84,7 +85,13 @@ class IsslideRunConfig(ConfigModel):
     encoder_weights: dict[str, str] = Field(
         default_factory=dict, description="Local weight files per model."
     )
-    accelerator: str = Field(default="auto")
+    accelerator: str = Field(default="auto", description="Lightning accelerator; see device.")
+    device: str = Field(
+        default="auto", description="auto (GPU when usable, else CPU), cpu, cuda, cuda:N, mps."
+    )
+    precision: str = Field(
+        default="auto", description="auto (bf16/fp16 on GPUs, fp32 on CPU), fp32, bf16, fp16."
+    )
     num_threads: int = Field(
         default=0,
         ge=0,
@@ -177,6 +184,8 @@ def train_isslide_model(
         max_epochs=(cfg.heavy_max_epochs or cfg.max_epochs) if heavy else cfg.max_epochs,
         batch_size=cfg.batch_size,
         accelerator=cfg.accelerator,
+        device=cfg.device,
+        precision=cfg.precision,
         seed=cfg.seed,
         limit_train_batches=(cfg.heavy_limit_train_batches or cfg.limit_train_batches)
         if heavy
@@ -200,7 +209,10 @@ def evaluate_isslide_model(run_dir: str | Path, datamodule: IsslideDataModule) -
 
 
 def _evaluate_with_probabilities(
-    run_dir: str | Path, datamodule: IsslideDataModule
+    run_dir: str | Path,
+    datamodule: IsslideDataModule,
+    device: str | torch.device = "cpu",
+    precision: str | PrecisionPlan = "auto",
 ) -> tuple[dict[str, Any], np.ndarray]:
     """Metrics of :func:`evaluate_isslide_model` and the test probabilities (N, H, W)."""
     folder = Path(run_dir)
@@ -210,7 +222,9 @@ def _evaluate_with_probabilities(
             f"{bundle.source} has no threshold chosen on validation: train the model first "
             "('sarslide insar train'); the threshold is chosen on validation, never on test."
         )
-    probability, truth = predict_dataset(model, datamodule.datasets[SPLIT_TEST])
+    probability, truth = predict_dataset(
+        model, datamodule.datasets[SPLIT_TEST], device=device, precision=precision
+    )
     metrics = {
         "model": folder.name,
         **score_patches(truth, probability, threshold=bundle.threshold),
@@ -232,8 +246,14 @@ def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> list[Path
     return [train_isslide_model(cfg, name, datamodule, progress=progress) for name in cfg.models]
 
 
-def evaluate_isslide(output_dir: str | Path, *, figure: bool = True) -> dict[str, Path]:
-    """Score every trained model of a run folder on TEST; write the table (+ figure)."""
+def evaluate_isslide(
+    output_dir: str | Path, *, figure: bool = True, device: str | None = None
+) -> dict[str, Path]:
+    """Score every trained model of a run folder on TEST; write the table (+ figure).
+
+    ``device`` (default: the run config's) and the run's precision decide where the
+    models predict.
+    """
     out = Path(output_dir)
     config_path = out / CONFIG_FILE
     if not config_path.is_file():
@@ -250,7 +270,13 @@ def evaluate_isslide(output_dir: str | Path, *, figure: bool = True) -> dict[str
         )
     if cfg.accelerator in ("cpu", "auto"):
         set_torch_threads(cfg.num_threads)
-    scored = [_evaluate_with_probabilities(run_dir, datamodule) for run_dir in run_dirs]
+    torch_device = resolve_device(device or cfg.device)
+    plan = resolve_precision(cfg.precision, torch_device)
+    scored = [
+        _evaluate_with_probabilities(run_dir, datamodule, torch_device, plan)
+        for run_dir in run_dirs
+        for run_dir in run_dirs
+    ]
     rows = [metrics for metrics, _ in scored]
     md_path, csv_path = write_comparison_table(rows, out)
     outputs = {"table_md": md_path, "table_csv": csv_path}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sarslide.atomic import replacing, write_text_atomic
+from sarslide.devices import PrecisionPlan
 from sarslide.metrics.binary import (
     compute_auroc,
     compute_confusion,
@@ -59,12 +60,22 @@ TABLE_HEADERS = {
 
 
 def predict_dataset(
-    model: torch.nn.Module, dataset: IsslidePatchDataset, *, batch_size: int = 16
+    model: torch.nn.Module,
+    dataset: IsslidePatchDataset,
+    *,
+    batch_size: int = 16,
+    device: str | torch.device = "cpu",
+    precision: str | PrecisionPlan = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(probabilities (N, H, W), masks (N, H, W))`` of a single-logit model over an
     :class:`~sarslide.insar.datamodule.IsslidePatchDataset` (its stored features)."""
     probability = predict_probabilities(
-        model, dataset.features.numpy(), num_classes=1, batch_size=batch_size
+        model,
+        dataset.features.numpy(),
+        num_classes=1,
+        batch_size=batch_size,
+        device=device,
+        precision=precision,
     )
     return probability, dataset.masks.numpy()
 
