@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 TRANSFER_DIR ?= transfer-output
 
-.PHONY: install demo demo-isslide transfer test test-slow test-all bench lint format clean
+.PHONY: install demo demo-isslide transfer test test-slow test-all bench gpu-check lint format clean
 
 # torch is pinned and installed first (a local CPU wheel here); constraints.txt keeps
 # every other package (torchvision, lightning, ...) from pulling a CUDA build of torch.
@@ -34,6 +34,11 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# On a machine with a CUDA GPU (< 5 min on one H100/H200): writes benchmarks/results/gpu.json.
+# Install a CUDA build of torch there first (the pinned wheel here is CPU-only).
+gpu-check: $(STAMP)
+	$(PY) benchmarks/gpu_check.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

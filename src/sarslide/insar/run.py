@@ -195,7 +195,9 @@ def train_isslide_model(
     if not paths.is_global_zero:  # DDP: rank 0 chooses and writes the threshold
         return run_dir
     model, _ = load_model_from_checkpoint(paths.best_checkpoint)
-    probability, truth = predict_dataset(model, datamodule.datasets[SPLIT_VAL])
+    probability, truth = predict_dataset(
+        model, datamodule.datasets[SPLIT_VAL], device=paths.device, precision=paths.precision
+    )
     choice = store_threshold(
         paths, truth, probability, metric="f1", source="validation patches, best checkpoint"
     )

@@ -333,7 +333,13 @@ def store_validation_threshold(
     """Choose the threshold on validation with the best model; write it into both checkpoints."""
     model, bundle = load_model_from_checkpoint(paths.best_checkpoint)
     inputs, labels = datamodule.dataset("val").tensors
-    scores = predict_probabilities(model, inputs.numpy(), num_classes=bundle.num_classes)
+    scores = predict_probabilities(  # where and how training ran
+        model,
+        inputs.numpy(),
+        num_classes=bundle.num_classes,
+        device=paths.device,
+        precision=paths.precision,
+    )
     valid = labels.numpy() != datamodule.ignore_index
     choice = store_threshold(
         paths,
