@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "channels_last. The machine may be shared: bare and fit runs alternate."
         ),
     }
-    path = write_results("train_loop_quick" if args.quick else "train_loop", results)
+    path = write_results("train_loop", results, quick=args.quick)
     sys.stderr.write(f"wrote {path}\n")
     return results
 

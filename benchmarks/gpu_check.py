@@ -343,7 +343,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     default_dir = measure.RESULTS_DIR
     measure.RESULTS_DIR = args.output or default_dir
     try:
-        path = measure.write_results("gpu_quick" if args.quick else "gpu", results)
+        path = measure.write_results("gpu", results, quick=args.quick)
     finally:
         measure.RESULTS_DIR = default_dir
     sys.stderr.write(f"wrote {path} in {results['total_s']} s\n")
