@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 DEVICE_CHOICES = "auto, cpu, cuda, cuda:N or mps"
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
 PrecisionName = Literal["fp32", "bf16", "fp16"]
-_PRECISION_ALIASES: dict[str, str] = {
+PRECISION_ALIASES: dict[str, str] = {
     "auto": "auto",
     "fp32": "fp32",
     "32": "fp32",
@@ -174,7 +174,7 @@ def resolve_precision(setting: str | None, device: torch.device) -> PrecisionPla
         ConfigError: an unknown setting, or fp16 on the CPU.
         DeviceError: bf16 on a GPU without it.
     """
-    name = _PRECISION_ALIASES.get(str(setting or "auto").strip().lower())
+    name = PRECISION_ALIASES.get(str(setting or "auto").strip().lower())
     if name is None:
         raise ConfigError(
             f"Invalid precision {setting!r}; use one of {', '.join(PRECISION_CHOICES)} "

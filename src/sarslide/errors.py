@@ -97,5 +97,5 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
-class DeviceError(SarslideError, ValueError):
+class DeviceError(ConfigError):
     """A requested device (GPU) or precision is not available on this machine."""

@@ -12,27 +12,13 @@ from typing import Any
 
 import torch
 
+from sarslide.devices import PRECISION_ALIASES, resolve_lightning_device, resolve_precision
 from sarslide.errors import ConfigError
 from sarslide.models.registry import create_model, get_model_spec
 from sarslide.output_checks import check_output_location
 
 # Lightning's accelerator names (``gpu`` is an alias of ``cuda``).
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
-# Lightning's precision values (lightning.fabric.connector._PRECISION_INPUT).
-PRECISIONS = (
-    "16-true",
-    "16-mixed",
-    "bf16-true",
-    "bf16-mixed",
-    "32-true",
-    "64-true",
-    "64",
-    "32",
-    "16",
-    "bf16",
-    "transformer-engine",
-    "transformer-engine-float16",
-)
 
 
 def check_training_setup(cfg: Any) -> None:
@@ -42,15 +28,19 @@ def check_training_setup(cfg: Any) -> None:
     check_precision(str(cfg.trainer.precision))
     accelerator = check_accelerator(cfg.trainer.accelerator)
     check_devices(cfg.trainer.devices, accelerator)
+    t = cfg.trainer  # --device (wins over the accelerator) and the precision on it
+    device = resolve_lightning_device(t.device, t.accelerator, t.devices, log=False)[0]
+    resolve_precision(t.precision, device)
     if cfg.model.encoder_weights is not None:
         _fetch_encoder_weights(cfg.model.name, cfg.model.encoder_weights, cfg.model.kwargs)
 
 
 def check_precision(precision: str) -> None:
-    if precision not in PRECISIONS:
+    if precision.strip().lower() not in PRECISION_ALIASES:
         raise ConfigError(
-            f"Invalid trainer.precision {precision!r}. Use one of: {', '.join(PRECISIONS)} "
-            "(32-true is the default; 16-mixed or bf16-mixed on a GPU)."
+            f"Invalid trainer.precision {precision!r}. Use one of: auto (the default: "
+            "bf16/fp16 mixed on a GPU, fp32 on the CPU), fp32, bf16, fp16 (or Lightning's "
+            "32-true, bf16-mixed, 16-mixed)."
         )
 
 

@@ -252,9 +252,6 @@ def train(
         OutputBusyError: another process trains into the same folder.
         Interrupted: Ctrl-C or SIGTERM; ``last.ckpt`` is kept for resuming.
     """
-    t = cfg.trainer  # a missing GPU is an error before any chip is read
-    device = resolve_lightning_device(t.device, t.accelerator, t.devices, log=False)[0]
-    resolve_precision(t.precision, device)
     root = Path(cfg.output_dir)
     check_training_setup(cfg)
     with claim_run_folder(root, cfg):
