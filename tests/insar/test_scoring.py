@@ -63,3 +63,32 @@ def test_comparison_table(tmp_path: Path) -> None:
     assert "| Model | F1 ↑ | AUROC ↑ | Dice ↑ | IoU ↑ |" in text and "| a |" in text
     assert "threshold chosen on validation" in text
     assert csv.read_text().splitlines()[0].startswith("model,threshold,f1,auroc")
+
+
+def test_comparison_table_marks_under_trained_rows(tmp_path: Path) -> None:
+    truth, prob = _patches()
+    learned = {"model": "unet", **score_patches(truth, prob, threshold=0.5), "trained_steps": 200}
+    chance = {
+        "model": "fcn-resnet50",
+        **score_patches(truth, np.full_like(prob, 0.5), threshold=0.5),
+        "trained_steps": 4,
+    }
+    assert chance["auroc"] == pytest.approx(0.5) and learned["auroc"] > 0.55
+    md, csv = write_comparison_table([learned, chance], tmp_path)
+    text = md.read_text()
+    assert "| Steps |" in text.splitlines()[0]
+    assert "| unet |" in text and "| fcn-resnet50 † |" in text
+    assert "† fcn-resnet50: under-trained: 4 steps, at chance (AUROC <= 0.55)" in text
+    assert "unet: under-trained" not in text
+    assert "trained_steps" in csv.read_text().splitlines()[0]
+
+
+def test_trained_steps_are_read_from_the_checkpoint(tmp_path: Path) -> None:
+    import torch
+
+    from sarslide.models.checkpoints import read_trained_steps
+
+    torch.save({"state_dict": {}, "global_step": 4}, tmp_path / "a.ckpt")
+    torch.save({"state_dict": {}}, tmp_path / "b.ckpt")
+    assert read_trained_steps(tmp_path / "a.ckpt") == 4
+    assert read_trained_steps(tmp_path / "b.ckpt") is None

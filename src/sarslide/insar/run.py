@@ -32,7 +32,11 @@ from sarslide.insar.figures import plot_isslide_predictions
 from sarslide.insar.scoring import predict_dataset, score_patches, write_comparison_table
 from sarslide.insar.splits import DEFAULT_TEST_ZONES, SPLIT_TEST, SPLIT_VAL
 from sarslide.metrics.undefined import mark_undefined
-from sarslide.models.checkpoints import TASK_ISSLIDE, load_model_from_checkpoint
+from sarslide.models.checkpoints import (
+    TASK_ISSLIDE,
+    load_model_from_checkpoint,
+    read_trained_steps,
+)
 from sarslide.training.config import TrainerConfig
 from sarslide.training.run import best_checkpoint_path, fit_task, store_threshold
 from sarslide.training.task import SegmentationTask
@@ -231,6 +235,7 @@ def _evaluate_with_probabilities(
         "model": folder.name,
         **score_patches(truth, probability, threshold=bundle.threshold),
     }
+    metrics["trained_steps"] = read_trained_steps(best_checkpoint_path(folder))
     metrics["threshold_chosen_on"] = bundle.extra["threshold_chosen_on"]
     metrics["test_zones"] = ",".join(sorted(set(datamodule.split_index(SPLIT_TEST)["zone"])))
     write_json_atomic(folder / METRICS_FILE, mark_undefined(metrics))

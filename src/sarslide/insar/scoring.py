@@ -46,9 +46,11 @@ TABLE_COLUMNS = (
     "hd_mean_px",
     "hd_median_px",
     "hd95_mean_px",
+    "trained_steps",
 )
 TABLE_HEADERS = {
     "model": "Model",
+    "trained_steps": "Steps",
     "f1": "F1 ↑",
     "auroc": "AUROC ↑",
     "dice": "Dice ↑",
@@ -57,6 +59,17 @@ TABLE_HEADERS = {
     "hd_median_px": "HD median (px) ↓",
     "hd95_mean_px": "HD95 mean (px) ↓",
 }
+
+
+CHANCE_AUROC_MAX = 0.55
+"""A test AUROC at or below this is chance level: the row is marked under-trained."""
+UNDER_TRAINED_MARK = "†"
+
+
+def is_at_chance(row: dict[str, Any]) -> bool:
+    """True when a table row's test AUROC is missing, NaN or <= ``CHANCE_AUROC_MAX``."""
+    auroc = row.get("auroc")
+    return auroc is None or not math.isfinite(float(auroc)) or float(auroc) <= CHANCE_AUROC_MAX
 
 
 def predict_dataset(
@@ -132,11 +145,24 @@ def write_comparison_table(
         "| " + " | ".join(TABLE_HEADERS[c] for c in TABLE_COLUMNS) + " |",
         "|" + "---|" * len(TABLE_COLUMNS),
     ]
+    footnotes = []
     for row in rows:
-        cells = [str(row["model"])] + [_fmt(row.get(c)) for c in TABLE_COLUMNS[1:]]
+        name = str(row["model"])
+        if is_at_chance(row):
+            name += f" {UNDER_TRAINED_MARK}"
+            steps = row.get("trained_steps")
+            footnotes.append(
+                f"{UNDER_TRAINED_MARK} {row['model']}: under-trained: "
+                f"{steps if steps is not None else 'unknown'} steps, at chance "
+                f"(AUROC <= {CHANCE_AUROC_MAX}); its scores show the pipeline ran, "
+                "not what the model can learn (train it longer)."
+            )
+        cells = [name] + [_fmt(row.get(c)) for c in TABLE_COLUMNS[1:]]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", *footnotes] if footnotes else []
     lines += [
         "",
+        "Steps: optimiser steps of the scored (best-on-validation) checkpoint. "
         "Test split: all patches of the held-out zone(s); threshold chosen on validation "
         "(F1-optimal). F1/Dice/IoU/AUROC pooled over all test pixels (pooled Dice = F1); "
         "Hausdorff = true maximum distance per patch with a non-empty truth, in pixels "

@@ -113,6 +113,13 @@ def read_checkpoint(path: str | os.PathLike[str], *, map_location: str = "cpu") 
     return ckpt
 
 
+def read_trained_steps(path: str | os.PathLike[str]) -> int | None:
+    """Optimiser steps the checkpoint's weights had (Lightning's ``global_step``), or None."""
+    ckpt = torch.load(Path(path), map_location="cpu", weights_only=True, mmap=True)
+    steps = ckpt.get("global_step") if isinstance(ckpt, dict) else None
+    return int(steps) if steps is not None else None
+
+
 def bundle_from_hparams(hparams: dict[str, Any], *, source: str) -> ModelBundle:
     """Build a :class:`ModelBundle` from a checkpoint's ``hyper_parameters``."""
     metadata = hparams.get(METADATA_KEY) or {}
