@@ -11,8 +11,9 @@ each data variable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 # --- dimensions -------------------------------------------------------------------
 DIM_TIMESTEP: Final = "timestep"
@@ -58,6 +59,7 @@ ATTR_EVENT_START: Final = "event_start"
 ATTR_EVENT_END: Final = "event_end"
 ATTR_EVENT_NAME: Final = "event_name"
 ATTR_SIMULATED: Final = "simulated"
+"""Set to "true" on cubes made by ``sarslide cube simulate`` (read with ``is_simulated``)."""
 ATTR_SOURCE: Final = "source"
 
 # Value written for "no data" in float variables is NaN; integer labels use 0.
@@ -120,3 +122,8 @@ TASK_REQUIREMENTS: Final[dict[str, tuple[str, ...]]] = {
     "terrain": (VAR_DEM,),
     "insar": INSAR_VARS,
 }
+
+
+def is_simulated(attrs: Mapping[str, Any]) -> bool:
+    """Whether a cube's attributes say it holds simulated data (``ATTR_SIMULATED``)."""
+    return str(attrs.get(ATTR_SIMULATED, "")).strip().lower() in {"true", "1", "yes"}

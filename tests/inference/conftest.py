@@ -19,13 +19,15 @@ def write_fake_checkpoint(
     names: list[str] | None = None,
     model_name: str = "unet-tiny",
     threshold: float = 0.5,
+    cube: str = "train.zarr",
+    split_plan_json: str | None = None,
 ) -> Path:
     """A checkpoint in the format of ``sarslide train`` with random weights."""
     names = names or ["vv_before", "vv_after", "vh_before", "vh_after"]
     torch.manual_seed(0)
     model = create_model(model_name, in_channels=len(names), num_classes=2, encoder_weights=None)
     stats = NormalisationStats(names, np.full(len(names), -1.0), np.full(len(names), 0.3), 100)
-    cfg = DataConfig(cube="train.zarr", channels=channels, timesteps_k=2)
+    cfg = DataConfig(cube=cube, channels=channels, timesteps_k=2)
     torch.save(
         {
             "state_dict": {f"model.{k}": v for k, v in model.state_dict().items()},
@@ -39,6 +41,7 @@ def write_fake_checkpoint(
                     "data_config": cfg.model_dump(mode="json"),
                     "threshold": threshold,
                     "split_method": "spatial",
+                    **({"split_plan": split_plan_json} if split_plan_json else {}),
                 },
             },
         },

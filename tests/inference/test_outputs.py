@@ -13,8 +13,9 @@ import rasterio
 import xarray as xr
 from rasterio.features import rasterize
 
+from sarslide.chips.splits import plan_split
 from sarslide.errors import CubeValidationError, DataSelectionError, OutputExistsError
-from sarslide.inference.config import PredictConfig
+from sarslide.inference.config import DEFAULT_MIN_AREA_M2, PredictConfig
 from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
 from tests.factories import make_minimal_cube
 
@@ -65,6 +66,7 @@ def test_outputs_open_with_the_cube_crs_and_bounds(tmp_path: Path, fake_checkpoi
         threshold=0.48,
         progress=False,
         figures=False,
+        min_area_m2=0,  # keep every region: the polygons rasterise back exactly
     )
     bounds = cube.rio.bounds()
     with rasterio.open(out.probability_tif) as src:
@@ -210,3 +212,87 @@ def test_prediction_on_a_dask_cluster_equals_local(tmp_path: Path, fake_checkpoi
         )
     with rasterio.open(local.probability_tif) as a, rasterio.open(remote.probability_tif) as b:
         np.testing.assert_array_equal(a.read(1), b.read(1))
+
+
+def test_default_min_area_and_band_descriptions_on_the_cogs(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
+    assert PredictConfig.field_default("min_area_m2") == DEFAULT_MIN_AREA_M2 > 0
+    out = _predict(
+        fake_checkpoint,
+        _cube(),
+        tmp_path / "map",
+        tile_size_px=64,
+        overlap_px=16,
+        threshold=0.48,
+        progress=False,
+        figures=False,
+    )
+    areas = gpd.read_file(out.polygons_gpkg)["area_m2"]
+    assert len(areas) > 0 and (areas >= DEFAULT_MIN_AREA_M2).all()
+    with rasterio.open(out.probability_tif) as src:
+        assert src.descriptions == ("landslide probability",)
+        assert "0-1" in src.tags(1)["units"]
+    with rasterio.open(out.binary_tif) as src:
+        assert src.descriptions == ("landslide mask",)
+        assert src.tags(1)["values"] == "1 = landslide, 0 = no landslide, 255 = nodata"
+
+
+def test_report_and_quicklook_say_the_cube_is_simulated(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
+    from PIL import Image
+
+    cube = _cube()
+    cube.attrs["simulated"] = "true"
+    out = _predict(
+        fake_checkpoint, cube, tmp_path / "sim", tile_size_px=64, overlap_px=16, progress=False
+    )
+    assert "SIMULATED CUBE" in out.report_html.read_text()
+    assert "simulated" in Image.open(out.quicklook_png).info["Description"]
+    assert json.loads(out.metrics_json.read_text())["simulated_cube"] is True
+    del cube.attrs["simulated"]
+    real = _predict(
+        fake_checkpoint, cube, tmp_path / "real", tile_size_px=64, overlap_px=16, progress=False
+    )
+    assert "SIMULATED" not in real.report_html.read_text()
+    assert "Description" not in Image.open(real.quicklook_png).info
+
+
+def test_metrics_split_held_out_test_from_trained_pixels(tmp_path: Path) -> None:
+    cube = _cube()
+    plan = plan_split((70, 90), block_px=30, buffer_px=6, seed=1)
+    train_cube = str(tmp_path / "train.zarr")
+    checkpoint = write_fake_checkpoint(
+        tmp_path / "model.ckpt", cube=train_cube, split_plan_json=plan.to_json()
+    )
+    options = {"tile_size_px": 64, "overlap_px": 16, "progress": False, "figures": False}
+    out = _predict_named(checkpoint, cube, train_cube, tmp_path / "same", **options)
+    metrics = json.loads(out.metrics_json.read_text())
+    regions = metrics["regions"]
+    assert set(regions) == {"held_out_test", "seen_in_training"}
+    test_px = plan.region_mask("test") & ~np.isnan(cube["vv"][0].values)
+    assert regions["held_out_test"]["n_pixels"] == int(test_px.sum()) > 0
+    seen = plan.region_mask("train") | plan.region_mask("val")
+    assert regions["seen_in_training"]["n_pixels"] == int(
+        (seen & ~np.isnan(cube["vv"][0].values)).sum()
+    )
+    assert "never used for training" in regions["held_out_test"]["description"]
+    html = out.report_html.read_text()
+    assert "held_out_test" in html and "seen_in_training" in html
+    other = _predict_named(
+        checkpoint, cube, str(tmp_path / "other.zarr"), tmp_path / "o", **options
+    )
+    unseen = json.loads(other.metrics_json.read_text())["regions"]
+    assert list(unseen) == ["unseen"] and unseen["unseen"]["n_pixels"] == metrics["n_pixels"]
+
+
+def _predict_named(
+    checkpoint: Path, cube: xr.Dataset, name: str, out_dir: Path, **settings: Any
+) -> PredictionOutputs:
+    """predict_to_directory on an in-memory cube recorded under ``name``."""
+    progress = bool(settings.pop("progress", False))
+    cfg = PredictConfig.model_validate(
+        {"checkpoint": str(checkpoint), "cube": name, "output_dir": str(out_dir), **settings}
+    )
+    return predict_to_directory(cfg, cube=cube, progress=progress, overwrite=True)

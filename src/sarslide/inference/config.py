@@ -19,6 +19,11 @@ CONFIG_FILENAME = "config.yaml"
 """The resolved configuration, written beside every prediction's outputs."""
 
 
+DEFAULT_MIN_AREA_M2 = 400.0
+"""Default minimum polygon area (m2): four 10 m pixels (one 20 m pixel). Regions of one
+to three 10 m pixels are mostly speckle, not a mappable landslide."""
+
+
 class PredictConfig(ConfigModel):
     """A whole-scene prediction: which model, which cube, where, and how to tile."""
 
@@ -59,7 +64,10 @@ class PredictConfig(ConfigModel):
         description="auto (bf16/fp16 on CUDA GPUs, fp32 elsewhere), fp32, bf16, fp16.",
     )
     min_area_m2: float = Field(
-        default=0.0, ge=0, description="Drop landslide polygons smaller than this (m2)."
+        default=DEFAULT_MIN_AREA_M2,
+        ge=0,
+        description="Drop landslide polygons smaller than this (m2); 0 keeps every region "
+        "(then the polygons rasterise back to the binary map exactly).",
     )
     scheduler_address: str | None = Field(
         default=None, description="dask.distributed scheduler (tcp://host:8786); null: local."

@@ -110,8 +110,14 @@ class GeoTiffRowWriter:
         nodata: float | int = float("nan"),
         resampling: str = "AVERAGE",
         tags: dict[str, str] | None = None,
+        description: str | None = None,
+        unit: str | None = None,
+        band_tags: dict[str, str] | None = None,
     ) -> None:
         self.path = Path(path)
+        self.description = description
+        self.unit = unit
+        self.band_tags = band_tags or {}
         self.grid = grid
         self.dtype = dtype
         self.nodata = nodata
@@ -154,6 +160,12 @@ class GeoTiffRowWriter:
             if self._dataset is not None:
                 if self.tags:
                     self._dataset.update_tags(**self.tags)
+                if self.description:
+                    self._dataset.set_band_description(1, self.description)
+                if self.unit is not None:
+                    self._dataset.set_band_unit(1, self.unit)
+                if self.band_tags:
+                    self._dataset.update_tags(1, **self.band_tags)
                 self._dataset.close()
             if exc_type is None:
                 convert_to_cog(self._tmp, self.path, resampling=self.resampling)

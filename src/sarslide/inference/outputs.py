@@ -21,6 +21,7 @@ import xarray as xr
 from sarslide import conventions as cv
 from sarslide.atomic import replacing, write_json_atomic
 from sarslide.chips import DataConfig, build_composite_stack
+from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube, validate_cube
 from sarslide.datacube.content import check_backscatter_values
 from sarslide.devices import resolve_device, resolve_precision
@@ -34,14 +35,26 @@ from sarslide.inference.predict_scene import (
     predict_stack,
 )
 from sarslide.inference.quicklook import (
+    SIMULATED_TITLE,
     classify_errors,
     compute_hillshade,
     plot_error_map,
     plot_probability_quicklook,
 )
 from sarslide.inference.report import write_report_html
-from sarslide.inference.sinks import BINARY_NODATA, TeeSink, ThresholdSink
-from sarslide.metrics import binary as m
+from sarslide.inference.scene_metrics import (
+    compute_region_metrics,
+    compute_scene_metrics,
+    regions_of_scene,
+    training_split_for_cube,
+)
+from sarslide.inference.sinks import (
+    BINARY_BAND,
+    BINARY_NODATA,
+    PROBABILITY_BAND,
+    TeeSink,
+    ThresholdSink,
+)
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import load_model_from_checkpoint
@@ -52,6 +65,10 @@ from sarslide.parallel import use_scheduler
 logger = logging.getLogger(__name__)
 
 QUICKLOOK_MAX_PX = 1400
+SIMULATED_WARNING = (
+    "SIMULATED CUBE: this map is of synthetic data made by 'sarslide cube simulate' "
+    "(the cube's 'simulated' attribute), not of a real scene."
+)
 COMMAND = "predict"  # names the output folder's manifest: --overwrite replaces only these
 
 
@@ -161,6 +178,9 @@ def predict_to_directory(
         tile_shape = (len(channels), cfg.tile_size_px, cfg.tile_size_px)
         batch_size = auto_batch_size(model, tile_shape, torch_device, plan)
     cfg = cfg.model_copy(update={"batch_size": batch_size})  # recorded in config.yaml
+    shape_px = (int(ds.sizes[cv.DIM_Y]), int(ds.sizes[cv.DIM_X]))
+    split_plan, split_source = training_split_for_cube(bundle, cfg.checkpoint, cfg.cube, shape_px)
+    record["split_of_this_cube"] = split_source
     predictor = make_torch_predictor(
         model, num_classes=bundle.num_classes, device=torch_device, precision=plan
     )
@@ -175,6 +195,8 @@ def predict_to_directory(
         size_multiple_px=get_model_spec(bundle.model_name).stride_px,
         overwrite=overwrite,
         progress=progress,
+        split_plan=split_plan,
+        same_cube=split_plan is not None or "no split plan" in split_source,
     )
 
 
@@ -190,12 +212,17 @@ def write_prediction_outputs(
     size_multiple_px: int = 32,
     overwrite: bool = False,
     progress: bool = False,
+    split_plan: SplitPlan | None = None,
+    same_cube: bool = False,
 ) -> PredictionOutputs:
     """Predict ``stack`` with any ``predict_batch`` and write every output (no checkpoint needed).
 
     ``cfg`` gives the output folder and the tiling, polygon and figure settings (its
     checkpoint and cube are only recorded); it is written to ``config.yaml``.
     ``record`` (model name, channels, ...) joins it in ``run_config.json`` and the report.
+    ``split_plan``: the model's train/val/test split of THIS cube; metrics are then
+    given for the held-out test region apart from the pixels it was trained on.
+    Without it every pixel is "unseen" (``same_cube`` False) or "split_unknown".
     """
     inputs = [cfg.checkpoint, cfg.cube]
     target = _check_target(cfg.output_path, overwrite, inputs=inputs)
@@ -203,6 +230,7 @@ def write_prediction_outputs(
     figures = cfg.figures
     grid = grid_from_cube(cube)
     has_labels = cv.VAR_LANDSLIDES in cube.data_vars
+    simulated = cv.is_simulated(cube.attrs)
     with (
         claim_output(target, COMMAND, inputs=inputs, overwrite=overwrite),
         replacing(target) as tmp,
@@ -214,7 +242,9 @@ def write_prediction_outputs(
         tags = {"threshold": str(threshold), "model": str(record.get("model_name", ""))}
         with (
             use_scheduler(cfg.scheduler_address),
-            GeoTiffRowWriter(paths.probability_tif, grid, tags=tags) as prob_writer,
+            GeoTiffRowWriter(
+                paths.probability_tif, grid, tags=tags, **PROBABILITY_BAND
+            ) as prob_writer,
             GeoTiffRowWriter(
                 paths.binary_tif,
                 grid,
@@ -222,6 +252,7 @@ def write_prediction_outputs(
                 nodata=BINARY_NODATA,
                 resampling="NEAREST",
                 tags=tags,
+                **BINARY_BAND,
             ) as binary_writer,
         ):
             stats = predict_stack(
@@ -244,15 +275,23 @@ def write_prediction_outputs(
         metrics = None
         if has_labels:
             labels = np.asarray(cube[cv.VAR_LANDSLIDES].values) > cv.LANDSLIDE_POSITIVE_THRESHOLD
-            metrics = compute_scene_metrics(labels, probability, threshold)
+            regions = regions_of_scene(split_plan, labels.shape, same_cube=same_cube)
+            metrics = {
+                "scope": "all valid pixels of the scene; see 'regions' for the held-out "
+                "test region apart from the pixels the model was trained on",
+                **compute_scene_metrics(labels, probability, threshold),
+                "simulated_cube": simulated,
+                "regions": compute_region_metrics(labels, probability, threshold, regions),
+            }
             metrics = mark_undefined(metrics)
             write_json_atomic(paths.metrics_json, metrics)  # type: ignore[arg-type]
         del probability, binary
         if figures:
-            _write_figures(paths, cube, grid, threshold)
+            _write_figures(paths, cube, grid, threshold, simulated=simulated)
         run = {
             **cfg.model_dump(mode="json"),
             **record,
+            "simulated_cube": simulated,
             "threshold": threshold,
             "n_polygons": len(polygons),
             "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
@@ -263,27 +302,6 @@ def write_prediction_outputs(
         _write_report(paths, run, metrics)
     logger.info("wrote prediction outputs to %s", target)
     return paths.moved_to(target)
-
-
-def compute_scene_metrics(
-    labels: np.ndarray, probability: np.ndarray, threshold: float
-) -> dict[str, Any]:
-    """AUPRC, AUROC and thresholded metrics over the scene's valid (non-NaN) pixels."""
-    y, p = m.select_valid(labels.astype(np.uint8), probability, ignore_index=None)
-    confusion = m.compute_confusion(y, p, threshold)
-    return {
-        "n_pixels": int(y.size),
-        "n_nodata_pixels": int(probability.size - y.size),
-        "positive_rate": m.compute_positive_rate(y) if y.size else 0.0,
-        "auprc": m.compute_auprc(y, p),
-        "auroc": m.compute_auroc(y, p),
-        "threshold": float(threshold),
-        "precision": m.compute_precision(confusion),
-        "recall": m.compute_recall(confusion),
-        "f1": m.compute_f1(confusion),
-        "iou": m.compute_iou(confusion),
-        "confusion": confusion.to_dict(),
-    }
 
 
 def _prediction_data_config(
@@ -303,7 +321,12 @@ def _prediction_data_config(
 
 
 def _write_figures(
-    paths: PredictionOutputs, cube: xr.Dataset, grid: RasterGrid, threshold: float
+    paths: PredictionOutputs,
+    cube: xr.Dataset,
+    grid: RasterGrid,
+    threshold: float,
+    *,
+    simulated: bool = False,
 ) -> None:
     assert paths.quicklook_png is not None  # internal: only called when figures are asked for
     probability, small = read_raster(paths.probability_tif, max_size_px=QUICKLOOK_MAX_PX)
@@ -322,13 +345,18 @@ def _write_figures(
         background=background,
         background_label=label,
         threshold=threshold,
+        simulated=simulated,
     )
     if paths.error_map_png is not None:
         binary, _ = read_raster(paths.binary_tif, max_size_px=QUICKLOOK_MAX_PX)
         labels = np.asarray(cube[cv.VAR_LANDSLIDES].isel(window).values)
         classes = classify_errors(binary, labels, binary != BINARY_NODATA)
+        title = f"Errors at threshold {threshold:.2f}"
         plot_error_map(
-            classes, small, paths.error_map_png, title=f"Errors at threshold {threshold:.2f}"
+            classes,
+            small,
+            paths.error_map_png,
+            title=f"{SIMULATED_TITLE}{title}" if simulated else title,
         )
 
 
@@ -349,12 +377,17 @@ def _write_report(
         paths.config_yaml.name: "the resolved configuration (sarslide predict --config)",
     }
     if metrics is not None:
-        outputs["metrics.json"] = "metrics on the whole scene"
+        outputs["metrics.json"] = (
+            "metrics on the whole scene and by region (held-out test vs seen in training)"
+        )
+    warning = SIMULATED_WARNING if run.get("simulated_cube") else None
     write_report_html(
         paths.report_html,
         title="sarslide landslide map",
         figures=figures,
-        metrics=metrics,
+        metrics={k: v for k, v in metrics.items() if k != "regions"} if metrics else None,
+        metric_regions=metrics.get("regions") if metrics else None,
+        warning=warning,
         config=run,
         outputs=outputs,
         notes=[

@@ -18,6 +18,10 @@ from matplotlib.patches import Patch
 from sarslide.inference.geotiff import RasterGrid
 from sarslide.plotting.save import load_pyplot, save_figure
 
+SIMULATED_TITLE = "SIMULATED DATA: "
+"""Title prefix of figures drawn from a simulated cube."""
+SIMULATED_DESCRIPTION = "simulated cube (sarslide cube simulate): synthetic data, not a real scene"
+
 ERROR_CLASSES: tuple[tuple[str, str], ...] = (
     ("true negative", "#efefef"),
     ("true positive", "#1a9850"),
@@ -51,8 +55,12 @@ def plot_probability_quicklook(
     background_label: str = "hillshade",
     threshold: float | None = None,
     title: str = "Landslide probability",
+    simulated: bool = False,
 ) -> Path:
-    """Probability (transparent below 0.05) over a grey background, with legend and scale bar."""
+    """Probability (transparent below 0.05) over a grey background, with legend and scale bar.
+
+    ``simulated``: the cube is synthetic; the title and the PNG's Description say so.
+    """
     plt = load_pyplot()
 
     extent = _extent(grid)
@@ -91,8 +99,12 @@ def plot_probability_quicklook(
             extent=extent,
             interpolation="nearest",
         )
-    _finish_map(ax, grid, f"{title} (background: {background_label}; blue: nodata)")
-    return save_figure(fig, path)
+    prefix = SIMULATED_TITLE if simulated else ""
+    _finish_map(ax, grid, f"{prefix}{title} (background: {background_label}; blue: nodata)")
+    if simulated:
+        ax.set_title(ax.get_title(), fontsize=9, color="#b00000", fontweight="bold")
+    metadata = {"Description": SIMULATED_DESCRIPTION} if simulated else None
+    return save_figure(fig, path, metadata=metadata)
 
 
 def classify_errors(binary: np.ndarray, labels: np.ndarray, valid: np.ndarray) -> np.ndarray:

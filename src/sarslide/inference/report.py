@@ -12,6 +12,8 @@ from typing import Any
 
 from sarslide.atomic import write_text_atomic
 
+REGION_COLUMNS = ("n_pixels", "positive_rate", "auprc", "auroc", "precision", "recall", "f1", "iou")
+
 
 def write_report_html(
     path: str | os.PathLike[str],
@@ -22,6 +24,8 @@ def write_report_html(
     config: Mapping[str, Any],
     outputs: Mapping[str, str],
     notes: Sequence[str] = (),
+    metric_regions: Mapping[str, Mapping[str, Any]] | None = None,
+    warning: str | None = None,
 ) -> Path:
     """Write one HTML page that needs no other file (images inlined), atomically.
 
@@ -33,6 +37,9 @@ def write_report_html(
         config: the run's configuration, shown as JSON.
         outputs: file name -> what it holds.
         notes: extra sentences shown under the title.
+        metric_regions: region name -> metrics (with a ``description``), shown first
+            (held-out test region apart from the pixels the model was trained on).
+        warning: shown in red under the title (e.g. the cube is simulated).
     """
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
@@ -43,6 +50,11 @@ def write_report_html(
         "img{max-width:100%;border:1px solid #ddd}pre{background:#f6f6f6;padding:1em;overflow:auto}"
         "</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
+        *(
+            [f"<p style='color:#b00000;font-weight:bold'>{html.escape(warning)}</p>"]
+            if warning
+            else []
+        ),
         *(f"<p>{html.escape(note)}</p>" for note in notes),
     ]
     for caption, png in figures:
@@ -51,6 +63,17 @@ def write_report_html(
             f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,{data}'>"
             f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         )
+    if metric_regions:
+        parts.append("<h2>Metrics by region of the model's training split</h2><table>")
+        parts.append("<tr><th>region</th>" + "".join(f"<th>{c}</th>" for c in REGION_COLUMNS))
+        parts.append("<th>what it is</th></tr>")
+        for name, block in metric_regions.items():
+            cells = "".join(
+                f"<td>{html.escape(_format(block.get(c)))}</td>" for c in REGION_COLUMNS
+            )
+            about = html.escape(str(block.get("description", "")))
+            parts.append(f"<tr><th>{html.escape(name)}</th>{cells}<td>{about}</td></tr>")
+        parts.append("</table>")
     parts.append("<h2>Metrics on the whole scene</h2>")
     if metrics:
         rows = "".join(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -53,3 +53,20 @@ def binarize_probability(probability: np.ndarray, threshold: float) -> np.ndarra
     binary = (probability >= threshold).astype(np.uint8)
     binary[np.isnan(probability)] = BINARY_NODATA
     return binary
+
+
+PROBABILITY_BAND: dict[str, Any] = {
+    "description": "landslide probability",
+    "unit": "1",
+    "band_tags": {"units": "unitless, 0-1", "valid_range": "0 1", "nodata": "NaN"},
+}
+"""Band description, unit and tags of ``probability.tif`` (what GIS tools show)."""
+BINARY_BAND: dict[str, Any] = {
+    "description": "landslide mask",
+    "unit": "1",
+    "band_tags": {
+        "units": "class",
+        "values": f"1 = landslide, 0 = no landslide, {BINARY_NODATA} = nodata",
+    },
+}
+"""Band description, unit and tags of ``landslides.tif``."""

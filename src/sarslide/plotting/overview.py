@@ -138,7 +138,7 @@ def _composite_db(da: xr.DataArray, indices: list[int]) -> np.ndarray:
 def _title(ds: xr.Dataset, before: list[int], after: list[int]) -> str:
     times = pd.DatetimeIndex(ds[cv.DIM_TIMESTEP].values)
     name = ds.attrs.get(cv.ATTR_EVENT_NAME, "event")
-    simulated = str(ds.attrs.get(cv.ATTR_SIMULATED, "")).lower() in {"true", "1", "yes"}
+    simulated = cv.is_simulated(ds.attrs)
     prefix = "SIMULATED data. " if simulated else ""
     return (
         f"{prefix}{name}: event {ds.attrs.get(cv.ATTR_EVENT_START, '?')[:16]} .. "

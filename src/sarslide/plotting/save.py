@@ -25,14 +25,23 @@ def load_pyplot() -> ModuleType:
     return matplotlib.pyplot
 
 
-def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
-    """Write ``fig`` to ``path`` (PNG by suffix) through a temporary file, then close it."""
+def save_figure(
+    fig: Any,
+    path: str | os.PathLike[str],
+    *,
+    dpi: int = 120,
+    metadata: dict[str, str] | None = None,
+) -> Path:
+    """Write ``fig`` to ``path`` (PNG by suffix) through a temporary file, then close it.
+
+    ``metadata``: text chunks of the file (PNG keys such as ``Title``, ``Description``).
+    """
     plt = load_pyplot()
     target = Path(path)
     try:
         with replacing(target) as tmp:  # unique name: processes may write the same figure
             fmt = target.suffix.lstrip(".") or "png"
-            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt)
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=fmt, metadata=metadata)
     finally:
         plt.close(fig)
     return target

@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel
+from sarslide.inference.config import DEFAULT_MIN_AREA_M2
 from sarslide.sources.build import BuildConfig
 from sarslide.sources.stac_search import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
 
@@ -118,7 +119,9 @@ class RespondConfig(ConfigModel):
     overlap_px: int = Field(64, ge=0, description="blended overlap between tiles")
     margin_px: int = Field(0, ge=0, description="context dropped at interior tile edges")
     batch_size: int = Field(2, ge=1, description="tiles per model call")
-    min_area_m2: float = Field(0.0, ge=0, description="drop smaller polygons")
+    min_area_m2: float = Field(
+        DEFAULT_MIN_AREA_M2, ge=0, description="drop smaller polygons (m2; see sarslide predict)"
+    )
     figures: bool = Field(True, description="draw the quicklook and error-map PNGs")
 
     @field_validator("event_start", "event_end", mode="before")
