@@ -60,7 +60,7 @@ def predict(
         None, "--batch-size", help="Tiles per model call (batch_size)."
     ),
     min_area: float | None = typer.Option(
-        None, "--min-area", help="Drop polygons smaller than this, m2 (min_area_m2)."
+        None, "--min-area", help="Drop polygons smaller than this, m2 (min_area_m2; default 400)."
     ),
     scheduler: str | None = typer.Option(
         None, "--scheduler", help="dask.distributed scheduler address (scheduler_address)."
