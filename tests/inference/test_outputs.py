@@ -201,7 +201,7 @@ def test_prediction_on_a_dask_cluster_equals_local(tmp_path: Path, fake_checkpoi
     options = {"tile_size_px": 64, "overlap_px": 16, "progress": False, "figures": False}
     local = _predict(fake_checkpoint, cube, tmp_path / "local", **options)
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
     ) as cluster:
         remote = _predict(
             fake_checkpoint,
