@@ -93,9 +93,8 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     from benchmarks.measure import measure
     from sarslide.chips import DataConfig, NormalisationStats, build_composite_stack
     from sarslide.datacube import open_cube
-    from sarslide.inference.geotiff import GeoTiffRowWriter, grid_from_cube
-    from sarslide.inference.predict_scene import predict_stack
-    from sarslide.inference.sinks import BINARY_NODATA, TeeSink, ThresholdSink
+    from sarslide.inference.geotiff import grid_from_cube
+    from sarslide.inference.map_rasters import predict_map_rasters
     from sarslide.models import create_model, get_model_spec
     from sarslide.models.predict import make_torch_predictor
 
@@ -116,17 +115,14 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     tile = case["tile_size_px"]
     predictor(np.zeros((1, len(names), 64, 64), np.float32))  # warm-up (allocator, kernels)
     out = Path(case["out_dir"])
-    with (
-        measure() as m,
-        GeoTiffRowWriter(out / "probability.tif", grid) as prob_w,
-        GeoTiffRowWriter(
-            out / "landslides.tif", grid, dtype="uint8", nodata=BINARY_NODATA, resampling="NEAREST"
-        ) as bin_w,
-    ):
-        run = predict_stack(
+    with measure() as m:
+        run = predict_map_rasters(
             stack,
             predictor,
-            sink=TeeSink(prob_w, ThresholdSink(bin_w, 0.5)),
+            grid,
+            out / "probability.tif",
+            out / "landslides.tif",
+            threshold=0.5,
             normalise=stats.apply,
             tile_size_px=tile,
             overlap_px=case["overlap_px"],

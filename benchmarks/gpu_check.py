@@ -231,9 +231,8 @@ def measure_scene(sizes: dict[str, Any], device: Any, root: Path) -> dict:
     from sarslide.chips import DataConfig, NormalisationStats, build_composite_stack
     from sarslide.datacube import open_cube
     from sarslide.devices import resolve_precision
-    from sarslide.inference.geotiff import GeoTiffRowWriter, grid_from_cube
-    from sarslide.inference.predict_scene import predict_stack
-    from sarslide.inference.sinks import BINARY_NODATA, TeeSink, ThresholdSink
+    from sarslide.inference.geotiff import grid_from_cube
+    from sarslide.inference.map_rasters import predict_map_rasters
     from sarslide.models import create_model, get_model_spec
     from sarslide.models.predict import auto_batch_size, make_torch_predictor, prepare_model
 
@@ -256,22 +255,19 @@ def measure_scene(sizes: dict[str, Any], device: Any, root: Path) -> dict:
     grid = grid_from_cube(cube)
     _reset_peak(device)
     start = time.perf_counter()
-    with (
-        GeoTiffRowWriter(root / "probability.tif", grid) as prob_w,
-        GeoTiffRowWriter(
-            root / "landslides.tif", grid, dtype="uint8", nodata=BINARY_NODATA, resampling="NEAREST"
-        ) as bin_w,
-    ):
-        run = predict_stack(
-            stack,
-            predictor,
-            sink=TeeSink(prob_w, ThresholdSink(bin_w, 0.5)),
-            normalise=stats.apply,
-            tile_size_px=tile,
-            overlap_px=64 if tile >= 256 else 8,
-            size_multiple_px=get_model_spec(name).stride_px,
-            batch_size=batch,
-        )
+    run = predict_map_rasters(
+        stack,
+        predictor,
+        grid,
+        root / "probability.tif",
+        root / "landslides.tif",
+        threshold=0.5,
+        normalise=stats.apply,
+        tile_size_px=tile,
+        overlap_px=64 if tile >= 256 else 8,
+        size_multiple_px=get_model_spec(name).stride_px,
+        batch_size=batch,
+    )
     wall = time.perf_counter() - start
     return {
         "model": name,

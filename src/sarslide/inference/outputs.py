@@ -27,12 +27,12 @@ from sarslide.datacube.content import check_backscatter_values
 from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.inference.config import CONFIG_FILENAME, PredictConfig
-from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid, grid_from_cube, read_raster
+from sarslide.inference.geotiff import RasterGrid, grid_from_cube, read_raster
+from sarslide.inference.map_rasters import predict_map_rasters
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
 from sarslide.inference.predict_scene import (
     NormaliseFn,
     PredictBatchFn,
-    predict_stack,
 )
 from sarslide.inference.quicklook import (
     SIMULATED_TITLE,
@@ -48,13 +48,7 @@ from sarslide.inference.scene_metrics import (
     regions_of_scene,
     training_split_for_cube,
 )
-from sarslide.inference.sinks import (
-    BINARY_BAND,
-    BINARY_NODATA,
-    PROBABILITY_BAND,
-    TeeSink,
-    ThresholdSink,
-)
+from sarslide.inference.sinks import BINARY_NODATA
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import load_model_from_checkpoint
@@ -240,25 +234,15 @@ def write_prediction_outputs(
         paths = PredictionOutputs.in_directory(tmp, has_labels=has_labels, figures=figures)
         start = time.perf_counter()
         tags = {"threshold": str(threshold), "model": str(record.get("model_name", ""))}
-        with (
-            use_scheduler(cfg.scheduler_address),
-            GeoTiffRowWriter(
-                paths.probability_tif, grid, tags=tags, **PROBABILITY_BAND
-            ) as prob_writer,
-            GeoTiffRowWriter(
-                paths.binary_tif,
-                grid,
-                dtype="uint8",
-                nodata=BINARY_NODATA,
-                resampling="NEAREST",
-                tags=tags,
-                **BINARY_BAND,
-            ) as binary_writer,
-        ):
-            stats = predict_stack(
+        with use_scheduler(cfg.scheduler_address):
+            stats = predict_map_rasters(
                 stack,
                 predict_batch,
-                sink=TeeSink(prob_writer, ThresholdSink(binary_writer, threshold)),
+                grid,
+                paths.probability_tif,
+                paths.binary_tif,
+                threshold=threshold,
+                tags=tags,
                 normalise=normalise,
                 tile_size_px=cfg.tile_size_px,
                 overlap_px=cfg.overlap_px,
