@@ -90,3 +90,22 @@ def test_all_five_baselines(tiny_ready: Path, tmp_path: Path) -> None:
     text = outputs["table_md"].read_text()
     assert all(f"| {name} |" in text for name in ISSLIDE_MODELS)
     assert outputs["figure_png"].stat().st_size > 0
+
+
+def test_two_models_are_scored_once_each(tiny_ready: Path, tmp_path: Path) -> None:
+    torch.set_num_threads(1)
+    tiny = {"base_filters": 4, "depth": 1}
+    cfg = IsslideRunConfig(
+        ready_dir=str(tiny_ready),
+        output_dir=str(tmp_path / "runs"),
+        models=["isslide-unet", "isslide-resunet"],
+        val_zones=["ecrins"],
+        max_epochs=1,
+        batch_size=8,
+        accelerator="cpu",
+        model_kwargs={"isslide-unet": tiny, "isslide-resunet": tiny},
+    )
+    outputs = run_isslide(cfg)
+    rows = outputs["table_csv"].read_text().splitlines()[1:]
+    assert sorted(row.split(",")[0] for row in rows) == ["isslide-resunet", "isslide-unet"]
+    assert outputs["figure_png"].stat().st_size > 0

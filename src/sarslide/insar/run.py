@@ -282,7 +282,6 @@ def evaluate_isslide(
     scored = [
         _evaluate_with_probabilities(run_dir, datamodule, torch_device, plan)
         for run_dir in run_dirs
-        for run_dir in run_dirs
     ]
     rows = [metrics for metrics, _ in scored]
     md_path, csv_path = write_comparison_table(rows, out)
