@@ -203,22 +203,34 @@ def demo(
     ),
     seed: int | None = typer.Option(None, help="Random seed (seed)."),
     threads: int | None = typer.Option(None, help="torch CPU threads, 0 = auto (num_threads)."),
+    device: str | None = device_option(),
+    precision: str | None = precision_option(),
     overrides: list[str] = set_option(),
     overwrite: bool = typer.Option(
         False, "--overwrite", help="Replace a previous demo output (never another folder)."
     ),
 ) -> None:
     """Simulate a small ISSLIDE, train the five baselines briefly, write the comparison."""
+    check_device_option(device)
     # imported when the command runs (see sarslide.cli)
     from sarslide.insar.demo import IsslideDemoConfig, run_isslide_demo
 
-    flags = {"output_dir": output, "fast": fast, "seed": seed, "num_threads": threads}
+    flags = {
+        "output_dir": output,
+        "fast": fast,
+        "seed": seed,
+        "num_threads": threads,
+        "device": device,
+        "precision": precision,
+    }
     cfg = load_command_config(IsslideDemoConfig, config, overrides, flags)
     outputs = run_isslide_demo(
         cfg.output_dir,
         fast=cfg.fast,
         seed=cfg.seed,
         num_threads=cfg.num_threads,
+        device=cfg.device,
+        precision=cfg.precision,
         progress=True,
         overwrite=overwrite,
     )

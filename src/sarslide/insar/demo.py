@@ -19,6 +19,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from sarslide.config import ConfigModel
+from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import OutputExistsError
 from sarslide.insar.patches import extract_patches
 from sarslide.insar.run import ISSLIDE_MODELS, IsslideRunConfig, run_isslide
@@ -41,6 +42,14 @@ class IsslideDemoConfig(ConfigModel):
     seed: int = Field(default=0, description="Seed of simulation, split and training.")
     num_threads: int = Field(
         default=0, ge=0, description="torch CPU threads (0 = auto: the cores not busy)."
+    )
+    device: str = Field(
+        default="auto",
+        description="auto (GPU when usable, else CPU), cpu, cuda, cuda:N, mps; "
+        "training and evaluation run there.",
+    )
+    precision: str = Field(
+        default="auto", description="auto (bf16/fp16 on GPUs, fp32 on CPU), fp32, bf16, fp16."
     )
 
 
@@ -65,9 +74,19 @@ def demo_patch_size_px(*, fast: bool = False) -> int:
 
 
 def demo_run_config(
-    out_dir: str | Path, *, fast: bool = False, seed: int = 0, num_threads: int = 0
+    out_dir: str | Path,
+    *,
+    fast: bool = False,
+    seed: int = 0,
+    num_threads: int = 0,
+    device: str = "auto",
+    precision: str = "auto",
 ) -> IsslideRunConfig:
-    """Training settings of the demo (``fast``: fewer epochs and heavy-model steps)."""
+    """Training settings of the demo (``fast``: fewer epochs and heavy-model steps).
+
+    ``device``/``precision`` decide where training and evaluation run (``auto``: the GPU
+    when one is usable, else the CPU).
+    """
     out = Path(out_dir)
     return IsslideRunConfig(
         ready_dir=str(out / "ready"),
@@ -81,7 +100,8 @@ def demo_run_config(
         heavy_max_epochs=1 if fast else 2,
         heavy_limit_train_batches=4 if fast else 12,
         seed=seed,
-        accelerator="cpu",
+        device=device,
+        precision=precision,
         num_threads=num_threads,
     )
 
@@ -92,14 +112,23 @@ def run_isslide_demo(
     fast: bool = False,
     seed: int = 0,
     num_threads: int = 0,
+    device: str = "auto",
+    precision: str = "auto",
     progress: bool = False,
     overwrite: bool = False,
 ) -> dict[str, Path]:
     """simulate -> patches -> train five models -> test table + figure, under ``out_dir``.
 
     ``num_threads``: torch CPU threads (0 = auto, see ``choose_torch_threads``).
+    ``device``/``precision``: where training and evaluation run, checked before any work.
     ``overwrite``: replace a previous demo folder (never one the demo did not write).
+
+    Raises:
+        ConfigError / DeviceError: ``device`` is not on this machine or ``precision``
+            does not fit it (nothing written).
+        OutputExistsError: ``out_dir`` is not empty and ``overwrite`` is False.
     """
+    resolve_precision(precision, resolve_device(device))
     out = Path(out_dir)
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise OutputExistsError(
@@ -113,7 +142,9 @@ def run_isslide_demo(
     extract_patches(
         out / "raw", out / "ready", size_px=demo_patch_size_px(fast=fast), progress=progress
     )
-    cfg = demo_run_config(out, fast=fast, seed=seed, num_threads=num_threads)
+    cfg = demo_run_config(
+        out, fast=fast, seed=seed, num_threads=num_threads, device=device, precision=precision
+    )
     outputs = run_isslide(cfg, progress=progress)
     logger.info("demo outputs: %s", {k: str(v) for k, v in outputs.items()})
     return outputs
