@@ -147,3 +147,43 @@ def test_cli_data_fetch_prints_summary(zenodo: LocalHttpServer, tmp_path: Path) 
     assert "vv" in result.output and "EPSG:32654" in result.output
     listing = CliRunner().invoke(app, ["data", "list"])
     assert "puerto_rico" in listing.output
+
+
+def _fetch_cli(tmp_path: Path, config: str, *args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
+
+    cfg_file = tmp_path / "fetch.yaml"
+    cfg_file.write_text(config)
+    result = CliRunner().invoke(app, ["data", "fetch", "--config", str(cfg_file), *args])
+    return result.exit_code, result.output
+
+
+def test_cli_data_fetch_reads_a_config_file_and_flags_and_set_win(
+    zenodo: LocalHttpServer, tmp_path: Path
+) -> None:
+    config = (
+        f"name: hokkaido\noutput_dir: {tmp_path / 'from-file'}\n"
+        f"base_url: {zenodo.url}/record/7248056/files\n"
+        f"api_url: {zenodo.url}/api/records/7248056\n"
+    )
+    code, output = _fetch_cli(tmp_path, config, "--keep-zip")
+    assert code == 0, output
+    assert (tmp_path / "from-file" / "hokkaido_japan.zarr").is_dir()
+    assert (tmp_path / "from-file" / "hokkaido_japan.zip").is_file()
+    code, output = _fetch_cli(tmp_path, config, "-o", str(tmp_path / "flag"))
+    assert code == 0, output
+    assert (tmp_path / "flag" / "hokkaido_japan.zarr").is_dir()
+    assert not (tmp_path / "flag" / "hokkaido_japan.zip").exists()
+    setting = f"output_dir={tmp_path / 'set'}"
+    code, output = _fetch_cli(tmp_path, config, "-o", str(tmp_path / "f2"), "--set", setting)
+    assert code == 0, output
+    assert (tmp_path / "set" / "hokkaido_japan.zarr").is_dir() and not (tmp_path / "f2").exists()
+
+
+def test_cli_data_fetch_bad_key_is_one_error_line(tmp_path: Path) -> None:
+    code, output = _fetch_cli(tmp_path, "name: hokkaido\nkeepzip: true\n")
+    assert code == 1 and "Traceback" not in output
+    lines = [line for line in output.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1 and "'keepzip'" in lines[0] and "keep_zip" in lines[0], output

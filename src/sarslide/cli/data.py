@@ -10,7 +10,12 @@ from rich.table import Table
 from sarslide.cli.apps import data_app
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.cube import render_summary
-from sarslide.cli.options import pick_output
+from sarslide.cli.options import config_option, load_command_config, pick_output, set_option
+
+FETCH_CONFIG_HELP = (
+    "YAML config file (keys of sarslide.sources.zenodo.FetchConfig); the options below "
+    "and --set override its keys. See docs/configs.md."
+)
 
 
 @data_app.command("list")
@@ -31,28 +36,49 @@ def list_cubes() -> None:
 @data_app.command("fetch")
 @report_errors
 def fetch(
-    name: str = typer.Argument(..., help="Cube name, e.g. hokkaido_japan (see 'data list')."),
+    name: str | None = typer.Argument(
+        None, help="Cube name, e.g. hokkaido_japan (name; see 'data list')."
+    ),
+    config: Path | None = config_option(FETCH_CONFIG_HELP),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Folder for the extracted store [default: data]."
+        None, "--output", "-o", help="Folder for the extracted store (output_dir)."
     ),
     dest: Path | None = typer.Option(None, "--dest", hidden=True),
-    base_url: str = typer.Option(None, "--base-url", help="Mirror serving <name>.zip."),
-    md5: str = typer.Option(None, "--md5", help="Expected md5 (default: from the Zenodo record)."),
-    no_checksum: bool = typer.Option(False, "--no-checksum", help="Do not ask Zenodo for the md5."),
-    keep_zip: bool = typer.Option(False, "--keep-zip", help="Keep the zip after extraction."),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="Mirror serving <name>.zip (base_url)."
+    ),
+    md5: str | None = typer.Option(
+        None, "--md5", help="Expected md5 (md5; default: from the Zenodo record)."
+    ),
+    no_checksum: bool | None = typer.Option(
+        None, "--no-checksum", help="Do not ask Zenodo for the md5 (checksum: false)."
+    ),
+    keep_zip: bool | None = typer.Option(
+        None, "--keep-zip", help="Keep the zip after extraction (keep_zip)."
+    ),
+    overrides: list[str] = set_option(),
 ) -> None:
     """Download (resuming), verify, extract a published cube, then print its summary."""
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube, summarize_cube
     from sarslide.sources import zenodo
 
+    flags = {
+        "name": name,
+        "output_dir": pick_output(output, dest, "--dest"),
+        "base_url": base_url,
+        "md5": md5,
+        "checksum": False if no_checksum else None,
+        "keep_zip": keep_zip or None,
+    }
+    cfg = load_command_config(zenodo.FetchConfig, config, overrides, flags)
     store = zenodo.fetch_published_cube(
-        name,
-        pick_output(output, dest, "--dest") or Path("data"),
-        base_url=base_url or zenodo.DEFAULT_BASE_URL,
-        api_url=None if no_checksum else zenodo.DEFAULT_API_URL,
-        md5=md5,
-        keep_zip=keep_zip,
+        cfg.name,
+        Path(cfg.output_dir),
+        base_url=cfg.base_url,
+        api_url=cfg.api_url if cfg.checksum else None,
+        md5=cfg.md5,
+        keep_zip=cfg.keep_zip,
         progress=True,
     )
     console.print(f"[green]fetched[/] {store}")

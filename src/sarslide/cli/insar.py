@@ -18,6 +18,21 @@ from sarslide.cli.options import (
 )
 from sarslide.errors import ConfigError, OutputExistsError
 
+EVALUATE_CONFIG_HELP = (
+    "YAML config file (keys of sarslide.insar.run.IsslideEvaluateConfig; the models' "
+    "settings come from the run's config.json); the options below and --set override "
+    "its keys. See docs/configs.md."
+)
+EVALUATE_DEVICE_HELP = (
+    "Default: the run's device (its config.json). auto (the GPU when one is usable, else "
+    "the CPU; the log says which), cpu, cuda, cuda:N or mps. A device that is not there "
+    "is an error."
+)
+EVALUATE_PRECISION_HELP = (
+    "Default: the run's precision. auto (bf16 on GPUs that have it, else fp16; fp32 on "
+    "the CPU), fp32, bf16, fp16."
+)
+
 
 @insar_app.command("interferogram")
 @report_errors
@@ -176,16 +191,28 @@ def train(
 @insar_app.command("evaluate")
 @report_errors
 def evaluate(
-    runs: Path = typer.Argument(..., help="Folder written by 'sarslide insar train'."),
-    figure: bool = typer.Option(True, help="Also write predictions.png."),
-    device: str | None = device_option(),
+    runs: Path | None = typer.Argument(
+        None, help="Folder written by 'sarslide insar train' (runs_dir)."
+    ),
+    config: Path | None = config_option(EVALUATE_CONFIG_HELP),
+    figure: bool | None = typer.Option(
+        None, "--figure/--no-figure", help="Also write predictions.png (figure)."
+    ),
+    device: str | None = device_option(EVALUATE_DEVICE_HELP),
+    precision: str | None = precision_option(EVALUATE_PRECISION_HELP),
+    overrides: list[str] = set_option(),
 ) -> None:
     """Score trained models on the held-out zone(s); write comparison.md/.csv."""
     check_device_option(device)
     # imported when the command runs (see sarslide.cli)
-    from sarslide.insar.run import evaluate_isslide
+    from sarslide.insar.run import IsslideEvaluateConfig, evaluate_isslide
 
-    outputs = evaluate_isslide(runs, figure=figure, device=device)
+    flags = {"runs_dir": runs, "figure": figure, "device": device, "precision": precision}
+    cfg = load_command_config(IsslideEvaluateConfig, config, overrides, flags)
+    check_device_option(cfg.device)
+    outputs = evaluate_isslide(
+        cfg.runs_dir, figure=cfg.figure, device=cfg.device, precision=cfg.precision
+    )
     console.print(outputs["table_md"].read_text())
     for path in outputs.values():
         console.print(f"wrote {path}")

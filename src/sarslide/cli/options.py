@@ -80,14 +80,14 @@ PRECISION_HELP = (
 )
 
 
-def device_option() -> Any:
+def device_option(help_text: str = DEVICE_HELP) -> Any:
     """The ``--device`` option (None: the config's value, 'auto' by default)."""
-    return typer.Option(None, "--device", metavar="DEVICE", help=DEVICE_HELP)
+    return typer.Option(None, "--device", metavar="DEVICE", help=help_text)
 
 
-def precision_option() -> Any:
+def precision_option(help_text: str = PRECISION_HELP) -> Any:
     """The ``--precision`` option (None: the config's value, 'auto' by default)."""
-    return typer.Option(None, "--precision", metavar="PRECISION", help=PRECISION_HELP)
+    return typer.Option(None, "--precision", metavar="PRECISION", help=help_text)
 
 
 def check_device_option(device: str | None) -> None:

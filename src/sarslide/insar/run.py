@@ -105,6 +105,21 @@ class IsslideRunConfig(ConfigModel):
     seed: int = 0
 
 
+class IsslideEvaluateConfig(ConfigModel):
+    """Settings of ``sarslide insar evaluate`` (the models' own settings are the run's)."""
+
+    config_label: ClassVar[str] = "ISSLIDE evaluate config"
+
+    runs_dir: str = Field(description="Folder written by 'sarslide insar train'.")
+    figure: bool = Field(default=True, description="Also write predictions.png.")
+    device: str | None = Field(
+        default=None, description="Where the models predict (default: the run's device)."
+    )
+    precision: str | None = Field(
+        default=None, description="fp32, bf16, fp16 or auto (default: the run's precision)."
+    )
+
+
 def choose_torch_threads(requested: int = 0) -> int:
     """CPU threads for torch: ``requested``, or (0) the cores that are not busy.
 
@@ -254,11 +269,15 @@ def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> list[Path
 
 
 def evaluate_isslide(
-    output_dir: str | Path, *, figure: bool = True, device: str | None = None
+    output_dir: str | Path,
+    *,
+    figure: bool = True,
+    device: str | None = None,
+    precision: str | None = None,
 ) -> dict[str, Path]:
     """Score every trained model of a run folder on TEST; write the table (+ figure).
 
-    ``device`` (default: the run config's) and the run's precision decide where the
+    ``device`` and ``precision`` (default: the run config's) decide where and how the
     models predict.
     """
     out = Path(output_dir)
@@ -278,7 +297,7 @@ def evaluate_isslide(
     if cfg.accelerator in ("cpu", "auto"):
         set_torch_threads(cfg.num_threads)
     torch_device = resolve_device(device or cfg.device)
-    plan = resolve_precision(cfg.precision, torch_device)
+    plan = resolve_precision(precision or cfg.precision, torch_device)
     scored = [
         _evaluate_with_probabilities(run_dir, datamodule, torch_device, plan)
         for run_dir in run_dirs

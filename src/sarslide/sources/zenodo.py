@@ -14,8 +14,9 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, ClassVar
 
+from pydantic import Field
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -26,6 +27,7 @@ from rich.progress import (
 )
 
 from sarslide.atomic import replacing
+from sarslide.config import ConfigModel
 from sarslide.errors import ConfigError, DownloadError
 from sarslide.ownership import claim_output, write_manifest
 
@@ -68,6 +70,25 @@ PUBLISHED_CUBES: dict[str, PublishedCube] = {
         PublishedCube("puerto_rico", "2017 Hurricane Maria", "2017-09-20", "2017-09-21"),
     )
 }
+
+
+class FetchConfig(ConfigModel):
+    """Settings of ``sarslide data fetch``."""
+
+    config_label: ClassVar[str] = "data fetch config"
+
+    name: str = Field(description="Cube name, e.g. hokkaido_japan (see 'sarslide data list').")
+    output_dir: str = Field(default="data", description="Folder for the zip and the store.")
+    base_url: str = Field(default=DEFAULT_BASE_URL, description="Where <name>.zip is served.")
+    api_url: str = Field(
+        default=DEFAULT_API_URL, description="Zenodo record API giving each file's md5."
+    )
+    checksum: bool = Field(
+        default=True,
+        description="Ask api_url for the md5 (false: rely on size and zip CRCs, or on md5).",
+    )
+    md5: str | None = Field(default=None, description="Expected md5; wins over the record's.")
+    keep_zip: bool = Field(default=False, description="Keep the zip after extraction.")
 
 
 def get_published_cube(name: str) -> PublishedCube:
