@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyproj import CRS
+
 MAX_CHARS = 80
 
 
 def format_crs(crs: Any) -> str:
     """``EPSG:32754`` when the CRS has an authority code, else its name (``WGS 84 /
     UTM zone 54S``); anything unparseable is cut to 80 characters."""
-    from pyproj import CRS
-
     if crs is None:
         return "no CRS"
     try:

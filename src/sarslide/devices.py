@@ -6,6 +6,9 @@ naming the devices that are, before any expensive work. ``resolve_precision`` tu
 the ``precision`` setting into what autocast and Lightning need: ``auto`` is bf16 on
 GPUs that support it, fp16 (with a gradient scaler when training) on older GPUs, and
 fp32 on the CPU and MPS (bf16 on a CPU without bf16 matrix units is many times slower).
+
+Importing this module does not import torch (the ``ml`` extra): precision names are
+parsed and checked without it, and each function that needs torch imports it.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ _ACCELERATORS = {"auto": "auto", "cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "m
 
 
 def _cuda_count() -> int:
-    import torch
+    import torch  # [ml] extra: imported on use (see the module docstring)
 
     try:
         return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
@@ -53,7 +56,7 @@ def _cuda_count() -> int:
 
 
 def _mps_usable() -> bool:
-    import torch
+    import torch  # [ml] extra: imported on use (see the module docstring)
 
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
@@ -85,7 +88,7 @@ def resolve_device(spec: str | None = "auto", *, log: bool = True) -> torch.devi
         ConfigError: ``spec`` is not a device name.
         DeviceError: the device is not on this machine (the message lists those that are).
     """
-    import torch
+    import torch  # [ml] extra: imported on use (see the module docstring)
 
     kind, index = _parse_device(spec or "auto")
     n_cuda = _cuda_count()
@@ -110,7 +113,7 @@ def resolve_device(spec: str | None = "auto", *, log: bool = True) -> torch.devi
 
 def describe_device(device: torch.device) -> str:
     """``cuda:0 (NVIDIA H100, 79.1 GiB)``, ``cpu (2 threads)``, ``mps``."""
-    import torch
+    import torch  # [ml] extra: imported on use (see the module docstring)
 
     if device.type == "cuda":
         index = device.index or 0
@@ -130,7 +133,7 @@ class PrecisionPlan:
     @property
     def autocast_dtype(self) -> torch.dtype | None:
         """The autocast dtype (None: plain fp32)."""
-        import torch
+        import torch  # [ml] extra: imported on use (see the module docstring)
 
         return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[self.name]
 
@@ -146,7 +149,7 @@ class PrecisionPlan:
 
     def autocast(self, device: torch.device) -> contextlib.AbstractContextManager[Any]:
         """``torch.autocast`` for this precision on ``device`` (a no-op for fp32)."""
-        import torch
+        import torch  # [ml] extra: imported on use (see the module docstring)
 
         dtype = self.autocast_dtype
         if dtype is None:
@@ -155,7 +158,7 @@ class PrecisionPlan:
 
 
 def _bf16_supported(device: torch.device) -> bool:
-    import torch
+    import torch  # [ml] extra: imported on use (see the module docstring)
 
     if device.type != "cuda":
         return device.type == "cpu"  # works (slowly without AMX) on every CPU

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import sarslide
 from sarslide.atomic import host_id, is_process_alive
 from sarslide.errors import OutputBusyError, OutputExistsError
 
@@ -36,8 +37,6 @@ ATTR_OUTPUT = "sarslide_output"  # the same record in a Zarr store's attributes
 
 def manifest_record(command: str, **details: Any) -> dict[str, Any]:
     """What a manifest says: the command, the sarslide version, when, ``details``."""
-    import sarslide
-
     return {
         "command": command,
         "sarslide_version": getattr(sarslide, "__version__", "unknown"),

@@ -80,13 +80,12 @@ def compute_with_progress(
         return dask.compute(*collections)
     try:  # dask.distributed only when a client may be running (it is then imported)
         from distributed import get_client
+        from distributed import progress as distributed_progress
 
         client = get_client()
     except (ImportError, ValueError):
         client = None
     if client is not None:
-        from distributed import progress as distributed_progress
-
         futures = client.compute(list(collections))
         distributed_progress(futures)
         return tuple(client.gather(futures))

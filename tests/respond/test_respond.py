@@ -159,8 +159,7 @@ def test_resumes_after_an_interruption(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sarslide.inference.outputs as outputs
-    import sarslide.sources.build as build
+    import sarslide.respond.run as run_module
 
     cfg = hokkaido_config(hokkaido_stac, model_k2)
     out = tmp_path / "event"
@@ -170,7 +169,7 @@ def test_resumes_after_an_interruption(
 
     # interrupted while building the cube: the plan is recorded, no cube exists
     with monkeypatch.context() as patch:
-        patch.setattr(build, "build_cube", interrupted)
+        patch.setattr(run_module, "build_cube", interrupted)
         with pytest.raises(KeyboardInterrupt):
             respond_to_event(cfg, out, progress=False)
     assert json.loads((out / "respond.json").read_text())["plan"]["complete"]
@@ -178,7 +177,7 @@ def test_resumes_after_an_interruption(
     # interrupted while predicting: the cube is built (and searched for again, as no cube
     # was built for the recorded plan), no map exists
     with monkeypatch.context() as patch:
-        patch.setattr(outputs, "predict_to_directory", interrupted)
+        patch.setattr(run_module, "predict_to_directory", interrupted)
         with pytest.raises(KeyboardInterrupt):
             respond_to_event(cfg, out, progress=False)
     assert (out / "cube.zarr").exists() and not (out / "map").exists()

@@ -238,6 +238,7 @@ def build_chip_splits(
     """
     cfg = load_data_config(cfg)
     if cfg.events:
+        # cycle: chips.events imports this module
         from sarslide.chips.events import build_event_chip_splits
 
         return build_event_chip_splits(cfg, progress=progress)

@@ -30,6 +30,7 @@ from sarslide.chips.config import DataConfig
 from sarslide.chips.dataset import ChipSplits, split_cube_chips
 from sarslide.chips.normalisation import compute_normalisation
 from sarslide.chips.splits import SPLIT_NAMES, SplitPlan
+from sarslide.datacube import open_cube
 from sarslide.errors import ConfigError, DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -63,8 +64,6 @@ def build_event_chip_splits(
         event_cfg = cfg.for_event(name)
         cube = (cubes or {}).get(name)
         if cube is None:
-            from sarslide.datacube import open_cube
-
             cube = open_cube(str(event_cfg.cube))
         role = _event_role(cfg, name)
         parts, plan = split_cube_chips(

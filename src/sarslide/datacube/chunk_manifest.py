@@ -17,7 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import fsspec
 import xarray as xr
+import zarr
+from fsspec.implementations.local import LocalFileSystem
 
 from sarslide.errors import CubeValidationError
 
@@ -69,9 +72,6 @@ def write_chunk_manifest(
 ) -> None:
     """Record per variable the chunks left unwritten (fill value only) and the count
     written; ``extra_attrs`` join the store's attributes in the same update."""
-    import zarr
-    from fsspec.implementations.local import LocalFileSystem
-
     group = zarr.open_group(str(store), mode="r+", zarr_format=zarr_format)
     counts, absent = {}, {}
     for name in map(str, ds.variables):
@@ -100,7 +100,6 @@ def check_chunks_present(
     counts = ds.attrs.get(ATTR_CHUNK_MANIFEST)
     if not isinstance(counts, dict):
         return  # not written by sarslide: nothing recorded to check against
-    import fsspec
 
     fs, root = fsspec.core.url_to_fs(source, **(storage_options or {}))
     zarr_format = 3 if fs.exists(f"{root.rstrip('/')}/zarr.json") else 2

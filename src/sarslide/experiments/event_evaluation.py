@@ -26,7 +26,9 @@ from sarslide import conventions as cv
 from sarslide.atomic import write_text_atomic
 from sarslide.chips import DataConfig, make_composites
 from sarslide.chips.chipping import ChipArrays, to_binary_labels
+from sarslide.chips.events import build_event_chip_splits
 from sarslide.chips.splits import SplitPlan
+from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
 from sarslide.experiments.ablation_config import LogRatioSettings
 from sarslide.experiments.log_ratio_baseline import SIGNS, compute_log_ratio_score
@@ -91,8 +93,7 @@ def evaluate_events(
     Raises:
         DataSelectionError: the checkpoint was trained on one cube, or channels differ.
     """
-    from sarslide.chips.events import build_event_chip_splits
-    from sarslide.datacube import open_cube
+    # torch only where a model runs: transfer imports this module for its baselines
     from sarslide.models.checkpoints import load_model_from_checkpoint
 
     model, bundle = load_model_from_checkpoint(checkpoint)
@@ -142,6 +143,7 @@ def evaluate_events(
 
 def predict_chips(model: Any, bundle: Any, chips: ChipArrays) -> np.ndarray:
     """Model probabilities on chips (standardised with the checkpoint's statistics)."""
+    # torch only where a model runs: transfer imports this module for its baselines
     from sarslide.models.predict import predict_probabilities
 
     x = bundle.chip_inputs()[1].apply(chips.inputs)
@@ -150,6 +152,7 @@ def predict_chips(model: Any, bundle: Any, chips: ChipArrays) -> np.ndarray:
 
 def predict_scene(model: Any, bundle: Any, cube: xr.Dataset, *, progress: bool) -> np.ndarray:
     """Probability over a whole event scene (NaN at nodata)."""
+    # torch only where a model runs: transfer imports this module for its baselines
     from sarslide.evaluation.evaluate import predict_region
 
     return predict_region(model, bundle, cube, progress=progress)

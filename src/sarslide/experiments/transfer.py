@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import logging
 import math
 from pathlib import Path
@@ -33,11 +34,20 @@ from pydantic import Field
 
 from sarslide.atomic import write_text_atomic
 from sarslide.chips import DataConfig, load_data_config
+from sarslide.chips.dataset import plan_cube_split
+from sarslide.chips.events import merge_test_into_train
 from sarslide.config import ConfigModel
+from sarslide.datacube import open_cube
 from sarslide.errors import ConfigError
 from sarslide.experiments.ablation_config import LogRatioSettings
+from sarslide.experiments.event_evaluation import (
+    choose_log_ratio_sign,
+    log_ratio_scene,
+    predict_scene,
+    read_labels,
+)
 from sarslide.experiments.grid import RUNS_DIRNAME, RunSpec
-from sarslide.experiments.records import RunOutput, RunRecord
+from sarslide.experiments.records import RunOutput, RunRecord, hash_train_config
 from sarslide.experiments.runner import GridOutcome, RunFunction, run_grid
 from sarslide.metrics import compute_auprc, compute_auroc, compute_positive_rate
 
@@ -184,8 +194,6 @@ EQUAL_STEPS_KEY: Final = "_equal_steps"
 def equal_step_epochs(data: DataConfig, event: str, epochs: int, batch_size: int) -> int:
     """Epochs for the model trained on ``event`` alone to take as many optimizer steps
     as ``epochs`` over the other events' training chips (chips counted from labels)."""
-    from sarslide.chips.events import merge_test_into_train
-
     own = _count_train_chips(data.for_event(event), None)
     others = sum(
         _count_train_chips(data.for_event(name), merge_test_into_train)
@@ -198,10 +206,6 @@ def equal_step_epochs(data: DataConfig, event: str, epochs: int, batch_size: int
 
 
 def _count_train_chips(event_cfg: DataConfig, edit: Any) -> int:
-    from sarslide.chips.dataset import plan_cube_split
-    from sarslide.datacube import open_cube
-    from sarslide.experiments.event_evaluation import read_labels
-
     labels = read_labels(open_cube(str(event_cfg.cube))).astype(np.uint8)
     origins, plan = plan_cube_split(event_cfg, labels)
     plan = edit(plan) if edit is not None else plan
@@ -210,6 +214,8 @@ def _count_train_chips(event_cfg: DataConfig, edit: Any) -> int:
 
 def train_and_score_transfer(spec: RunSpec) -> RunOutput:
     """Train one run of the study and score it on its event (the default run function)."""
+    # torch and Lightning (seconds) only where a run trains: planning, baselines and
+    # the report import this module without them
     from sarslide.models.checkpoints import load_model_from_checkpoint
     from sarslide.training import load_train_config, train
 
@@ -248,9 +254,6 @@ def predict_event(
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """Probability and labels over the event's scene, and the masks scored: its spatial
     test region and the whole event."""
-    from sarslide.datacube import open_cube
-    from sarslide.experiments.event_evaluation import predict_scene
-
     cube = open_cube(str(event_cfg.cube))
     probability = predict_scene(
         model, dataclasses.replace(bundle, data_config=event_cfg), cube, progress=False
@@ -261,9 +264,6 @@ def predict_event(
 
 def event_masks(event_cfg: DataConfig, cube: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The event's labels, its spatial test region and its whole scene (bool masks)."""
-    from sarslide.chips.dataset import plan_cube_split
-    from sarslide.experiments.event_evaluation import read_labels
-
     labels = read_labels(cube)
     _, plan = plan_cube_split(event_cfg, labels.astype(np.uint8))
     return labels, {
@@ -288,14 +288,6 @@ def score_mask(
 def score_log_ratio_transfer(cfg: TransferConfig, event: str) -> dict[str, float]:
     """The log-ratio baseline on the event's test region and whole scene; its sign
     chosen on the validation regions of the other events."""
-    from sarslide.chips.dataset import plan_cube_split
-    from sarslide.datacube import open_cube
-    from sarslide.experiments.event_evaluation import (
-        choose_log_ratio_sign,
-        log_ratio_scene,
-        read_labels,
-    )
-
     data = cfg.data_config()
     ratio, labels, plans = {}, {}, {}
     for name in data.event_names:
@@ -329,7 +321,7 @@ def run_transfer(
     progress: bool = True,
 ) -> tuple[GridOutcome, dict[str, Path]]:
     """Run (or resume) the study, score the baselines, write table and figure."""
-    from sarslide.experiments.transfer_report import write_transfer_report
+    from sarslide.experiments.transfer_report import write_transfer_report  # cycle
 
     output_dir = Path(cfg.output_dir)
     write_text_atomic(
@@ -355,10 +347,6 @@ def run_transfer(
 
 def cached_log_ratio(cfg: TransferConfig, event: str, path: Path) -> dict[str, Any]:
     """The event's log-ratio scores, computed once (keyed by the data and settings)."""
-    import json
-
-    from sarslide.experiments.records import hash_train_config
-
     key = hash_train_config(
         {"data": resolved_train(cfg)["data"], "log_ratio": cfg.log_ratio.model_dump(), "e": event}
     )

@@ -13,7 +13,7 @@ from typing import Any
 from sarslide.atomic import write_text_atomic
 from sarslide.experiments.records import RunRecord
 from sarslide.experiments.transfer import OWN, UNSEEN, records_by_run
-from sarslide.plotting.save import save_figure
+from sarslide.plotting.save import load_pyplot, save_figure
 
 COLUMNS = (
     ("unseen_test_region", "unseen event (trained on the others)", UNSEEN, "auprc_test_region"),
@@ -104,11 +104,7 @@ def format_transfer_markdown(rows: list[dict[str, Any]], *, title: str) -> str:
 
 def plot_transfer(rows: list[dict[str, Any]], path: Path, *, title: str) -> Path:
     """Grouped bars per event: unseen, own, log ratio (test region); positive rate marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = load_pyplot()
     fig, ax = plt.subplots(figsize=(1.9 * max(len(rows), 2) + 1.5, 3.8))
     width = 0.26
     bars = (

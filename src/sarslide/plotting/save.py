@@ -17,7 +17,7 @@ def load_pyplot() -> ModuleType:
     costs about a second and selects a backend, and importing a module that can draw
     (the map's quicklook, a PR curve) must do neither when nothing is drawn.
     """
-    import matplotlib
+    import matplotlib  # on first use: see the docstring
 
     matplotlib.use("Agg")
     import matplotlib.pyplot

@@ -15,10 +15,13 @@ import xarray as xr
 from pyproj import CRS
 
 from sarslide import conventions as cv
+from sarslide.chips import select_event_timesteps
 from sarslide.crs_text import format_crs
 from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.models.checkpoints import read_model_bundle
 from sarslide.respond.acquisitions import AcquisitionPlan
 from sarslide.respond.config import RespondConfig
+from sarslide.sources.aoi import make_geobox, parse_aoi
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +65,6 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
     Raises:
         CheckpointError: missing, corrupt or foreign checkpoint.
     """
-    from sarslide.models.checkpoints import read_model_bundle
-
     source = Path(path).expanduser()
     bundle = read_model_bundle(source)
     data_config, _ = bundle.chip_inputs()
@@ -143,9 +144,6 @@ def check_cube_matches(ds: xr.Dataset, plan: AcquisitionPlan, cfg: RespondConfig
     It fits when it is on the request's grid, carries the event window and gives the
     plan's passes on each side (the acquisitions the prediction will use).
     """
-    from sarslide.chips import select_event_timesteps
-    from sarslide.sources.aoi import make_geobox, parse_aoi
-
     problems = []
     aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
     geobox = make_geobox(aoi, resolution_m=cfg.resolution_m)

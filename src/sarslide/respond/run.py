@@ -29,8 +29,10 @@ from typing import Any
 import pandas as pd
 
 from sarslide.atomic import write_json_atomic
+from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
-from sarslide.inference.outputs import PredictionOutputs
+from sarslide.inference.config import PredictConfig
+from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
 from sarslide.respond.acquisitions import AcquisitionPlan, plan_acquisitions
 from sarslide.respond.checks import (
     STATE_FILE,
@@ -43,6 +45,9 @@ from sarslide.respond.checks import (
 )
 from sarslide.respond.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, RespondConfig
 from sarslide.respond.report import write_respond_report
+from sarslide.respond.search import find_local_passes, search_passes
+from sarslide.sources.aoi import parse_aoi
+from sarslide.sources.build import build_cube
 from sarslide.sources.signing import UrlSigner
 
 logger = logging.getLogger(__name__)
@@ -136,9 +141,6 @@ def _plan_step(
     say: StepReporter,
     steps: dict[str, str],
 ) -> AcquisitionPlan:
-    from sarslide.datacube import open_cube
-    from sarslide.sources.aoi import parse_aoi
-
     recorded = state.get("plan")
     # the recorded plan is reused with the cube built for it; otherwise the catalogue is
     # searched again (it may have gained passes since)
@@ -149,7 +151,6 @@ def _plan_step(
             _report_lines(plan, say)
             steps["acquisitions"] = "reused"
             return plan
-    from sarslide.respond.search import find_local_passes, search_passes
 
     k = model.timesteps_k
     event_start, event_end = cfg.event_window
@@ -251,9 +252,6 @@ def _cube_step(
     say: StepReporter,
     steps: dict[str, str],
 ) -> Path:
-    from sarslide.datacube import open_cube
-    from sarslide.sources.build import build_cube
-
     path = target / CUBE_NAME
     if path.exists():
         ds = open_cube(path, task="mapping")
@@ -301,9 +299,6 @@ def _map_step(
     say: StepReporter,
     steps: dict[str, str],
 ) -> PredictionOutputs:
-    from sarslide.inference.config import PredictConfig
-    from sarslide.inference.outputs import predict_to_directory
-
     path = target / MAP_DIR
     recorded = state.setdefault("steps", {})
     request = {

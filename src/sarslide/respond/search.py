@@ -6,10 +6,14 @@ import logging
 from typing import Any
 
 import pandas as pd
+from shapely.geometry import shape
 
 from sarslide.errors import DataSelectionError
 from sarslide.respond.acquisitions import Pass
 from sarslide.sources.aoi import AreaOfInterest
+from sarslide.sources.local_products import find_rtc_products, rtc_items
+from sarslide.sources.rtc import group_acquisitions
+from sarslide.sources.stac_search import open_catalog, search_items
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +36,6 @@ def search_passes(
         The passes that pass the orbit filters, in time order, and the item ids left out
         with the reason (duplicates, missing assets, another orbit).
     """
-    from sarslide.sources.stac_search import open_catalog, search_items
-
     catalog = open_catalog(stac_url)
     try:
         items = search_items(
@@ -62,10 +64,6 @@ def find_local_passes(
     Dates, track and orbit come from the products (``sources.local_products``); those
     outside [start, end] or not over the AOI are left out.
     """
-    from shapely.geometry import shape
-
-    from sarslide.sources.local_products import find_rtc_products, rtc_items
-
     items, outside = [], {}
     for item in rtc_items(find_rtc_products(rtc)):
         when = pd.Timestamp(item.datetime).tz_convert("UTC").tz_localize(None)
@@ -85,8 +83,6 @@ def passes_from_items(
     items: list[Any], *, orbit_state: str | None, relative_orbit: int | None
 ) -> tuple[list[Pass], dict[str, str]]:
     """Group RTC items into passes as the cube build does, then apply the orbit filters."""
-    from sarslide.sources.rtc import group_acquisitions
-
     groups = group_acquisitions(items)
     skipped = dict(groups.skipped)
     passes = []

@@ -21,7 +21,9 @@ import yaml
 
 from sarslide import conventions as cv
 from sarslide.atomic import write_text_atomic
+from sarslide.datacube import open_cube, write_cube
 from sarslide.errors import ConfigError
+from sarslide.simulate.event_cube import describe_spec, merge_spec, simulate_event_cube
 from sarslide.simulate.spec import EventCubeSpec
 
 logger = logging.getLogger(__name__)
@@ -129,7 +131,6 @@ def event_set_specs(
     """
     if name not in EVENT_SETS:
         raise ConfigError(f"Unknown event set {name!r}; sets: {sorted(EVENT_SETS)}.")
-    from sarslide.simulate.event_cube import merge_spec
 
     return {
         event: merge_spec(None, {**values, "height_px": size_px, "width_px": size_px, **overrides})
@@ -151,9 +152,6 @@ def write_event_set(
     A cube that exists with the same spec is kept (rerunning resumes); one with another
     spec is an error unless ``overwrite``. Returns the ``events.yaml`` path.
     """
-    from sarslide.datacube import open_cube, write_cube
-    from sarslide.simulate.event_cube import describe_spec, simulate_event_cube
-
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     events = []

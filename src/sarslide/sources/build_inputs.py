@@ -12,19 +12,29 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import rasterio
+from odc.geo.geom import Geometry
+from pyproj import CRS
+from shapely.geometry import shape
+from shapely.ops import unary_union
 
 from sarslide import conventions as cv
 from sarslide.crs_text import format_crs
 from sarslide.errors import ConfigError, DataSelectionError
-from sarslide.sources.aoi import parse_aoi
+from sarslide.sources.aoi import AreaOfInterest, parse_aoi, utm_crs_for
+from sarslide.sources.local_products import (
+    find_rtc_products,
+    footprint_lonlat,
+    raster_items,
+    rtc_items,
+)
 from sarslide.sources.signing import UrlSigner
-from sarslide.sources.stac_search import open_catalog
+from sarslide.sources.stac_search import open_catalog, search_items
 
 if TYPE_CHECKING:
     import pystac
     from odc.geo.geobox import GeoBox
 
-    from sarslide.sources.aoi import AreaOfInterest
     from sarslide.sources.build import BuildConfig
 
 logger = logging.getLogger(__name__)
@@ -103,8 +113,6 @@ def uses_local_rtc(cfg: BuildConfig) -> bool:
 
 def local_rtc_items(cfg: BuildConfig) -> tuple[list[pystac.Item], dict[str, str]]:
     """Items of the local RTC products in [start, end] (skipped ones with the reason)."""
-    from sarslide.sources.local_products import find_rtc_products, rtc_items
-
     items = rtc_items(find_rtc_products(cfg.rtc or []))
     start = pd.Timestamp(cfg.start) if cfg.start else None
     end = _inclusive_end(cfg.end) if cfg.end else None
@@ -125,8 +133,6 @@ def local_rtc_items(cfg: BuildConfig) -> tuple[list[pystac.Item], dict[str, str]
 
 def stac_rtc_items(cfg: BuildConfig, catalog: Any, aoi: AreaOfInterest) -> list[pystac.Item]:
     """The RTC items of ``cfg.collection`` over the AOI."""
-    from sarslide.sources.stac_search import search_items
-
     return search_items(
         catalog,
         collection=cfg.collection,
@@ -141,9 +147,6 @@ def dem_items(
     cfg: BuildConfig, get_catalog: CatalogGetter, aoi: AreaOfInterest | None
 ) -> list[Any]:
     """DEM tiles: the files of ``--dem``, else a search of ``--dem-collection``."""
-    from sarslide.sources.local_products import raster_items
-    from sarslide.sources.stac_search import search_items
-
     if cfg.dem:
         return raster_items(cfg.dem, asset=cfg.dem_asset, flag="--dem")
     if aoi is None:
@@ -165,10 +168,6 @@ def check_dem_coverage(
         DataSelectionError: the DEM covers less than ``minimum`` of the grid (with the
             coverage found, both extents and the fix).
     """
-    from odc.geo.geom import Geometry
-    from shapely.geometry import shape
-    from shapely.ops import unary_union
-
     grid = geobox.extent
     footprints = [shape(i.geometry) for i in items if i.geometry]
     if not footprints or grid.crs is None:
@@ -192,12 +191,6 @@ def check_dem_coverage(
 def aoi_from_items(items: list[Any], *, crs: str | None) -> AreaOfInterest:
     """The AOI of a local build without ``--aoi``: the products' footprint, in their
     shared projected CRS (else the UTM zone of the footprint)."""
-    import rasterio
-    from pyproj import CRS
-
-    from sarslide.sources.aoi import AreaOfInterest, utm_crs_for
-    from sarslide.sources.local_products import footprint_lonlat
-
     footprint = footprint_lonlat(items)
     crses, native = set(), []
     for item in items:

@@ -28,16 +28,19 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pystac
+import rasterio
+from rasterio.warp import transform_geom
+from shapely.geometry import box, mapping, shape
+from shapely.ops import unary_union
 
 from sarslide import conventions as cv
+from sarslide.datacube.orbit import normalise_orbit_state
 from sarslide.errors import ConfigError, DataSelectionError
-
-if TYPE_CHECKING:
-    import pystac
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +150,6 @@ def find_rtc_products(
 
 def rtc_items(rasters: Iterable[LocalRaster]) -> list[pystac.Item]:
     """One STAC item per product (bursts of a pass stay separate items: grouped later)."""
-    import pystac
-
     by_product: dict[str, list[LocalRaster]] = {}
     for raster in rasters:
         by_product.setdefault(raster.product, []).append(raster)
@@ -189,8 +190,6 @@ def raster_items(
     flag: str,
 ) -> list[pystac.Item]:
     """Undated rasters (a DEM's tiles) as items with one asset each, for odc-stac."""
-    import pystac
-
     items = []
     for path in expand_sources(patterns, flag=flag, zips=False):
         footprint, _, meta = _footprint(str(path))
@@ -218,9 +217,6 @@ def orbit_state_from_solar_time(start: pd.Timestamp, lon_deg: float) -> str:
 
 def footprint_lonlat(items: Iterable[pystac.Item]) -> Any:
     """Union of the items' footprints (lon/lat shapely geometry)."""
-    from shapely.geometry import shape
-    from shapely.ops import unary_union
-
     return unary_union([shape(item.geometry) for item in items if item.geometry])
 
 
@@ -280,8 +276,6 @@ def _parse_rtc(href: str, label: str) -> LocalRaster | str:
 
 def normalise_state(value: str) -> str | None:
     """'ASCENDING', 'asc', 'A' -> 'ascending' (None when unrecognised)."""
-    from sarslide.datacube.orbit import normalise_orbit_state
-
     try:
         return normalise_orbit_state(value)
     except ValueError:
@@ -306,8 +300,6 @@ def _unpaired(rasters: list[LocalRaster]) -> dict[str, str]:
 
 
 def _tags(href: str) -> dict[str, str] | str:
-    import rasterio
-
     try:
         with rasterio.open(href) as src:
             if src.crs is None:
@@ -326,10 +318,6 @@ def _tag(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
 
 def _footprint(href: str) -> tuple[dict[str, Any], float, dict[str, Any]]:
     """The raster's footprint in lon/lat (GeoJSON), its centre longitude and band info."""
-    import rasterio
-    from rasterio.warp import transform_geom
-    from shapely.geometry import box, mapping, shape
-
     with rasterio.open(href) as src:
         outline = box(*src.bounds)
         outline = outline.segmentize(max(src.bounds.right - src.bounds.left, 1e-9) / 20)
@@ -342,6 +330,4 @@ def _footprint(href: str) -> tuple[dict[str, Any], float, dict[str, Any]]:
 
 
 def _bounds(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
-    from shapely.geometry import shape
-
     return tuple(float(v) for v in shape(geometry).bounds)  # type: ignore[return-value]

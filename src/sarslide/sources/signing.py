@@ -44,7 +44,7 @@ class PlanetaryComputerSigner:
         parts = urlsplit(href)
         if not parts.netloc.endswith(".blob.core.windows.net"):
             return href  # local files and other hosts: nothing to sign (nothing imported)
-        import planetary_computer
+        import planetary_computer  # [sources] extra: only for Planetary Computer URLs
 
         return str(planetary_computer.sign(urlunsplit(parts._replace(query=""))))
 

@@ -27,7 +27,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import rasterio
+from odc.loader._reader import resolve_dst_dtype, resolve_dst_nodata, resolve_src_nodata
 from odc.loader._rio import RioReader
+from rasterio.enums import Resampling
+from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform_bounds
+from rasterio.windows import Window as RioWindow
 
 if TYPE_CHECKING:
     from affine import Affine
@@ -71,8 +77,6 @@ def warp_to_grid(
     Returns:
         The window's array; pixels without source data hold ``dst_nodata``.
     """
-    import rasterio
-
     if isinstance(source, (str, bytes)) or hasattr(source, "__fspath__"):
         with rasterio.open(source) as src:
             return warp_to_grid(
@@ -87,9 +91,6 @@ def warp_to_grid(
                 dst_nodata=dst_nodata,
                 dtype=dtype,
             )
-    from rasterio.enums import Resampling
-    from rasterio.vrt import WarpedVRT
-    from rasterio.windows import Window as RioWindow
 
     (row0, row1), (col0, col1) = window or ((0, grid_shape[0]), (0, grid_shape[1]))
     out = np.full((row1 - row0, col1 - col0), dst_nodata, dtype=dtype)
@@ -121,8 +122,6 @@ def layer_scale(src: Any, dst_crs: Any, dst_transform: Affine) -> tuple[float, f
     the source footprint (in the destination CRS) to its size in pixels, the value
     GDAL finds when it warps the whole source at once.
     """
-    from rasterio.warp import transform_bounds
-
     left, bottom, right, top = transform_bounds(src.crs, dst_crs, *src.bounds, densify_pts=21)
     dst_px_x = (right - left) / abs(dst_transform.a)
     dst_px_y = (top - bottom) / abs(dst_transform.e)
@@ -149,13 +148,6 @@ class ExactRioReader(RioReader):  # type: ignore[misc]
         dst: np.ndarray | None = None,
         selection: Any = None,
     ) -> tuple[tuple[slice, slice], np.ndarray]:
-        import rasterio
-        from odc.loader._reader import (
-            resolve_dst_dtype,
-            resolve_dst_nodata,
-            resolve_src_nodata,
-        )
-
         band = int(self._src.band or 1)
         grid, window = _grid_window(self._grid, dst_geobox)
         with rasterio.open(self._src.uri, "r", sharing=False) as rdr:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sarslide.errors import ConfigError, Interrupted, OutputExistsError
 from sarslide.ownership import MANIFEST_NAME, hold_lock, read_manifest, write_manifest
+from sarslide.training.config import load_train_config
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +92,6 @@ def check_run_folder(root: Path, cfg: Any) -> None:
 
 def check_same_config(config_path: Path, cfg: Any) -> None:
     """Refuse to continue a run whose data, model or loss settings changed."""
-    from sarslide.training.config import load_train_config
-
     if not config_path.is_file():
         return
     previous = load_train_config(config_path)
