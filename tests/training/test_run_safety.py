@@ -14,13 +14,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 import yaml
 
-from sarslide.datacube import write_cube
-from sarslide.errors import CheckpointError, ConfigError, OutputExistsError
+from sarslide import conventions as cv
+from sarslide.datacube import open_cube, write_cube
+from sarslide.errors import CheckpointError, ConfigError, CubeContentError, OutputExistsError
 from sarslide.models.checkpoints import read_checkpoint
+from sarslide.ownership import MANIFEST_NAME
 from sarslide.training import load_train_config, train
 from tests.factories import make_minimal_cube
 
@@ -46,6 +49,23 @@ def test_train_refuses_another_runs_folder(
     with pytest.raises(OutputExistsError, match="not a sarslide training run"):
         train(cfg, progress=False, cube=tiny_cube)
     assert (run / "results.xlsx").read_bytes() == b"a user's file"
+
+
+def test_train_refuses_an_in_memory_cube_in_db_before_writing(
+    tiny_cube: Any, tiny_config_values: dict[str, Any], tmp_path: Path
+) -> None:
+    tiny_cube[cv.VAR_VV] = 10 * np.log10(tiny_cube[cv.VAR_VV])
+    store = write_cube(tiny_cube, tmp_path / "db.zarr")
+    with pytest.raises(CubeContentError) as from_store:
+        open_cube(store)
+    cfg = load_train_config(tiny_config_values)
+    with pytest.raises(CubeContentError) as in_memory:
+        train(cfg, progress=False, cube=tiny_cube)
+    assert str(in_memory.value) == str(from_store.value).replace(f" in {str(store)!r}", "")
+    assert "\n" not in str(in_memory.value)
+    # nothing but the mark claiming the folder for this run (as for a store in dB)
+    run = Path(cfg.output_dir)
+    assert [p.name for p in run.iterdir()] == [MANIFEST_NAME]
 
 
 class _FullDiskFile(io.RawIOBase):

@@ -43,6 +43,7 @@ from sarslide.chips.zarr_chunks import (
     load_if_direct,
 )
 from sarslide.datacube import open_cube
+from sarslide.datacube.content import check_backscatter_values
 from sarslide.errors import DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -228,11 +229,13 @@ def build_chip_splits(
 
     Args:
         cfg: the data config (or a mapping validated as one).
-        cube: the opened cube; default: ``open_cube(cfg.cube)`` (single cube only).
+        cube: the cube, opened or in memory; default: ``open_cube(cfg.cube)`` (single
+            cube only). Its backscatter is checked as ``open_cube`` checks a store's.
         progress: show progress bars while gathering chips.
 
     Raises:
         ConfigError: invalid config values or unknown keys.
+        CubeContentError: backscatter in dB, all zeros or all nodata.
         DataSelectionError: too few acquisitions, missing variables, no landslide
             pixels, chips larger than the scene, or a split left without chips.
     """
@@ -242,7 +245,10 @@ def build_chip_splits(
         from sarslide.chips.events import build_event_chip_splits
 
         return build_event_chip_splits(cfg, progress=progress)
-    cube = cube if cube is not None else _open(cfg)
+    if cube is None:
+        cube = _open(cfg)  # open_cube checks the backscatter values
+    else:  # a cube in memory is refused as one read from disk would be
+        check_backscatter_values(cube, skip_checked=True)
     parts, plan = split_cube_chips(cfg, cube, progress=progress)
     return ChipSplits(
         train=parts[0],

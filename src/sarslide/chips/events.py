@@ -31,6 +31,7 @@ from sarslide.chips.dataset import ChipSplits, split_cube_chips
 from sarslide.chips.normalisation import compute_normalisation
 from sarslide.chips.splits import SPLIT_NAMES, SplitPlan
 from sarslide.datacube import open_cube
+from sarslide.datacube.content import check_backscatter_values
 from sarslide.errors import ConfigError, DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ def build_event_chip_splits(
         progress: progress bars while gathering chips.
 
     Raises:
+        CubeContentError: an event's backscatter is in dB, all zeros or all nodata.
         DataSelectionError: an event gives no chips where it must (e.g. a training
             event without train chips), or the pooled splits are empty.
     """
@@ -64,7 +66,9 @@ def build_event_chip_splits(
         event_cfg = cfg.for_event(name)
         cube = (cubes or {}).get(name)
         if cube is None:
-            cube = open_cube(str(event_cfg.cube))
+            cube = open_cube(str(event_cfg.cube))  # checks the backscatter values
+        else:  # a cube in memory is refused as one read from disk would be
+            check_backscatter_values(cube, source=name, skip_checked=True)
         role = _event_role(cfg, name)
         parts, plan = split_cube_chips(
             event_cfg,
