@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,8 +12,10 @@ import pytest
 from shapely.geometry import box
 
 from sarslide import conventions as cv
+from sarslide.atomic import host_id
 from sarslide.datacube import open_cube, validate_cube
-from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.errors import ConfigError, DataSelectionError, OutputBusyError, OutputExistsError
+from sarslide.ownership import lock_path
 from sarslide.sources.build import BuildConfig, build_cube
 from sarslide.sources.signing import QueryTokenSigner
 from tests.sources.servers import LocalHttpServer
@@ -153,6 +158,35 @@ def test_search_without_items_fails_clearly_and_writes_nothing(
             signer=QueryTokenSigner(stac.clock.get_token),
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_second_build_into_the_same_store_fails_before_reading_inputs(
+    stac: LocalStacApi, built, tmp_path: Path
+) -> None:
+    out = tmp_path / "cube.zarr"
+    shutil.copytree(built.store, out)  # the first build's output
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    cfg = make_config(stac, labels=write_labels(tmp_path))
+    requests = len(stac.server.requests)
+    # the first build still runs: a live process holds the store's lock
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock_path(out).write_text(
+            json.dumps({"pid": holder.pid, "host_id": host_id(), "command": "cube build"})
+        )
+        with pytest.raises(OutputBusyError, match=rf"being written.*pid {holder.pid}") as err:
+            build_cube(cfg, out, overwrite=True, progress=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "\n" not in str(err.value)
+    assert len(stac.server.requests) == requests  # nothing searched or read
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+    # without --overwrite an existing store is refused as early
+    lock_path(out).unlink()
+    with pytest.raises(OutputExistsError, match="exists; pass --overwrite"):
+        build_cube(cfg, out, progress=False)
+    assert len(stac.server.requests) == requests
 
 
 def test_labels_outside_the_aoi_stop_the_build(stac: LocalStacApi, tmp_path: Path) -> None:

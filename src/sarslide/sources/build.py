@@ -30,7 +30,7 @@ from sarslide.config import ConfigModel
 from sarslide.crs_text import format_crs
 from sarslide.datacube import write_cube
 from sarslide.errors import DownloadError
-from sarslide.ownership import check_not_input, check_replaceable
+from sarslide.ownership import claim_output
 from sarslide.parallel import use_scheduler
 from sarslide.sources import build_inputs as bi
 from sarslide.sources.aoi import make_geobox
@@ -203,10 +203,27 @@ def build_cube(
         signer: overrides ``cfg.signer`` (tests inject an expiring-token signer).
         hyp3_client: a ``hyp3_sdk.HyP3``-like object for ``insar: hyp3`` (default: a
             real client from your Earthdata credentials).
+
+    Raises:
+        OutputExistsError: ``output`` exists (without ``overwrite``, or not a cube
+            build's), or is or holds an input; before anything is searched or read.
+        OutputBusyError: another process builds into ``output``; likewise at once.
     """
     target = Path(output).expanduser()
-    check_not_input(target, _local_inputs(cfg))
-    check_replaceable(target, BUILD_COMMAND, overwrite=overwrite)  # fail before any download
+    # the lock and the existing-output check come before any input is fetched or read:
+    # a second build into the same store fails at once, not after its downloads
+    with claim_output(target, BUILD_COMMAND, inputs=_local_inputs(cfg), overwrite=overwrite):
+        return _build_into(cfg, target, overwrite, progress, signer, hyp3_client)
+
+
+def _build_into(
+    cfg: BuildConfig,
+    target: Path,
+    overwrite: bool,
+    progress: bool,
+    signer: UrlSigner | None,
+    hyp3_client: Any,
+) -> BuildResult:
     began = time.perf_counter()
     url_signer = signer or make_signer(cfg.signer)
     inputs = bi.BuildInputs(cfg, url_signer)
