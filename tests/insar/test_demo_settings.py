@@ -12,7 +12,12 @@ import torch
 
 from sarslide.errors import DataSelectionError
 from sarslide.insar import run as run_module
-from sarslide.insar.demo import DEMO_TEST_ZONE, demo_run_config, demo_simulation_config
+from sarslide.insar.demo import (
+    DEMO_TEST_ZONE,
+    IsslideDemoConfig,
+    demo_run_config,
+    demo_simulation_config,
+)
 from sarslide.insar.figures import _pick_rows
 from sarslide.insar.isslide_layout import list_raw_interferograms, read_annotations
 from sarslide.insar.patches import extract_patches
@@ -92,7 +97,7 @@ def test_figure_rows_show_distinct_moves_first() -> None:
 def test_demo_holds_out_a_simulated_zone(tmp_path: Path) -> None:
     for fast in (True, False):
         assert DEMO_TEST_ZONE in demo_simulation_config(fast=fast).zones
-        cfg = demo_run_config(tmp_path, fast=fast)
+        cfg = demo_run_config(IsslideDemoConfig(output_dir=str(tmp_path), fast=fast))
         assert cfg.test_zones == [DEMO_TEST_ZONE] and cfg.max_patches_per_split is None
 
 
@@ -105,8 +110,9 @@ def test_demo_refuses_a_non_empty_folder_and_never_deletes_a_foreign_one(tmp_pat
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "notes.txt").write_text("keep me")
+    cfg = IsslideDemoConfig(output_dir=str(folder), fast=True)
     with pytest.raises(OutputExistsError, match="--overwrite"):
-        run_isslide_demo(folder, fast=True)
+        run_isslide_demo(cfg)
     with pytest.raises(OutputExistsError, match="not written by 'sarslide demo'"):
-        run_isslide_demo(folder, fast=True, overwrite=True)
+        run_isslide_demo(cfg, overwrite=True)
     assert (folder / "notes.txt").read_text() == "keep me"

@@ -251,16 +251,7 @@ def demo(
         "precision": precision,
     }
     cfg = load_command_config(IsslideDemoConfig, config, overrides, flags)
-    outputs = run_isslide_demo(
-        cfg.output_dir,
-        fast=cfg.fast,
-        seed=cfg.seed,
-        num_threads=cfg.num_threads,
-        device=cfg.device,
-        precision=cfg.precision,
-        progress=True,
-        overwrite=overwrite,
-    )
+    outputs = run_isslide_demo(cfg, progress=True, overwrite=overwrite)
     console.print(outputs["table_md"].read_text())
     for path in outputs.values():
         console.print(f"wrote {path}")

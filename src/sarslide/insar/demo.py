@@ -73,21 +73,13 @@ def demo_patch_size_px(*, fast: bool = False) -> int:
     return 48 if fast else 64
 
 
-def demo_run_config(
-    out_dir: str | Path,
-    *,
-    fast: bool = False,
-    seed: int = 0,
-    num_threads: int = 0,
-    device: str = "auto",
-    precision: str = "auto",
-) -> IsslideRunConfig:
+def demo_run_config(cfg: IsslideDemoConfig) -> IsslideRunConfig:
     """Training settings of the demo (``fast``: fewer epochs and heavy-model steps).
 
-    ``device``/``precision`` decide where training and evaluation run (``auto``: the GPU
-    when one is usable, else the CPU).
+    ``cfg.device``/``cfg.precision`` decide where training and evaluation run (``auto``:
+    the GPU when one is usable, else the CPU).
     """
-    out = Path(out_dir)
+    out = Path(cfg.output_dir)
     return IsslideRunConfig(
         ready_dir=str(out / "ready"),
         output_dir=str(out / "runs"),
@@ -95,41 +87,33 @@ def demo_run_config(
         test_zones=[DEMO_TEST_ZONE],
         val_fraction=0.25,
         batch_size=8,
-        max_epochs=7 if fast else 12,
+        max_epochs=7 if cfg.fast else 12,
         lr=1e-3,
-        heavy_max_epochs=1 if fast else 2,
-        heavy_limit_train_batches=4 if fast else 12,
-        seed=seed,
-        device=device,
-        precision=precision,
-        num_threads=num_threads,
+        heavy_max_epochs=1 if cfg.fast else 2,
+        heavy_limit_train_batches=4 if cfg.fast else 12,
+        seed=cfg.seed,
+        device=cfg.device,
+        precision=cfg.precision,
+        num_threads=cfg.num_threads,
     )
 
 
 def run_isslide_demo(
-    out_dir: str | Path,
-    *,
-    fast: bool = False,
-    seed: int = 0,
-    num_threads: int = 0,
-    device: str = "auto",
-    precision: str = "auto",
-    progress: bool = False,
-    overwrite: bool = False,
+    cfg: IsslideDemoConfig, *, progress: bool = False, overwrite: bool = False
 ) -> dict[str, Path]:
-    """simulate -> patches -> train five models -> test table + figure, under ``out_dir``.
+    """simulate -> patches -> train five models -> test table + figure, in ``cfg.output_dir``.
 
-    ``num_threads``: torch CPU threads (0 = auto, see ``choose_torch_threads``).
-    ``device``/``precision``: where training and evaluation run, checked before any work.
+    ``cfg.num_threads``: torch CPU threads (0 = auto, see ``choose_torch_threads``).
+    ``cfg.device``/``cfg.precision``: where training and evaluation run, checked first.
     ``overwrite``: replace a previous demo folder (never one the demo did not write).
 
     Raises:
-        ConfigError / DeviceError: ``device`` is not on this machine or ``precision``
+        ConfigError / DeviceError: the device is not on this machine or the precision
             does not fit it (nothing written).
-        OutputExistsError: ``out_dir`` is not empty and ``overwrite`` is False.
+        OutputExistsError: the folder is not empty and ``overwrite`` is False.
     """
-    resolve_precision(precision, resolve_device(device))
-    out = Path(out_dir)
+    resolve_precision(cfg.precision, resolve_device(cfg.device))
+    out = Path(cfg.output_dir)
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise OutputExistsError(
             f"{out} is not empty; pass --overwrite to replace a previous demo output, or "
@@ -137,14 +121,11 @@ def run_isslide_demo(
         )
     prepare_output_dir(out, overwrite=True)
     simulate_isslide_raw(
-        out / "raw", demo_simulation_config(fast=fast, seed=seed), progress=progress
+        out / "raw", demo_simulation_config(fast=cfg.fast, seed=cfg.seed), progress=progress
     )
     extract_patches(
-        out / "raw", out / "ready", size_px=demo_patch_size_px(fast=fast), progress=progress
+        out / "raw", out / "ready", size_px=demo_patch_size_px(fast=cfg.fast), progress=progress
     )
-    cfg = demo_run_config(
-        out, fast=fast, seed=seed, num_threads=num_threads, device=device, precision=precision
-    )
-    outputs = run_isslide(cfg, progress=progress)
+    outputs = run_isslide(demo_run_config(cfg), progress=progress)
     logger.info("demo outputs: %s", {k: str(v) for k, v in outputs.items()})
     return outputs
