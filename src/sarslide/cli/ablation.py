@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-import signal
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from sarslide.atomic import write_text_atomic
+from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import (
-    check_device_option,
-    config_option,
-    device_option,
-    pick_output,
-    precision_option,
-    set_option,
-)
+from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
 from sarslide.config import apply_overrides, parse_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
 from sarslide.experiments.ablation_config import (
@@ -27,8 +20,6 @@ from sarslide.experiments.ablation_config import (
     LogRatioSettings,
     load_ablation_config,
 )
-from sarslide.experiments.grid import RUNS_DIRNAME
-from sarslide.experiments.records import RESULT_FILENAME
 from sarslide.output_checks import check_output_location
 
 baseline_app = typer.Typer(
@@ -40,32 +31,26 @@ app.add_typer(baseline_app, name="baseline")
 @app.command("ablation")
 @report_errors
 def ablation(
-    config: Path | None = typer.Argument(
-        None, help="Ablation YAML (the same as --config; overrides the preset's keys)."
+    config: Path | None = opt.config_argument(
+        "Ablation YAML (the same as --config; overrides the preset's keys)."
     ),
-    config_file: Path | None = config_option(
+    config_file: Path | None = opt.config_option(
         "Ablation YAML; its keys override the preset's, the options below and --set "
         "override both. See docs/configs.md."
     ),
     preset: str | None = typer.Option(
         None, "--preset", help="'quick' (CPU, minutes) or 'paper' (GPU)."
     ),
-    cube: str | None = typer.Option(None, "--cube", help="Datacube (train.data.cube)."),
-    output: Path | None = typer.Option(
-        None, "-o", "--output", help="Where runs and results go (output_dir)."
-    ),
-    output_dir: Path | None = typer.Option(None, "--output-dir", hidden=True),
-    workers: int | None = typer.Option(None, "--workers", min=1, help="Runs at a time (workers)."),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="dask.distributed scheduler address (scheduler_address)."
-    ),
-    seeds: str | None = typer.Option(
-        None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2 (seeds)."
-    ),
-    device: str | None = device_option(),
-    precision: str | None = precision_option(),
-    overrides: list[str] = set_option(),
-    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bars."),
+    cube: str | None = opt.cube_option("Datacube (train.data.cube)."),
+    output: Path | None = opt.output_option("Where runs and results go (output_dir)."),
+    output_dir: Path | None = opt.hidden_alias_option("--output-dir"),
+    workers: int | None = opt.workers_option(),
+    scheduler: str | None = opt.scheduler_option(),
+    seeds: str | None = opt.seeds_option(),
+    device: str | None = opt.device_option(),
+    precision: str | None = opt.precision_option(),
+    overrides: list[str] = opt.set_option(),
+    no_progress: bool = opt.no_progress_option(),
 ) -> None:
     """Run (or resume) the input ablation grid: input sets x k x seeds.
 
@@ -77,17 +62,15 @@ def ablation(
     from sarslide.experiments.study import run_ablation
     from sarslide.experiments.train_run import resolve_train_config
 
-    if config is not None and config_file is not None and config != config_file:
-        raise ConfigError(f"Two configs given: {str(config)!r} and --config {str(config_file)!r}.")
-    check_device_option(device)
-    source = config or config_file
+    source = opt.pick_config(config, config_file)
+    opt.check_device_option(device)
     base = load_ablation_config(source, preset=preset)
     flags = {
         "train.data.cube": cube,
-        "output_dir": pick_output(output, output_dir, "--output-dir"),
+        "output_dir": opt.pick_output(output, output_dir, "--output-dir"),
         "workers": workers,
         "scheduler_address": scheduler,
-        "seeds": _parse_ints(seeds, "--seeds") if seeds is not None else None,
+        "seeds": opt.parse_ints(seeds, "--seeds") if seeds is not None else None,
         "train.trainer.device": device,
         "train.trainer.precision": precision,
     }
@@ -100,13 +83,8 @@ def ablation(
     check_output_location(cfg.output_dir)
     try:
         outcome = run_ablation(cfg, train=train, progress=not no_progress)
-    except KeyboardInterrupt as err:  # Ctrl-C, or SIGTERM (cli.console.sigterm_as_interrupt)
-        done = _count_finished(Path(cfg.output_dir))
-        console.print(
-            f"[yellow]interrupted[/]: {done} run(s) finished in {cfg.output_dir}. Run the "
-            "same command again to continue (finished runs are skipped)."
-        )
-        raise typer.Exit(code=128 + int(getattr(err, "signum", signal.SIGINT))) from None
+    except KeyboardInterrupt as err:
+        raise exit_interrupted(err, cfg.output_dir) from None
     grid = outcome.grid
     console.print(
         f"runs: {len(grid.ran)} ran, {len(grid.skipped)} already finished, "
@@ -115,11 +93,7 @@ def ablation(
     console.print(outcome.paths.table_markdown.read_text(), markup=False, highlight=False)
     console.print(outcome.paths.findings.read_text(), markup=False, highlight=False)
     console.print(f"outputs in {outcome.paths.output_dir}")
-    if grid.failed:
-        for run_id, message in grid.failed.items():
-            console.print(f"[red]failed[/] {run_id}: {message}", highlight=False)
-        console.print("Run the same command again to retry the failed runs.")
-        raise typer.Exit(code=1)
+    report_failed_runs(grid.failed)
 
 
 @baseline_app.command("log-ratio")
@@ -128,7 +102,7 @@ def log_ratio(
     train_config: Path = typer.Argument(
         ..., help="Training config YAML (its data section is used)."
     ),
-    cube: str | None = typer.Option(None, "--cube", help="Datacube instead of the config's."),
+    cube: str | None = opt.cube_option("Datacube instead of the config's."),
     k: str | None = typer.Option(
         None, "-k", help="Comma-separated numbers of timesteps (default: the ablation's)."
     ),
@@ -141,8 +115,8 @@ def log_ratio(
     slope_min_deg: float | None = typer.Option(
         None, "--slope-min-deg", help="Mask flatter pixels; <0: none (log_ratio.slope_min_deg)."
     ),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Write the results as JSON."),
-    overrides: list[str] = set_option(),
+    output: Path | None = opt.output_option("Write the results as JSON."),
+    overrides: list[str] = opt.set_option(),
 ) -> None:
     """Score the log-ratio change baseline on the config's test chips and test region."""
     # imported when the command runs (see sarslide.cli)
@@ -155,7 +129,7 @@ def log_ratio(
     if slope_min_deg is not None and slope_min_deg < 0:
         given["slope_min_deg"] = None  # no slope mask
     settings = LogRatioSettings.from_mapping(given, source="(log-ratio options)")
-    ks = _parse_ints(k, "-k") if k is not None else AblationConfig.field_default("timesteps_k")
+    ks = opt.parse_ints(k, "-k") if k is not None else AblationConfig.field_default("timesteps_k")
     opened = open_cube(data["cube"], task="detection")
     results = [score_log_ratio(opened, {**data, "timesteps_k": value}, settings) for value in ks]
     for result in results:
@@ -190,16 +164,3 @@ def read_data_section(
         raise ConfigError(f"{str(path)!r} has no 'data' section; it must be a training config.")
     cfg = DataConfig.from_mapping(values["data"], source=f"{path} (data section)")
     return cfg.model_dump(mode="json")
-
-
-def _count_finished(output_dir: Path) -> int:
-    return len(list((output_dir / RUNS_DIRNAME).glob(f"*/{RESULT_FILENAME}")))
-
-
-def _parse_ints(text: str, option: str) -> list[int]:
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError as err:
-        raise ConfigError(
-            f"{option} takes comma-separated integers, e.g. 0,1,2; got {text!r}."
-        ) from err

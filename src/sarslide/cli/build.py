@@ -6,66 +6,52 @@ from pathlib import Path
 
 import typer
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import cube_app
 from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, set_option
 from sarslide.output_checks import check_output_location
 
 
 @cube_app.command("build")
 @report_errors
 def build(
-    output: Path = typer.Option(..., "-o", "--output", help="Zarr store to write (CUBE.zarr)."),
-    aoi: str = typer.Option(
-        None, "--aoi", help="'min_lon,min_lat,max_lon,max_lat' or a vector file."
-    ),
-    start: str = typer.Option(None, "--start", help="First acquisition date (ISO 8601)."),
-    end: str = typer.Option(None, "--end", help="Last acquisition date (inclusive)."),
-    event_start: str = typer.Option(None, "--event-start", help="Start of the triggering event."),
-    event_end: str = typer.Option(None, "--event-end", help="End of the triggering event."),
-    labels: Path = typer.Option(
-        None, "--labels", help="Landslide polygons (GPKG, SHP, GeoJSON; any CRS)."
-    ),
-    config: Path | None = config_option(
+    output: Path = opt.output_option("Zarr store to write (CUBE.zarr).", required=True),
+    aoi: str | None = opt.aoi_option(),
+    start: str | None = typer.Option(None, "--start", help="First acquisition date (ISO 8601)."),
+    end: str | None = typer.Option(None, "--end", help="Last acquisition date (inclusive)."),
+    event_start: str | None = opt.event_start_option("Start of the triggering event."),
+    event_end: str | None = opt.event_end_option("End of the triggering event."),
+    labels: Path | None = opt.labels_option("Landslide polygons (GPKG, SHP, GeoJSON; any CRS)."),
+    config: Path | None = opt.config_option(
         "YAML build config (BuildConfig keys, see docs/build.md); the options here and "
         "--set override it."
     ),
-    stac_url: str = typer.Option(None, "--stac-url", help="STAC API root (stac_url)."),
-    collection: str = typer.Option(
-        None, "--collection", help="Sentinel-1 RTC collection (collection)."
+    stac_url: str | None = opt.stac_url_option(),
+    collection: str | None = opt.collection_option(),
+    dem_collection: str | None = opt.dem_collection_option(),
+    rtc: list[str] | None = opt.rtc_option(
+        "Local RTC products instead of STAC: files, folders or quoted glob patterns "
+        "(OPERA RTC-S1, HyP3 RTC); repeatable."
     ),
-    dem_collection: str = typer.Option(
-        None, "--dem-collection", help="DEM collection (default cop-dem-glo-30)."
-    ),
-    rtc: list[str] = typer.Option(
-        None,
-        "--rtc",
-        help="Local RTC products instead of STAC: files, folders or quoted glob patterns "
-        "(OPERA RTC-S1, HyP3 RTC); repeatable.",
-    ),
-    dem: list[str] = typer.Option(
-        None, "--dem", help="Local DEM file(s) instead of STAC (any CRS); repeatable."
+    dem: list[str] | None = opt.dem_option(
+        "Local DEM file(s) instead of STAC (any CRS); repeatable."
     ),
     crs: str = typer.Option(
         None, "--crs", help="Grid CRS, e.g. EPSG:32754 (default: the products' or AOI's UTM)."
     ),
     chunk_px: int = typer.Option(None, "--chunk-px", help="Chunk side in pixels (memory)."),
-    signer: str = typer.Option(None, "--signer", help="planetary-computer or none."),
+    signer: str | None = opt.signer_option(),
     insar: list[str] = typer.Option(
         None,
         "--insar",
         help="none, hyp3, or folders / files / quoted globs of HyP3, ISCE2 or GAMMA/PyRate "
         "products; repeatable.",
     ),
-    resolution_m: float = typer.Option(
-        None, "--resolution-m", help="Pixel size in metres (resolution_m)."
-    ),
-    scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
-    overrides: list[str] = set_option(),
-    overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace a store written by an earlier cube build."
-    ),
+    resolution_m: float | None = opt.resolution_option(),
+    scheduler: str | None = opt.scheduler_option("scheduler"),
+    overrides: list[str] = opt.set_option(),
+    overwrite: bool = opt.overwrite_option("Replace a store written by an earlier cube build."),
 ) -> None:
     """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
     with --rtc/--dem/--insar); write an aligned, validated cube."""
@@ -99,7 +85,7 @@ def build(
         "resolution_m": resolution_m,
         "scheduler": scheduler,
     }
-    cfg = load_command_config(BuildConfig, config, overrides, options)
+    cfg = opt.load_command_config(BuildConfig, config, overrides, options)
     result = build_cube(cfg, output, overwrite=overwrite, progress=True)
     console.print(
         f"[green]wrote[/] {result.store}: {result.timesteps} timesteps, "

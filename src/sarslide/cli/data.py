@@ -7,10 +7,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import data_app
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.cube import render_summary
-from sarslide.cli.options import config_option, load_command_config, pick_output, set_option
 
 FETCH_CONFIG_HELP = (
     "YAML config file (keys of sarslide.sources.zenodo.FetchConfig); the options below "
@@ -39,11 +39,9 @@ def fetch(
     name: str | None = typer.Argument(
         None, help="Cube name, e.g. hokkaido_japan (name; see 'data list')."
     ),
-    config: Path | None = config_option(FETCH_CONFIG_HELP),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Folder for the extracted store (output_dir)."
-    ),
-    dest: Path | None = typer.Option(None, "--dest", hidden=True),
+    config: Path | None = opt.config_option(FETCH_CONFIG_HELP),
+    output: Path | None = opt.output_option("Folder for the extracted store (output_dir)."),
+    dest: Path | None = opt.hidden_alias_option("--dest"),
     base_url: str | None = typer.Option(
         None, "--base-url", help="Mirror serving <name>.zip (base_url)."
     ),
@@ -56,7 +54,7 @@ def fetch(
     keep_zip: bool | None = typer.Option(
         None, "--keep-zip", help="Keep the zip after extraction (keep_zip)."
     ),
-    overrides: list[str] = set_option(),
+    overrides: list[str] = opt.set_option(),
 ) -> None:
     """Download (resuming), verify, extract a published cube, then print its summary."""
     # imported when the command runs (see sarslide.cli)
@@ -65,13 +63,13 @@ def fetch(
 
     flags = {
         "name": name,
-        "output_dir": pick_output(output, dest, "--dest"),
+        "output_dir": opt.pick_output(output, dest, "--dest"),
         "base_url": base_url,
         "md5": md5,
         "checksum": False if no_checksum else None,
         "keep_zip": keep_zip or None,
     }
-    cfg = load_command_config(zenodo.FetchConfig, config, overrides, flags)
+    cfg = opt.load_command_config(zenodo.FetchConfig, config, overrides, flags)
     store = zenodo.fetch_published_cube(
         cfg.name,
         Path(cfg.output_dir),

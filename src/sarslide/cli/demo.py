@@ -7,18 +7,18 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, set_option
 from sarslide.output_checks import check_output_location
 
 
 @app.command("demo")
 @report_errors
 def demo_command(
-    output: Path | None = typer.Option(None, "--output", "-o", help="Output folder (output_dir)."),
-    config: Path | None = config_option(),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a previous demo output."),
+    output: Path | None = opt.output_option("Output folder (output_dir)."),
+    config: Path | None = opt.config_option(),
+    overwrite: bool = opt.overwrite_option("Replace a previous demo output."),
     epochs: int | None = typer.Option(
         None, "--epochs", help="Training epochs (epochs; default: the quick preset's)."
     ),
@@ -26,15 +26,15 @@ def demo_command(
         None, "--size", help="Side of the simulated scene in pixels (size_px)."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed of simulation, split, training."),
-    overrides: list[str] = set_option(),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
+    overrides: list[str] = opt.set_option(),
+    progress: bool = opt.progress_option(),
 ) -> None:
     """Simulate the default event cube, train a small U-Net, evaluate, map the scene."""
     # imported when the command runs (see sarslide.cli)
     from sarslide.demo import DemoConfig, run_demo
 
     flags = {"output_dir": output, "epochs": epochs, "size_px": size_px, "seed": seed}
-    cfg = load_command_config(DemoConfig, config, overrides, flags)
+    cfg = opt.load_command_config(DemoConfig, config, overrides, flags)
     check_output_location(Path(cfg.output_dir))
     console.rule("sarslide demo (SIMULATED data)")
     outputs = run_demo(

@@ -7,16 +7,9 @@ from pathlib import Path
 import typer
 from rich.markdown import Markdown
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import (
-    check_device_option,
-    config_option,
-    device_option,
-    load_command_config,
-    precision_option,
-    set_option,
-)
 from sarslide.output_checks import check_output_location
 
 
@@ -26,12 +19,12 @@ def evaluate_command(
     checkpoint: Path | None = typer.Argument(
         None, help="A checkpoint written by 'sarslide train' (checkpoint)."
     ),
-    config: Path | None = config_option(),
-    cube: str | None = typer.Option(
-        None, "--cube", help="Datacube (cube; default: the one named in the checkpoint)."
+    config: Path | None = opt.config_option(),
+    cube: str | None = opt.cube_option(
+        "Datacube (cube; default: the one named in the checkpoint)."
     ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Output folder (output_dir; default <run>/evaluation-<split>)."
+    output: Path | None = opt.output_option(
+        "Output folder (output_dir; default <run>/evaluation-<split>)."
     ),
     split: str | None = typer.Option(None, "--split", help="test or val (split)."),
     whole_region: bool | None = typer.Option(
@@ -42,10 +35,10 @@ def evaluate_command(
     tile_size: int | None = typer.Option(
         None, "--tile-size", help="Tile size (px) of the region pass (tile_size_px)."
     ),
-    device: str | None = device_option(),
-    precision: str | None = precision_option(),
-    overrides: list[str] = set_option(),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
+    device: str | None = opt.device_option(),
+    precision: str | None = opt.precision_option(),
+    overrides: list[str] = opt.set_option(),
+    progress: bool = opt.progress_option(),
 ) -> None:
     """AUPRC, AUROC, F1/precision/recall/IoU at the validation threshold; JSON + markdown.
 
@@ -53,7 +46,7 @@ def evaluate_command(
     event's positive rate and log-ratio baseline. Writes metrics.json, summary.md,
     pr_curve.png and the resolved config.yaml.
     """
-    check_device_option(device)  # a missing GPU fails before torch and the cube load
+    opt.check_device_option(device)  # a missing GPU fails before torch and the cube load
     # imported when the command runs (see sarslide.cli)
     from sarslide.evaluation.config import EvaluateConfig
     from sarslide.evaluation.evaluate import evaluate_checkpoint
@@ -69,7 +62,7 @@ def evaluate_command(
         "device": device,
         "precision": precision,
     }
-    cfg = load_command_config(EvaluateConfig, config, overrides, flags)
+    cfg = opt.load_command_config(EvaluateConfig, config, overrides, flags)
     if cfg.output_dir is not None:
         check_output_location(cfg.output_path)
     if cfg.cube is None and _trained_on_events(Path(cfg.checkpoint)):

@@ -6,16 +6,9 @@ from pathlib import Path
 
 import typer
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import insar_app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import (
-    check_device_option,
-    config_option,
-    device_option,
-    load_command_config,
-    precision_option,
-    set_option,
-)
 from sarslide.errors import ConfigError, OutputExistsError
 
 EVALUATE_CONFIG_HELP = (
@@ -39,15 +32,15 @@ EVALUATE_PRECISION_HELP = (
 def interferogram(
     reference: Path = typer.Argument(..., help="Reference SLC (complex GeoTIFF, ISCE .slc/.vrt)."),
     secondary: Path = typer.Argument(..., help="Secondary SLC, co-registered on the reference."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output folder."),
-    config: Path | None = config_option(),
+    output: Path = opt.output_option("Output folder.", required=True),
+    config: Path | None = opt.config_option(),
     looks_range: int | None = typer.Option(None, help="Looks in range (looks_range)."),
     looks_azimuth: int | None = typer.Option(None, help="Looks in azimuth (looks_azimuth)."),
     alpha: float | None = typer.Option(
         None, help="Goldstein exponent, 0 = no filtering (goldstein_alpha)."
     ),
     chunk_px: int | None = typer.Option(None, help="Dask chunk side (chunk_px)."),
-    overrides: list[str] = set_option(),
+    overrides: list[str] = opt.set_option(),
 ) -> None:
     """Multilooked, Goldstein-filtered phase, coherence and features (GeoTIFFs)."""
     # imported when the command runs (see sarslide.cli)
@@ -59,7 +52,7 @@ def interferogram(
         "goldstein_alpha": alpha,
         "chunk_px": chunk_px,
     }
-    cfg = load_command_config(InterferogramConfig, config, overrides, flags)
+    cfg = opt.load_command_config(InterferogramConfig, config, overrides, flags)
     products = write_interferogram_products(reference, secondary, output, cfg)
     rows, cols = products.shape_px
     console.print(f"{rows} x {cols} px, mean coherence {products.mean_coherence:.3f}")
@@ -70,8 +63,8 @@ def interferogram(
 @insar_app.command("simulate")
 @report_errors
 def simulate(
-    output: Path = typer.Option(..., "--output", "-o", help="Raw-layout output folder."),
-    config: Path | None = config_option(),
+    output: Path = opt.output_option("Raw-layout output folder.", required=True),
+    config: Path | None = opt.config_option(),
     zones: list[str] | None = typer.Option(None, "--zone", help="Zone names (zones)."),
     size_px: int | None = typer.Option(
         None, "--size", help="Scene side, multilooked pixels (size_px)."
@@ -79,7 +72,7 @@ def simulate(
     n_dates: int | None = typer.Option(None, "--dates", help="Acquisitions (n_dates)."),
     moves: int | None = typer.Option(None, help="Moving areas per zone (moves_per_zone)."),
     seed: int | None = typer.Option(None, help="Random seed (seed)."),
-    overrides: list[str] = set_option(),
+    overrides: list[str] = opt.set_option(),
 ) -> None:
     """Simulate an ISSLIDE raw layout (interferograms + annotation polygons)."""
     # imported when the command runs (see sarslide.cli)
@@ -92,7 +85,7 @@ def simulate(
         "moves_per_zone": moves,
         "seed": seed,
     }
-    cfg = load_command_config(SimulationConfig, config, overrides, flags)
+    cfg = opt.load_command_config(SimulationConfig, config, overrides, flags)
     if output.exists() and any(output.iterdir()):
         raise OutputExistsError(f"{output} is not empty; choose a new folder.")
     items = simulate_isslide_raw(output, cfg, progress=True)
@@ -103,8 +96,8 @@ def simulate(
 @report_errors
 def patches(
     raw: Path = typer.Argument(..., help="ISSLIDE raw layout."),
-    output: Path = typer.Option(..., "--output", "-o", help="Ready-layout output folder."),
-    config: Path | None = config_option(),
+    output: Path = opt.output_option("Ready-layout output folder.", required=True),
+    config: Path | None = opt.config_option(),
     size_px: int | None = typer.Option(None, "--size", help="Patch side in pixels (size_px)."),
     min_confidence: int | None = typer.Option(
         None, help="Drop annotations below this confidence (min_confidence)."
@@ -112,14 +105,14 @@ def patches(
     no_move: bool | None = typer.Option(
         None, "--no-move/--moving-only", help="Keep inactive-period patches (include_no_move)."
     ),
-    overrides: list[str] = set_option(),
+    overrides: list[str] = opt.set_option(),
 ) -> None:
     """Extract patches around annotated moving areas (ready layout, keyed by name)."""
     # imported when the command runs (see sarslide.cli)
     from sarslide.insar.patches import PatchConfig, extract_patches
 
     flags = {"size_px": size_px, "min_confidence": min_confidence, "include_no_move": no_move}
-    cfg = load_command_config(PatchConfig, config, overrides, flags)
+    cfg = opt.load_command_config(PatchConfig, config, overrides, flags)
     index = extract_patches(raw, output, **cfg.model_dump(), progress=True)
     console.print(
         f"wrote {len(index)} patches ({int(index['has_move'].sum())} with a move) to {output}"
@@ -130,10 +123,8 @@ def patches(
 @report_errors
 def train(
     ready: Path | None = typer.Argument(None, help="Ready ISSLIDE layout (ready_dir)."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Run folder, one sub-folder per model (output_dir)."
-    ),
-    config: Path | None = config_option(),
+    output: Path | None = opt.output_option("Run folder, one sub-folder per model (output_dir)."),
+    config: Path | None = opt.config_option(),
     models: list[str] | None = typer.Option(
         None, "--model", help="Model names (models; default: the five baselines)."
     ),
@@ -154,9 +145,9 @@ def train(
     ),
     seed: int | None = typer.Option(None, help="Seed of validation draw, shuffling (seed)."),
     threads: int | None = typer.Option(None, help="torch CPU threads, 0 = auto (num_threads)."),
-    device: str | None = device_option(),
-    precision: str | None = precision_option(),
-    overrides: list[str] = set_option(),
+    device: str | None = opt.device_option(),
+    precision: str | None = opt.precision_option(),
+    overrides: list[str] = opt.set_option(),
 ) -> None:
     """Train baselines; the threshold is chosen on validation and stored per model."""
     # imported when the command runs (see sarslide.cli)
@@ -181,9 +172,9 @@ def train(
         "device": device,
         "precision": precision,
     }
-    check_device_option(device)
-    cfg = load_command_config(IsslideRunConfig, config, overrides, flags)
-    check_device_option(cfg.device)
+    opt.check_device_option(device)
+    cfg = opt.load_command_config(IsslideRunConfig, config, overrides, flags)
+    opt.check_device_option(cfg.device)
     for run_dir in train_isslide(cfg, progress=True):
         console.print(f"trained {run_dir}")
 
@@ -194,22 +185,22 @@ def evaluate(
     runs: Path | None = typer.Argument(
         None, help="Folder written by 'sarslide insar train' (runs_dir)."
     ),
-    config: Path | None = config_option(EVALUATE_CONFIG_HELP),
+    config: Path | None = opt.config_option(EVALUATE_CONFIG_HELP),
     figure: bool | None = typer.Option(
         None, "--figure/--no-figure", help="Also write predictions.png (figure)."
     ),
-    device: str | None = device_option(EVALUATE_DEVICE_HELP),
-    precision: str | None = precision_option(EVALUATE_PRECISION_HELP),
-    overrides: list[str] = set_option(),
+    device: str | None = opt.device_option(EVALUATE_DEVICE_HELP),
+    precision: str | None = opt.precision_option(EVALUATE_PRECISION_HELP),
+    overrides: list[str] = opt.set_option(),
 ) -> None:
     """Score trained models on the held-out zone(s); write comparison.md/.csv."""
-    check_device_option(device)
+    opt.check_device_option(device)
     # imported when the command runs (see sarslide.cli)
     from sarslide.insar.run import IsslideEvaluateConfig, evaluate_isslide
 
     flags = {"runs_dir": runs, "figure": figure, "device": device, "precision": precision}
-    cfg = load_command_config(IsslideEvaluateConfig, config, overrides, flags)
-    check_device_option(cfg.device)
+    cfg = opt.load_command_config(IsslideEvaluateConfig, config, overrides, flags)
+    opt.check_device_option(cfg.device)
     outputs = evaluate_isslide(
         cfg.runs_dir, figure=cfg.figure, device=cfg.device, precision=cfg.precision
     )
@@ -221,24 +212,22 @@ def evaluate(
 @insar_app.command("demo")
 @report_errors
 def demo(
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="New folder for everything (output_dir)."
-    ),
-    config: Path | None = config_option(),
+    output: Path | None = opt.output_option("New folder for everything (output_dir)."),
+    config: Path | None = opt.config_option(),
     fast: bool | None = typer.Option(
         None, "--fast", help="48 px patches, 7 epochs, 4 steps for FCN/DeepLabV3 (about 3 min)."
     ),
     seed: int | None = typer.Option(None, help="Random seed (seed)."),
     threads: int | None = typer.Option(None, help="torch CPU threads, 0 = auto (num_threads)."),
-    device: str | None = device_option(),
-    precision: str | None = precision_option(),
-    overrides: list[str] = set_option(),
-    overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace a previous demo output (never another folder)."
+    device: str | None = opt.device_option(),
+    precision: str | None = opt.precision_option(),
+    overrides: list[str] = opt.set_option(),
+    overwrite: bool = opt.overwrite_option(
+        "Replace a previous demo output (never another folder)."
     ),
 ) -> None:
     """Simulate a small ISSLIDE, train the five baselines briefly, write the comparison."""
-    check_device_option(device)
+    opt.check_device_option(device)
     # imported when the command runs (see sarslide.cli)
     from sarslide.insar.demo import IsslideDemoConfig, run_isslide_demo
 
@@ -250,7 +239,7 @@ def demo(
         "device": device,
         "precision": precision,
     }
-    cfg = load_command_config(IsslideDemoConfig, config, overrides, flags)
+    cfg = opt.load_command_config(IsslideDemoConfig, config, overrides, flags)
     outputs = run_isslide_demo(cfg, progress=True, overwrite=overwrite)
     console.print(outputs["table_md"].read_text())
     for path in outputs.values():

@@ -6,18 +6,10 @@ from pathlib import Path
 
 import typer
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import (
-    check_device_option,
-    config_option,
-    device_option,
-    load_command_config,
-    pick_output,
-    precision_option,
-    set_option,
-)
 from sarslide.output_checks import check_output_location
 
 
@@ -27,57 +19,39 @@ def predict(
     checkpoint: Path | None = typer.Argument(
         None, help="Checkpoint written by 'sarslide train', e.g. best.ckpt (checkpoint)."
     ),
-    config: Path | None = config_option(
+    config: Path | None = opt.config_option(
         "YAML prediction config (a map's config.yaml works too); the options below and "
         "--set override its keys. See docs/configs.md."
     ),
-    cube: str | None = typer.Option(
-        None, "--cube", help="Datacube to map: Zarr path or fsspec URL (cube)."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Output folder to create (output_dir)."
-    ),
-    out_alias: Path | None = typer.Option(None, "--out", hidden=True),
-    event_start: str | None = typer.Option(
-        None, "--event-start", help="Event window start, ISO 8601 (event_start)."
-    ),
-    event_end: str | None = typer.Option(
-        None, "--event-end", help="Event window end, ISO 8601 (event_end)."
-    ),
-    threshold: float | None = typer.Option(
-        None, "--threshold", help="Probability threshold (threshold; default: the checkpoint's)."
-    ),
-    tile_size: int | None = typer.Option(
-        None, "--tile-size", help="Model input tile size, px (tile_size_px)."
-    ),
+    cube: str | None = opt.cube_option("Datacube to map: Zarr path or fsspec URL (cube)."),
+    output: Path | None = opt.output_option("Output folder to create (output_dir)."),
+    out_alias: Path | None = opt.hidden_alias_option("--out"),
+    event_start: str | None = opt.event_start_option("Event window start, ISO 8601 (event_start)."),
+    event_end: str | None = opt.event_end_option("Event window end, ISO 8601 (event_end)."),
+    threshold: float | None = opt.threshold_option(),
+    tile_size: int | None = opt.tile_size_option(),
     overlap: int | None = typer.Option(
         None, "--overlap", help="Blended overlap between tiles, px (overlap_px)."
     ),
     margin: int | None = typer.Option(
         None, "--margin", help="Context dropped at interior tile edges, px (margin_px)."
     ),
-    batch_size: int | None = typer.Option(
-        None, "--batch-size", help="Tiles per model call (batch_size)."
+    batch_size: int | None = opt.batch_size_option(),
+    min_area: float | None = opt.min_area_option(),
+    scheduler: str | None = opt.scheduler_option(),
+    no_figures: bool = opt.no_figures_option(
+        "Skip the quicklook and error-map PNGs (figures: false)."
     ),
-    min_area: float | None = typer.Option(
-        None, "--min-area", help="Drop polygons smaller than this, m2 (min_area_m2; default 400)."
-    ),
-    scheduler: str | None = typer.Option(
-        None, "--scheduler", help="dask.distributed scheduler address (scheduler_address)."
-    ),
-    no_figures: bool = typer.Option(
-        False, "--no-figures", help="Skip the quicklook and error-map PNGs (figures: false)."
-    ),
-    device: str | None = device_option(),
-    precision: str | None = precision_option(),
-    overrides: list[str] = set_option(),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output folder."),
+    device: str | None = opt.device_option(),
+    precision: str | None = opt.precision_option(),
+    overrides: list[str] = opt.set_option(),
+    overwrite: bool = opt.overwrite_option("Replace an existing output folder."),
 ) -> None:
     """Map landslides over a cube: probability and binary COGs, polygons, quicklook, report.
 
     The resolved configuration is written to config.yaml in the output folder.
     """
-    check_device_option(device)  # a missing GPU fails before torch and the cube load
+    opt.check_device_option(device)  # a missing GPU fails before torch and the cube load
     # imported when the command runs (see sarslide.cli)
     from sarslide.inference.config import PredictConfig
     from sarslide.inference.outputs import predict_to_directory
@@ -87,7 +61,7 @@ def predict(
     flags = {
         "checkpoint": checkpoint,
         "cube": cube,
-        "output_dir": pick_output(output, out_alias, "--out"),
+        "output_dir": opt.pick_output(output, out_alias, "--out"),
         "event_start": event_start,
         "event_end": event_end,
         "threshold": threshold,
@@ -101,7 +75,7 @@ def predict(
         "device": device,
         "precision": precision,
     }
-    cfg = load_command_config(PredictConfig, config, overrides, flags)
+    cfg = opt.load_command_config(PredictConfig, config, overrides, flags)
     check_output_location(cfg.output_path)
     outputs = predict_to_directory(cfg, progress=True, overwrite=overwrite)
     console.print(f"[bold green]landslide map written to[/] {outputs.directory}")

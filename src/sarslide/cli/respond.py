@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.checks import check_time_option
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import config_option, load_command_config, pick_output, set_option
 from sarslide.errors import ConfigError
 from sarslide.output_checks import check_output_location
 
@@ -17,54 +17,50 @@ from sarslide.output_checks import check_output_location
 @app.command("respond")
 @report_errors
 def respond(
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Folder of this event (rerun resumes)."
+    output: Path | None = opt.output_option("Folder of this event (rerun resumes)."),
+    out_alias: Path | None = opt.hidden_alias_option("--out"),
+    aoi: str | None = opt.aoi_option(),
+    event_start: str | None = opt.event_start_option("Event start (ISO 8601, UTC)."),
+    event_end: str | None = opt.event_end_option("Event end (ISO 8601); default: the start."),
+    model: Path | None = typer.Option(
+        None, "--model", help="Checkpoint written by 'sarslide train'."
     ),
-    out_alias: Path | None = typer.Option(None, "--out", hidden=True),
-    aoi: str = typer.Option(
-        None, "--aoi", help="'min_lon,min_lat,max_lon,max_lat' or a vector file."
-    ),
-    event_start: str = typer.Option(None, "--event-start", help="Event start (ISO 8601, UTC)."),
-    event_end: str = typer.Option(
-        None, "--event-end", help="Event end (ISO 8601); default: the start."
-    ),
-    model: Path = typer.Option(None, "--model", help="Checkpoint written by 'sarslide train'."),
-    config: Path | None = config_option(
+    config: Path | None = opt.config_option(
         "YAML respond config (RespondConfig keys, see docs/respond.md); the options here "
         "and --set override it."
     ),
-    event_name: str = typer.Option(None, "--event-name", help="Name for the cube and report."),
-    search_days: int = typer.Option(
+    event_name: str | None = typer.Option(
+        None, "--event-name", help="Name for the cube and report."
+    ),
+    search_days: int | None = typer.Option(
         None, "--search-days", help="Days searched each side of the event (default 24k+12)."
     ),
-    orbit_state: str = typer.Option(
+    orbit_state: str | None = typer.Option(
         None, "--orbit-state", help="ascending or descending (default: the model's)."
     ),
-    relative_orbit: int = typer.Option(None, "--relative-orbit", help="Keep this track only."),
-    labels: Path = typer.Option(None, "--labels", help="Landslide polygons to score the map."),
-    stac_url: str = typer.Option(None, "--stac-url", help="STAC API root URL."),
-    collection: str = typer.Option(None, "--collection", help="RTC collection."),
-    dem_collection: str = typer.Option(None, "--dem-collection", help="DEM collection."),
-    rtc: list[str] = typer.Option(
-        None,
-        "--rtc",
-        help="Local RTC products (files, folders, globs) instead of STAC; repeatable.",
+    relative_orbit: int | None = typer.Option(
+        None, "--relative-orbit", help="Keep this track only."
     ),
-    dem: list[str] = typer.Option(None, "--dem", help="Local DEM file(s); repeatable."),
-    signer: str = typer.Option(None, "--signer", help="planetary-computer or none."),
-    insar: str = typer.Option(None, "--insar", help="hyp3, a folder of products, or none."),
-    resolution_m: float = typer.Option(None, "--resolution-m", help="Pixel size (default 10 m)."),
-    threshold: float = typer.Option(
-        None, "--threshold", help="Probability threshold (default: the checkpoint's)."
+    labels: Path | None = opt.labels_option("Landslide polygons to score the map."),
+    stac_url: str | None = opt.stac_url_option(),
+    collection: str | None = opt.collection_option(),
+    dem_collection: str | None = opt.dem_collection_option(),
+    rtc: list[str] | None = opt.rtc_option(
+        "Local RTC products (files, folders, globs) instead of STAC; repeatable."
     ),
-    tile_size: int = typer.Option(None, "--tile-size", help="Model input tile size (px)."),
-    batch_size: int = typer.Option(None, "--batch-size", help="Tiles per model call."),
-    min_area: float = typer.Option(None, "--min-area", help="Drop smaller polygons (m2)."),
-    scheduler: str = typer.Option(None, "--scheduler", help="dask.distributed scheduler address."),
-    no_figures: bool = typer.Option(False, "--no-figures", help="Skip the PNG figures."),
-    overrides: list[str] = set_option(),
-    overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace outputs in the folder made for another request."
+    dem: list[str] | None = opt.dem_option("Local DEM file(s); repeatable."),
+    signer: str | None = opt.signer_option(),
+    insar: str | None = typer.Option(None, "--insar", help="hyp3, a folder of products, or none."),
+    resolution_m: float | None = opt.resolution_option(),
+    threshold: float | None = opt.threshold_option(),
+    tile_size: int | None = opt.tile_size_option(),
+    batch_size: int | None = opt.batch_size_option(),
+    min_area: float | None = opt.min_area_option(),
+    scheduler: str | None = opt.scheduler_option("scheduler"),
+    no_figures: bool = opt.no_figures_option("Skip the PNG figures (figures: false)."),
+    overrides: list[str] = opt.set_option(),
+    overwrite: bool = opt.overwrite_option(
+        "Replace outputs in the folder made for another request."
     ),
 ) -> None:
     """Find the acquisitions around an event, build its cube, map landslides, report.
@@ -72,7 +68,7 @@ def respond(
     Refuses an event too recent for the model's k acquisitions after it, and says when
     enough will exist. Rerun with the same -o to resume: finished steps are reused.
     """
-    out_dir = pick_output(output, out_alias, "--out")
+    out_dir = opt.pick_output(output, out_alias, "--out")
     if out_dir is None:
         raise ConfigError("Give the event's folder with -o/--output.")
     check_output_location(out_dir)
@@ -106,7 +102,7 @@ def respond(
         "scheduler": scheduler,
         "figures": False if no_figures else None,
     }
-    cfg = load_command_config(RespondConfig, config, overrides, options)
+    cfg = opt.load_command_config(RespondConfig, config, overrides, options)
     result = respond_to_event(
         cfg,
         out_dir,

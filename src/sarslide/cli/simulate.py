@@ -6,18 +6,18 @@ from pathlib import Path
 
 import typer
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import cube_app
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.cube import render_summary
-from sarslide.cli.options import config_option, load_command_config, set_option
 from sarslide.output_checks import check_output_location
 
 
 @cube_app.command("simulate")
 @report_errors
 def simulate(
-    output: Path = typer.Option(..., "--output", "-o", help="Zarr store to write (*.zarr)."),
-    config: Path | None = config_option(
+    output: Path = opt.output_option("Zarr store to write (*.zarr).", required=True),
+    config: Path | None = opt.config_option(
         "YAML (or JSON) file of simulation settings (EventCubeSpec fields); the options "
         "below and --set override it. See docs/configs.md."
     ),
@@ -36,15 +36,13 @@ def simulate(
     orbit: str | None = typer.Option(
         None, "--orbit", help="ascending, descending or both (alternating)."
     ),
-    overrides: list[str] = set_option(),
-    overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace a store written by an earlier cube simulate."
-    ),
+    overrides: list[str] = opt.set_option(),
+    overwrite: bool = opt.overwrite_option("Replace a store written by an earlier cube simulate."),
     figure: Path | None = typer.Option(
         None, "--figure", help="Also write the overview PNG (VV/VH before/after, terrain)."
     ),
     k: int = typer.Option(1, "--k", help="Acquisitions per side in the figure's composites."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+    progress: bool = opt.progress_option(),
 ) -> None:
     """Simulate a landslide event cube (SIMULATED data, the schema of the paper's cubes).
 
@@ -68,7 +66,7 @@ def simulate(
     }
     check_not_input(output, [config])
     check_replaceable(output, "cube simulate", overwrite=overwrite)  # before simulating
-    spec = load_command_config(EventCubeSpec, config, overrides, flags)
+    spec = opt.load_command_config(EventCubeSpec, config, overrides, flags)
     with hold_lock(output, "cube simulate"):  # from the start: a second writer refuses
         ds = simulate_event_cube(spec=spec, progress=progress)
         path = write_cube(
@@ -90,11 +88,11 @@ def simulate(
 @cube_app.command("simulate-events")
 @report_errors
 def simulate_events(
-    output: Path = typer.Option(..., "--output", "-o", help="Folder for the cubes."),
+    output: Path = opt.output_option("Folder for the cubes.", required=True),
     preset: str = typer.Option("four-events", "--preset", help="Event set to simulate."),
     size: int = typer.Option(384, "--size", help="Grid side of every cube (10 m pixels)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing cubes."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress."),
+    overwrite: bool = opt.overwrite_option("Replace existing cubes."),
+    progress: bool = opt.progress_option(),
 ) -> None:
     """Simulate a set of distinct events (SIMULATED): one cube each and events.yaml.
 

@@ -6,29 +6,22 @@ from pathlib import Path
 
 import typer
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.console import console, report_errors
-from sarslide.cli.options import (
-    config_option,
-    device_option,
-    load_command_config,
-    precision_option,
-    set_option,
-)
-from sarslide.errors import ConfigError
 
 
 @app.command("train")
 @report_errors
 def train_command(
-    config: str | None = typer.Argument(
-        None, help="YAML config file, or a preset: quick, paper (the same as --config)."
+    config: str | None = opt.config_argument(
+        "YAML config file, or a preset: quick, paper (the same as --config)."
     ),
-    config_file: str | None = config_option(
+    config_file: str | None = opt.config_option(
         "YAML config file or preset name (quick, paper); the options below and --set "
         "override its keys. See docs/configs.md."
     ),
-    cube: str | None = typer.Option(None, "--cube", help="Datacube (data.cube)."),
+    cube: str | None = opt.cube_option(),
     events: Path | None = typer.Option(
         None,
         "--events",
@@ -39,29 +32,28 @@ def train_command(
         "--held-out",
         help="With --events: leave this event out (split leave_one_event_out), test on it.",
     ),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Run folder (output_dir)."),
+    output: Path | None = opt.output_option("Run folder (output_dir)."),
     model: str | None = typer.Option(None, "--model", help="Model name (model.name)."),
     epochs: int | None = typer.Option(None, "--epochs", help="Epochs (trainer.max_epochs)."),
     seed: int | None = typer.Option(None, "--seed", help="Training seed (trainer.seed)."),
     accelerator: str | None = typer.Option(
         None, "--accelerator", help="cpu, gpu, auto (trainer.accelerator)."
     ),
-    device: str | None = device_option(),
-    precision: str | None = precision_option(),
-    overrides: list[str] = set_option(),
+    device: str | None = opt.device_option(),
+    precision: str | None = opt.precision_option(),
+    overrides: list[str] = opt.set_option(),
     resume: bool | None = typer.Option(
         None,
         "--resume/--no-resume",
         help="Continue from last.ckpt (default: when the run directory has one).",
     ),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars."),
+    progress: bool = opt.progress_option(),
 ) -> None:
     """Train on chips of a datacube; writes checkpoints, metrics.csv, curve and config.yaml."""
     # imported when the command runs (see sarslide.cli)
     from sarslide.training import TrainConfig, train
 
-    if config is not None and config_file is not None and config != config_file:
-        raise ConfigError(f"Two configs given: {config!r} and --config {config_file!r}; give one.")
+    source = opt.pick_config(config, config_file)
     flags = {
         "data.cube": cube,
         "output_dir": output,
@@ -73,7 +65,7 @@ def train_command(
         "trainer.precision": precision,
     }
     sets = [*event_overrides(events, held_out), *overrides]
-    cfg = load_command_config(TrainConfig, config or config_file, sets, flags)
+    cfg = opt.load_command_config(TrainConfig, source, sets, flags)
     console.print(
         f"training [bold]{cfg.model.name}[/] on {cfg.data.cube or cfg.data.event_names} "
         f"({cfg.data.channels}, k={cfg.data.timesteps_k}, {cfg.data.split} split) "
