@@ -15,11 +15,17 @@ import yaml
 
 from sarslide.datacube import write_cube
 from sarslide.models.checkpoints import load_model_from_checkpoint
+from sarslide.ownership import MANIFEST_NAME
 from tests.factories import make_minimal_cube
 
 
 @pytest.mark.slow
-def test_ddp_on_two_cpu_processes_writes_one_complete_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize("checkpoint_interval_s", [0.0, 120.0], ids=["every-epoch", "at-end"])
+def test_ddp_on_two_cpu_processes_writes_one_complete_run(
+    tmp_path: Path, checkpoint_interval_s: float
+) -> None:
+    """Both checkpoint schedules: written by both ranks each epoch (the write decision
+    broadcast from rank 0), or held in memory and written once at the end of fit."""
     cube = write_cube(
         make_minimal_cube(height=64, width=64, timesteps=4, seed=3), tmp_path / "c.zarr"
     )
@@ -42,6 +48,7 @@ def test_ddp_on_two_cpu_processes_writes_one_complete_run(tmp_path: Path) -> Non
                     "devices": 2,
                     "strategy": "ddp",
                     "seed": 1,
+                    "checkpoint_interval_s": checkpoint_interval_s,
                 },
                 "output_dir": str(tmp_path / "run"),
             }
@@ -64,4 +71,5 @@ def test_ddp_on_two_cpu_processes_writes_one_complete_run(tmp_path: Path) -> Non
     assert (run / "training_curve.png").stat().st_size > 0
     metrics = (run / "metrics.csv").read_text().splitlines()
     assert "val/loss" in metrics[0] and len(metrics) >= 3  # header + 2 epochs
-    assert not [p.name for p in run.rglob(".*")]  # no temporary file left behind
+    # no temporary file or lock left behind; the ownership manifest stays (by design)
+    assert [p.name for p in run.rglob(".*")] == [MANIFEST_NAME]
