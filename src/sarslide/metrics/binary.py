@@ -116,7 +116,11 @@ def compute_auprc(y: ArrayLike, p: ArrayLike) -> float:
 
     Returns 0.0 when there are no positives (as scikit-learn does) and logs a warning.
     """
-    counts = compute_rank_counts(y, p)
+    return auprc_from_counts(compute_rank_counts(y, p))
+
+
+def auprc_from_counts(counts: RankCounts) -> float:
+    """Average precision from :class:`RankCounts` (however they were counted)."""
     if counts.n_pos == 0:
         logger.warning("AUPRC of %d pixels with no positives is undefined; 0.0", counts.n_total)
         return 0.0

@@ -4,6 +4,8 @@ Model from the registry (name + kwargs), a loss from ``losses``, Adam and
 ReduceLROnPlateau on the VALIDATION loss. Inputs ``(B, C, H, W)`` float, targets
 ``(B, H, W)`` integers in {0, 1} with ``ignore_index`` for nodata. Logs ``train/loss``,
 ``val/loss``, the exact ``val/auprc`` (over every valid validation pixel) and ``lr``.
+Validation scores, labels and the loss sum stay on the device until the end of the
+epoch (``validation_auprc``): no host synchronisation per validation batch.
 
 The plateau scheduler is stepped by the task itself at the end of each validation
 epoch, before the checkpoints of that epoch are written, so a run resumed from
@@ -17,14 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
 from sarslide.compat.torch_stack import lightning
-from sarslide.metrics.binary import compute_auprc
 from sarslide.models import create_model
 from sarslide.models.predict import positive_probability
 from sarslide.training.losses import SegmentationLoss
+from sarslide.training.validation_auprc import auprc_on_device
 
 MONITOR_METRIC = "val/loss"
 PLATEAU_STATE_KEY = "plateau_scheduler"
@@ -79,9 +80,9 @@ class SegmentationTask(lightning.LightningModule):
         self.loss_fn = SegmentationLoss(
             loss, num_classes=num_classes, ignore_index=ignore_index, focal_gamma=focal_gamma
         )
-        self._val_scores: list[np.ndarray] = []
-        self._val_labels: list[np.ndarray] = []
-        self._val_loss_sum = 0.0
+        self._val_scores: list[torch.Tensor] = []  # on the device, valid pixels only
+        self._val_labels: list[torch.Tensor] = []
+        self._val_loss_sum: torch.Tensor | float = 0.0  # a device tensor after one batch
         self._val_count = 0
         self.plateau: torch.optim.lr_scheduler.ReduceLROnPlateau | None = None
         self._plateau_state: dict[str, Any] | None = None
@@ -119,12 +120,12 @@ class SegmentationTask(lightning.LightningModule):
             batch_size=x.shape[0],
             sync_dist=True,
         )
-        self._val_loss_sum += float(loss.detach()) * x.shape[0]
+        self._val_loss_sum = self._val_loss_sum + loss.detach().to(self._sum_dtype) * x.shape[0]
         self._val_count += x.shape[0]
         valid = y != self.hparams["ignore_index"]
         prob = positive_probability(logits.float())
-        self._val_scores.append(prob[valid].detach().cpu().numpy())
-        self._val_labels.append(y[valid].detach().cpu().numpy())
+        self._val_scores.append(prob[valid].detach())
+        self._val_labels.append(y[valid].detach() == 1)
         return loss
 
     def on_validation_epoch_start(self) -> None:
@@ -136,9 +137,9 @@ class SegmentationTask(lightning.LightningModule):
         self._step_plateau()
         if not self._val_scores:
             return
-        scores = np.concatenate(self._val_scores)
-        labels = np.concatenate(self._val_labels)
-        auprc = compute_auprc(labels, scores) if labels.any() else float("nan")
+        labels = torch.cat(self._val_labels)
+        n_positive = int(labels.sum())  # the epoch's one synchronisation
+        auprc = auprc_on_device(labels, torch.cat(self._val_scores)) if n_positive else float("nan")
         # Each rank holds its own pixels; sync averages them (exact on one device).
         self.log("val/auprc", float(auprc), prog_bar=True, sync_dist=True)
         self._val_scores.clear()
@@ -149,12 +150,19 @@ class SegmentationTask(lightning.LightningModule):
         trainer = self._trainer
         if self.plateau is None or trainer is None or trainer.sanity_checking:
             return
-        totals = torch.tensor([self._val_loss_sum, float(self._val_count)], dtype=torch.float64)
-        totals = trainer.strategy.reduce(totals.to(self.device), reduce_op="sum")
+        dtype = self._sum_dtype
+        loss_sum = torch.as_tensor(self._val_loss_sum, device=self.device).to(dtype)
+        count = torch.tensor(float(self._val_count), dtype=dtype, device=self.device)
+        totals = trainer.strategy.reduce(torch.stack([loss_sum, count]), reduce_op="sum")
         if float(totals[1]) == 0:
             return
         self.plateau.step(float(totals[0] / totals[1]))
         self.log("lr", self.plateau.get_last_lr()[0], sync_dist=True)  # same on every rank
+
+    @property
+    def _sum_dtype(self) -> torch.dtype:
+        """float64 for sums on the device, float32 on MPS (which has no float64)."""
+        return torch.float32 if self.device.type == "mps" else torch.float64
 
     def configure_optimizers(self) -> Any:
         """Adam; ReduceLROnPlateau on ``val/loss`` (stepped in ``on_validation_epoch_end``)."""
