@@ -54,6 +54,35 @@ def test_interval_zero_writes_every_epoch(
             assert writes[-1] <= most  # best and last once, at the end
 
 
+def test_best_and_last_of_one_epoch_share_one_copy(
+    tiny_cube: Any, tiny_config_values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sarslide.training.interval_checkpoint import IntervalCheckpoint
+
+    held: list[dict[str, dict[str, Any]]] = []
+    original = IntervalCheckpoint._write_pending
+
+    def record(self: IntervalCheckpoint, trainer: Any) -> None:
+        held.append(dict(self._pending))
+        original(self, trainer)
+
+    monkeypatch.setattr(IntervalCheckpoint, "_write_pending", record)
+    # one epoch: it is the best and the last, both held until the end of fit
+    cfg = load_train_config(tiny_config_values, ["trainer.max_epochs=1"])
+    paths = train(cfg, progress=False, cube=tiny_cube)
+    pending = held[-1]
+    assert set(pending) == {str(paths.best_checkpoint), str(paths.last_checkpoint)}
+    best, last = pending[str(paths.best_checkpoint)], pending[str(paths.last_checkpoint)]
+    assert best["state_dict"] is last["state_dict"]  # one copy of the tensors
+    assert best["optimizer_states"] is last["optimizer_states"]
+    assert best["callbacks"] is not last["callbacks"]  # each its own callback state
+    on_disk = read_checkpoint(paths.best_checkpoint), read_checkpoint(paths.last_checkpoint)
+    for name, tensor in on_disk[0]["state_dict"].items():
+        assert torch.equal(tensor, on_disk[1]["state_dict"][name]), name
+    state = on_disk[1]["callbacks"][next(k for k in on_disk[1]["callbacks"] if "Check" in k)]
+    assert state["last_model_path"] == str(paths.last_checkpoint)
+
+
 def test_interrupted_fit_keeps_the_last_finished_epoch(
     tiny_cube: Any, tiny_config_values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

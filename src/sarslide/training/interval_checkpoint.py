@@ -8,6 +8,10 @@ written, together with ``last.ckpt``, at most every ``interval_s`` seconds, at t
 of fit and when fit is interrupted (Ctrl-C, an error) in a single process. The two
 files on disk always belong together: resuming from ``last.ckpt`` sees the
 ``best.ckpt`` its best score refers to. ``interval_s=0`` writes after every epoch.
+
+When the best and the last checkpoint of an epoch are both held (the best improved),
+they are the same weights, optimizer and loop state: the tensors are copied once and
+shared, and only the callback state (which names the best and last paths) is their own.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class IntervalCheckpoint(ModelCheckpoint):
         self.writes = 0
         self._deferring = False
         self._pending: dict[str, dict[str, Any]] = {}  # path -> checkpoint copy
+        self._copy_this_epoch: dict[str, Any] | None = None  # shared by best and last
         self._last_write_s = time.monotonic()
 
     def _save_checkpoint(self, trainer: lightning.Trainer, filepath: str) -> None:
@@ -57,7 +62,12 @@ class IntervalCheckpoint(ModelCheckpoint):
             self.writes += 1
             return
         checkpoint = trainer._checkpoint_connector.dump_checkpoint(self.save_weights_only)
-        self._pending[filepath] = copy.deepcopy(checkpoint)  # tensors cloned on their device
+        if self._copy_this_epoch is None:
+            self._copy_this_epoch = copy.deepcopy(checkpoint)  # tensors cloned on their device
+            held = self._copy_this_epoch
+        else:  # nothing trained since the first copy of this epoch: share its tensors
+            held = {**self._copy_this_epoch, "callbacks": copy.deepcopy(checkpoint["callbacks"])}
+        self._pending[filepath] = held
         self._last_global_step_saved = trainer.global_step
         self._last_checkpoint_saved = filepath
 
@@ -85,6 +95,7 @@ class IntervalCheckpoint(ModelCheckpoint):
             self._save_last_checkpoint(trainer, candidates)
         finally:
             self._deferring = False
+            self._copy_this_epoch = None
         if due:
             self._last_write_s = time.monotonic()
 
