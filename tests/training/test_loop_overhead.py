@@ -155,3 +155,27 @@ def test_training_on_a_missing_gpu_fails_before_reading_chips(
     cfg = load_train_config(tiny_config_values, ["trainer.device=cuda"])
     with pytest.raises(DeviceError, match="available: cpu"):
         train(cfg, progress=False, cube="no-such-cube.zarr")
+
+
+def test_clone_checkpoint_copies_tensors_and_keeps_containers() -> None:
+    from collections import OrderedDict, defaultdict
+
+    from sarslide.training.interval_checkpoint import clone_checkpoint
+
+    weights = torch.arange(4.0)
+    state = {
+        "state_dict": OrderedDict(w=weights),
+        "optimizer_states": [{"state": {0: {"step": torch.tensor(3.0)}}, "lr": 0.1}],
+        "loops": defaultdict(list, a=[1, (2, 3)]),
+        "epoch": 2,
+    }
+    copied = clone_checkpoint(state)
+    weights += 1  # training goes on: the held copy must not move
+    assert torch.equal(copied["state_dict"]["w"], torch.arange(4.0))
+    assert type(copied["state_dict"]) is OrderedDict
+    assert (
+        copied["optimizer_states"][0]["state"][0]["step"]
+        is not state["optimizer_states"][0]["state"][0]["step"]
+    )
+    assert type(copied["loops"]) is defaultdict and copied["loops"]["a"] == [1, (2, 3)]
+    assert copied["loops"] is not state["loops"] and copied["epoch"] == 2
