@@ -1,4 +1,4 @@
-"""Tiny, seeded, georeferenced datacubes built at test time.
+"""Tiny, seeded, georeferenced datacubes built at test time, and tiny training runs.
 
 For tests of the contract and I/O. Tests that need realistic content use the
 simulator (``sarslide.simulate``) instead.
@@ -6,11 +6,16 @@ simulator (``sarslide.simulate``) instead.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import xarray as xr
+import yaml
 
 from sarslide import conventions as cv
+from sarslide.datacube import write_cube
 
 
 def make_minimal_cube(
@@ -90,3 +95,34 @@ def make_minimal_cube(
     if crs is not None:
         ds = ds.rio.write_crs(crs)
     return ds
+
+
+def make_tiny_training_cube() -> xr.Dataset:
+    """The 64 x 64 px, 4-timestep cube the training tests learn from."""
+    return make_minimal_cube(height=64, width=64, timesteps=4, seed=3)
+
+
+def make_tiny_train_config(cube: str, output_dir: Path, **trainer: Any) -> dict[str, Any]:
+    """A training config that runs in seconds: 16 px chips, a 4-filter U-Net on the CPU,
+    one epoch (``trainer`` overrides or adds trainer settings)."""
+    return {
+        "data": {
+            "cube": cube,
+            "timesteps_k": 1,
+            "chip_size_px": 16,
+            "positive_only": False,
+            "split": "random",
+        },
+        "model": {"name": "unet-tiny", "kwargs": {"base_filters": 4, "depth": 2}},
+        "trainer": {"max_epochs": 1, "batch_size": 4, "accelerator": "cpu", "seed": 1, **trainer},
+        "output_dir": str(output_dir),
+    }
+
+
+def write_tiny_training_run(folder: Path, **trainer: Any) -> Path:
+    """``folder/c.zarr`` (the tiny training cube) and ``folder/train.yaml`` training on it
+    into ``folder/run``; returns the config's path (for ``sarslide train``)."""
+    cube = write_cube(make_tiny_training_cube(), folder / "c.zarr")
+    config = folder / "train.yaml"
+    config.write_text(yaml.safe_dump(make_tiny_train_config(str(cube), folder / "run", **trainer)))
+    return config

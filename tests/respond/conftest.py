@@ -15,34 +15,26 @@ import pandas as pd
 import pytest
 import rasterio
 from pyproj import Transformer
-from rasterio.transform import from_origin
 
 from tests.inference.conftest import write_fake_checkpoint
-from tests.sources.servers import LocalHttpServer
 from tests.sources.stac_fixtures import (
+    ARCSEC_DEG,
     LocalStacApi,
     _item,
-    make_geotiff,
+    add_dem_tile,
+    filter_third_party_warnings,
     populate_dem,
     populate_sentinel1,
+    serve_stac,
 )
 
 ENGA_DIR = Path(__file__).parents[1] / "data" / "s1-rtc-opera-enga" / "T009_019294_IW2_cropped_tv"
 ENGA_AOI = "143.350,-5.380,143.365,-5.365"  # ~1.7 x 1.7 km inside the real crop
 ENGA_TIME = re.compile(r"_T009-019294-IW2_(\d{8}T\d{6})Z_")
-# odc-geo 0.5 and shapely (see tests/sources/conftest.py): nothing of ours to fix
-_THIRD_PARTY_WARNINGS = (
-    "ignore:Use `@` matmul instead of `\\*` mul operator:PendingDeprecationWarning",
-    "ignore:The 'shapely.ops.transform\\(\\)' function is deprecated:DeprecationWarning",
-)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            for spec in _THIRD_PARTY_WARNINGS:
-                item.add_marker(pytest.mark.filterwarnings(spec))
+    filter_third_party_warnings(items, Path(__file__).parent)
 
 
 def enga_acquisitions() -> dict[pd.Timestamp, dict[str, Path]]:
@@ -86,48 +78,32 @@ def populate_enga(api: LocalStacApi, collection: str = "sentinel-1-rtc") -> None
 def populate_enga_dem(api: LocalStacApi, collection: str = "cop-dem-glo-30") -> None:
     """A simulated 1-arcsec DEM in EPSG:4326 over the Enga crop: smooth hills, 1.5-2.4 km."""
     api.add_collection(collection)
-    step = 1.0 / 3600.0
     lon0, lat1 = 143.33, -5.34
-    height, width = int(0.06 / step), int(0.07 / step)
-    lat = lat1 - step * (np.arange(height)[:, None] + 0.5)
-    lon = lon0 + step * (np.arange(width)[None, :] + 0.5)
+    height, width = int(0.06 / ARCSEC_DEG), int(0.07 / ARCSEC_DEG)
+    lat = lat1 - ARCSEC_DEG * (np.arange(height)[:, None] + 0.5)
+    lon = lon0 + ARCSEC_DEG * (np.arange(width)[None, :] + 0.5)
     values = 1900.0 + 300.0 * np.sin(lon * 180.0) * np.cos(lat * 150.0) + 2000.0 * (lat + 5.36)
-    href = api.add_file(
+    add_dem_tile(
+        api,
+        collection,
+        "simulated_dem_enga",
         "enga_dem.tif",
-        make_geotiff(
-            values.astype("float32"),
-            crs="EPSG:4326",
-            transform=from_origin(lon0, lat1, step, step),
-            nodata=-32767.0,
-        ),
-    )
-    assets = {"data": {"href": href, "type": "image/tiff; application=geotiff"}}
-    api.items[collection].append(
-        _item(
-            "simulated_dem_enga",
-            collection,
-            "2021-04-22T00:00:00Z",
-            assets,
-            [143.33, -5.4, 143.4, -5.34],
-        )
+        values,
+        upper_left=(lon0, lat1),
+        bbox=[143.33, -5.4, 143.4, -5.34],
+        nodata=-32767.0,
     )
 
 
 @pytest.fixture(scope="module")
 def enga_stac():
-    with LocalHttpServer() as server:
-        api = LocalStacApi(server)
-        populate_enga(api)
-        populate_enga_dem(api)
+    with serve_stac(populate_enga, populate_enga_dem) as api:
         yield api
 
 
 @pytest.fixture(scope="module")
 def hokkaido_stac():
-    with LocalHttpServer() as server:
-        api = LocalStacApi(server)
-        populate_sentinel1(api)
-        populate_dem(api)
+    with serve_stac(populate_sentinel1, populate_dem) as api:
         yield api
 
 

@@ -18,14 +18,15 @@ from sarslide.errors import ConfigError, DataSelectionError, OutputBusyError, Ou
 from sarslide.ownership import lock_path
 from sarslide.sources.build import BuildConfig, build_cube
 from sarslide.sources.signing import QueryTokenSigner
-from tests.sources.servers import LocalHttpServer
 from tests.sources.stac_fixtures import (
     AOI_BBOX,
     LocalStacApi,
     TokenClock,
+    make_build_config,
     make_hyp3_zip,
     populate_dem,
     populate_sentinel1,
+    serve_stac,
 )
 
 
@@ -33,18 +34,14 @@ from tests.sources.stac_fixtures import (
 def stac():
     # tokens rotate every 5 signings (the previous one is honoured a little longer):
     # hrefs signed at search time are refused by the time the pixels are read
-    clock = TokenClock(uses_per_token=5)
-    with LocalHttpServer() as server:
-        api = LocalStacApi(server, clock)
-        populate_sentinel1(api)
-        populate_dem(api)
+    with serve_stac(populate_sentinel1, populate_dem, clock=TokenClock(uses_per_token=5)) as api:
         yield api
 
 
 @pytest.fixture(scope="module")
 def built(stac: LocalStacApi, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("build")
-    cfg = make_config(
+    cfg = make_build_config(
         stac, labels=write_labels(folder), insar=str(make_insar_folder(folder / "insar"))
     )
     return build_cube(
@@ -70,22 +67,6 @@ def make_insar_folder(folder: Path) -> Path:
     make_hyp3_zip(folder, "20180824T204032", "20180905T204033", seed=2, corrupt=True)
     make_hyp3_zip(folder, "20180905T204033", "20180917T204033", seed=3)
     return folder
-
-
-def make_config(api: LocalStacApi, **overrides) -> BuildConfig:
-    return BuildConfig.from_options(
-        **{
-            "aoi": AOI_BBOX,
-            "start": "2018-08-01",
-            "end": "2018-09-30",
-            "event_start": "2018-08-30",
-            "event_end": "2018-08-31",
-            "stac_url": api.server.url + "/",
-            "signer": "none",
-            "chunk_px": 48,
-            **overrides,
-        }
-    )
 
 
 def test_build_from_local_servers_gives_a_valid_cube(stac: LocalStacApi, built) -> None:
@@ -147,7 +128,7 @@ def test_built_cube_feeds_the_chips_pipeline(built) -> None:
 def test_search_without_items_fails_clearly_and_writes_nothing(
     stac: LocalStacApi, tmp_path: Path
 ) -> None:
-    cfg = make_config(
+    cfg = make_build_config(
         stac, start="2020-01-01", end="2020-02-01", event_start="2020-01-10", event_end="2020-01-11"
     )
     with pytest.raises(DataSelectionError, match="No 'sentinel-1-rtc' items"):
@@ -166,7 +147,7 @@ def test_second_build_into_the_same_store_fails_before_reading_inputs(
     out = tmp_path / "cube.zarr"
     shutil.copytree(built.store, out)  # the first build's output
     before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-    cfg = make_config(stac, labels=write_labels(tmp_path))
+    cfg = make_build_config(stac, labels=write_labels(tmp_path))
     requests = len(stac.server.requests)
     # the first build still runs: a live process holds the store's lock
     holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
@@ -194,7 +175,7 @@ def test_labels_outside_the_aoi_stop_the_build(stac: LocalStacApi, tmp_path: Pat
     gpd.GeoDataFrame(geometry=[box(10, 45, 10.01, 45.01)], crs="EPSG:4326").to_file(far)
     with pytest.raises(DataSelectionError, match="overlap the AOI"):
         build_cube(
-            make_config(stac, labels=far),
+            make_build_config(stac, labels=far),
             tmp_path / "cube.zarr",
             progress=False,
             signer=QueryTokenSigner(stac.clock.get_token),
@@ -231,7 +212,7 @@ def test_refused_signature_during_the_write_is_a_clear_error(
     # signed once at search time only: the server rotates tokens before the reads
     stale = QueryTokenSigner(lambda: "token-0")  # never valid
     with pytest.raises(DownloadError, match="403"):
-        build_cube(make_config(stac), tmp_path / "cube.zarr", progress=False, signer=stale)
+        build_cube(make_build_config(stac), tmp_path / "cube.zarr", progress=False, signer=stale)
     assert not (tmp_path / "cube.zarr").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".cube.zarr")]
 

@@ -7,23 +7,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from rasterio.transform import from_origin
 
 from sarslide import conventions as cv
 from sarslide.crs_text import format_crs
 from sarslide.datacube import open_cube, validate_cube
 from sarslide.errors import CubeValidationError, DataSelectionError
-from sarslide.sources.build import BuildConfig, build_cube
+from sarslide.sources.build import build_cube
 from tests.factories import make_minimal_cube
-from tests.sources.servers import LocalHttpServer
 from tests.sources.stac_fixtures import (
     AOI_BBOX,
     LocalStacApi,
-    _item,
-    make_geotiff,
+    add_dem_tile,
+    make_build_config,
     make_hyp3_zip,
     populate_dem,
     populate_sentinel1,
+    serve_stac,
 )
 
 DATA = Path(__file__).parents[1] / "data"
@@ -32,11 +31,7 @@ PYRATE = DATA / "insar-pyrate-mexico"
 
 @pytest.fixture(scope="module")
 def stac():
-    with LocalHttpServer() as server:
-        api = LocalStacApi(server)
-        populate_sentinel1(api)
-        populate_dem(api)
-        _populate_dem_elsewhere(api)
+    with serve_stac(populate_sentinel1, populate_dem, _populate_dem_elsewhere) as api:
         api.add_collection("empty-dem")
         yield api
 
@@ -45,38 +40,22 @@ def _populate_dem_elsewhere(api: LocalStacApi) -> None:
     """A DEM collection whose only tile is in the Alps (the server ignores bboxes, as a
     misconfigured catalog or a wrong collection would)."""
     api.add_collection("dem-alps")
-    step = 1.0 / 3600.0
     values = np.full((120, 120), 1500.0, dtype="float32")
-    href = api.add_file(
+    add_dem_tile(
+        api,
+        "dem-alps",
+        "alps",
         "dem_alps.tif",
-        make_geotiff(values, crs="EPSG:4326", transform=from_origin(7.0, 46.0, step, step)),
-    )
-    assets = {"data": {"href": href, "type": "image/tiff; application=geotiff"}}
-    api.items["dem-alps"].append(
-        _item("alps", "dem-alps", "2021-04-22T00:00:00Z", assets, [7.0, 45.97, 7.03, 46.0])
-    )
-
-
-def make_config(api: LocalStacApi, **overrides) -> BuildConfig:
-    return BuildConfig.from_options(
-        **{
-            "aoi": AOI_BBOX,
-            "start": "2018-08-01",
-            "end": "2018-09-30",
-            "event_start": "2018-08-30",
-            "event_end": "2018-08-31",
-            "stac_url": api.server.url + "/",
-            "signer": "none",
-            "chunk_px": 48,
-            **overrides,
-        }
+        values,
+        upper_left=(7.0, 46.0),
+        bbox=[7.0, 45.97, 7.03, 46.0],
     )
 
 
 def test_a_dem_that_misses_the_aoi_is_refused_at_build_time(
     stac: LocalStacApi, tmp_path: Path
 ) -> None:
-    cfg = make_config(stac, dem_collection="dem-alps")
+    cfg = make_build_config(stac, dem_collection="dem-alps")
     with pytest.raises(DataSelectionError) as err:
         build_cube(cfg, tmp_path / "c.zarr", progress=False)
     message = str(err.value)
@@ -137,7 +116,7 @@ def test_crs_in_errors_is_short(stac: LocalStacApi, tmp_path: Path) -> None:
     far = tmp_path / "far.gpkg"
     gpd.GeoDataFrame(geometry=[box(7.0, 45.0, 7.1, 45.1)], crs="EPSG:4326").to_file(far)
     with pytest.raises(DataSelectionError) as err:
-        build_cube(make_config(stac, labels=far), tmp_path / "c.zarr", progress=False)
+        build_cube(make_build_config(stac, labels=far), tmp_path / "c.zarr", progress=False)
     assert "(both in EPSG:32654)" in str(err.value)
     assert "PROJCRS" not in str(err.value) and len(str(err.value)) < 600
     custom = "+proj=tmerc +lat_0=0 +lon_0=141 +k=0.9996 +x_0=500000 +y_0=0 +ellps=GRS80"
@@ -160,7 +139,7 @@ def _build(stac: LocalStacApi, folder: Path, chunk_px: int) -> xr.Dataset:
     insar = folder / "insar"
     insar.mkdir()
     make_hyp3_zip(insar, "20180812T204031", "20180824T204032", seed=1)
-    cfg = make_config(
+    cfg = make_build_config(
         stac,
         chunk_px=chunk_px,
         labels=labels,

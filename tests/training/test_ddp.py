@@ -11,12 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from sarslide.datacube import write_cube
 from sarslide.models.checkpoints import load_model_from_checkpoint
 from sarslide.ownership import MANIFEST_NAME
-from tests.factories import make_minimal_cube
+from tests.factories import write_tiny_training_run
 
 
 @pytest.mark.slow
@@ -26,33 +24,12 @@ def test_ddp_on_two_cpu_processes_writes_one_complete_run(
 ) -> None:
     """Both checkpoint schedules: written by both ranks each epoch (the write decision
     broadcast from rank 0), or held in memory and written once at the end of fit."""
-    cube = write_cube(
-        make_minimal_cube(height=64, width=64, timesteps=4, seed=3), tmp_path / "c.zarr"
-    )
-    config = tmp_path / "train.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "data": {
-                    "cube": str(cube),
-                    "timesteps_k": 1,
-                    "chip_size_px": 16,
-                    "positive_only": False,
-                    "split": "random",
-                },
-                "model": {"name": "unet-tiny", "kwargs": {"base_filters": 4, "depth": 2}},
-                "trainer": {
-                    "max_epochs": 2,
-                    "batch_size": 4,
-                    "accelerator": "cpu",
-                    "devices": 2,
-                    "strategy": "ddp",
-                    "seed": 1,
-                    "checkpoint_interval_s": checkpoint_interval_s,
-                },
-                "output_dir": str(tmp_path / "run"),
-            }
-        )
+    config = write_tiny_training_run(
+        tmp_path,
+        max_epochs=2,
+        devices=2,
+        strategy="ddp",
+        checkpoint_interval_s=checkpoint_interval_s,
     )
     sarslide = Path(sys.executable).parent / "sarslide"
     done = subprocess.run(

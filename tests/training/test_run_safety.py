@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from sarslide import conventions as cv
 from sarslide.datacube import open_cube, write_cube
@@ -25,7 +24,7 @@ from sarslide.errors import CheckpointError, ConfigError, CubeContentError, Outp
 from sarslide.models.checkpoints import read_checkpoint
 from sarslide.ownership import MANIFEST_NAME
 from sarslide.training import load_train_config, train
-from tests.factories import make_minimal_cube
+from tests.factories import write_tiny_training_run
 
 
 def test_train_refuses_another_runs_folder(
@@ -144,26 +143,7 @@ def test_full_disk_keeps_the_previous_checkpoint_and_the_run_resumable(
 def test_interrupted_training_exits_non_zero_and_keeps_last_ckpt(
     tmp_path: Path, signum: int, code: int
 ) -> None:
-    cube = write_cube(
-        make_minimal_cube(height=64, width=64, timesteps=4, seed=3), tmp_path / "c.zarr"
-    )
-    config = tmp_path / "train.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "data": {
-                    "cube": str(cube),
-                    "timesteps_k": 1,
-                    "chip_size_px": 16,
-                    "positive_only": False,
-                    "split": "random",
-                },
-                "model": {"name": "unet-tiny", "kwargs": {"base_filters": 4, "depth": 2}},
-                "trainer": {"max_epochs": 10_000, "batch_size": 4, "accelerator": "cpu", "seed": 1},
-                "output_dir": str(tmp_path / "run"),
-            }
-        )
-    )
+    config = write_tiny_training_run(tmp_path, max_epochs=10_000)
     sarslide = Path(sys.executable).parent / "sarslide"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     process = subprocess.Popen(
