@@ -166,6 +166,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 **fitted,
                 "overhead_pct": 100 * (fitted["fit_s"] / bare["bare_s"] - 1),
                 "overhead_cpu_pct": 100 * (fitted["fit_cpu_s"] / bare["bare_cpu_s"] - 1),
+                # absolute: what a GPU step (milliseconds) would carry on top of itself
+                "overhead_cpu_ms_per_step": 1000
+                * (fitted["fit_cpu_s"] - bare["bare_cpu_s"])
+                / bare["train_steps"],
                 "load_average_1min": os.getloadavg()[0],
             }
             sys.stderr.write(
@@ -190,6 +194,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "overhead_pct_median": round(statistics.median(p["overhead_pct"] for p in pairs), 1),
         "overhead_cpu_pct_median": round(
             statistics.median(p["overhead_cpu_pct"] for p in pairs), 1
+        ),
+        "overhead_cpu_ms_per_step_median": round(
+            statistics.median(p["overhead_cpu_ms_per_step"] for p in pairs), 1
         ),
         "target_overhead_pct": 10,
         "notes": (
