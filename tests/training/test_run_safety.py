@@ -22,7 +22,6 @@ from sarslide import conventions as cv
 from sarslide.datacube import open_cube, write_cube
 from sarslide.errors import CheckpointError, ConfigError, CubeContentError, OutputExistsError
 from sarslide.models.checkpoints import read_checkpoint
-from sarslide.ownership import MANIFEST_NAME
 from sarslide.training import load_train_config, train
 from tests.factories import write_tiny_training_run
 
@@ -62,9 +61,20 @@ def test_train_refuses_an_in_memory_cube_in_db_before_writing(
         train(cfg, progress=False, cube=tiny_cube)
     assert str(in_memory.value) == str(from_store.value).replace(f" in {str(store)!r}", "")
     assert "\n" not in str(in_memory.value)
-    # nothing but the mark claiming the folder for this run (as for a store in dB)
+    # the run folder it created is gone again (as for a store in dB)
+    assert not Path(cfg.output_dir).exists()
+
+
+def test_a_failed_start_leaves_a_users_empty_folder_as_it_was(
+    tiny_cube: Any, tiny_config_values: dict[str, Any]
+) -> None:
+    tiny_cube[cv.VAR_VV] = 10 * np.log10(tiny_cube[cv.VAR_VV])
+    cfg = load_train_config(tiny_config_values)
     run = Path(cfg.output_dir)
-    assert [p.name for p in run.iterdir()] == [MANIFEST_NAME]
+    run.mkdir(parents=True)  # made by the user: stays, empty
+    with pytest.raises(CubeContentError):
+        train(cfg, progress=False, cube=tiny_cube)
+    assert run.is_dir() and not list(run.iterdir())
 
 
 class _FullDiskFile(io.RawIOBase):

@@ -38,16 +38,36 @@ def is_launched_rank() -> bool:
 
 @contextlib.contextmanager
 def claim_run_folder(root: Path, cfg: Any) -> Iterator[Path]:
-    """Check that ``root`` may take this run, lock it for the block, mark it as a run."""
+    """Check that ``root`` may take this run, lock it for the block, mark it as a run.
+
+    If the block fails before anything but the mark was written (a bad cube, a wrong
+    device), the mark goes again, and the folder too when this call created it.
+    """
     if is_launched_rank():
         yield root
         return
     with hold_lock(root, COMMAND):
         check_run_folder(root, cfg)
+        created = not root.exists()
         root.mkdir(parents=True, exist_ok=True)
-        if read_manifest(root) is None:
+        marked = read_manifest(root) is None
+        if marked:
             write_manifest(root, COMMAND)
-        yield root
+        try:
+            yield root
+        except BaseException:
+            if marked:
+                remove_untouched_run_folder(root, remove_folder=created)
+            raise
+
+
+def remove_untouched_run_folder(root: Path, *, remove_folder: bool) -> None:
+    """Remove this run's mark from ``root`` when nothing else is in it (and the folder)."""
+    if any(p.name != MANIFEST_NAME for p in root.iterdir()):
+        return  # the run wrote something: kept (resume, or the user looks at it)
+    (root / MANIFEST_NAME).unlink(missing_ok=True)
+    if remove_folder:
+        root.rmdir()
 
 
 def check_run_folder(root: Path, cfg: Any) -> None:
