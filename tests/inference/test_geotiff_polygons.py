@@ -53,6 +53,22 @@ def test_row_writer_writes_a_cog_with_crs_bounds_and_nodata(tmp_path: Path, grid
     assert sorted(p.name for p in tmp_path.iterdir()) == ["probability.tif"]  # no temp left
 
 
+def test_row_writer_cog_of_many_tiles_reads_back_exactly(tmp_path: Path, grid) -> None:
+    """Tiles compressed on several threads and the overviews: values as written."""
+    from dataclasses import replace
+
+    big = replace(grid, height_px=1100, width_px=1300)
+    values = np.random.default_rng(1).random((1100, 1300)).astype(np.float32)
+    path = tmp_path / "probability.tif"
+    with GeoTiffRowWriter(path, big) as writer:
+        for start in range(0, 1100, 300):
+            writer.write_rows(start, values[start : start + 300])
+    with rasterio.open(path) as src:
+        assert (src.height, src.width) == (1100, 1300) and src.block_shapes[0] == (512, 512)
+        assert src.overviews(1)  # for quick display at small scales
+        np.testing.assert_array_equal(src.read(1), values)
+
+
 def test_row_writer_leaves_nothing_on_error(tmp_path: Path, grid) -> None:
     with pytest.raises(RuntimeError), GeoTiffRowWriter(tmp_path / "p.tif", grid) as writer:
         writer.write_rows(0, np.zeros((3, 56), np.float32))
