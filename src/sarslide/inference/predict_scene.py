@@ -27,6 +27,7 @@ from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.inference.prefetch import prefetch
 from sarslide.inference.sinks import ArraySink, RowSink
 from sarslide.inference.tiling import TilePlan, TileWindow, plan_tiles
+from sarslide.inference.window_reader import DEFAULT_MAX_HELD_BYTES, ChunkedWindowReader, Window
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class PredictionStats:
     pixels: int = 0
     work_ratio: float = 1.0
     read_s: float = 0.0  # reading + standardising blocks (in the prefetch thread)
+    chunks_computed: int = 0  # stack chunks computed (each once when held between blocks)
     wait_s: float = 0.0  # time the model waited for a block to be read
     forward_s: float = 0.0
     blend_s: float = 0.0
@@ -67,6 +69,7 @@ def predict_stack(
     batch_size: int = 2,
     block_size_px: int = 1024,
     prefetch_blocks: int = 1,
+    max_held_bytes: int = DEFAULT_MAX_HELD_BYTES,
     progress: bool = False,
 ) -> PredictionStats:
     """Predict a (channel, y, x) stack tile by tile and stream the blended rows to ``sink``.
@@ -87,6 +90,9 @@ def predict_stack(
         block_size_px: tiles are read in blocks of about this size (one read per block).
         prefetch_blocks: blocks read ahead in a thread while the model runs on the
             current one (0: read in turn).
+        max_held_bytes: chunks shared by neighbouring blocks are computed once and
+            held until the last block that needs them, up to this many bytes; see
+            ``ChunkedWindowReader``.
         progress: show a progress bar over tiles.
 
     Returns:
@@ -125,9 +131,15 @@ def predict_stack(
         for cols in col_groups
     ]
 
+    reader = ChunkedWindowReader(
+        stack,
+        [_clipped_window(tiles, height, width) for tiles in blocks],
+        max_held_bytes=max_held_bytes,
+    )
+
     def read_blocks() -> Iterator[_Block]:
-        for tiles in blocks:
-            yield _read_block(stack, tiles, plan, normalise, stats)
+        for n, tiles in enumerate(blocks):
+            yield _read_block(reader, n, tiles, plan, normalise, stats)
 
     start = time.perf_counter()
     band = _Band(width)
@@ -152,6 +164,7 @@ def predict_stack(
             stats.write_s += time.perf_counter() - t0
             stats.peak_band_rows = max(stats.peak_band_rows, band.peak_rows)
     stats.wall_s = time.perf_counter() - start
+    stats.chunks_computed = reader.chunks_computed
     logger.info(
         "predicted %d x %d px in %d tiles (%.1f s: read %.1f (waited %.1f), forward %.1f, "
         "blend %.1f, write %.1f)",
@@ -192,8 +205,15 @@ class _Block:
     nodata: np.ndarray
 
 
+def _clipped_window(tiles: list[TileWindow], height: int, width: int) -> Window:
+    """The union window of ``tiles``, cut to the scene (the rest is padded after reading)."""
+    y1, x1 = max(t.y1 for t in tiles), max(t.x1 for t in tiles)
+    return min(t.y0 for t in tiles), min(y1, height), min(t.x0 for t in tiles), min(x1, width)
+
+
 def _read_block(
-    stack: Any,
+    reader: ChunkedWindowReader,
+    n: int,
     tiles: list[TileWindow],
     plan: TilePlan,
     normalise: NormaliseFn,
@@ -203,7 +223,7 @@ def _read_block(
     y0, x0 = min(t.y0 for t in tiles), min(t.x0 for t in tiles)
     y1, x1 = max(t.y1 for t in tiles), max(t.x1 for t in tiles)
     t0 = time.perf_counter()
-    raw = _read_window(stack, y0, y1, x0, x1, plan.height_px, plan.width_px)
+    raw = _pad_past_scene(reader.read(n), y1 - y0, x1 - x0)
     nodata = ~np.all(np.isfinite(raw), axis=0)
     data = np.asarray(normalise(raw), dtype=np.float32)
     stats.read_s += time.perf_counter() - t0
@@ -240,15 +260,9 @@ def _predict_block(
         stats.blend_s += time.perf_counter() - t0
 
 
-def _read_window(
-    stack: Any, y0: int, y1: int, x0: int, x1: int, height: int, width: int
-) -> np.ndarray:
-    """Values of ``stack[:, y0:y1, x0:x1]`` as float32, reflect-padded past the scene."""
-    window = stack[:, y0 : min(y1, height), x0 : min(x1, width)]
-    if hasattr(window, "compute"):
-        window = window.compute()
-    values = np.asarray(getattr(window, "values", window), dtype=np.float32)
-    pad_y, pad_x = y1 - min(y1, height), x1 - min(x1, width)
+def _pad_past_scene(values: np.ndarray, height: int, width: int) -> np.ndarray:
+    """``values`` reflect-padded to (channel, height, width) where the window passed the scene."""
+    pad_y, pad_x = height - values.shape[1], width - values.shape[2]
     if pad_y or pad_x:
         values = np.pad(values, ((0, 0), (0, pad_y), (0, pad_x)), mode="symmetric")
     return values
