@@ -77,6 +77,22 @@ def test_make_composites_stays_lazy_on_dask(cube) -> None:
     )
 
 
+@pytest.mark.parametrize("reducer", ["mean", "median", "mean_exact"])
+@pytest.mark.parametrize("time_chunk", [1, 2, 4])
+def test_lazy_composites_equal_eager_ones_for_any_time_chunking(cube, reducer, time_chunk) -> None:
+    cube.attrs.update(event_start="2018-09-01T00:00", event_end="2018-09-02T00:00")  # 3 | 3
+    cube["vv"][2, 3, 4] = np.nan
+    cube["vv"][3, 5, 6] = 0.0
+    eager = make_composites(cube, timesteps_k=3, reducer=reducer)
+    lazy = make_composites(
+        cube.chunk({"timestep": time_chunk, "y": 5, "x": 7}), timesteps_k=3, reducer=reducer
+    )
+    for name in eager.data_vars:
+        assert lazy[name].chunks is not None
+        np.testing.assert_array_equal(lazy[name].values, eager[name].values)
+        assert lazy[name].dims == ("y", "x") and "timestep" not in lazy[name].coords
+
+
 @pytest.mark.parametrize(
     ("channels", "expected"),
     [

@@ -157,6 +157,10 @@ def test_log10_mean_matches_mean_of_logs_and_handles_nan_zero_and_range() -> Non
     np.testing.assert_array_equal(
         composite_values(raw, log10=True, floor=1e-4, reducer="mean"), fast
     )
+    tally_of_list: dict[str, int] = {}
+    as_list = log10_mean(list(raw), 1e-4, tally=tally_of_list)  # acquisitions unstacked
+    np.testing.assert_array_equal(as_list, fast)
+    assert tally_of_list == tally
 
 
 def test_log10_mean_redoes_products_that_underflow_with_a_tiny_floor() -> None:

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 import dask
+import dask.array
 import numpy as np
 import xarray as xr
 
@@ -62,14 +64,30 @@ def reduce_acquisitions(values: np.ndarray, reducer: Reducer, *, axis: int = 0) 
         return np.divide(total, count, dtype=np.float32)
 
 
+def _acquisitions(
+    raw: np.ndarray | Sequence[np.ndarray], axis: int
+) -> np.ndarray | Sequence[np.ndarray]:
+    """The acquisitions of ``raw`` one by one: a sequence as given, an array split on ``axis``."""
+    if isinstance(raw, list | tuple):
+        return raw
+    return np.moveaxis(np.asarray(raw), axis, 0)
+
+
 _F32 = np.finfo(np.float32)
 _LN10 = float(np.log(10.0))
 
 
 def log10_mean(
-    raw: np.ndarray, floor: float, *, axis: int = 0, tally: dict[str, int] | None = None
+    raw: np.ndarray | Sequence[np.ndarray],
+    floor: float,
+    *,
+    axis: int = 0,
+    tally: dict[str, int] | None = None,
 ) -> np.ndarray:
     """``mean(log10(max(raw, floor)))`` over ``axis`` as ``log10(product) / n``; float32.
+
+    ``raw`` is an array with the acquisitions on ``axis``, or a sequence of
+    equally shaped acquisition arrays (``axis`` is then ignored; nothing is stacked).
 
     One logarithm per pixel instead of one per acquisition (numpy's float32 ``log10``
     is not vectorised on AVX2; ``log`` is). The product is taken in float32 in a fixed
@@ -82,13 +100,14 @@ def log10_mean(
         tally: if given, ``n_floored`` (values below ``floor``) and ``n_nodata`` (NaN
             values) are added to it, counted in the same pass.
     """
-    values = np.moveaxis(np.asarray(raw), axis, 0)
-    n = values.shape[0]
+    values = _acquisitions(raw, axis)
+    n = len(values)
     floor32 = np.float32(floor)
-    product = np.empty(values.shape[1:], dtype=np.float32)
     if n == 0:
-        product.fill(np.nan)
-        return product
+        if isinstance(raw, list | tuple):
+            raise ValueError("log10_mean needs at least one acquisition")
+        return np.full(np.shape(values)[1:], np.nan, dtype=np.float32)
+    product = np.empty(np.shape(values[0]), dtype=np.float32)
     n_floored = 0 if tally is None else int(np.count_nonzero(values[0] < floor32))
     np.maximum(values[0], floor32, out=product, casting="same_kind")  # NaN propagates
     layer = np.empty_like(product)
@@ -107,7 +126,8 @@ def log10_mean(
             odd |= low
     out /= np.float32(n * _LN10)
     if odd.any():
-        picked = np.maximum(values[:, odd].astype(np.float64), float(floor))
+        at_odd = np.stack([np.asarray(acquisition)[odd] for acquisition in values])
+        picked = np.maximum(at_odd.astype(np.float64), float(floor))
         valid = ~np.isnan(picked)
         with np.errstate(invalid="ignore", divide="ignore"):
             exact = np.log(np.prod(np.where(valid, picked, 1.0), axis=0)) / (
@@ -115,23 +135,34 @@ def log10_mean(
             )
         out[odd] = exact
     if tally is not None:  # NaN only where the product is NaN: counted on those pixels
-        n_nodata = int(np.count_nonzero(np.isnan(values[:, odd]))) if odd.any() else 0
+        n_nodata = int(np.count_nonzero(np.isnan(at_odd))) if odd.any() else 0
         tally["n_floored"] = tally.get("n_floored", 0) + n_floored
         tally["n_nodata"] = tally.get("n_nodata", 0) + n_nodata
     return out
 
 
 def composite_values(
-    raw: np.ndarray, *, log10: bool, floor: float, reducer: Reducer, axis: int = 0
+    raw: np.ndarray | Sequence[np.ndarray],
+    *,
+    log10: bool,
+    floor: float,
+    reducer: Reducer,
+    axis: int = 0,
 ) -> np.ndarray:
     """The composite of raw acquisitions along ``axis``: optional floored log10, then reduce.
+
+    ``raw`` may also be a sequence of equally shaped acquisitions (``axis`` ignored).
 
     The log10 ``mean`` goes through ``log10_mean`` (one log per pixel); ``mean_exact``
     takes one float32 log10 per acquisition, then the mean (as numpy and xarray do).
     """
     if log10 and reducer == "mean":
         return log10_mean(raw, floor, axis=axis)
-    values = log10_floored(raw, floor) if log10 else np.asarray(raw, dtype=np.float32)
+    if isinstance(raw, list | tuple):
+        stacked, axis = np.stack(raw), 0
+    else:
+        stacked = np.asarray(raw)
+    values = log10_floored(stacked, floor) if log10 else stacked.astype(np.float32, copy=False)
     return reduce_acquisitions(values, reducer, axis=axis)
 
 
@@ -235,19 +266,39 @@ def selection_from_config(cube: xr.Dataset, cfg: DataConfig) -> CompositeSelecti
     )
 
 
+def _composite_of_blocks(
+    blocks: list[np.ndarray] | np.ndarray, *, log10: bool, floor: float, reducer: Reducer
+) -> np.ndarray:
+    """``composite_values`` of the (time, y, x) chunks of one output chunk, unstacked."""
+    blocks = blocks if isinstance(blocks, list) else [blocks]
+    layers = [layer for block in blocks for layer in block]
+    return composite_values(layers, log10=log10, floor=floor, reducer=reducer)
+
+
 def _composite_array(cube: xr.Dataset, spec: ChannelSpec, sel: CompositeSelection) -> xr.DataArray:
     assert spec.side is not None  # composites only (internal)
-    raw = cube[spec.variable].isel({cv.DIM_TIMESTEP: sel.indices(spec.side)})
+    raw = (
+        cube[spec.variable]
+        .isel({cv.DIM_TIMESTEP: sel.indices(spec.side)})
+        .transpose(cv.DIM_TIMESTEP, *cv.SPATIAL_DIMS)
+    )
+    options = {"log10": spec.log10, "floor": sel.log_floor, "reducer": sel.reducer}
     if raw.chunks is not None:
-        raw = raw.chunk({cv.DIM_TIMESTEP: -1})
-    out = xr.apply_ufunc(
-        composite_values,
-        raw,
-        input_core_dims=[[cv.DIM_TIMESTEP]],
-        kwargs={"log10": spec.log10, "floor": sel.log_floor, "reducer": sel.reducer, "axis": -1},
-        dask="parallelized",
-        output_dtypes=[np.float32],
-    ).transpose(*cv.SPATIAL_DIMS)
+        # Each output chunk reads its acquisitions' chunks as they are: no rechunking
+        # along time, so no (k, y, x) copy is made before the reduction.
+        data = dask.array.blockwise(
+            _composite_of_blocks,
+            "yx",
+            raw.data,
+            "tyx",
+            concatenate=False,
+            dtype=np.float32,
+            **options,
+        )
+    else:
+        data = composite_values(raw.values, axis=0, **options)  # type: ignore[arg-type]
+    out = raw.isel({cv.DIM_TIMESTEP: 0}, drop=True).copy(data=data)
+    out.encoding = {}
     unit = "log10(gamma0)" if spec.log10 else cube[spec.variable].attrs.get("units", "1")
     out.attrs = {
         "units": unit,
