@@ -56,8 +56,10 @@ class NormalisationStats:
         shape[channel_axis] = -1
         mean = self.mean.astype(np.float32).reshape(shape)
         std = self.std.astype(np.float32).reshape(shape)
-        out = (x.astype(np.float32, copy=False) - mean) / std
-        return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32, copy=False)
+        out = np.subtract(x.astype(np.float32, copy=False), mean)
+        np.divide(out, std, out=out)
+        np.copyto(out, np.float32(0), where=~np.isfinite(out))
+        return out
 
     @staticmethod
     def nodata_mask(x: np.ndarray, *, channel_axis: int = -3) -> np.ndarray:
