@@ -179,7 +179,7 @@ class GeoTiffRowWriter:
 def convert_to_cog(
     src: str | os.PathLike[str], dst: str | os.PathLike[str], *, resampling: str = "AVERAGE"
 ) -> Path:
-    """Copy a GeoTIFF to a Cloud-Optimized GeoTIFF (DEFLATE, 512 px tiles, overviews),
+    """Copy a GeoTIFF to a Cloud-Optimized GeoTIFF (DEFLATE level 1, 512 px tiles, overviews),
     compressing on all cores."""
     target = Path(dst)
     with replacing(target) as tmp:
@@ -195,6 +195,9 @@ def convert_to_cog(
                 tmp,
                 driver="COG",
                 COMPRESS="DEFLATE",
+                # level 1, not GDAL's 6: 2.6 -> 1.6 s for a Hokkaido-sized float32 map,
+                # 2 % larger (a model's probabilities barely compress at any level)
+                LEVEL=1,
                 PREDICTOR=predictor,
                 BLOCKSIZE=512,
                 OVERVIEW_RESAMPLING=resampling,
