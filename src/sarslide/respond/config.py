@@ -7,38 +7,18 @@ A ``ConfigModel``: read from YAML (``--config respond.yaml``), any key overridde
 from __future__ import annotations
 
 import datetime
-import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from sarslide.config import ConfigModel
 from sarslide.inference.config import DEFAULT_MIN_AREA_M2
 from sarslide.sources.build import BuildConfig
-from sarslide.sources.stac_search import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
+from sarslide.sources.source_options import CubeSourceOptions
 
 # the fields handed to the cube build unchanged (the build's source options)
-BUILD_FIELDS = (
-    "aoi",
-    "event_name",
-    "labels",
-    "crs",
-    "resolution_m",
-    "chunk_px",
-    "stac_url",
-    "collection",
-    "dem_collection",
-    "dem_asset",
-    "signer",
-    "relative_orbit",
-    "insar",
-    "rtc",
-    "dem",
-    "terrain_method",
-    "scheduler",
-)
+BUILD_FIELDS = ("aoi", "event_name", *CubeSourceOptions.source_fields)
 # what a finished cube or map depends on: a rerun with other values is another request
 CUBE_REQUEST_FIELDS = (
     "aoi",
@@ -68,8 +48,11 @@ MAP_REQUEST_FIELDS = (
 )
 
 
-class RespondConfig(ConfigModel):
-    """A new event to map: where, when, with which model, from which sources."""
+class RespondConfig(CubeSourceOptions):
+    """A new event to map: where, when, with which model, from which sources.
+
+    The sources and grid are ``CubeSourceOptions``, as in the build config.
+    """
 
     config_label: ClassVar[str] = "respond config"
     aoi: str = Field(..., description="'min_lon,min_lat,max_lon,max_lat' or a vector file")
@@ -87,30 +70,7 @@ class RespondConfig(ConfigModel):
     orbit_state: Literal["ascending", "descending"] | None = Field(
         None, description="keep only this orbit direction (default: the model's, if it set one)"
     )
-    relative_orbit: int | None = Field(None, description="keep only this relative orbit")
-    # the build's source options (see sarslide.sources.build.BuildConfig)
     labels: Path | None = Field(None, description="landslide polygons, to score the map")
-    crs: str | None = Field(None, description="cube CRS; default: UTM zone of the AOI")
-    resolution_m: float = Field(10.0, gt=0, description="pixel size in metres")
-    chunk_px: int = Field(1024, ge=16, description="spatial chunk size (memory per task)")
-    stac_url: str = Field(PLANETARY_COMPUTER_STAC, description="STAC API root")
-    collection: str = Field(RTC_COLLECTION, description="Sentinel-1 RTC collection")
-    dem_collection: str = Field(DEM_COLLECTION, description="DEM collection")
-    dem_asset: str = Field("data", description="DEM asset key")
-    signer: Literal["planetary-computer", "none"] = Field(
-        "planetary-computer", description="how asset URLs are signed"
-    )
-    rtc: list[str] | None = Field(
-        None,
-        description="local RTC products (files, folders, globs: OPERA RTC-S1 or HyP3 RTC) "
-        "instead of the STAC search",
-    )
-    dem: list[str] | None = Field(None, description="local DEM file(s) instead of a STAC search")
-    insar: str | list[str] = Field(
-        "none", description="'none', 'hyp3', or folders/files/globs of InSAR products"
-    )
-    terrain_method: Literal["horn", "zevenbergen_thorne"] = "horn"
-    scheduler: str | None = Field(None, description="dask.distributed scheduler address")
     # prediction (see sarslide predict)
     threshold: float | None = Field(
         None, ge=0, le=1, description="probability threshold; default: the checkpoint's"
@@ -130,22 +90,15 @@ class RespondConfig(ConfigModel):
         """YAML turns 2018-09-05 into a date: keep dates as ISO text."""
         return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
 
-    @field_validator("rtc", "dem", mode="before")
+    @field_validator("rtc", mode="after")
     @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        """A single path or pattern is a list of one (as in the build config)."""
-        if isinstance(value, (str, os.PathLike)):
-            return [os.fspath(value)]
-        if isinstance(value, (list, tuple)):
-            return [os.fspath(v) for v in value]
+    def _some_backscatter(cls, value: list[str] | None) -> list[str] | None:
+        if value == []:
+            raise ValueError(
+                "respond maps from backscatter: give RTC products or leave rtc unset to "
+                "search the STAC API ('rtc: none' is for 'cube build' only)"
+            )
         return value
-
-    @property
-    def source_label(self) -> str:
-        """Where the backscatter comes from, for messages and the report."""
-        if self.rtc is not None:
-            return "local products --rtc " + " ".join(self.rtc)
-        return f"{self.collection!r} at {self.stac_url}"
 
     @model_validator(mode="after")
     def _check_event(self) -> RespondConfig:

@@ -45,11 +45,7 @@ from sarslide.sources.insar_pairs import (
 from sarslide.sources.labels import empty_grid_dataset, rasterize_labels
 from sarslide.sources.rtc import describe_groups, group_acquisitions, load_rtc
 from sarslide.sources.signing import UrlSigner, make_signer
-from sarslide.sources.stac_search import (
-    DEM_COLLECTION,
-    PLANETARY_COMPUTER_STAC,
-    RTC_COLLECTION,
-)
+from sarslide.sources.source_options import CubeSourceOptions
 
 logger = logging.getLogger(__name__)
 BUILD_COMMAND = "cube build"  # named in the store's manifest
@@ -69,8 +65,12 @@ class Hyp3Options(ConfigModel):
     )
 
 
-class BuildConfig(ConfigModel):
-    """Everything ``build_cube`` needs; loadable from YAML (``--config build.yaml``)."""
+class BuildConfig(CubeSourceOptions):
+    """Everything ``build_cube`` needs; loadable from YAML (``--config build.yaml``).
+
+    The sources and grid (STAC or local products, CRS, pixel size, chunks, labels,
+    InSAR, terrain, scheduler) are ``CubeSourceOptions``, shared with ``respond``.
+    """
 
     config_label: ClassVar[str] = "build config"
 
@@ -88,65 +88,19 @@ class BuildConfig(ConfigModel):
     event_start: str = Field(..., description="start of the triggering event (ISO 8601)")
     event_end: str = Field(..., description="end of the triggering event (ISO 8601)")
     event_name: str | None = Field(None, description="written to the cube's attributes")
-    labels: Path | None = Field(None, description="landslide polygons: any vector file, any CRS")
-    crs: str | None = Field(None, description="cube CRS; default: UTM zone of the AOI")
-    resolution_m: float = Field(10.0, gt=0, description="pixel size in metres")
-    chunk_px: int = Field(1024, ge=16, description="spatial chunk size (memory per task)")
-    stac_url: str = Field(PLANETARY_COMPUTER_STAC, description="STAC API root")
-    collection: str = Field(RTC_COLLECTION, description="Sentinel-1 RTC collection")
-    dem_collection: str = Field(DEM_COLLECTION, description="DEM collection")
-    dem_asset: str = Field("data", description="DEM asset key")
-    rtc: list[str] | None = Field(
-        None,
-        description="local RTC products (files, folders, glob patterns: OPERA RTC-S1 or "
-        "HyP3 RTC) instead of a STAC search",
-    )
-    dem: list[str] | None = Field(
-        None, description="local DEM file(s) (any CRS) instead of a STAC search"
-    )
     min_dem_coverage: float = Field(
         0.5, ge=0, le=1, description="fraction of the AOI the DEM must cover"
-    )
-    signer: Literal["planetary-computer", "none"] = Field(
-        "planetary-computer", description="how asset URLs are signed (renewed before each read)"
     )
     orbit_state: Literal["ascending", "descending"] | None = Field(
         None, description="keep only this orbit direction"
     )
-    relative_orbit: int | None = Field(None, description="keep only this relative orbit")
-    insar: str | list[str] = Field(
-        "none",
-        description="'none', 'hyp3', or folders/files/glob patterns of HyP3, ISCE2 or "
-        "GAMMA/PyRate products",
-    )
     hyp3: Hyp3Options = Field(default_factory=Hyp3Options)  # type: ignore[arg-type]
-    terrain_method: Literal["horn", "zevenbergen_thorne"] = "horn"
-    scheduler: str | None = Field(None, description="dask.distributed scheduler address")
 
     @field_validator("start", "end", "event_start", "event_end", mode="before")
     @classmethod
     def _date_to_text(cls, value: Any) -> Any:
         """YAML turns 2018-09-05 into a date: keep dates as ISO text."""
         return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
-
-    @field_validator("rtc", "dem", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        """A single path or pattern is a list of one; ``rtc: none`` is an empty list (a
-        cube without backscatter: InSAR and DEM only)."""
-        values = [value] if isinstance(value, (str, os.PathLike)) else value
-        if isinstance(values, (list, tuple)):
-            texts = [str(os.fspath(v)) for v in values]
-            return [] if [t.lower() for t in texts] == ["none"] else texts
-        return values
-
-    @field_validator("insar", mode="before")
-    @classmethod
-    def _insar_text(cls, value: Any) -> Any:
-        if isinstance(value, (list, tuple)):
-            value = [os.fspath(v) for v in value]
-            return value[0] if len(value) == 1 else value
-        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
     @model_validator(mode="after")
     def _check_dates(self) -> BuildConfig:
