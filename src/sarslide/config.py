@@ -47,6 +47,22 @@ values (taken as they are; ``None`` sets a key to null)."""
 C = TypeVar("C", bound="ConfigModel")
 
 
+def device_field(note: str = "") -> Any:
+    """The ``device`` setting of every command that runs a model (``auto`` by default)."""
+    return pydantic.Field(
+        default="auto",
+        description="auto (the GPU when usable, else the CPU), cpu, cuda, cuda:N, mps." + note,
+    )
+
+
+def precision_field() -> Any:
+    """The ``precision`` setting of the commands that run a model for inference."""
+    return pydantic.Field(
+        default="auto",
+        description="auto (bf16/fp16 on CUDA GPUs, fp32 elsewhere), fp32, bf16, fp16.",
+    )
+
+
 class ConfigModel(BaseModel):
     """Base of every sarslide configuration: typed, YAML in and out, one error style.
 

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from sarslide.config import ConfigModel
+from sarslide.config import ConfigModel, device_field, precision_field
 
 CONFIG_FILENAME = "config.yaml"
 """The resolved configuration, written beside every evaluation's outputs."""
@@ -36,14 +36,8 @@ class EvaluateConfig(ConfigModel):
     tile_size_px: int = Field(
         default=512, ge=1, description="Tile size of the whole-region prediction (px)."
     )
-    device: str = Field(
-        default="auto",
-        description="auto (the GPU when usable, else the CPU), cpu, cuda, cuda:N, mps.",
-    )
-    precision: str = Field(
-        default="auto",
-        description="auto (bf16/fp16 on CUDA GPUs, fp32 elsewhere), fp32, bf16, fp16.",
-    )
+    device: str = device_field()
+    precision: str = precision_field()
 
     @property
     def output_path(self) -> Path:

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import Field, model_validator
 
-from sarslide.config import ConfigModel
+from sarslide.config import ConfigModel, device_field, precision_field
 
 CONFIG_FILENAME = "config.yaml"
 """The resolved configuration, written beside every prediction's outputs."""
@@ -55,14 +55,8 @@ class PredictConfig(ConfigModel):
         ge=1,
         description="Tiles per model call; null: from free GPU memory, 2 on CPU.",
     )
-    device: str = Field(
-        default="auto",
-        description="auto (the GPU when usable, else the CPU), cpu, cuda, cuda:N, mps.",
-    )
-    precision: str = Field(
-        default="auto",
-        description="auto (bf16/fp16 on CUDA GPUs, fp32 elsewhere), fp32, bf16, fp16.",
-    )
+    device: str = device_field()
+    precision: str = precision_field()
     min_area_m2: float = Field(
         default=DEFAULT_MIN_AREA_M2,
         ge=0,

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from sarslide.config import ConfigModel
+from sarslide.config import ConfigModel, device_field, precision_field
 from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import OutputExistsError
 from sarslide.insar.patches import extract_patches
@@ -43,14 +43,8 @@ class IsslideDemoConfig(ConfigModel):
     num_threads: int = Field(
         default=0, ge=0, description="torch CPU threads (0 = auto: the cores not busy)."
     )
-    device: str = Field(
-        default="auto",
-        description="auto (GPU when usable, else CPU), cpu, cuda, cuda:N, mps; "
-        "training and evaluation run there.",
-    )
-    precision: str = Field(
-        default="auto", description="auto (bf16/fp16 on GPUs, fp32 on CPU), fp32, bf16, fp16."
-    )
+    device: str = device_field(" Training and evaluation run there.")
+    precision: str = precision_field()
 
 
 DEMO_ZONES = ("vanoise", "ecrins", "queyras", "belledonne", "mercantour", "maurienne")

@@ -23,7 +23,7 @@ from pydantic import Field
 import sarslide
 from sarslide.atomic import write_json_atomic
 from sarslide.compat.torch_stack import lightning
-from sarslide.config import ConfigModel
+from sarslide.config import ConfigModel, device_field, precision_field
 from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.insar.datamodule import IsslideDataModule
@@ -90,12 +90,8 @@ class IsslideRunConfig(ConfigModel):
         default_factory=dict, description="Local weight files per model."
     )
     accelerator: str = Field(default="auto", description="Lightning accelerator; see device.")
-    device: str = Field(
-        default="auto", description="auto (GPU when usable, else CPU), cpu, cuda, cuda:N, mps."
-    )
-    precision: str = Field(
-        default="auto", description="auto (bf16/fp16 on GPUs, fp32 on CPU), fp32, bf16, fp16."
-    )
+    device: str = device_field()
+    precision: str = precision_field()
     num_threads: int = Field(
         default=0,
         ge=0,

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, Field
 
 from sarslide.chips import DataConfig
-from sarslide.config import ConfigModel, Overrides, apply_overrides
+from sarslide.config import ConfigModel, Overrides, apply_overrides, device_field
 
 __all__ = [
     "LossConfig",
@@ -67,10 +67,7 @@ class TrainerConfig(ConfigModel):
 
     max_epochs: int = Field(default=100, ge=1)
     batch_size: int = Field(default=16, ge=1)
-    device: str = Field(
-        default="auto",
-        description="auto (the GPU when usable, else the CPU), cpu, cuda, cuda:N, mps.",
-    )
+    device: str = device_field()
     accelerator: str = Field(
         default="auto",
         description="Lightning accelerator; 'auto' follows `device`. 'cpu'/'gpu'/'mps' "
