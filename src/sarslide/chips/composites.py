@@ -267,10 +267,9 @@ def selection_from_config(cube: xr.Dataset, cfg: DataConfig) -> CompositeSelecti
 
 
 def _composite_of_blocks(
-    blocks: list[np.ndarray] | np.ndarray, *, log10: bool, floor: float, reducer: Reducer
+    blocks: list[np.ndarray], *, log10: bool, floor: float, reducer: Reducer
 ) -> np.ndarray:
     """``composite_values`` of the (time, y, x) chunks of one output chunk, unstacked."""
-    blocks = blocks if isinstance(blocks, list) else [blocks]
     layers = [layer for block in blocks for layer in block]
     return composite_values(layers, log10=log10, floor=floor, reducer=reducer)
 
@@ -292,7 +291,7 @@ def _composite_array(cube: xr.Dataset, spec: ChannelSpec, sel: CompositeSelectio
             raw.data,
             "tyx",
             concatenate=False,
-            dtype=np.float32,
+            meta=np.empty((0, 0), dtype=np.float32),  # given: no trial call on an array
             **options,
         )
     else:
