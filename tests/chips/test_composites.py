@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 
 from sarslide.chips import DataConfig, build_composite_stack, make_composites, resolve_channels
-from sarslide.chips.composites import (
-    composite_values,
-    count_composite_inputs,
-    log10_floored,
-    select_composite_inputs,
-)
+from sarslide.chips.composites import count_composite_inputs, select_composite_inputs
+from sarslide.chips.log_composite import composite_values, log10_floored
 from sarslide.errors import DataSelectionError
 from tests.factories import make_minimal_cube
 

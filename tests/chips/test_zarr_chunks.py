@@ -10,15 +10,14 @@ import pytest
 from sarslide.chips import DataConfig, build_chip_splits
 from sarslide.chips.channels import resolve_channel_specs
 from sarslide.chips.chipping import chip_origins
-from sarslide.chips.composites import (
-    build_composite_stack,
+from sarslide.chips.composites import build_composite_stack, selection_from_config
+from sarslide.chips.dataset import extract_composite_chips
+from sarslide.chips.log_composite import (
     composite_values,
     log10_floored,
     log10_mean,
     reduce_acquisitions,
-    selection_from_config,
 )
-from sarslide.chips.dataset import extract_composite_chips
 from sarslide.chips.zarr_chunks import LocalChunkReader
 from sarslide.datacube import open_cube, write_cube
 from tests.factories import make_minimal_cube

@@ -27,14 +27,9 @@ from sarslide.chips.chipping import (
     select_chip_origins,
     to_binary_labels,
 )
-from sarslide.chips.composites import (
-    CompositeCounts,
-    CompositeSelection,
-    composite_values,
-    log10_mean,
-    selection_from_config,
-)
+from sarslide.chips.composites import CompositeCounts, CompositeSelection, selection_from_config
 from sarslide.chips.config import DataConfig, load_data_config
+from sarslide.chips.log_composite import composite_values, log10_mean
 from sarslide.chips.normalisation import NormalisationStats, compute_normalisation
 from sarslide.chips.splits import SPLIT_NAMES, SplitPlan, plan_split
 from sarslide.chips.zarr_chunks import (
