@@ -131,15 +131,16 @@ def predict_stack(
         for cols in col_groups
     ]
 
+    windows = [_union_window(tiles) for tiles in blocks]  # may pass the scene's edge
     reader = ChunkedWindowReader(
         stack,
-        [_clipped_window(tiles, height, width) for tiles in blocks],
+        [(y0, min(y1, height), x0, min(x1, width)) for y0, y1, x0, x1 in windows],
         max_held_bytes=max_held_bytes,
     )
 
     def read_blocks() -> Iterator[_Block]:
         for n, tiles in enumerate(blocks):
-            yield _read_block(reader, n, tiles, plan, normalise, stats)
+            yield _read_block(reader, n, tiles, windows[n], normalise, stats)
 
     start = time.perf_counter()
     band = _Band(width)
@@ -205,23 +206,27 @@ class _Block:
     nodata: np.ndarray
 
 
-def _clipped_window(tiles: list[TileWindow], height: int, width: int) -> Window:
-    """The union window of ``tiles``, cut to the scene (the rest is padded after reading)."""
-    y1, x1 = max(t.y1 for t in tiles), max(t.x1 for t in tiles)
-    return min(t.y0 for t in tiles), min(y1, height), min(t.x0 for t in tiles), min(x1, width)
+def _union_window(tiles: list[TileWindow]) -> Window:
+    """The (y0, y1, x0, x1) window covering ``tiles``."""
+    return (
+        min(t.y0 for t in tiles),
+        max(t.y1 for t in tiles),
+        min(t.x0 for t in tiles),
+        max(t.x1 for t in tiles),
+    )
 
 
 def _read_block(
     reader: ChunkedWindowReader,
     n: int,
     tiles: list[TileWindow],
-    plan: TilePlan,
+    window: Window,
     normalise: NormaliseFn,
     stats: PredictionStats,
 ) -> _Block:
-    """Read the union window of ``tiles`` once and standardise it (runs in the prefetch thread)."""
-    y0, x0 = min(t.y0 for t in tiles), min(t.x0 for t in tiles)
-    y1, x1 = max(t.y1 for t in tiles), max(t.x1 for t in tiles)
+    """Read block ``n`` (``window`` covers its ``tiles``) and standardise it (runs in the
+    prefetch thread); the part of ``window`` past the scene is reflect-padded."""
+    y0, y1, x0, x1 = window
     t0 = time.perf_counter()
     raw = _pad_past_scene(reader.read(n), y1 - y0, x1 - x0)
     nodata = ~np.all(np.isfinite(raw), axis=0)

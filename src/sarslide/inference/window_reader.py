@@ -98,11 +98,15 @@ class ChunkedWindowReader:
             np.concatenate([[0], np.cumsum(chunks[2])]),
         )
         self._keys = [self._grid.keys(w) for w in self.windows]
+        first_use: dict[ChunkKey, int] = {}
         self._last_use: dict[ChunkKey, int] = {}
         for n, keys in enumerate(self._keys):
             for key in keys:
+                first_use.setdefault(key, n)
                 self._last_use[key] = n
-        self.peak_bytes = self._peak_held_bytes(np.dtype(np.float32).itemsize * data.shape[0])
+        self.peak_bytes = self._peak_held_bytes(
+            first_use, np.dtype(np.float32).itemsize * data.shape[0]
+        )
         self.chunked = self.peak_bytes <= max_held_bytes
         if not self.chunked:
             logger.info(
@@ -112,11 +116,8 @@ class ChunkedWindowReader:
                 max_held_bytes / 2**20,
             )
 
-    def _peak_held_bytes(self, bytes_per_px: int) -> int:
-        first_use: dict[ChunkKey, int] = {}
-        for n, keys in enumerate(self._keys):
-            for key in keys:
-                first_use.setdefault(key, n)
+    def _peak_held_bytes(self, first_use: dict[ChunkKey, int], bytes_per_px: int) -> int:
+        """The most bytes of chunks held at once: each from its first to its last use."""
         held = np.zeros(len(self.windows) + 1, dtype=np.int64)
         for key, first in first_use.items():
             y0, y1, x0, x1 = self._grid.bounds(key)
