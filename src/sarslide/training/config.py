@@ -96,6 +96,13 @@ class TrainerConfig(ConfigModel):
         default="f1", description="Metric the validation threshold maximises."
     )
     limit_train_batches: int | float | None = Field(default=None, description="Debug only.")
+    logger: Literal["csv", "tensorboard", "mlflow"] = Field(
+        default="csv",
+        description="Experiment logger (Lightning's): csv (default, metrics.csv only); "
+        "tensorboard (event files under logs/tensorboard/, needs the tensorboard package); "
+        "mlflow (a local mlruns/ store in the run folder, needs mlflow). metrics.csv and "
+        "the training curve are written in every case.",
+    )
 
 
 class TrainConfig(ConfigModel):

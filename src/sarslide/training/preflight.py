@@ -16,6 +16,7 @@ from sarslide.devices import PRECISION_ALIASES, resolve_lightning_device, resolv
 from sarslide.errors import ConfigError
 from sarslide.models.registry import create_model, get_model_spec
 from sarslide.output_checks import check_output_location
+from sarslide.training.loggers import check_logger_available
 
 # Lightning's accelerator names (``gpu`` is an alias of ``cuda``).
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
@@ -31,6 +32,7 @@ def check_training_setup(cfg: Any) -> None:
     t = cfg.trainer  # --device (wins over the accelerator) and the precision on it
     device = resolve_lightning_device(t.device, t.accelerator, t.devices, log=False)[0]
     resolve_precision(t.precision, device)
+    check_logger_available(t.logger)
     if cfg.model.encoder_weights is not None:
         _fetch_encoder_weights(cfg.model.name, cfg.model.encoder_weights, cfg.model.kwargs)
 

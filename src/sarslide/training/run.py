@@ -39,6 +39,7 @@ from sarslide.training.checkpoint_io import AtomicCheckpointIO, ExceptionRecorde
 from sarslide.training.config import TrainConfig, TrainerConfig
 from sarslide.training.datamodule import LandslideDataModule
 from sarslide.training.interval_checkpoint import IntervalCheckpoint
+from sarslide.training.loggers import create_loggers
 from sarslide.training.preflight import check_training_setup
 from sarslide.training.run_folder import claim_run_folder, describe_interruption
 from sarslide.training.task import SegmentationTask
@@ -120,7 +121,7 @@ def fit_task(
     progress: bool = True,
     resume: bool | None = None,
 ) -> RunPaths:
-    """Fit ``task`` on ``datamodule``: best/last checkpoints, CSV log, curve PNG.
+    """Fit ``task`` on ``datamodule``: best/last checkpoints, logs, curve PNG.
 
     Args:
         task: A LightningModule logging ``val/loss`` (e.g. ``SegmentationTask``).
@@ -155,7 +156,7 @@ def fit_task(
         deterministic=trainer_cfg.deterministic,
         callbacks=[checkpoint, recorder := ExceptionRecorder()],
         plugins=[AtomicCheckpointIO()],
-        logger=lightning.pytorch.loggers.CSVLogger(save_dir=root, name=LOG_DIR),
+        logger=create_loggers(trainer_cfg.logger, root, LOG_DIR),
         default_root_dir=root,
         enable_progress_bar=progress,
         enable_model_summary=progress,
