@@ -95,6 +95,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     from sarslide.datacube import open_cube
     from sarslide.inference.geotiff import grid_from_cube
     from sarslide.inference.map_rasters import predict_map_rasters
+    from sarslide.inference.tiling import Tiling
     from sarslide.models import create_model, get_model_spec
     from sarslide.models.predict import make_torch_predictor
 
@@ -124,11 +125,13 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
             out / "landslides.tif",
             threshold=0.5,
             normalise=stats.apply,
-            tile_size_px=tile,
-            overlap_px=case["overlap_px"],
-            margin_px=0,
-            size_multiple_px=get_model_spec(case["model"]).stride_px,
-            batch_size=case["batch_size"],
+            tiling=Tiling(
+                tile_size_px=tile,
+                overlap_px=case["overlap_px"],
+                margin_px=0,
+                size_multiple_px=get_model_spec(case["model"]).stride_px,
+                batch_size=case["batch_size"],
+            ),
             prefetch_blocks=case.get("prefetch_blocks", 1),
         )
     wall = m["wall_s"]

@@ -233,6 +233,7 @@ def measure_scene(sizes: dict[str, Any], device: Any, root: Path) -> dict:
     from sarslide.devices import resolve_precision
     from sarslide.inference.geotiff import grid_from_cube
     from sarslide.inference.map_rasters import predict_map_rasters
+    from sarslide.inference.tiling import Tiling
     from sarslide.models import create_model, get_model_spec
     from sarslide.models.predict import auto_batch_size, make_torch_predictor, prepare_model
 
@@ -263,10 +264,12 @@ def measure_scene(sizes: dict[str, Any], device: Any, root: Path) -> dict:
         root / "landslides.tif",
         threshold=0.5,
         normalise=stats.apply,
-        tile_size_px=tile,
-        overlap_px=64 if tile >= 256 else 8,
-        size_multiple_px=get_model_spec(name).stride_px,
-        batch_size=batch,
+        tiling=Tiling(
+            tile_size_px=tile,
+            overlap_px=64 if tile >= 256 else 8,
+            size_multiple_px=get_model_spec(name).stride_px,
+            batch_size=batch,
+        ),
     )
     wall = time.perf_counter() - start
     return {

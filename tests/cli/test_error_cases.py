@@ -67,7 +67,10 @@ def _predict(tmp_path: Path, cube: Path | str, *extra: str) -> tuple[int, str]:
     [
         (("--event-start", "notadate"), "Invalid --event-start 'notadate'"),
         (("--threshold", "2"), "threshold: Input should be less than or equal to 1 (got 2.0)"),
-        (("--batch-size", "0"), "batch_size: Input should be greater than or equal to 1 (got 0)"),
+        (
+            ("--batch-size", "0"),
+            "batch_size: Input should be greater than or equal to 1 or 'auto' (got 0)",
+        ),
         (("--scheduler", "tcp://127.0.0.1:9"), "Cannot reach the dask scheduler"),
     ],
 )

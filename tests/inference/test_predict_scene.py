@@ -11,6 +11,7 @@ import xarray as xr
 from sarslide.errors import ConfigError
 from sarslide.inference.predict_scene import predict_array, predict_stack
 from sarslide.inference.sinks import ArraySink
+from sarslide.inference.tiling import Tiling
 from sarslide.models.predict import make_torch_predictor
 
 RF_PX = 3  # receptive-field radius of the conv net below
@@ -44,11 +45,9 @@ def test_conv_net_tiled_equals_untiled_away_from_borders(overlap: int, margin: i
     tiled = predict_array(
         stack,
         predictor,
-        tile_size_px=64,
-        overlap_px=overlap,
-        margin_px=margin,
-        size_multiple_px=8,
-        batch_size=3,
+        tiling=Tiling(
+            tile_size_px=64, overlap_px=overlap, margin_px=margin, size_multiple_px=8, batch_size=3
+        ),
         block_size_px=100,
     )
     inner = (slice(RF_PX, -RF_PX), slice(RF_PX, -RF_PX))
@@ -67,7 +66,7 @@ def test_pointwise_model_is_exact_everywhere_without_overlap() -> None:
     expected = pointwise(stack[None])[0]
     for overlap in (0, 8):
         tiled = predict_array(
-            stack, pointwise, tile_size_px=32, overlap_px=overlap, size_multiple_px=8
+            stack, pointwise, tiling=Tiling(tile_size_px=32, overlap_px=overlap, size_multiple_px=8)
         )
         np.testing.assert_allclose(tiled, expected, atol=1e-6)
 
@@ -79,9 +78,7 @@ def test_nodata_in_gives_nodata_out() -> None:
     out = predict_array(
         stack,
         make_torch_predictor(_conv_net(3), num_classes=2),
-        tile_size_px=32,
-        overlap_px=8,
-        size_multiple_px=8,
+        tiling=Tiling(tile_size_px=32, overlap_px=8, size_multiple_px=8),
     )
     expected_nodata = ~np.isfinite(stack).all(axis=0)
     np.testing.assert_array_equal(np.isnan(out), expected_nodata)
@@ -91,7 +88,7 @@ def test_nodata_in_gives_nodata_out() -> None:
 def test_scene_smaller_than_one_tile_is_padded_and_cropped() -> None:
     stack = _stack(13, 21)
     predictor = make_torch_predictor(_conv_net(3), num_classes=2)
-    out = predict_array(stack, predictor, tile_size_px=512)
+    out = predict_array(stack, predictor, tiling=Tiling(tile_size_px=512))
     assert out.shape == (13, 21)
     assert np.isfinite(out).all()
     np.testing.assert_allclose(
@@ -131,9 +128,7 @@ def test_streams_blocks_in_and_rows_out() -> None:
         stack,
         lambda b: np.full((b.shape[0], *b.shape[2:]), 0.5, np.float32),
         sink=sink,
-        tile_size_px=64,
-        overlap_px=16,
-        size_multiple_px=8,
+        tiling=Tiling(tile_size_px=64, overlap_px=16, size_multiple_px=8),
         block_size_px=128,
     )
     assert max(stack.reads) <= 128 * 128 < 400 * 300  # never the whole scene
@@ -147,7 +142,7 @@ def test_dask_backed_dataarray_gives_the_same_result() -> None:
     values = _stack(100, 120)
     lazy = xr.DataArray(da.from_array(values, chunks=(1, 40, 40)), dims=("channel", "y", "x"))
     predictor = make_torch_predictor(_conv_net(3), num_classes=2)
-    options = dict(tile_size_px=64, overlap_px=16, size_multiple_px=8)
+    options = dict(tiling=Tiling(tile_size_px=64, overlap_px=16, size_multiple_px=8))
     np.testing.assert_allclose(
         predict_array(lazy, predictor, **options),
         predict_array(values, predictor, **options),
@@ -160,26 +155,20 @@ def test_sigmoid_single_output_and_wrong_output_shape() -> None:
     out = predict_array(
         _stack(40, 40),
         make_torch_predictor(model, num_classes=1),
-        tile_size_px=32,
-        overlap_px=0,
-        size_multiple_px=8,
+        tiling=Tiling(tile_size_px=32, overlap_px=0, size_multiple_px=8),
     )
     assert np.all((out > 0) & (out < 1))
     with pytest.raises(ConfigError, match="num_classes=2"):
         predict_array(
             _stack(40, 40),
             make_torch_predictor(model, num_classes=2),
-            tile_size_px=32,
-            overlap_px=0,
-            size_multiple_px=8,
+            tiling=Tiling(tile_size_px=32, overlap_px=0, size_multiple_px=8),
         )
     with pytest.raises(ConfigError, match="fully convolutional"):
         predict_array(
             _stack(40, 40),
             lambda b: np.zeros((b.shape[0], 5, 5)),
-            tile_size_px=32,
-            overlap_px=0,
-            size_multiple_px=8,
+            tiling=Tiling(tile_size_px=32, overlap_px=0, size_multiple_px=8),
         )
 
 
@@ -187,7 +176,10 @@ def test_sigmoid_single_output_and_wrong_output_shape() -> None:
 def test_prefetched_reads_give_the_same_map_as_reads_in_turn(depth: int) -> None:
     stack = da.from_array(_stack(200, 230), chunks=(3, 50, 50))
     predictor = make_torch_predictor(_conv_net(3), num_classes=2, channels_last=True)
-    options = {"tile_size_px": 64, "overlap_px": 16, "size_multiple_px": 8, "block_size_px": 100}
+    options = {
+        "tiling": Tiling(tile_size_px=64, overlap_px=16, size_multiple_px=8),
+        "block_size_px": 100,
+    }
     in_turn = predict_array(stack, predictor, prefetch_blocks=0, **options)
     ahead = predict_array(stack, predictor, prefetch_blocks=depth, **options)
     np.testing.assert_array_equal(ahead, in_turn)
@@ -213,6 +205,9 @@ def test_a_failing_read_is_raised_by_predict_and_stops_the_reader() -> None:
     predictor = make_torch_predictor(_conv_net(3), num_classes=2)
     with pytest.raises(OSError, match="chunk 3 is corrupt"):
         predict_array(
-            stack, predictor, tile_size_px=64, overlap_px=16, size_multiple_px=8, block_size_px=100
+            stack,
+            predictor,
+            tiling=Tiling(tile_size_px=64, overlap_px=16, size_multiple_px=8),
+            block_size_px=100,
         )
     assert not [t for t in threading.enumerate() if t.name == "sarslide-prefetch"]

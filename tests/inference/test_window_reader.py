@@ -11,6 +11,7 @@ import xarray as xr
 
 from sarslide.inference.predict_scene import predict_array, predict_stack
 from sarslide.inference.sinks import ArraySink
+from sarslide.inference.tiling import Tiling
 from sarslide.inference.window_reader import ChunkedWindowReader
 
 WINDOWS = [
@@ -96,9 +97,7 @@ def test_predict_computes_each_chunk_once_and_matches_window_reads(prefetch_bloc
     values = _values(2, 300, 260)
     counted = _CountingStack(values, (1, 64, 64))
     options = dict(
-        tile_size_px=64,
-        overlap_px=16,
-        size_multiple_px=8,
+        tiling=Tiling(tile_size_px=64, overlap_px=16, size_multiple_px=8),
         block_size_px=100,
         prefetch_blocks=prefetch_blocks,
     )

@@ -113,8 +113,13 @@ def test_maps_the_event_from_local_products_as_from_stac(
         stac_url="http://127.0.0.1:9/unreachable/",  # never contacted
         chunk_px=256,
         figures=False,
+        batch_size=3,  # the prediction settings are predict's (PredictOptions)
+        device="cpu",
+        precision="fp32",
     )
     result = respond_to_event(cfg, tmp_path / "local", progress=False, on_step=lines.append)
+    run = json.loads(result.map.config_json.read_text())
+    assert (run["batch_size"], run["device"], run["precision"]) == (3, "cpu", "fp32")
     assert result.steps == {"acquisitions": "done", "cube": "done", "map": "done"}
     # dates, track and orbit read from the product names and the solar time of the pass
     from_stac = enga_response[0]

@@ -55,6 +55,8 @@ def respond(
     threshold: float | None = opt.threshold_option(),
     tile_size: int | None = opt.tile_size_option(),
     batch_size: int | None = opt.batch_size_option(),
+    device: str | None = opt.device_option(),
+    precision: str | None = opt.precision_option(),
     min_area: float | None = opt.min_area_option(),
     scheduler: str | None = opt.scheduler_option("scheduler"),
     no_figures: bool = opt.no_figures_option("Skip the PNG figures (figures: false)."),
@@ -68,6 +70,7 @@ def respond(
     Refuses an event too recent for the model's k acquisitions after it, and says when
     enough will exist. Rerun with the same -o to resume: finished steps are reused.
     """
+    opt.check_device_option(device)  # a missing GPU fails before any search or build
     out_dir = opt.pick_output(output, out_alias, "--out")
     if out_dir is None:
         raise ConfigError("Give the event's folder with -o/--output.")
@@ -98,6 +101,8 @@ def respond(
         "threshold": threshold,
         "tile_size_px": tile_size,
         "batch_size": batch_size,
+        "device": device,
+        "precision": precision,
         "min_area_m2": min_area,
         "scheduler": scheduler,
         "figures": False if no_figures else None,

@@ -11,14 +11,18 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from sarslide.config import ConfigModel, device_field, precision_field
+from sarslide.inference.config import TilingOptions
 
 CONFIG_FILENAME = "config.yaml"
 """The resolved configuration, written beside every evaluation's outputs."""
 
 
-class EvaluateConfig(ConfigModel):
-    """A checkpoint's evaluation on one split: its chips and its whole region."""
+class EvaluateConfig(TilingOptions):
+    """A checkpoint's evaluation on one split: its chips and its whole region.
+
+    The region pass runs as ``sarslide predict`` does (``TilingOptions``: tile size,
+    overlap, margin, batch size, device, precision).
+    """
 
     config_label: ClassVar[str] = "evaluation config"
 
@@ -33,11 +37,6 @@ class EvaluateConfig(ConfigModel):
     whole_region: bool = Field(
         default=True, description="Also predict every pixel of the split's region."
     )
-    tile_size_px: int = Field(
-        default=512, ge=1, description="Tile size of the whole-region prediction (px)."
-    )
-    device: str = device_field()
-    precision: str = precision_field()
 
     @property
     def output_path(self) -> Path:

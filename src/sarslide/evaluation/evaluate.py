@@ -24,13 +24,14 @@ from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
 from sarslide.evaluation.report import write_report
+from sarslide.inference.config import TilingOptions
+from sarslide.inference.map_rasters import resolve_tiling
 from sarslide.inference.predict_scene import predict_array
 from sarslide.metrics.binary import compute_auprc, compute_pr_curve, select_valid
 from sarslide.metrics.thresholds import SplitMetrics, compute_split_metrics
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint
 from sarslide.models.predict import (
-    auto_batch_size,
     make_torch_predictor,
     predict_probabilities,
     prepare_model,
@@ -97,12 +98,18 @@ def predict_region(
     bundle: ModelBundle,
     cube: xr.Dataset,
     *,
-    tile_size_px: int = 512,
+    options: TilingOptions | None = None,
     progress: bool = False,
     device: str | torch.device = "cpu",
     precision: str | PrecisionPlan = "auto",
 ) -> np.ndarray:
-    """Probability over the whole scene (NaN at nodata) with the tiled scene predictor."""
+    """Probability over the whole scene (NaN at nodata) with the tiled scene predictor.
+
+    ``options`` (default ``TilingOptions()``): the tile size is rounded down to the
+    model's stride and the overlap capped at a quarter tile; ``device`` and
+    ``precision`` are the resolved ones (``options``' own are not read here).
+    """
+    options = options or TilingOptions()
     data_config, normalisation = bundle.chip_inputs()
     stack = build_composite_stack(cube, data_config)
     names = [str(c) for c in stack.coords[stack.dims[0]].values]
@@ -112,12 +119,22 @@ def predict_region(
             f"{bundle.channel_names}; evaluate on a cube with the same variables."
         )
     stride = _model_stride_px(model, bundle.model_name)
-    tile = max(stride, (tile_size_px // stride) * stride)
+    tile = max(stride, (options.tile_size_px // stride) * stride)
+    options = options.model_copy(
+        update={"tile_size_px": tile, "overlap_px": min(options.overlap_px, tile // 4)}
+    )
     torch_device = torch.device(device)
     plan = precision if isinstance(precision, PrecisionPlan) else None
     plan = plan or resolve_precision(str(precision), torch_device)
     model = prepare_model(model, device=torch_device)
-    batch_size = auto_batch_size(model, (len(names), tile, tile), torch_device, plan)
+    tiling = resolve_tiling(
+        options,
+        model,
+        n_channels=len(names),
+        device=torch_device,
+        precision=plan,
+        size_multiple_px=stride,
+    )
     return predict_array(
         stack,
         make_torch_predictor(
@@ -127,11 +144,8 @@ def predict_region(
             device=torch_device,
             precision=plan,
         ),
-        batch_size=batch_size,
+        tiling=tiling,
         normalise=lambda values: normalisation.apply(values, channel_axis=0),
-        tile_size_px=tile,
-        overlap_px=min(64, tile // 4),
-        size_multiple_px=stride,
         progress=progress,
     )
 
@@ -205,7 +219,7 @@ def evaluate_checkpoint(
             model,
             bundle,
             cube,
-            tile_size_px=cfg.tile_size_px,
+            options=cfg,
             progress=progress,
             device=torch_device,
             precision=plan,

@@ -1,4 +1,11 @@
-"""``PredictConfig``: everything ``sarslide predict`` needs, saved beside the map.
+"""Prediction settings, declared once: ``TilingOptions``, ``PredictOptions``, ``PredictConfig``.
+
+``TilingOptions`` is how a model runs over a whole scene (tile size, blended overlap,
+dropped margin, tiles per call, device, precision); evaluate's region pass inherits it.
+``PredictOptions`` adds what a map is made of (threshold, smallest polygon, figures);
+``PredictConfig`` (``sarslide predict``) and ``RespondConfig`` (``sarslide respond``)
+inherit it, so a YAML key means the same in every file (as ``CubeSourceOptions`` does
+for the cube's sources).
 
 Read from YAML, ``--set`` overrides and the command's flags (``sarslide.config``); the
 resolved configuration is written to ``config.yaml`` in the output folder, so
@@ -9,22 +16,96 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel, device_field, precision_field
+from sarslide.inference.tiling import Tiling
 
 CONFIG_FILENAME = "config.yaml"
 """The resolved configuration, written beside every prediction's outputs."""
-
 
 DEFAULT_MIN_AREA_M2 = 400.0
 """Default minimum polygon area (m2): four 10 m pixels (one 20 m pixel). Regions of one
 to three 10 m pixels are mostly speckle, not a mappable landslide."""
 
+CPU_BATCH_SIZE = 2
+"""Tiles per model call where ``batch_size: auto`` cannot measure free memory (not CUDA)."""
 
-class PredictConfig(ConfigModel):
+
+class TilingOptions(ConfigModel):
+    """How a model runs over a whole scene: tiles, overlap, batches, device, precision."""
+
+    tiling_fields: ClassVar[tuple[str, ...]] = (
+        "tile_size_px",
+        "overlap_px",
+        "margin_px",
+        "batch_size",
+        "device",
+        "precision",
+    )
+
+    tile_size_px: int = Field(default=512, ge=1, description="Model input tile size (px).")
+    overlap_px: int = Field(default=64, ge=0, description="Blended overlap between tiles (px).")
+    margin_px: int = Field(
+        default=0, ge=0, description="Context dropped at interior tile edges (px)."
+    )
+    batch_size: Annotated[int, Field(ge=1)] | Literal["auto"] = Field(
+        default="auto",
+        description="Tiles per model call; auto: from free GPU memory, 2 on CPU.",
+    )
+    device: str = device_field()
+    precision: str = precision_field()
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _null_is_auto(cls, value: Any) -> Any:
+        """``batch_size: null`` (the spelling before 'auto') still means auto."""
+        return "auto" if value is None else value
+
+    def to_tiling(self, *, size_multiple_px: int = 32) -> Tiling:
+        """These settings for ``predict_stack``; ``batch_size: auto`` still unmeasured
+        (no model here) is ``CPU_BATCH_SIZE``."""
+        batch_size = CPU_BATCH_SIZE if self.batch_size == "auto" else self.batch_size
+        return Tiling(
+            tile_size_px=self.tile_size_px,
+            overlap_px=self.overlap_px,
+            margin_px=self.margin_px,
+            size_multiple_px=size_multiple_px,
+            batch_size=batch_size,
+        )
+
+
+class PredictOptions(TilingOptions):
+    """The settings of a map: tiling (``TilingOptions``), threshold, polygons, figures."""
+
+    map_fields: ClassVar[tuple[str, ...]] = (
+        *TilingOptions.tiling_fields,
+        "threshold",
+        "min_area_m2",
+        "figures",
+    )
+
+    threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Probability threshold of the binary map; null: the checkpoint's "
+        "(chosen on validation).",
+    )
+    min_area_m2: float = Field(
+        default=DEFAULT_MIN_AREA_M2,
+        ge=0,
+        description="Drop landslide polygons smaller than this (m2); 0 keeps every region "
+        "(then the polygons rasterise back to the binary map exactly).",
+    )
+    figures: bool = Field(
+        default=True, description="Draw the quicklook and error-map PNGs (in the report too)."
+    )
+
+
+class PredictConfig(PredictOptions):
     """A whole-scene prediction: which model, which cube, where, and how to tile."""
 
     config_label: ClassVar[str] = "prediction config"
@@ -38,36 +119,8 @@ class PredictConfig(ConfigModel):
     event_end: datetime | None = Field(
         default=None, description="Event window end (UTC); null: the cube's attribute."
     )
-    threshold: float | None = Field(
-        default=None,
-        ge=0,
-        le=1,
-        description="Probability threshold of the binary map; null: the checkpoint's "
-        "(chosen on validation).",
-    )
-    tile_size_px: int = Field(default=512, ge=1, description="Model input tile size (px).")
-    overlap_px: int = Field(default=64, ge=0, description="Blended overlap between tiles (px).")
-    margin_px: int = Field(
-        default=0, ge=0, description="Context dropped at interior tile edges (px)."
-    )
-    batch_size: int | None = Field(
-        default=None,
-        ge=1,
-        description="Tiles per model call; null: from free GPU memory, 2 on CPU.",
-    )
-    device: str = device_field()
-    precision: str = precision_field()
-    min_area_m2: float = Field(
-        default=DEFAULT_MIN_AREA_M2,
-        ge=0,
-        description="Drop landslide polygons smaller than this (m2); 0 keeps every region "
-        "(then the polygons rasterise back to the binary map exactly).",
-    )
     scheduler_address: str | None = Field(
         default=None, description="dask.distributed scheduler (tcp://host:8786); null: local."
-    )
-    figures: bool = Field(
-        default=True, description="Draw the quicklook and error-map PNGs (in the report too)."
     )
 
     @model_validator(mode="after")

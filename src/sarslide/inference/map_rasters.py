@@ -7,11 +7,15 @@ tee; ``predict_to_directory`` and the benchmarks use it, so they measure the sam
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import torch
 import xarray as xr
 
+from sarslide.devices import PrecisionPlan
+from sarslide.inference.config import CPU_BATCH_SIZE, TilingOptions
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid
 from sarslide.inference.predict_scene import PredictBatchFn, PredictionStats, predict_stack
 from sarslide.inference.sinks import (
@@ -21,6 +25,27 @@ from sarslide.inference.sinks import (
     TeeSink,
     ThresholdSink,
 )
+from sarslide.inference.tiling import Tiling
+from sarslide.models.predict import auto_batch_size
+
+
+def resolve_tiling(
+    options: TilingOptions,
+    model: torch.nn.Module,
+    *,
+    n_channels: int,
+    device: torch.device,
+    precision: PrecisionPlan,
+    size_multiple_px: int,
+) -> Tiling:
+    """``options`` for this model on this device: ``batch_size: auto`` measured from
+    free GPU memory (``CPU_BATCH_SIZE`` elsewhere)."""
+    tiling = options.to_tiling(size_multiple_px=size_multiple_px)
+    if options.batch_size != "auto":
+        return tiling
+    tile = (n_channels, tiling.tile_size_px, tiling.tile_size_px)
+    batch_size = auto_batch_size(model, tile, device, precision, default=CPU_BATCH_SIZE)
+    return replace(tiling, batch_size=batch_size)
 
 
 def predict_map_rasters(
@@ -36,7 +61,7 @@ def predict_map_rasters(
 ) -> PredictionStats:
     """Write ``probability_tif`` (float) and ``binary_tif`` (uint8, > ``threshold``).
 
-    ``predict_options`` go to :func:`predict_stack` (tiling, normalise, batch size...).
+    ``predict_options`` go to :func:`predict_stack` (tiling, normalise, progress...).
     """
     with (
         GeoTiffRowWriter(probability_tif, grid, tags=tags, **PROBABILITY_BAND) as prob_writer,

@@ -28,7 +28,7 @@ from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.inference.config import CONFIG_FILENAME, PredictConfig
 from sarslide.inference.geotiff import RasterGrid, grid_from_cube, read_raster
-from sarslide.inference.map_rasters import predict_map_rasters
+from sarslide.inference.map_rasters import predict_map_rasters, resolve_tiling
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
 from sarslide.inference.predict_scene import (
     NormaliseFn,
@@ -52,7 +52,7 @@ from sarslide.inference.sinks import BINARY_NODATA
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import load_model_from_checkpoint
-from sarslide.models.predict import auto_batch_size, make_torch_predictor, prepare_model
+from sarslide.models.predict import make_torch_predictor, prepare_model
 from sarslide.ownership import check_not_input, check_replaceable, claim_output, write_manifest
 from sarslide.parallel import use_scheduler
 
@@ -167,11 +167,16 @@ def predict_to_directory(
         "precision": plan.name,
     }
     model = prepare_model(model, device=torch_device, channels_last=True)
-    batch_size = cfg.batch_size
-    if batch_size is None:
-        tile_shape = (len(channels), cfg.tile_size_px, cfg.tile_size_px)
-        batch_size = auto_batch_size(model, tile_shape, torch_device, plan)
-    cfg = cfg.model_copy(update={"batch_size": batch_size})  # recorded in config.yaml
+    stride_px = get_model_spec(bundle.model_name).stride_px
+    tiling = resolve_tiling(
+        cfg,
+        model,
+        n_channels=len(channels),
+        device=torch_device,
+        precision=plan,
+        size_multiple_px=stride_px,
+    )
+    cfg = cfg.model_copy(update={"batch_size": tiling.batch_size})  # recorded in config.yaml
     shape_px = (int(ds.sizes[cv.DIM_Y]), int(ds.sizes[cv.DIM_X]))
     split_plan, split_source = training_split_for_cube(bundle, cfg.checkpoint, cfg.cube, shape_px)
     record["split_of_this_cube"] = split_source
@@ -186,7 +191,7 @@ def predict_to_directory(
         normalise=normalisation.apply,
         threshold=float(cfg.threshold) if cfg.threshold is not None else bundle.threshold,
         record=record,
-        size_multiple_px=get_model_spec(bundle.model_name).stride_px,
+        size_multiple_px=stride_px,
         overwrite=overwrite,
         progress=progress,
         split_plan=split_plan,
@@ -244,11 +249,7 @@ def write_prediction_outputs(
                 threshold=threshold,
                 tags=tags,
                 normalise=normalise,
-                tile_size_px=cfg.tile_size_px,
-                overlap_px=cfg.overlap_px,
-                margin_px=cfg.margin_px,
-                size_multiple_px=size_multiple_px,
-                batch_size=cfg.batch_size or 2,
+                tiling=cfg.to_tiling(size_multiple_px=size_multiple_px),
                 progress=progress,
             )
         probability, _ = read_raster(paths.probability_tif)

@@ -26,7 +26,7 @@ from rich.progress import Progress
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.inference.prefetch import prefetch
 from sarslide.inference.sinks import ArraySink, RowSink
-from sarslide.inference.tiling import TilePlan, TileWindow, plan_tiles
+from sarslide.inference.tiling import TilePlan, TileWindow, Tiling
 from sarslide.inference.window_reader import DEFAULT_MAX_HELD_BYTES, ChunkedWindowReader, Window
 
 logger = logging.getLogger(__name__)
@@ -61,12 +61,8 @@ def predict_stack(
     predict_batch: PredictBatchFn,
     *,
     sink: RowSink,
+    tiling: Tiling = Tiling(),
     normalise: NormaliseFn | None = None,
-    tile_size_px: int = 512,
-    overlap_px: int = 64,
-    margin_px: int = 0,
-    size_multiple_px: int = 32,
-    batch_size: int = 2,
     block_size_px: int = 1024,
     prefetch_blocks: int = 1,
     max_held_bytes: int = DEFAULT_MAX_HELD_BYTES,
@@ -80,13 +76,10 @@ def predict_stack(
         predict_batch: the model, see ``PredictBatchFn`` and
             ``sarslide.models.predict.make_torch_predictor``.
         sink: receives finished rows in order (``ArraySink``, ``GeoTiffRowWriter``).
+        tiling: tile size, overlap, margin, the model's size multiple and tiles per
+            model call (``Tiling``; see ``plan_tiles``).
         normalise: turns raw values into model input (the checkpoint's
             ``normalisation.apply``); default: NaN -> 0, as float32.
-        tile_size_px: model input size; see ``plan_tiles``.
-        overlap_px: blended band between neighbouring tiles; see ``plan_tiles``.
-        margin_px: context dropped at interior tile edges; see ``plan_tiles``.
-        size_multiple_px: the model's size multiple (32 for U-Nets).
-        batch_size: tiles per model call.
         block_size_px: tiles are read in blocks of about this size (one read per block).
         prefetch_blocks: blocks read ahead in a thread while the model runs on the
             current one (0: read in turn).
@@ -102,19 +95,13 @@ def predict_stack(
         raise DataSelectionError(
             f"Expected a (channel, y, x) stack; got {stack.ndim} dims {getattr(stack, 'dims', '')}."
         )
+    batch_size = tiling.batch_size
     if batch_size < 1 or block_size_px < 1:
         raise ConfigError(
             f"batch_size and block_size_px must be >= 1; got {batch_size=}, {block_size_px=}."
         )
     height, width = int(stack.shape[1]), int(stack.shape[2])
-    plan = plan_tiles(
-        height,
-        width,
-        tile_size_px=tile_size_px,
-        overlap_px=overlap_px,
-        margin_px=margin_px,
-        size_multiple_px=size_multiple_px,
-    )
+    plan = tiling.plan(height, width)
     stats = PredictionStats(n_tiles=plan.n_tiles, pixels=height * width, work_ratio=plan.work_ratio)
     normalise = normalise or _fill_nan
     row_groups = _group_starts(plan.rows.starts, plan.rows.tile_px, block_size_px)

@@ -30,6 +30,33 @@ from sarslide.errors import ConfigError
 
 
 @dataclass(frozen=True)
+class Tiling:
+    """How a scene is cut for a model: one value per setting, resolved (no 'auto').
+
+    ``tile_size_px``, ``overlap_px`` and ``margin_px``: see ``plan_tiles``;
+    ``size_multiple_px``: the model's size multiple (32 for U-Nets); ``batch_size``:
+    tiles per model call. ``TilingOptions.to_tiling`` makes one from a config.
+    """
+
+    tile_size_px: int = 512
+    overlap_px: int = 64
+    margin_px: int = 0
+    size_multiple_px: int = 32
+    batch_size: int = 2
+
+    def plan(self, height_px: int, width_px: int) -> TilePlan:
+        """The tiles over a ``height_px`` x ``width_px`` scene (``plan_tiles``)."""
+        return plan_tiles(
+            height_px,
+            width_px,
+            tile_size_px=self.tile_size_px,
+            overlap_px=self.overlap_px,
+            margin_px=self.margin_px,
+            size_multiple_px=self.size_multiple_px,
+        )
+
+
+@dataclass(frozen=True)
 class TileWindow:
     """One model input window, in scene pixel coordinates (may run past the scene)."""
 

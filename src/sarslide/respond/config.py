@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
-from sarslide.inference.config import DEFAULT_MIN_AREA_M2
+from sarslide.inference.config import PredictOptions
 from sarslide.sources.build import BuildConfig
 from sarslide.sources.source_options import CubeSourceOptions
 
@@ -48,10 +48,12 @@ MAP_REQUEST_FIELDS = (
 )
 
 
-class RespondConfig(CubeSourceOptions):
+class RespondConfig(CubeSourceOptions, PredictOptions):
     """A new event to map: where, when, with which model, from which sources.
 
-    The sources and grid are ``CubeSourceOptions``, as in the build config.
+    The sources and grid are ``CubeSourceOptions``, as in the build config; the map's
+    settings (tiling, batch size, device, precision, threshold, polygons, figures) are
+    ``PredictOptions``, as in the prediction config.
     """
 
     config_label: ClassVar[str] = "respond config"
@@ -71,18 +73,6 @@ class RespondConfig(CubeSourceOptions):
         None, description="keep only this orbit direction (default: the model's, if it set one)"
     )
     labels: Path | None = Field(None, description="landslide polygons, to score the map")
-    # prediction (see sarslide predict)
-    threshold: float | None = Field(
-        None, ge=0, le=1, description="probability threshold; default: the checkpoint's"
-    )
-    tile_size_px: int = Field(512, ge=32, description="model input tile size")
-    overlap_px: int = Field(64, ge=0, description="blended overlap between tiles")
-    margin_px: int = Field(0, ge=0, description="context dropped at interior tile edges")
-    batch_size: int = Field(2, ge=1, description="tiles per model call")
-    min_area_m2: float = Field(
-        DEFAULT_MIN_AREA_M2, ge=0, description="drop smaller polygons (m2; see sarslide predict)"
-    )
-    figures: bool = Field(True, description="draw the quicklook and error-map PNGs")
 
     @field_validator("event_start", "event_end", mode="before")
     @classmethod

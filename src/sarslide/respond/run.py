@@ -30,8 +30,9 @@ import pandas as pd
 
 from sarslide.atomic import write_json_atomic
 from sarslide.datacube import open_cube
+from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
-from sarslide.inference.config import PredictConfig
+from sarslide.inference.config import PredictConfig, PredictOptions
 from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
 from sarslide.respond.acquisitions import AcquisitionPlan, plan_acquisitions
 from sarslide.respond.checks import (
@@ -100,6 +101,7 @@ def respond_to_event(
     """
     say = on_step or logger.info
     target = Path(out_dir).expanduser()
+    resolve_device(cfg.device, log=False)  # a device not on this machine fails before any search
     model = read_model_settings(cfg.model)
     say(model.describe())
     orbit = resolve_orbit(cfg.orbit_state, model.orbit)
@@ -323,19 +325,13 @@ def _map_step(
     say(f"map: predicting with {model.path.name} on {CUBE_NAME}")
     event_start, event_end = plan.event_start, plan.event_end
     settings = PredictConfig(
+        **{name: getattr(cfg, name) for name in PredictOptions.model_fields},
         checkpoint=str(model.path),
         cube=str(target / CUBE_NAME),
         output_dir=str(path),
         event_start=event_start,
         event_end=event_end,
-        threshold=cfg.threshold,
-        tile_size_px=cfg.tile_size_px,
-        overlap_px=cfg.overlap_px,
-        margin_px=cfg.margin_px,
-        batch_size=cfg.batch_size,
-        min_area_m2=cfg.min_area_m2,
         scheduler_address=cfg.scheduler,
-        figures=cfg.figures,
     )
     outputs = predict_to_directory(settings, overwrite=overwrite, progress=progress)
     recorded["map"] = {"request": request, "status": "done", "finished_at": _stamp()}

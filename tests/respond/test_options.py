@@ -1,0 +1,64 @@
+"""respond's prediction settings are predict's (one declaration), and a missing GPU is
+one line before any search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from sarslide.cli.main import app
+from sarslide.evaluation.config import EvaluateConfig
+from sarslide.inference.config import PredictConfig, PredictOptions, TilingOptions
+from sarslide.respond import RespondConfig
+
+
+@pytest.mark.parametrize("config", [PredictConfig, RespondConfig])
+def test_predict_and_respond_declare_the_map_settings_once(config: type) -> None:
+    assert issubclass(config, PredictOptions)
+    for name, field in PredictOptions.model_fields.items():
+        mine = config.model_fields[name]
+        assert (mine.annotation, mine.default, mine.description, mine.metadata) == (
+            field.annotation,
+            field.default,
+            field.description,
+            field.metadata,
+        ), name
+
+
+def test_evaluate_region_pass_has_the_tiling_settings() -> None:
+    assert issubclass(EvaluateConfig, TilingOptions)
+    cfg = EvaluateConfig.from_mapping({"checkpoint": "x.ckpt"}, ["overlap_px=16", "batch_size=4"])
+    assert (cfg.overlap_px, cfg.batch_size, cfg.device) == (16, 4, "auto")
+
+
+def test_respond_sizes_batches_like_predict_and_reads_old_files() -> None:
+    base = {"aoi": "0,0,1,1", "event_start": "2024-01-01", "model": "m.ckpt"}
+    assert RespondConfig.from_mapping(base).batch_size == "auto"  # was a fixed 2
+    # keys of respond.yaml files written before: unchanged, 'batch_size: null' is auto
+    old = {**base, "tile_size_px": 256, "overlap_px": 32, "margin_px": 8, "batch_size": None}
+    cfg = RespondConfig.from_mapping(old)
+    assert (cfg.tile_size_px, cfg.overlap_px, cfg.margin_px, cfg.batch_size) == (
+        256,
+        32,
+        8,
+        "auto",
+    )
+
+
+def test_respond_on_a_missing_gpu_is_one_line_before_any_work(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    args = ["--aoi", "0,0,1,1", "--event-start", "2024-01-01", "--model", "missing.ckpt"]
+    for device in (["--device", "cuda"], ["--set", "device=cuda"]):
+        out = tmp_path / device[0].strip("-")
+        result = CliRunner().invoke(app, ["respond", *args, *device, "-o", str(out)])
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and "cuda" in lines[0]
+        assert "Traceback" not in result.output
+        assert not out.exists()
