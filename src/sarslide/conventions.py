@@ -6,7 +6,8 @@ Everything else imports names from here.
 
 Spatial reference follows rioxarray: a scalar ``spatial_ref`` coordinate holding
 ``crs_wkt`` and ``GeoTransform`` attributes, and a ``grid_mapping`` attribute on
-each data variable.
+each data variable. Written stores add CF-1.8 axis attributes and GDAL's ``_CRS``
+(``datacube.dialect``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ ORBIT_ASCENDING: Final = "ascending"
 ORBIT_DESCENDING: Final = "descending"
 ORBIT_STATES: Final = (ORBIT_ASCENDING, ORBIT_DESCENDING)
 OrbitState = Literal["ascending", "descending"]
+# How written stores spell the orbit state: as the published cubes do ('a'/'d'; the
+# paper's loader selects with ``ds['sat:orbit_state'] == 'd'``). Read in any spelling.
+ORBIT_STORE_SPELLING: Final[dict[str, str]] = {ORBIT_ASCENDING: "a", ORBIT_DESCENDING: "d"}
 
 # --- dataset attributes -------------------------------------------------------------
 ATTR_EVENT_START: Final = "event_start"
@@ -61,6 +65,12 @@ ATTR_EVENT_NAME: Final = "event_name"
 ATTR_SIMULATED: Final = "simulated"
 """Set to "true" on cubes made by ``sarslide cube simulate`` (read with ``is_simulated``)."""
 ATTR_SOURCE: Final = "source"
+
+# --- CF / GDAL attributes written with every store (datacube.dialect) ---------------
+ATTR_CONVENTIONS: Final = "Conventions"
+CF_CONVENTIONS: Final = "CF-1.8"
+ATTR_GRID_MAPPING: Final = "grid_mapping"  # on every (y, x) variable: "spatial_ref"
+ATTR_GDAL_CRS: Final = "_CRS"  # GDAL's Zarr driver (< 3.9 reads only this): {"wkt": ...}
 
 # Value written for "no data" in float variables is NaN; integer labels use 0.
 LANDSLIDE_POSITIVE_THRESHOLD: Final = 0  # a label > this is a landslide pixel

@@ -23,6 +23,7 @@ from sarslide.datacube.chunk_manifest import (
     write_chunk_manifest,
 )
 from sarslide.datacube.content import check_backscatter_values
+from sarslide.datacube.dialect import drop_gdal_crs, to_published_dialect
 from sarslide.datacube.integrity import remember_opened_store
 from sarslide.datacube.orbit import normalise_orbit_coord
 from sarslide.datacube.validate import validate_cube
@@ -134,7 +135,7 @@ def open_cube(
     if cv.COORD_SPATIAL_REF in ds.data_vars:
         # Zarr keeps no coordinate flag for a scalar; rioxarray needs it as a coordinate.
         ds = ds.set_coords(cv.COORD_SPATIAL_REF)
-    ds = normalise_orbit_coord(_load_small_coords(ds))
+    ds = drop_gdal_crs(normalise_orbit_coord(_load_small_coords(ds)))
     if validate:
         validate_cube(ds, task=task, source=source)
         if check_values:
@@ -187,6 +188,11 @@ def write_cube(
 ) -> Path:
     """Validate ``ds`` and write it as a chunked, consolidated Zarr store, atomically.
 
+    The store speaks the published cubes' dialect and CF-1.8 (``datacube.dialect``):
+    orbit state 'a'/'d', a ``timepair`` dimension (length 0 without InSAR), a
+    ``grid_mapping`` and GDAL's ``_CRS`` on every (y, x) variable, so that the paper's
+    loader, GDAL and QGIS read it; ``ds`` itself is not modified.
+
     The store is written to a hidden temporary folder beside ``path`` and renamed into
     place only when complete, so an interrupted write never leaves a store that opens
     as valid (the writer threads are stopped before the temporary folder is removed).
@@ -211,7 +217,7 @@ def write_cube(
     target = Path(path).expanduser()
     with claim_output(target, command, inputs=inputs, overwrite=overwrite):
         validate_cube(ds, task="any", source=str(target))
-        to_write = _prepare_for_zarr(ds, chunks)
+        to_write = _prepare_for_zarr(to_published_dialect(ds), chunks)
         with replacing(target) as tmp:
             with warnings.catch_warnings(), joined_threads():
                 # Zarr v3 has no stable spec for string arrays (the orbit-state
@@ -244,7 +250,7 @@ def _prepare_for_zarr(ds: xr.Dataset, chunks: dict[str, int] | None) -> xr.Datas
             for k, v in out[name].encoding.items()
             if k in {"dtype", "_FillValue", "units", "calendar"}
         }
-    dims_chunks = {d: min(c, out.sizes[d]) for d, c in wanted.items() if d in out.dims}
+    dims_chunks = {d: min(c, out.sizes[d]) for d, c in wanted.items() if out.sizes.get(d)}
     out = out.chunk(dims_chunks)
     out.attrs.pop(ATTR_CHUNK_MANIFEST, None)
     out.attrs.pop(ATTR_ABSENT_CHUNKS, None)

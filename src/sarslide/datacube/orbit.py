@@ -1,9 +1,10 @@
 """Orbit-state spellings: the published cubes store 'a'/'d', STAC says 'ascending'.
 
 The paper's code selects with ``ds['sat:orbit_state'] == 'd'``, so the Zenodo cubes
-hold single letters; STAC items and sarslide's own cubes hold full words; other tools
+and the stores sarslide writes hold single letters; STAC items hold full words; other tools
 write 'ASC'/'DESC' or bytes. ``open_cube`` normalises the coordinate in memory to the
 full lowercase words (``conventions.ORBIT_STATES``); the store is never rewritten.
+``write_cube`` stores them as the published cubes do, 'a'/'d' (``datacube.dialect``).
 """
 
 from __future__ import annotations
