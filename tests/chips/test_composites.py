@@ -126,6 +126,13 @@ def test_missing_channel_variable_lists_what_the_cube_offers(cube) -> None:
         resolve_channels("vvvh", cube)
 
 
+def test_dem_channels_on_a_cube_without_dem_name_the_dem_option(cube) -> None:
+    no_dem = cube.drop_vars([v for v in cube.data_vars if str(v).startswith("dem")])
+    with pytest.raises(DataSelectionError, match=r"built with --dem none .* --dem FILE") as err:
+        resolve_channels("sar+dem", no_dem)
+    assert "\n" not in str(err.value)
+
+
 def test_composite_stack_has_channel_dim_and_raw_static_layers(cube) -> None:
     stack = build_composite_stack(
         cube.chunk({"y": 8}), DataConfig(cube="c", channels="sar+dem", timesteps_k=2)

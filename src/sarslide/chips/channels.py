@@ -83,10 +83,16 @@ def resolve_channel_specs(
         else:
             specs.append(spec)
     if missing:
+        dem_note = ""
+        if any(name.startswith(cv.VAR_DEM) for name in missing):
+            dem_note = (
+                " A cube built with --dem none has no DEM layers: build it with --dem FILE "
+                "(or --dem-collection) for a model with DEM channels."
+            )
         raise DataSelectionError(
             f"Channel(s) {missing} need variables the cube does not have (or cannot be "
             f"used as channels). The cube offers: {offered_channels(cube)}. Choose channels "
-            "from that list, or use a cube that has the variables."
+            f"from that list, or use a cube that has the variables.{dem_note}"
         )
     return specs
 

@@ -35,7 +35,7 @@ def build(
         "(OPERA RTC-S1, HyP3 RTC); repeatable."
     ),
     dem: list[str] | None = opt.dem_option(
-        "Local DEM file(s) instead of STAC (any CRS); repeatable."
+        "Local DEM file(s) instead of STAC (any CRS), or none: no DEM layers; repeatable."
     ),
     crs: str = typer.Option(
         None, "--crs", help="Grid CRS, e.g. EPSG:32754 (default: the products' or AOI's UTM)."

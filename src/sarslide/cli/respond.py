@@ -48,7 +48,10 @@ def respond(
     rtc: list[str] | None = opt.rtc_option(
         "Local RTC products (files, folders, globs) instead of STAC; repeatable."
     ),
-    dem: list[str] | None = opt.dem_option("Local DEM file(s); repeatable."),
+    dem: list[str] | None = opt.dem_option(
+        "Local DEM file(s), or none (default without --dem: none when the model has no DEM "
+        "channel, else --dem-collection); repeatable."
+    ),
     signer: str | None = opt.signer_option(),
     insar: str | None = typer.Option(None, "--insar", help="hyp3, a folder of products, or none."),
     resolution_m: float | None = opt.resolution_option(),

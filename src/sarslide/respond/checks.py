@@ -40,6 +40,11 @@ class ModelSettings:
     channels: list[str]
     threshold: float
 
+    @property
+    def needs_dem(self) -> bool:
+        """True when a channel is the DEM or a terrain layer."""
+        return any(c in cv.DEM_VARS or c.startswith(cv.VAR_DEM) for c in self.channels)
+
     def describe(self) -> str:
         return (
             f"model {self.model_name} ({self.path.name}): k={self.timesteps_k} acquisitions "
@@ -77,6 +82,21 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
         channels=list(bundle.channel_names),
         threshold=bundle.threshold,
     )
+
+
+def check_dem_request(model: ModelSettings, dem: list[str] | None) -> None:
+    """Refuse ``--dem none`` for a model whose channels need the DEM.
+
+    Raises:
+        ConfigError: the model needs DEM channels and the request has none.
+    """
+    if model.needs_dem and dem == []:
+        needed = [c for c in model.channels if c in cv.DEM_VARS or c.startswith(cv.VAR_DEM)]
+        raise ConfigError(
+            f"The model {model.path.name} needs DEM channels ({', '.join(needed)}) and the "
+            "request has --dem none; give --dem FILE (or leave --dem out to fetch it from "
+            "--dem-collection)."
+        )
 
 
 def resolve_orbit(requested: str | None, model_orbit: str | None) -> str | None:
@@ -176,8 +196,8 @@ def check_cube_matches(ds: xr.Dataset, plan: AcquisitionPlan, cfg: RespondConfig
     planned = [np.datetime64(p.time.to_datetime64(), "ns") for p in plan.before + plan.after]
     if chosen != planned:
         problems.append(
-            f"its acquisitions {[str(t)[:16] for t in chosen]} are not the planned "
-            f"{[str(t)[:16] for t in planned]}"
+            f"its acquisitions {[str(t)[:19] for t in chosen]} are not the planned "
+            f"{[str(t)[:19] for t in planned]}"
         )
     return problems
 

@@ -107,12 +107,24 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
         return to_utc_naive(self.event_start), to_utc_naive(self.event_end or self.event_start)
 
     def to_build_config(
-        self, *, start: pd.Timestamp, end: pd.Timestamp, orbit_state: str | None
+        self,
+        *,
+        start: pd.Timestamp,
+        end: pd.Timestamp,
+        orbit_state: str | None,
+        with_dem: bool = True,
     ) -> BuildConfig:
-        """The cube build of this request for the acquisitions in [start, end]."""
+        """The cube build of this request for the acquisitions in [start, end].
+
+        ``with_dem=False`` builds without DEM layers when no ``--dem`` was given (a model
+        without DEM channels needs none: nothing is fetched).
+        """
         event_start, event_end = self.event_window
+        fields = {name: getattr(self, name) for name in BUILD_FIELDS}
+        if not with_dem and self.dem is None:
+            fields["dem"] = []
         return BuildConfig.from_options(
-            **{name: getattr(self, name) for name in BUILD_FIELDS},
+            **fields,
             start=start.isoformat(),
             end=end.isoformat(),
             event_start=event_start.isoformat(),

@@ -39,6 +39,7 @@ from sarslide.respond.checks import (
     STATE_FILE,
     ModelSettings,
     check_cube_matches,
+    check_dem_request,
     compare_requests,
     read_model_settings,
     read_state,
@@ -49,6 +50,7 @@ from sarslide.respond.report import write_respond_report
 from sarslide.respond.search import find_local_passes, search_passes
 from sarslide.sources.aoi import parse_aoi
 from sarslide.sources.build import build_cube
+from sarslide.sources.rtc import describe_left_out
 from sarslide.sources.signing import UrlSigner
 
 logger = logging.getLogger(__name__)
@@ -104,6 +106,7 @@ def respond_to_event(
     resolve_device(cfg.device, log=False)  # a device not on this machine fails before any search
     model = read_model_settings(cfg.model)
     say(model.describe())
+    check_dem_request(model, cfg.dem)
     orbit = resolve_orbit(cfg.orbit_state, model.orbit)
     state = read_state(target)
     request = {
@@ -126,7 +129,9 @@ def respond_to_event(
     state["plan"] = plan.to_dict()
     state_path = write_json_atomic(target / STATE_FILE, state)
     cfg.write_yaml(target / CONFIG_FILE)  # the resolved request: --config reruns it
-    cube = _cube_step(cfg, plan, orbit, target, state, overwrite, progress, signer, say, steps)
+    cube = _cube_step(
+        cfg, model, plan, orbit, target, state, overwrite, progress, signer, say, steps
+    )
     outputs = _map_step(cfg, model, plan, target, state, overwrite, progress, say, steps)
     report = write_respond_report(target / "report.md", cfg, model, plan, state, outputs)
     say(f"report: {report}")
@@ -192,7 +197,7 @@ def _plan_step(
     )
     _report_lines(plan, say)
     if skipped:
-        say(f"left out: {len(skipped)} item(s) (duplicates, missing assets or another orbit)")
+        say(f"left out: {len(skipped)} product(s): {describe_left_out(skipped)}")
     _refuse_incomplete(plan, cfg, clock)
     steps["acquisitions"] = "done"
     return plan
@@ -244,6 +249,7 @@ def _refuse_incomplete(plan: AcquisitionPlan, cfg: RespondConfig, now: pd.Timest
 
 def _cube_step(
     cfg: RespondConfig,
+    model: ModelSettings,
     plan: AcquisitionPlan,
     orbit: str | None,
     target: Path,
@@ -270,7 +276,11 @@ def _cube_step(
                 "choose another output folder, or pass --overwrite to rebuild it."
             )
     start, end = plan.cube_window
-    build_cfg = cfg.to_build_config(start=start, end=end, orbit_state=orbit)
+    build_cfg = cfg.to_build_config(
+        start=start, end=end, orbit_state=orbit, with_dem=model.needs_dem
+    )
+    if build_cfg.dem == []:
+        say("cube: no DEM layers (the model has no DEM channel and no --dem was given)")
     say(f"cube: building {path} from {cfg.source_label} ({start:%Y-%m-%d} .. {end:%Y-%m-%d})")
     result = build_cube(build_cfg, path, overwrite=overwrite, progress=progress, signer=signer)
     problems = check_cube_matches(open_cube(path, task="mapping"), plan, cfg)

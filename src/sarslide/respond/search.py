@@ -6,12 +6,11 @@ import logging
 from typing import Any
 
 import pandas as pd
-from shapely.geometry import shape
 
 from sarslide.errors import DataSelectionError
 from sarslide.respond.acquisitions import Pass
 from sarslide.sources.aoi import AreaOfInterest
-from sarslide.sources.local_products import find_rtc_products, rtc_items
+from sarslide.sources.local_products import find_rtc_products, rtc_items, select_items
 from sarslide.sources.rtc import group_acquisitions
 from sarslide.sources.stac_search import open_catalog, search_items
 
@@ -64,15 +63,8 @@ def find_local_passes(
     Dates, track and orbit come from the products (``sources.local_products``); those
     outside [start, end] or not over the AOI are left out.
     """
-    items, outside = [], {}
-    for item in rtc_items(find_rtc_products(rtc)):
-        when = pd.Timestamp(item.datetime).tz_convert("UTC").tz_localize(None)
-        if not start <= when <= end:
-            continue
-        if item.geometry and not shape(item.geometry).intersects(aoi.geometry_lonlat):
-            outside[item.id] = "does not cover the AOI"
-            continue
-        items.append(item)
+    in_window, _ = select_items(rtc_items(find_rtc_products(rtc)), start=start, end=end)
+    items, outside = select_items(in_window, aoi_lonlat=aoi.geometry_lonlat)
     passes, skipped = passes_from_items(
         items, orbit_state=orbit_state, relative_orbit=relative_orbit
     )

@@ -29,7 +29,7 @@ from sarslide.atomic import write_text_atomic
 from sarslide.config import ConfigModel
 from sarslide.crs_text import format_crs
 from sarslide.datacube import write_cube
-from sarslide.errors import DownloadError
+from sarslide.errors import ConfigError, DataSelectionError, DownloadError
 from sarslide.ownership import claim_output
 from sarslide.parallel import use_scheduler
 from sarslide.sources import build_inputs as bi
@@ -43,7 +43,12 @@ from sarslide.sources.insar_pairs import (
     load_insar_pairs,
 )
 from sarslide.sources.labels import empty_grid_dataset, rasterize_labels
-from sarslide.sources.rtc import describe_groups, group_acquisitions, load_rtc
+from sarslide.sources.rtc import (
+    describe_groups,
+    describe_left_out,
+    group_acquisitions,
+    load_rtc,
+)
 from sarslide.sources.signing import UrlSigner, make_signer
 from sarslide.sources.source_options import CubeSourceOptions
 
@@ -237,27 +242,16 @@ def _assemble(
         bands = bi.local_bands(items) if local else (cv.VAR_VV, cv.VAR_VH)
         groups = group_acquisitions(items, bands=bands)
         skipped.update(groups.skipped)
+        if skipped:
+            logger.warning(
+                "left out %d RTC product(s): %s", len(skipped), describe_left_out(skipped)
+            )
         log["rtc"] = {"timesteps": describe_groups(groups), "skipped": skipped}
         ds = load_rtc(groups, geobox, signer=inputs.signer, chunk_px=cfg.chunk_px, bands=bands)
     else:
         log["rtc"] = {"timesteps": [], "skipped": skipped}
         ds = empty_grid_dataset(geobox)
-    dem_tiles = dem_items(cfg, inputs.catalog, aoi)
-    dem_source = "--dem " + " ".join(cfg.dem) if cfg.dem else repr(cfg.dem_collection)
-    coverage = check_dem_coverage(
-        dem_tiles, geobox, minimum=cfg.min_dem_coverage, source=dem_source
-    )
-    log["dem"] = {"items": [i.id for i in dem_tiles], "coverage": round(coverage, 4)}
-    layers = [
-        load_dem(
-            dem_tiles,
-            geobox,
-            asset=cfg.dem_asset,
-            signer=inputs.signer,
-            chunk_px=cfg.chunk_px,
-            terrain_method=cfg.terrain_method,
-        )
-    ]
+    layers, dem_source = _load_dem_layers(cfg, inputs, aoi, geobox, log)
     if cfg.labels is not None:
         layers.append(rasterize_labels(cfg.labels, geobox, chunk_px=cfg.chunk_px).to_dataset())
         log["labels"] = {"file": str(cfg.labels)}
@@ -283,6 +277,40 @@ def _assemble(
     if cfg.event_name:
         ds.attrs[cv.ATTR_EVENT_NAME] = cfg.event_name
     return ds
+
+
+def _load_dem_layers(
+    cfg: BuildConfig, inputs: bi.BuildInputs, aoi: Any, geobox: Any, log: dict[str, Any]
+) -> tuple[list[xr.Dataset], str]:
+    """The DEM and terrain layers (none with ``--dem none``) and where they came from."""
+    if cfg.dem == []:
+        log["dem"] = {"items": [], "source": "none"}
+        logger.info("no DEM (--dem none): the cube has no dem/terrain layers")
+        return [], "none (--dem none)"
+    dem_source = "--dem " + " ".join(cfg.dem) if cfg.dem else repr(cfg.dem_collection)
+    try:
+        dem_tiles = dem_items(cfg, inputs.catalog, aoi)
+    except (ConfigError, DataSelectionError) as err:
+        if cfg.dem:
+            raise
+        raise DownloadError(
+            f"Cannot fetch the DEM from --dem-collection {cfg.dem_collection!r} at "
+            f"{cfg.stac_url} ({err}). Give a local DEM with --dem FILE, another "
+            "--dem-collection (or --stac-url), or build without DEM layers with --dem none."
+        ) from err
+    coverage = check_dem_coverage(
+        dem_tiles, geobox, minimum=cfg.min_dem_coverage, source=dem_source
+    )
+    log["dem"] = {"items": [i.id for i in dem_tiles], "coverage": round(coverage, 4)}
+    layer = load_dem(
+        dem_tiles,
+        geobox,
+        asset=cfg.dem_asset,
+        signer=inputs.signer,
+        chunk_px=cfg.chunk_px,
+        terrain_method=cfg.terrain_method,
+    )
+    return [layer], dem_source
 
 
 def _load_insar(

@@ -27,6 +27,7 @@ from sarslide.sources.local_products import (
     footprint_lonlat,
     raster_items,
     rtc_items,
+    select_items,
 )
 from sarslide.sources.signing import UrlSigner
 from sarslide.sources.stac_search import open_catalog, search_items
@@ -58,9 +59,10 @@ class BuildInputs:
     def aoi_and_rtc_items(self) -> tuple[Any, list[Any], dict[str, str]]:
         cfg = self.cfg
         if uses_local_rtc(cfg):
-            items, skipped = local_rtc_items(cfg) if cfg.rtc else ([], {})
-            if cfg.aoi:
-                aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
+            chosen = parse_aoi(cfg.aoi, crs=cfg.crs) if cfg.aoi else None
+            items, skipped = local_rtc_items(cfg, chosen) if cfg.rtc else ([], {})
+            if chosen is not None:
+                aoi = chosen
             elif items:
                 aoi = aoi_from_items(items, crs=cfg.crs)
             elif cfg.dem:
@@ -111,22 +113,28 @@ def uses_local_rtc(cfg: BuildConfig) -> bool:
     return cfg.rtc is not None
 
 
-def local_rtc_items(cfg: BuildConfig) -> tuple[list[pystac.Item], dict[str, str]]:
-    """Items of the local RTC products in [start, end] (skipped ones with the reason)."""
+def local_rtc_items(
+    cfg: BuildConfig, aoi: AreaOfInterest | None = None
+) -> tuple[list[pystac.Item], dict[str, str]]:
+    """Items of the local RTC products in [start, end] over the AOI (others with the reason).
+
+    Products outside the dates are left out silently (the dates ask for that); those
+    that miss the AOI are named in the build's warning.
+    """
     items = rtc_items(find_rtc_products(cfg.rtc or []))
     start = pd.Timestamp(cfg.start) if cfg.start else None
     end = _inclusive_end(cfg.end) if cfg.end else None
-    kept, skipped = [], {}
-    for item in items:
-        when = pd.Timestamp(item.datetime).tz_convert("UTC").tz_localize(None)
-        if (start is not None and when < start) or (end is not None and when > end):
-            skipped[item.id] = f"acquired {when} outside --start/--end"
-        else:
-            kept.append(item)
-    if not kept:
+    in_dates, _ = select_items(items, start=start, end=end)
+    if not in_dates:
         raise DataSelectionError(
             f"None of the {len(items)} local RTC products is between --start {cfg.start} and "
             f"--end {cfg.end}; widen the dates or leave them out to use every product."
+        )
+    kept, skipped = select_items(in_dates, aoi_lonlat=aoi.geometry_lonlat if aoi else None)
+    if not kept:
+        raise DataSelectionError(
+            f"None of the {len(in_dates)} local RTC products between --start {cfg.start} and "
+            f"--end {cfg.end} covers the AOI {cfg.aoi!r}; check --aoi and --rtc."
         )
     return kept, skipped
 

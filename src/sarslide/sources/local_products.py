@@ -41,6 +41,7 @@ from shapely.ops import unary_union
 from sarslide import conventions as cv
 from sarslide.datacube.orbit import normalise_orbit_state
 from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.sources.rtc import BURST_PROPERTY
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class LocalRaster:
     polarisation: str  # lowercase asset name: vv, vh, hh, hv
     relative_orbit: int  # -1 when unknown
     orbit_state: str | None  # from the tags; None: decided from the solar time
+    burst: str | None = None  # OPERA burst identity ``T<track>-<id>-IW<n>``; None for frames
 
 
 def expand_sources(
@@ -136,6 +138,8 @@ def find_rtc_products(
             else:
                 rasters.append(parsed)
     problems.update(_unpaired(rasters))
+    if not problems:
+        refuse_decibels(rasters)
     if problems:
         listed = "; ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
         raise DataSelectionError(
@@ -146,6 +150,35 @@ def find_rtc_products(
     if not rasters:
         raise DataSelectionError("No RTC raster found in --rtc; give OPERA or HyP3 RTC files.")
     return rasters
+
+
+def refuse_decibels(rasters: Sequence[LocalRaster], *, sample_px: int = 64) -> None:
+    """Refuse products in dB: linear gamma0 is never negative, dB backscatter mostly is.
+
+    A decimated sample (at most ``sample_px`` a side) of each raster is read; a raster
+    whose valid values have a negative median is in dB.
+
+    Raises:
+        DataSelectionError: every raster in dB named (the first few), with the fix.
+    """
+    in_db = []
+    for raster in rasters:
+        with rasterio.open(raster.href) as src:
+            shape_px = (min(src.height, sample_px), min(src.width, sample_px))
+            values = src.read(1, out_shape=shape_px, masked=True).astype("float64")
+        finite = values.compressed()
+        finite = finite[np.isfinite(finite) & (finite != 0)]
+        if finite.size and float(np.median(finite)) < 0:
+            in_db.append((raster.label, float(np.median(finite))))
+    if in_db:
+        named = ", ".join(f"{Path(label).name} (median {m:.1f})" for label, m in in_db[:3])
+        more = f" and {len(in_db) - 3} more" if len(in_db) > 3 else ""
+        raise DataSelectionError(
+            f"{len(in_db)} RTC product(s) are in dB, not linear gamma0: {named}{more}. "
+            "sarslide needs linear backscatter: convert them with 10 ** (dB / 10) (e.g. "
+            "gdal_calc.py --calc '10**(A/10)') and give the converted files to --rtc; "
+            "nothing was written."
+        )
 
 
 def rtc_items(rasters: Iterable[LocalRaster]) -> list[pystac.Item]:
@@ -168,6 +201,7 @@ def rtc_items(rasters: Iterable[LocalRaster]) -> list[pystac.Item]:
                 cv.COORD_RELATIVE_ORBIT: first.relative_orbit,
                 "platform": first.platform,
                 "sarslide:orbit_state_from": "tags" if first.orbit_state else "solar time",
+                BURST_PROPERTY: first.burst,
             },
         )
         for raster in members:
@@ -181,6 +215,38 @@ def rtc_items(rasters: Iterable[LocalRaster]) -> list[pystac.Item]:
             )
         items.append(item)
     return items
+
+
+def select_items(
+    items: Iterable[pystac.Item],
+    *,
+    aoi_lonlat: Any = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> tuple[list[pystac.Item], dict[str, str]]:
+    """The items acquired in [start, end] whose footprint meets ``aoi_lonlat``.
+
+    The one selection of local products: ``cube build --rtc`` and ``respond`` use it
+    alike, so that the passes respond plans are the timesteps the cube gets (a pass's
+    time is its earliest product's).
+
+    Returns:
+        The kept items and, for the others, the reason.
+    """
+    kept, skipped = [], {}
+    for item in items:
+        when = pd.Timestamp(item.datetime).tz_convert("UTC").tz_localize(None)
+        if (start is not None and when < start) or (end is not None and when > end):
+            skipped[item.id] = "acquired outside the dates asked for"
+        elif (
+            aoi_lonlat is not None
+            and item.geometry
+            and not shape(item.geometry).intersects(aoi_lonlat)
+        ):
+            skipped[item.id] = "does not cover the AOI"
+        else:
+            kept.append(item)
+    return kept, skipped
 
 
 def raster_items(
@@ -271,6 +337,7 @@ def _parse_rtc(href: str, label: str) -> LocalRaster | str:
         polarisation=pol.lower(),
         relative_orbit=int(track_text) if track_text and track_text.isdigit() else -1,
         orbit_state=normalise_state(state) if state else None,
+        burst=opera.group("burst") if opera else None,
     )
 
 

@@ -1,8 +1,20 @@
 """Sentinel-1 RTC backscatter (linear gamma0 VV/VH) stacked onto the cube grid.
 
-Items of one satellite pass (adjacent frames, seconds apart, same relative orbit)
-become one timestep, mosaicked by odc-stac; exact duplicates (same datetime and
-orbit, e.g. reprocessed scenes) are dropped and reported.
+Items of one satellite pass (same orbit direction and relative orbit, each less than
+``PASS_GAP_S`` after the previous one: the bursts or frames of one pass are seconds
+apart, passes of one track days apart) become one timestep, mosaicked by odc-stac.
+A burst is its identity ``T<track>-<id>-IW<n>`` (item property ``sarslide:burst``)
+and its polarisations: two items are duplicates (e.g. a reprocessed product) only
+when they cover the same burst (or, for frames without a burst identity, the same
+orbit) at the same datetime; the IW1 and IW2 bursts of one id often start in the same
+second and are never merged.
+
+Mosaic rule, as OPERA's own RTC-S1 mosaics (``mosaic_mode: first``, the default of
+opera-adt/RTC): where bursts of one pass overlap, each pixel takes the value of the
+first burst in acquisition order (ties: burst identity, so IW1 before IW2) that has a
+valid value there. No averaging: overlapping bursts see the ground from different
+sub-swaths and incidence angles, and a mean would blend two geometries into a value
+neither measured.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PASS_GAP_S = 120.0  # frames of one pass are seconds apart; passes days apart
+BURST_PROPERTY = "sarslide:burst"  # item property: the burst a product covers (None: a frame)
 RTC_BANDS = (cv.VAR_VV, cv.VAR_VH)
 
 
@@ -62,7 +75,7 @@ def group_acquisitions(
             skipped[item.id] = f"no datetime or missing assets {missing}"
             continue
         usable.append(item)
-    usable.sort(key=lambda i: (_orbit_key(i), i.datetime, i.id))
+    usable.sort(key=lambda i: (_orbit_key(i), i.datetime, _burst(i) or "", i.id))
     groups: list[list[pystac.Item]] = []
     for item in usable:
         previous = groups[-1][-1] if groups else None
@@ -71,18 +84,19 @@ def group_acquisitions(
             and _orbit_key(previous) == _orbit_key(item)
             and (_when(item) - _when(previous)).total_seconds() <= PASS_GAP_S
         )
-        if same_pass and any(i.datetime == item.datetime for i in groups[-1]):
-            skipped[item.id] = (
-                f"duplicate of an item with the same datetime and orbit {_orbit_key(item)}"
-            )
+        twin = same_pass and next(
+            (i for i in groups[-1] if i.datetime == item.datetime and _burst(i) == _burst(item)),
+            None,
+        )
+        if twin:
+            what = f"burst {_burst(item)}" if _burst(item) else f"orbit {_orbit_key(item)}"
+            skipped[item.id] = f"duplicate of {twin.id} (same datetime and {what})"
             continue
         if same_pass:
             groups[-1].append(item)
         else:
             groups.append([item])
     groups.sort(key=lambda g: min(_when(i) for i in g))
-    for reason in skipped.values():
-        logger.info("skipped RTC item: %s", reason)
     return AcquisitionGroups(groups=groups, skipped=skipped)
 
 
@@ -171,6 +185,19 @@ def _orbit_key(item: pystac.Item) -> tuple[str, int]:
     return str(props.get(cv.COORD_ORBIT_STATE, "")).lower(), int(
         props.get(cv.COORD_RELATIVE_ORBIT, -1)
     )
+
+
+def _burst(item: pystac.Item) -> str | None:
+    value = item.properties.get(BURST_PROPERTY)
+    return str(value) if value else None
+
+
+def describe_left_out(skipped: dict[str, str]) -> str:
+    """One line naming every product left out, grouped by reason."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in sorted(skipped.items()):
+        by_reason.setdefault(reason, []).append(name)
+    return "; ".join(f"{reason}: {', '.join(names)}" for reason, names in by_reason.items())
 
 
 def _asset_nodata(item: pystac.Item, band: str) -> float | None:

@@ -1,0 +1,118 @@
+"""respond and cube build on a real multi-burst OPERA series given as a whole folder.
+
+``tests/data/s1-rtc-opera-dists1-10SGD``: four dates of track 137 (2023-10-04 ..
+2023-11-09), three bursts a date (T137-292320-IW1, T137-292321-IW1, T137-292321-IW2; the
+IW1 and IW2 of burst 292321 share their start second on 2023-10-28), products in
+EPSG:32611 while the AOI of burst 292321-IW1 lies west of 120 W (a zone-10 grid).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.warp import transform_bounds
+
+from sarslide import conventions as cv
+from sarslide.datacube import open_cube
+from sarslide.respond import RespondConfig, respond_to_event
+
+SERIES = Path(__file__).parents[1] / "data" / "s1-rtc-opera-dists1-10SGD"
+AOI_IW1 = "-120.727,34.580,-120.717,34.588"  # inside T137-292321-IW1 (zone 10)
+AOI_IW2 = "-119.838,34.774,-119.828,34.782"  # inside T137-292321-IW2 (zone 11)
+
+
+@pytest.mark.parametrize("aoi", [AOI_IW1, AOI_IW2], ids=["IW1-zone10", "IW2-zone11"])
+def test_respond_maps_from_the_whole_folder_without_a_dem(
+    aoi: str, model_k2: Path, tmp_path: Path
+) -> None:
+    lines: list[str] = []
+    cfg = RespondConfig.from_options(
+        aoi=aoi,
+        event_start="2023-10-20",
+        model=model_k2,
+        rtc=[str(SERIES)],
+        resolution_m=30,
+        stac_url="http://127.0.0.1:9/unreachable/",  # never contacted: no DEM is needed
+        chunk_px=64,
+        figures=False,
+    )
+    result = respond_to_event(cfg, tmp_path / "event", progress=False, on_step=lines.append)
+    assert result.steps == {"acquisitions": "done", "cube": "done", "map": "done"}
+    assert [f"{p.time:%Y-%m-%d}" for p in result.plan.before] == ["2023-10-04", "2023-10-16"]
+    assert [f"{p.time:%Y-%m-%d}" for p in result.plan.after] == ["2023-10-28", "2023-11-09"]
+    ds = open_cube(result.cube, task="mapping")
+    assert cv.VAR_DEM not in ds
+    expected_zone = 32610 if aoi == AOI_IW1 else 32611
+    assert ds.rio.crs.to_epsg() == expected_zone
+    assert np.isfinite(ds[cv.VAR_VV].values).all()  # the AOI lies inside the burst
+    assert result.map.probability_tif.exists()
+    state = json.loads(result.state_json.read_text())
+    assert state["plan"]["complete"]
+
+
+def test_the_aoi_lies_inside_its_burst() -> None:
+    """The test AOIs are inside the vendored crops (guards the fixture itself)."""
+    for aoi, burst in ((AOI_IW1, "292321-IW1"), (AOI_IW2, "292321-IW2")):
+        path = next(SERIES.rglob(f"*{burst}_*_VV.tif"))
+        with rasterio.open(path) as src:
+            west, south, east, north = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
+        lon0, lat0, lon1, lat1 = (float(v) for v in aoi.split(","))
+        assert west < lon0 < lon1 < east and south < lat0 < lat1 < north
+
+
+def _dem_model(path: Path) -> Path:
+    from sarslide import conventions as cv
+    from tests.inference.conftest import write_fake_checkpoint
+
+    names = ["vv_before", "vv_after", "vh_before", "vh_after", *cv.DEM_VARS]
+    return write_fake_checkpoint(path, channels="sar+dem", names=names)
+
+
+def test_a_model_with_dem_channels_is_refused_a_request_without_dem(tmp_path: Path) -> None:
+    from sarslide.errors import ConfigError
+
+    cfg = RespondConfig.from_options(
+        aoi=AOI_IW1,
+        event_start="2023-10-20",
+        model=_dem_model(tmp_path / "dem.ckpt"),
+        rtc=[str(SERIES)],
+        dem="none",
+    )
+    with pytest.raises(ConfigError, match=r"needs DEM channels .* --dem none; give --dem FILE"):
+        respond_to_event(cfg, tmp_path / "event", progress=False)
+    assert not (tmp_path / "event").exists()  # refused before anything is written
+
+
+def test_a_dem_that_cannot_be_fetched_names_the_options(tmp_path: Path) -> None:
+    from sarslide.errors import DownloadError
+
+    cfg = RespondConfig.from_options(
+        aoi=AOI_IW1,
+        event_start="2023-10-20",
+        model=_dem_model(tmp_path / "dem.ckpt"),
+        rtc=[str(SERIES)],
+        resolution_m=30,
+        stac_url="http://127.0.0.1:9/unreachable/",
+    )
+    with pytest.raises(DownloadError) as caught:
+        respond_to_event(cfg, tmp_path / "event", progress=False)
+    message = str(caught.value)
+    assert "--dem FILE" in message and "--dem-collection" in message and "\n" not in message
+    assert not (tmp_path / "event" / "cube.zarr").exists()
+
+
+def test_respond_refuses_products_in_db_before_writing(model_k2: Path, tmp_path: Path) -> None:
+    from sarslide.errors import DataSelectionError
+    from tests.sources.test_real_bursts import _write_decibels
+
+    _write_decibels(tmp_path / "db")
+    cfg = RespondConfig.from_options(
+        aoi=AOI_IW1, event_start="2023-10-20", model=model_k2, rtc=[str(tmp_path / "db")]
+    )
+    with pytest.raises(DataSelectionError, match=r"in dB.*10 \*\* \(dB / 10\)"):
+        respond_to_event(cfg, tmp_path / "event", progress=False)
+    assert not (tmp_path / "event").exists()  # no cube left behind, no folder either
