@@ -8,35 +8,31 @@ import typer
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import cube_app
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.cube import render_summary
 from sarslide.output_checks import check_output_location
 
+SIMULATE = ConfigFlags(
+    "sarslide.simulate.spec:EventCubeSpec",
+    flag("height_px", "--height"),
+    flag("width_px", "--width"),
+    flag(
+        "height_px", "--size", also=("width_px",), help="Square grid: sets height_px and width_px."
+    ),
+    "timesteps",
+    "seed",
+    "landslide_fraction",
+    "orbit",
+    config_help="YAML (or JSON) file of simulation settings (EventCubeSpec fields); the options "
+    "below and --set override it. See docs/configs.md.",
+)
 
-@cube_app.command("simulate")
-@report_errors
+
+@config_command(cube_app, "simulate", SIMULATE)
 def simulate(
+    request: ConfigRequest,
     output: Path = opt.output_option("Zarr store to write (*.zarr).", required=True),
-    config: Path | None = opt.config_option(
-        "YAML (or JSON) file of simulation settings (EventCubeSpec fields); the options "
-        "below and --set override it. See docs/configs.md."
-    ),
-    size: int | None = typer.Option(
-        None, "--size", help="Square grid: sets height_px and width_px."
-    ),
-    height: int | None = typer.Option(None, "--height", help="Rows, 10 m pixels (height_px)."),
-    width: int | None = typer.Option(None, "--width", help="Columns (width_px)."),
-    timesteps: int | None = typer.Option(
-        None, "--timesteps", help="Acquisitions, half before the event (timesteps)."
-    ),
-    seed: int | None = typer.Option(None, "--seed", help="The same seed gives the same cube."),
-    landslide_fraction: float | None = typer.Option(
-        None, "--landslide-fraction", help="Target share of landslide pixels."
-    ),
-    orbit: str | None = typer.Option(
-        None, "--orbit", help="ascending, descending or both (alternating)."
-    ),
-    overrides: list[str] = opt.set_option(),
     overwrite: bool = opt.overwrite_option("Replace a store written by an earlier cube simulate."),
     figure: Path | None = typer.Option(
         None, "--figure", help="Also write the overview PNG (VV/VH before/after, terrain)."
@@ -54,19 +50,12 @@ def simulate(
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import summarize_cube, write_cube
     from sarslide.ownership import check_not_input, check_replaceable, hold_lock
-    from sarslide.simulate import EventCubeSpec, simulate_event_cube
+    from sarslide.simulate import simulate_event_cube
 
-    flags = {
-        "height_px": size if size is not None else height,
-        "width_px": size if size is not None else width,
-        "timesteps": timesteps,
-        "seed": seed,
-        "landslide_fraction": landslide_fraction,
-        "orbit": orbit,
-    }
+    config = request.config
     check_not_input(output, [config])
     check_replaceable(output, "cube simulate", overwrite=overwrite)  # before simulating
-    spec = opt.load_command_config(EventCubeSpec, config, overrides, flags)
+    spec = request.load()
     with hold_lock(output, "cube simulate"):  # from the start: a second writer refuses
         ds = simulate_event_cube(spec=spec, progress=progress)
         path = write_cube(
