@@ -116,3 +116,42 @@ def test_respond_refuses_products_in_db_before_writing(model_k2: Path, tmp_path:
     with pytest.raises(DataSelectionError, match=r"in dB.*10 \*\* \(dB / 10\)"):
         respond_to_event(cfg, tmp_path / "event", progress=False)
     assert not (tmp_path / "event").exists()  # no cube left behind, no folder either
+
+
+def test_a_short_window_says_where_the_passes_are_and_the_search_days(
+    model_k2: Path, tmp_path: Path
+) -> None:
+    from sarslide.errors import DataSelectionError
+
+    cfg = RespondConfig.from_options(
+        aoi=AOI_IW1, event_start="2023-10-20", model=model_k2, rtc=[str(SERIES)], search_days=10
+    )
+    with pytest.raises(DataSelectionError) as caught:
+        respond_to_event(cfg, tmp_path / "event", progress=False)
+    message = str(caught.value)
+    assert "before it: 2023-10-04, 2023-10-16" in message
+    assert "--search-days 21" in message and "\n" not in message
+    assert not (tmp_path / "event").exists()
+
+
+def test_far_post_event_passes_are_reported_in_the_plan() -> None:
+    """The real record of track 137: after 2023-01-01 the next pass is 2023-10-04."""
+    import pandas as pd
+
+    from sarslide.respond.acquisitions import Pass, plan_acquisitions
+
+    dates = ["2022-12-08", "2022-12-20", "2023-01-01", "2023-10-04", "2023-10-16"]
+    passes = [Pass(pd.Timestamp(f"{d}T01:59:11"), "ascending", 137) for d in dates]
+    plan = plan_acquisitions(
+        passes,
+        event_start=pd.Timestamp("2023-01-09"),
+        event_end=pd.Timestamp("2023-01-09"),
+        k=2,
+        search_start=pd.Timestamp("2022-11-01"),
+        search_end=pd.Timestamp("2023-12-01"),
+        now=pd.Timestamp("2026-01-01"),
+    )
+    assert plan.complete
+    (note,) = [line for line in plan.describe() if line.startswith("far")]
+    assert note.startswith("far after the event: the nearest pass after it (2023-10-04) is 268")
+    assert "22 revisits of 12 days" in note

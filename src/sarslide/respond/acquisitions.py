@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 ONE_PLATFORM_REVISIT_DAYS = 12  # Sentinel-1 repeat cycle of one satellite
 MATCH_TOLERANCE = pd.Timedelta(days=1)  # a pass within a day of its expected date is that pass
+FAR_REVISITS = 2  # a chosen pass farther from the event than this many revisits is reported
 
 
 @dataclass(frozen=True)
@@ -220,6 +221,7 @@ def plan_acquisitions(
     after = [p for p in found if p.time > event_end][:k]
     inside = [p for p in found if event_start <= p.time <= event_end]
     revisit, notes = estimate_revisit_days(found)
+    notes += describe_far_passes(before, after, event_start, event_end, revisit)
     missing, expected = [], []
     for track, days in revisit.items():
         mine = [p for p in found if p.relative_orbit == track]
@@ -266,6 +268,71 @@ def estimate_revisit_days(passes: Sequence[Pass]) -> tuple[dict[int, int], list[
                 f"{ONE_PLATFORM_REVISIT_DAYS} days (one Sentinel-1 platform)"
             )
     return revisit, notes
+
+
+def describe_far_passes(
+    before: Sequence[Pass],
+    after: Sequence[Pass],
+    event_start: pd.Timestamp,
+    event_end: pd.Timestamp,
+    revisit: dict[int, int],
+) -> list[str]:
+    """A note for the nearest pass on each side when it is more than ``FAR_REVISITS``
+    revisits from the event: the map then compares acquisitions months apart."""
+    notes = []
+    nearest = (("after", after[0] if after else None), ("before", before[-1] if before else None))
+    for side, chosen in nearest:
+        if chosen is None:
+            continue
+        days = revisit.get(chosen.relative_orbit, ONE_PLATFORM_REVISIT_DAYS)
+        gap = chosen.time - event_end if side == "after" else event_start - chosen.time
+        if gap > pd.Timedelta(days=FAR_REVISITS * days):
+            notes.append(
+                f"far {side} the event: the nearest pass {side} it ({chosen.time:%Y-%m-%d}) is "
+                f"{gap.days} days away ({gap / pd.Timedelta(days=days):.0f} revisits of {days} "
+                "days): the map compares acquisitions that far apart"
+            )
+    return notes
+
+
+def search_days_needed(
+    passes: Sequence[Pass], *, event_start: pd.Timestamp, event_end: pd.Timestamp, k: int
+) -> tuple[list[Pass], list[Pass], int | None]:
+    """The k passes nearest the event on each side among ``passes`` (any distance) and the
+    ``--search-days`` that reaches them (None: fewer than k on a side)."""
+    ordered = sorted(passes, key=lambda p: p.time)
+    before = [p for p in ordered if p.time < event_start][-k:]
+    after = [p for p in ordered if p.time > event_end][:k]
+    if len(before) < k or len(after) < k:
+        return before, after, None
+    reach = max(event_start - before[0].time, after[-1].time - event_end)
+    return before, after, int(reach / pd.Timedelta(days=1)) + 1
+
+
+def describe_reach(plan: AcquisitionPlan, beyond: list[Pass] | None) -> str:
+    """Where the k passes nearest the event lie when the search window misses them."""
+    if not beyond or plan.complete:
+        return ""
+    before, after, days = search_days_needed(
+        [*plan.found, *beyond], event_start=plan.event_start, event_end=plan.event_end, k=plan.k
+    )
+    short = [
+        (side, chosen)
+        for side, chosen, have in (("before", before, plan.before), ("after", after, plan.after))
+        if len(have) < plan.k and chosen
+    ]
+    if not short:
+        return ""
+    found = "; ".join(
+        f"{side} it: {', '.join(f'{p.time:%Y-%m-%d}' for p in chosen)}" for side, chosen in short
+    )
+    if days is None:
+        return f" Outside the searched window the products hold {found}, fewer than k={plan.k}."
+    return (
+        f" Outside the searched window the products hold the nearest passes {found}: "
+        f"rerun with --search-days {days} to reach them (the map then compares "
+        "acquisitions that far apart)."
+    )
 
 
 def _missing_passes(

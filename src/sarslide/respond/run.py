@@ -34,7 +34,12 @@ from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
 from sarslide.inference.config import PredictConfig, PredictOptions
 from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
-from sarslide.respond.acquisitions import AcquisitionPlan, plan_acquisitions
+from sarslide.respond.acquisitions import (
+    AcquisitionPlan,
+    Pass,
+    describe_reach,
+    plan_acquisitions,
+)
 from sarslide.respond.checks import (
     STATE_FILE,
     ModelSettings,
@@ -165,8 +170,9 @@ def _plan_step(
     clock = _utc_naive(now) if now is not None else _utc_naive(datetime.now(timezone.utc))
     search_start, search_end = event_start - span, min(event_end + span, clock)
     aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
+    beyond: list[Pass] | None = None  # passes outside the window (known for local products)
     if cfg.rtc is not None:
-        passes, skipped = find_local_passes(
+        passes, skipped, beyond = find_local_passes(
             cfg.rtc,
             aoi,
             start=search_start,
@@ -198,13 +204,19 @@ def _plan_step(
     _report_lines(plan, say)
     if skipped:
         say(f"left out: {len(skipped)} product(s): {describe_left_out(skipped)}")
-    _refuse_incomplete(plan, cfg, clock)
+    _refuse_incomplete(plan, cfg, clock, beyond)
     steps["acquisitions"] = "done"
     return plan
 
 
-def _refuse_incomplete(plan: AcquisitionPlan, cfg: RespondConfig, now: pd.Timestamp) -> None:
+def _refuse_incomplete(
+    plan: AcquisitionPlan,
+    cfg: RespondConfig,
+    now: pd.Timestamp,
+    beyond: list[Pass] | None = None,
+) -> None:
     orbit_note = f" ({plan.orbit_state})" if plan.orbit_state else ""
+    reach = describe_reach(plan, beyond)
     if not plan.found:
         raise DataSelectionError(
             f"No Sentinel-1 pass{orbit_note} in {cfg.source_label} over AOI {cfg.aoi!r} "
@@ -215,7 +227,7 @@ def _refuse_incomplete(plan: AcquisitionPlan, cfg: RespondConfig, now: pd.Timest
         raise DataSelectionError(
             f"The model needs k={plan.k} passes{orbit_note} before the event "
             f"{plan.event_start:%Y-%m-%d %H:%M}; the catalogue has {len(plan.before)} since "
-            f"{plan.search_start:%Y-%m-%d}. Widen the search (--search-days, now "
+            f"{plan.search_start:%Y-%m-%d}.{reach} Widen the search (--search-days, now "
             f"{(plan.event_start - plan.search_start).days}) or use a model trained with a "
             "smaller timesteps_k."
         )
@@ -244,6 +256,8 @@ def _refuse_incomplete(plan: AcquisitionPlan, cfg: RespondConfig, now: pd.Timest
             "but the catalogue lacks them (not yet published, or acquisitions missed): rerun "
             "later, or widen --search-days."
         )
+    if reach:  # the products hold later passes: the window, not the clock, is short
+        raise DataSelectionError(head + reach)
     raise EventTooRecentError(head + tail, ready_date=ready)
 
 

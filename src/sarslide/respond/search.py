@@ -57,18 +57,28 @@ def find_local_passes(
     end: pd.Timestamp,
     orbit_state: str | None = None,
     relative_orbit: int | None = None,
-) -> tuple[list[Pass], dict[str, str]]:
+) -> tuple[list[Pass], dict[str, str], list[Pass]]:
     """The passes of local RTC products (``--rtc`` files, folders, globs) over ``aoi``.
 
     Dates, track and orbit come from the products (``sources.local_products``); those
-    outside [start, end] or not over the AOI are left out.
+    not over the AOI are left out, those outside [start, end] are not searched.
+
+    Returns:
+        The passes in [start, end], the products left out there with the reason, and
+        the passes over the AOI outside [start, end] (to tell how far the search must
+        reach when the window holds too few).
     """
-    in_window, _ = select_items(rtc_items(find_rtc_products(rtc)), start=start, end=end)
-    items, outside = select_items(in_window, aoi_lonlat=aoi.geometry_lonlat)
+    items = rtc_items(find_rtc_products(rtc))
+    in_window, outside_window = select_items(items, start=start, end=end)
+    kept, outside = select_items(in_window, aoi_lonlat=aoi.geometry_lonlat)
     passes, skipped = passes_from_items(
-        items, orbit_state=orbit_state, relative_orbit=relative_orbit
+        kept, orbit_state=orbit_state, relative_orbit=relative_orbit
     )
-    return passes, {**outside, **skipped}
+    others, _ = select_items(
+        [i for i in items if i.id in outside_window], aoi_lonlat=aoi.geometry_lonlat
+    )
+    beyond, _ = passes_from_items(others, orbit_state=orbit_state, relative_orbit=relative_orbit)
+    return passes, {**outside, **skipped}, beyond
 
 
 def passes_from_items(
