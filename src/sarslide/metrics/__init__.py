@@ -1,9 +1,10 @@
 """Pure metrics and thresholds: the leaf every task scores with (numpy and scipy only).
 
 ``binary`` (exact AUPRC/AUROC, confusion counts, F1/IoU/Dice, threshold selection on
-validation), ``thresholds`` (metrics of a thresholded map with its baseline) and
-``distances`` (Hausdorff, HD95). Used by ``training``, ``evaluation``, ``inference``,
-``experiments`` and ``insar``; imports nothing else from sarslide but ``errors``.
+validation), ``thresholds`` (metrics of a thresholded map with its baseline),
+``distances`` (Hausdorff, HD95) and ``bootstrap`` (spatial block bootstrap intervals).
+Used by ``training``, ``evaluation``, ``inference``, ``experiments`` and ``insar``;
+imports nothing else from sarslide but ``errors``.
 """
 
 from sarslide.metrics.binary import (
