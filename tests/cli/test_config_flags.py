@@ -165,7 +165,8 @@ def test_every_flag_is_a_config_key_and_its_help_is_the_description() -> None:
             if item.help is not None:  # one flag, several keys: the help names them
                 assert all(k in item.help for k in (item.key, *item.also)), (name, item)
                 continue
-            description = flags.field_of(item.key).description
-            assert flags.help_of(item) == f"{description.rstrip('.')} ({item.key}).", name
+            description = flags.field_of(item.key).description.rstrip(".")
+            switch = "" if item.sets is None else f"sets {item.key}: {str(item.sets).lower()}"
+            assert flags.help_of(item) == f"{description} ({switch or item.key}).", name
         params = {p.name: p for p in command.params}
         assert {"config_file", "set_overrides"} <= set(params), name

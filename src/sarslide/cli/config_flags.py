@@ -185,7 +185,9 @@ class ConfigFlags:
         description = self.field_of(item.key).description
         if not description:
             raise TypeError(f"{self.model_path} field {item.key!r} has no description")
-        return f"{description.rstrip('.')} ({item.key})."
+        if item.sets is None:
+            return f"{description.rstrip('.')} ({item.key})."
+        return f"{description.rstrip('.')} (sets {item.key}: {str(item.sets).lower()})."
 
     def params(self) -> list[Any]:
         """The click parameters: the flags, their old spellings, --config and --set."""
@@ -204,6 +206,7 @@ class ConfigFlags:
         help_text = self.help_of(item)
         annotation, metavar = _flag_type(self.field_of(item.key).annotation, item)
         if item.argument:
+            metavar = metavar or item.key.upper()
             info = typer.Argument(None, help=help_text, show_default=False, metavar=metavar)
             return [_keyword(name, annotation, info)]
         default = False if item.sets is not None else None

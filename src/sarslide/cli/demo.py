@@ -4,37 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.table import Table
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.console import console, report_errors
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
+from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
+DEMO = ConfigFlags(
+    "sarslide.demo:DemoConfig", "output_dir", "epochs", flag("size_px", "--size"), "seed"
+)
 
-@app.command("demo")
-@report_errors
+
+@config_command(app, "demo", DEMO)
 def demo_command(
-    output: Path | None = opt.output_option("Output folder (output_dir)."),
-    config: Path | None = opt.config_option(),
+    request: ConfigRequest,
     overwrite: bool = opt.overwrite_option("Replace a previous demo output."),
-    epochs: int | None = typer.Option(
-        None, "--epochs", help="Training epochs (epochs; default: the quick preset's)."
-    ),
-    size_px: int | None = typer.Option(
-        None, "--size", help="Side of the simulated scene in pixels (size_px)."
-    ),
-    seed: int | None = typer.Option(None, "--seed", help="Seed of simulation, split, training."),
-    overrides: list[str] = opt.set_option(),
     progress: bool = opt.progress_option(),
 ) -> None:
     """Simulate the default event cube, train a small U-Net, evaluate, map the scene."""
     # imported when the command runs (see sarslide.cli)
-    from sarslide.demo import DemoConfig, run_demo
+    from sarslide.demo import run_demo
 
-    flags = {"output_dir": output, "epochs": epochs, "size_px": size_px, "seed": seed}
-    cfg = opt.load_command_config(DemoConfig, config, overrides, flags)
+    cfg = request.load()
     check_output_location(Path(cfg.output_dir))
     console.rule("sarslide demo (SIMULATED data)")
     outputs = run_demo(

@@ -4,65 +4,41 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from rich.markdown import Markdown
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.console import console, report_errors
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command, flag
+from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
+EVALUATE = ConfigFlags(
+    "sarslide.evaluation.config:EvaluateConfig",
+    argument("checkpoint"),
+    "cube",
+    "output_dir",
+    "split",
+    flag("whole_region", "--region/--no-region"),
+    flag("tile_size_px", "--tile-size"),
+    "device",
+    "precision",
+)
 
-@app.command("evaluate")
-@report_errors
-def evaluate_command(
-    checkpoint: Path | None = typer.Argument(
-        None, help="A checkpoint written by 'sarslide train' (checkpoint)."
-    ),
-    config: Path | None = opt.config_option(),
-    cube: str | None = opt.cube_option(
-        "Datacube (cube; default: the one named in the checkpoint)."
-    ),
-    output: Path | None = opt.output_option(
-        "Output folder (output_dir; default <run>/evaluation-<split>)."
-    ),
-    split: str | None = typer.Option(None, "--split", help="test or val (split)."),
-    whole_region: bool | None = typer.Option(
-        None,
-        "--region/--no-region",
-        help="Also predict every pixel of the split's region (whole_region).",
-    ),
-    tile_size: int | None = typer.Option(
-        None, "--tile-size", help="Tile size (px) of the region pass (tile_size_px)."
-    ),
-    device: str | None = opt.device_option(),
-    precision: str | None = opt.precision_option(),
-    overrides: list[str] = opt.set_option(),
-    progress: bool = opt.progress_option(),
-) -> None:
+
+@config_command(app, "evaluate", EVALUATE)
+def evaluate_command(request: ConfigRequest, progress: bool = opt.progress_option()) -> None:
     """AUPRC, AUROC, F1/precision/recall/IoU at the validation threshold; JSON + markdown.
 
     A model trained on several events is evaluated per event and pooled, beside each
     event's positive rate and log-ratio baseline. Writes metrics.json, summary.md,
     pr_curve.png and the resolved config.yaml.
     """
-    opt.check_device_option(device)  # a missing GPU fails before torch and the cube load
+    cfg = request.load()
+    opt.check_device_option(cfg.device)  # a missing GPU fails before torch and the cube load
     # imported when the command runs (see sarslide.cli)
-    from sarslide.evaluation.config import EvaluateConfig
     from sarslide.evaluation.evaluate import evaluate_checkpoint
     from sarslide.evaluation.report import format_summary_markdown
 
-    flags = {
-        "checkpoint": checkpoint,
-        "cube": cube,
-        "output_dir": output,
-        "split": split,
-        "whole_region": whole_region,
-        "tile_size_px": tile_size,
-        "device": device,
-        "precision": precision,
-    }
-    cfg = opt.load_command_config(EvaluateConfig, config, overrides, flags)
     if cfg.output_dir is not None:
         check_output_location(cfg.output_path)
     if cfg.cube is None and _trained_on_events(Path(cfg.checkpoint)):

@@ -62,17 +62,22 @@ class IsslideRunConfig(ConfigModel):
 
     ready_dir: str = Field(description="Ready ISSLIDE layout (images/, masks/, patches.csv).")
     output_dir: str = Field(default="runs/isslide", description="One sub-folder per model.")
-    models: list[str] = Field(default_factory=lambda: list(ISSLIDE_MODELS))
-    test_zones: list[str] = Field(default_factory=lambda: list(DEFAULT_TEST_ZONES))
+    models: list[str] = Field(
+        default_factory=lambda: list(ISSLIDE_MODELS),
+        description="Model names (default: the five baselines).",
+    )
+    test_zones: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_TEST_ZONES), description="Held-out zone(s)."
+    )
     val_fraction: float = Field(
         default=0.2, ge=0, lt=1, description="Of training-zone interferograms."
     )
     val_zones: list[str] = Field(
         default_factory=list, description="Whole zones for validation instead."
     )
-    batch_size: int = Field(default=8, ge=1, description="8 in the paper.")
+    batch_size: int = Field(default=8, ge=1, description="Batch size (8 in the paper).")
     max_epochs: int = Field(
-        default=30, ge=1, description="Paper: 300 (U-Nets), 600 (FCN/DeepLabV3)."
+        default=30, ge=1, description="Epochs of the small U-Nets (paper: 300; FCN/DeepLabV3 600)."
     )
     lr: float = Field(
         default=1e-3, gt=0, description="Adam lr (paper: 1e-5 U-Nets, 1e-7 FCN/DeepLabV3)."
@@ -98,7 +103,7 @@ class IsslideRunConfig(ConfigModel):
         description="torch CPU threads; 0 = auto (torch's default, minus the cores the "
         "1-minute load average says are busy, at least 1).",
     )
-    seed: int = 0
+    seed: int = Field(default=0, description="Seed of the validation draw and shuffling.")
 
 
 class IsslideEvaluateConfig(ConfigModel):
