@@ -12,9 +12,15 @@ each data variable. Written stores add CF-1.8 axis attributes and GDAL's ``_CRS`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
+
+from pydantic import BeforeValidator
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # --- dimensions -------------------------------------------------------------------
 DIM_TIMESTEP: Final = "timestep"
@@ -137,3 +143,44 @@ TASK_REQUIREMENTS: Final[dict[str, tuple[str, ...]]] = {
 def is_simulated(attrs: Mapping[str, Any]) -> bool:
     """Whether a cube's attributes say it holds simulated data (``ATTR_SIMULATED``)."""
     return str(attrs.get(ATTR_SIMULATED, "")).strip().lower() in {"true", "1", "yes"}
+
+
+# --- time ---------------------------------------------------------------------------
+# Every time in sarslide is UTC without a timezone: cube timesteps, event windows,
+# search periods. Input with a timezone is converted; input without one is UTC.
+
+
+def to_utc_naive(value: Any) -> pd.Timestamp | pd.DatetimeIndex:
+    """A timestamp (a ``DatetimeIndex`` for an index) in UTC without a timezone; naive
+    input is taken as UTC. Accepts ISO 8601 text, ``datetime``, ``date``, numpy and pandas times.
+
+    Raises:
+        ValueError: text that is not a date or time.
+    """
+    # pandas loads on first use: the CLI reads this module at start-up without pandas
+    import pandas as pd
+
+    stamps = value if isinstance(value, pd.DatetimeIndex) else pd.Timestamp(value)
+    return stamps.tz_convert("UTC").tz_localize(None) if stamps.tz is not None else stamps
+
+
+def _parse_timestamp(value: Any) -> Any:
+    """Config input -> naive UTC ``datetime`` (others are left to pydantic's error)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("a number is not a date; write it as 2018-09-05 or 2018-09-05T18:08")
+    if not isinstance(value, (str, dt.date)) or (isinstance(value, str) and not value.strip()):
+        return value
+    try:
+        stamp = to_utc_naive(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(
+            f"not an ISO 8601 date or time ({err}); write e.g. 2018-09-05, "
+            "2018-09-05T18:08 (UTC) or 2018-09-05T18:08+09:00"
+        ) from err
+    return stamp.to_pydatetime()
+
+
+UtcTimestamp = Annotated[dt.datetime, BeforeValidator(_parse_timestamp)]
+"""The one timestamp type of every config: ISO 8601 text, a date or a datetime in;
+a naive ``datetime`` in UTC out (``2018-09-05T18:08+09:00`` is ``2018-09-05T09:08``);
+written back to YAML as ISO 8601."""

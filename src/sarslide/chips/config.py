@@ -8,12 +8,12 @@ how to fix it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel
+from sarslide.conventions import UtcTimestamp
 from sarslide.errors import ConfigError
 
 CHANNEL_SETS = ("vv", "vh", "vv+vh", "sar+dem", "dem")
@@ -33,10 +33,10 @@ class EventSource(ConfigModel):
         description="Short unique name of the event (used in run ids, tables, reports)."
     )
     cube: str = Field(description="Path or URL of the event's datacube (Zarr store).")
-    event_start: datetime | None = Field(
+    event_start: UtcTimestamp | None = Field(
         default=None, description="Event window start (UTC); default: the cube's attribute."
     )
-    event_end: datetime | None = Field(
+    event_end: UtcTimestamp | None = Field(
         default=None, description="Event window end (UTC); default: the cube's attribute."
     )
     orbit: Literal["ascending", "descending"] | None = Field(
@@ -96,11 +96,11 @@ class DataConfig(ConfigModel):
     orbit: Literal["ascending", "descending"] | None = Field(
         default=None, description="Use only acquisitions of this orbit direction."
     )
-    event_start: datetime | None = Field(
+    event_start: UtcTimestamp | None = Field(
         default=None,
         description="Event window start (UTC). Default: cube attribute, else known events.",
     )
-    event_end: datetime | None = Field(
+    event_end: UtcTimestamp | None = Field(
         default=None,
         description="Event window end (UTC). Default: cube attribute, else known events.",
     )

@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.conventions import to_utc_naive
 from sarslide.errors import DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -44,13 +45,6 @@ class EventWindow:
     start: pd.Timestamp
     end: pd.Timestamp
     source: str  # "config", "cube attributes" or "known events table (<name>)"
-
-
-def _to_utc_naive(value: datetime | str | pd.Timestamp) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp
 
 
 def resolve_event_window(
@@ -92,8 +86,8 @@ def resolve_event_window(
             "in the data config (e.g. event_start: 2018-09-05T18:08:00)."
         )
     window = EventWindow(
-        _to_utc_naive(start[0]),
-        _to_utc_naive(end[0]),
+        to_utc_naive(start[0]),
+        to_utc_naive(end[0]),
         start[1] if start[1] == end[1] else f"{start[1]} / {end[1]}",
     )
     if window.end < window.start:
@@ -143,10 +137,8 @@ def select_event_timesteps(
     """
     if k < 1:
         raise DataSelectionError(f"Invalid k={k}; take at least one acquisition per side.")
-    stamps = pd.DatetimeIndex(pd.to_datetime(np.asarray(times)))
-    if stamps.tz is not None:
-        stamps = stamps.tz_convert("UTC").tz_localize(None)
-    start, end = _to_utc_naive(event_start), _to_utc_naive(event_end)
+    stamps = to_utc_naive(pd.DatetimeIndex(pd.to_datetime(np.asarray(times))))
+    start, end = to_utc_naive(event_start), to_utc_naive(event_end)
     if end < start:
         raise DataSelectionError(f"The event window ends ({end}) before it starts ({start}).")
     keep = np.ones(len(stamps), dtype=bool)

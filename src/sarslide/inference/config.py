@@ -14,13 +14,13 @@ resolved configuration is written to ``config.yaml`` in the output folder, so
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel, device_field, precision_field
+from sarslide.conventions import UtcTimestamp
 from sarslide.inference.tiling import Tiling
 
 CONFIG_FILENAME = "config.yaml"
@@ -113,10 +113,10 @@ class PredictConfig(PredictOptions):
     checkpoint: str = Field(description="Checkpoint written by 'sarslide train' (best.ckpt).")
     cube: str = Field(description="Datacube to map: Zarr path or fsspec URL.")
     output_dir: str = Field(description="Output folder to create.")
-    event_start: datetime | None = Field(
+    event_start: UtcTimestamp | None = Field(
         default=None, description="Event window start (UTC); null: the cube's attribute."
     )
-    event_end: datetime | None = Field(
+    event_end: UtcTimestamp | None = Field(
         default=None, description="Event window end (UTC); null: the cube's attribute."
     )
     scheduler_address: str | None = Field(

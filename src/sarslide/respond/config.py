@@ -6,13 +6,13 @@ A ``ConfigModel``: read from YAML (``--config respond.yaml``), any key overridde
 
 from __future__ import annotations
 
-import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from sarslide.conventions import UtcTimestamp
 from sarslide.inference.config import PredictOptions
 from sarslide.sources.build import BuildConfig
 from sarslide.sources.source_options import CubeSourceOptions
@@ -58,8 +58,10 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
 
     config_label: ClassVar[str] = "respond config"
     aoi: str = Field(..., description="'min_lon,min_lat,max_lon,max_lat' or a vector file")
-    event_start: str = Field(..., description="start of the triggering event (ISO 8601, UTC)")
-    event_end: str | None = Field(
+    event_start: UtcTimestamp = Field(
+        ..., description="start of the triggering event (ISO 8601; UTC unless it says)"
+    )
+    event_end: UtcTimestamp | None = Field(
         None, description="end of the event (ISO 8601); default: event_start"
     )
     model: Path = Field(..., description="checkpoint written by 'sarslide train'")
@@ -74,12 +76,6 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
     )
     labels: Path | None = Field(None, description="landslide polygons, to score the map")
 
-    @field_validator("event_start", "event_end", mode="before")
-    @classmethod
-    def _date_to_text(cls, value: Any) -> Any:
-        """YAML turns 2018-09-05 into a date: keep dates as ISO text."""
-        return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
-
     @field_validator("rtc", mode="after")
     @classmethod
     def _some_backscatter(cls, value: list[str] | None) -> list[str] | None:
@@ -92,19 +88,16 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
 
     @model_validator(mode="after")
     def _check_event(self) -> RespondConfig:
-        try:
-            start = to_utc_naive(self.event_start)
-            end = to_utc_naive(self.event_end or self.event_start)
-        except (ValueError, TypeError) as err:
-            raise ValueError(f"event dates must be ISO 8601 ({err})") from err
-        if end < start:
-            raise ValueError(f"event_end ({self.event_end}) is before event_start ({start})")
+        if self.event_end is not None and self.event_end < self.event_start:
+            raise ValueError(
+                f"event_end ({self.event_end}) is before event_start ({self.event_start})"
+            )
         return self
 
     @property
     def event_window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """(start, end), UTC, naive; an instantaneous event when no end was given."""
-        return to_utc_naive(self.event_start), to_utc_naive(self.event_end or self.event_start)
+        return pd.Timestamp(self.event_start), pd.Timestamp(self.event_end or self.event_start)
 
     def to_build_config(
         self,
@@ -150,9 +143,3 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
             ConfigError: every bad key or value, one line each.
         """
         return cls.from_mapping({}, **options)
-
-
-def to_utc_naive(value: Any) -> pd.Timestamp:
-    """A timestamp in UTC without a timezone (naive input is taken as UTC)."""
-    stamp = pd.Timestamp(value)
-    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp

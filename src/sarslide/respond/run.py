@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from sarslide.atomic import write_json_atomic
+from sarslide.conventions import to_utc_naive
 from sarslide.datacube import open_cube
 from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
@@ -167,7 +168,7 @@ def _plan_step(
     k = model.timesteps_k
     event_start, event_end = cfg.event_window
     span = pd.Timedelta(days=cfg.search_days or 24 * k + 12)
-    clock = _utc_naive(now) if now is not None else _utc_naive(datetime.now(timezone.utc))
+    clock = to_utc_naive(now if now is not None else datetime.now(timezone.utc))
     search_start, search_end = event_start - span, min(event_end + span, clock)
     aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
     beyond: list[Pass] | None = None  # passes outside the window (known for local products)
@@ -368,11 +369,6 @@ def _map_step(
 def _report_lines(plan: AcquisitionPlan, say: StepReporter) -> None:
     for line in plan.describe():
         say("acquisitions: " + line)
-
-
-def _utc_naive(value: datetime | str) -> pd.Timestamp:
-    stamp = pd.Timestamp(value)
-    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo is not None else stamp
 
 
 def _stamp() -> str:

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from sarslide import conventions as cv
 from sarslide.config import ConfigModel
+from sarslide.conventions import UtcTimestamp
 from sarslide.errors import ConfigError
 
 Orbit = Literal["ascending", "descending", "both"]
@@ -46,17 +47,17 @@ class EventCubeSpec(ConfigModel):
         "timesteps_after acquisitions exist; a gap right after the event delays the "
         "first post-event image.",
     )
-    first_acquisition: datetime = Field(
+    first_acquisition: UtcTimestamp = Field(
         datetime(2018, 7, 1, 20, 40),
         description="Time of the first acquisition (UTC; Hokkaido's ascending pass is "
         "in the evening).",
     )
-    event_start: datetime | None = Field(
+    event_start: UtcTimestamp | None = Field(
         None,
         description="Start of the triggering event (default: a few days after "
         "the last acquisition before it).",
     )
-    event_end: datetime | None = Field(
+    event_end: UtcTimestamp | None = Field(
         None, description="End of the triggering event (default: event_start + 1 day)."
     )
     landslide_fraction: float = Field(

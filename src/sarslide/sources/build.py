@@ -27,6 +27,7 @@ from rasterio.errors import RasterioIOError
 from sarslide import conventions as cv
 from sarslide.atomic import write_text_atomic
 from sarslide.config import ConfigModel
+from sarslide.conventions import UtcTimestamp
 from sarslide.crs_text import format_crs
 from sarslide.datacube import write_cube
 from sarslide.errors import ConfigError, DataSelectionError, DownloadError
@@ -90,8 +91,12 @@ class BuildConfig(CubeSourceOptions):
     end: str | None = Field(
         None, description="last acquisition date (ISO 8601, inclusive); needed for STAC searches"
     )
-    event_start: str = Field(..., description="start of the triggering event (ISO 8601)")
-    event_end: str = Field(..., description="end of the triggering event (ISO 8601)")
+    event_start: UtcTimestamp = Field(
+        ..., description="start of the triggering event (ISO 8601; UTC unless it says)"
+    )
+    event_end: UtcTimestamp = Field(
+        ..., description="end of the triggering event (ISO 8601; UTC unless it says)"
+    )
     event_name: str | None = Field(None, description="written to the cube's attributes")
     min_dem_coverage: float = Field(
         0.5, ge=0, le=1, description="fraction of the AOI the DEM must cover"
@@ -101,16 +106,17 @@ class BuildConfig(CubeSourceOptions):
     )
     hyp3: Hyp3Options = Field(default_factory=Hyp3Options)  # type: ignore[arg-type]
 
-    @field_validator("start", "end", "event_start", "event_end", mode="before")
+    @field_validator("start", "end", mode="before")
     @classmethod
     def _date_to_text(cls, value: Any) -> Any:
-        """YAML turns 2018-09-05 into a date: keep dates as ISO text."""
+        """YAML turns 2018-09-05 into a date: keep the search period's dates as ISO text
+        (a bare date as ``end`` includes that whole day)."""
         return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
 
     @model_validator(mode="after")
     def _check_dates(self) -> BuildConfig:
-        stamps = {}
-        for key in ("start", "end", "event_start", "event_end"):
+        stamps: dict[str, pd.Timestamp] = {}
+        for key in ("start", "end"):
             if getattr(self, key) is None:
                 continue
             try:
@@ -119,7 +125,7 @@ class BuildConfig(CubeSourceOptions):
                 raise ValueError(f"{key}={getattr(self, key)!r} is not an ISO 8601 date") from err
         if "start" in stamps and "end" in stamps and stamps["end"] <= stamps["start"]:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
-        if stamps["event_end"] < stamps["event_start"]:
+        if self.event_end < self.event_start:
             raise ValueError(
                 f"event_end ({self.event_end}) is before event_start ({self.event_start})"
             )
@@ -269,8 +275,8 @@ def _assemble(
     )
     ds.attrs.update(
         {
-            cv.ATTR_EVENT_START: pd.Timestamp(cfg.event_start).isoformat(),
-            cv.ATTR_EVENT_END: pd.Timestamp(cfg.event_end).isoformat(),
+            cv.ATTR_EVENT_START: cfg.event_start.isoformat(),
+            cv.ATTR_EVENT_END: cfg.event_end.isoformat(),
             cv.ATTR_SOURCE: f"sarslide cube build: {rtc_source}; DEM {dem_source}",
         }
     )

@@ -39,6 +39,7 @@ from shapely.geometry import box, mapping, shape
 from shapely.ops import unary_union
 
 from sarslide import conventions as cv
+from sarslide.conventions import to_utc_naive
 from sarslide.datacube.orbit import normalise_orbit_state
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.sources.rtc import BURST_PROPERTY
@@ -235,7 +236,7 @@ def select_items(
     """
     kept, skipped = [], {}
     for item in items:
-        when = pd.Timestamp(item.datetime).tz_convert("UTC").tz_localize(None)
+        when = to_utc_naive(item.datetime)
         if (start is not None and when < start) or (end is not None and when > end):
             skipped[item.id] = "acquired outside the dates asked for"
         elif (
@@ -315,11 +316,9 @@ def _parse_rtc(href: str, label: str) -> LocalRaster | str:
     if pol is None or pol.upper() not in ("VV", "VH", "HH", "HV"):
         return f"no polarisation (VV, VH, HH or HV) in the name or tags (got {pol!r})"
     try:
-        start = pd.Timestamp(start_text)
+        start = to_utc_naive(start_text)
     except ValueError:
         return f"acquisition time {start_text!r} is not a date"
-    if start.tzinfo is not None:
-        start = start.tz_convert("UTC").tz_localize(None)
     track_text = _tag(tags, _TRACK_TAGS) or (opera.group("track") if opera else None)
     state = _tag(tags, _ORBIT_TAGS)
     if match is not None:

@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.conventions import to_utc_naive
 from sarslide.errors import DataSelectionError
 from sarslide.sources.signing import ResigningRioDriver, UrlSigner, sign_nothing
 
@@ -52,7 +53,7 @@ class AcquisitionGroups:
 
     @property
     def times(self) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex([_naive(min(_when(i) for i in g)) for g in self.groups])
+        return pd.DatetimeIndex([to_utc_naive(min(_when(i) for i in g)) for g in self.groups])
 
     @property
     def orbit_states(self) -> list[str]:
@@ -204,8 +205,3 @@ def _asset_nodata(item: pystac.Item, band: str) -> float | None:
     bands = item.assets[band].extra_fields.get("raster:bands") or [{}]
     value = bands[0].get("nodata")
     return None if value is None or (isinstance(value, float) and np.isnan(value)) else float(value)
-
-
-def _naive(stamp: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(stamp)
-    return ts.tz_convert("UTC").tz_localize(None) if ts.tzinfo is not None else ts
