@@ -212,13 +212,19 @@ def _nearest_exact(path: Path, ds) -> np.ndarray:
 
 
 def test_real_pyrate_interferograms_load_through_the_isslide_readers(tmp_path: Path) -> None:
-    from sarslide.insar.import_products import import_products_to_raw_layout
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
     from sarslide.insar.isslide_layout import list_raw_interferograms
     from sarslide.insar.readers import read_band
 
-    written = import_products_to_raw_layout(str(PYRATE), tmp_path / "raw", zone="mexico")
+    command = ["insar", "import", str(PYRATE), "-o", str(tmp_path / "raw"), "--layout", "products"]
+    refused = CliRunner().invoke(app, command)
+    assert refused.exit_code == 1 and "needs --zone" in refused.output
+    result = CliRunner().invoke(app, [*command, "--zone", "mexico"])
+    assert result.exit_code == 0, result.output
+    assert "wrote 4 interferograms of zone mexico" in result.output
     listed = list_raw_interferograms(tmp_path / "raw")
-    assert sorted(i.name for i in listed) == sorted(i.name for i in written)
     first = next(i for i in listed if i.start == "20180106")
     assert first.name == "mexico_24d_20180106_20180130" and len(listed) == 4
     source = read_band(sorted(PYRATE.glob("*_unw.tif"))[0])

@@ -1,4 +1,4 @@
-"""``sarslide insar``: interferogram, simulate, patches, train, evaluate, demo."""
+"""``sarslide insar``: interferogram, simulate, patches, import, train, evaluate, demo."""
 
 from __future__ import annotations
 
@@ -33,6 +33,13 @@ PATCHES = ConfigFlags(
     flag("size_px", "--size"),
     "min_confidence",
     flag("include_no_move", "--no-move/--moving-only"),
+    "layout",
+)
+IMPORT = ConfigFlags(
+    "sarslide.insar.authors_layout:ImportConfig",
+    "layout",
+    "zone",
+    "year",
 )
 
 
@@ -132,10 +139,41 @@ def patches(
     # imported when the command runs (see sarslide.cli)
     from sarslide.insar.patches import extract_patches
 
-    index = extract_patches(raw, output, **request.load().model_dump(), progress=True)
+    cfg = request.load()
+    index = extract_patches(raw, output, **cfg.model_dump(), progress=True)
     console.print(
-        f"wrote {len(index)} patches ({int(index['has_move'].sum())} with a move) to {output}"
+        f"wrote {len(index)} patches ({int(index['has_move'].sum())} with a move) to {output} "
+        f"({cfg.layout} layout)"
     )
+
+
+@config_command(insar_app, "import", IMPORT)
+def import_layout(
+    request: ConfigRequest,
+    source: Path = typer.Argument(
+        ..., help="The authors' ISSLIDE folder (--layout isslide) or InSAR products."
+    ),
+    output: Path = opt.output_option("Output folder (new or empty).", required=True),
+) -> None:
+    """Read the ISSLIDE authors' layout (or InSAR products) into sarslide's layouts."""
+    # imported when the command runs (see sarslide.cli)
+    from sarslide.insar.authors_layout import import_authors_layout
+    from sarslide.insar.import_products import import_products_to_raw_layout
+
+    cfg = request.load()
+    if cfg.layout == "isslide":
+        index = import_authors_layout(source, output, year=cfg.year)
+        console.print(
+            f"imported {len(index)} patches ({int(index['has_move'].sum())} with a move) in "
+            f"zones {sorted(set(index['zone']))} to {output}"
+        )
+        return
+    if not cfg.zone:
+        raise ConfigError("--layout products needs --zone NAME (the zone of the products).")
+    if output.exists() and any(output.iterdir()):
+        raise OutputExistsError(f"{output} is not empty; choose a new folder.")
+    written = import_products_to_raw_layout(str(source), output, zone=cfg.zone)
+    console.print(f"wrote {len(written)} interferograms of zone {cfg.zone} to {output}")
 
 
 @config_command(insar_app, "train", TRAIN)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,11 @@ from scipy import ndimage
 
 from sarslide.config import ConfigModel
 from sarslide.errors import DataSelectionError, OutputExistsError
+from sarslide.insar.authors_layout import (
+    authors_patch_paths,
+    create_interferogram_folders,
+    write_authors_patch,
+)
 from sarslide.insar.isslide_layout import (
     IMAGES_DIR,
     MASKS_DIR,
@@ -90,6 +95,12 @@ class PatchConfig(ConfigModel):
     include_no_move: bool = Field(
         default=True, description="Keep crops of inactive periods (all-zero masks)."
     )
+    layout: Literal["ready", "isslide"] = Field(
+        default="ready",
+        description="ready: sarslide's images/, masks/, patches.csv (what 'insar train' "
+        "reads); isslide: the authors' <delay>/<Zone>/<interferogram>/{phase,coherence}/ "
+        "and Segmentations/ folders of single-band files (what their loader reads).",
+    )
 
 
 def extract_patches(
@@ -99,10 +110,11 @@ def extract_patches(
     size_px: int = 100,
     min_confidence: int | None = None,
     include_no_move: bool = True,
+    layout: Literal["ready", "isslide"] = "ready",
     overwrite: bool = False,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """Write the ready layout (images/, masks/, patches.csv) from a raw layout.
+    """Write the ready layout (images/, masks/, patches.csv) or the authors' from a raw layout.
 
     Args:
         raw_root: raw ISSLIDE layout (see :mod:`sarslide.insar.isslide_layout`).
@@ -110,6 +122,8 @@ def extract_patches(
         size_px: patch side (ISSLIDE: 100).
         min_confidence: drop annotations with a lower confidence index.
         include_no_move: keep crops of inactive periods (all-zero masks).
+        layout: ``ready`` (sarslide's) or ``isslide`` (the authors' folders, no index
+            file: see :mod:`sarslide.insar.authors_layout`).
         overwrite: replace existing patch files of the same names (nothing is deleted).
         progress: show a progress bar.
 
@@ -133,12 +147,14 @@ def extract_patches(
                 size_px=size_px,
                 min_confidence=min_confidence,
                 include_no_move=include_no_move,
+                layout=layout,
             )
         )
     if not rows:
         raise DataSelectionError(f"No annotated moving area found under {raw_root}: no patches.")
     index = pd.DataFrame(rows)
-    write_ready_index(out, index)
+    if layout == "ready":  # the authors' loader takes any file in the root for a delay
+        write_ready_index(out, index)
     logger.info("wrote %d patches (%d with a move) to %s", len(index), index["has_move"].sum(), out)
     return index
 
@@ -150,6 +166,7 @@ def _extract_zone(
     size_px: int,
     min_confidence: int | None,
     include_no_move: bool,
+    layout: str = "ready",
 ) -> list[dict[str, Any]]:
     first_phase, transform, crs = _read_raster(items[0].phase_path)
     shape = first_phase.shape
@@ -170,6 +187,8 @@ def _extract_zone(
                 f"{item.name} is on a different grid ({phase.shape}) than {items[0].name} "
                 f"({shape}); all interferograms of zone {item.zone} must share one grid."
             )
+        if layout == "isslide":
+            create_interferogram_folders(out, item.zone, item.delay_days, item.start, item.end)
         for move_id, centre in enumerate(centres):
             row, col = crop_window(centre, size_px, shape)
             window = (slice(row, row + size_px), slice(col, col + size_px))
@@ -179,17 +198,22 @@ def _extract_zone(
                 continue
             name = patch_name(item.zone, item.delay_days, item.start, item.end, move_id)
             patch_transform = transform @ Affine.translation(col, row)
-            image = np.stack([phase[window], coherence[window]])
-            write_geotiff(
-                out / IMAGES_DIR / f"{name}.tif",
-                image,
-                transform=patch_transform,
-                crs=crs,
-                nodata=np.nan,
-            )
-            write_geotiff(
-                out / MASKS_DIR / f"{name}.tif", patch_mask, transform=patch_transform, crs=crs
-            )
+            if layout == "isslide":  # <move>_<k>: the area's label in the merged map, centre
+                paths = authors_patch_paths(
+                    out, item.zone, item.delay_days, item.start, item.end, move_id + 1, move_id
+                )
+                write_authors_patch(
+                    paths,
+                    phase[window],
+                    coherence[window],
+                    patch_mask,
+                    transform=patch_transform,
+                    crs=crs,
+                )
+            else:
+                _write_ready_patch(
+                    out, name, phase[window], coherence[window], patch_mask, patch_transform, crs
+                )
             rows.append(
                 {
                     "name": name,
@@ -206,6 +230,22 @@ def _extract_zone(
                 }
             )
     return rows
+
+
+def _write_ready_patch(
+    out: Path,
+    name: str,
+    phase: np.ndarray,
+    coherence: np.ndarray,
+    mask: np.ndarray,
+    transform: Any,
+    crs: Any,
+) -> None:
+    image = np.stack([phase, coherence])
+    write_geotiff(
+        out / IMAGES_DIR / f"{name}.tif", image, transform=transform, crs=crs, nodata=np.nan
+    )
+    write_geotiff(out / MASKS_DIR / f"{name}.tif", mask, transform=transform, crs=crs)
 
 
 def _iterate(items: list[str], progress: bool) -> Any:
