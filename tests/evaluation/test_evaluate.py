@@ -46,11 +46,16 @@ def test_evaluate_checkpoint_writes_labelled_metrics(tmp_path: Path) -> None:
         assert metrics[block]["baseline_auprc"] == pytest.approx(
             metrics[block]["n_positive"] / metrics[block]["n_pixels"]
         )
+        intervals = metrics[block]["intervals"]
+        assert intervals["tile_px"] == 16 and intervals["n_resamples"] == 1000
+        assert intervals["n_blocks"] > 1  # 16 px chips of a 64 px scene: several tiles
+        assert intervals["auprc"][0] <= intervals["auprc"][1]
     # Random split: the test region is the union of the test chips' footprints.
     assert result.region is not None and result.region.n_pixels == result.chips.n_pixels
     assert result.threshold == metrics["threshold"]
     summary = (tmp_path / "eval" / "summary.md").read_text()
     assert "random split" in summary and "baseline AUPRC" in summary
+    assert "spatial block bootstrap interval" in summary and "not the variance" in summary
     assert (tmp_path / "eval" / "pr_curve.png").stat().st_size > 0
     resolved = EvaluateConfig.from_yaml(tmp_path / "eval" / "config.yaml")
     assert resolved == settings.model_copy(update={"cube": "mem"})

@@ -13,6 +13,7 @@ import rasterio
 import xarray as xr
 from rasterio.features import rasterize
 
+from sarslide.chips import DataConfig
 from sarslide.chips.splits import plan_split
 from sarslide.errors import CubeValidationError, DataSelectionError, OutputExistsError
 from sarslide.inference.config import DEFAULT_MIN_AREA_M2, PredictConfig
@@ -278,8 +279,15 @@ def test_metrics_split_held_out_test_from_trained_pixels(tmp_path: Path) -> None
         (seen & ~np.isnan(cube["vv"][0].values)).sum()
     )
     assert "never used for training" in regions["held_out_test"]["description"]
+    intervals = regions["held_out_test"]["intervals"]  # tiles of the checkpoint's chip size
+    tile = DataConfig.model_fields["chip_size_px"].default
+    rows, cols = np.nonzero(test_px)
+    assert intervals["tile_px"] == tile
+    assert intervals["n_blocks"] == len(set(zip(rows // tile, cols // tile, strict=True)))
+    assert intervals["auroc"][0] <= intervals["auroc"][1]
     html = out.report_html.read_text()
     assert "held_out_test" in html and "seen_in_training" in html
+    assert "spatial block bootstrap interval" in html
     other = _predict_named(
         checkpoint, cube, str(tmp_path / "other.zarr"), tmp_path / "o", **options
     )

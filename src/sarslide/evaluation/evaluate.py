@@ -28,6 +28,7 @@ from sarslide.inference.config import TilingOptions
 from sarslide.inference.map_rasters import resolve_tiling
 from sarslide.inference.predict_scene import predict_array
 from sarslide.metrics.binary import compute_auprc, compute_pr_curve, select_valid
+from sarslide.metrics.bootstrap import tile_block_ids
 from sarslide.metrics.thresholds import SplitMetrics, compute_split_metrics
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint
@@ -87,6 +88,20 @@ class EvaluationResult:
             "paths": self.paths,
             "notes": self.notes,
         }
+
+
+def chip_block_ids(
+    origins_px: np.ndarray, labels_shape: tuple[int, ...], tile_px: int
+) -> np.ndarray:
+    """Bootstrap block of every chip pixel (flat, as the labels): its chip's origin tile.
+
+    With ``tile_px`` the chip size, chips that do not overlap are one block each: the
+    bootstrap resamples whole chips.
+    """
+    origins = np.asarray(origins_px, dtype=np.int64).reshape(-1, 2)
+    per_chip = tile_block_ids(origins[:, 0], origins[:, 1], tile_px)
+    pixels_per_chip = int(np.prod(labels_shape[1:])) if len(labels_shape) > 1 else 1
+    return np.repeat(per_chip, pixels_per_chip)
 
 
 def _model_stride_px(model: torch.nn.Module, model_name: str) -> int:
@@ -195,20 +210,26 @@ def evaluate_checkpoint(
             f"Chips have channels {splits.channel_names}; the model expects {bundle.channel_names}."
         )
 
-    def chip_scores(name: str) -> tuple[np.ndarray, np.ndarray, int]:
+    tile_px = data_config.chip_size_px  # the bootstrap's unit: one chip, one region tile
+
+    def chip_scores(name: str) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
         chips = splits.get(name)
         x, y = standardise_chips(chips, normalisation)
         p = predict_probabilities(
             model, x, num_classes=bundle.num_classes, device=torch_device, precision=plan
         )
+        blocks = chip_block_ids(chips.origins_px, np.shape(y), tile_px)
+        keep = np.isfinite(p.reshape(-1)) & (y.reshape(-1) != 255)
         labels, scores = select_valid(y, p)
-        return labels, scores, len(chips)
+        return labels, scores, len(chips), blocks[keep]
 
-    y_chips, p_chips, n_chips = chip_scores(split)
-    chip_metrics = compute_split_metrics(y_chips, p_chips, threshold=bundle.threshold)
+    y_chips, p_chips, n_chips, chip_blocks = chip_scores(split)
+    chip_metrics = compute_split_metrics(
+        y_chips, p_chips, threshold=bundle.threshold, block_ids=chip_blocks, tile_px=tile_px
+    )
     val_auprc = None
     if split != "val":
-        y_val, p_val, _ = chip_scores("val")
+        y_val, p_val, _, _ = chip_scores("val")
         val_auprc = compute_auprc(y_val, p_val) if y_val.any() else None
     curves = {f"{split} chips": compute_pr_curve(y_chips, p_chips)}
     baselines = {f"{split} chips": chip_metrics.baseline_auprc}
@@ -227,8 +248,13 @@ def evaluate_checkpoint(
         labels = np.asarray(cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS).values) > 0
         region = splits.plan.region_mask(split, probability.shape)
         valid = region & np.isfinite(probability)
+        rows, cols = np.nonzero(valid)
         region_metrics = compute_split_metrics(
-            labels[valid], probability[valid], threshold=bundle.threshold
+            labels[valid],
+            probability[valid],
+            threshold=bundle.threshold,
+            block_ids=tile_block_ids(rows, cols, tile_px),
+            tile_px=tile_px,
         )
         curves[f"{split} region"] = compute_pr_curve(labels[valid], probability[valid])
         baselines[f"{split} region"] = region_metrics.baseline_auprc

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sarslide.atomic import write_json_atomic, write_text_atomic
+from sarslide.metrics.thresholds import SplitMetrics
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.plotting.curves import plot_pr_curves
 
@@ -45,13 +46,38 @@ def format_summary_markdown(result: EvaluationResult) -> str:
         lines.append(f"- validation chips AUPRC ({method} split): {result.val_chips_auprc:.4f}")
     lines += ["", header + " |", "|---" * (len(columns) + 1) + "|"]
     for label, key in ROWS:
-        cells = " | ".join(f"{getattr(m, key):.4f}" for _, m in columns)
+        cells = " | ".join(format_with_interval(m, key) for _, m in columns)
         lines.append(f"| {label} | {cells} |")
     counts = " | ".join(f"{m.n_pixels:,} px ({m.n_positive:,} landslide)" for _, m in columns)
     lines.append(f"| pixels | {counts} |")
+    lines += ["", describe_intervals([m for _, m in columns])]
     for note in result.notes:
         lines.append(f"\nNote: {note}")
     return "\n".join(lines) + "\n"
+
+
+def format_with_interval(metrics: SplitMetrics, key: str) -> str:
+    """``0.7990 [0.7412, 0.8534]``: the value and its bootstrap interval when it has one."""
+    value = f"{getattr(metrics, key):.4f}"
+    bounds = (metrics.intervals or {}).get(key)
+    if not bounds or None in bounds:
+        return value
+    return f"{value} [{bounds[0]:.4f}, {bounds[1]:.4f}]"
+
+
+def describe_intervals(blocks: list[SplitMetrics]) -> str:
+    """One sentence: what the bracketed intervals are and what they do not cover."""
+    found = [m.intervals for m in blocks if m.intervals]
+    if not found:
+        return "No intervals: the evaluated set was empty."
+    first = found[0]
+    tiles = ", ".join(str(i["n_blocks"]) for i in found)
+    return (
+        f"[low, high]: {first['confidence']:.0%} spatial block bootstrap interval "
+        f"({first['n_resamples']} resamples of {tiles} tiles of {first['tile_px']} px, "
+        f"seed {first['seed']}): the sampling of the evaluated area, not the variance "
+        "over training seeds (docs/training.md)."
+    )
 
 
 def write_report(

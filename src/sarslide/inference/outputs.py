@@ -49,6 +49,7 @@ from sarslide.inference.scene_metrics import (
     training_split_for_cube,
 )
 from sarslide.inference.sinks import BINARY_NODATA
+from sarslide.metrics.bootstrap import DEFAULT_TILE_PX
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models import get_model_spec
 from sarslide.models.checkpoints import load_model_from_checkpoint
@@ -196,6 +197,9 @@ def predict_to_directory(
         progress=progress,
         split_plan=split_plan,
         same_cube=split_plan is not None or "no split plan" in split_source,
+        bootstrap_tile_px=(
+            bundle.data_config.chip_size_px if bundle.data_config else DEFAULT_TILE_PX
+        ),
     )
 
 
@@ -213,6 +217,7 @@ def write_prediction_outputs(
     progress: bool = False,
     split_plan: SplitPlan | None = None,
     same_cube: bool = False,
+    bootstrap_tile_px: int = DEFAULT_TILE_PX,
 ) -> PredictionOutputs:
     """Predict ``stack`` with any ``predict_batch`` and write every output (no checkpoint needed).
 
@@ -222,6 +227,8 @@ def write_prediction_outputs(
     ``split_plan``: the model's train/val/test split of THIS cube; metrics are then
     given for the held-out test region apart from the pixels it was trained on.
     Without it every pixel is "unseen" (``same_cube`` False) or "split_unknown".
+    Each region's metrics carry 95 % intervals from a bootstrap of its tiles of
+    ``bootstrap_tile_px`` (the model's chip size).
     """
     inputs = [cfg.checkpoint, cfg.cube]
     target = _check_target(cfg.output_path, overwrite, inputs=inputs)
@@ -266,7 +273,9 @@ def write_prediction_outputs(
                 "test region apart from the pixels the model was trained on",
                 **compute_scene_metrics(labels, probability, threshold),
                 "simulated_cube": simulated,
-                "regions": compute_region_metrics(labels, probability, threshold, regions),
+                "regions": compute_region_metrics(
+                    labels, probability, threshold, regions, bootstrap_tile_px=bootstrap_tile_px
+                ),
             }
             metrics = mark_undefined(metrics)
             write_json_atomic(paths.metrics_json, metrics)  # type: ignore[arg-type]

@@ -69,11 +69,12 @@ def write_report_html(
         parts.append("<th>what it is</th></tr>")
         for name, block in metric_regions.items():
             cells = "".join(
-                f"<td>{html.escape(_format(block.get(c)))}</td>" for c in REGION_COLUMNS
+                f"<td>{html.escape(_format_with_interval(block, c))}</td>" for c in REGION_COLUMNS
             )
             about = html.escape(str(block.get("description", "")))
             parts.append(f"<tr><th>{html.escape(name)}</th>{cells}<td>{about}</td></tr>")
         parts.append("</table>")
+        parts.append(f"<p>{html.escape(_describe_intervals(metric_regions))}</p>")
     parts.append("<h2>Metrics on the whole scene</h2>")
     if metrics:
         rows = "".join(
@@ -92,6 +93,27 @@ def write_report_html(
         f"<pre>{html.escape(json.dumps(config, indent=2, default=str))}</pre></body></html>"
     )
     return write_text_atomic(path, "\n".join(parts))
+
+
+def _format_with_interval(block: Mapping[str, Any], key: str) -> str:
+    """The value, then ``[low, high]`` when the block has a bootstrap interval for it."""
+    text = _format(block.get(key))
+    bounds = (block.get("intervals") or {}).get(key)
+    if isinstance(bounds, list | tuple) and len(bounds) == 2 and None not in bounds:
+        text += f" [{bounds[0]:.3f}, {bounds[1]:.3f}]"
+    return text
+
+
+def _describe_intervals(regions: Mapping[str, Mapping[str, Any]]) -> str:
+    found = [b["intervals"] for b in regions.values() if b.get("intervals")]
+    if not found:
+        return ""
+    first = found[0]
+    return (
+        f"[low, high]: {first['confidence']:.0%} spatial block bootstrap interval "
+        f"({first['n_resamples']} resamples of the region's tiles of {first['tile_px']} px): "
+        "the sampling of the mapped area, not the variance over training seeds."
+    )
 
 
 def _format(value: Any) -> str:

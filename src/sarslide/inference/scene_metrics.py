@@ -18,6 +18,7 @@ import numpy as np
 
 from sarslide.chips.splits import SplitPlan
 from sarslide.metrics import binary as m
+from sarslide.metrics.bootstrap import DEFAULT_TILE_PX, bootstrap_block_intervals, tile_block_ids
 from sarslide.models.checkpoints import ModelBundle
 from sarslide.models.training_cube import CHECKPOINT_DIR_NAME
 
@@ -40,11 +41,25 @@ REGION_DESCRIPTIONS = {
 
 
 def compute_scene_metrics(
-    labels: np.ndarray, probability: np.ndarray, threshold: float
+    labels: np.ndarray,
+    probability: np.ndarray,
+    threshold: float,
+    *,
+    bootstrap_tile_px: int | None = None,
 ) -> dict[str, Any]:
-    """AUPRC, AUROC and thresholded metrics over the scene's valid (non-NaN) pixels."""
+    """AUPRC, AUROC and thresholded metrics over the scene's valid (non-NaN) pixels.
+
+    With ``bootstrap_tile_px``, also their 95 % intervals from a bootstrap of the
+    scene's tiles of that size (``intervals``; seeded, 1000 resamples).
+    """
     y, p = m.select_valid(labels.astype(np.uint8), probability, ignore_index=None)
     confusion = m.compute_confusion(y, p, threshold)
+    intervals = None
+    if bootstrap_tile_px is not None and y.size:
+        rows, cols = np.nonzero(np.isfinite(probability))
+        blocks = tile_block_ids(rows, cols, bootstrap_tile_px)
+        found = bootstrap_block_intervals(y, p, blocks, threshold=threshold)
+        intervals = {**found.to_dict(), "tile_px": bootstrap_tile_px}
     return {
         "n_pixels": int(y.size),
         "n_nodata_pixels": int(probability.size - y.size),
@@ -57,6 +72,7 @@ def compute_scene_metrics(
         "f1": m.compute_f1(confusion),
         "iou": m.compute_iou(confusion),
         "confusion": confusion.to_dict(),
+        **({"intervals": intervals} if intervals is not None else {}),
     }
 
 
@@ -91,15 +107,23 @@ def regions_of_scene(
 
 
 def compute_region_metrics(
-    labels: np.ndarray, probability: np.ndarray, threshold: float, regions: dict[str, np.ndarray]
+    labels: np.ndarray,
+    probability: np.ndarray,
+    threshold: float,
+    regions: dict[str, np.ndarray],
+    *,
+    bootstrap_tile_px: int = DEFAULT_TILE_PX,
 ) -> dict[str, dict[str, Any]]:
-    """``compute_scene_metrics`` inside each region, each with its description."""
+    """``compute_scene_metrics`` inside each region, each with its description and
+    bootstrap intervals over the region's tiles of ``bootstrap_tile_px``."""
     out = {}
     for name, mask in regions.items():
         inside = np.where(mask, probability, np.nan)
         out[name] = {
             "description": REGION_DESCRIPTIONS[name],
-            **compute_scene_metrics(labels & mask, inside, threshold),
+            **compute_scene_metrics(
+                labels & mask, inside, threshold, bootstrap_tile_px=bootstrap_tile_px
+            ),
         }
         out[name]["n_nodata_pixels"] = int((mask & np.isnan(probability)).sum())
     return out

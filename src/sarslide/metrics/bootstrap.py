@@ -36,6 +36,7 @@ from sarslide.errors import DataSelectionError
 BOOTSTRAP_METRICS = ("auprc", "auroc", "f1", "iou")
 DEFAULT_RESAMPLES = 1000
 DEFAULT_CONFIDENCE = 0.95
+DEFAULT_TILE_PX = 128  # the resampled unit: one default chip
 THRESHOLD_CHUNK = 2048  # thresholds per matrix product
 EXACT_FLOAT32_PIXELS = 2**24  # integer counts below this are exact in float32
 
@@ -52,9 +53,9 @@ class BootstrapIntervals:
     n_undefined: dict[str, int]
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"auprc": [low, high], ..., "n_blocks": ..., ...}``."""
+        """JSON-ready: ``{"auprc": [low, high], ..., "n_blocks": ..., ...}`` (NaN: null)."""
         return {
-            **{name: [low, high] for name, (low, high) in self.intervals.items()},
+            **{name: [_finite(low), _finite(high)] for name, (low, high) in self.intervals.items()},
             "method": "spatial block bootstrap (percentile)",
             "confidence": self.confidence,
             "n_blocks": self.n_blocks,
@@ -62,6 +63,10 @@ class BootstrapIntervals:
             "seed": self.seed,
             "n_undefined": dict(self.n_undefined),
         }
+
+
+def _finite(value: float) -> float | None:
+    return value if np.isfinite(value) else None
 
 
 def tile_block_ids(rows_px: ArrayLike, cols_px: ArrayLike, tile_px: int) -> NDArray[np.int64]:
