@@ -39,5 +39,7 @@ def test_two_different_configs_are_one_error_line(tmp_path: Path, command: str) 
 @pytest.mark.parametrize("command", ["ablation", "transfer"])
 def test_grid_commands_share_seeds_and_workers(command: str) -> None:
     text = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}).output
-    assert "Comma-separated seeds, e.g. 0,1,2 (seeds)." in text
-    assert "Runs at a time (workers)." in text
+    assert "(seeds)." in text and "(workers)." in text
+    result = CliRunner().invoke(app, [command, "--seeds", "0,x"])
+    assert result.exit_code == 1
+    assert "error: --seeds takes comma-separated integers, e.g. 0,1,2; got '0,x'." in result.output

@@ -11,9 +11,16 @@ import typer
 from sarslide.atomic import write_text_atomic
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
+from sarslide.cli.config_flags import (
+    ConfigFlags,
+    ConfigRequest,
+    config_command,
+    flag,
+    parse_ints,
+)
 from sarslide.cli.console import console, report_errors
 from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
-from sarslide.config import apply_overrides, parse_overrides, read_yaml_mapping
+from sarslide.config import apply_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
 from sarslide.experiments.ablation_config import (
     AblationConfig,
@@ -28,28 +35,28 @@ baseline_app = typer.Typer(
 app.add_typer(baseline_app, name="baseline")
 
 
-@app.command("ablation")
-@report_errors
+ABLATION = ConfigFlags(
+    "sarslide.experiments.ablation_config:AblationConfig",
+    flag("train.data.cube", "--cube"),
+    flag("output_dir", old=["--output-dir"]),
+    "workers",
+    flag("scheduler_address", "--scheduler"),
+    flag("seeds", parse=parse_ints),
+    flag("train.trainer.device", "--device"),
+    flag("train.trainer.precision", "--precision"),
+    config_argument="Ablation YAML (the same as --config; overrides the preset's keys).",
+    config_help="Ablation YAML; its keys override the preset's, the options below and --set "
+    "override both. See docs/configs.md.",
+    sections={"train": "sarslide.training.config:TrainConfig"},
+)
+
+
+@config_command(app, "ablation", ABLATION)
 def ablation(
-    config: Path | None = opt.config_argument(
-        "Ablation YAML (the same as --config; overrides the preset's keys)."
-    ),
-    config_file: Path | None = opt.config_option(
-        "Ablation YAML; its keys override the preset's, the options below and --set "
-        "override both. See docs/configs.md."
-    ),
+    request: ConfigRequest,
     preset: str | None = typer.Option(
         None, "--preset", help="'quick' (CPU, minutes) or 'paper' (GPU)."
     ),
-    cube: str | None = opt.cube_option("Datacube (train.data.cube)."),
-    output: Path | None = opt.output_option("Where runs and results go (output_dir)."),
-    output_dir: Path | None = opt.hidden_alias_option("--output-dir"),
-    workers: int | None = opt.workers_option(),
-    scheduler: str | None = opt.scheduler_option(),
-    seeds: str | None = opt.seeds_option(),
-    device: str | None = opt.device_option(),
-    precision: str | None = opt.precision_option(),
-    overrides: list[str] = opt.set_option(),
     no_progress: bool = opt.no_progress_option(),
 ) -> None:
     """Run (or resume) the input ablation grid: input sets x k x seeds.
@@ -62,23 +69,13 @@ def ablation(
     from sarslide.experiments.study import run_ablation
     from sarslide.experiments.train_run import resolve_train_config
 
-    source = opt.pick_config(config, config_file)
-    opt.check_device_option(device)
+    source = request.config
+    opt.check_device_option(request.flags.get("train.trainer.device"))
     base = load_ablation_config(source, preset=preset)
-    flags = {
-        "train.data.cube": cube,
-        "output_dir": opt.pick_output(output, output_dir, "--output-dir"),
-        "workers": workers,
-        "scheduler_address": scheduler,
-        "seeds": opt.parse_ints(seeds, "--seeds") if seeds is not None else None,
-        "train.trainer.device": device,
-        "train.trainer.precision": precision,
-    }
-    updates = {key: value for key, value in flags.items() if value is not None}
-    updates.update(parse_overrides(overrides))
     # the base training config is resolved first, so --set train.x.y=... edits a mapping
     resolved = {**base.model_dump(mode="json"), "train": resolve_train_config(base.train)}
-    cfg = AblationConfig.from_mapping(resolved, updates, source=str(source or f"preset {preset}"))
+    source_name = str(source or f"preset {preset}")
+    cfg = AblationConfig.from_mapping(resolved, request.overrides(), source=source_name)
     train = resolve_train_config(cfg.train)
     check_output_location(cfg.output_dir)
     try:

@@ -30,8 +30,8 @@ import importlib
 import inspect
 import types
 import typing
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -134,12 +134,16 @@ class ConfigRequest:
 
     model: Any
     config: str | None
-    overrides: dict[str, Any]
-    flags: dict[str, Any] = field(default_factory=dict)
+    flags: dict[str, Any]
+    sets: dict[str, Any]
 
-    def load(self) -> Any:
-        """The validated config: defaults < file < flags < ``--set``."""
-        return self.model.from_yaml(self.config, self.overrides)
+    def overrides(self, between: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The flags given, then ``between``, then ``--set``: dotted keys to values."""
+        return {**self.flags, **(between or {}), **self.sets}
+
+    def load(self, between: Mapping[str, Any] | None = None) -> Any:
+        """The validated config: defaults < file < flags (< ``between``) < ``--set``."""
+        return self.model.from_yaml(self.config, self.overrides(between))
 
 
 class ConfigFlags:
@@ -151,31 +155,33 @@ class ConfigFlags:
         *flags: Flag | str,
         config_argument: str | None = None,
         config_help: str = CONFIG_HELP,
+        sections: Mapping[str, str] | None = None,
     ) -> None:
         """``model``: ``"module:Class"`` (imported when first needed) or the class.
 
         ``config_argument``: help of a positional ``CONFIG`` that is the same as
-        ``--config`` (``sarslide train quick``).
+        ``--config`` (``sarslide train quick``). ``sections``: the model
+        (``"module:Class"``) of a section the config holds as a plain mapping.
         """
         self.model_path = model
         self.flags = tuple(f if isinstance(f, Flag) else flag(f) for f in flags)
         self.config_argument = config_argument
         self.config_help = config_help
+        self.sections = dict(sections or {})
 
     @functools.cached_property
     def model(self) -> Any:
         """The config model class."""
-        if not isinstance(self.model_path, str):
-            return self.model_path
-        module, _, name = self.model_path.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return _import(self.model_path)
 
     def field_of(self, key: str) -> Any:
         """The pydantic ``FieldInfo`` of a dotted key."""
         model = self.model
         *sections, last = key.split(".")
-        for section in sections:
-            model = _strip_none(model.model_fields[section].annotation)
+        for i, section in enumerate(sections):
+            where = ".".join(sections[: i + 1])
+            typed = _strip_none(model.model_fields[section].annotation)
+            model = _import(self.sections[where]) if where in self.sections else typed
         return model.model_fields[last]
 
     def help_of(self, item: Flag) -> str:
@@ -233,8 +239,8 @@ class ConfigFlags:
         config = params.pop("config_file")
         if self.config_argument is not None:
             config = pick_config(params.pop("config_argument"), config)
-        overrides = {**values, **dict(parse_overrides(params.pop("set_overrides") or []))}
-        return ConfigRequest(self.model, config, overrides, values)
+        sets = dict(parse_overrides(params.pop("set_overrides") or []))
+        return ConfigRequest(self.model, config, values, sets)
 
     def _value(self, item: Flag, value: Any) -> Any:
         if item.sets is not None:
@@ -249,6 +255,14 @@ class ConfigFlags:
         if annotation is datetime:
             return parse_time(value, item.spelling)
         return value
+
+
+def _import(path: str | type[Any]) -> Any:
+    """The class at ``"module:Class"`` (a class as it is)."""
+    if not isinstance(path, str):
+        return path
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def _given(value: Any) -> Any:

@@ -8,20 +8,29 @@ import typer
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.console import console, report_errors
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
+from sarslide.cli.console import console
+from sarslide.config import parse_overrides
+
+TRAIN = ConfigFlags(
+    "sarslide.training.config:TrainConfig",
+    flag("data.cube", "--cube"),
+    "output_dir",
+    flag("model.name", "--model"),
+    flag("trainer.max_epochs", "--epochs"),
+    flag("trainer.seed", "--seed"),
+    flag("trainer.accelerator", "--accelerator"),
+    flag("trainer.device", "--device"),
+    flag("trainer.precision", "--precision"),
+    config_argument="YAML config file, or a preset: quick, paper (the same as --config).",
+    config_help="YAML config file or preset name (quick, paper); the options below and --set "
+    "override its keys. See docs/configs.md.",
+)
 
 
-@app.command("train")
-@report_errors
+@config_command(app, "train", TRAIN)
 def train_command(
-    config: str | None = opt.config_argument(
-        "YAML config file, or a preset: quick, paper (the same as --config)."
-    ),
-    config_file: str | None = opt.config_option(
-        "YAML config file or preset name (quick, paper); the options below and --set "
-        "override its keys. See docs/configs.md."
-    ),
-    cube: str | None = opt.cube_option(),
+    request: ConfigRequest,
     events: Path | None = typer.Option(
         None,
         "--events",
@@ -32,16 +41,6 @@ def train_command(
         "--held-out",
         help="With --events: leave this event out (split leave_one_event_out), test on it.",
     ),
-    output: Path | None = opt.output_option("Run folder (output_dir)."),
-    model: str | None = typer.Option(None, "--model", help="Model name (model.name)."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Epochs (trainer.max_epochs)."),
-    seed: int | None = typer.Option(None, "--seed", help="Training seed (trainer.seed)."),
-    accelerator: str | None = typer.Option(
-        None, "--accelerator", help="cpu, gpu, auto (trainer.accelerator)."
-    ),
-    device: str | None = opt.device_option(),
-    precision: str | None = opt.precision_option(),
-    overrides: list[str] = opt.set_option(),
     resume: bool | None = typer.Option(
         None,
         "--resume/--no-resume",
@@ -51,21 +50,9 @@ def train_command(
 ) -> None:
     """Train on chips of a datacube; writes checkpoints, metrics.csv, curve and config.yaml."""
     # imported when the command runs (see sarslide.cli)
-    from sarslide.training import TrainConfig, train
+    from sarslide.training import train
 
-    source = opt.pick_config(config, config_file)
-    flags = {
-        "data.cube": cube,
-        "output_dir": output,
-        "model.name": model,
-        "trainer.max_epochs": epochs,
-        "trainer.seed": seed,
-        "trainer.accelerator": accelerator,
-        "trainer.device": device,
-        "trainer.precision": precision,
-    }
-    sets = [*event_overrides(events, held_out), *overrides]
-    cfg = opt.load_command_config(TrainConfig, source, sets, flags)
+    cfg = request.load(dict(parse_overrides(event_overrides(events, held_out))))
     console.print(
         f"training [bold]{cfg.model.name}[/] on {cfg.data.cube or cfg.data.event_names} "
         f"({cfg.data.channels}, k={cfg.data.timesteps_k}, {cfg.data.split} split) "

@@ -98,8 +98,10 @@ class TransferConfig(ConfigModel):
     held_out: list[str] | None = Field(
         default=None, description="Events to hold out in turn (default: every event)."
     )
-    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
-    output_dir: str = Field(default="transfer")
+    seeds: list[int] = Field(
+        default_factory=lambda: [0], min_length=1, description="Training seeds of every run."
+    )
+    output_dir: str = Field(default="transfer", description="Where runs and results go.")
     workers: int = Field(default=1, ge=1, description="Runs at a time (processes).")
     threads_per_worker: int | None = Field(default=None, ge=1)
     log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)

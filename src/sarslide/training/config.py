@@ -65,7 +65,7 @@ class LossConfig(ConfigModel):
 class TrainerConfig(ConfigModel):
     """Lightning Trainer and data-loading options."""
 
-    max_epochs: int = Field(default=100, ge=1)
+    max_epochs: int = Field(default=100, ge=1, description="Epochs.")
     batch_size: int = Field(default=16, ge=1)
     device: str = device_field()
     accelerator: str = Field(
@@ -90,7 +90,7 @@ class TrainerConfig(ConfigModel):
     )
     num_workers: int = Field(default=0, ge=0, description="DataLoader worker processes.")
     deterministic: bool = False
-    seed: int = 0
+    seed: int = Field(default=0, description="Training seed (model init, shuffling).")
     augment_flips: bool = Field(default=True, description="Random flips on train chips.")
     threshold_metric: Literal["f1", "iou"] = Field(
         default="f1", description="Metric the validation threshold maximises."
