@@ -97,3 +97,17 @@ def test_duplicate_event_names_are_refused() -> None:
     events = [{"name": "a", "cube": "a.zarr"}, {"name": "a", "cube": "b.zarr"}]
     with pytest.raises(ConfigError, match="unique"):
         load_data_config({"events": events})
+
+
+def test_an_unlabelled_event_is_named(tiny_events: Path, tmp_path: Path) -> None:
+    from sarslide.datacube import write_cube
+    from sarslide.errors import DataSelectionError
+
+    data = tiny_events_data(tiny_events)
+    events = data["events"]
+    assert isinstance(events, list)
+    unlabelled = open_cube(events[1]["cube"]).load().drop_vars("landslides")
+    events[1] = {**events[1], "cube": str(write_cube(unlabelled, tmp_path / "alpine.zarr"))}
+    named = r"^Event 'alpine' \(.*alpine\.zarr\): The cube has no 'landslides' variable"
+    with pytest.raises(DataSelectionError, match=named):
+        build_chip_splits(data)

@@ -70,13 +70,16 @@ def build_event_chip_splits(
         else:  # a cube in memory is refused as one read from disk would be
             check_backscatter_values(cube, source=name, skip_checked=True)
         role = _event_role(cfg, name)
-        parts, plan = split_cube_chips(
-            event_cfg,
-            cube,
-            progress=progress,
-            edit_plan=_PLAN_EDITS[role],
-            check_empty=role == "split",
-        )
+        try:
+            parts, plan = split_cube_chips(
+                event_cfg,
+                cube,
+                progress=progress,
+                edit_plan=_PLAN_EDITS[role],
+                check_empty=role == "split",
+            )
+        except (DataSelectionError, ConfigError) as err:  # say which event it was
+            raise type(err)(f"Event {name!r} ({event_cfg.cube}): {err}") from err
         if role == "train" and (not len(parts[TRAIN]) or not len(parts[VAL])):
             raise DataSelectionError(
                 f"Training event {name!r} gives {len(parts[TRAIN])} train and "

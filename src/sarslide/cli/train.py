@@ -52,7 +52,8 @@ def train_command(
     # imported when the command runs (see sarslide.cli)
     from sarslide.training import train
 
-    cfg = request.load(dict(parse_overrides(event_overrides(events, held_out))))
+    cube = request.flags.get("data.cube")
+    cfg = request.load(dict(parse_overrides(event_overrides(events, held_out, cube=cube))))
     console.print(
         f"training [bold]{cfg.model.name}[/] on {cfg.data.cube or cfg.data.event_names} "
         f"({cfg.data.channels}, k={cfg.data.timesteps_k}, {cfg.data.split} split) "
@@ -69,8 +70,11 @@ def train_command(
     console.print(f"split plan       {paths.split_json}")
 
 
-def event_overrides(events: Path | None, held_out: str | None) -> list[str]:
-    """``--set`` overrides for ``--events FILE`` and ``--held-out NAME``."""
+def event_overrides(
+    events: Path | None, held_out: str | None, *, cube: str | None = None
+) -> list[str]:
+    """``--set`` overrides for ``--events FILE`` and ``--held-out NAME`` (refused with
+    ``--cube``: the events replace the single cube)."""
     import json
 
     from sarslide.chips.events import read_events_file
@@ -80,6 +84,12 @@ def event_overrides(events: Path | None, held_out: str | None) -> list[str]:
         if held_out is not None:
             raise ConfigError(f"--held-out {held_out} needs --events FILE (the events to use).")
         return []
+    if cube is not None:
+        raise ConfigError(
+            f"--events {events} and --cube {cube} were both given; --events trains on the "
+            "events' own cubes and would ignore --cube. Give one of them (add the cube to "
+            "the events file as another event)."
+        )
     out = ["data.cube=null", f"data.events={json.dumps(read_events_file(events))}"]
     if held_out is not None:
         out += ["data.split=leave_one_event_out", f"data.held_out_event={held_out}"]

@@ -11,6 +11,7 @@ import csv
 import json
 import logging
 import os
+import shutil
 import time
 import warnings
 from dataclasses import dataclass
@@ -41,7 +42,11 @@ from sarslide.training.datamodule import LandslideDataModule
 from sarslide.training.interval_checkpoint import IntervalCheckpoint
 from sarslide.training.loggers import create_loggers
 from sarslide.training.preflight import check_training_setup
-from sarslide.training.run_folder import claim_run_folder, describe_interruption
+from sarslide.training.run_folder import (
+    claim_run_folder,
+    describe_interruption,
+    run_config_path,
+)
 from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)
@@ -177,6 +182,10 @@ def fit_task(
             raise
     if trainer.interrupted:
         raise describe_interruption(root, recorder.exception)
+    if ckpt_path is not None and not last.is_file() and trainer.is_global_zero:
+        # resumed from best.ckpt and no epoch was left to train: it is the last state
+        with replacing(last) as tmp:
+            shutil.copyfile(ckpt_path, tmp)
     fit_s, fit_cpu_s = time.perf_counter() - start, time.process_time() - start_cpu
     logger.info(
         "fit: %.1f s (CPU %.1f s), %d checkpoint writes (every %.0f s at most)",
@@ -220,6 +229,12 @@ def _resume_path(last: Path, resume: bool | None) -> str | None:
     if last.is_file() and resume is not False:
         logger.info("Resuming from %s", last)
         return str(last)
+    best = last.with_name(f"{BEST_NAME}.ckpt")
+    if best.is_file() and not last.is_file() and resume is not False:
+        # this run's own (train checks the folder first): its last.ckpt was never
+        # written (the disk filled up while saving it)
+        logger.warning("%s is missing (a failed write); resuming from %s", last.name, best)
+        return str(best)
     if last.is_file():
         raise OutputExistsError(
             f"The run directory {str(last.parent.parent)!r} already has checkpoints; resume "
@@ -258,14 +273,15 @@ def train(
     """
     root = Path(cfg.output_dir)
     check_training_setup(cfg)
-    with claim_run_folder(root, cfg):
+    inputs = [cfg.data.cube, *(event.cube for event in cfg.data.events)]
+    with claim_run_folder(root, cfg, inputs=inputs):
         return _train_in(root, cfg, progress=progress, resume=resume, cube=cube)
 
 
 def _train_in(
     root: Path, cfg: TrainConfig, *, progress: bool, resume: bool | None, cube: Any
 ) -> RunPaths:
-    config_path = root / CONFIG_NAME
+    config_path = run_config_path(root)
     lightning.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
     splits = build_chip_splits(cfg.data, cube=cube, progress=progress)
     root.mkdir(parents=True, exist_ok=True)
