@@ -63,6 +63,15 @@ def precision_field() -> Any:
     )
 
 
+def engine_field() -> Any:
+    """The ``engine`` setting of the commands that run a model for inference."""
+    return pydantic.Field(
+        default="auto",
+        description="auto (ONNX Runtime on the CPU, torch on GPUs or for bf16/fp16), torch, "
+        "onnx (docs/predict.md, Engines).",
+    )
+
+
 class ConfigModel(BaseModel):
     """Base of every sarslide configuration: typed, YAML in and out, one error style.
 

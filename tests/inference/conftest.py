@@ -21,13 +21,15 @@ def write_fake_checkpoint(
     threshold: float = 0.5,
     cube: str = "train.zarr",
     split_plan_json: str | None = None,
+    data: dict | None = None,
 ) -> Path:
-    """A checkpoint in the format of ``sarslide train`` with random weights."""
+    """A checkpoint in the format of ``sarslide train`` with random weights (``data``:
+    more data-config settings)."""
     names = names or ["vv_before", "vv_after", "vh_before", "vh_after"]
     torch.manual_seed(0)
     model = create_model(model_name, in_channels=len(names), num_classes=2, encoder_weights=None)
     stats = NormalisationStats(names, np.full(len(names), -1.0), np.full(len(names), 0.3), 100)
-    cfg = DataConfig(cube=cube, channels=channels, timesteps_k=2)
+    cfg = DataConfig(cube=cube, channels=channels, timesteps_k=2, **(data or {}))
     torch.save(
         {
             "state_dict": {f"model.{k}": v for k, v in model.state_dict().items()},

@@ -22,6 +22,7 @@ EVALUATE = ConfigFlags(
     flag("tile_size_px", "--tile-size"),
     "device",
     "precision",
+    "engine",
 )
 
 
@@ -50,6 +51,7 @@ def evaluate_command(request: ConfigRequest, progress: bool = opt.progress_optio
             output_dir=cfg.output_dir,
             whole_region=cfg.whole_region,
             progress=progress,
+            engine=cfg.engine,
         )
         console.print(Markdown(format_event_markdown(events)))
         for name, path in events.paths.items():
@@ -64,8 +66,7 @@ def evaluate_command(request: ConfigRequest, progress: bool = opt.progress_optio
 
 def _trained_on_events(checkpoint: Path) -> bool:
     """Whether the checkpoint's data config names several events."""
-    from sarslide.models.checkpoints import bundle_from_hparams, read_checkpoint
+    from sarslide.models.engines import read_model_file_bundle
 
-    hparams = read_checkpoint(checkpoint).get("hyper_parameters") or {}
-    data = bundle_from_hparams(hparams, source=str(checkpoint)).data_config
+    data = read_model_file_bundle(checkpoint).data_config
     return data is not None and bool(data.events)

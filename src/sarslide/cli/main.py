@@ -12,6 +12,7 @@ from sarslide.cli import (
     data,  # noqa: F401
     demo,  # noqa: F401
     evaluate,  # noqa: F401
+    export,  # noqa: F401
     insar,  # noqa: F401
     predict,  # noqa: F401
     respond,  # noqa: F401

@@ -170,6 +170,17 @@ def precision_option(help_text: str = PRECISION_HELP) -> Any:
     return typer.Option(None, "--precision", metavar="PRECISION", help=help_text)
 
 
+ENGINE_HELP = (
+    "auto (ONNX Runtime on the CPU, torch on GPUs), torch or onnx; an exported .onnx "
+    "model runs on onnx (engine)."
+)
+
+
+def engine_option(help_text: str = ENGINE_HELP) -> Any:
+    """The ``--engine`` option (None: the config's value, 'auto' by default)."""
+    return typer.Option(None, "--engine", metavar="ENGINE", help=help_text)
+
+
 def check_device_option(device: str | None) -> None:
     """Refuse a device that is not on this machine before any work (no-op for None)."""
     if device is not None:

@@ -17,7 +17,9 @@ from sarslide.output_checks import check_output_location
 @report_errors
 def predict(
     checkpoint: Path | None = typer.Argument(
-        None, help="Checkpoint written by 'sarslide train', e.g. best.ckpt (checkpoint)."
+        None,
+        help="Checkpoint written by 'sarslide train' (best.ckpt) or a model exported by "
+        "'sarslide export' (model.onnx) (checkpoint).",
     ),
     config: Path | None = opt.config_option(
         "YAML prediction config (a map's config.yaml works too); the options below and "
@@ -44,6 +46,7 @@ def predict(
     ),
     device: str | None = opt.device_option(),
     precision: str | None = opt.precision_option(),
+    engine: str | None = opt.engine_option(),
     overrides: list[str] = opt.set_option(),
     overwrite: bool = opt.overwrite_option("Replace an existing output folder."),
 ) -> None:
@@ -74,6 +77,7 @@ def predict(
         "figures": False if no_figures else None,
         "device": device,
         "precision": precision,
+        "engine": engine,
     }
     cfg = opt.load_command_config(PredictConfig, config, overrides, flags)
     check_output_location(cfg.output_path)

@@ -26,7 +26,10 @@ class EvaluateConfig(TilingOptions):
 
     config_label: ClassVar[str] = "evaluation config"
 
-    checkpoint: str = Field(description="Checkpoint written by 'sarslide train'.")
+    checkpoint: str = Field(
+        description="Checkpoint written by 'sarslide train', or a model exported by "
+        "'sarslide export' (model.onnx)."
+    )
     cube: str | None = Field(
         default=None, description="Datacube; null: the one named in the checkpoint."
     )

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.chips import build_chip_splits, build_composite_stack
 from sarslide.chips.normalisation import standardise_chips
 from sarslide.datacube import open_cube
-from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
+from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError
 from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
 from sarslide.evaluation.report import write_report
@@ -30,13 +29,8 @@ from sarslide.inference.predict_scene import predict_array
 from sarslide.metrics.binary import compute_auprc, compute_pr_curve, select_valid
 from sarslide.metrics.bootstrap import tile_block_ids
 from sarslide.metrics.thresholds import SplitMetrics, compute_split_metrics
-from sarslide.models import get_model_spec
-from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint
-from sarslide.models.predict import (
-    make_torch_predictor,
-    predict_probabilities,
-    prepare_model,
-)
+from sarslide.models.checkpoints import ModelBundle
+from sarslide.models.engines import InferenceModel, load_inference_model
 from sarslide.models.training_cube import resolve_training_cube
 from sarslide.ownership import check_folder_reusable, hold_lock, write_manifest
 
@@ -61,6 +55,7 @@ class EvaluationResult:
     n_chips: int = 0
     paths: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    engine: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; each metric block names its split and split method."""
@@ -87,6 +82,7 @@ class EvaluationResult:
             ),
             "paths": self.paths,
             "notes": self.notes,
+            "engine": self.engine,
         }
 
 
@@ -104,27 +100,24 @@ def chip_block_ids(
     return np.repeat(per_chip, pixels_per_chip)
 
 
-def _model_stride_px(model: torch.nn.Module, model_name: str) -> int:
-    return int(getattr(model, "input_stride_px", 0) or get_model_spec(model_name).stride_px)
-
-
 def predict_region(
-    model: torch.nn.Module,
-    bundle: ModelBundle,
+    loaded: InferenceModel,
     cube: xr.Dataset,
     *,
+    bundle: ModelBundle | None = None,
     options: TilingOptions | None = None,
     progress: bool = False,
-    device: str | torch.device = "cpu",
-    precision: str | PrecisionPlan = "auto",
 ) -> np.ndarray:
     """Probability over the whole scene (NaN at nodata) with the tiled scene predictor.
 
     ``options`` (default ``TilingOptions()``): the tile size is rounded down to the
-    model's stride and the overlap capped at a quarter tile; ``device`` and
-    ``precision`` are the resolved ones (``options``' own are not read here).
+    model's stride and the overlap capped at a quarter tile; the device, precision and
+    engine are the loaded model's (``options``' own are not read here). ``bundle``: the
+    channels and composite settings to use (default: the model's own; a multi-event
+    model passes one event's).
     """
     options = options or TilingOptions()
+    bundle = bundle or loaded.bundle
     data_config, normalisation = bundle.chip_inputs()
     stack = build_composite_stack(cube, data_config)
     names = [str(c) for c in stack.coords[stack.dims[0]].values]
@@ -133,32 +126,15 @@ def predict_region(
             f"The cube gives channels {names}, the model was trained on "
             f"{bundle.channel_names}; evaluate on a cube with the same variables."
         )
-    stride = _model_stride_px(model, bundle.model_name)
+    stride = loaded.size_multiple_px
     tile = max(stride, (options.tile_size_px // stride) * stride)
     options = options.model_copy(
         update={"tile_size_px": tile, "overlap_px": min(options.overlap_px, tile // 4)}
     )
-    torch_device = torch.device(device)
-    plan = precision if isinstance(precision, PrecisionPlan) else None
-    plan = plan or resolve_precision(str(precision), torch_device)
-    model = prepare_model(model, device=torch_device)
-    tiling = resolve_tiling(
-        options,
-        model,
-        n_channels=len(names),
-        device=torch_device,
-        precision=plan,
-        size_multiple_px=stride,
-    )
+    tiling = resolve_tiling(options, loaded, n_channels=len(names), size_multiple_px=stride)
     return predict_array(
         stack,
-        make_torch_predictor(
-            model,
-            num_classes=bundle.num_classes,
-            channels_last=False,
-            device=torch_device,
-            precision=plan,
-        ),
+        loaded.predict_batch,
         tiling=tiling,
         normalise=lambda values: normalisation.apply(values, channel_axis=0),
         progress=progress,
@@ -184,8 +160,10 @@ def evaluate_checkpoint(
     out = cfg.output_path
     check_folder_reusable(out, EVALUATE_COMMAND, inputs=[checkpoint, cfg.cube])
     torch_device = resolve_device(cfg.device)
-    plan = resolve_precision(cfg.precision, torch_device)
-    model, bundle = load_model_from_checkpoint(checkpoint)
+    loaded = load_inference_model(
+        checkpoint, engine=cfg.engine, device=torch_device, precision=cfg.precision
+    )
+    bundle = loaded.bundle
     data_config, normalisation = bundle.chip_inputs()
     if data_config.events or data_config.cube is None:
         raise DataSelectionError(
@@ -215,9 +193,7 @@ def evaluate_checkpoint(
     def chip_scores(name: str) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
         chips = splits.get(name)
         x, y = standardise_chips(chips, normalisation)
-        p = predict_probabilities(
-            model, x, num_classes=bundle.num_classes, device=torch_device, precision=plan
-        )
+        p = loaded.predict(x)
         blocks = chip_block_ids(chips.origins_px, np.shape(y), tile_px)
         keep = np.isfinite(p.reshape(-1)) & (y.reshape(-1) != 255)
         labels, scores = select_valid(y, p)
@@ -236,15 +212,7 @@ def evaluate_checkpoint(
 
     region_metrics = None
     if cfg.whole_region:
-        probability = predict_region(
-            model,
-            bundle,
-            cube,
-            options=cfg,
-            progress=progress,
-            device=torch_device,
-            precision=plan,
-        )
+        probability = predict_region(loaded, cube, options=cfg, progress=progress)
         labels = np.asarray(cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS).values) > 0
         region = splits.plan.region_mask(split, probability.shape)
         valid = region & np.isfinite(probability)
@@ -272,6 +240,7 @@ def evaluate_checkpoint(
         val_chips_auprc=val_auprc,
         n_chips=n_chips,
         notes=notes,
+        engine=loaded.describe(),
     )
     with hold_lock(out, EVALUATE_COMMAND):
         check_folder_reusable(out, EVALUATE_COMMAND)

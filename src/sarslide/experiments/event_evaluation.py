@@ -78,6 +78,7 @@ def evaluate_events(
     whole_region: bool = True,
     log_ratio: LogRatioSettings | None = None,
     progress: bool = False,
+    engine: str = "auto",
 ) -> EventEvaluation:
     """Evaluate a multi-event checkpoint per event and pooled; write JSON and markdown.
 
@@ -89,14 +90,16 @@ def evaluate_events(
         log_ratio: the baseline's settings (default: VV+VH, sign chosen on validation,
             slope > 10°).
         progress: progress bars.
+        engine: auto, torch or onnx (``sarslide.models.engines``).
 
     Raises:
         DataSelectionError: the checkpoint was trained on one cube, or channels differ.
     """
     # torch only where a model runs: transfer imports this module for its baselines
-    from sarslide.models.checkpoints import load_model_from_checkpoint
+    from sarslide.models.engines import load_inference_model
 
-    model, bundle = load_model_from_checkpoint(checkpoint)
+    model = load_inference_model(checkpoint, engine=engine)
+    bundle = model.bundle
     data, _ = bundle.chip_inputs()
     if not data.events:
         raise DataSelectionError(
@@ -142,12 +145,12 @@ def evaluate_events(
 
 
 def predict_chips(model: Any, bundle: Any, chips: ChipArrays) -> np.ndarray:
-    """Model probabilities on chips (standardised with the checkpoint's statistics)."""
-    # torch only where a model runs: transfer imports this module for its baselines
-    from sarslide.models.predict import predict_probabilities
+    """Model probabilities on chips (standardised with the checkpoint's statistics).
 
+    ``model``: an ``InferenceModel`` (``sarslide.models.engines``).
+    """
     x = bundle.chip_inputs()[1].apply(chips.inputs)
-    return predict_probabilities(model, x, num_classes=bundle.num_classes)
+    return np.asarray(model.predict(x))
 
 
 def predict_scene(model: Any, bundle: Any, cube: xr.Dataset, *, progress: bool) -> np.ndarray:
@@ -155,7 +158,7 @@ def predict_scene(model: Any, bundle: Any, cube: xr.Dataset, *, progress: bool) 
     # torch only where a model runs: transfer imports this module for its baselines
     from sarslide.evaluation.evaluate import predict_region
 
-    return predict_region(model, bundle, cube, progress=progress)
+    return predict_region(model, cube, bundle=bundle, progress=progress)
 
 
 def read_labels(cube: xr.Dataset) -> np.ndarray:

@@ -218,7 +218,7 @@ def train_and_score_transfer(spec: RunSpec) -> RunOutput:
     """Train one run of the study and score it on its event (the default run function)."""
     # torch and Lightning (seconds) only where a run trains: planning, baselines and
     # the report import this module without them
-    from sarslide.models.checkpoints import load_model_from_checkpoint
+    from sarslide.models.engines import load_inference_model
     from sarslide.training import load_train_config, train
 
     mode, event = spec.input_set.split("-", 1)
@@ -232,7 +232,8 @@ def train_and_score_transfer(spec: RunSpec) -> RunOutput:
         logger.info("%s: %d epochs (equal optimizer steps)", spec.run_id, trainer["max_epochs"])
     cfg = load_train_config(config)
     paths = train(cfg, progress=False)
-    model, bundle = load_model_from_checkpoint(paths.best_checkpoint)
+    model = load_inference_model(paths.best_checkpoint)
+    bundle = model.bundle
     event_cfg = load_data_config(spec.train["data"]).for_event(event)
     probability, labels, masks = predict_event(model, bundle, event_cfg)
     metrics: dict[str, float] = {}

@@ -1,7 +1,7 @@
 """Prediction settings, declared once: ``TilingOptions``, ``PredictOptions``, ``PredictConfig``.
 
 ``TilingOptions`` is how a model runs over a whole scene (tile size, blended overlap,
-dropped margin, tiles per call, device, precision); evaluate's region pass inherits it.
+dropped margin, tiles per call, device, precision, engine); evaluate's region pass inherits it.
 ``PredictOptions`` adds what a map is made of (threshold, smallest polygon, figures);
 ``PredictConfig`` (``sarslide predict``) and ``RespondConfig`` (``sarslide respond``)
 inherit it, so a YAML key means the same in every file (as ``CubeSourceOptions`` does
@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sarslide.config import ConfigModel, device_field, precision_field
+from sarslide.config import ConfigModel, device_field, engine_field, precision_field
 from sarslide.conventions import UtcTimestamp
 from sarslide.inference.tiling import Tiling
 
@@ -35,7 +35,7 @@ CPU_BATCH_SIZE = 2
 
 
 class TilingOptions(ConfigModel):
-    """How a model runs over a whole scene: tiles, overlap, batches, device, precision."""
+    """How a model runs over a whole scene: tiles, overlap, batches, device, precision, engine."""
 
     tiling_fields: ClassVar[tuple[str, ...]] = (
         "tile_size_px",
@@ -44,6 +44,7 @@ class TilingOptions(ConfigModel):
         "batch_size",
         "device",
         "precision",
+        "engine",
     )
 
     tile_size_px: int = Field(default=512, ge=1, description="Model input tile size (px).")
@@ -57,6 +58,7 @@ class TilingOptions(ConfigModel):
     )
     device: str = device_field()
     precision: str = precision_field()
+    engine: str = engine_field()
 
     @field_validator("batch_size", mode="before")
     @classmethod
@@ -110,7 +112,10 @@ class PredictConfig(PredictOptions):
 
     config_label: ClassVar[str] = "prediction config"
 
-    checkpoint: str = Field(description="Checkpoint written by 'sarslide train' (best.ckpt).")
+    checkpoint: str = Field(
+        description="Checkpoint written by 'sarslide train' (best.ckpt), or a model "
+        "exported by 'sarslide export' (model.onnx)."
+    )
     cube: str = Field(description="Datacube to map: Zarr path or fsspec URL.")
     output_dir: str = Field(description="Output folder to create.")
     event_start: UtcTimestamp | None = Field(

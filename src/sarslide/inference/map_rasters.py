@@ -11,10 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import torch
 import xarray as xr
 
-from sarslide.devices import PrecisionPlan
 from sarslide.inference.config import CPU_BATCH_SIZE, TilingOptions
 from sarslide.inference.geotiff import GeoTiffRowWriter, RasterGrid
 from sarslide.inference.predict_scene import PredictBatchFn, PredictionStats, predict_stack
@@ -26,26 +24,19 @@ from sarslide.inference.sinks import (
     ThresholdSink,
 )
 from sarslide.inference.tiling import Tiling
-from sarslide.models.predict import auto_batch_size
+from sarslide.models.engines import InferenceModel
 
 
 def resolve_tiling(
-    options: TilingOptions,
-    model: torch.nn.Module,
-    *,
-    n_channels: int,
-    device: torch.device,
-    precision: PrecisionPlan,
-    size_multiple_px: int,
+    options: TilingOptions, model: InferenceModel, *, n_channels: int, size_multiple_px: int
 ) -> Tiling:
-    """``options`` for this model on this device: ``batch_size: auto`` measured from
-    free GPU memory (``CPU_BATCH_SIZE`` elsewhere)."""
+    """``options`` for this loaded model: ``batch_size: auto`` measured from free GPU
+    memory for torch on CUDA (``CPU_BATCH_SIZE`` elsewhere)."""
     tiling = options.to_tiling(size_multiple_px=size_multiple_px)
     if options.batch_size != "auto":
         return tiling
     tile = (n_channels, tiling.tile_size_px, tiling.tile_size_px)
-    batch_size = auto_batch_size(model, tile, device, precision, default=CPU_BATCH_SIZE)
-    return replace(tiling, batch_size=batch_size)
+    return replace(tiling, batch_size=model.choose_batch_size(tile, default=CPU_BATCH_SIZE))
 
 
 def predict_map_rasters(

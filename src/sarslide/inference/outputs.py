@@ -51,9 +51,7 @@ from sarslide.inference.scene_metrics import (
 from sarslide.inference.sinks import BINARY_NODATA
 from sarslide.metrics.bootstrap import DEFAULT_TILE_PX
 from sarslide.metrics.undefined import mark_undefined
-from sarslide.models import get_model_spec
-from sarslide.models.checkpoints import load_model_from_checkpoint
-from sarslide.models.predict import make_torch_predictor, prepare_model
+from sarslide.models.engines import is_onnx_file, load_inference_model, resolve_engine
 from sarslide.ownership import check_not_input, check_replaceable, claim_output, write_manifest
 from sarslide.parallel import use_scheduler
 
@@ -139,7 +137,10 @@ def predict_to_directory(
         DeviceError: ``device`` is not on this machine.
     """
     torch_device = resolve_device(cfg.device)
-    plan = resolve_precision(cfg.precision, torch_device)
+    resolve_precision(cfg.precision, torch_device)  # a bad precision fails before reading
+    resolve_engine(
+        cfg.engine, torch_device, onnx_file=is_onnx_file(cfg.checkpoint), precision=cfg.precision
+    )  # a bad engine/precision pair too
     cube_name = None if cube is not None else cfg.cube
     _check_target(cfg.output_path, overwrite, inputs=[cfg.checkpoint, cube_name])
     if cube is not None:
@@ -147,7 +148,10 @@ def predict_to_directory(
         check_backscatter_values(ds)
     else:
         ds = open_cube(cfg.cube, task="mapping")
-    model, bundle = load_model_from_checkpoint(cfg.checkpoint)
+    loaded = load_inference_model(
+        cfg.checkpoint, engine=cfg.engine, device=torch_device, precision=cfg.precision
+    )
+    bundle = loaded.bundle
     data_config, normalisation = bundle.chip_inputs()
     data_cfg = _prediction_data_config(data_config, ds, cube_name, cfg.event_start, cfg.event_end)
     stack = build_composite_stack(ds, data_cfg)
@@ -164,26 +168,15 @@ def predict_to_directory(
         "threshold_source": "given" if given else "checkpoint (chosen on validation)",
         "composites": {k: v for k, v in stack.attrs.items() if k != "long_name"},
         "split_method_of_training": bundle.split_method,
-        "device": str(torch_device),
-        "precision": plan.name,
+        **loaded.describe(),
     }
-    model = prepare_model(model, device=torch_device, channels_last=True)
-    stride_px = get_model_spec(bundle.model_name).stride_px
-    tiling = resolve_tiling(
-        cfg,
-        model,
-        n_channels=len(channels),
-        device=torch_device,
-        precision=plan,
-        size_multiple_px=stride_px,
-    )
+    stride_px = loaded.size_multiple_px
+    tiling = resolve_tiling(cfg, loaded, n_channels=len(channels), size_multiple_px=stride_px)
     cfg = cfg.model_copy(update={"batch_size": tiling.batch_size})  # recorded in config.yaml
     shape_px = (int(ds.sizes[cv.DIM_Y]), int(ds.sizes[cv.DIM_X]))
     split_plan, split_source = training_split_for_cube(bundle, cfg.checkpoint, cfg.cube, shape_px)
     record["split_of_this_cube"] = split_source
-    predictor = make_torch_predictor(
-        model, num_classes=bundle.num_classes, device=torch_device, precision=plan
-    )
+    predictor = loaded.predict_batch
     return write_prediction_outputs(
         stack,
         predictor,

@@ -18,7 +18,7 @@ from sarslide import conventions as cv
 from sarslide.chips import select_event_timesteps
 from sarslide.crs_text import format_crs
 from sarslide.errors import ConfigError, DataSelectionError
-from sarslide.models.checkpoints import read_model_bundle
+from sarslide.models.engines import read_model_file_bundle
 from sarslide.respond.acquisitions import AcquisitionPlan
 from sarslide.respond.config import RespondConfig
 from sarslide.sources.aoi import make_geobox, parse_aoi
@@ -71,7 +71,7 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
         CheckpointError: missing, corrupt or foreign checkpoint.
     """
     source = Path(path).expanduser()
-    bundle = read_model_bundle(source)
+    bundle = read_model_file_bundle(source)
     data_config, _ = bundle.chip_inputs()
     return ModelSettings(
         path=source,

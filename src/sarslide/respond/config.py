@@ -64,7 +64,9 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
     event_end: UtcTimestamp | None = Field(
         None, description="end of the event (ISO 8601); default: event_start"
     )
-    model: Path = Field(..., description="checkpoint written by 'sarslide train'")
+    model: Path = Field(
+        ..., description="checkpoint written by 'sarslide train', or a 'sarslide export' model.onnx"
+    )
     event_name: str | None = Field(None, description="written to the cube and the report")
     search_days: int | None = Field(
         None,

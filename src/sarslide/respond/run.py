@@ -35,6 +35,7 @@ from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
 from sarslide.inference.config import PredictConfig, PredictOptions
 from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
+from sarslide.models.engines import is_onnx_file, resolve_engine
 from sarslide.respond.acquisitions import (
     AcquisitionPlan,
     Pass,
@@ -109,7 +110,8 @@ def respond_to_event(
     """
     say = on_step or logger.info
     target = Path(out_dir).expanduser()
-    resolve_device(cfg.device, log=False)  # a device not on this machine fails before any search
+    device = resolve_device(cfg.device, log=False)  # a device not here fails before any search
+    resolve_engine(cfg.engine, device, onnx_file=is_onnx_file(cfg.model), precision=cfg.precision)
     model = read_model_settings(cfg.model)
     say(model.describe())
     check_dem_request(model, cfg.dem)

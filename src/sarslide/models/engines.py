@@ -1,0 +1,290 @@
+"""Which engine runs a trained model: torch or ONNX Runtime, from a checkpoint or an ONNX file.
+
+:func:`load_inference_model` takes a checkpoint (``sarslide train``) or an exported
+model (``sarslide export``, ``*.onnx`` with its model card) and an ``engine``:
+
+- ``torch``: the checkpoint's network in torch (channels-last, ``inference_mode``,
+  autocast for bf16/fp16); needs a checkpoint.
+- ``onnx``: ONNX Runtime (fp32, all graph optimisations); an exported file is opened
+  as it is, a checkpoint is exported in memory first (measured: 1-3 s for unet-small,
+  ~8 s for unet-resnet50 on 2 cores).
+- ``auto``: the faster engine measured on this kind of device (docs/predict.md,
+  "Engines"): ONNX Runtime on the CPU in fp32 (1.3-1.6x faster there), torch on GPUs
+  and whenever a reduced precision is asked for; an ONNX file always runs on ONNX
+  Runtime.
+
+Every engine gives the same :class:`InferenceModel`: the checkpoint's
+:class:`ModelBundle`, a per-batch ``predict_batch`` callable (standardised (B, C, H, W)
+in, (B, H, W) probability out) and what ran (engine, version, device, precision).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from sarslide.devices import PrecisionPlan, resolve_precision
+from sarslide.errors import CheckpointError, ConfigError
+from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint, read_model_bundle
+from sarslide.models.model_card import bundle_from_card, parse_model_card
+from sarslide.models.onnx_engine import (
+    CARD_METADATA_KEY,
+    OnnxPredictor,
+    create_onnx_session,
+    export_onnx_bytes,
+    onnxruntime_version,
+    read_onnx_metadata,
+)
+from sarslide.models.predict import auto_batch_size, make_torch_predictor, prepare_model
+from sarslide.models.registry import get_model_spec
+
+logger = logging.getLogger(__name__)
+
+ENGINE_CHOICES = ("auto", "torch", "onnx")
+ONNX_SUFFIX = ".onnx"
+
+
+@dataclass
+class InferenceModel:
+    """A loaded model ready to predict, and what runs it.
+
+    Attributes:
+        bundle: channels, normalisation, composite settings, threshold (checkpoint or card).
+        engine: ``torch`` or ``onnx``.
+        engine_version: the torch or ONNX Runtime version.
+        device: where it runs.
+        precision: fp32, or bf16/fp16 autocast (torch only).
+        predict_batch: standardised (B, C, H, W) float32 -> (B, H, W) probability.
+        size_multiple_px: input height and width must be multiples of this.
+        torch_model: the prepared torch module (engine torch), else None.
+        load_s: seconds to load (and, for onnx from a checkpoint, export) the model.
+    """
+
+    bundle: ModelBundle
+    engine: str
+    engine_version: str
+    device: torch.device
+    precision: PrecisionPlan
+    predict_batch: Callable[[np.ndarray], np.ndarray]
+    size_multiple_px: int
+    torch_model: torch.nn.Module | None = None
+    load_s: float = 0.0
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def predict(self, inputs: np.ndarray, *, batch_size: int | None = 16) -> np.ndarray:
+        """Probabilities ``(n, H, W)`` float32 of standardised inputs ``(n, C, H, W)``."""
+        n = int(inputs.shape[0])
+        step = batch_size or max(n, 1)
+        out = np.empty((n, *inputs.shape[2:]), dtype=np.float32)
+        for start in range(0, n, step):
+            out[start : start + step] = self.predict_batch(inputs[start : start + step])
+        return out
+
+    def choose_batch_size(self, tile_shape: tuple[int, int, int], *, default: int = 2) -> int:
+        """Tiles per call: from free GPU memory for torch on CUDA, else ``default``."""
+        if self.torch_model is None:
+            return default
+        return auto_batch_size(
+            self.torch_model, tile_shape, self.device, self.precision, default=default
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """What ran, for ``run_config.json`` and reports."""
+        return {
+            "engine": self.engine,
+            "engine_version": self.engine_version,
+            "device": str(self.device),
+            "precision": self.precision.name,
+            "model_load_s": round(self.load_s, 3),
+            **self.notes,
+        }
+
+
+def is_onnx_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names an exported model (``*.onnx``) rather than a checkpoint."""
+    return Path(path).suffix.lower() == ONNX_SUFFIX
+
+
+def read_model_file_bundle(path: str | os.PathLike[str]) -> ModelBundle:
+    """The :class:`ModelBundle` of a checkpoint or of an exported model's card.
+
+    Raises:
+        CheckpointError: missing, corrupt or foreign file.
+    """
+    if is_onnx_file(path):
+        return bundle_from_card(read_onnx_card(path), source=str(path))
+    return read_model_bundle(path)
+
+
+def read_onnx_card(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The model card embedded in an exported ONNX file.
+
+    Raises:
+        CheckpointError: missing or unreadable file, or no sarslide card in it.
+    """
+    onnx_path = Path(path).expanduser()
+    if not onnx_path.is_file():
+        raise CheckpointError(
+            f"Model file {str(onnx_path)!r} does not exist; give a checkpoint (best.ckpt) or "
+            "a model exported with 'sarslide export'."
+        )
+    try:
+        meta = read_onnx_metadata(onnx_path)
+    except Exception as exc:  # onnx raises DecodeError and others for foreign files
+        raise CheckpointError(
+            f"Model file {str(onnx_path)!r} cannot be read as ONNX ({type(exc).__name__}: "
+            f"{exc}); export it again with 'sarslide export'."
+        ) from exc
+    if CARD_METADATA_KEY not in meta:
+        raise CheckpointError(
+            f"ONNX file {str(onnx_path)!r} has no sarslide model card; export it with "
+            "'sarslide export CHECKPOINT -o model.onnx'."
+        )
+    return parse_model_card(meta[CARD_METADATA_KEY], source=str(onnx_path))
+
+
+def resolve_engine(
+    setting: str | None, device: torch.device, *, onnx_file: bool, precision: str | None = "auto"
+) -> str:
+    """``torch`` or ``onnx`` for the ``engine`` setting (see the module docstring).
+
+    Raises:
+        ConfigError: an unknown engine, torch for an ONNX file, or a reduced precision
+            on ONNX Runtime.
+    """
+    name = str(setting or "auto").strip().lower()
+    if name not in ENGINE_CHOICES:
+        raise ConfigError(f"Invalid engine {setting!r}; use one of {', '.join(ENGINE_CHOICES)}.")
+    reduced = str(precision or "auto").strip().lower() not in ("auto", "fp32", "32", "32-true")
+    if onnx_file:
+        if name == "torch":
+            raise ConfigError(
+                "engine 'torch' needs a checkpoint; an exported .onnx model runs on ONNX "
+                "Runtime (--engine onnx or auto), or give its best.ckpt."
+            )
+        name = "onnx"
+    if name == "auto":
+        ort_here = onnxruntime_version() is not None
+        name = "onnx" if device.type == "cpu" and ort_here and not reduced else "torch"
+    if name == "onnx" and reduced:
+        raise ConfigError(
+            f"engine 'onnx' runs fp32 only; got precision {precision!r}. Use --precision "
+            "fp32 (or auto), or --engine torch with a checkpoint for bf16/fp16."
+        )
+    return name
+
+
+def load_inference_model(
+    path: str | os.PathLike[str],
+    *,
+    engine: str | None = "auto",
+    device: torch.device | str = "cpu",
+    precision: str | None = "auto",
+    channels_last: bool = True,
+) -> InferenceModel:
+    """A checkpoint or exported model, loaded on ``engine`` (see the module docstring).
+
+    Raises:
+        CheckpointError: missing, corrupt or foreign model file.
+        ConfigError: see :func:`resolve_engine`.
+        DeviceError: engine onnx on a GPU without ONNX Runtime's CUDA provider.
+    """
+    torch_device = torch.device(device)
+    onnx_file = is_onnx_file(path)
+    name = resolve_engine(engine, torch_device, onnx_file=onnx_file, precision=precision)
+    start = time.perf_counter()
+    if name == "onnx":
+        loaded = _load_onnx(path, torch_device, onnx_file=onnx_file)
+    else:
+        loaded = _load_torch(path, torch_device, precision, channels_last=channels_last)
+    loaded.load_s = time.perf_counter() - start
+    logger.info(
+        "model %s on %s (%s, %s, %.1f s to load)",
+        loaded.bundle.model_name,
+        name,
+        loaded.engine_version,
+        loaded.device,
+        loaded.load_s,
+    )
+    return loaded
+
+
+def _load_torch(
+    path: str | os.PathLike[str],
+    device: torch.device,
+    precision: str | None,
+    *,
+    channels_last: bool,
+) -> InferenceModel:
+    model, bundle = load_model_from_checkpoint(path)
+    plan = resolve_precision(precision, device)
+    model = prepare_model(model, device=device, channels_last=channels_last)
+    predictor = make_torch_predictor(
+        model,
+        num_classes=bundle.num_classes,
+        channels_last=channels_last,
+        device=device,
+        precision=plan,
+    )
+    return InferenceModel(
+        bundle=bundle,
+        engine="torch",
+        engine_version=str(torch.__version__),
+        device=device,
+        precision=plan,
+        predict_batch=predictor,
+        size_multiple_px=_stride_px(model, bundle.model_name),
+        torch_model=model,
+        notes={"channels_last": channels_last},
+    )
+
+
+def _load_onnx(
+    path: str | os.PathLike[str], device: torch.device, *, onnx_file: bool
+) -> InferenceModel:
+    if onnx_file:
+        card = read_onnx_card(path)
+        bundle = bundle_from_card(card, source=str(path))
+        stride = int(card["model"].get("size_multiple_px") or 1)
+        session = create_onnx_session(Path(path).expanduser(), device=device)
+        notes: dict[str, Any] = {"exported_model": True}
+    else:
+        model, bundle = load_model_from_checkpoint(path)
+        stride = _stride_px(model, bundle.model_name)
+        graph = export_onnx_bytes(
+            model, in_channels=len(bundle.channel_names), tile_px=max(stride, 32) * 2
+        )
+        session = create_onnx_session(graph, device=device)
+        notes = {"exported_model": False}
+    return InferenceModel(
+        bundle=bundle,
+        engine="onnx",
+        engine_version=str(onnxruntime_version()),
+        device=device,
+        precision=PrecisionPlan("fp32"),
+        predict_batch=OnnxPredictor(session),
+        size_multiple_px=stride,
+        notes=notes,
+    )
+
+
+def _stride_px(model: torch.nn.Module, model_name: str) -> int:
+    return int(getattr(model, "input_stride_px", 0) or get_model_spec(model_name).stride_px)
+
+
+def check_engine_setting(setting: str | None) -> None:
+    """Refuse an unknown engine name before anything is loaded.
+
+    Raises:
+        ConfigError: not one of ``ENGINE_CHOICES``.
+    """
+    if str(setting or "auto").strip().lower() not in ENGINE_CHOICES:
+        raise ConfigError(f"Invalid engine {setting!r}; use one of {', '.join(ENGINE_CHOICES)}.")

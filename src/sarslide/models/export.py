@@ -1,0 +1,166 @@
+"""``export_model``: a checkpoint as ONNX with its model card (``sarslide export``).
+
+Writes ``model.onnx`` (the network with its probability head: input ``input``
+``(B, C, H, W)`` standardised float32, output ``probability`` ``(B, H, W)``, batch,
+height and width dynamic; the card in its ``metadata_props``), and beside it the same
+card as ``model.json`` (for programs) and ``model.md`` (for people). Before anything is
+written, the graph is run by ONNX Runtime on a seeded input and compared with torch;
+the largest probability difference is recorded in the card (``model.export_check``).
+All three files appear complete or not at all.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sarslide.atomic import replacing
+from sarslide.errors import CheckpointError, ConfigError, OutputExistsError
+from sarslide.models.checkpoints import load_model_from_checkpoint, read_checkpoint
+from sarslide.models.engines import ONNX_SUFFIX, _stride_px
+from sarslide.models.model_card import build_model_card, render_model_card
+from sarslide.models.onnx_engine import (
+    CARD_METADATA_KEY,
+    INPUT_NAME,
+    OPSET,
+    OUTPUT_NAME,
+    OnnxPredictor,
+    create_onnx_session,
+    export_onnx_bytes,
+    onnxruntime_version,
+    write_onnx_with_metadata,
+)
+from sarslide.models.predict import make_torch_predictor, positive_probability
+from sarslide.ownership import check_not_input
+
+logger = logging.getLogger(__name__)
+
+CHECK_TILE_PX = 128
+EXPORT_TOLERANCE = 1e-5
+"""Largest probability difference between ONNX Runtime and torch an export accepts."""
+
+
+@dataclass(frozen=True)
+class ExportOutputs:
+    """What ``export_model`` wrote."""
+
+    onnx: Path
+    card_json: Path
+    card_markdown: Path
+    max_abs_difference: float
+
+
+def export_model(
+    checkpoint: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    evaluation_metrics: dict[str, Any] | None = None,
+    overwrite: bool = False,
+) -> ExportOutputs:
+    """Export ``checkpoint`` to ``output`` (``*.onnx``) with its model card beside it.
+
+    Args:
+        checkpoint: a landslide checkpoint written by ``sarslide train``.
+        output: the ONNX file to write; the card goes to the same name with ``.json``
+            and ``.md``.
+        evaluation_metrics: ``sarslide evaluate``'s ``metrics.json`` to put in the card.
+        overwrite: replace existing files.
+
+    Raises:
+        CheckpointError: bad checkpoint, or ONNX Runtime disagrees with torch by more
+            than ``EXPORT_TOLERANCE``.
+        OutputExistsError: an output exists (without ``overwrite``) or is the checkpoint.
+        ConfigError: ``output`` does not end in ``.onnx``; ONNX Runtime missing.
+    """
+    target = Path(output).expanduser()
+    paths = _output_paths(target)
+    check_not_input(target, [checkpoint])
+    for path in paths:
+        if path.exists() and not overwrite:
+            raise OutputExistsError(
+                f"{str(path)!r} exists; pass --overwrite to replace it or choose another -o."
+            )
+    hparams = read_checkpoint(checkpoint).get("hyper_parameters") or {}
+    model, bundle = load_model_from_checkpoint(checkpoint)
+    bundle.chip_inputs()  # refuses an ISSLIDE checkpoint in one line
+    stride = _stride_px(model, bundle.model_name)
+    n_channels = len(bundle.channel_names)
+    graph = export_onnx_bytes(model, in_channels=n_channels, tile_px=max(stride, 32) * 2)
+    check = _check_export(model, graph, bundle.num_classes, n_channels, stride)
+    spec = {
+        "input": f"{INPUT_NAME}: float32 (batch, {n_channels}, height, width), standardised",
+        "output": f"{OUTPUT_NAME}: float32 (batch, height, width), landslide probability 0-1",
+        "size_multiple_px": stride,
+        "onnx_opset": OPSET,
+        "export_check": {
+            **check,
+            "reference": "torch fp64 on a seeded (2, C, 128, 160) standard-normal input",
+            "onnxruntime": onnxruntime_version(),
+        },
+    }
+    card = build_model_card(
+        hparams, source=str(checkpoint), model_spec=spec, evaluation=evaluation_metrics
+    )
+    card_text = json.dumps(card, indent=2, default=str)
+    with ExitStack() as stack:
+        tmp = [stack.enter_context(replacing(path)) for path in paths]
+        write_onnx_with_metadata(graph, tmp[0], {CARD_METADATA_KEY: card_text})
+        tmp[1].write_text(card_text + "\n")
+        tmp[2].write_text(render_model_card(card))
+    difference = check["onnx_vs_torch_max_abs_difference"]
+    logger.info("exported %s to %s (max |dp| vs torch %.2e)", checkpoint, target, difference)
+    return ExportOutputs(*paths, max_abs_difference=difference)
+
+
+def _output_paths(target: Path) -> tuple[Path, Path, Path]:
+    if target.suffix.lower() != ONNX_SUFFIX:
+        raise ConfigError(
+            f"Invalid output {str(target)!r}: an exported model is a .onnx file; use "
+            "-o model.onnx (the card goes beside it as model.json and model.md)."
+        )
+    return target, target.with_suffix(".json"), target.with_suffix(".md")
+
+
+def _check_export(
+    model: Any, graph: bytes, num_classes: int, channels: int, stride: int
+) -> dict[str, float]:
+    """ONNX Runtime and torch fp32 against torch fp64 on a seeded input.
+
+    The input's width differs from the traced one (dynamic axes at work). The graph is
+    accepted when its largest probability error is within ``EXPORT_TOLERANCE`` or twice
+    torch's own fp32 error, whichever is larger (a deep network's fp32 noise can pass
+    1e-5: unet-resnet50's differs by 1.2e-5 between torch's two memory layouts).
+    """
+    import torch  # [ml] extra; the module is imported by the export command only
+
+    rng = np.random.default_rng(0)
+    height = max(stride, CHECK_TILE_PX // stride * stride)
+    width = height + max(stride, 32)
+    inputs = rng.standard_normal((2, channels, height, width)).astype(np.float32)
+    expected = make_torch_predictor(model, num_classes=num_classes, channels_last=False)(inputs)
+    with torch.inference_mode():
+        exact = copy.deepcopy(model).double()(torch.from_numpy(inputs.astype(np.float64)))
+        reference = positive_probability(exact).numpy()
+    got = OnnxPredictor(create_onnx_session(graph))(inputs)
+    torch_error = float(np.max(np.abs(expected - reference)))
+    onnx_error = float(np.max(np.abs(got - reference)))
+    allowed = max(EXPORT_TOLERANCE, 2 * torch_error)
+    if not onnx_error <= allowed:
+        raise CheckpointError(
+            f"The ONNX graph's probabilities are off by {onnx_error:.3g} (allowed {allowed:.3g}, "
+            "twice torch's own fp32 error); this model does not export faithfully, run its "
+            "checkpoint with --engine torch."
+        )
+    return {
+        "onnx_max_abs_error": onnx_error,
+        "torch_fp32_max_abs_error": torch_error,
+        "onnx_vs_torch_max_abs_difference": float(np.max(np.abs(got - expected))),
+    }

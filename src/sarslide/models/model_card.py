@@ -1,0 +1,265 @@
+"""The model card of an exported model: what it needs, how it was trained, how it scored.
+
+One JSON document (``card_format`` ``sarslide-model-card/1``) that a program loads and
+that :func:`render_model_card` turns into Markdown for a person. It is embedded in the
+ONNX file (``metadata_props``, key ``sarslide_model_card``) and written beside it
+(``model.json``, ``model.md``). Its ``checkpoint`` section is the checkpoint's own
+model record (name, classes, options, metadata), so :func:`bundle_from_card` gives
+the same :class:`~sarslide.models.checkpoints.ModelBundle` the checkpoint gives.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pyproj import CRS
+
+from sarslide import __version__
+from sarslide import conventions as cv
+from sarslide.crs_text import format_crs
+from sarslide.datacube import open_cube
+from sarslide.errors import CheckpointError, SarslideError
+from sarslide.models.checkpoints import METADATA_KEY, ModelBundle, bundle_from_hparams
+from sarslide.models.training_cube import resolve_training_cube
+
+logger = logging.getLogger(__name__)
+
+CARD_FORMAT = "sarslide-model-card/1"
+_HPARAM_KEYS = ("model_name", "num_classes", "model_kwargs")
+# Keys a checkpoint may carry about its training grid (filled where the run recorded them).
+_GRID_KEYS = ("training_grid", "resolution", "resolution_m", "pixel_size_m", "crs")
+
+
+def build_model_card(
+    hparams: dict[str, Any],
+    *,
+    source: str,
+    model_spec: dict[str, Any],
+    evaluation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The card of a checkpoint's ``hyper_parameters`` (see the module docstring).
+
+    Args:
+        hparams: the checkpoint's ``hyper_parameters``.
+        source: the checkpoint path (recorded; resolves the training cube).
+        model_spec: the exported graph's input/output description.
+        evaluation: an evaluation's ``metrics.json`` (``sarslide evaluate``), if any.
+    """
+    bundle = bundle_from_hparams(hparams, source=source)
+    data_config, normalisation = bundle.chip_inputs()
+    extra = bundle.extra
+    record = {key: hparams.get(key) for key in _HPARAM_KEYS}
+    record[METADATA_KEY] = hparams.get(METADATA_KEY) or {}
+    return {
+        "card_format": CARD_FORMAT,
+        "sarslide_version": __version__,
+        "trained_with_sarslide": extra.get("sarslide_version"),
+        "exported_from": source,
+        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "model": {
+            "name": bundle.model_name,
+            "num_classes": bundle.num_classes,
+            "options": bundle.model_kwargs,
+            **model_spec,
+        },
+        "channels": list(bundle.channel_names),
+        "normalisation": normalisation.to_dict(),
+        "composite": {
+            "timesteps_k": data_config.timesteps_k,
+            "reducer": data_config.reducer,
+            "orbit": data_config.orbit,
+            "log_floor": data_config.log_floor,
+            "channels": data_config.channels,
+        },
+        "training_grid": _training_grid(bundle, data_config.cube, data_config.events),
+        "threshold": {
+            "value": bundle.threshold,
+            "metric": extra.get("threshold_metric"),
+            "validation_score": extra.get("threshold_val_score"),
+            "source": extra.get("threshold_source"),
+            "chosen_on": extra.get("threshold_chosen_on"),
+        },
+        "training_data": _training_data(bundle, data_config.cube, data_config.events),
+        "metrics": _metrics(bundle, evaluation),
+        "checkpoint": record,
+    }
+
+
+def bundle_from_card(card: dict[str, Any], *, source: str) -> ModelBundle:
+    """The :class:`ModelBundle` a card was exported from.
+
+    Raises:
+        CheckpointError: not a sarslide model card.
+    """
+    if card.get("card_format") != CARD_FORMAT or "checkpoint" not in card:
+        raise CheckpointError(
+            f"{source!r} has no sarslide model card (card_format {card.get('card_format')!r}); "
+            "export it with 'sarslide export CHECKPOINT -o model.onnx'."
+        )
+    return bundle_from_hparams(dict(card["checkpoint"]), source=source)
+
+
+def parse_model_card(text: str, *, source: str) -> dict[str, Any]:
+    """A card from its JSON text.
+
+    Raises:
+        CheckpointError: not JSON, or not a sarslide model card.
+    """
+    try:
+        card = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"The model card of {source!r} is not JSON ({exc}).") from exc
+    if not isinstance(card, dict):
+        raise CheckpointError(f"The model card of {source!r} is not a JSON object.")
+    bundle_from_card(card, source=source)  # checks it
+    return card
+
+
+def _training_grid(bundle: ModelBundle, cube: str | None, events: list[Any]) -> dict[str, Any]:
+    """Pixel size and CRS kind of the training data: the checkpoint's record, else the cube's."""
+    recorded = {k: bundle.extra[k] for k in _GRID_KEYS if k in bundle.extra}
+    if recorded:
+        return {"source": "checkpoint", **recorded}
+    if events or not cube:
+        return {"source": "unknown (trained on several events; the checkpoint has no record)"}
+    try:
+        ds = open_cube(resolve_training_cube(bundle.source, cube, bundle.extra), validate=False)
+    except SarslideError as exc:
+        return {"source": f"unknown (the training cube is not readable here: {exc})"}
+    return {"source": "training cube", **describe_grid(ds)}
+
+
+def describe_grid(ds: Any) -> dict[str, Any]:
+    """``pixel_size_m`` (x, y), ``crs`` and ``crs_kind`` (projected/geographic) of a cube."""
+    ref = ds.coords.get(cv.COORD_SPATIAL_REF)
+    wkt = ref.attrs.get("crs_wkt") if ref is not None else None
+    crs = CRS.from_wkt(wkt) if wkt else None
+    x = np.asarray(ds[cv.DIM_X].values[:2], dtype=np.float64)
+    y = np.asarray(ds[cv.DIM_Y].values[:2], dtype=np.float64)
+    size = [abs(float(x[1] - x[0])) if x.size > 1 else None]
+    size.append(abs(float(y[1] - y[0])) if y.size > 1 else None)
+    return {
+        "pixel_size": size,
+        "pixel_size_units": "m" if crs is not None and crs.is_projected else "CRS units",
+        "crs": format_crs(crs),
+        "crs_kind": "unknown"
+        if crs is None
+        else "geographic"
+        if crs.is_geographic
+        else "projected",
+        "simulated": cv.is_simulated(ds.attrs),
+    }
+
+
+def _training_data(bundle: ModelBundle, cube: str | None, events: list[Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "cube": bundle.extra.get("cube_path") or cube,
+        "events": [getattr(e, "name", str(e)) for e in events],
+        "split_method": bundle.split_method,
+        "chips": bundle.extra.get("chips"),
+    }
+    return {k: v for k, v in data.items() if v not in (None, [], {})}
+
+
+def _metrics(bundle: ModelBundle, evaluation: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Every number with the split (and what) it was measured on."""
+    metrics = []
+    score = bundle.extra.get("threshold_val_score")
+    if score is not None:
+        metrics.append(
+            {
+                "split": bundle.extra.get("threshold_chosen_on", "val"),
+                "evaluated_on": "chips",
+                "split_method": bundle.split_method,
+                "metric": f"{bundle.extra.get('threshold_metric', 'f1')} at the threshold",
+                "value": float(score),
+            }
+        )
+    for block in ("chips", "region"):
+        found = (evaluation or {}).get(block)
+        if isinstance(found, dict):
+            values = {k: v for k, v in found.items() if isinstance(v, int | float)}
+            metrics.append(
+                {
+                    "split": found.get("split", evaluation.get("split") if evaluation else None),
+                    "evaluated_on": found.get("evaluated_on", block),
+                    "split_method": found.get("split_method", bundle.split_method),
+                    "values": values,
+                }
+            )
+    return metrics
+
+
+def render_model_card(card: dict[str, Any]) -> str:
+    """The card as Markdown for a person (the JSON stays the program's copy)."""
+    model, threshold = card["model"], card["threshold"]
+    lines = [
+        f"# Model card: {model['name']}",
+        "",
+        f"Exported by sarslide {card['sarslide_version']} on {card['exported_at']} from "
+        f"`{card['exported_from']}` (trained with sarslide {card.get('trained_with_sarslide')}).",
+        "",
+        "## Inputs",
+        "",
+        f"- graph: input `{model.get('input')}`, output `{model.get('output')}`",
+        f"- size multiple: {model.get('size_multiple_px')} px (height and width)",
+        "",
+        "| # | channel | mean | std |",
+        "|---|---|---|---|",
+    ]
+    norm = card["normalisation"]
+    for i, name in enumerate(card["channels"]):
+        lines.append(f"| {i} | {name} | {norm['mean'][i]:.6g} | {norm['std'][i]:.6g} |")
+    comp, grid = card["composite"], card["training_grid"]
+    lines += [
+        "",
+        "Standardised as (composite - mean) / std with the training split's statistics; NaN -> 0.",
+        "",
+        f"- composites: k = {comp['timesteps_k']} acquisitions per side, reducer "
+        f"{comp['reducer']}, orbit {comp['orbit'] or 'any'}, log floor {comp['log_floor']}",
+        "- training grid: "
+        + ", ".join(f"{k} {v}" for k, v in grid.items() if k != "source")
+        + f" (from the {grid['source']})",
+        "",
+        "## Threshold",
+        "",
+        f"{threshold['value']:.4f}, maximising {threshold.get('metric')} on "
+        f"{threshold.get('chosen_on')} ({threshold.get('source')}; score "
+        f"{threshold.get('validation_score')})",
+        "",
+        "## Training data",
+        "",
+    ]
+    lines += [f"- {k}: {v}" for k, v in card["training_data"].items()]
+    lines += ["", "## Metrics", "", "| split | on | split method | metric | value |"]
+    lines.append("|---|---|---|---|---|")
+    for m in card["metrics"]:
+        values = m.get("values") or {m.get("metric"): m.get("value")}
+        for name, value in values.items():
+            shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+            row = [m.get("split"), m.get("evaluated_on"), m.get("split_method"), name, shown]
+            lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def read_evaluation_metrics(path: Path) -> dict[str, Any]:
+    """An evaluation's ``metrics.json``.
+
+    Raises:
+        CheckpointError: missing or not JSON.
+    """
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CheckpointError(
+            f"Cannot read evaluation metrics {str(path)!r} ({exc}); give the metrics.json "
+            "written by 'sarslide evaluate'."
+        ) from exc
+    if not isinstance(data, dict):
+        raise CheckpointError(f"Evaluation metrics {str(path)!r} is not a JSON object.")
+    return data

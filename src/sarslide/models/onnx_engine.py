@@ -1,0 +1,175 @@
+"""ONNX: a trained network exported with its probability head, run by ONNX Runtime.
+
+:func:`export_onnx_bytes` traces ``model`` followed by the one logits -> probability
+rule (:func:`~sarslide.models.predict.positive_probability`) into an ONNX graph with
+dynamic batch, height and width: input ``input`` ``(B, C, H, W)`` float32 standardised
+values, output ``probability`` ``(B, H, W)`` float32. :func:`create_onnx_session` opens
+such a graph (bytes or a file) with ONNX Runtime; :class:`OnnxPredictor` is the tiled
+scene predictor's per-batch callable over a session.
+
+``onnx`` and ``onnxruntime`` come with the ``ml`` extra; they are imported where used
+so that importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+
+from sarslide.errors import ConfigError, DeviceError
+from sarslide.models.predict import positive_probability
+
+logger = logging.getLogger(__name__)
+
+INPUT_NAME = "input"
+OUTPUT_NAME = "probability"
+OPSET = 17
+CARD_METADATA_KEY = "sarslide_model_card"
+"""The model card (JSON) in the ONNX file's ``metadata_props``."""
+
+
+class ProbabilityHead(torch.nn.Module):
+    """``model`` followed by :func:`positive_probability`: (B, C, H, W) -> (B, H, W)."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return positive_probability(self.model(x))
+
+
+def export_onnx_bytes(
+    model: torch.nn.Module, *, in_channels: int, tile_px: int = 64, opset: int = OPSET
+) -> bytes:
+    """``model`` with its probability head as an ONNX graph (dynamic batch, height, width).
+
+    Traced with torch's TorchScript-based exporter (``dynamo=False``: it needs neither
+    ``onnxscript`` nor a symbolic trace, and the U-Nets here are static graphs);
+    ``tile_px`` (a multiple of the model's stride) only sizes the example input.
+    """
+    head = ProbabilityHead(model.eval().float().to("cpu"))
+    example = torch.zeros((1, in_channels, tile_px, tile_px))
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():  # the exporter's deprecation and tracer notes
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            head,
+            (example,),
+            buffer,  # type: ignore[arg-type]  # file objects work (torch docs)
+            dynamo=False,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_axes={
+                INPUT_NAME: {0: "batch", 2: "height", 3: "width"},
+                OUTPUT_NAME: {0: "batch", 1: "height", 2: "width"},
+            },
+            opset_version=opset,
+            do_constant_folding=True,
+        )
+    return buffer.getvalue()
+
+
+def onnxruntime_version() -> str | None:
+    """The installed ONNX Runtime version, or None when it is not installed."""
+    try:
+        import onnxruntime  # [ml] extra, optional: imported on use
+    except ImportError:
+        return None
+    return str(onnxruntime.__version__)
+
+
+def _import_onnxruntime() -> Any:
+    try:
+        import onnxruntime  # [ml] extra, optional: imported on use
+    except ImportError as exc:
+        raise ConfigError(
+            "engine 'onnx' needs ONNX Runtime, which is not installed; run "
+            "'pip install onnxruntime' (it comes with the [ml] extra) or use --engine torch."
+        ) from exc
+    return onnxruntime
+
+
+def onnx_providers(device: torch.device) -> list[str]:
+    """ONNX Runtime execution providers for ``device`` (CPU; CUDA where installed).
+
+    Raises:
+        DeviceError: a GPU device and this ONNX Runtime has no CUDA provider.
+    """
+    if device.type == "cpu":
+        return ["CPUExecutionProvider"]
+    available = _import_onnxruntime().get_available_providers()
+    if device.type == "cuda" and "CUDAExecutionProvider" in available:
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    raise DeviceError(
+        f"engine 'onnx' cannot run on {device}: this ONNX Runtime offers {available}; "
+        "use --device cpu, --engine torch with a checkpoint, or install onnxruntime-gpu."
+    )
+
+
+def create_onnx_session(
+    model: bytes | str | os.PathLike[str],
+    *,
+    device: torch.device | None = None,
+    threads: int | None = None,
+) -> Any:
+    """An ONNX Runtime ``InferenceSession`` of an exported graph (bytes or a file path).
+
+    All graph optimisations are on (constant folding, Conv+BN/activation fusions; fp32
+    throughout). ``threads``: intra-op threads (default: torch's thread count, i.e.
+    the cores this process may use).
+    """
+    ort = _import_onnxruntime()
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads or torch.get_num_threads()
+    options.inter_op_num_threads = 1
+    source = model if isinstance(model, bytes) else os.fspath(model)
+    providers = onnx_providers(device or torch.device("cpu"))
+    return ort.InferenceSession(source, sess_options=options, providers=providers)
+
+
+class OnnxPredictor:
+    """A session as the tiled scene predictor's ``PredictBatchFn``: (B, C, H, W) -> (B, H, W)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        batch = np.ascontiguousarray(inputs, dtype=np.float32)
+        (probability,) = self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})
+        return np.asarray(probability, dtype=np.float32)
+
+    def __getstate__(self) -> dict[str, Any]:
+        raise TypeError(
+            "An ONNX Runtime session cannot be pickled; send the model file to the "
+            "workers and load it there (sarslide.inference.worker_model)."
+        )
+
+
+def read_onnx_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The ``metadata_props`` of an ONNX file (the graph's weights are not kept)."""
+    import onnx  # [ml] extra, optional: imported on use
+
+    proto = onnx.load(os.fspath(path), load_external_data=False)
+    return {prop.key: prop.value for prop in proto.metadata_props}
+
+
+def write_onnx_with_metadata(
+    graph: bytes, path: str | os.PathLike[str], meta: dict[str, str]
+) -> None:
+    """Write ``graph`` to ``path`` with ``meta`` added to its ``metadata_props``."""
+    import onnx  # [ml] extra, optional: imported on use
+
+    proto = onnx.load_from_string(graph)
+    for key, value in meta.items():
+        prop = proto.metadata_props.add()
+        prop.key, prop.value = key, value
+    proto.producer_name = "sarslide"
+    onnx.save(proto, os.fspath(path))

@@ -1,0 +1,213 @@
+"""``sarslide export`` (ONNX + model card) and the engines (torch, ONNX Runtime) that run it.
+
+The maps of both engines are compared on a cube built from real OPERA RTC-S1 files
+(tests/data/s1-rtc-opera-enga, see ATTRIBUTION.md) and on a simulated cube.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from typer.testing import CliRunner
+
+from sarslide.cli.main import app
+from sarslide.datacube import write_cube
+from sarslide.errors import CheckpointError, ConfigError
+from sarslide.evaluation.config import EvaluateConfig
+from sarslide.evaluation.evaluate import evaluate_checkpoint
+from sarslide.inference.config import PredictConfig
+from sarslide.inference.outputs import predict_to_directory
+from sarslide.models.checkpoints import read_model_bundle
+from sarslide.models.engines import load_inference_model, read_model_file_bundle, resolve_engine
+from sarslide.models.export import export_model
+from sarslide.simulate import simulate_event_cube
+from sarslide.sources.build import BuildConfig, build_cube
+from tests.inference.conftest import write_fake_checkpoint
+from tests.sources.stac_fixtures import THIRD_PARTY_WARNINGS
+
+DATA = Path(__file__).parents[1] / "data"
+OPERA = DATA / "s1-rtc-opera-enga" / "T009_019294_IW2_cropped_tv"
+# probability is in [0, 1]: 1e-5 absolute is the contract between the fp32 engines
+ENGINE_TOLERANCE = 1e-5
+pytestmark = [pytest.mark.filterwarnings(spec) for spec in THIRD_PARTY_WARNINGS]  # odc-geo's
+
+
+@pytest.fixture(scope="module")
+def model_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A unet-small checkpoint (seeded random weights) and its export."""
+    folder = tmp_path_factory.mktemp("export")
+    ckpt = write_fake_checkpoint(folder / "best.ckpt", model_name="unet-small")
+    written = export_model(ckpt, folder / "model.onnx")
+    return ckpt, written.onnx
+
+
+@pytest.fixture(scope="module")
+def real_cube(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 x 450 px at 10 m from the four Jan-Feb 2024 OPERA files; the 'event' is put
+    between the second and third pass so that k = 2 composites exist on both sides."""
+    out = tmp_path_factory.mktemp("real") / "enga.zarr"
+    cfg = BuildConfig.model_validate(
+        {
+            "rtc": str(OPERA / "OPERA_L2_RTC-S1_T009-019294-IW2_20240[12]*.tif"),
+            "dem": str(DATA / "synthetic" / "enga_dem_3arcsec.tif"),
+            "event_start": "2024-02-10",
+            "event_end": "2024-02-11",
+        }
+    )
+    build_cube(cfg, out, progress=False)
+    return out
+
+
+def _predict(model: Path, cube: str, out: Path, engine: str) -> tuple[np.ndarray, dict]:
+    cfg = PredictConfig(
+        checkpoint=str(model), cube=cube, output_dir=str(out), engine=engine, figures=False
+    )
+    outputs = predict_to_directory(cfg, progress=False)
+    with rasterio.open(outputs.probability_tif) as src:
+        probability = src.read(1)
+    return probability, json.loads(outputs.config_json.read_text())
+
+
+def test_export_writes_onnx_and_a_card_a_program_loads(model_files: tuple[Path, Path]) -> None:
+    ckpt, onnx_file = model_files
+    card = json.loads(onnx_file.with_suffix(".json").read_text())
+    assert card["channels"] == ["vv_before", "vv_after", "vh_before", "vh_after"]
+    assert card["normalisation"]["mean"] == [-1.0] * 4
+    assert card["composite"]["timesteps_k"] == 2 and card["composite"]["reducer"] == "mean"
+    assert card["threshold"]["value"] == 0.5
+    assert card["model"]["size_multiple_px"] == 16
+    check = card["model"]["export_check"]
+    assert check["onnx_max_abs_error"] <= ENGINE_TOLERANCE
+    assert card["sarslide_version"]
+    # the card embedded in the ONNX file rebuilds the checkpoint's bundle exactly
+    assert _facts(read_model_file_bundle(onnx_file)) == _facts(read_model_bundle(ckpt))
+    markdown = onnx_file.with_suffix(".md").read_text()
+    assert "| 0 | vv_before | -1 | 0.3 |" in markdown and "## Threshold" in markdown
+
+
+def _facts(bundle) -> dict:
+    """Every field of a bundle, comparable (arrays as lists), its source file apart."""
+    facts = {k: v for k, v in vars(bundle).items() if k not in ("source",)}
+    facts["normalisation"] = bundle.normalisation.to_dict()
+    facts["data_config"] = bundle.data_config.model_dump(mode="json")
+    return facts
+
+
+def test_onnx_graph_takes_any_batch_and_tile_size(model_files: tuple[Path, Path]) -> None:
+    ckpt, onnx_file = model_files
+    onnx_model = load_inference_model(onnx_file, engine="auto")
+    torch_model = load_inference_model(ckpt, engine="torch")
+    assert (onnx_model.engine, torch_model.engine) == ("onnx", "torch")
+    rng = np.random.default_rng(1)
+    for shape in [(3, 4, 64, 96), (1, 4, 160, 32)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        got, expected = onnx_model.predict_batch(x), torch_model.predict_batch(x)
+        assert got.shape == shape[:1] + shape[2:]
+        np.testing.assert_allclose(got, expected, rtol=0, atol=ENGINE_TOLERANCE)
+
+
+def test_maps_of_both_engines_agree_on_a_real_file_cube(
+    model_files: tuple[Path, Path], real_cube: Path, tmp_path: Path
+) -> None:
+    ckpt, onnx_file = model_files
+    torch_map, torch_run = _predict(ckpt, str(real_cube), tmp_path / "torch", "torch")
+    onnx_map, onnx_run = _predict(onnx_file, str(real_cube), tmp_path / "onnx", "auto")
+    assert np.isfinite(torch_map).mean() > 0.9
+    np.testing.assert_array_equal(np.isnan(torch_map), np.isnan(onnx_map))
+    np.testing.assert_allclose(onnx_map, torch_map, rtol=0, atol=ENGINE_TOLERANCE)
+    assert torch_run["engine"] == "torch" and torch_run["engine_version"].startswith("2.")
+    assert onnx_run["engine"] == "onnx" and onnx_run["engine_version"][0].isdigit()
+    assert onnx_run["exported_model"] is True
+
+
+def test_maps_of_both_engines_agree_on_a_simulated_cube(
+    model_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    ckpt, _ = model_files
+    cube = simulate_event_cube(height_px=96, width_px=112, timesteps=4, seed=5)
+    maps = {}
+    for engine in ("torch", "onnx"):  # onnx from the checkpoint: exported in memory
+        cfg = PredictConfig(
+            checkpoint=str(ckpt),
+            cube="<simulated>",
+            output_dir=str(tmp_path / engine),
+            engine=engine,
+            figures=False,
+            tile_size_px=64,
+            overlap_px=16,
+        )
+        with rasterio.open(
+            predict_to_directory(cfg, cube=cube, progress=False).probability_tif
+        ) as f:
+            maps[engine] = f.read(1)
+    np.testing.assert_allclose(maps["onnx"], maps["torch"], rtol=0, atol=ENGINE_TOLERANCE)
+
+
+def test_engine_choice_and_refusals() -> None:
+    import torch
+
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert resolve_engine("auto", cpu, onnx_file=False) == "onnx"
+    assert resolve_engine("auto", gpu, onnx_file=False) == "torch"
+    assert resolve_engine("auto", cpu, onnx_file=False, precision="bf16") == "torch"
+    assert resolve_engine("auto", cpu, onnx_file=True) == "onnx"
+    with pytest.raises(ConfigError, match="needs a checkpoint"):
+        resolve_engine("torch", cpu, onnx_file=True)
+    with pytest.raises(ConfigError, match="fp32 only"):
+        resolve_engine("onnx", cpu, onnx_file=False, precision="bf16")
+    with pytest.raises(ConfigError, match="Invalid engine 'tensorrt'"):
+        resolve_engine("tensorrt", cpu, onnx_file=False)
+
+
+def test_cli_export_and_its_refusals(model_files: tuple[Path, Path], tmp_path: Path) -> None:
+    ckpt, _ = model_files
+    runner = CliRunner()
+    out = tmp_path / "m.onnx"
+    result = runner.invoke(app, ["export", str(ckpt), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and out.with_suffix(".json").is_file() and out.with_suffix(".md").is_file()
+    again = runner.invoke(app, ["export", str(ckpt), "-o", str(out)])
+    assert again.exit_code == 1 and "--overwrite" in again.output
+    bad = runner.invoke(app, ["export", str(ckpt), "-o", str(tmp_path / "m.pt")])
+    assert bad.exit_code == 1 and "a .onnx file" in bad.output
+    assert not (tmp_path / "m.pt").exists()
+    wrong = runner.invoke(
+        app,
+        ["predict", str(out), "--cube", "x.zarr", "-o", str(tmp_path / "p"), "--engine", "torch"],
+    )
+    assert wrong.exit_code == 1 and "needs a checkpoint" in wrong.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_evaluate_from_the_exported_model_equals_the_checkpoint(tmp_path: Path) -> None:
+    cube_path = write_cube(
+        simulate_event_cube(height_px=96, width_px=96, timesteps=4, seed=2), tmp_path / "c.zarr"
+    )
+    data = {"chip_size_px": 32, "split": "random", "positive_only": False}
+    ckpt = write_fake_checkpoint(
+        tmp_path / "best.ckpt", model_name="unet-small", cube=str(cube_path), data=data
+    )
+    onnx_file = export_model(ckpt, tmp_path / "model.onnx").onnx
+    results = {}
+    for name, model in (("torch", ckpt), ("onnx", onnx_file)):
+        cfg = EvaluateConfig(
+            checkpoint=str(model), output_dir=str(tmp_path / f"eval-{name}"), tile_size_px=64
+        )
+        results[name] = evaluate_checkpoint(cfg.model_copy(update={"engine": name}))
+    assert results["onnx"].engine["engine"] == "onnx"
+    assert results["torch"].engine["engine"] == "torch"
+    for block in ("chips", "region"):
+        got, expected = (getattr(results[n], block) for n in ("onnx", "torch"))
+        assert got.n_pixels == expected.n_pixels > 0
+        assert got.auprc == pytest.approx(expected.auprc, abs=1e-4)
+
+
+def test_a_foreign_onnx_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    foreign = tmp_path / "other.onnx"
+    foreign.write_bytes(b"not a protobuf at all")
+    with pytest.raises(CheckpointError, match=r"cannot be read as ONNX|no sarslide model card"):
+        read_model_file_bundle(foreign)
