@@ -6,11 +6,13 @@ import json
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from sarslide.chips import load_data_config
 from sarslide.cli.main import app
+from sarslide.datacube import open_cube
 from sarslide.errors import ConfigError
 from sarslide.experiments.grid import RunSpec
 from sarslide.experiments.records import RunOutput
@@ -22,6 +24,7 @@ from sarslide.experiments.transfer import (
     run_transfer,
 )
 from tests.conftest import tiny_events_data
+from tests.stac_validation import validate_offline
 
 runner = CliRunner()
 
@@ -89,6 +92,27 @@ def test_study_writes_table_and_figure_and_resumes(tiny_events: Path, tmp_path: 
     again, paths_again = run_transfer(cfg, run_one=fake_run, progress=False)
     assert not again.ran and len(again.skipped) == 4
     assert paths_again["table_md"].read_text() == table
+
+
+def test_study_is_a_stac_collection_of_its_events(
+    tiny_events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = load_transfer_config(_config(tiny_events, tmp_path, held_out=["monsoon"]))
+    _, paths = run_transfer(cfg, run_one=fake_run, progress=False)
+    collection = validate_offline(paths["collection"], monkeypatch, expect_extensions=1)
+    assert set(collection["assets"]) == {"table", "table_md", "figure", "config"}
+    cubes = sorted(link["href"] for link in collection["links"] if link["rel"] == "derived_from")
+    assert len(cubes) == len(cfg.events) == 4
+    for href in cubes:
+        assert (paths["collection"].parent / href).resolve().is_dir()
+    boxes = collection["extent"]["spatial"]["bbox"]
+    assert len(boxes) == 1 + 4  # the union, then each event
+    union = boxes[0]
+    for west, south, east, north in boxes[1:]:
+        assert union[0] <= west < east <= union[2] and union[1] <= south < north <= union[3]
+    starts = [open_cube(event["cube"]).attrs["event_start"] for event in cfg.events]
+    first = collection["extent"]["temporal"]["interval"][0][0]
+    assert pd.Timestamp(first) == pd.Timestamp(min(starts), tz="UTC")
 
 
 def test_own_event_model_gets_as_many_steps_as_the_unseen_one(tiny_events: Path) -> None:

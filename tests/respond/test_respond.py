@@ -20,6 +20,7 @@ from sarslide.errors import EventTooRecentError, OutputExistsError
 from sarslide.respond import RespondConfig, RespondResult, respond_to_event
 from tests.respond.conftest import ENGA_AOI, enga_acquisitions
 from tests.sources.stac_fixtures import AOI_BBOX, LocalStacApi
+from tests.stac_validation import validate_offline
 
 
 def enga_config(api: LocalStacApi, model: Path, **overrides) -> RespondConfig:
@@ -96,6 +97,31 @@ def test_maps_a_real_event_from_an_aoi_and_a_date(
     assert "| before | 2024-03-23 08:47 | ascending | 9 | 1 |" in report
     state = json.loads(result.state_json.read_text())
     assert state["plan"]["complete"] and state["steps"]["map"]["status"] == "done"
+
+
+def test_the_response_is_a_stac_collection_of_its_map_item(
+    enga_response: tuple[RespondResult, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result, _ = enga_response
+    folder = result.directory
+    collection = validate_offline(folder / "collection.json", monkeypatch, expect_extensions=1)
+    item = validate_offline(folder / "map" / "item.json", monkeypatch, expect_extensions=3)
+    links = {link["rel"]: link["href"] for link in collection["links"]}
+    assert (folder / links["item"]).resolve() == (folder / "map" / "item.json").resolve()
+    assert (folder / links["derived_from"]).resolve() == result.cube.resolve()
+    item_links = {link["rel"]: link["href"] for link in item["links"]}
+    assert (folder / "map" / item_links["derived_from"]).resolve() == result.cube.resolve()
+    assert set(collection["assets"]) == {"report", "state", "config"}
+    window = [pd.Timestamp(t) for t in collection["extent"]["temporal"]["interval"][0]]
+    assert window == [
+        pd.Timestamp(result.plan.event_start, tz="UTC"),
+        pd.Timestamp(result.plan.event_end, tz="UTC"),
+    ]
+    assert pd.Timestamp(item["properties"]["start_datetime"]) == window[0]
+    assert collection["extent"]["spatial"]["bbox"][0] == item["bbox"]
+    west, south, east, north = item["bbox"]
+    assert 143.0 < west < east < 144.0 and -6.0 < south < north < -5.0  # Enga, PNG
+    assert "collection.json" in result.report_md.read_text()
 
 
 def test_maps_the_event_from_local_products_as_from_stac(

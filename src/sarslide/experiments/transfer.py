@@ -16,6 +16,7 @@ validation regions (no label of E used). Outputs in ``output_dir``::
     log_ratio/<event>.json the log-ratio baseline per event
     transfer.csv, .md      the table: per event, mean, std, n of AUPRC per method
     transfer.png           the figure
+    collection.json        STAC Collection: the events' areas and windows, table, figure
 """
 
 from __future__ import annotations
@@ -324,7 +325,10 @@ def run_transfer(
     progress: bool = True,
 ) -> tuple[GridOutcome, dict[str, Path]]:
     """Run (or resume) the study, score the baselines, write table and figure."""
-    from sarslide.experiments.transfer_report import write_transfer_report  # cycle
+    from sarslide.experiments.transfer_report import (  # cycle
+        write_transfer_collection,
+        write_transfer_report,
+    )
 
     output_dir = Path(cfg.output_dir)
     write_text_atomic(
@@ -345,6 +349,7 @@ def run_transfer(
         for event in cfg.held_out_events()
     }
     paths = write_transfer_report(output_dir, outcome.records, baselines, title=cfg.name)
+    paths["collection"] = write_transfer_collection(output_dir, cfg.events, title=cfg.name)
     return outcome, paths
 
 

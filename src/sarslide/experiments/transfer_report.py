@@ -1,4 +1,4 @@
-"""The transfer study's table (CSV, markdown) and figure."""
+"""The transfer study's table (CSV, markdown), figure and STAC Collection."""
 
 from __future__ import annotations
 
@@ -10,9 +10,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import pystac
+
 from sarslide.atomic import write_text_atomic
+from sarslide.datacube import open_cube
 from sarslide.experiments.records import RunRecord
 from sarslide.experiments.transfer import OWN, UNSEEN, records_by_run
+from sarslide.inference.geotiff import grid_from_cube
+from sarslide.inference.stac_collection import Area, write_collection
+from sarslide.inference.stac_item import AssetKind, event_window_of, footprint_lonlat
 from sarslide.plotting.save import load_pyplot, save_figure
 
 COLUMNS = (
@@ -147,7 +154,7 @@ def write_transfer_report(
     *,
     title: str,
 ) -> dict[str, Path]:
-    """``transfer.csv``, ``transfer.md`` and ``transfer.png`` in ``output_dir``."""
+    """``transfer.csv``, ``transfer.md``, ``transfer.png`` in ``output_dir``."""
     rows = build_transfer_rows(records, baselines)
     return {
         "table_csv": write_text_atomic(output_dir / "transfer.csv", format_transfer_csv(rows)),
@@ -156,3 +163,38 @@ def write_transfer_report(
         ),
         "figure": plot_transfer(rows, output_dir / "transfer.png", title=title),
     }
+
+
+# Files of a transfer study described as collection assets.
+TRANSFER_ASSETS = {
+    "transfer.csv": AssetKind("table", "text/csv", ("data",), "AUPRC per event and method"),
+    "transfer.md": AssetKind("table_md", "text/markdown", ("metadata",), "The table, Markdown"),
+    "transfer.png": AssetKind("figure", pystac.MediaType.PNG, ("overview",), "The figure"),
+    "transfer-config.yaml": AssetKind(
+        "config", "application/yaml", ("metadata",), "Resolved study configuration"
+    ),
+}
+
+
+def write_transfer_collection(
+    output_dir: Path, events: Sequence[dict[str, Any]], *, title: str
+) -> Path:
+    """``collection.json``: the study as a STAC Collection whose extent is the events'
+    areas and windows, its table and figure as assets, linked to each event's cube."""
+    areas = []
+    for event in events:
+        cube = open_cube(event["cube"], validate=False)
+        start, end = event.get("event_start"), event.get("event_end")
+        window = (pd.Timestamp(start), pd.Timestamp(end)) if start and end else None
+        window = window or event_window_of(cube)
+        areas.append(Area(footprint_lonlat(grid_from_cube(cube)).bounds, window))
+    names = ", ".join(str(event.get("name")) for event in events)
+    return write_collection(
+        output_dir,
+        name=f"transfer-{title}",
+        title=f"Transfer study: {title}",
+        description=f"Landslide detection on events never seen in training ({names}).",
+        areas=areas,
+        assets=TRANSFER_ASSETS,
+        cubes=[event["cube"] for event in events],
+    )

@@ -49,6 +49,7 @@ from sarslide.inference.scene_metrics import (
     training_split_for_cube,
 )
 from sarslide.inference.sinks import BINARY_NODATA
+from sarslide.inference.stac_item import ITEM_FILENAME, describe_map, write_map_item
 from sarslide.metrics.bootstrap import DEFAULT_TILE_PX
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models.engines import is_onnx_file, load_inference_model, resolve_engine
@@ -80,6 +81,7 @@ class PredictionOutputs:
     quicklook_png: Path | None = None
     metrics_json: Path | None = None
     error_map_png: Path | None = None
+    item_json: Path | None = None  # the STAC Item of the folder
 
     @classmethod
     def in_directory(
@@ -97,6 +99,7 @@ class PredictionOutputs:
             quicklook_png=directory / "quicklook.png" if figures else None,
             metrics_json=directory / "metrics.json" if has_labels else None,
             error_map_png=directory / "error_map.png" if has_labels and figures else None,
+            item_json=directory / ITEM_FILENAME,
         )
 
     def moved_to(self, directory: Path) -> PredictionOutputs:
@@ -287,6 +290,8 @@ def write_prediction_outputs(
         write_json_atomic(paths.config_json, run)
         cfg.write_yaml(paths.config_yaml)
         _write_report(paths, run, metrics)
+        description = describe_map(cube, run, cube_href=cfg.cube, model_path=cfg.checkpoint)
+        write_map_item(tmp, grid, description, final_folder=target)
     logger.info("wrote prediction outputs to %s", target)
     return paths.moved_to(target)
 
@@ -362,6 +367,7 @@ def _write_report(
         paths.polygons_geojson.name: "the same polygons as GeoJSON (WGS84 lon/lat, RFC 7946)",
         paths.config_json.name: "this run's configuration, model facts and timings",
         paths.config_yaml.name: "the resolved configuration (sarslide predict --config)",
+        ITEM_FILENAME: "STAC Item of this folder (footprint, event window, projection, assets)",
     }
     if metrics is not None:
         outputs["metrics.json"] = (

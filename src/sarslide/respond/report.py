@@ -6,8 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pystac
+
 from sarslide.atomic import write_text_atomic
+from sarslide.datacube import open_cube
+from sarslide.inference.geotiff import grid_from_cube
 from sarslide.inference.outputs import PredictionOutputs
+from sarslide.inference.stac_collection import Area, write_collection
+from sarslide.inference.stac_item import AssetKind, footprint_lonlat
 from sarslide.respond.acquisitions import AcquisitionPlan, Pass
 from sarslide.respond.checks import ModelSettings
 from sarslide.respond.config import RespondConfig
@@ -52,6 +58,7 @@ def write_respond_report(
         f"{float(run.get('threshold', model.threshold)):.3f}; open `map/report.html`, "
         "`map/landslides.gpkg`, `map/probability.tif`",
         "- `respond.json`: the request, the plan and the steps (a rerun resumes from it)",
+        "- `collection.json`: STAC Collection of the response (links `map/item.json`)",
     ]
     if metrics:
         lines += [
@@ -67,6 +74,45 @@ def write_respond_report(
         lines += ["", "## Steps", ""]
         lines += [f"- {name}: {json.dumps(values, default=str)}" for name, values in steps.items()]
     return write_text_atomic(path, "\n".join(lines) + "\n")
+
+
+# Files of a response folder described as collection assets.
+RESPOND_ASSETS = {
+    "report.md": AssetKind("report", "text/markdown", ("metadata",), "Response report"),
+    "respond.json": AssetKind(
+        "state", pystac.MediaType.JSON, ("metadata",), "Request, plan and steps"
+    ),
+    "respond.yaml": AssetKind(
+        "config", "application/yaml", ("metadata",), "Resolved request (--config reruns it)"
+    ),
+}
+
+
+def write_respond_collection(
+    folder: Path, cfg: RespondConfig, plan: AcquisitionPlan, outputs: PredictionOutputs
+) -> Path:
+    """``collection.json``: the response as a STAC Collection, its map as an Item."""
+    title = cfg.event_name or f"event of {plan.event_start:%Y-%m-%d}"
+    items = [outputs.item_json] if outputs.item_json and outputs.item_json.is_file() else []
+    areas = []
+    if not items:  # a map kept from before maps had an Item: the cube gives the extent
+        grid = grid_from_cube(open_cube(folder / "cube.zarr", validate=False))
+        window = (plan.event_start, plan.event_end)
+        areas.append(Area(footprint_lonlat(grid).bounds, window))
+    return write_collection(
+        folder,
+        name=f"respond-{title}",
+        title=f"Landslide response: {title}",
+        description=(
+            f"Landslide map of {title} from Sentinel-1 backscatter before and after the "
+            f"event window {plan.event_start:%Y-%m-%d %H:%M} .. "
+            f"{plan.event_end:%Y-%m-%d %H:%M} UTC, made by sarslide respond."
+        ),
+        areas=areas,
+        items=items,
+        assets=RESPOND_ASSETS,
+        cubes=[folder / "cube.zarr"],
+    )
 
 
 def _rows(side: str, passes: list[Pass]) -> list[str]:

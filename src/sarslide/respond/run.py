@@ -53,7 +53,7 @@ from sarslide.respond.checks import (
     resolve_orbit,
 )
 from sarslide.respond.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, RespondConfig
-from sarslide.respond.report import write_respond_report
+from sarslide.respond.report import write_respond_collection, write_respond_report
 from sarslide.respond.search import find_local_passes, search_passes
 from sarslide.sources.aoi import parse_aoi
 from sarslide.sources.build import build_cube
@@ -142,6 +142,7 @@ def respond_to_event(
     )
     outputs = _map_step(cfg, model, plan, target, state, overwrite, progress, say, steps)
     report = write_respond_report(target / "report.md", cfg, model, plan, state, outputs)
+    write_respond_collection(target, cfg, plan, outputs)
     say(f"report: {report}")
     return RespondResult(target, plan, cube, outputs, report, state_path, steps)
 
