@@ -40,6 +40,8 @@ def test_log_ratio_beats_positive_rate_and_picks_the_sign_on_validation(brighter
     for where in ("chips", "region"):
         assert result.metrics[f"auprc_{where}"] > 2 * result.metrics[f"baseline_auprc_{where}"]
         assert result.metrics[f"auroc_{where}"] > 0.7
+        low, high = result.metrics[f"auprc_{where}_low"], result.metrics[f"auprc_{where}_high"]
+        assert low <= result.metrics[f"auprc_{where}"] <= high  # its block bootstrap interval
     assert 0 < result.metrics["f1_region"] <= 1
     wrong_way = score_log_ratio(
         brighter, DATA, LogRatioSettings(sign="decrease", slope_min_deg=None)

@@ -17,9 +17,13 @@ from sarslide.experiments.results import (
 )
 
 
-def record(input_set: str, k: int | None, seed: int, auprc: float) -> RunRecord:
+def record(
+    input_set: str, k: int | None, seed: int, auprc: float, *, half_width: float | None = None
+) -> RunRecord:
     metrics = {"auprc_chips": auprc, "auprc_region": auprc / 2}
     metrics |= {"baseline_auprc_chips": 0.09, "baseline_auprc_region": 0.03}
+    if half_width is not None:  # the run's bootstrap interval of the chips' AUPRC
+        metrics |= {"auprc_chips_low": auprc - half_width, "auprc_chips_high": auprc + half_width}
     return RunRecord(
         run_id=f"{input_set}-{k}-{seed}",
         input_set=input_set,
@@ -106,8 +110,8 @@ def test_table_order_format_and_baselines() -> None:
     records = [
         record("vh", 1, 0, 0.3),
         record("dem", None, 0, 0.2),
-        record("vv", 1, 1, 0.5),
-        record("vv", 1, 0, 0.4),
+        record("vv", 1, 1, 0.5, half_width=0.1),
+        record("vv", 1, 0, 0.4, half_width=0.2),
     ]
     log_ratio = LogRatioResult(
         timesteps_k=1,
@@ -120,18 +124,23 @@ def test_table_order_format_and_baselines() -> None:
     rows = build_results_table(records, [log_ratio])
     csv = format_table_csv(rows).splitlines()
     assert csv[0] == (
-        "method,input_set,k,n,auprc_chips_mean,auprc_chips_std,auprc_region_mean,"
-        "auprc_region_std,label"
+        "method,input_set,k,n,auprc_chips_mean,auprc_chips_std,auprc_chips_ci_low,"
+        "auprc_chips_ci_high,auprc_region_mean,auprc_region_std,auprc_region_ci_low,"
+        "auprc_region_ci_high,label"
     )
-    assert csv[1] == "learned,vv,1,2,0.4500,0.0707,0.2250,0.0354,"
-    assert csv[2] == "learned,vh,1,1,0.3000,,0.1500,,"
+    # interval: the mean of the runs' bounds ((0.4 + 0.2) / 2, (0.6 + 0.6) / 2)
+    assert csv[1] == "learned,vv,1,2,0.4500,0.0707,0.3000,0.6000,0.2250,0.0354,,,"
+    assert csv[2] == "learned,vh,1,1,0.3000,,,,0.1500,,,,"
     assert csv[3].startswith("learned,dem,any,1,0.2000")
     assert csv[4] == (
-        "positive-rate,,any,4,0.0900,0.0000,0.0300,0.0000,positive rate (random score)"
+        "positive-rate,,any,4,0.0900,0.0000,,,0.0300,0.0000,,,positive rate (random score)"
     )
-    assert csv[5] == 'log-ratio,vv+vh,1,1,0.2500,,0.0500,,"log-ratio vv+vh |log ratio|, slope>10°"'
+    assert csv[5] == (
+        'log-ratio,vv+vh,1,1,0.2500,,,,0.0500,,,,"log-ratio vv+vh |log ratio|, slope>10°"'
+    )
     markdown = format_table_markdown(rows)
-    assert "| learned | vv | 1 | 2 | 0.450 ± 0.071 | 0.225 ± 0.035 |" in markdown
+    assert "| learned | vv | 1 | 2 | 0.450 ± 0.071 [0.300, 0.600] | 0.225 ± 0.035 |" in markdown
+    assert "bootstrap interval" in markdown
     assert "log-ratio vv+vh |log ratio|, slope>10°" in markdown
 
 

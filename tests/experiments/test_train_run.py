@@ -10,7 +10,7 @@ import pytest
 
 from sarslide.evaluation.evaluate import EvaluationResult
 from sarslide.experiments.grid import RunSpec
-from sarslide.experiments.records import METRIC_KEYS, RunOutput
+from sarslide.experiments.records import INTERVAL_KEYS, METRIC_KEYS, RunOutput
 from sarslide.experiments.train_run import (
     build_run_train_config,
     extract_metrics,
@@ -32,8 +32,16 @@ def make_evaluation(*, whole_region: bool = True) -> EvaluationResult:
         split_method="spatial",
         threshold=0.5,
         threshold_source="validation chips, best checkpoint",
-        chips=compute_split_metrics(y_chips, p_chips, threshold=0.5),
-        region=compute_split_metrics(y_region, p_region, threshold=0.5) if whole_region else None,
+        chips=compute_split_metrics(
+            y_chips, p_chips, threshold=0.5, block_ids=np.arange(400) // 100, tile_px=16
+        ),
+        region=(
+            compute_split_metrics(
+                y_region, p_region, threshold=0.5, block_ids=np.arange(2000) // 200, tile_px=16
+            )
+            if whole_region
+            else None
+        ),
         n_chips=4,
     )
 
@@ -41,7 +49,11 @@ def make_evaluation(*, whole_region: bool = True) -> EvaluationResult:
 def test_extract_metrics_maps_chips_and_region_blocks_of_a_real_evaluation() -> None:
     evaluation = make_evaluation()
     metrics = extract_metrics(evaluation)
-    assert tuple(metrics) == METRIC_KEYS
+    assert tuple(metrics) == (*METRIC_KEYS, *INTERVAL_KEYS)
+    assert evaluation.chips.intervals is not None
+    low, high = evaluation.chips.intervals["auprc"]
+    assert (metrics["auprc_chips_low"], metrics["auprc_chips_high"]) == (low, high)
+    assert metrics["auprc_region_low"] < metrics["auprc_region"] < metrics["auprc_region_high"]
     for where, block in (("chips", evaluation.chips), ("region", evaluation.region)):
         assert block is not None
         assert metrics[f"auprc_{where}"] == block.auprc
@@ -58,7 +70,8 @@ def test_extract_metrics_maps_chips_and_region_blocks_of_a_real_evaluation() -> 
 
 def test_extract_metrics_gives_nan_region_when_the_region_was_not_evaluated() -> None:
     metrics = extract_metrics(make_evaluation(whole_region=False))
-    assert tuple(metrics) == METRIC_KEYS
+    assert tuple(metrics) == (*METRIC_KEYS, *INTERVAL_KEYS)
+    assert math.isnan(metrics["auprc_region_low"]) and math.isfinite(metrics["auprc_chips_low"])
     assert all(math.isnan(metrics[f"{m}_region"]) for m in ("auprc", "auroc", "f1"))
     assert math.isfinite(metrics["auprc_chips"])
 

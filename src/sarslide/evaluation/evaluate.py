@@ -27,7 +27,7 @@ from sarslide.inference.config import TilingOptions
 from sarslide.inference.map_rasters import resolve_tiling
 from sarslide.inference.predict_scene import predict_array
 from sarslide.metrics.binary import compute_auprc, compute_pr_curve, select_valid
-from sarslide.metrics.bootstrap import tile_block_ids
+from sarslide.metrics.bootstrap import chip_block_ids, tile_block_ids
 from sarslide.metrics.thresholds import SplitMetrics, compute_split_metrics
 from sarslide.models.checkpoints import ModelBundle
 from sarslide.models.engines import InferenceModel, load_inference_model
@@ -84,20 +84,6 @@ class EvaluationResult:
             "notes": self.notes,
             "engine": self.engine,
         }
-
-
-def chip_block_ids(
-    origins_px: np.ndarray, labels_shape: tuple[int, ...], tile_px: int
-) -> np.ndarray:
-    """Bootstrap block of every chip pixel (flat, as the labels): its chip's origin tile.
-
-    With ``tile_px`` the chip size, chips that do not overlap are one block each: the
-    bootstrap resamples whole chips.
-    """
-    origins = np.asarray(origins_px, dtype=np.int64).reshape(-1, 2)
-    per_chip = tile_block_ids(origins[:, 0], origins[:, 1], tile_px)
-    pixels_per_chip = int(np.prod(labels_shape[1:])) if len(labels_shape) > 1 else 1
-    return np.repeat(per_chip, pixels_per_chip)
 
 
 def predict_region(

@@ -1,7 +1,8 @@
 """Fig-4-style figure of an ablation: test AUPRC against the number of timesteps.
 
 One panel per metric (positive test chips, whole test region). One line per input
-set with error bars (sample std over seeds); inputs that do not depend on k (DEM
+set with error bars (sample std over seeds) over thick pale bars (the 95 % spatial
+block bootstrap interval of the test area, averaged over seeds); inputs that do not depend on k (DEM
 only) are a flat line with a shaded band; the positive-rate baseline is a dashed
 horizontal line and the log-ratio baseline a dashed grey line over k.
 """
@@ -64,7 +65,11 @@ def plot_ablation(
         fontsize="small",
         frameon=False,
     )  # below the panels: covers no data
-    fig.suptitle(f"{title}: test AUPRC vs number of SAR timesteps")
+    fig.suptitle(
+        f"{title}: test AUPRC vs number of SAR timesteps\n"
+        "bars: std over seeds; pale bars: 95 % block bootstrap interval (mean over seeds)",
+        fontsize="medium",
+    )
     return save_figure(fig, path)
 
 
@@ -81,6 +86,10 @@ def _draw_panel(ax: Any, rows: Sequence[TableRow], metric: str, ks: list[int]) -
             (r for r in group if r.timesteps_k is not None), key=lambda r: r.timesteps_k or 0
         )
         flat = [r for r in group if r.timesteps_k is None]
+        for row in per_k:  # the bootstrap interval, behind the seed error bar
+            stats = row.stats[metric]
+            if math.isfinite(stats.low) and math.isfinite(stats.high):
+                ax.vlines(row.timesteps_k, stats.low, stats.high, colors=colour, lw=7, alpha=0.25)
         if per_k:
             ax.errorbar(
                 [r.timesteps_k for r in per_k],
@@ -98,6 +107,8 @@ def _draw_panel(ax: Any, rows: Sequence[TableRow], metric: str, ks: list[int]) -
                 ax.fill_between(
                     span, stats.mean - stats.std, stats.mean + stats.std, color=colour, alpha=0.15
                 )
+            if math.isfinite(stats.low) and math.isfinite(stats.high):
+                ax.fill_between(span, stats.low, stats.high, color=colour, alpha=0.07)
     for row in rows:
         stats = row.stats[metric]
         if row.method == METHOD_POSITIVE_RATE and stats.n > 0:

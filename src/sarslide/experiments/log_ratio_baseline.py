@@ -28,7 +28,7 @@ from sarslide.chips.chipping import to_binary_labels
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
 from sarslide.experiments.ablation_config import AblationConfig, LogRatioSettings
-from sarslide.experiments.records import LogRatioResult
+from sarslide.experiments.records import LogRatioResult, flatten_interval
 from sarslide.metrics.binary import (
     compute_auprc,
     compute_auroc,
@@ -37,6 +37,11 @@ from sarslide.metrics.binary import (
     compute_positive_rate,
     select_threshold,
     select_valid,
+)
+from sarslide.metrics.bootstrap import (
+    bootstrap_block_intervals,
+    chip_block_ids,
+    tile_block_ids,
 )
 
 logger = logging.getLogger(__name__)
@@ -157,9 +162,12 @@ def score_log_ratio(
         slope_rad=chip_layers.get(cv.VAR_DEM_SLOPE),
         slope_min_deg=settings.slope_min_deg,
     )
+    rows, cols = np.nonzero(test_mask)  # row-major, as labels[test_mask]
+    region_blocks = tile_block_ids(rows, cols, cfg.chip_size_px)
+    chip_blocks = chip_block_ids(test.origins_px, test.labels.shape, cfg.chip_size_px)
     metrics = {
-        **_score(test.labels, chip_score, threshold, "chips"),
-        **_score(labels[test_mask], score[test_mask], threshold, "region"),
+        **_score(test.labels, chip_score, threshold, "chips", chip_blocks),
+        **_score(labels[test_mask], score[test_mask], threshold, "region", region_blocks),
     }
     return LogRatioResult(
         timesteps_k=cfg.timesteps_k,
@@ -215,12 +223,20 @@ def score_log_ratio_for_ablation(
 
 
 def _score(
-    labels: np.ndarray, scores: np.ndarray, threshold: float, where: str
+    labels: np.ndarray, scores: np.ndarray, threshold: float, where: str, blocks: np.ndarray
 ) -> dict[str, float]:
+    """The runs' metric keys, with the AUPRC's bootstrap interval (blocks: one per pixel)."""
     y, p = select_valid(labels, scores)
+    keep = np.isfinite(scores.reshape(-1)) & (labels.reshape(-1) != 255)
+    intervals = (
+        bootstrap_block_intervals(y, p, blocks.reshape(-1)[keep], threshold=threshold).to_dict()
+        if y.size
+        else None
+    )
     return {
         f"auprc_{where}": compute_auprc(y, p),
         f"auroc_{where}": compute_auroc(y, p),
         f"f1_{where}": compute_f1(compute_confusion(y, p, threshold)),
         f"baseline_auprc_{where}": compute_positive_rate(y),
+        **flatten_interval(intervals, where),
     }

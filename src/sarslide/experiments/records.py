@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Final
@@ -34,6 +35,21 @@ METRIC_KEYS: Final[tuple[str, ...]] = (
 
 ``baseline_auprc_*`` is the positive rate, the AUPRC of a random score.
 """
+
+INTERVAL_KEYS: Final[tuple[str, ...]] = (
+    "auprc_chips_low",
+    "auprc_chips_high",
+    "auprc_region_low",
+    "auprc_region_high",
+)
+"""The 95 % spatial block bootstrap interval of each AUPRC (runs that have one)."""
+
+
+def flatten_interval(intervals: dict[str, Any] | None, where: str) -> dict[str, float]:
+    """``{"auprc_<where>_low": ..., "auprc_<where>_high": ...}`` (NaN when not computed)."""
+    bounds = (intervals or {}).get("auprc") or [None, None]
+    low, high = (math.nan if b is None else float(b) for b in bounds)
+    return {f"auprc_{where}_low": low, f"auprc_{where}_high": high}
 
 
 class RunOutput(BaseModel):

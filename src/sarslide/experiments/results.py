@@ -1,11 +1,12 @@
 """Collect run results into the ablation table (CSV and markdown).
 
 One row per cell (input set x k) with mean, sample standard deviation and n of test
-AUPRC over seeds, on the positive test chips (the paper's measure) and on the whole
-test region; one row for the positive-rate baseline (the AUPRC of a random score);
-one row per k for the log-ratio baseline. The output depends only on the stored
-results, in a fixed order with fixed formatting: an interrupted and resumed grid
-writes the same bytes as an uninterrupted one.
+AUPRC over seeds and the mean of the runs' 95 % block bootstrap intervals, on the
+positive test chips (the paper's measure) and on the whole test region; one row for the
+positive-rate baseline (the AUPRC of a random score); one row per k for the log-ratio
+baseline. The output depends only on the stored results, in a fixed order with fixed
+formatting: an interrupted and resumed grid writes the same bytes as an uninterrupted
+one.
 """
 
 from __future__ import annotations
@@ -16,22 +17,25 @@ from dataclasses import dataclass
 from typing import Final
 
 from sarslide.experiments.grid import input_set_rank
-from sarslide.experiments.records import METRIC_KEYS, LogRatioResult, RunRecord
+from sarslide.experiments.records import INTERVAL_KEYS, METRIC_KEYS, LogRatioResult, RunRecord
 
 TABLE_METRICS: Final[tuple[str, ...]] = ("auprc_chips", "auprc_region")
 METHOD_LEARNED: Final = "learned"
 METHOD_POSITIVE_RATE: Final = "positive-rate"
 METHOD_LOG_RATIO: Final = "log-ratio"
-RUN_COLUMNS: Final[tuple[str, ...]] = METRIC_KEYS  # runs.csv: every metric a run reports
+RUN_COLUMNS: Final[tuple[str, ...]] = (*METRIC_KEYS, *INTERVAL_KEYS)  # runs.csv
 
 
 @dataclass(frozen=True)
 class CellStats:
-    """Mean, sample standard deviation (NaN when n < 2) and count of one metric."""
+    """Mean, sample standard deviation (NaN when n < 2) and count of one metric, and
+    the mean over runs of its 95 % spatial block bootstrap interval (NaN: none)."""
 
     mean: float
     std: float
     n: int
+    low: float = math.nan
+    high: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -49,15 +53,31 @@ class TableRow:
         return max((s.n for s in self.stats.values()), default=0)
 
 
-def compute_stats(values: Iterable[float]) -> CellStats:
-    """Mean, sample std (ddof=1) and n of finite values."""
+def compute_stats(
+    values: Iterable[float], lows: Iterable[float] = (), highs: Iterable[float] = ()
+) -> CellStats:
+    """Mean, sample std (ddof=1) and n of finite values; the mean interval bounds."""
     finite = [float(v) for v in values if math.isfinite(v)]
     n = len(finite)
     if n == 0:
         return CellStats(math.nan, math.nan, 0)
     mean = math.fsum(finite) / n
     std = math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (n - 1)) if n > 1 else math.nan
-    return CellStats(mean, std, n)
+    return CellStats(mean, std, n, _finite_mean(lows), _finite_mean(highs))
+
+
+def _finite_mean(values: Iterable[float]) -> float:
+    finite = [float(v) for v in values if math.isfinite(v)]
+    return math.fsum(finite) / len(finite) if finite else math.nan
+
+
+def metric_stats(metrics: Sequence[dict[str, float]], name: str) -> CellStats:
+    """``compute_stats`` of metric ``name`` over runs, with its ``_low``/``_high`` bounds."""
+    return compute_stats(
+        (m.get(name, math.nan) for m in metrics),
+        (m.get(f"{name}_low", math.nan) for m in metrics),
+        (m.get(f"{name}_high", math.nan) for m in metrics),
+    )
 
 
 def build_results_table(
@@ -72,10 +92,7 @@ def build_results_table(
             METHOD_LEARNED,
             input_set,
             k,
-            {
-                m: compute_stats(r.output.metrics.get(m, math.nan) for r in group)
-                for m in TABLE_METRICS
-            },
+            {m: metric_stats([r.output.metrics for r in group], m) for m in TABLE_METRICS},
         )
         for (input_set, k), group in sorted(cells.items(), key=lambda kv: _cell_key(*kv[0]))
     ]
@@ -100,7 +117,7 @@ def build_results_table(
                 METHOD_LOG_RATIO,
                 result.polarisations,
                 result.timesteps_k,
-                {m: compute_stats([result.metrics.get(m, math.nan)]) for m in TABLE_METRICS},
+                {m: metric_stats([result.metrics], m) for m in TABLE_METRICS},
                 label=result.label,
             )
         )
@@ -111,14 +128,14 @@ def format_table_csv(rows: Sequence[TableRow]) -> str:
     """CSV text with one column per statistic; empty cells where undefined."""
     header = ["method", "input_set", "k", "n"]
     for metric in TABLE_METRICS:
-        header += [f"{metric}_mean", f"{metric}_std"]
+        header += [f"{metric}_mean", f"{metric}_std", f"{metric}_ci_low", f"{metric}_ci_high"]
     header.append("label")  # e.g. the log-ratio's chosen sign and slope mask
     lines = [",".join(header)]
     for row in rows:
         fields = [row.method, _csv_text(row.input_set), _format_k(row.timesteps_k), str(row.n)]
         for metric in TABLE_METRICS:
             stats = row.stats[metric]
-            fields += [_format_float(stats.mean), _format_float(stats.std)]
+            fields += [_format_float(v) for v in (stats.mean, stats.std, stats.low, stats.high)]
         fields.append(_csv_text(row.label))
         lines.append(",".join(fields))
     return "\n".join(lines) + "\n"
@@ -142,7 +159,10 @@ def format_table_markdown(rows: Sequence[TableRow], *, title: str = "Ablation") 
     lines += [
         "",
         "k: acquisitions averaged on each side of the event ('any': the input does not use "
-        "SAR). ± is the sample standard deviation over seeds.",
+        "SAR). ± is the sample standard deviation over seeds (training and split noise); "
+        "[low, high] the 95 % spatial block bootstrap interval of the test area (which "
+        "chips or tiles were scored), averaged over seeds: a difference smaller than "
+        "either is not a finding.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -180,9 +200,10 @@ def _format_float(value: float) -> str:
 def _format_cell(stats: CellStats) -> str:
     if stats.n == 0:
         return "-"
-    if stats.n < 2:
-        return f"{stats.mean:.3f}"
-    return f"{stats.mean:.3f} ± {stats.std:.3f}"
+    text = f"{stats.mean:.3f}" if stats.n < 2 else f"{stats.mean:.3f} ± {stats.std:.3f}"
+    if math.isfinite(stats.low) and math.isfinite(stats.high):
+        text += f" [{stats.low:.3f}, {stats.high:.3f}]"
+    return text
 
 
 def _csv_text(text: str) -> str:

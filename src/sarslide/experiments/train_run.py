@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any
 from sarslide.evaluation.config import EvaluateConfig
 from sarslide.evaluation.evaluate import evaluate_checkpoint
 from sarslide.experiments.grid import RunSpec
-from sarslide.experiments.records import METRIC_KEYS, RunOutput
+from sarslide.experiments.records import (
+    INTERVAL_KEYS,
+    METRIC_KEYS,
+    RunOutput,
+    flatten_interval,
+)
 from sarslide.training.config import TrainConfig, load_train_config
 from sarslide.training.run import train
 
@@ -89,7 +94,8 @@ def extract_metrics(evaluation: EvaluationResult) -> dict[str, float]:
 
     ``evaluation.chips`` holds the positive test chips, ``evaluation.region`` every
     pixel of the test region; a missing region (``whole_region=False``) gives NaN,
-    which the table leaves out of its means and shows as an empty cell.
+    which the table leaves out of its means and shows as an empty cell. The AUPRCs'
+    bootstrap intervals come as ``INTERVAL_KEYS``.
     """
     blocks = {"chips": evaluation.chips, "region": evaluation.region}
     metrics: dict[str, float] = {}
@@ -97,4 +103,5 @@ def extract_metrics(evaluation: EvaluationResult) -> dict[str, float]:
         for name in ("auprc", "auroc", "f1", "baseline_auprc"):
             value = math.nan if block is None else float(getattr(block, name))
             metrics[f"{name}_{where}"] = value
-    return {key: metrics[key] for key in METRIC_KEYS}
+        metrics.update(flatten_interval(None if block is None else block.intervals, where))
+    return {key: metrics[key] for key in (*METRIC_KEYS, *INTERVAL_KEYS)}

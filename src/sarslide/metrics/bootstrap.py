@@ -79,6 +79,20 @@ def tile_block_ids(rows_px: ArrayLike, cols_px: ArrayLike, tile_px: int) -> NDAr
     return rows * n_cols + cols
 
 
+def chip_block_ids(
+    origins_px: np.ndarray, labels_shape: tuple[int, ...], tile_px: int
+) -> np.ndarray:
+    """Bootstrap block of every chip pixel (flat, as the labels): its chip's origin tile.
+
+    With ``tile_px`` the chip size, chips that do not overlap are one block each: the
+    bootstrap resamples whole chips.
+    """
+    origins = np.asarray(origins_px, dtype=np.int64).reshape(-1, 2)
+    per_chip = tile_block_ids(origins[:, 0], origins[:, 1], tile_px)
+    pixels_per_chip = int(np.prod(labels_shape[1:])) if len(labels_shape) > 1 else 1
+    return np.repeat(per_chip, pixels_per_chip)
+
+
 def draw_block_weights(n_blocks: int, n_resamples: int, seed: int) -> NDArray[np.float64]:
     """``(n_resamples, n_blocks)`` times each block is drawn (with replacement), seeded."""
     rng = np.random.default_rng(seed)
