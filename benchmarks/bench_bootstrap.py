@@ -50,11 +50,12 @@ def main() -> None:
     cpu_start = time.process_time()
     with measure() as boot:
         result = bootstrap_block_intervals(y, p, blocks, threshold=0.5, n_resamples=RESAMPLES)
+    load_average = os.getloadavg()[0]
     path = write_results(
         "bootstrap",
         {
             "quick": args.quick,
-            "load_average_1min_at_start": os.getloadavg()[0],
+            "load_average_1min_at_start": load_average,
             "n_pixels": int(y.size),
             "n_positive": int(y.sum()),
             "n_distinct_positive_scores": int(np.unique(p[y]).size),
