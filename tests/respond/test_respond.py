@@ -207,8 +207,10 @@ def test_resumes_after_an_interruption(
     assert not (out / "cube.zarr").exists()
     # interrupted while predicting: the cube is built (and searched for again, as no cube
     # was built for the recorded plan), no map exists
+    import sarslide.inference.outputs as predict_module  # respond imports it when mapping
+
     with monkeypatch.context() as patch:
-        patch.setattr(run_module, "predict_to_directory", interrupted)
+        patch.setattr(predict_module, "predict_to_directory", interrupted)
         with pytest.raises(KeyboardInterrupt):
             respond_to_event(cfg, out, progress=False)
     assert (out / "cube.zarr").exists() and not (out / "map").exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,10 @@ from sarslide.datacube import open_cube, validate_cube
 from sarslide.datacube.content import check_backscatter_values
 from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
-from sarslide.inference.config import CONFIG_FILENAME, PredictConfig
+from sarslide.inference.config import PredictConfig
 from sarslide.inference.geotiff import RasterGrid, grid_from_cube, read_raster
 from sarslide.inference.map_rasters import predict_map_rasters, resolve_tiling
+from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
 from sarslide.inference.predict_scene import (
     NormaliseFn,
@@ -64,52 +65,6 @@ SIMULATED_WARNING = (
     "(the cube's 'simulated' attribute), not of a real scene."
 )
 COMMAND = "predict"  # names the output folder's manifest: --overwrite replaces only these
-
-
-@dataclass(frozen=True)
-class PredictionOutputs:
-    """Paths of everything ``predict_to_directory`` writes (None: not written)."""
-
-    directory: Path
-    probability_tif: Path
-    binary_tif: Path
-    polygons_gpkg: Path
-    polygons_geojson: Path
-    config_json: Path
-    config_yaml: Path
-    report_html: Path
-    quicklook_png: Path | None = None
-    metrics_json: Path | None = None
-    error_map_png: Path | None = None
-    item_json: Path | None = None  # the STAC Item of the folder
-
-    @classmethod
-    def in_directory(
-        cls, directory: Path, *, has_labels: bool, figures: bool = True
-    ) -> PredictionOutputs:
-        return cls(
-            directory=directory,
-            probability_tif=directory / "probability.tif",
-            binary_tif=directory / "landslides.tif",
-            polygons_gpkg=directory / "landslides.gpkg",
-            polygons_geojson=directory / "landslides.geojson",
-            config_json=directory / "run_config.json",
-            config_yaml=directory / CONFIG_FILENAME,
-            report_html=directory / "report.html",
-            quicklook_png=directory / "quicklook.png" if figures else None,
-            metrics_json=directory / "metrics.json" if has_labels else None,
-            error_map_png=directory / "error_map.png" if has_labels and figures else None,
-            item_json=directory / ITEM_FILENAME,
-        )
-
-    def moved_to(self, directory: Path) -> PredictionOutputs:
-        """The same file names in another folder."""
-        values: dict[str, Any] = {
-            f.name: (directory / getattr(self, f.name).name if getattr(self, f.name) else None)
-            for f in fields(self)
-            if f.name != "directory"
-        }
-        return PredictionOutputs(directory=directory, **values)
 
 
 def predict_to_directory(

@@ -18,7 +18,6 @@ from sarslide import conventions as cv
 from sarslide.chips import select_event_timesteps
 from sarslide.crs_text import format_crs
 from sarslide.errors import ConfigError, DataSelectionError
-from sarslide.models.engines import read_model_file_bundle
 from sarslide.respond.acquisitions import AcquisitionPlan
 from sarslide.respond.config import RespondConfig
 from sarslide.sources.aoi import make_geobox, parse_aoi
@@ -70,6 +69,10 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
     Raises:
         CheckpointError: missing, corrupt or foreign checkpoint.
     """
+    # torch (the model readers) loads when a model is read: 'import sarslide.respond'
+    # stays light (tests/respond/test_one_search.py)
+    from sarslide.models.engines import read_model_file_bundle
+
     source = Path(path).expanduser()
     bundle = read_model_file_bundle(source)
     data_config, _ = bundle.chip_inputs()

@@ -114,16 +114,17 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
         ``with_dem=False`` builds without DEM layers when no ``--dem`` was given (a model
         without DEM channels needs none: nothing is fetched).
         """
-        event_start, event_end = self.event_window
         fields = {name: getattr(self, name) for name in BUILD_FIELDS}
         if not with_dem and self.dem is None:
             fields["dem"] = []
-        return BuildConfig.from_options(
+        # not validated again: the shared fields were validated as this config's (the
+        # same CubeSourceOptions), the dates come from a checked plan
+        return BuildConfig.model_construct(
             **fields,
             start=start.isoformat(),
             end=end.isoformat(),
-            event_start=event_start.isoformat(),
-            event_end=event_end.isoformat(),
+            event_start=self.event_start,
+            event_end=self.event_end or self.event_start,
             orbit_state=orbit_state,
         )
 

@@ -11,7 +11,7 @@ import pystac
 from sarslide.atomic import write_text_atomic
 from sarslide.datacube import open_cube
 from sarslide.inference.geotiff import grid_from_cube
-from sarslide.inference.outputs import PredictionOutputs
+from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.inference.stac_collection import Area, write_collection
 from sarslide.inference.stac_item import AssetKind, footprint_lonlat
 from sarslide.respond.acquisitions import AcquisitionPlan, Pass

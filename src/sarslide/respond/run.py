@@ -34,8 +34,7 @@ from sarslide.datacube import open_cube
 from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
 from sarslide.inference.config import PredictConfig, PredictOptions
-from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
-from sarslide.models.engines import is_onnx_file, resolve_engine
+from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.respond.acquisitions import (
     AcquisitionPlan,
     Pass,
@@ -57,6 +56,7 @@ from sarslide.respond.report import write_respond_collection, write_respond_repo
 from sarslide.respond.search import find_local_passes, search_passes
 from sarslide.sources.aoi import parse_aoi
 from sarslide.sources.build import build_cube
+from sarslide.sources.local_products import select_items
 from sarslide.sources.rtc import describe_left_out
 from sarslide.sources.signing import UrlSigner
 
@@ -110,6 +110,9 @@ def respond_to_event(
     """
     say = on_step or logger.info
     target = Path(out_dir).expanduser()
+    # torch loads when a response runs: 'import sarslide.respond' stays light
+    from sarslide.models.engines import is_onnx_file, resolve_engine
+
     device = resolve_device(cfg.device, log=False)  # a device not here fails before any search
     resolve_engine(cfg.engine, device, onnx_file=is_onnx_file(cfg.model), precision=cfg.precision)
     model = read_model_settings(cfg.model)
@@ -131,14 +134,14 @@ def respond_to_event(
         )
     steps: dict[str, str] = {}
     resumable = state if earlier == request else {}
-    plan = _plan_step(cfg, model, orbit, resumable, target / CUBE_NAME, now, say, steps)
+    plan, items = _plan_step(cfg, model, orbit, resumable, target / CUBE_NAME, now, say, steps)
     target.mkdir(parents=True, exist_ok=True)
     state = {**(state if earlier == request else {}), "request": request, "model": model.to_dict()}
     state["plan"] = plan.to_dict()
     state_path = write_json_atomic(target / STATE_FILE, state)
     cfg.write_yaml(target / CONFIG_FILE)  # the resolved request: --config reruns it
     cube = _cube_step(
-        cfg, model, plan, orbit, target, state, overwrite, progress, signer, say, steps
+        cfg, model, plan, orbit, items, target, state, overwrite, progress, signer, say, steps
     )
     outputs = _map_step(cfg, model, plan, target, state, overwrite, progress, say, steps)
     report = write_respond_report(target / "report.md", cfg, model, plan, state, outputs)
@@ -156,7 +159,8 @@ def _plan_step(
     now: datetime | str | None,
     say: StepReporter,
     steps: dict[str, str],
-) -> AcquisitionPlan:
+) -> tuple[AcquisitionPlan, list[Any] | None]:
+    """The plan, and the RTC items the search found (None: a recorded plan reused)."""
     recorded = state.get("plan")
     # the recorded plan is reused with the cube built for it; otherwise the catalogue is
     # searched again (it may have gained passes since)
@@ -166,7 +170,7 @@ def _plan_step(
             say("acquisitions: reusing the plan recorded in " + STATE_FILE)
             _report_lines(plan, say)
             steps["acquisitions"] = "reused"
-            return plan
+            return plan, None
 
     k = model.timesteps_k
     event_start, event_end = cfg.event_window
@@ -174,9 +178,8 @@ def _plan_step(
     clock = to_utc_naive(now if now is not None else datetime.now(timezone.utc))
     search_start, search_end = event_start - span, min(event_end + span, clock)
     aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
-    beyond: list[Pass] | None = None  # passes outside the window (known for local products)
     if cfg.rtc is not None:
-        passes, skipped, beyond = find_local_passes(
+        found = find_local_passes(
             cfg.rtc,
             aoi,
             start=search_start,
@@ -185,7 +188,7 @@ def _plan_step(
             relative_orbit=cfg.relative_orbit,
         )
     else:
-        passes, skipped = search_passes(
+        found = search_passes(
             cfg.stac_url,
             cfg.collection,
             aoi,
@@ -195,7 +198,7 @@ def _plan_step(
             relative_orbit=cfg.relative_orbit,
         )
     plan = plan_acquisitions(
-        passes,
+        found.passes,
         event_start=event_start,
         event_end=event_end,
         k=k,
@@ -206,11 +209,11 @@ def _plan_step(
         relative_orbit=cfg.relative_orbit,
     )
     _report_lines(plan, say)
-    if skipped:
-        say(f"left out: {len(skipped)} product(s): {describe_left_out(skipped)}")
-    _refuse_incomplete(plan, cfg, clock, beyond)
+    if found.skipped:
+        say(f"left out: {len(found.skipped)} product(s): {describe_left_out(found.skipped)}")
+    _refuse_incomplete(plan, cfg, clock, found.beyond)
     steps["acquisitions"] = "done"
-    return plan
+    return plan, found.items
 
 
 def _refuse_incomplete(
@@ -270,6 +273,7 @@ def _cube_step(
     model: ModelSettings,
     plan: AcquisitionPlan,
     orbit: str | None,
+    items: list[Any] | None,
     target: Path,
     state: dict[str, Any],
     overwrite: bool,
@@ -300,7 +304,11 @@ def _cube_step(
     if build_cfg.dem == []:
         say("cube: no DEM layers (the model has no DEM channel and no --dem was given)")
     say(f"cube: building {path} from {cfg.source_label} ({start:%Y-%m-%d} .. {end:%Y-%m-%d})")
-    result = build_cube(build_cfg, path, overwrite=overwrite, progress=progress, signer=signer)
+    if items is not None:  # the search's items in the cube's window: no second search
+        items, _ = select_items(items, start=start, end=end)
+    result = build_cube(
+        build_cfg, path, overwrite=overwrite, progress=progress, signer=signer, rtc_items=items
+    )
     problems = check_cube_matches(open_cube(path, task="mapping"), plan, cfg)
     if problems:  # the catalogue changed between the search and the build (seconds)
         raise DataSelectionError(
@@ -361,6 +369,9 @@ def _map_step(
         event_end=event_end,
         scheduler_address=cfg.scheduler,
     )
+    # the predictor (torch) loads when a map is made: 'import sarslide.respond' stays light
+    from sarslide.inference.outputs import predict_to_directory
+
     outputs = predict_to_directory(settings, overwrite=overwrite, progress=progress)
     recorded["map"] = {"request": request, "status": "done", "finished_at": _stamp()}
     write_json_atomic(target / STATE_FILE, state)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -17,6 +18,19 @@ from sarslide.sources.stac_search import open_catalog, search_items
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class FoundPasses:
+    """What one search found: the passes (orbit filters applied), the products left out
+    with the reason, the RTC items over the AOI in the searched period (the cube build
+    takes them as they are: one search per response) and, for local products, the
+    passes outside the period."""
+
+    passes: list[Pass]
+    skipped: dict[str, str]
+    items: list[Any]
+    beyond: list[Pass] | None = None
+
+
 def search_passes(
     stac_url: str,
     collection: str,
@@ -26,14 +40,14 @@ def search_passes(
     end: pd.Timestamp,
     orbit_state: str | None = None,
     relative_orbit: int | None = None,
-) -> tuple[list[Pass], dict[str, str]]:
+) -> FoundPasses:
     """The passes (frames of one pass merged, duplicates dropped) over ``aoi`` in [start, end].
 
     Searching needs no signing: only the items' metadata is read.
 
     Returns:
-        The passes that pass the orbit filters, in time order, and the item ids left out
-        with the reason (duplicates, missing assets, another orbit).
+        The passes that pass the orbit filters, in time order, the item ids left out
+        with the reason (duplicates, missing assets, another orbit), and the items.
     """
     catalog = open_catalog(stac_url)
     try:
@@ -46,7 +60,10 @@ def search_passes(
         )
     except DataSelectionError:
         items = []  # an empty search is an answer here: the plan says what is missing
-    return passes_from_items(items, orbit_state=orbit_state, relative_orbit=relative_orbit)
+    passes, skipped = passes_from_items(
+        items, orbit_state=orbit_state, relative_orbit=relative_orbit
+    )
+    return FoundPasses(passes, skipped, items)
 
 
 def find_local_passes(
@@ -57,16 +74,17 @@ def find_local_passes(
     end: pd.Timestamp,
     orbit_state: str | None = None,
     relative_orbit: int | None = None,
-) -> tuple[list[Pass], dict[str, str], list[Pass]]:
+) -> FoundPasses:
     """The passes of local RTC products (``--rtc`` files, folders, globs) over ``aoi``.
 
     Dates, track and orbit come from the products (``sources.local_products``); those
     not over the AOI are left out, those outside [start, end] are not searched.
 
     Returns:
-        The passes in [start, end], the products left out there with the reason, and
-        the passes over the AOI outside [start, end] (to tell how far the search must
-        reach when the window holds too few).
+        The passes in [start, end], the products left out there with the reason, the
+        items over the AOI in [start, end], and the passes over the AOI outside
+        [start, end] (to tell how far the search must reach when the window holds too
+        few).
     """
     items = rtc_items(find_rtc_products(rtc))
     in_window, outside_window = select_items(items, start=start, end=end)
@@ -78,7 +96,7 @@ def find_local_passes(
         [i for i in items if i.id in outside_window], aoi_lonlat=aoi.geometry_lonlat
     )
     beyond, _ = passes_from_items(others, orbit_state=orbit_state, relative_orbit=relative_orbit)
-    return passes, {**outside, **skipped}, beyond
+    return FoundPasses(passes, {**outside, **skipped}, kept, beyond)
 
 
 def passes_from_items(

@@ -157,6 +157,7 @@ def build_cube(
     progress: bool = True,
     signer: UrlSigner | None = None,
     hyp3_client: Any = None,
+    rtc_items: list[Any] | None = None,
 ) -> BuildResult:
     """Search, load, align and write a datacube; return where it went and what was skipped.
 
@@ -168,6 +169,10 @@ def build_cube(
         signer: overrides ``cfg.signer`` (tests inject an expiring-token signer).
         hyp3_client: a ``hyp3_sdk.HyP3``-like object for ``insar: hyp3`` (default: a
             real client from your Earthdata credentials).
+        rtc_items: the RTC STAC items to build from, already found over ``cfg.aoi`` in
+            [``cfg.start``, ``cfg.end``] (``respond`` hands over its search's): the
+            catalogue is not searched and the ``--rtc`` products are not read again;
+            the orbit filters still apply. Default: search or read them here.
 
     Raises:
         OutputExistsError: ``output`` exists (without ``overwrite``, or not a cube
@@ -178,7 +183,7 @@ def build_cube(
     # the lock and the existing-output check come before any input is fetched or read:
     # a second build into the same store fails at once, not after its downloads
     with claim_output(target, BUILD_COMMAND, inputs=_local_inputs(cfg), overwrite=overwrite):
-        return _build_into(cfg, target, overwrite, progress, signer, hyp3_client)
+        return _build_into(cfg, target, overwrite, progress, signer, hyp3_client, rtc_items)
 
 
 def _build_into(
@@ -188,10 +193,11 @@ def _build_into(
     progress: bool,
     signer: UrlSigner | None,
     hyp3_client: Any,
+    rtc_items: list[Any] | None,
 ) -> BuildResult:
     began = time.perf_counter()
     url_signer = signer or make_signer(cfg.signer)
-    inputs = bi.BuildInputs(cfg, url_signer)
+    inputs = bi.BuildInputs(cfg, url_signer, rtc_items)
     aoi, rtc_items, skipped = inputs.aoi_and_rtc_items()
     geobox = make_geobox(aoi, resolution_m=cfg.resolution_m)
     logger.info(

@@ -29,7 +29,7 @@ from sarslide.sources.local_products import (
     rtc_items,
     select_items,
 )
-from sarslide.sources.signing import UrlSigner
+from sarslide.sources.signing import UrlSigner, sign_items
 from sarslide.sources.stac_search import open_catalog, search_items
 
 if TYPE_CHECKING:
@@ -44,11 +44,15 @@ CatalogGetter = Callable[[], Any]
 
 
 class BuildInputs:
-    """The STAC catalog, opened on first use; the AOI and the RTC items."""
+    """The STAC catalog, opened on first use; the AOI and the RTC items (``found``: items
+    a search already gave, used instead of searching or reading products again)."""
 
-    def __init__(self, cfg: BuildConfig, signer: UrlSigner) -> None:
+    def __init__(
+        self, cfg: BuildConfig, signer: UrlSigner, found: list[pystac.Item] | None = None
+    ) -> None:
         self.cfg = cfg
         self.signer = signer
+        self.found = found
         self._catalog: Any = None
 
     def catalog(self) -> Any:
@@ -58,7 +62,14 @@ class BuildInputs:
 
     def aoi_and_rtc_items(self) -> tuple[Any, list[Any], dict[str, str]]:
         cfg = self.cfg
-        if uses_local_rtc(cfg):
+        if self.found is not None:
+            if cfg.aoi is None:
+                raise ConfigError("A build from items already found needs the AOI (--aoi).")
+            aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
+            items, skipped = list(self.found), dict[str, str]()
+            if not uses_local_rtc(cfg):
+                sign_items(items, self.signer)  # as the catalogue's search modifier does
+        elif uses_local_rtc(cfg):
             chosen = parse_aoi(cfg.aoi, crs=cfg.crs) if cfg.aoi else None
             items, skipped = local_rtc_items(cfg, chosen) if cfg.rtc else ([], {})
             if chosen is not None:
