@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import ast
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -25,7 +25,15 @@ def test_quick_results_go_to_their_own_file(
 
 @pytest.mark.parametrize("script", sorted(BENCHMARKS.glob("bench_*.py")), ids=lambda p: p.stem)
 def test_every_benchmark_passes_its_quick_flag_to_write_results(script: Path) -> None:
-    text = script.read_text()
-    calls = re.findall(r"write_results\(([^)]*)\)", text)
+    calls = [
+        node
+        for node in ast.walk(ast.parse(script.read_text()))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "write_results"
+    ]
     assert calls, f"{script.name} writes no results through measure.write_results"
-    assert all("quick=" in call for call in calls), calls
+    lines_without_quick = [
+        call.lineno for call in calls if "quick" not in {kw.arg for kw in call.keywords}
+    ]
+    assert not lines_without_quick, (
+        f"{script.name}: write_results without quick= at lines {lines_without_quick}"
+    )
