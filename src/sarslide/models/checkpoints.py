@@ -29,6 +29,14 @@ import torch
 from sarslide.atomic import replacing
 from sarslide.chips import DataConfig, NormalisationStats, SplitPlan
 from sarslide.errors import CheckpointError
+from sarslide.models.checkpoint_fields import (
+    check_model_fits,
+    read_channel_names,
+    read_data_config,
+    read_model_kwargs,
+    read_normalisation,
+    read_threshold,
+)
 from sarslide.models.registry import create_model
 
 logger = logging.getLogger(__name__)
@@ -139,23 +147,22 @@ def bundle_from_hparams(hparams: dict[str, Any], *, source: str) -> ModelBundle:
         )
     known = {*required, "task", "split_method", "split_plan"}
     plan_json = metadata.get("split_plan")
+    channel_names = read_channel_names(metadata["channel_names"], source)
     return ModelBundle(
-        channel_names=list(metadata["channel_names"]),
-        threshold=float(metadata["threshold"]),
+        channel_names=channel_names,
+        threshold=read_threshold(metadata["threshold"], source),
         model_name=str(hparams["model_name"]),
         num_classes=int(hparams.get("num_classes", 2)),
         task=task,
         normalisation=(
-            NormalisationStats.from_dict(metadata["normalisation"])
+            read_normalisation(metadata["normalisation"], channel_names, source)
             if "normalisation" in metadata
             else None
         ),
         data_config=(
-            DataConfig.model_validate(metadata["data_config"])
-            if "data_config" in metadata
-            else None
+            read_data_config(metadata["data_config"], source) if "data_config" in metadata else None
         ),
-        model_kwargs=dict(hparams.get("model_kwargs") or {}),
+        model_kwargs=read_model_kwargs(hparams.get("model_kwargs"), source),
         split_method=str(metadata.get("split_method", "unknown")),
         split_plan=SplitPlan.from_json(plan_json) if plan_json else None,
         source=source,
@@ -188,6 +195,19 @@ def load_model_from_checkpoint(
     ckpt = read_checkpoint(path, map_location=map_location)
     hparams = ckpt.get("hyper_parameters") or {}
     bundle = bundle_from_hparams(hparams, source=str(path))
+    state = {
+        key[len(MODEL_PREFIX) :]: value
+        for key, value in ckpt["state_dict"].items()
+        if key.startswith(MODEL_PREFIX)
+    }
+    check_model_fits(
+        bundle.model_name,
+        bundle.model_kwargs,
+        in_channels=len(bundle.channel_names),
+        num_classes=bundle.num_classes,
+        state=state,
+        source=str(path),
+    )
     model = create_model(
         bundle.model_name,
         in_channels=len(bundle.channel_names),
@@ -195,11 +215,6 @@ def load_model_from_checkpoint(
         encoder_weights=None,
         **bundle.model_kwargs,
     )
-    state = {
-        key[len(MODEL_PREFIX) :]: value
-        for key, value in ckpt["state_dict"].items()
-        if key.startswith(MODEL_PREFIX)
-    }
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:
