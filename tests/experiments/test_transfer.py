@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,7 @@ from sarslide.experiments.transfer import (
     load_transfer_config,
     run_transfer,
 )
+from sarslide.experiments.transfer_report import judge_loss
 from tests.conftest import tiny_events_data
 from tests.stac_validation import validate_offline
 
@@ -56,6 +58,7 @@ def fake_run(spec: RunSpec) -> RunOutput:
     mode, event = spec.input_set.split("-", 1)
     value = (0.5 if mode == "own" else 0.3) + 0.01 * spec.seed + 0.001 * len(event)
     metrics = {"auprc_test_region": value, "positive_rate_test_region": 0.05}
+    metrics |= {"auprc_test_region_low": value - 0.05, "auprc_test_region_high": value + 0.05}
     if mode == "unseen":
         metrics["auprc_whole_event"] = value - 0.02
     return RunOutput(channel_names=["vv_before"], metrics=metrics, split=mode)
@@ -82,7 +85,9 @@ def test_study_writes_table_and_figure_and_resumes(tiny_events: Path, tmp_path: 
     outcome, paths = run_transfer(cfg, run_one=fake_run, progress=False)
     assert len(outcome.ran) == 4 and not outcome.failed
     table = paths["table_md"].read_text()
-    assert "| monsoon | 0.307 | 0.507 | +0.200 |" in table
+    assert "| monsoon | 0.307 [0.26, 0.36] | 0.507 [0.46, 0.56] | +0.200 (clear) |" in table
+    log_ratio_cell = table.split("| monsoon |")[1].split("|")[3]
+    assert re.fullmatch(r" 0\.\d{3} \[0\.\d\d, [01]\.\d\d\] ", log_ratio_cell)
     assert paths["figure"].stat().st_size > 1000
     csv_text = paths["table_csv"].read_text()
     assert csv_text.splitlines()[0].startswith("event,unseen_test_region_mean")
@@ -92,6 +97,26 @@ def test_study_writes_table_and_figure_and_resumes(tiny_events: Path, tmp_path: 
     again, paths_again = run_transfer(cfg, run_one=fake_run, progress=False)
     assert not again.ran and len(again.skipped) == 4
     assert paths_again["table_md"].read_text() == table
+
+
+def test_loss_within_the_noise_is_said_to_be() -> None:
+    row = {
+        "loss_unseen_vs_own": 0.1,
+        **stats_of("own_test_region", 0.6, 0.05, 5, 0.5, 0.7),
+        **stats_of("unseen_test_region", 0.5, 0.05, 5, 0.4, 0.6),
+    }
+    assert judge_loss(row) == "no"  # the intervals overlap
+    row |= {"own_test_region_low": 0.61, "own_test_region_high": 0.7}
+    assert judge_loss(row) == "yes"  # apart, and 0.1 > 2 * sqrt(2 * 0.05**2 / 5) = 0.063
+    row |= {"own_test_region_std": 0.2, "unseen_test_region_std": 0.2}
+    assert judge_loss(row) == "no"  # apart, but the seeds disagree by more
+    row |= {"own_test_region_low": math.nan}
+    assert judge_loss(row) == ""
+
+
+def stats_of(key: str, *values: float) -> dict[str, float]:
+    names = ("mean", "std", "n", "low", "high")
+    return {f"{key}_{name}": value for name, value in zip(names, values, strict=True)}
 
 
 def test_study_is_a_stac_collection_of_its_events(
@@ -151,7 +176,7 @@ def test_transfer_cli_writes_the_table_and_resumes(
     args += ["--held-out", "iburi,alpine", "--seeds", "0,1", "--no-progress"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "runs: 8 ran" in result.output and "| alpine | 0.311 ± 0.007 |" in result.output
+    assert "runs: 8 ran" in result.output and "| alpine | 0.311 ± 0.007 [0.26, 0.36] |" in result.output
     assert (out / "transfer.png").is_file() and (out / "transfer.csv").is_file()
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "runs: 0 ran, 8 already finished" in again.output

@@ -48,9 +48,15 @@ from sarslide.experiments.event_evaluation import (
     read_labels,
 )
 from sarslide.experiments.grid import RUNS_DIRNAME, RunSpec
-from sarslide.experiments.records import RunOutput, RunRecord, hash_train_config
+from sarslide.experiments.records import (
+    RunOutput,
+    RunRecord,
+    flatten_interval,
+    hash_train_config,
+)
 from sarslide.experiments.runner import GridOutcome, RunFunction, run_grid
 from sarslide.metrics import compute_auprc, compute_auroc, compute_positive_rate
+from sarslide.metrics.bootstrap import bootstrap_block_intervals, tile_block_ids
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +247,7 @@ def train_and_score_transfer(spec: RunSpec) -> RunOutput:
     for where, mask in masks.items():
         if mode == OWN and where == "whole_event":
             continue  # the own model trained on part of the event
-        metrics.update(score_mask(labels, probability, mask, where))
+        metrics.update(score_mask(labels, probability, mask, where, tile_px=event_cfg.chip_size_px))
     return RunOutput(
         channel_names=list(bundle.channel_names),
         metrics=metrics,
@@ -277,15 +283,24 @@ def event_masks(event_cfg: DataConfig, cube: Any) -> tuple[np.ndarray, dict[str,
 
 
 def score_mask(
-    labels: np.ndarray, score: np.ndarray, mask: np.ndarray, where: str
+    labels: np.ndarray, score: np.ndarray, mask: np.ndarray, where: str, *, tile_px: int
 ) -> dict[str, float]:
-    """AUPRC, AUROC and positive rate of ``score`` on the valid pixels of ``mask``."""
+    """AUPRC, AUROC and positive rate of ``score`` on the valid pixels of ``mask``, and
+    the AUPRC's 95 % bootstrap interval over the mask's tiles of ``tile_px``
+    (``auprc_<where>_low`` / ``_high``)."""
     keep = mask & np.isfinite(score)
     y, p = labels[keep], score[keep]
+    rows, cols = np.nonzero(keep)
+    intervals = (
+        bootstrap_block_intervals(y, p, tile_block_ids(rows, cols, tile_px), threshold=0.5)
+        if y.size
+        else None
+    )
     return {
         f"auprc_{where}": compute_auprc(y, p),
         f"auroc_{where}": compute_auroc(y, p),
         f"positive_rate_{where}": compute_positive_rate(y),
+        **flatten_interval(intervals.to_dict() if intervals else None, where),
     }
 
 
@@ -313,8 +328,9 @@ def score_log_ratio_transfer(cfg: TransferConfig, event: str) -> dict[str, float
         "whole_event": np.ones(score.shape, dtype=bool),
     }
     out: dict[str, Any] = {"sign": sign}
+    tile_px = data.for_event(event).chip_size_px
     for where, mask in masks.items():
-        out.update(score_mask(labels[event], score, mask, where))
+        out.update(score_mask(labels[event], score, mask, where, tile_px=tile_px))
     return out
 
 
@@ -356,7 +372,12 @@ def run_transfer(
 def cached_log_ratio(cfg: TransferConfig, event: str, path: Path) -> dict[str, Any]:
     """The event's log-ratio scores, computed once (keyed by the data and settings)."""
     key = hash_train_config(
-        {"data": resolved_train(cfg)["data"], "log_ratio": cfg.log_ratio.model_dump(), "e": event}
+        {
+            "data": resolved_train(cfg)["data"],
+            "log_ratio": cfg.log_ratio.model_dump(),
+            "e": event,
+            "scores": "with bootstrap intervals",  # caches from before them are recomputed
+        }
     )
     if path.is_file():
         cached = json.loads(path.read_text())
