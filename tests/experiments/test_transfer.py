@@ -176,7 +176,10 @@ def test_transfer_cli_writes_the_table_and_resumes(
     args += ["--held-out", "iburi,alpine", "--seeds", "0,1", "--no-progress"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "runs: 8 ran" in result.output and "| alpine | 0.311 ± 0.007 [0.26, 0.36] |" in result.output
+    assert (
+        "runs: 8 ran" in result.output
+        and "| alpine | 0.311 ± 0.007 [0.26, 0.36] |" in result.output
+    )
     assert (out / "transfer.png").is_file() and (out / "transfer.csv").is_file()
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "runs: 0 ran, 8 already finished" in again.output
