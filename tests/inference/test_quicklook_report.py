@@ -11,10 +11,10 @@ from sarslide.inference.geotiff import grid_from_cube
 from sarslide.inference.quicklook import (
     classify_errors,
     compute_hillshade,
-    nice_length_m,
     plot_probability_quicklook,
 )
 from sarslide.inference.report import write_report_html
+from sarslide.plotting.map_furniture import nice_length_m
 from tests.factories import make_minimal_cube
 
 

@@ -1,7 +1,8 @@
 """Quicklook PNGs: probability over hillshade (or post-event VV), and a TP/FP/FN/TN map.
 
 Inputs are decimated arrays (see ``geotiff.read_raster(max_size_px=...)``) with the
-grid they sit on; axes are map coordinates in metres, with a scale bar and legend.
+grid they sit on; axes are full map coordinates in metres, with a north arrow, a scale
+bar, the CRS and the centre in latitude/longitude (``plotting.map_furniture``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from sarslide.inference.geotiff import RasterGrid
+from sarslide.plotting.map_furniture import add_map_furniture
 from sarslide.plotting.save import load_pyplot, save_figure
 
 SIMULATED_TITLE = "SIMULATED DATA: "
@@ -88,6 +90,7 @@ def plot_probability_quicklook(
             fontsize=7,
             transform=colorbar.ax.get_yaxis_transform(),
         )
+        colorbar.set_label("landslide probability", labelpad=48)  # clear of the mark
     nodata = np.isnan(probability)
     if nodata.any():
         ax.imshow(
@@ -145,51 +148,8 @@ def plot_error_map(
 
 
 def _finish_map(ax: Any, grid: RasterGrid, title: str) -> None:
-    ax.set_title(title, fontsize=9)
-    ax.set_xlabel("easting (m)", fontsize=8)
-    ax.set_ylabel("northing (m)", fontsize=8)
-    ax.tick_params(labelsize=7)
-    crs = grid.crs.to_string() if grid.crs is not None else "no CRS"
-    ax.text(
-        0.99,
-        0.01,
-        crs,
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=6,
-        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none"},
-    )
-    add_scale_bar(ax, grid)
-
-
-def add_scale_bar(ax: Any, grid: RasterGrid) -> float:
-    """Draw a scale bar of a round length (about a fifth of the width); returns it in metres."""
-    left, right, bottom, top = _extent(grid)
-    length_m = nice_length_m((right - left) / 5.0)
-    x0 = left + 0.04 * (right - left)
-    y0 = bottom + 0.05 * (top - bottom)
-    height = 0.012 * (top - bottom)
-    ax.fill_between([x0, x0 + length_m], y0, y0 + height, color="black", edgecolor="white")
-    label = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
-    ax.text(
-        x0 + length_m / 2,
-        y0 + 2 * height,
-        label,
-        ha="center",
-        va="bottom",
-        fontsize=8,
-        bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1},
-    )
-    return length_m
-
-
-def nice_length_m(target_m: float) -> float:
-    """The largest 1, 2 or 5 x 10^k not above ``target_m`` (at least 1 m)."""
-    if target_m < 1:
-        return 1.0
-    power = 10 ** math.floor(math.log10(target_m))
-    return float(max(m * power for m in (1, 2, 5) if m * power <= target_m))
+    ax.set_title(title, fontsize=9, wrap=True)
+    add_map_furniture(ax, grid.crs, _extent(grid))
 
 
 def _extent(grid: RasterGrid) -> tuple[float, float, float, float]:

@@ -3,7 +3,8 @@
 VV and VH before and after the event (dB composites of the ``k`` acquisitions
 nearest the event window on each side), DEM, slope, aspect, curvature and the
 landslide mask, with titles and colour bars; "SIMULATED" in the title of
-simulated cubes.
+simulated cubes. The panels are drawn in map coordinates: the first carries a north
+arrow and a scale bar, the footer the CRS and the centre in latitude/longitude.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ import xarray as xr
 from sarslide import conventions as cv
 from sarslide.chips.event_window import select_event_timesteps
 from sarslide.errors import CubeValidationError
+from sarslide.plotting.map_furniture import (
+    Extent,
+    add_north_arrow,
+    add_scale_bar,
+    describe_location,
+)
 from sarslide.plotting.save import load_pyplot, save_figure
 
 MAX_DISPLAY_PX = 1200  # larger rasters are subsampled for display
@@ -90,18 +97,43 @@ def plot_event_overview(
             {"cmap": "RdBu", "vmin": -limit, "vmax": limit, "label": "1/(100 m)"},
         ),
     ]
-    fig, axes = plt.subplots(3, 3, figsize=(13, 12.5))
+    extent = map_extent(ds)
+    crs = _read_crs(ds)
+    fig, axes = plt.subplots(3, 3, figsize=(13, 13))
     for ax, (title, image, style) in zip(axes.flat, panels, strict=False):
         style = dict(style)
         label = style.pop("label")
-        shown = ax.imshow(image, interpolation="nearest", **style)
+        shown = ax.imshow(image, interpolation="nearest", extent=extent, **style)
         ax.set_title(title)
         ax.set_xticks([])
         ax.set_yticks([])
         fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, label=label)
+    if extent is not None:
+        add_scale_bar(axes.flat[0], extent)
+        add_north_arrow(axes.flat[0], crs, extent)
+        fig.text(0.5, 0.012, describe_location(crs, extent), ha="center", fontsize=10)
     fig.suptitle(_title(ds, before_idx, after_idx), fontsize=14)
-    fig.subplots_adjust(left=0.03, right=0.95, bottom=0.03, top=0.93, wspace=0.3, hspace=0.15)
+    fig.subplots_adjust(left=0.03, right=0.95, bottom=0.04, top=0.91, wspace=0.3, hspace=0.15)
     return save_figure(fig, path, dpi=dpi)
+
+
+def map_extent(ds: xr.Dataset) -> Extent | None:
+    """(left, right, bottom, top) of the cube's pixel edges from its x/y pixel-centre
+    coordinates; None for a cube without regular 1-D coordinates."""
+    if cv.DIM_X not in ds.coords or cv.DIM_Y not in ds.coords:
+        return None
+    x, y = np.asarray(ds[cv.DIM_X].values, float), np.asarray(ds[cv.DIM_Y].values, float)
+    if x.size < 2 or y.size < 2:
+        return None
+    dx, dy = (x[-1] - x[0]) / (x.size - 1), (y[-1] - y[0]) / (y.size - 1)
+    return (x[0] - dx / 2, x[-1] + dx / 2, y[-1] + dy / 2, y[0] - dy / 2)
+
+
+def _read_crs(ds: xr.Dataset) -> Any:
+    try:
+        return ds.rio.crs
+    except Exception:  # rioxarray raises several types on broken metadata
+        return None
 
 
 def select_event_sides(ds: xr.Dataset, *, k: int) -> tuple[list[int], list[int]]:
@@ -140,9 +172,9 @@ def _title(ds: xr.Dataset, before: list[int], after: list[int]) -> str:
     name = ds.attrs.get(cv.ATTR_EVENT_NAME, "event")
     simulated = cv.is_simulated(ds.attrs)
     prefix = "SIMULATED data. " if simulated else ""
-    return (
-        f"{prefix}{name}: event {ds.attrs.get(cv.ATTR_EVENT_START, '?')[:16]} .. "
-        f"{ds.attrs.get(cv.ATTR_EVENT_END, '?')[:16]}; before {times[before[0]]:%Y-%m-%d}"
-        f"..{times[before[-1]]:%Y-%m-%d}, after {times[after[0]]:%Y-%m-%d}"
-        f"..{times[after[-1]]:%Y-%m-%d}"
+    return (  # two lines: one long line was cut at the figure's edges
+        f"{prefix}{name}: event {str(ds.attrs.get(cv.ATTR_EVENT_START, '?'))[:16]} .. "
+        f"{str(ds.attrs.get(cv.ATTR_EVENT_END, '?'))[:16]}\n"
+        f"before: {times[before[0]]:%Y-%m-%d} .. {times[before[-1]]:%Y-%m-%d}, "
+        f"after: {times[after[0]]:%Y-%m-%d} .. {times[after[-1]]:%Y-%m-%d}"
     )
