@@ -10,13 +10,22 @@ of its own (the old way) makes three things depend on where the chunk starts:
   to 3 rad, coherence by 0.004) when ``chunk_px`` changes;
 - the pixel-to-pixel affine GDAL composes has another offset per chunk, which changes
   the last bit of a bilinear value in ~0.03 % of the pixels;
-- the resampling scale of the averaging kernels when downsampling is estimated per chunk.
+- the resampling scale of the kernels when downsampling is estimated per chunk.
 
 Here every chunk is a *window read* of one warped VRT of the whole grid (same pixel
 indices, same internal blocks for any chunking), with the exact transformer (error
 threshold ``EXACT_TOLERANCE_PX``: rasterio 1.4's ``WarpedVRT`` refuses 0, which leaves
 GDAL without a transformer, and ``rasterio.warp.reproject`` takes no threshold at all)
-and the scale fixed for the layer (``XSCALE`` / ``YSCALE`` warp options).
+and the kernel scale fixed for the layer (``XSCALE`` / ``YSCALE`` warp options) to the
+value ``gdalwarp`` computes when it warps the whole grid in one piece
+(``gdal_kernel_scale``): the destination size over the source window that GDAL's
+``ComputeSourceWindow`` finds from 21 points on each edge of the grid. Below 0.95 GDAL
+widens the kernel by 1/scale (a bilinear warp from a 30 m product onto a rotated 30 m
+grid in another UTM zone averages over ~1.06 source pixels, not 1). The result equals
+``gdalwarp -r bilinear -et 0`` (GDAL's exact transformer) over the same grid; with
+``tolerance_px=0.125`` (GDAL's default approximate transformer, which interpolates source
+positions along each row of the warped region and so depends on the chunking) it equals
+``gdalwarp -r bilinear`` with no options.
 ``ExactRioReader`` plugs this into odc-stac (RTC and DEM); ``warp_to_grid`` serves the
 InSAR products: one warp for every layer.
 """
@@ -28,11 +37,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import rasterio
+import rasterio.warp
 from odc.loader._reader import resolve_dst_dtype, resolve_dst_nodata, resolve_src_nodata
 from odc.loader._rio import RioReader
 from rasterio.enums import Resampling
 from rasterio.vrt import WarpedVRT
-from rasterio.warp import transform_bounds
 from rasterio.windows import Window as RioWindow
 
 if TYPE_CHECKING:
@@ -43,6 +52,7 @@ logger = logging.getLogger(__name__)
 # Smallest positive threshold given to GDAL's approximate transformer (a C float in
 # rasterio): every point is transformed exactly unless interpolation is exact anyway.
 EXACT_TOLERANCE_PX = 1e-30
+SAMPLE_STEPS = 21  # points per edge GDAL's ComputeSourceWindow transforms (SAMPLE_STEPS)
 
 Window = tuple[tuple[int, int], tuple[int, int]]  # ((row0, row1), (col0, col1))
 
@@ -59,6 +69,7 @@ def warp_to_grid(
     src_nodata: float | None = None,
     dst_nodata: float = float("nan"),
     dtype: str = "float32",
+    tolerance_px: float = EXACT_TOLERANCE_PX,
 ) -> np.ndarray:
     """Warp one band of ``source`` onto a window of a grid, exactly and chunk-invariantly.
 
@@ -73,6 +84,8 @@ def warp_to_grid(
         src_nodata: source nodata (default: the file's).
         dst_nodata: value of pixels the source does not cover.
         dtype: output dtype.
+        tolerance_px: GDAL's transformer error threshold (default: exact; 0.125 is
+            gdalwarp's default, chunk-dependent, for comparisons with it).
 
     Returns:
         The window's array; pixels without source data hold ``dst_nodata``.
@@ -90,13 +103,14 @@ def warp_to_grid(
                 src_nodata=src_nodata,
                 dst_nodata=dst_nodata,
                 dtype=dtype,
+                tolerance_px=tolerance_px,
             )
 
     (row0, row1), (col0, col1) = window or ((0, grid_shape[0]), (0, grid_shape[1]))
     out = np.full((row1 - row0, col1 - col0), dst_nodata, dtype=dtype)
     if out.size == 0:
         return out
-    scale_x, scale_y = layer_scale(source, dst_crs, grid_transform)
+    scale_x, scale_y = gdal_kernel_scale(source, dst_crs, grid_transform, grid_shape)
     with WarpedVRT(
         source,
         crs=dst_crs,
@@ -106,7 +120,7 @@ def warp_to_grid(
         resampling=Resampling[resampling],
         src_nodata=source.nodatavals[band - 1] if src_nodata is None else src_nodata,
         nodata=dst_nodata,
-        tolerance=EXACT_TOLERANCE_PX,
+        tolerance=tolerance_px,
         dtype=dtype,
         XSCALE=repr(scale_x),
         YSCALE=repr(scale_y),
@@ -115,17 +129,46 @@ def warp_to_grid(
     return out
 
 
-def layer_scale(src: Any, dst_crs: Any, dst_transform: Affine) -> tuple[float, float]:
-    """Destination pixels per source pixel along x and y, for the whole source.
+def gdal_kernel_scale(
+    src: Any, dst_crs: Any, grid_transform: Affine, grid_shape: tuple[int, int]
+) -> tuple[float, float]:
+    """GDAL's kernel scale (destination pixels per source pixel) for the whole grid.
 
-    GDAL computes this ratio per chunk when it is not given; here it is the ratio of
-    the source footprint (in the destination CRS) to its size in pixels, the value
-    GDAL finds when it warps the whole source at once.
+    As ``GDALWarpOperation::ComputeSourceWindow`` finds it when ``gdalwarp`` warps the
+    grid in one piece: 21 points on each edge of the grid (pixel corners) are
+    transformed into source pixel coordinates; the scale is the grid size over the
+    extent they span. GDAL clips that extent to the source raster; here it is not
+    clipped, so that a burst covering part of the grid gets the scale of the mosaic it
+    belongs to: for a grid inside one product, or inside the ``gdalbuildvrt`` mosaic of
+    products on one pixel grid (the bursts of one UTM zone), this is the scale
+    ``gdalwarp`` uses. (Where the grid reaches past the source, ``gdalwarp`` on the
+    single file splits the region by its own heuristics and its scale follows them.)
     """
-    left, bottom, right, top = transform_bounds(src.crs, dst_crs, *src.bounds, densify_pts=21)
-    dst_px_x = (right - left) / abs(dst_transform.a)
-    dst_px_y = (top - bottom) / abs(dst_transform.e)
-    return dst_px_x / src.width, dst_px_y / src.height
+    rows, cols = grid_shape
+    ratio = np.linspace(0.0, 1.0, SAMPLE_STEPS)
+    xs = np.concatenate(
+        [ratio * cols, ratio * cols, np.zeros_like(ratio), np.full_like(ratio, cols)]
+    )
+    ys = np.concatenate(
+        [np.zeros_like(ratio), np.full_like(ratio, rows), ratio * rows, ratio * rows]
+    )
+    g, inverse = grid_transform, ~src.transform
+    geo_x, geo_y = g.a * xs + g.b * ys + g.c, g.d * xs + g.e * ys + g.f
+    sx, sy = (np.asarray(v) for v in rasterio.warp.transform(dst_crs, src.crs, geo_x, geo_y))
+    px = inverse.a * sx + inverse.b * sy + inverse.c
+    py = inverse.d * sx + inverse.e * sy + inverse.f
+    finite = np.isfinite(px) & np.isfinite(py)
+    if not finite.any():
+        return 1.0, 1.0
+    return (
+        _axis_scale(float(px[finite].min()), float(px[finite].max()), cols),
+        _axis_scale(float(py[finite].min()), float(py[finite].max()), rows),
+    )
+
+
+def _axis_scale(low: float, high: float, dst_size: int) -> float:
+    """``nDstSize / dfSrcSizeRaw`` along one axis, unclipped (1 when empty)."""
+    return float(dst_size / (high - low)) if high > low else 1.0
 
 
 class ExactRioReader(RioReader):  # type: ignore[misc]
