@@ -124,6 +124,30 @@ def test_the_response_is_a_stac_collection_of_its_map_item(
     assert "collection.json" in result.report_md.read_text()
 
 
+def test_a_kept_map_without_an_item_still_gets_a_collection(
+    enga_response: tuple[RespondResult, list[str]],
+    enga_stac: LocalStacApi,
+    model_k2: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A map kept from before maps had an Item: the cube's footprint is the extent."""
+    import shutil
+
+    from sarslide.respond.report import write_respond_collection
+
+    result, _ = enga_response
+    folder = tmp_path / "old"
+    shutil.copytree(result.directory, folder)
+    item = json.loads((folder / "map" / "item.json").read_text())
+    (folder / "map" / "item.json").unlink()
+    cfg = enga_config(enga_stac, model_k2, event_start="2024-04-10T12:00")
+    path = write_respond_collection(folder, cfg, result.plan, result.map.moved_to(folder / "map"))
+    collection = validate_offline(path, monkeypatch, expect_extensions=1)
+    assert not [link for link in collection["links"] if link["rel"] == "item"]
+    np.testing.assert_allclose(collection["extent"]["spatial"]["bbox"][0], item["bbox"], atol=1e-6)
+
+
 def test_maps_the_event_from_local_products_as_from_stac(
     enga_response: tuple[RespondResult, list[str]], model_k2: Path, tmp_path: Path
 ) -> None:
