@@ -7,6 +7,7 @@ output folder.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -24,6 +25,7 @@ from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube, validate_cube
 from sarslide.datacube.content import check_backscatter_values
+from sarslide.datacube.integrity import describe_corrupt_chunks
 from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.inference.config import PredictConfig
@@ -54,6 +56,7 @@ from sarslide.inference.stac_item import ITEM_FILENAME, describe_map, write_map_
 from sarslide.metrics.bootstrap import DEFAULT_TILE_PX
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models.engines import is_onnx_file, load_inference_model, resolve_engine
+from sarslide.output_checks import reporting_disk_full
 from sarslide.ownership import check_not_input, check_replaceable, claim_output, write_manifest
 from sarslide.parallel import use_scheduler
 
@@ -191,6 +194,7 @@ def write_prediction_outputs(
     with (
         claim_output(target, COMMAND, inputs=inputs, overwrite=overwrite),
         replacing(target) as tmp,
+        reporting_disk_full(target),
     ):
         tmp.mkdir()
         write_manifest(tmp, COMMAND)
@@ -232,7 +236,7 @@ def write_prediction_outputs(
             write_json_atomic(paths.metrics_json, metrics)  # type: ignore[arg-type]
         del probability, binary
         if figures:
-            _write_figures(paths, cube, grid, threshold, simulated=simulated)
+            paths = _write_figures_or_warn(paths, cube, grid, threshold, simulated=simulated)
         run = {
             **cfg.model_dump(mode="json"),
             **record,
@@ -265,6 +269,32 @@ def _prediction_data_config(
     elif cv.ATTR_EVENT_START in cube.attrs:
         update.update(event_start=None, event_end=None)  # resolved from this cube's attributes
     return type(cfg).model_validate({**cfg.model_dump(), **update})
+
+
+def _write_figures_or_warn(
+    paths: PredictionOutputs,
+    cube: xr.Dataset,
+    grid: RasterGrid,
+    threshold: float,
+    *,
+    simulated: bool = False,
+) -> PredictionOutputs:
+    """The figures; one that fails (a corrupt DEM chunk...) is a warning, not a lost map:
+    the rasters and polygons are written by then. Returns the paths actually written."""
+    try:
+        _write_figures(paths, cube, grid, threshold, simulated=simulated)
+    except Exception as err:  # a figure is optional; the map it shows is not lost for it
+        reason = describe_corrupt_chunks(err) or f"{type(err).__name__}: {err}"
+        logger.warning(
+            "the figures could not be made (%s); the map, polygons and metrics are written "
+            "without them (pass --no-figures to skip them)",
+            " ".join(reason.split())[:400],
+        )
+        for figure in (paths.quicklook_png, paths.error_map_png):
+            if figure is not None:
+                figure.unlink(missing_ok=True)
+        return dataclasses.replace(paths, quicklook_png=None, error_map_png=None)
+    return paths
 
 
 def _write_figures(

@@ -1,0 +1,62 @@
+"""Issue 23's predict cases: a figure that fails keeps the map; a full disk is named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sarslide.cli.main import app
+from sarslide.datacube import write_cube
+from tests.factories import make_minimal_cube
+
+OPTIONS = ["--tile-size", "32", "--overlap", "8"]
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_a_corrupt_dem_chunk_costs_the_figures_not_the_map(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
+    cube = write_cube(make_minimal_cube(height=40, width=50), tmp_path / "cube.zarr")
+    chunks = [p for p in (cube / "dem").rglob("*") if p.is_file() and "zarr.json" not in p.name]
+    assert chunks, "the DEM has chunk files"
+    for chunk in chunks:
+        chunk.write_bytes(b"\x00garbage" * 3)
+    out = tmp_path / "map"
+    code, output = run(
+        "predict", str(fake_checkpoint), "--cube", str(cube), "-o", str(out), *OPTIONS
+    )
+    assert code == 0, output
+    assert (out / "probability.tif").is_file() and (out / "landslides.gpkg").is_file()
+    assert not (out / "quicklook.png").exists()
+    assert "--no-figures" in output and "dem" in output, output
+    assert "quicklook.png" not in (out / "report.html").read_text()
+
+
+def test_a_full_disk_during_predict_names_the_device_and_keeps_nothing(
+    tmp_path: Path, fake_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cube = write_cube(make_minimal_cube(height=40, width=50), tmp_path / "cube.zarr")
+    real_usage = shutil.disk_usage
+
+    def failing_write(*_: Any, **__: Any) -> None:
+        # GDAL on a full disk: only 'Write failed' reaches Python (the errno is logged)
+        monkeypatch.setattr(shutil, "disk_usage", lambda p: real_usage(p)._replace(free=4096))
+        raise RuntimeError("Write failed. See previous exception for details.")
+
+    monkeypatch.setattr("sarslide.inference.outputs.predict_map_rasters", failing_write)
+    out = tmp_path / "map"
+    code, output = run(
+        "predict", str(fake_checkpoint), "--cube", str(cube), "-o", str(out), "--no-figures"
+    )
+    assert code == 1
+    assert f"No space left on the device holding {str(tmp_path)!r}" in output
+    assert "0.0 MiB free" in output and "Free space there" in output
+    assert not out.exists() and not list(tmp_path.glob(".map*"))
