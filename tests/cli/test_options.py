@@ -1,4 +1,4 @@
-"""Shared option helpers of ``sarslide.cli.options`` and one flag declared once for all."""
+"""Shared option helpers (``sarslide.cli.config_flags``) and one flag declared once for all."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sarslide.cli.config_flags import parse_ints, pick_config
 from sarslide.cli.main import app
-from sarslide.cli.options import parse_ints, pick_config
 from sarslide.errors import ConfigError
 
 

@@ -18,7 +18,7 @@ from sarslide.cli.config_flags import (
     flag,
     parse_ints,
 )
-from sarslide.cli.console import console, report_errors
+from sarslide.cli.console import console
 from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
 from sarslide.config import apply_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
@@ -37,16 +37,11 @@ app.add_typer(baseline_app, name="baseline")
 
 ABLATION = ConfigFlags(
     "sarslide.experiments.ablation_config:AblationConfig",
-    flag("train.data.cube", "--cube"),
+    "train.data.cube workers scheduler_address:--scheduler train.trainer.device",
+    "train.trainer.precision",
     flag("output_dir", old=["--output-dir"]),
-    "workers",
-    flag("scheduler_address", "--scheduler"),
     flag("seeds", parse=parse_ints),
-    flag("train.trainer.device", "--device"),
-    flag("train.trainer.precision", "--precision"),
     config_argument="Ablation YAML (the same as --config; overrides the preset's keys).",
-    config_help="Ablation YAML; its keys override the preset's, the options below and --set "
-    "override both. See docs/configs.md.",
     sections={"train": "sarslide.training.config:TrainConfig"},
 )
 
@@ -94,7 +89,6 @@ def ablation(
 
 
 @baseline_app.command("log-ratio")
-@report_errors
 def log_ratio(
     train_config: Path = typer.Argument(
         ..., help="Training config YAML (its data section is used)."
@@ -126,7 +120,7 @@ def log_ratio(
     if slope_min_deg is not None and slope_min_deg < 0:
         given["slope_min_deg"] = None  # no slope mask
     settings = LogRatioSettings.from_mapping(given, source="(log-ratio options)")
-    ks = opt.parse_ints(k, "-k") if k is not None else AblationConfig.field_default("timesteps_k")
+    ks = parse_ints(k, "-k") if k is not None else AblationConfig.field_default("timesteps_k")
     opened = open_cube(data["cube"], task="detection")
     results = [score_log_ratio(opened, {**data, "timesteps_k": value}, settings) for value in ks]
     for result in results:

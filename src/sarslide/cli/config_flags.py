@@ -1,26 +1,25 @@
 """A command's flags generated from its config model: each flag spelled once.
 
-A command names its config model and the keys that are flags; the flag's type, help
-(the field's description) and default (None: the file or the model's default stays)
-come from the field::
+A command names its model and the keys that are flags; each flag's type, help (the
+field's description, then the key) and default (none: the file or the model's default
+stays) come from the field. ``--config FILE`` and ``--set KEY=VALUE`` come with them.
+Precedence: the model's defaults < ``--config`` < the flags < ``--set``::
 
     SIMULATE = ConfigFlags(
-        "sarslide.simulate.spec:EventCubeSpec",
-        flag("height_px", "--height"), flag("width_px", "--width"), "timesteps", "seed",
+        "sarslide.simulate.spec:EventCubeSpec",           # imported when first needed
+        "height_px:--height width_px:--width timesteps seed",
+        flag("height_px", "--size", also=["width_px"], help="Square grid: ..."),
     )
 
     @config_command(cube_app, "simulate", SIMULATE)
     def simulate(request: ConfigRequest, output: Path = ...) -> None:
         spec = request.load()
 
-A key alone is the flag ``--key-with-dashes`` (``output_dir`` is ``-o/--output``, the
-house spelling); a bool field is ``--key/--no-key`` unless ``sets=`` makes it a one-way
-switch (``flag("figures", "--no-figures", sets=False)``); a list field is repeatable.
-Every command also gets ``--config FILE`` and ``--set KEY=VALUE``. Precedence: the
-model's defaults < ``--config`` < the flags < ``--set`` (docs/configs.md).
-
-The model is imported only when the command's parameters are first needed (its parse
-or ``--help``), so ``sarslide --help`` never imports torch or xarray.
+A string lists keys, each ``key`` (the flag ``--key-with-dashes``; ``output_dir`` is
+``-o/--output``) or ``key:--spelling``; :func:`flag` adds old spellings, one-way
+switches and parsers. A bool key is ``--key/--no-key``, a list key repeats. The model
+is imported when the command parses or shows ``--help``, so ``sarslide --help`` stays
+fast. See docs/configs.md.
 """
 
 from __future__ import annotations
@@ -39,13 +38,19 @@ from typing import Any, ClassVar, Literal
 import typer
 from typer.core import TyperCommand
 
-from sarslide.cli.checks import check_time_option
-from sarslide.cli.options import CONFIG_HELP, SET_HELP, pick_config
 from sarslide.config import parse_overrides
 from sarslide.errors import ConfigError
 
-REQUEST_KEY = "sarslide.config_request"
-"""Where the command's ``ConfigRequest`` waits in ``ctx.meta`` for the command."""
+CONFIG_HELP = (
+    "YAML config file (a resolved config.yaml of an earlier run works too); "
+    "the options below and --set override its keys. See docs/configs.md."
+)
+SET_HELP = (
+    "Override any config key: --set section.key=value (value parsed as YAML, e.g. "
+    "--set trainer.max_epochs=5); repeatable; wins over the file and the options."
+)
+REQUEST_KEY = "sarslide.config_request"  # where the ConfigRequest waits in ctx.meta
+Parser = Callable[[Any, str], Any]
 
 
 @dataclass(frozen=True)
@@ -54,20 +59,18 @@ class Flag:
 
     key: str
     names: tuple[str, ...] = ()
-    old_names: tuple[str, ...] = ()
+    old: tuple[str, ...] = ()
     sets: Any = None
     also: tuple[str, ...] = ()
     help: str | None = None
-    parse: Callable[[Any, str], Any] | None = None
-    argument: bool = False
+    parse: Parser | None = None
     multiple: bool = False
+    argument: bool = False
 
     @property
     def spelling(self) -> str:
         """How messages name the flag: ``--tile-size``, ``CHECKPOINT``."""
-        if self.argument:
-            return self.key.upper()
-        return next(n for n in self.names if n.startswith("--"))
+        return self.key.upper() if self.argument else self.names[0].split("/")[0]
 
 
 def flag(
@@ -77,25 +80,23 @@ def flag(
     sets: Any = None,
     also: Sequence[str] = (),
     help: str | None = None,
-    parse: Callable[[Any, str], Any] | None = None,
+    parse: Parser | None = None,
     multiple: bool = False,
 ) -> Flag:
-    """A flag for ``key`` (dotted for sections: ``trainer.max_epochs``).
+    """A flag for ``key`` (dotted into sections: ``trainer.max_epochs``).
 
     Args:
-        names: its spellings (``"--epochs"``; a short ``"-o"``); default from the key.
-        old: old spellings, still accepted and hidden from ``--help``.
+        names: its spellings (``"--epochs"``, a short ``"-o"``); default from the key.
+        old: old spellings, still accepted, hidden from ``--help``.
         sets: a one-way switch: giving the flag sets the key to this value.
-        also: more keys set to the same value (then ``help`` says what it does).
-        help: only where the field's description does not fit (several keys).
-        parse: ``parse(value, spelling)`` turns the text into the key's value and
-            raises ``ConfigError`` naming the flag (comma lists, files).
-        multiple: with ``parse``, the flag repeats and ``parse`` gets the list.
+        also: more keys set to the same value (then ``help`` names them all).
+        parse: ``parse(text, spelling)``: the key's value from the flag's text, or a
+            ``ConfigError`` naming the flag; with ``multiple`` the flag repeats.
     """
     if not names:
         last = key.rsplit(".", 1)[-1]
         names = ("--output", "-o") if last == "output_dir" else ("--" + last.replace("_", "-"),)
-    return Flag(key, tuple(names), tuple(old), sets, tuple(also), help, parse, multiple=multiple)
+    return Flag(key, tuple(names), tuple(old), sets, tuple(also), help, parse, multiple)
 
 
 def argument(key: str) -> Flag:
@@ -104,11 +105,7 @@ def argument(key: str) -> Flag:
 
 
 def parse_ints(text: str, spelling: str) -> list[int]:
-    """``"0,1,2"`` -> ``[0, 1, 2]``.
-
-    Raises:
-        ConfigError: a part is not an integer (the message names the flag).
-    """
+    """``"0,1,2"`` -> ``[0, 1, 2]``; ``ConfigError`` naming the flag otherwise."""
     try:
         return [int(part) for part in text.split(",") if part.strip()]
     except ValueError as err:
@@ -123,14 +120,29 @@ def parse_names(text: str, spelling: str) -> list[str]:
 
 
 def parse_time(text: str, spelling: str) -> str:
-    """An ISO 8601 date or time, refused with one line naming the flag otherwise."""
-    check_time_option(text, spelling)
+    """An ISO 8601 date or time as given; ``ConfigError`` naming the flag otherwise."""
+    import pandas as pd  # imported when the check runs (see sarslide.cli)
+
+    try:
+        pd.Timestamp(text)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(
+            f"Invalid {spelling} {text!r}: not an ISO 8601 date or time ({err}). "
+            "Use e.g. 2018-09-06 or 2018-09-06T18:08."
+        ) from None
     return text
+
+
+def pick_config(argument: str | None, option: str | None) -> str | None:
+    """The positional ``CONFIG`` or ``--config`` (one, or the same twice); else ConfigError."""
+    if argument is not None and option is not None and argument != option:
+        raise ConfigError(f"Two configs given: {argument!r} and --config {option!r}; give one.")
+    return argument if argument is not None else option
 
 
 @dataclass(frozen=True)
 class ConfigRequest:
-    """What the command line asked of a config: the file and the overrides in order."""
+    """What the command line asked of a config: the file, the flags given, ``--set``."""
 
     model: Any
     config: str | None
@@ -138,7 +150,7 @@ class ConfigRequest:
     sets: dict[str, Any]
 
     def overrides(self, between: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The flags given, then ``between``, then ``--set``: dotted keys to values."""
+        """Dotted keys to values: the flags given, then ``between``, then ``--set``."""
         return {**self.flags, **(between or {}), **self.sets}
 
     def load(self, between: Mapping[str, Any] | None = None) -> Any:
@@ -147,7 +159,12 @@ class ConfigRequest:
 
 
 class ConfigFlags:
-    """The flags of one command, generated from its config model's fields."""
+    """The flags of one command, generated from its config model's fields.
+
+    ``model``: ``"module:Class"`` or the class; ``flags``: :class:`Flag` s or strings of
+    keys; ``config_argument``: the help of a positional ``CONFIG`` that is the same as
+    ``--config``; ``sections``: the model of a section the config holds as a mapping.
+    """
 
     def __init__(
         self,
@@ -157,14 +174,8 @@ class ConfigFlags:
         config_help: str = CONFIG_HELP,
         sections: Mapping[str, str] | None = None,
     ) -> None:
-        """``model``: ``"module:Class"`` (imported when first needed) or the class.
-
-        ``config_argument``: help of a positional ``CONFIG`` that is the same as
-        ``--config`` (``sarslide train quick``). ``sections``: the model
-        (``"module:Class"``) of a section the config holds as a plain mapping.
-        """
         self.model_path = model
-        self.flags = tuple(f if isinstance(f, Flag) else flag(f) for f in flags)
+        self.flags = tuple(f for item in flags for f in _flags(item))
         self.config_argument = config_argument
         self.config_help = config_help
         self.sections = dict(sections or {})
@@ -175,7 +186,7 @@ class ConfigFlags:
         return _import(self.model_path)
 
     def field_of(self, key: str) -> Any:
-        """The pydantic ``FieldInfo`` of a dotted key."""
+        """The pydantic ``FieldInfo`` of a dotted key (KeyError: no such key)."""
         model = self.model
         *sections, last = key.split(".")
         for i, section in enumerate(sections):
@@ -188,42 +199,40 @@ class ConfigFlags:
         """The field's description and key (or the flag's own help, for several keys)."""
         if item.help is not None:
             return item.help
-        description = self.field_of(item.key).description
+        description = (self.field_of(item.key).description or "").rstrip(".")
         if not description:
-            raise TypeError(f"{self.model_path} field {item.key!r} has no description")
-        if item.sets is None:
-            return f"{description.rstrip('.')} ({item.key})."
-        return f"{description.rstrip('.')} (sets {item.key}: {str(item.sets).lower()})."
+            raise TypeError(f"{self.model_path}: give the field {item.key!r} a description")
+        what = item.key if item.sets is None else f"sets {item.key}: {str(item.sets).lower()}"
+        return f"{description} ({what})."
 
     def params(self) -> list[Any]:
         """The click parameters: the flags, their old spellings, --config and --set."""
-        signature = []
-        for i, item in enumerate(self.flags):
-            signature += self._parameters(item, f"flag{i}")
+        signature = [p for i, item in enumerate(self.flags) for p in self._params(item, i)]
         config = typer.Option(None, "--config", metavar="FILE", help=self.config_help)
-        signature.append(_keyword("config_file", str | None, config))
-        signature.append(_keyword("set_overrides", list[str], _set_option()))
+        sets = typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP)
+        signature += [_keyword("config_file", str | None, config)]
+        signature += [_keyword("set_overrides", list[str], sets)]
         if self.config_argument is not None:
             config_arg = typer.Argument(None, metavar="[CONFIG]", help=self.config_argument)
             signature.insert(0, _keyword("config_argument", str | None, config_arg))
         return _click_params(signature)
 
-    def _parameters(self, item: Flag, name: str) -> list[inspect.Parameter]:
+    def _params(self, item: Flag, n: int) -> list[inspect.Parameter]:
         help_text = self.help_of(item)
         annotation, metavar = _flag_type(self.field_of(item.key).annotation, item)
         if item.argument:
             metavar = metavar or item.key.upper()
             info = typer.Argument(None, help=help_text, show_default=False, metavar=metavar)
-            return [_keyword(name, annotation, info)]
+            return [_keyword(f"flag{n}", annotation, info)]
         default = False if item.sets is not None else None
         names = item.names
         if annotation == bool | None and len(names) == 1 and "/" not in names[0]:
             names = (f"{names[0]}/--no-{names[0][2:]}",)  # a bool key: both ways
         info = typer.Option(default, *names, help=help_text, metavar=metavar)
-        found = [_keyword(name, annotation, info)]
-        for i, old in enumerate(item.old_names):
+        found = [_keyword(f"flag{n}", annotation, info)]
+        for i, old in enumerate(item.old):
             hidden = typer.Option(default, old, hidden=True)
-            found.append(_keyword(f"{name}_old{i}", annotation, hidden))
+            found.append(_keyword(f"flag{n}_old{i}", annotation, hidden))
         return found
 
     def request(self, params: dict[str, Any]) -> ConfigRequest:
@@ -231,7 +240,7 @@ class ConfigFlags:
         values: dict[str, Any] = {}
         for n, item in enumerate(self.flags):
             value = _given(params.pop(f"flag{n}"))
-            for i, old in enumerate(item.old_names):
+            for i, old in enumerate(item.old):
                 value = _pick_spelling(value, _given(params.pop(f"flag{n}_old{i}")), item, old)
             value = self._value(item, value)
             if value is not None:
@@ -252,13 +261,19 @@ class ConfigFlags:
         annotation = _strip_none(self.field_of(item.key).annotation)
         if isinstance(value, list) and len(value) == 1 and not _is_list(annotation):
             return value[0]  # `str | list[str]`: one value is the scalar
-        if annotation is datetime:
-            return parse_time(value, item.spelling)
-        return value
+        if _is_union(annotation) and isinstance(value, str):  # `int | 'auto'`: as --set reads it
+            return dict(parse_overrides([f"value={value}"]))["value"]
+        return parse_time(value, item.spelling) if annotation is datetime else value
+
+
+def _flags(item: Flag | str) -> list[Flag]:
+    """A Flag as it is; ``"a b:--bee"``: the flags ``--a`` and ``--bee``."""
+    if isinstance(item, Flag):
+        return [item]
+    return [flag(*word.split(":", 1)) for word in item.split()]
 
 
 def _import(path: str | type[Any]) -> Any:
-    """The class at ``"module:Class"`` (a class as it is)."""
     if not isinstance(path, str):
         return path
     module, _, name = path.partition(":")
@@ -267,19 +282,12 @@ def _import(path: str | type[Any]) -> Any:
 
 def _given(value: Any) -> Any:
     """A flag's value as given: None for a repeatable flag not given, lists as lists."""
-    if isinstance(value, (tuple, list)):
-        return list(value) or None
-    return value
-
-
-def _set_option() -> Any:
-    return typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP)
+    return (list(value) or None) if isinstance(value, (tuple, list)) else value
 
 
 def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
-    return inspect.Parameter(
-        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
-    )
+    kind = inspect.Parameter.KEYWORD_ONLY
+    return inspect.Parameter(name, kind, default=default, annotation=annotation)
 
 
 def _click_params(parameters: list[inspect.Parameter]) -> list[Any]:
@@ -295,11 +303,12 @@ def _click_params(parameters: list[inspect.Parameter]) -> list[Any]:
 
 
 def _strip_none(annotation: Any) -> Any:
-    """``X | None`` -> ``X`` (other unions as they are)."""
+    """``X | None`` -> ``X`` (other unions as they are), ``Annotated[X, ...]`` -> ``X``."""
     args = [a for a in typing.get_args(annotation) if a is not type(None)]
     if _is_union(annotation) and len(args) == 1:
-        return args[0]
-    return annotation
+        annotation = args[0]
+    is_annotated = typing.get_origin(annotation) is typing.Annotated
+    return typing.get_args(annotation)[0] if is_annotated else annotation
 
 
 def _is_union(annotation: Any) -> bool:
@@ -318,11 +327,9 @@ def _flag_type(annotation: Any, item: Flag) -> tuple[Any, str | None]:
         return (list[str] | None) if item.multiple else (str | None), None
     base = _strip_none(annotation)
     if _is_union(base):  # str | list[str]: repeatable
-        listed = [a for a in typing.get_args(base) if _is_list(a)]
-        base = listed[0] if listed else str
+        base = next((a for a in typing.get_args(base) if _is_list(a)), str)
     if _is_list(base):
-        inner = typing.get_args(base)[0] if typing.get_args(base) else str
-        scalar, metavar = _scalar_type(inner)
+        scalar, metavar = _scalar_type((typing.get_args(base) or (str,))[0])
         return list[scalar] | None, metavar  # type: ignore[valid-type]
     scalar, metavar = _scalar_type(base)
     return scalar | None, metavar
@@ -330,13 +337,10 @@ def _flag_type(annotation: Any, item: Flag) -> tuple[Any, str | None]:
 
 def _scalar_type(annotation: Any) -> tuple[Any, str | None]:
     if typing.get_origin(annotation) is Literal:
-        choices = typing.get_args(annotation)
-        return str, "[" + "|".join(str(c) for c in choices) + "]"
+        return str, "[" + "|".join(str(c) for c in typing.get_args(annotation)) + "]"
     if annotation in (bool, int, float, Path):
         return annotation, None
-    if annotation is datetime:
-        return str, "ISO-8601"
-    return str, None
+    return str, ("ISO-8601" if annotation is datetime else None)
 
 
 def _pick_spelling(value: Any, old_value: Any, item: Flag, old: str) -> Any:
@@ -352,7 +356,7 @@ def _pick_spelling(value: Any, old_value: Any, item: Flag, old: str) -> Any:
 
 
 class ConfigCommand(TyperCommand):
-    """A typer command whose flags come from ``flags`` (added on first use)."""
+    """A typer command whose flags come from ``flags`` (made on first use)."""
 
     flags: ClassVar[ConfigFlags]
     _own_params: list[Any]
@@ -366,8 +370,7 @@ class ConfigCommand(TyperCommand):
 
     @params.setter
     def params(self, value: list[Any]) -> None:
-        self._own_params = list(value)
-        self._all_params = None
+        self._own_params, self._all_params = list(value), None
 
     def invoke(self, ctx: Any) -> Any:
         ctx.meta[REQUEST_KEY] = self.flags.request(ctx.params)
@@ -375,24 +378,23 @@ class ConfigCommand(TyperCommand):
 
 
 def config_command(app: typer.Typer, name: str, flags: ConfigFlags) -> Callable[[Any], Any]:
-    """Register ``func(request, **own options)`` as command ``name`` with ``flags``.
+    """Register ``func(request, **own options)`` as command ``name`` of ``app``.
 
     The first parameter receives the :class:`ConfigRequest`; the others are the
-    command's own typer options (output paths, ``--overwrite``, ``--progress``).
+    command's own typer options (outputs the config does not hold, ``--overwrite``).
     """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        own = [
-            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-            for p in list(inspect.signature(func, eval_str=True).parameters.values())[1:]
-        ]
-        context = inspect.Parameter("ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context)
+        kind = inspect.Parameter.KEYWORD_ONLY
+        own = list(inspect.signature(func, eval_str=True).parameters.values())[1:]
+        context = inspect.Parameter("ctx", kind, annotation=typer.Context)
 
         @functools.wraps(func)
         def run(ctx: typer.Context, **values: Any) -> Any:
             return func(ctx.meta[REQUEST_KEY], **values)
 
-        run.__signature__ = inspect.Signature([context, *own])  # type: ignore[attr-defined]
+        own_params = [p.replace(kind=kind) for p in own]
+        run.__signature__ = inspect.Signature([context, *own_params])  # type: ignore[attr-defined]
         run.__annotations__ = {}
         cls = type(f"{func.__name__}_command", (ConfigCommand,), {"flags": flags})
         app.command(name, cls=cls)(run)

@@ -6,8 +6,8 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -17,7 +17,6 @@ from sarslide.errors import Interrupted
 
 console = Console()
 error_console = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def configure_logging(verbose: int = 0) -> None:
@@ -76,12 +75,3 @@ def print_error(message: str) -> None:
     error_console.print(
         f"[bold red]error:[/] {rich_escape(message)}", highlight=False, soft_wrap=True
     )
-
-
-def report_errors(func: F) -> F:
-    """Kept for the commands that use it: failures are reported by ``apps.ReportingGroup``.
-
-    The top-level group turns every exception (sarslide's, OSError, validation errors,
-    Ctrl-C) into one line and an exit code, or shows the traceback with ``--debug``.
-    """
-    return func

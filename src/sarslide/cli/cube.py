@@ -10,14 +10,13 @@ import typer
 from rich.table import Table
 
 from sarslide.cli.apps import cube_app
-from sarslide.cli.console import console, report_errors
+from sarslide.cli.console import console
 
 if TYPE_CHECKING:
     from sarslide.datacube.info import CubeSummary
 
 
 @cube_app.command("info")
-@report_errors
 def info(
     path: str = typer.Argument(..., help="Zarr store: local path or fsspec URL."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),

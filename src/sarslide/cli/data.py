@@ -8,12 +8,11 @@ from rich.table import Table
 
 from sarslide.cli.apps import data_app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command, flag
-from sarslide.cli.console import console, report_errors
+from sarslide.cli.console import console
 from sarslide.cli.cube import render_summary
 
 
 @data_app.command("list")
-@report_errors
 def list_cubes() -> None:
     """List the published cubes of Boehm et al. (2022), Zenodo record 7248056."""
     # imported when the command runs (see sarslide.cli)
@@ -31,8 +30,7 @@ FETCH = ConfigFlags(
     "sarslide.sources.zenodo:FetchConfig",
     argument("name"),
     flag("output_dir", old=["--dest"]),
-    "base_url",
-    "md5",
+    "base_url md5",
     flag("checksum", "--no-checksum", sets=False),
     flag("keep_zip", "--keep-zip", sets=True),
 )

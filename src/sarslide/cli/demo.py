@@ -8,13 +8,11 @@ from rich.table import Table
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command
 from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
-DEMO = ConfigFlags(
-    "sarslide.demo:DemoConfig", "output_dir", "epochs", flag("size_px", "--size"), "seed"
-)
+DEMO = ConfigFlags("sarslide.demo:DemoConfig", "output_dir epochs size_px:--size seed")
 
 
 @config_command(app, "demo", DEMO)

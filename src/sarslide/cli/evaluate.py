@@ -8,21 +8,15 @@ from rich.markdown import Markdown
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command, flag
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command
 from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
 EVALUATE = ConfigFlags(
     "sarslide.evaluation.config:EvaluateConfig",
     argument("checkpoint"),
-    "cube",
-    "output_dir",
-    "split",
-    flag("whole_region", "--region/--no-region"),
-    flag("tile_size_px", "--tile-size"),
-    "device",
-    "precision",
-    "engine",
+    "cube output_dir split whole_region:--region/--no-region tile_size_px:--tile-size",
+    "device precision engine",
 )
 
 

@@ -8,12 +8,11 @@ import typer
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.console import console, report_errors
+from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
 
 @app.command("export")
-@report_errors
 def export_command(
     checkpoint: Path = typer.Argument(..., help="Checkpoint written by 'sarslide train'."),
     output: Path = opt.output_option(

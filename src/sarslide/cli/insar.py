@@ -15,32 +15,17 @@ from sarslide.errors import ConfigError, OutputExistsError
 
 INTERFEROGRAM = ConfigFlags(
     "sarslide.insar.products:InterferogramConfig",
-    "looks_range",
-    "looks_azimuth",
-    flag("goldstein_alpha", "--alpha"),
-    "chunk_px",
+    "looks_range looks_azimuth goldstein_alpha:--alpha chunk_px",
 )
 SIMULATE = ConfigFlags(
     "sarslide.insar.simulate:SimulationConfig",
-    flag("zones", "--zone"),
-    flag("size_px", "--size"),
-    flag("n_dates", "--dates"),
-    flag("moves_per_zone", "--moves"),
-    "seed",
+    "zones:--zone size_px:--size n_dates:--dates moves_per_zone:--moves seed",
 )
 PATCHES = ConfigFlags(
     "sarslide.insar.patches:PatchConfig",
-    flag("size_px", "--size"),
-    "min_confidence",
-    flag("include_no_move", "--no-move/--moving-only"),
-    "layout",
+    "size_px:--size min_confidence include_no_move:--no-move/--moving-only layout",
 )
-IMPORT = ConfigFlags(
-    "sarslide.insar.authors_layout:ImportConfig",
-    "layout",
-    "zone",
-    "year",
-)
+IMPORT = ConfigFlags("sarslide.insar.authors_layout:ImportConfig", "layout zone year")
 
 
 def parse_weights(values: list[str], spelling: str) -> dict[str, str]:
@@ -58,26 +43,15 @@ def parse_weights(values: list[str], spelling: str) -> dict[str, str]:
 TRAIN = ConfigFlags(
     "sarslide.insar.run:IsslideRunConfig",
     argument("ready_dir"),
-    "output_dir",
-    flag("models", "--model"),
-    flag("test_zones", "--test-zone"),
-    flag("max_epochs", "--epochs"),
-    flag("heavy_max_epochs", "--heavy-epochs"),
-    "lr",
-    "batch_size",
-    flag("max_patches_per_split", "--max-patches"),
+    "output_dir models:--model test_zones:--test-zone max_epochs:--epochs lr batch_size seed",
+    "heavy_max_epochs:--heavy-epochs max_patches_per_split:--max-patches",
+    "num_threads:--threads device precision",
     flag("encoder_weights", "--weights", parse=parse_weights, multiple=True),
-    "seed",
-    flag("num_threads", "--threads"),
-    "device",
-    "precision",
 )
 EVALUATE = ConfigFlags(
     "sarslide.insar.run:IsslideEvaluateConfig",
     argument("runs_dir"),
-    "figure",
-    "device",
-    "precision",
+    "figure device precision",
     config_help=(
         "YAML config file (keys of sarslide.insar.run.IsslideEvaluateConfig; the models' "
         "settings come from the run's config.json); the options below and --set override "
@@ -86,12 +60,8 @@ EVALUATE = ConfigFlags(
 )
 DEMO = ConfigFlags(
     "sarslide.insar.demo:IsslideDemoConfig",
-    "output_dir",
+    "output_dir seed num_threads:--threads device precision",
     flag("fast", "--fast", sets=True),
-    "seed",
-    flag("num_threads", "--threads"),
-    "device",
-    "precision",
 )
 
 

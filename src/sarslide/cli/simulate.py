@@ -9,23 +9,16 @@ import typer
 from sarslide.cli import options as opt
 from sarslide.cli.apps import cube_app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
-from sarslide.cli.console import console, report_errors
+from sarslide.cli.console import console
 from sarslide.cli.cube import render_summary
 from sarslide.output_checks import check_output_location
 
 SIMULATE = ConfigFlags(
     "sarslide.simulate.spec:EventCubeSpec",
-    flag("height_px", "--height"),
-    flag("width_px", "--width"),
+    "height_px:--height width_px:--width timesteps seed landslide_fraction orbit",
     flag(
-        "height_px", "--size", also=("width_px",), help="Square grid: sets height_px and width_px."
+        "height_px", "--size", also=["width_px"], help="Square grid: sets height_px and width_px."
     ),
-    "timesteps",
-    "seed",
-    "landslide_fraction",
-    "orbit",
-    config_help="YAML (or JSON) file of simulation settings (EventCubeSpec fields); the options "
-    "below and --set override it. See docs/configs.md.",
 )
 
 
@@ -75,7 +68,6 @@ def simulate(
 
 
 @cube_app.command("simulate-events")
-@report_errors
 def simulate_events(
     output: Path = opt.output_option("Folder for the cubes.", required=True),
     preset: str = typer.Option("four-events", "--preset", help="Event set to simulate."),

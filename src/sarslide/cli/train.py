@@ -8,20 +8,14 @@ import typer
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command
 from sarslide.cli.console import console
 from sarslide.config import parse_overrides
 
 TRAIN = ConfigFlags(
     "sarslide.training.config:TrainConfig",
-    flag("data.cube", "--cube"),
-    "output_dir",
-    flag("model.name", "--model"),
-    flag("trainer.max_epochs", "--epochs"),
-    flag("trainer.seed", "--seed"),
-    flag("trainer.accelerator", "--accelerator"),
-    flag("trainer.device", "--device"),
-    flag("trainer.precision", "--precision"),
+    "data.cube output_dir model.name:--model trainer.max_epochs:--epochs trainer.seed",
+    "trainer.accelerator trainer.device trainer.precision",
     config_argument="YAML config file, or a preset: quick, paper (the same as --config).",
     config_help="YAML config file or preset name (quick, paper); the options below and --set "
     "override its keys. See docs/configs.md.",

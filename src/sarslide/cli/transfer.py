@@ -30,11 +30,11 @@ def read_events(path: str, spelling: str) -> list[dict[str, Any]]:
 
 TRANSFER = ConfigFlags(
     "sarslide.experiments.transfer:TransferConfig",
+    "workers",
     flag("events", parse=read_events),
     flag("output_dir", old=["--output-dir"]),
     flag("seeds", parse=parse_ints),
     flag("held_out", parse=parse_names),
-    "workers",
     config_argument="Transfer YAML (keys of TransferConfig; the same as --config).",
 )
 

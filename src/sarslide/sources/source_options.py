@@ -56,7 +56,9 @@ class CubeSourceOptions(ConfigModel):
         "HyP3 RTC) instead of a STAC search",
     )
     dem: list[str] | None = Field(
-        None, description="local DEM file(s) (any CRS) instead of a STAC search"
+        None,
+        description="local DEM file(s) (any CRS) instead of a STAC search, or none: no DEM "
+        "layers (respond's default when the model has no DEM channel)",
     )
     relative_orbit: int | None = Field(None, description="keep only this relative orbit")
     insar: str | list[str] = Field(
