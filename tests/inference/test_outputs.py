@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -211,6 +212,8 @@ def test_prediction_on_a_dask_cluster_equals_local(tmp_path: Path, fake_checkpoi
             scheduler_address=cluster.scheduler_address,
             **options,
         )
+    blocks = json.loads(remote.config_json.read_text())["on_workers"]["blocks_by_worker_pid"]
+    assert list(blocks.values()) == [1]  # the worker (a thread here) ran the model
     with rasterio.open(local.probability_tif) as a, rasterio.open(remote.probability_tif) as b:
         np.testing.assert_array_equal(a.read(1), b.read(1))
 
@@ -304,3 +307,35 @@ def _predict_named(
         {"checkpoint": str(checkpoint), "cube": name, "output_dir": str(out_dir), **settings}
     )
     return predict_to_directory(cfg, cube=cube, progress=progress, overwrite=True)
+
+
+@pytest.mark.slow  # two worker processes start and import torch: 10-70 s on 2 shared cores
+def test_the_model_runs_on_worker_processes_and_maps_the_same(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
+    """With a scheduler each worker process loads the model once and predicts the blocks;
+    the client blends them: the same map as the local path."""
+    distributed = pytest.importorskip("distributed")
+    cube = make_minimal_cube(height=1100, width=90).chunk({"y": 256, "x": 90})
+    options = {"tile_size_px": 256, "overlap_px": 32, "progress": False, "figures": False}
+    local = _predict(fake_checkpoint, cube, tmp_path / "local", **options)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        worker_pids = set(client.run(os.getpid).values())
+        remote = _predict(
+            fake_checkpoint,
+            cube,
+            tmp_path / "cluster",
+            scheduler_address=cluster.scheduler_address,
+            **options,
+        )
+    run = json.loads(remote.config_json.read_text())
+    pids = {int(pid) for pid in run["on_workers"]["blocks_by_worker_pid"]}
+    assert len(pids) == 2 and pids == worker_pids and os.getpid() not in pids
+    assert sum(run["on_workers"]["blocks_by_worker_pid"].values()) == run["on_workers"]["blocks"]
+    with rasterio.open(local.probability_tif) as a, rasterio.open(remote.probability_tif) as b:
+        np.testing.assert_allclose(b.read(1), a.read(1), rtol=0, atol=1e-6)

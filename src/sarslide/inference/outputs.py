@@ -53,6 +53,7 @@ from sarslide.inference.scene_metrics import (
 )
 from sarslide.inference.sinks import BINARY_NODATA
 from sarslide.inference.stac_item import ITEM_FILENAME, describe_map, write_map_item
+from sarslide.inference.worker_predict import WorkerBlocks, WorkerModelSpec
 from sarslide.metrics.bootstrap import DEFAULT_TILE_PX
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models.engines import is_onnx_file, load_inference_model, resolve_engine
@@ -154,6 +155,12 @@ def predict_to_directory(
         bootstrap_tile_px=(
             bundle.data_config.chip_size_px if bundle.data_config else DEFAULT_TILE_PX
         ),
+        worker_model=WorkerModelSpec(
+            str(Path(cfg.checkpoint).expanduser().absolute()),
+            engine=cfg.engine,
+            device=cfg.device,
+            precision=cfg.precision,
+        ),
     )
 
 
@@ -172,6 +179,7 @@ def write_prediction_outputs(
     split_plan: SplitPlan | None = None,
     same_cube: bool = False,
     bootstrap_tile_px: int = DEFAULT_TILE_PX,
+    worker_model: WorkerModelSpec | None = None,
 ) -> PredictionOutputs:
     """Predict ``stack`` with any ``predict_batch`` and write every output (no checkpoint needed).
 
@@ -183,6 +191,9 @@ def write_prediction_outputs(
     Without it every pixel is "unseen" (``same_cube`` False) or "split_unknown".
     Each region's metrics carry 95 % intervals from a bootstrap of its tiles of
     ``bootstrap_tile_px`` (the model's chip size).
+    With ``cfg.scheduler_address`` and ``worker_model``, the blocks are read and
+    predicted on the cluster's workers, each loading ``worker_model`` once
+    (``inference.worker_predict``); without ``worker_model`` only the reads go there.
     """
     inputs = [cfg.checkpoint, cfg.cube]
     target = _check_target(cfg.output_path, overwrite, inputs=inputs)
@@ -201,7 +212,10 @@ def write_prediction_outputs(
         paths = PredictionOutputs.in_directory(tmp, has_labels=has_labels, figures=figures)
         start = time.perf_counter()
         tags = {"threshold": str(threshold), "model": str(record.get("model_name", ""))}
-        with use_scheduler(cfg.scheduler_address):
+        with use_scheduler(cfg.scheduler_address) as client:
+            workers = None
+            if client is not None and worker_model is not None:
+                workers = WorkerBlocks(client, worker_model)
             stats = predict_map_rasters(
                 stack,
                 predict_batch,
@@ -213,6 +227,7 @@ def write_prediction_outputs(
                 normalise=normalise,
                 tiling=cfg.to_tiling(size_multiple_px=size_multiple_px),
                 progress=progress,
+                workers=workers,
             )
         probability, _ = read_raster(paths.probability_tif)
         binary, _ = read_raster(paths.binary_tif)
@@ -244,6 +259,7 @@ def write_prediction_outputs(
             "threshold": threshold,
             "n_polygons": len(polygons),
             "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
+            **({"on_workers": stats.notes} if workers is not None else {}),
             "total_s": time.perf_counter() - start,
         }
         write_json_atomic(paths.config_json, run)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from rich.progress import Progress
@@ -67,6 +67,7 @@ def predict_stack(
     prefetch_blocks: int = 1,
     max_held_bytes: int = DEFAULT_MAX_HELD_BYTES,
     progress: bool = False,
+    workers: BlockWorkers | None = None,
 ) -> PredictionStats:
     """Predict a (channel, y, x) stack tile by tile and stream the blended rows to ``sink``.
 
@@ -87,6 +88,9 @@ def predict_stack(
             held until the last block that needs them, up to this many bytes; see
             ``ChunkedWindowReader``.
         progress: show a progress bar over tiles.
+        workers: read and predict the blocks there (``WorkerBlocks``: dask.distributed
+            workers, each with the model loaded once; ``predict_batch`` is not used);
+            this process blends the tiles and writes the rows.
 
     Returns:
         Timings and counts (``PredictionStats``).
@@ -119,29 +123,28 @@ def predict_stack(
     ]
 
     windows = [_union_window(tiles) for tiles in blocks]  # may pass the scene's edge
-    reader = ChunkedWindowReader(
-        stack,
-        [(y0, min(y1, height), x0, min(x1, width)) for y0, y1, x0, x1 in windows],
-        max_held_bytes=max_held_bytes,
-    )
-
-    def read_blocks() -> Iterator[_Block]:
-        for n, tiles in enumerate(blocks):
-            yield _read_block(reader, n, tiles, windows[n], normalise, stats)
-
     start = time.perf_counter()
+    if workers is not None:
+        predicted = workers.predict_blocks(stack, blocks, windows, normalise, tiling, stats)
+    else:
+        predicted = _predict_blocks_here(
+            stack,
+            blocks,
+            windows,
+            normalise,
+            predict_batch,
+            tiling,
+            stats,
+            prefetch_blocks=prefetch_blocks,
+            max_held_bytes=max_held_bytes,
+        )
     band = _Band(width)
-    with (
-        _progress_bar(progress, plan.n_tiles) as bar,
-        closing(prefetch(read_blocks(), depth=prefetch_blocks)) as read_ahead,
-    ):
+    with _progress_bar(progress, plan.n_tiles) as bar, closing(predicted):
         for gi, rows in enumerate(row_groups):
             band.extend_to(min(plan.rows.starts[rows[-1]] + plan.rows.tile_px, height))
             for _ in col_groups:
-                t0 = time.perf_counter()
-                block = next(read_ahead)
-                stats.wait_s += time.perf_counter() - t0
-                _predict_block(block, plan, band, predict_batch, batch_size, stats)
+                block = next(predicted)
+                _blend_block(block, plan, band, stats)
                 if bar is not None:
                     bar[0].advance(bar[1], len(block.tiles))
             done_until = (
@@ -152,7 +155,6 @@ def predict_stack(
             stats.write_s += time.perf_counter() - t0
             stats.peak_band_rows = max(stats.peak_band_rows, band.peak_rows)
     stats.wall_s = time.perf_counter() - start
-    stats.chunks_computed = reader.chunks_computed
     logger.info(
         "predicted %d x %d px in %d tiles (%.1f s: read %.1f (waited %.1f), forward %.1f, "
         "blend %.1f, write %.1f)",
@@ -180,6 +182,33 @@ def predict_array(
     out = np.full((int(stack.shape[1]), int(stack.shape[2])), np.nan, dtype=np.float32)
     predict_stack(stack, predict_batch, sink=ArraySink(out), normalise=normalise, **options)
     return out
+
+
+@dataclass
+class PredictedBlock:
+    """One block's tiles, their (tile, y, x) probabilities and the window's nodata mask."""
+
+    tiles: list[TileWindow]
+    y0: int
+    x0: int
+    probabilities: np.ndarray
+    nodata: np.ndarray
+
+
+class BlockWorkers(Protocol):
+    """Predicts the blocks elsewhere (``inference.worker_predict.WorkerBlocks``)."""
+
+    def predict_blocks(
+        self,
+        stack: Any,
+        blocks: list[list[TileWindow]],
+        windows: list[Window],
+        normalise: NormaliseFn,
+        tiling: Tiling,
+        stats: PredictionStats,
+    ) -> Generator[PredictedBlock, None, None]:
+        """The blocks' predictions, in block order."""
+        ...
 
 
 @dataclass
@@ -222,34 +251,71 @@ def _read_block(
     return _Block(tiles, y0, x0, data, nodata)
 
 
-def _predict_block(
-    block: _Block,
-    plan: TilePlan,
-    band: _Band,
+def _predict_blocks_here(
+    stack: Any,
+    blocks: list[list[TileWindow]],
+    windows: list[Window],
+    normalise: NormaliseFn,
     predict_batch: PredictBatchFn,
-    batch_size: int,
+    tiling: Tiling,
     stats: PredictionStats,
-) -> None:
-    """Predict the tiles of a block in batches and blend them into ``band``."""
-    data, nodata, y0, x0 = block.data, block.nodata, block.y0, block.x0
+    *,
+    prefetch_blocks: int,
+    max_held_bytes: int,
+) -> Generator[PredictedBlock, None, None]:
+    """Blocks read (each chunk once, a prefetch thread ahead) and predicted in this process."""
+    height, width = int(stack.shape[1]), int(stack.shape[2])
+    reader = ChunkedWindowReader(
+        stack,
+        [(y0, min(y1, height), x0, min(x1, width)) for y0, y1, x0, x1 in windows],
+        max_held_bytes=max_held_bytes,
+    )
+
+    def read_blocks() -> Iterator[_Block]:
+        for n, tiles in enumerate(blocks):
+            yield _read_block(reader, n, tiles, windows[n], normalise, stats)
+
+    with closing(prefetch(read_blocks(), depth=prefetch_blocks)) as read_ahead:
+        for _ in blocks:
+            t0 = time.perf_counter()
+            block = next(read_ahead)
+            stats.wait_s += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            probabilities = predict_tiles(block, predict_batch, tiling.batch_size)
+            stats.forward_s += time.perf_counter() - t0
+            stats.n_batches += -(-len(block.tiles) // tiling.batch_size)
+            stats.chunks_computed = reader.chunks_computed
+            yield PredictedBlock(block.tiles, block.y0, block.x0, probabilities, block.nodata)
+
+
+def predict_tiles(block: _Block, predict_batch: PredictBatchFn, batch_size: int) -> np.ndarray:
+    """The (tile, y, x) probabilities of a block's tiles, predicted in batches."""
+    data, y0, x0 = block.data, block.y0, block.x0
+    out = []
     for batch in _batches(block.tiles, batch_size):
         inputs = np.stack([data[:, t.y0 - y0 : t.y1 - y0, t.x0 - x0 : t.x1 - x0] for t in batch])
-        t0 = time.perf_counter()
         probs = np.asarray(predict_batch(inputs), dtype=np.float32)
-        stats.forward_s += time.perf_counter() - t0
-        stats.n_batches += 1
         if probs.shape != (len(batch), *inputs.shape[2:]):
             raise ConfigError(
                 f"The model returned shape {probs.shape} for input {inputs.shape}; expected "
                 "(batch, y, x) probabilities of the input's size (a fully convolutional model)."
             )
-        t0 = time.perf_counter()
-        for tile, prob in zip(batch, probs, strict=True):
-            weighted = prob * plan.weights(tile)
-            mask = nodata[tile.y0 - y0 : tile.y1 - y0, tile.x0 - x0 : tile.x1 - x0]
-            weighted[mask] = np.nan
-            band.add(tile.y0, tile.x0, weighted)
-        stats.blend_s += time.perf_counter() - t0
+        out.append(probs)
+    return np.concatenate(out)
+
+
+def _blend_block(
+    block: PredictedBlock, plan: TilePlan, band: _Band, stats: PredictionStats
+) -> None:
+    """Weight the block's tile probabilities, mask nodata, add them into ``band``."""
+    t0 = time.perf_counter()
+    nodata, y0, x0 = block.nodata, block.y0, block.x0
+    for tile, prob in zip(block.tiles, block.probabilities, strict=True):
+        weighted = prob * plan.weights(tile)
+        mask = nodata[tile.y0 - y0 : tile.y1 - y0, tile.x0 - x0 : tile.x1 - x0]
+        weighted[mask] = np.nan
+        band.add(tile.y0, tile.x0, weighted)
+    stats.blend_s += time.perf_counter() - t0
 
 
 def _pad_past_scene(values: np.ndarray, height: int, width: int) -> np.ndarray:

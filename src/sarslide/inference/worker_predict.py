@@ -1,0 +1,200 @@
+"""The model on dask.distributed workers: blocks read and predicted there, blended here.
+
+With a scheduler (``predict --scheduler``), :class:`WorkerBlocks` sends each block of
+tiles to the cluster as two tasks: the block's window of the lazy composite stack
+(the Zarr reads, log10 and mean composites run on the workers, next to the data) and
+:func:`predict_block_task`, which standardises the window, reflect-pads it past the
+scene edge and runs the block's tiles through the model. Each worker process loads the
+model once (:func:`load_worker_model`, a per-process cache keyed by the model file,
+engine, device and precision), so a worker pays the load (or the in-memory ONNX
+export) once, not per block. Only the tiles' probabilities (float32, one tile is
+1 MiB at 512 px) and the window's nodata mask come back; the client blends them in
+block order with the same weights as the local path and streams the rows to the
+COG writers, so the map is the local map (the blending is the same code; only the
+engine's own arithmetic runs in another process).
+
+Why not let the workers write windows of a shared output under a lock: the blended
+band needs every tile that touches a row (neighbouring blocks overlap), so windows
+written independently would need a second pass or a read-modify-write under a lock
+per overlap; and the COG is written in one sequential pass anyway. Bringing back the
+probabilities costs ~1 MiB per tile, small against the forward (measured in
+docs/predict.md, "The model on the workers").
+
+The model file must be readable at the same path on the workers (a shared file
+system), as the cube must.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sarslide.inference.predict_scene import (
+    NormaliseFn,
+    PredictedBlock,
+    PredictionStats,
+    _Block,
+    _pad_past_scene,
+    predict_tiles,
+)
+from sarslide.inference.tiling import TileWindow, Tiling
+from sarslide.inference.window_reader import Window
+from sarslide.models.engines import InferenceModel, load_inference_model
+
+logger = logging.getLogger(__name__)
+
+_MODELS: dict[WorkerModelSpec, InferenceModel] = {}
+"""This process's loaded models (one per worker process)."""
+
+
+@dataclass(frozen=True)
+class WorkerModelSpec:
+    """What a worker loads: a model file (checkpoint or .onnx) on an engine and device."""
+
+    path: str
+    engine: str = "auto"
+    device: str = "auto"
+    precision: str = "auto"
+
+
+@dataclass
+class WorkerBlockResult:
+    """A block's tile probabilities, its nodata mask and what the worker spent on it."""
+
+    probabilities: np.ndarray
+    nodata: np.ndarray
+    read_s: float
+    forward_s: float
+    load_s: float
+    pid: int
+    engine: str
+
+
+def load_worker_model(spec: WorkerModelSpec) -> tuple[InferenceModel, float]:
+    """The model of ``spec``, loaded once per process; and the seconds this call loaded it."""
+    if spec in _MODELS:
+        return _MODELS[spec], 0.0
+    from sarslide.devices import resolve_device
+
+    start = time.perf_counter()
+    device = resolve_device(spec.device, log=False)
+    _MODELS[spec] = load_inference_model(
+        spec.path, engine=spec.engine, device=device, precision=spec.precision
+    )
+    return _MODELS[spec], time.perf_counter() - start
+
+
+def predict_block_task(
+    raw: np.ndarray,
+    spec: WorkerModelSpec,
+    tiles: list[TileWindow],
+    window: Window,
+    normalise: NormaliseFn,
+    batch_size: int,
+) -> WorkerBlockResult:
+    """Standardise a block's raw window and predict its tiles (runs on a worker)."""
+    model, load_s = load_worker_model(spec)
+    y0, y1, x0, x1 = window
+    t0 = time.perf_counter()
+    padded = _pad_past_scene(np.asarray(raw), y1 - y0, x1 - x0)
+    nodata = ~np.all(np.isfinite(padded), axis=0)
+    data = np.asarray(normalise(padded), dtype=np.float32)
+    read_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    block = _Block(tiles, y0, x0, data, nodata)
+    probabilities = predict_tiles(block, model.predict_batch, batch_size)
+    forward_s = time.perf_counter() - t0
+    return WorkerBlockResult(
+        probabilities, nodata, read_s, forward_s, load_s, os.getpid(), model.engine
+    )
+
+
+class WorkerBlocks:
+    """Blocks predicted on a dask.distributed cluster (``predict_stack(workers=...)``).
+
+    Args:
+        client: a ``distributed.Client``.
+        spec: the model the workers load.
+        in_flight_per_worker: blocks submitted ahead per worker (bounds the memory
+            held by results not yet blended).
+    """
+
+    def __init__(self, client: Any, spec: WorkerModelSpec, *, in_flight_per_worker: int = 2):
+        self.client = client
+        self.spec = spec
+        self.in_flight_per_worker = in_flight_per_worker
+
+    def predict_blocks(
+        self,
+        stack: Any,
+        blocks: list[list[TileWindow]],
+        windows: list[Window],
+        normalise: NormaliseFn,
+        tiling: Tiling,
+        stats: PredictionStats,
+    ) -> Generator[PredictedBlock, None, None]:
+        """Submit the blocks (a bounded number ahead) and yield their results in order."""
+        n_workers = max(1, len(self.client.scheduler_info(n_workers=-1).get("workers", {})))
+        depth = max(2, self.in_flight_per_worker * n_workers)
+        pending: deque[Any] = deque()
+        pids: dict[int, int] = {}
+        next_block = 0
+        stats.notes["blocks"] = len(blocks)
+        try:
+            for n in range(len(blocks)):
+                while next_block < len(blocks) and len(pending) < depth:
+                    pending.append(
+                        self._submit(stack, blocks, windows, next_block, normalise, tiling)
+                    )
+                    next_block += 1
+                t0 = time.perf_counter()
+                result: WorkerBlockResult = pending.popleft().result()
+                stats.wait_s += time.perf_counter() - t0
+                stats.read_s += result.read_s
+                stats.forward_s += result.forward_s
+                stats.n_batches += -(-len(blocks[n]) // tiling.batch_size)
+                pids[result.pid] = pids.get(result.pid, 0) + 1
+                stats.notes["worker_model_load_s"] = (
+                    stats.notes.get("worker_model_load_s", 0.0) + result.load_s
+                )
+                stats.notes["blocks_by_worker_pid"] = dict(pids)
+                stats.notes["engine_on_workers"] = result.engine
+                y0, _, x0, _ = windows[n]
+                yield PredictedBlock(blocks[n], y0, x0, result.probabilities, result.nodata)
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _submit(
+        self,
+        stack: Any,
+        blocks: list[list[TileWindow]],
+        windows: list[Window],
+        n: int,
+        normalise: NormaliseFn,
+        tiling: Tiling,
+    ) -> Any:
+        height, width = int(stack.shape[1]), int(stack.shape[2])
+        y0, y1, x0, x1 = windows[n]
+        window = getattr(stack, "data", stack)[:, y0 : min(y1, height), x0 : min(x1, width)]
+        if hasattr(window, "dask"):
+            raw = self.client.compute(window)
+        else:
+            raw = self.client.scatter(np.asarray(window))
+        return self.client.submit(
+            predict_block_task,
+            raw,
+            self.spec,
+            blocks[n],
+            windows[n],
+            normalise,
+            tiling.batch_size,
+            pure=False,
+        )
