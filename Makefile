@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -c constraints.txt -e ".[sources,ml,dev,tensorboard]"
+	$(PIP) install -q -c constraints.txt -e ".[sources,ml,dev,tensorboard,torchgeo]"
 	touch $(STAMP)
 
 install: $(STAMP)
