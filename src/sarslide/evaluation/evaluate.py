@@ -96,8 +96,8 @@ def predict_region(
 ) -> np.ndarray:
     """Probability over the whole scene (NaN at nodata) with the tiled scene predictor.
 
-    ``options`` (default ``TilingOptions()``): the tile size is rounded down to the
-    model's stride and the overlap capped at a quarter tile; the device, precision and
+    ``options`` (default ``TilingOptions()``): the tiling, refused as ``predict`` refuses
+    it (a tile that is not a multiple of the model's stride...); the device, precision and
     engine are the loaded model's (``options``' own are not read here). ``bundle``: the
     channels and composite settings to use (default: the model's own; a multi-event
     model passes one event's).
@@ -113,10 +113,6 @@ def predict_region(
             f"{bundle.channel_names}; evaluate on a cube with the same variables."
         )
     stride = loaded.size_multiple_px
-    tile = max(stride, (options.tile_size_px // stride) * stride)
-    options = options.model_copy(
-        update={"tile_size_px": tile, "overlap_px": min(options.overlap_px, tile // 4)}
-    )
     tiling = resolve_tiling(options, loaded, n_channels=len(names), size_multiple_px=stride)
     return predict_array(
         stack,
@@ -151,6 +147,8 @@ def evaluate_checkpoint(
     )
     bundle = loaded.bundle
     data_config, normalisation = bundle.chip_inputs()
+    if cfg.whole_region:  # the tiles predict refuses are refused here too, before any chip
+        cfg.to_tiling(size_multiple_px=loaded.size_multiple_px).check()
     if data_config.events or data_config.cube is None:
         raise DataSelectionError(
             f"{str(checkpoint)!r} was trained on several events "

@@ -32,7 +32,7 @@ def resolve_tiling(
 ) -> Tiling:
     """``options`` for this loaded model: ``batch_size: auto`` measured from free GPU
     memory for torch on CUDA (``CPU_BATCH_SIZE`` elsewhere)."""
-    tiling = options.to_tiling(size_multiple_px=size_multiple_px)
+    tiling = options.to_tiling(size_multiple_px=size_multiple_px).check()
     if options.batch_size != "auto":
         return tiling
     tile = (n_channels, tiling.tile_size_px, tiling.tile_size_px)

@@ -55,6 +55,13 @@ class Tiling:
             size_multiple_px=self.size_multiple_px,
         )
 
+    def check(self) -> Tiling:
+        """Refuse settings no scene can be tiled with (the errors of ``plan_tiles``),
+        before any reading: ``predict`` and ``evaluate`` refuse the same values."""
+        side = 3 * max(self.tile_size_px, 1)
+        self.plan(side, side)
+        return self
+
 
 @dataclass(frozen=True)
 class TileWindow:
