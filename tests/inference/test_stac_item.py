@@ -131,3 +131,22 @@ def test_the_offline_validation_refuses_a_broken_item(
     broken.write_text(json.dumps(item))
     with pytest.raises(pystac.errors.STACValidationError):
         validate_offline(broken, monkeypatch, expect_extensions=3)
+
+
+def test_an_in_memory_cube_gets_no_cube_link(tmp_path: Path) -> None:
+    from affine import Affine
+    from rasterio.crs import CRS
+
+    from sarslide.inference.geotiff import RasterGrid
+    from sarslide.inference.stac_item import MapDescription, build_map_item
+
+    grid = RasterGrid(20, 30, CRS.from_epsg(32754), Affine(10, 0, 760000, 0, -10, 9407000))
+    window = (pd.Timestamp("2024-05-24T15:00").to_pydatetime(),) * 2
+    description = MapDescription("map", window, cube_href="<in-memory dataset>")
+    item = build_map_item(tmp_path, grid, description).to_dict()
+    assert not item["links"] and not item["assets"]
+    west, south, east, north = item["bbox"]
+    assert 143.3 < west < east < 143.4 and -5.4 < south < north < -5.3  # Enga, PNG
+    remote = MapDescription("map", window, cube_href="s3://bucket/enga.zarr")
+    links = build_map_item(tmp_path, grid, remote).to_dict()["links"]
+    assert [link["href"] for link in links] == ["s3://bucket/enga.zarr"]

@@ -255,7 +255,7 @@ def model_card_files(model_path: str | os.PathLike[str]) -> list[Path]:
 
 def _links(description: MapDescription, final_folder: Path) -> list[pystac.Link]:
     links = []
-    if description.cube_href:
+    if description.cube_href and _reachable(description.cube_href):
         links.append(
             pystac.Link(
                 rel="derived_from",
@@ -276,6 +276,11 @@ def _links(description: MapDescription, final_folder: Path) -> list[pystac.Link]
                 )
             )
     return links
+
+
+def _reachable(href: str) -> bool:
+    """A URL, or a local path that exists (not the placeholder of an in-memory cube)."""
+    return "://" in href or Path(href).expanduser().exists()
 
 
 def _add_projection(item: pystac.Item, grid: RasterGrid) -> None:
