@@ -22,9 +22,10 @@ def write_fake_checkpoint(
     cube: str = "train.zarr",
     split_plan_json: str | None = None,
     data: dict | None = None,
+    metadata: dict | None = None,
 ) -> Path:
     """A checkpoint in the format of ``sarslide train`` with random weights (``data``:
-    more data-config settings)."""
+    more data-config settings; ``metadata``: more checkpoint metadata)."""
     names = names or ["vv_before", "vv_after", "vh_before", "vh_after"]
     torch.manual_seed(0)
     model = create_model(model_name, in_channels=len(names), num_classes=2, encoder_weights=None)
@@ -44,6 +45,7 @@ def write_fake_checkpoint(
                     "threshold": threshold,
                     "split_method": "spatial",
                     **({"split_plan": split_plan_json} if split_plan_json else {}),
+                    **(metadata or {}),
                 },
             },
         },

@@ -155,3 +155,22 @@ def test_far_post_event_passes_are_reported_in_the_plan() -> None:
     (note,) = [line for line in plan.describe() if line.startswith("far")]
     assert note.startswith("far after the event: the nearest pass after it (2023-10-04) is 268")
     assert "22 revisits of 12 days" in note
+
+
+def test_respond_grids_at_the_models_pixel_size_and_refuses_another(tmp_path: Path) -> None:
+    from sarslide.errors import DataSelectionError
+    from tests.inference.conftest import write_fake_checkpoint
+
+    at_30 = {"training_resolution": {"pixel_size": 30.0, "unit": "m", "crs_kind": "projected"}}
+    model = write_fake_checkpoint(tmp_path / "m30.ckpt", metadata=at_30)
+    options = {"aoi": AOI_IW2, "event_start": "2023-10-20", "model": model, "rtc": [str(SERIES)]}
+    lines: list[str] = []
+    cfg = RespondConfig.from_options(**options, chunk_px=64, figures=False)
+    result = respond_to_event(cfg, tmp_path / "a", progress=False, on_step=lines.append)
+    assert open_cube(result.cube, task="mapping").rio.resolution() == (30.0, -30.0)
+    assert "grid: 30 m, the model's training pixel size" in lines
+    with pytest.raises(DataSelectionError, match=r"--resolution-m 10 but the model was trained"):
+        respond_to_event(
+            RespondConfig.from_options(**options, resolution_m=10), tmp_path / "b", progress=False
+        )
+    assert not (tmp_path / "b").exists()

@@ -51,6 +51,12 @@ def test_train_resume_and_checkpoint_contents(
     assert bundle.split_method == "random" and bundle.split_plan is not None
     assert 0.0 <= bundle.threshold <= 1.0
     assert bundle.extra["threshold_metric"] == "f1"
+    # the training pixel size (10 m UTM cube), checked by predict and respond
+    assert bundle.extra["training_resolution"] == {
+        "pixel_size": 10.0,
+        "unit": "m",
+        "crs_kind": "projected",
+    }
     with torch.no_grad():
         assert model(torch.zeros(1, 4, 16, 16)).shape == (1, 2, 16, 16)
 

@@ -44,6 +44,7 @@ PREDICT_FLAGS = (
     "engine",
     flag("min_area_m2", "--min-area"),
     flag("figures", "--no-figures", sets=False),
+    flag("allow_resolution_mismatch", sets=True),
 )
 """How a map is made (``PredictOptions``): ``predict``, ``respond``."""
 TIME_FLAGS = (flag("start", parse=parse_time), flag("end", parse=parse_time))

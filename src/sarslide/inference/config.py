@@ -105,6 +105,11 @@ class PredictOptions(TilingOptions):
     figures: bool = Field(
         default=True, description="Draw the quicklook and error-map PNGs (in the report too)."
     )
+    allow_resolution_mismatch: bool = Field(
+        default=False,
+        description="Map a cube whose pixel size differs from the model's training pixel "
+        "size by more than 10 % (warn instead of refusing).",
+    )
 
 
 class PredictConfig(PredictOptions):

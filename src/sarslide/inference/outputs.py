@@ -26,6 +26,8 @@ from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube, validate_cube
 from sarslide.datacube.content import check_backscatter_values
 from sarslide.datacube.integrity import describe_corrupt_chunks
+from sarslide.datacube.resolution import METADATA_KEY as RESOLUTION_KEY
+from sarslide.datacube.resolution import check_model_resolution
 from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.inference.config import PredictConfig
@@ -114,6 +116,12 @@ def predict_to_directory(
         cfg.checkpoint, engine=cfg.engine, device=torch_device, precision=cfg.precision
     )
     bundle = loaded.bundle
+    check_model_resolution(
+        bundle.extra.get(RESOLUTION_KEY),
+        ds,
+        allow_mismatch=cfg.allow_resolution_mismatch,
+        fix="Build the cube at the model's pixel size (cube build --resolution-m)",
+    )
     data_config, normalisation = bundle.chip_inputs()
     data_cfg = _prediction_data_config(data_config, ds, cube_name, cfg.event_start, cfg.event_end)
     stack = build_composite_stack(ds, data_cfg)

@@ -17,6 +17,8 @@ from pyproj import CRS
 from sarslide import conventions as cv
 from sarslide.chips import select_event_timesteps
 from sarslide.crs_text import format_crs
+from sarslide.datacube.resolution import METADATA_KEY as RESOLUTION_KEY
+from sarslide.datacube.resolution import GridResolution, resolution_mismatch
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.respond.acquisitions import AcquisitionPlan
 from sarslide.respond.config import RespondConfig
@@ -38,6 +40,7 @@ class ModelSettings:
     orbit: str | None
     channels: list[str]
     threshold: float
+    resolution: dict[str, Any] | None = None  # the training pixel size, when recorded
 
     @property
     def needs_dem(self) -> bool:
@@ -60,6 +63,7 @@ class ModelSettings:
             "orbit": self.orbit,
             "channels": self.channels,
             "threshold": self.threshold,
+            "training_resolution": self.resolution,
         }
 
 
@@ -84,6 +88,39 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
         orbit=data_config.orbit,
         channels=list(bundle.channel_names),
         threshold=bundle.threshold,
+        resolution=bundle.extra.get(RESOLUTION_KEY),
+    )
+
+
+def resolve_grid_resolution(
+    cfg: RespondConfig, model: ModelSettings
+) -> tuple[RespondConfig, str | None]:
+    """The request on the model's training pixel size when ``resolution_m`` was not given.
+
+    Returns:
+        The config to use and a line saying what was chosen (None: nothing changed).
+
+    Raises:
+        DataSelectionError: ``resolution_m`` was given, differs from the model's by more
+            than 10 % and ``allow_resolution_mismatch`` is not set.
+    """
+    trained = GridResolution.from_dict(model.resolution) if model.resolution else None
+    if trained is None or trained.unit != "m":
+        return cfg, None
+    if "resolution_m" not in cfg.model_fields_set:
+        chosen = cfg.model_copy(update={"resolution_m": trained.pixel_size})
+        return chosen, f"grid: {trained.pixel_size:g} m, the model's training pixel size"
+    asked = GridResolution(cfg.resolution_m, "m", "projected")
+    problem = resolution_mismatch(trained, asked)
+    if problem is None:
+        return cfg, None
+    if cfg.allow_resolution_mismatch:
+        logger.warning("resolution mismatch: %s; mapping anyway", problem)
+        return cfg, f"grid: {cfg.resolution_m:g} m as asked ({problem})"
+    raise DataSelectionError(
+        f"Resolution mismatch: --resolution-m {cfg.resolution_m:g} but {problem}. Leave "
+        f"--resolution-m out (the model's {trained.pixel_size:g} m is the default), or pass "
+        "--allow-resolution-mismatch to map anyway."
     )
 
 

@@ -49,6 +49,7 @@ from sarslide.respond.checks import (
     compare_requests,
     read_model_settings,
     read_state,
+    resolve_grid_resolution,
     resolve_orbit,
 )
 from sarslide.respond.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, RespondConfig
@@ -118,6 +119,9 @@ def respond_to_event(
     model = read_model_settings(cfg.model)
     say(model.describe())
     check_dem_request(model, cfg.dem)
+    cfg, grid_note = resolve_grid_resolution(cfg, model)
+    if grid_note:
+        say(grid_note)
     orbit = resolve_orbit(cfg.orbit_state, model.orbit)
     state = read_state(target)
     request = {

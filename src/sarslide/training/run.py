@@ -42,6 +42,7 @@ from sarslide.training.datamodule import LandslideDataModule
 from sarslide.training.interval_checkpoint import IntervalCheckpoint
 from sarslide.training.loggers import create_loggers
 from sarslide.training.preflight import check_training_setup
+from sarslide.training.resolution import training_resolution
 from sarslide.training.run_folder import (
     claim_run_folder,
     describe_interruption,
@@ -283,6 +284,7 @@ def _train_in(
 ) -> RunPaths:
     config_path = run_config_path(root)
     lightning.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
+    resolution = training_resolution(cfg.data, cube)  # events of one pixel size, or refused
     splits = build_chip_splits(cfg.data, cube=cube, progress=progress)
     root.mkdir(parents=True, exist_ok=True)
     write_text_atomic(config_path, cfg.to_yaml())
@@ -313,7 +315,7 @@ def _train_in(
         plateau_factor=cfg.optim.plateau_factor,
         plateau_patience=cfg.optim.plateau_patience,
         plateau_threshold=cfg.optim.plateau_threshold,
-        metadata=build_metadata(cfg, splits),
+        metadata={**build_metadata(cfg, splits), **resolution},
     )
     paths = fit_task(task, datamodule, cfg.trainer, root, progress=progress, resume=resume)
     if paths.is_global_zero:
