@@ -168,5 +168,5 @@ def test_every_flag_is_a_config_key_and_its_help_is_the_description() -> None:
             description = flags.field_of(item.key).description.rstrip(".")
             switch = "" if item.sets is None else f"sets {item.key}: {str(item.sets).lower()}"
             assert flags.help_of(item) == f"{description} ({switch or item.key}).", name
-        params = {p.name: p for p in command.params}
-        assert {"config_file", "set_overrides"} <= set(params), name
+        params = {p.name for p in command.params}
+        assert flags.file_options == ({"config_file", "set_overrides"} <= params), name

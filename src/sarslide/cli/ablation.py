@@ -24,7 +24,6 @@ from sarslide.config import apply_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
 from sarslide.experiments.ablation_config import (
     AblationConfig,
-    LogRatioSettings,
     load_ablation_config,
 )
 from sarslide.output_checks import check_output_location
@@ -88,23 +87,34 @@ def ablation(
     report_failed_runs(grid.failed)
 
 
-@baseline_app.command("log-ratio")
+def parse_slope(text: str, spelling: str) -> float | None:
+    """Degrees; below 0: None (no slope mask)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(
+            f"{spelling} takes degrees, e.g. 10 (-1: no mask); got {text!r}."
+        ) from None
+    return None if value < 0 else value
+
+
+LOG_RATIO = ConfigFlags(
+    "sarslide.experiments.ablation_config:LogRatioSettings",
+    "polarisations:--pol sign",
+    flag("slope_min_deg", parse=parse_slope),
+    file_options=False,  # --set edits the training config here
+)
+
+
+@config_command(baseline_app, "log-ratio", LOG_RATIO)
 def log_ratio(
+    request: ConfigRequest,
     train_config: Path = typer.Argument(
         ..., help="Training config YAML (its data section is used)."
     ),
     cube: str | None = opt.cube_option("Datacube instead of the config's."),
     k: str | None = typer.Option(
         None, "-k", help="Comma-separated numbers of timesteps (default: the ablation's)."
-    ),
-    polarisations: str | None = typer.Option(
-        None, "--pol", help="vv, vh or vv+vh (log_ratio.polarisations)."
-    ),
-    sign: str | None = typer.Option(
-        None, "--sign", help="auto, abs, increase or decrease (log_ratio.sign)."
-    ),
-    slope_min_deg: float | None = typer.Option(
-        None, "--slope-min-deg", help="Mask flatter pixels; <0: none (log_ratio.slope_min_deg)."
     ),
     output: Path | None = opt.output_option("Write the results as JSON."),
     overrides: list[str] = opt.set_option(),
@@ -115,11 +125,7 @@ def log_ratio(
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
 
     data = read_data_section(train_config, cube=cube, overrides=overrides)
-    flags = {"polarisations": polarisations, "sign": sign, "slope_min_deg": slope_min_deg}
-    given: dict[str, Any] = {key: value for key, value in flags.items() if value is not None}
-    if slope_min_deg is not None and slope_min_deg < 0:
-        given["slope_min_deg"] = None  # no slope mask
-    settings = LogRatioSettings.from_mapping(given, source="(log-ratio options)")
+    settings = request.load()
     ks = parse_ints(k, "-k") if k is not None else AblationConfig.field_default("timesteps_k")
     opened = open_cube(data["cube"], task="detection")
     results = [score_log_ratio(opened, {**data, "timesteps_k": value}, settings) for value in ks]

@@ -163,7 +163,8 @@ class ConfigFlags:
 
     ``model``: ``"module:Class"`` or the class; ``flags``: :class:`Flag` s or strings of
     keys; ``config_argument``: the help of a positional ``CONFIG`` that is the same as
-    ``--config``; ``sections``: the model of a section the config holds as a mapping.
+    ``--config``; ``sections``: the model of a section the config holds as a mapping;
+    ``file_options=False``: no ``--config``/``--set`` (they belong to another config).
     """
 
     def __init__(
@@ -173,12 +174,14 @@ class ConfigFlags:
         config_argument: str | None = None,
         config_help: str = CONFIG_HELP,
         sections: Mapping[str, str] | None = None,
+        file_options: bool = True,
     ) -> None:
         self.model_path = model
         self.flags = tuple(f for item in flags for f in _flags(item))
         self.config_argument = config_argument
         self.config_help = config_help
         self.sections = dict(sections or {})
+        self.file_options = file_options
 
     @functools.cached_property
     def model(self) -> Any:
@@ -210,8 +213,9 @@ class ConfigFlags:
         signature = [p for i, item in enumerate(self.flags) for p in self._params(item, i)]
         config = typer.Option(None, "--config", metavar="FILE", help=self.config_help)
         sets = typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP)
-        signature += [_keyword("config_file", str | None, config)]
-        signature += [_keyword("set_overrides", list[str], sets)]
+        if self.file_options:
+            signature += [_keyword("config_file", str | None, config)]
+            signature += [_keyword("set_overrides", list[str], sets)]
         if self.config_argument is not None:
             config_arg = typer.Argument(None, metavar="[CONFIG]", help=self.config_argument)
             signature.insert(0, _keyword("config_argument", str | None, config_arg))
@@ -242,20 +246,17 @@ class ConfigFlags:
             value = _given(params.pop(f"flag{n}"))
             for i, old in enumerate(item.old):
                 value = _pick_spelling(value, _given(params.pop(f"flag{n}_old{i}")), item, old)
-            value = self._value(item, value)
-            if value is not None:
-                values.update(dict.fromkeys((item.key, *item.also), value))
-        config = params.pop("config_file")
+            if value is not None and (value or item.sets is None):  # given (parsed: may be None)
+                values.update(dict.fromkeys((item.key, *item.also), self._value(item, value)))
+        config = params.pop("config_file", None)
         if self.config_argument is not None:
             config = pick_config(params.pop("config_argument"), config)
-        sets = dict(parse_overrides(params.pop("set_overrides") or []))
+        sets = dict(parse_overrides(params.pop("set_overrides", None) or []))
         return ConfigRequest(self.model, config, values, sets)
 
     def _value(self, item: Flag, value: Any) -> Any:
         if item.sets is not None:
-            return item.sets if value else None
-        if value is None:
-            return None
+            return item.sets
         if item.parse is not None:
             return item.parse(value, item.spelling)
         annotation = _strip_none(self.field_of(item.key).annotation)

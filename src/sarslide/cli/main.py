@@ -1,24 +1,24 @@
-"""Entry point of the ``sarslide`` command: imports every command module."""
+"""Entry point of the ``sarslide`` command: imports every command module (registers it)."""
 
 from __future__ import annotations
 
 import typer
 
 from sarslide import __version__
-from sarslide.cli import (
-    ablation,  # noqa: F401
-    build,  # noqa: F401
-    cube,  # noqa: F401  (registers commands)
-    data,  # noqa: F401
-    demo,  # noqa: F401
-    evaluate,  # noqa: F401
-    export,  # noqa: F401
-    insar,  # noqa: F401
-    predict,  # noqa: F401
-    respond,  # noqa: F401
-    simulate,  # noqa: F401
-    train,  # noqa: F401
-    transfer,  # noqa: F401
+from sarslide.cli import (  # noqa: F401  (each registers its commands)
+    ablation,
+    build,
+    cube,
+    data,
+    demo,
+    evaluate,
+    export,
+    insar,
+    predict,
+    respond,
+    simulate,
+    train,
+    transfer,
 )
 from sarslide.cli.apps import app
 from sarslide.cli.console import configure_logging

@@ -48,7 +48,7 @@ class LogRatioSettings(ConfigModel):
         default=10.0,
         ge=0,
         lt=90,
-        description="Pixels flatter than this score lowest; null: no mask.",
+        description="Pixels flatter than this score lowest; null (a flag: below 0): no mask.",
     )
 
 
