@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-output
 TRANSFER_DIR ?= transfer-output
 
-.PHONY: install demo demo-isslide transfer test test-slow test-all bench gpu-check lint format clean
+.PHONY: install demo demo-isslide transfer test test-slow test-all bench gpu-check lint format docs clean
 
 # torch is pinned and installed first (a local CPU wheel here); constraints.txt keeps
 # every other package (torchvision, lightning, ...) from pulling a CUDA build of torch.
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q -c constraints.txt -e ".[sources,ml,dev,tensorboard,torchgeo]"
+	$(PIP) install -q -c constraints.txt -e ".[sources,ml,dev,tensorboard,torchgeo,docs]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -46,12 +46,17 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# The guide and the API reference (mkdocstrings, from the docstrings) into site/; any
+# warning (a broken link, a docstring naming a parameter the signature lacks) fails.
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 format: $(STAMP)
 	$(VENV)/bin/ruff format src tests benchmarks examples
 	$(VENV)/bin/ruff check --fix src tests benchmarks examples
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) site .pytest_cache .mypy_cache .ruff_cache
 
 demo-isslide: $(STAMP)
 	$(VENV)/bin/sarslide insar demo --output $(DEMO_DIR)-isslide --fast --overwrite

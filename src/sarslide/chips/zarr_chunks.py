@@ -45,7 +45,8 @@ class LocalChunkReader:
     Args:
         directory: the array's folder.
         chunk_key: chunk grid coordinates -> file name relative to ``directory``.
-        shape, chunks: array and chunk shapes.
+        shape: array shape.
+        chunks: chunk shape.
         dtype: stored dtype (with byte order).
         decoders: applied in order to a chunk file's bytes (last one may take ``out``).
         fill_value: value of chunks without a file.

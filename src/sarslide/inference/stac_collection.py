@@ -57,7 +57,8 @@ def write_collection(
     Args:
         folder: where the collection (and the files of ``assets``) are.
         name: named in the id (``sarslide-<name>-<first event date>``).
-        title, description: shown by STAC browsers.
+        title: shown by STAC browsers.
+        description: shown by STAC browsers.
         areas: areas and windows of the extent; the ``items`` add theirs.
         items: STAC Item files (linked as ``item``).
         assets: file name in ``folder`` -> asset; absent files are left out.

@@ -129,13 +129,16 @@ def simulate_interferometry_block(
     """Coherence and wrapped phase (float32, shape (2, rows, cols)) of one pair.
 
     Args:
-        land_cover, labels, dem_m, geometry_class: the block's static layers
-            (layover/shadow classes for the pair's orbit).
+        land_cover: the block's land-cover classes.
+        labels: the block's landslide labels.
+        dem_m: the block's elevation.
+        geometry_class: the block's layover/shadow classes for the pair's orbit.
         conditions: the pair's dates and phase signals.
         looks: number of looks of the coherence estimator.
         resolution_m: pixel size.
         origin_px: (row, column) of the block's first pixel in the whole grid.
-        seed, block_index: key of the block's random stream.
+        seed: with ``block_index``, the key of the block's random stream.
+        block_index: the block's (row, column) in the block grid.
     """
     gamma = np.zeros(land_cover.shape, dtype=np.float32)
     for code, model in COHERENCE_MODELS.items():

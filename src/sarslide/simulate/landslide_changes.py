@@ -53,7 +53,8 @@ def draw_landslide_changes(
 
     Args:
         labels: landslide labels (> 0 = landslide); touching blobs count as one.
-        vv_change_db, vh_change_db: mean change of a fully bared landslide.
+        vv_change_db: mean VV change of a fully bared landslide.
+        vh_change_db: mean VH change of a fully bared landslide.
         spread_db: standard deviation of a landslide's own change around the mean.
         vegetation_remaining: (low, high) range of the share of vegetation left,
             uniform per landslide.
