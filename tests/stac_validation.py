@@ -40,8 +40,12 @@ def validate_offline(
     """Validate the STAC object in ``path`` against every schema it names; the network is
     refused. Returns the object's dict."""
 
+    read_local = pystac.stac_io.DefaultStacIO.read_text
+
     def no_network(self: Any, source: Any, *args: Any, **kwargs: Any) -> str:
-        raise AssertionError(f"schema fetched from the network: {source}")
+        if "://" in str(getattr(source, "href", source)):
+            raise AssertionError(f"fetched from the network: {source}")
+        return read_local(self, source, *args, **kwargs)
 
     monkeypatch.setattr(pystac.stac_io.DefaultStacIO, "read_text", no_network)
     data = json.loads(path.read_text())

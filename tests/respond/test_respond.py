@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pystac
 import pytest
 import rasterio
 
@@ -122,6 +123,13 @@ def test_the_response_is_a_stac_collection_of_its_map_item(
     west, south, east, north = item["bbox"]
     assert 143.0 < west < east < 144.0 and -6.0 < south < north < -5.0  # Enga, PNG
     assert "collection.json" in result.report_md.read_text()
+    # pystac walks from the collection to the map's files
+    walked = pystac.Collection.from_file(str(folder / "collection.json"))
+    (map_item,) = walked.get_items()
+    assert map_item.id == "sarslide-map-20240410"  # the folder's name, not a temporary one
+    for asset in map_item.assets.values():
+        assert Path(asset.get_absolute_href()).parent == (folder / "map").resolve()
+        assert Path(asset.get_absolute_href()).is_file()
 
 
 def test_a_kept_map_without_an_item_still_gets_a_collection(

@@ -165,7 +165,7 @@ def build_map_item(
     start, end = (_utc(t) for t in description.window)
     footprint = footprint_lonlat(grid)
     item = pystac.Item(
-        id=item_id(description.event_name or folder.name, start),
+        id=item_id(description.event_name or (final_folder or folder).name, start),
         geometry=mapping(footprint),
         bbox=[round(v, 7) for v in footprint.bounds],
         datetime=None,
