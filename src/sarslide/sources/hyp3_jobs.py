@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ASF_SEARCH_URL = "https://api.daac.asf.alaska.edu/services/search/param"
 GranuleFinder = Callable[[pd.Timestamp, int, "AreaOfInterest"], "str | None"]
 
 
@@ -170,31 +169,41 @@ def find_slc_granule(
     relative_orbit: int,
     aoi: AreaOfInterest,
     *,
-    search_url: str = ASF_SEARCH_URL,
+    session: Any = None,
 ) -> str | None:
-    """The Sentinel-1 IW SLC granule acquired within 2 minutes of ``when`` over the AOI."""
+    """The Sentinel-1 IW SLC granule acquired within 2 minutes of ``when`` over the AOI.
+
+    Searched with ASF's own client, ``asf_search`` (CMR behind it); a failed search is a
+    warning and no granule (the pair is then skipped and recorded).
+
+    Args:
+        when: acquisition time of the pass (UTC, naive).
+        relative_orbit: its track; -1 when unknown (not filtered).
+        aoi: the area the granule must intersect.
+        session: an ``asf_search.ASFSession`` (tests mount a local transport on one).
+    """
     # [sources] extra: imported where a live source is read.
+    import asf_search
     import requests
 
-    params = {
-        "platform": "Sentinel-1",
-        "processingLevel": "SLC",
-        "beamMode": "IW",
-        "start": (when - pd.Timedelta(minutes=2)).isoformat() + "Z",
-        "end": (when + pd.Timedelta(minutes=2)).isoformat() + "Z",
+    options: dict[str, Any] = {
+        "platform": asf_search.PLATFORM.SENTINEL1,
+        "processingLevel": asf_search.PRODUCT_TYPE.SLC,
+        "beamMode": asf_search.BEAMMODE.IW,
+        "start": (when - pd.Timedelta(minutes=2)).to_pydatetime(),
+        "end": (when + pd.Timedelta(minutes=2)).to_pydatetime(),
         "intersectsWith": to_wkt(aoi.geometry_lonlat, rounding_precision=5),
-        "output": "geojson",
     }
     if relative_orbit >= 0:
-        params["relativeOrbit"] = str(relative_orbit)
+        options["relativeOrbit"] = relative_orbit
+    if session is not None:
+        options["session"] = session
     try:
-        response = requests.get(search_url, params=params, timeout=60)
-        response.raise_for_status()
-        features = response.json().get("features", [])
-    except (requests.RequestException, ValueError) as err:
+        results = asf_search.geo_search(**options)
+    except (asf_search.ASFError, requests.RequestException, ValueError) as err:
         logger.warning("ASF search for the SLC of %s failed: %s", when, err)
         return None
-    names = sorted(f["properties"].get("sceneName") or f["properties"]["fileID"] for f in features)
+    names = sorted(p.properties.get("sceneName") or p.properties["fileID"] for p in results)
     return names[0] if names else None
 
 
