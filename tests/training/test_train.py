@@ -47,7 +47,9 @@ def test_train_resume_and_checkpoint_contents(
     assert bundle.channel_names == ["vv_before", "vv_after", "vh_before", "vh_after"]
     np.testing.assert_allclose(bundle.normalisation.mean, stored["mean"])
     np.testing.assert_allclose(bundle.normalisation.std, stored["std"])
-    assert bundle.data_config == cfg.data
+    # orbit 'auto' is resolved at training and recorded: this cube's passes are ascending
+    assert cfg.data.orbit == "auto"
+    assert bundle.data_config == cfg.data.model_copy(update={"orbit": "ascending"})
     assert bundle.split_method == "random" and bundle.split_plan is not None
     assert 0.0 <= bundle.threshold <= 1.0
     assert bundle.extra["threshold_metric"] == "f1"

@@ -29,6 +29,7 @@ from sarslide.chips.channels import ChannelSpec, resolve_channel_specs
 from sarslide.chips.config import DataConfig
 from sarslide.chips.event_window import EventWindow, resolve_event_window, select_cube_timesteps
 from sarslide.chips.log_composite import Reducer, composite_values
+from sarslide.chips.orbit_choice import Geometry, choose_geometry, geometry_mask
 
 
 @dataclass
@@ -80,6 +81,7 @@ class CompositeSelection:
     after: np.ndarray
     reducer: Reducer
     log_floor: float
+    geometry: Geometry | None = None  # the one viewing geometry used (None: any)
 
     def indices(self, side: str) -> np.ndarray:
         return self.before if side == "before" else self.after
@@ -94,6 +96,12 @@ class CompositeSelection:
             "timesteps_after": [str(t) for t in times[self.after]],
             "reducer": self.reducer,
             "log_floor": self.log_floor,
+            "orbit_state": self.geometry.orbit_state if self.geometry else "any",
+            "relative_orbit": (
+                -1
+                if self.geometry is None or self.geometry.relative_orbit is None
+                else self.geometry.relative_orbit
+            ),
             "composite": f"{self.reducer} of log10(max(x, log_floor)) over acquisitions",
         }
 
@@ -113,8 +121,10 @@ def select_composite_inputs(
     window = resolve_event_window(
         cube, event_start=event_start, event_end=event_end, cube_name=cube_name
     )
-    before, after = select_cube_timesteps(cube, window, timesteps_k, orbit=orbit)
-    return CompositeSelection(window, before, after, reducer, log_floor)
+    geometry = choose_geometry(cube, window, orbit)
+    keep = geometry_mask(cube, geometry)
+    before, after = select_cube_timesteps(cube, window, timesteps_k, orbit=orbit, keep=keep)
+    return CompositeSelection(window, before, after, reducer, log_floor, geometry)
 
 
 def selection_from_config(cube: xr.Dataset, cfg: DataConfig) -> CompositeSelection:

@@ -18,6 +18,12 @@ from sarslide.errors import ConfigError
 
 CHANNEL_SETS = ("vv", "vh", "vv+vh", "sar+dem", "dem")
 SPLIT_METHODS = ("spatial", "random", "leave_one_event_out")
+OrbitChoice = Literal["auto", "any", "ascending", "descending"] | None
+ORBIT_HELP = (
+    "Viewing geometry of the composites: 'auto' (the orbit direction and relative orbit "
+    "with the most acquisitions on both sides of the event), 'ascending', 'descending', "
+    "or 'any' (mix every acquisition; null means the same, as before 'auto')."
+)
 
 
 class EventSource(ConfigModel):
@@ -39,9 +45,7 @@ class EventSource(ConfigModel):
     event_end: UtcTimestamp | None = Field(
         default=None, description="Event window end (UTC); default: the cube's attribute."
     )
-    orbit: Literal["ascending", "descending"] | None = Field(
-        default=None, description="Use only acquisitions of this orbit direction."
-    )
+    orbit: OrbitChoice = Field(default="auto", description=ORBIT_HELP)
 
     @field_validator("name")
     @classmethod
@@ -93,9 +97,7 @@ class DataConfig(ConfigModel):
             "numpy/xarray log10-then-mean (slower)."
         ),
     )
-    orbit: Literal["ascending", "descending"] | None = Field(
-        default=None, description="Use only acquisitions of this orbit direction."
-    )
+    orbit: OrbitChoice = Field(default="auto", description=ORBIT_HELP)
     event_start: UtcTimestamp | None = Field(
         default=None,
         description="Event window start (UTC). Default: cube attribute, else known events.",
@@ -205,7 +207,7 @@ class DataConfig(ConfigModel):
                 "split 'random' is for one cube only; with 'events' use 'spatial' or "
                 "'leave_one_event_out'"
             )
-        if self.events and (self.event_start or self.event_end or self.orbit):
+        if self.events and (self.event_start or self.event_end or self.orbit not in ("auto", None)):
             raise ValueError(
                 "with 'events', give event_start, event_end and orbit per event, not at "
                 "the top of the data section"

@@ -117,6 +117,7 @@ def select_event_timesteps(
     *,
     orbit_states: Sequence[str] | np.ndarray | None = None,
     orbit: str | None = None,
+    keep: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the k acquisitions nearest the event window before and after it.
 
@@ -127,7 +128,9 @@ def select_event_timesteps(
         k: how many on each side.
         orbit_states: per-acquisition orbit direction ("ascending"/"descending", or
             their first letters), needed when ``orbit`` is given.
-        orbit: keep only acquisitions of this direction.
+        orbit: keep only acquisitions of this direction (``any``, ``auto`` or None:
+            no filter here; ``auto`` is resolved by ``chips.orbit_choice``).
+        keep: boolean per acquisition, a further restriction (one viewing geometry).
 
     Returns:
         ``(before, after)``: int64 index arrays into ``times``, each in time order.
@@ -141,9 +144,9 @@ def select_event_timesteps(
     start, end = to_utc_naive(event_start), to_utc_naive(event_end)
     if end < start:
         raise DataSelectionError(f"The event window ends ({end}) before it starts ({start}).")
-    keep = np.ones(len(stamps), dtype=bool)
-    if orbit is not None:
-        keep = _orbit_mask(orbit_states, orbit, len(stamps))
+    keep = np.ones(len(stamps), dtype=bool) if keep is None else np.asarray(keep, dtype=bool)
+    if orbit not in (None, "any", "auto"):
+        keep = keep & _orbit_mask(orbit_states, orbit, len(stamps))
     values = stamps.values
     before = np.flatnonzero(keep & (values < np.datetime64(start)))
     after = np.flatnonzero(keep & (values > np.datetime64(end)))
@@ -164,7 +167,9 @@ def select_event_timesteps(
 
 def _fix_for_too_few(available: int, orbit: str | None) -> str:
     """The fix for too few acquisitions: a smaller k only when one is possible."""
-    orbit_fix = " or drop the orbit filter" if orbit else ""
+    orbit_fix = (
+        " or set orbit: any (mixes viewing geometries)" if orbit not in (None, "any") else ""
+    )
     if available >= 1:
         return f"Use timesteps_k <= {available}{orbit_fix}."
     return (
@@ -196,6 +201,7 @@ def select_cube_timesteps(
     k: int,
     *,
     orbit: str | None = None,
+    keep: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``select_event_timesteps`` on a cube's ``timestep`` coordinate (and orbit states)."""
     if cv.DIM_TIMESTEP not in cube.coords:
@@ -204,5 +210,11 @@ def select_cube_timesteps(
         )
     states = cube[cv.COORD_ORBIT_STATE].values if cv.COORD_ORBIT_STATE in cube.coords else None
     return select_event_timesteps(
-        cube[cv.DIM_TIMESTEP].values, window.start, window.end, k, orbit_states=states, orbit=orbit
+        cube[cv.DIM_TIMESTEP].values,
+        window.start,
+        window.end,
+        k,
+        orbit_states=states,
+        orbit=orbit,
+        keep=keep,
     )

@@ -145,6 +145,8 @@ def resolve_orbit(requested: str | None, model_orbit: str | None) -> str | None:
     Raises:
         ConfigError: both are set and differ (the model's composites need its orbit).
     """
+    if model_orbit in ("any", "auto"):  # trained on mixed geometries: no direction
+        model_orbit = None
     if requested and model_orbit and requested != model_orbit:
         raise ConfigError(
             f"--orbit-state {requested} conflicts with the model, trained on {model_orbit} "

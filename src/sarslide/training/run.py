@@ -24,6 +24,7 @@ import xarray as xr
 import sarslide
 from sarslide.atomic import replacing, write_text_atomic
 from sarslide.chips import ChipSplits, build_chip_splits
+from sarslide.chips.orbit_choice import resolve_data_orbit
 from sarslide.compat.torch_stack import lightning
 from sarslide.devices import resolve_lightning_device, resolve_precision
 from sarslide.errors import ConfigError, OutputExistsError
@@ -285,7 +286,9 @@ def _train_in(
     config_path = run_config_path(root)
     lightning.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
     resolution = training_resolution(cfg.data, cube)  # events of one pixel size, or refused
-    splits = build_chip_splits(cfg.data, cube=cube, progress=progress)
+    # orbit 'auto' resolved once: the checkpoint records the direction used
+    resolved = cfg.model_copy(update={"data": resolve_data_orbit(cfg.data, cube)})
+    splits = build_chip_splits(resolved.data, cube=cube, progress=progress)
     root.mkdir(parents=True, exist_ok=True)
     write_text_atomic(config_path, cfg.to_yaml())
     split_path = write_text_atomic(root / SPLIT_NAME, splits.plan_json())
@@ -315,7 +318,7 @@ def _train_in(
         plateau_factor=cfg.optim.plateau_factor,
         plateau_patience=cfg.optim.plateau_patience,
         plateau_threshold=cfg.optim.plateau_threshold,
-        metadata={**build_metadata(cfg, splits), **resolution},
+        metadata={**build_metadata(resolved, splits), **resolution},
     )
     paths = fit_task(task, datamodule, cfg.trainer, root, progress=progress, resume=resume)
     if paths.is_global_zero:
