@@ -17,8 +17,8 @@ from sarslide.cli.config_flags import (
     argument,
     config_command,
     flag,
-    parse_ints,
 )
+from sarslide.cli.flag_types import parse_ints
 from sarslide.cli.main import app
 from sarslide.config import ConfigModel
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sarslide.cli.config_flags import parse_ints, pick_config
+from sarslide.cli.config_flags import pick_config
+from sarslide.cli.flag_types import parse_ints
 from sarslide.cli.main import app
 from sarslide.errors import ConfigError
 

@@ -11,14 +11,9 @@ import typer
 from sarslide.atomic import write_text_atomic
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import (
-    ConfigFlags,
-    ConfigRequest,
-    config_command,
-    flag,
-    parse_ints,
-)
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console
+from sarslide.cli.flag_types import parse_ints
 from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
 from sarslide.config import apply_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError

@@ -27,17 +27,15 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-import types
-import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 import typer
 from typer.core import TyperCommand
 
+from sarslide.cli.flag_types import flag_type, is_list, is_union, parse_time, strip_none
 from sarslide.config import parse_overrides
 from sarslide.errors import ConfigError
 
@@ -104,35 +102,6 @@ def argument(key: str) -> Flag:
     return Flag(key, argument=True)
 
 
-def parse_ints(text: str, spelling: str) -> list[int]:
-    """``"0,1,2"`` -> ``[0, 1, 2]``; ``ConfigError`` naming the flag otherwise."""
-    try:
-        return [int(part) for part in text.split(",") if part.strip()]
-    except ValueError as err:
-        raise ConfigError(
-            f"{spelling} takes comma-separated integers, e.g. 0,1,2; got {text!r}."
-        ) from err
-
-
-def parse_names(text: str, spelling: str) -> list[str]:
-    """``"a, b"`` -> ``["a", "b"]``."""
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def parse_time(text: str, spelling: str) -> str:
-    """An ISO 8601 date or time as given; ``ConfigError`` naming the flag otherwise."""
-    import pandas as pd  # imported when the check runs (see sarslide.cli)
-
-    try:
-        pd.Timestamp(text)
-    except (ValueError, TypeError) as err:
-        raise ConfigError(
-            f"Invalid {spelling} {text!r}: not an ISO 8601 date or time ({err}). "
-            "Use e.g. 2018-09-06 or 2018-09-06T18:08."
-        ) from None
-    return text
-
-
 def pick_config(argument: str | None, option: str | None) -> str | None:
     """The positional ``CONFIG`` or ``--config`` (one, or the same twice); else ConfigError."""
     if argument is not None and option is not None and argument != option:
@@ -194,7 +163,7 @@ class ConfigFlags:
         *sections, last = key.split(".")
         for i, section in enumerate(sections):
             where = ".".join(sections[: i + 1])
-            typed = _strip_none(model.model_fields[section].annotation)
+            typed = strip_none(model.model_fields[section].annotation)
             model = _import(self.sections[where]) if where in self.sections else typed
         return model.model_fields[last]
 
@@ -223,7 +192,12 @@ class ConfigFlags:
 
     def _params(self, item: Flag, n: int) -> list[inspect.Parameter]:
         help_text = self.help_of(item)
-        annotation, metavar = _flag_type(self.field_of(item.key).annotation, item)
+        annotation, metavar = flag_type(
+            self.field_of(item.key).annotation,
+            switch=item.sets is not None,
+            parsed=item.parse is not None,
+            multiple=item.multiple,
+        )
         if item.argument:
             metavar = metavar or item.key.upper()
             info = typer.Argument(None, help=help_text, show_default=False, metavar=metavar)
@@ -259,10 +233,10 @@ class ConfigFlags:
             return item.sets
         if item.parse is not None:
             return item.parse(value, item.spelling)
-        annotation = _strip_none(self.field_of(item.key).annotation)
-        if isinstance(value, list) and len(value) == 1 and not _is_list(annotation):
+        annotation = strip_none(self.field_of(item.key).annotation)
+        if isinstance(value, list) and len(value) == 1 and not is_list(annotation):
             return value[0]  # `str | list[str]`: one value is the scalar
-        if _is_union(annotation) and isinstance(value, str):  # `int | 'auto'`: as --set reads it
+        if is_union(annotation) and isinstance(value, str):  # `int | 'auto'`: as --set reads it
             return dict(parse_overrides([f"value={value}"]))["value"]
         return parse_time(value, item.spelling) if annotation is datetime else value
 
@@ -301,47 +275,6 @@ def _click_params(parameters: list[inspect.Parameter]) -> list[Any]:
     scratch = typer.Typer(add_completion=False)
     scratch.command()(command)
     return list(typer.main.get_command(scratch).params)
-
-
-def _strip_none(annotation: Any) -> Any:
-    """``X | None`` -> ``X`` (other unions as they are), ``Annotated[X, ...]`` -> ``X``."""
-    args = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if _is_union(annotation) and len(args) == 1:
-        annotation = args[0]
-    is_annotated = typing.get_origin(annotation) is typing.Annotated
-    return typing.get_args(annotation)[0] if is_annotated else annotation
-
-
-def _is_union(annotation: Any) -> bool:
-    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
-
-
-def _is_list(annotation: Any) -> bool:
-    return typing.get_origin(annotation) in (list, tuple)
-
-
-def _flag_type(annotation: Any, item: Flag) -> tuple[Any, str | None]:
-    """The CLI type of a field (values are validated by the model) and its metavar."""
-    if item.sets is not None:
-        return bool, None
-    if item.parse is not None:
-        return (list[str] | None) if item.multiple else (str | None), None
-    base = _strip_none(annotation)
-    if _is_union(base):  # str | list[str]: repeatable
-        base = next((a for a in typing.get_args(base) if _is_list(a)), str)
-    if _is_list(base):
-        scalar, metavar = _scalar_type((typing.get_args(base) or (str,))[0])
-        return list[scalar] | None, metavar  # type: ignore[valid-type]
-    scalar, metavar = _scalar_type(base)
-    return scalar | None, metavar
-
-
-def _scalar_type(annotation: Any) -> tuple[Any, str | None]:
-    if typing.get_origin(annotation) is Literal:
-        return str, "[" + "|".join(str(c) for c in typing.get_args(annotation)) + "]"
-    if annotation in (bool, int, float, Path):
-        return annotation, None
-    return str, ("ISO-8601" if annotation is datetime else None)
 
 
 def _pick_spelling(value: Any, old_value: Any, item: Flag, old: str) -> Any:

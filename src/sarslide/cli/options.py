@@ -12,7 +12,8 @@ from typing import Any
 
 import typer
 
-from sarslide.cli.config_flags import SET_HELP, flag, parse_time
+from sarslide.cli.config_flags import SET_HELP, flag
+from sarslide.cli.flag_types import parse_time
 from sarslide.errors import ConfigError
 
 EVENT_FLAGS = ("aoi", "event_start", "event_end")

@@ -9,15 +9,9 @@ import typer
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import (
-    ConfigFlags,
-    ConfigRequest,
-    config_command,
-    flag,
-    parse_ints,
-    parse_names,
-)
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console
+from sarslide.cli.flag_types import parse_ints, parse_names
 from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
 
 
