@@ -164,6 +164,13 @@ def to_utc_naive(value: Any) -> pd.Timestamp | pd.DatetimeIndex:
     return stamps.tz_convert("UTC").tz_localize(None) if stamps.tz is not None else stamps
 
 
+def to_utc_aware(value: Any) -> dt.datetime:
+    """A ``datetime`` in UTC with its timezone set (what STAC and other ISO 8601 writers
+    need); naive input is taken as UTC, as in :func:`to_utc_naive`."""
+    stamp = to_utc_naive(value)
+    return stamp.tz_localize("UTC").to_pydatetime()  # type: ignore[union-attr]
+
+
 def _parse_timestamp(value: Any) -> Any:
     """Config input -> naive UTC ``datetime`` (others are left to pydantic's error)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -17,10 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-import pandas as pd
 import pystac
 
 from sarslide.atomic import write_json_atomic
+from sarslide.conventions import to_utc_aware
 from sarslide.inference.stac_item import (
     ZARR_MEDIA_TYPE,
     AssetKind,
@@ -124,7 +124,7 @@ def area_of_item(path: Path) -> Area:
     start = props.get("start_datetime") or props["datetime"]
     end = props.get("end_datetime") or props["datetime"]
     west, south, east, north = item["bbox"][:4]
-    return Area((west, south, east, north), (_timestamp(start), _timestamp(end)))
+    return Area((west, south, east, north), (to_utc_aware(start), to_utc_aware(end)))
 
 
 def _extent(areas: Sequence[Area]) -> pystac.Extent:
@@ -138,11 +138,5 @@ def _extent(areas: Sequence[Area]) -> pystac.Extent:
     spatial = pystac.SpatialExtent([union, *boxes] if len(boxes) > 1 else [union])
     starts = [area.window[0] for area in areas]
     ends = [area.window[1] for area in areas]
-    temporal = pystac.TemporalExtent([[_timestamp(min(starts)), _timestamp(max(ends))]])
+    temporal = pystac.TemporalExtent([[to_utc_aware(min(starts)), to_utc_aware(max(ends))]])
     return pystac.Extent(spatial, temporal)
-
-
-def _timestamp(value: datetime | str) -> datetime:
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()

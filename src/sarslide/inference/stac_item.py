@@ -162,7 +162,7 @@ def build_map_item(
     final_folder: Path | None = None,
 ) -> pystac.Item:
     """The STAC Item of the map files in ``folder`` (nothing is written)."""
-    start, end = (_utc(t) for t in description.window)
+    start, end = (cv.to_utc_aware(t) for t in description.window)
     footprint = footprint_lonlat(grid)
     item = pystac.Item(
         id=item_id(description.event_name or (final_folder or folder).name, start),
@@ -336,9 +336,3 @@ def sha256_multihash(path: Path, chunk_bytes: int = 1 << 22) -> str:
         while block := stream.read(chunk_bytes):
             digest.update(block)
     return "1220" + digest.hexdigest()
-
-
-def _utc(value: datetime) -> datetime:
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
