@@ -58,3 +58,64 @@ def test_missing_chunk_over_http_fails_loudly(http_root: tuple[Path, str]) -> No
     (folder / "c.zarr" / cv.VAR_VH / "1.0.0").unlink()
     with pytest.raises(CubeValidationError, match=r"'vh' lacks 1 of 4 chunk files.*vh/1\.0\.0"):
         open_cube(f"{url}/c.zarr")
+
+
+def _xarray_store(path: Path) -> Path:
+    """A cube written by xarray alone (no sarslide chunk record), 2 x 2 chunks a plane."""
+    ds = make_minimal_cube(height=32, width=32)
+    ds.chunk({cv.DIM_TIMESTEP: 1, cv.DIM_Y: 16, cv.DIM_X: 16}).to_zarr(path, zarr_format=2)
+    return path
+
+
+def test_a_lost_chunk_of_a_store_without_record_is_reported_with_count_and_place(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = _xarray_store(tmp_path / "xr.zarr")
+    (store / cv.VAR_VV / "2.1.0").unlink()
+    with caplog.at_level("WARNING"):
+        ds = open_cube(store)
+    assert "'vv' has no file for 1 of 16 chunks" in caplog.text
+    assert "vv/2.1.0: timestep 2, y 16-31, x 0-15" in caplog.text
+    assert ds.attrs["sarslide_missing_chunks"] == {
+        "vv": {
+            "missing": 1,
+            "of": 16,
+            "fill_value": "NaN",
+            "examples": ["vv/2.1.0: timestep 2, y 16-31, x 0-15"],
+        }
+    }
+
+
+def test_a_cube_resaved_after_masking_an_acquisition_is_not_truncated(tmp_path: Path) -> None:
+    first = write_cube(make_minimal_cube(), tmp_path / "first.zarr")
+    ds = open_cube(first).load()
+    ds[cv.VAR_VV][1] = np.nan  # masked: zarr writes no chunk for it
+    ds.to_zarr(tmp_path / "again.zarr", zarr_format=2)
+    again = open_cube(tmp_path / "again.zarr")
+    assert np.isnan(again[cv.VAR_VV][1].values).all()
+    assert again.attrs["sarslide_missing_chunks"]["vv"]["missing"] == 1
+
+
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(403)
+        self.end_headers()
+
+    do_HEAD = do_GET  # noqa: N815 (http.server's name)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_cube_url_the_server_refuses_is_a_network_error() -> None:
+    from sarslide.errors import DownloadError
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/cube.zarr"
+    try:
+        with pytest.raises(DownloadError, match=r"Network error.*HTTP 403 \(Forbidden\)"):
+            open_cube(url)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -60,3 +60,24 @@ def test_a_full_disk_during_predict_names_the_device_and_keeps_nothing(
     assert f"No space left on the device holding {str(tmp_path)!r}" in output
     assert "0.0 MiB free" in output and "Free space there" in output
     assert not out.exists() and not list(tmp_path.glob(".map*"))
+
+
+def test_a_lost_chunk_of_an_xarray_cube_is_reported_in_metrics_json(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
+    import json
+
+    from sarslide import conventions as cv
+
+    ds = make_minimal_cube(height=40, width=50)
+    store = tmp_path / "xr.zarr"
+    ds.chunk({cv.DIM_TIMESTEP: 1, cv.DIM_Y: 20, cv.DIM_X: 25}).to_zarr(store, zarr_format=2)
+    (store / cv.VAR_VV / "3.1.1").unlink()  # after the event: the model reads it
+    out = tmp_path / "map"
+    args = ["predict", str(fake_checkpoint), "--cube", str(store), "-o", str(out)]
+    code, output = run(*args, *OPTIONS, "--no-figures")
+    assert code == 0, output
+    assert "'vv' has no file for 1 of 16 chunks" in output
+    holes = json.loads((out / "metrics.json").read_text())["missing_chunks"]
+    assert holes["vv"]["missing"] == 1
+    assert holes["vv"]["examples"] == ["vv/3.1.1: timestep 3, y 20-39, x 25-49"]

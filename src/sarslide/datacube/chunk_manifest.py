@@ -22,6 +22,7 @@ import xarray as xr
 import zarr
 from fsspec.implementations.local import LocalFileSystem
 
+from sarslide import conventions as cv
 from sarslide.errors import CubeValidationError
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ logger = logging.getLogger(__name__)
 # Written by write_cube into the store's attributes, checked by open_cube.
 ATTR_CHUNK_MANIFEST = "sarslide_chunk_counts"  # chunk files written, per variable
 ATTR_ABSENT_CHUNKS = "sarslide_absent_chunks"  # keys left out (fill value only), per variable
+ATTR_MISSING_CHUNKS = "sarslide_missing_chunks"  # set by open_cube, reported in metrics.json
+# Variables whose absent chunks are reported for a store without the record above.
+CHECKED_WITHOUT_RECORD = (cv.VAR_VV, cv.VAR_VH, cv.VAR_LANDSLIDES)
 _METADATA_FILES = {".zarray", ".zattrs", ".zgroup", ".zmetadata", "zarr.json"}
 
 
@@ -98,10 +102,10 @@ def check_chunks_present(
         CubeValidationError: naming each variable with missing chunks and a chunk file.
     """
     counts = ds.attrs.get(ATTR_CHUNK_MANIFEST)
-    if not isinstance(counts, dict):
-        return  # not written by sarslide: nothing recorded to check against
-
     fs, root = fsspec.core.url_to_fs(source, **(storage_options or {}))
+    if not isinstance(counts, dict):  # not written by sarslide: holes are reported
+        report_absent_chunks(ds, fs, root, source)
+        return
     zarr_format = 3 if fs.exists(f"{root.rstrip('/')}/zarr.json") else 2
     absent = ds.attrs.get(ATTR_ABSENT_CHUNKS)
     problems = []
@@ -121,6 +125,83 @@ def check_chunks_present(
             problems.append(f"variable {name!r} has {len(found)} of {written} chunk files")
     if problems:
         raise CubeValidationError(
-            [f"the store is truncated: {'; '.join(problems)}. Copy, download or write it again."],
+            [
+                f"the store is truncated: {'; '.join(problems)}. Copy, download or write it "
+                "again. (If you re-saved this cube yourself with xarray, zarr left out the "
+                f"chunks holding only the fill value: delete the attributes "
+                f"{ATTR_CHUNK_MANIFEST!r} and {ATTR_ABSENT_CHUNKS!r} before saving; "
+                "open_cube drops them.)"
+            ],
             source=source,
         )
+
+
+def drop_chunk_manifest(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` without the chunk record of the store it was read from: a cube saved again
+    (zarr leaves out chunks of fill value only, e.g. a masked acquisition) gets its own."""
+    for name in (ATTR_CHUNK_MANIFEST, ATTR_ABSENT_CHUNKS):
+        ds.attrs.pop(name, None)
+    return ds
+
+
+def report_absent_chunks(ds: xr.Dataset, fs: Any, root: str, source: str) -> None:
+    """For a store without sarslide's record: warn, with count and place, about the
+    chunks of ``vv``, ``vh`` and the labels that have no file (read as the fill value:
+    nodata, or lost in a copy), and note them in ``ds.attrs[ATTR_MISSING_CHUNKS]``."""
+    zarr_format = 3 if fs.exists(f"{root.rstrip('/')}/zarr.json") else 2
+    report: dict[str, Any] = {}
+    for name in CHECKED_WITHOUT_RECORD:
+        if name not in ds.variables:
+            continue
+        chunks = ds[name].encoding.get("chunks") or ds[name].shape
+        expected = expected_chunk_keys(ds[name].shape, chunks, zarr_format)
+        missing = sorted(expected - list_chunk_keys(fs, root, name), key=_key_index)
+        if not missing:
+            continue
+        places = [_describe_place(ds[name], key, chunks) for key in missing[:3]]
+        report[name] = {
+            "missing": len(missing),
+            "of": len(expected),
+            "fill_value": _fill_value(ds[name]),
+            "examples": [
+                f"{name}/{key}: {place}" for key, place in zip(missing, places, strict=False)
+            ],
+        }
+        logger.warning(
+            "%s: variable %r has no file for %d of %d chunks (e.g. %s); zarr reads them as "
+            "the fill value %s, so these pixels are nodata. The store has no sarslide chunk "
+            "record to tell lost chunks from empty ones: if it was copied or downloaded, "
+            "check the copy.",
+            source,
+            name,
+            len(missing),
+            len(expected),
+            report[name]["examples"][0],
+            report[name]["fill_value"],
+        )
+    if report:
+        ds.attrs[ATTR_MISSING_CHUNKS] = report
+
+
+def _key_index(key: str) -> tuple[int, ...]:
+    parts = key.replace("/", ".").split(".")
+    return tuple(int(p) for p in parts if p.isdigit())
+
+
+def _describe_place(array: xr.DataArray, key: str, chunks: Sequence[int]) -> str:
+    index = _key_index(key)
+    ranges = []
+    for dim, i, size, chunk in zip(array.dims, index, array.shape, chunks, strict=False):
+        start, stop = i * chunk, min((i + 1) * chunk, size) - 1
+        ranges.append(f"{dim} {start}" if start == stop else f"{dim} {start}-{stop}")
+    return ", ".join(ranges)
+
+
+def _fill_value(array: xr.DataArray) -> Any:
+    value = array.encoding.get("_FillValue", array.encoding.get("fill_value"))
+    if value is None:
+        return None
+    try:
+        return "NaN" if math.isnan(float(value)) else float(value)
+    except (TypeError, ValueError):
+        return str(value)

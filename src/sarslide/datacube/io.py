@@ -20,6 +20,7 @@ from sarslide.datacube.chunk_manifest import (
     ATTR_ABSENT_CHUNKS,
     ATTR_CHUNK_MANIFEST,
     check_chunks_present,
+    drop_chunk_manifest,
     write_chunk_manifest,
 )
 from sarslide.datacube.content import check_backscatter_values
@@ -27,7 +28,7 @@ from sarslide.datacube.dialect import drop_gdal_crs, to_published_dialect
 from sarslide.datacube.integrity import remember_opened_store
 from sarslide.datacube.orbit import normalise_orbit_coord
 from sarslide.datacube.validate import validate_cube
-from sarslide.errors import CubeNotFoundError, CubeValidationError
+from sarslide.errors import CubeNotFoundError, CubeValidationError, DownloadError
 from sarslide.ownership import ATTR_OUTPUT, claim_output, manifest_record
 from sarslide.parallel import compute_with_progress, joined_threads
 
@@ -118,12 +119,22 @@ def open_cube(
             storage_options=storage_options,
         )
     except FileNotFoundError as err:
+        if is_url:
+            raise CubeNotFoundError(
+                f"No Zarr store at {source!r}: the server has none of its metadata files "
+                "('zarr.json', '.zgroup', '.zmetadata'). Check the URL."
+            ) from err
         raise CubeNotFoundError(
             f"{source!r} is not a readable Zarr store ({err}). A Zarr store is a folder "
             "with '.zgroup'/'.zmetadata' (v2) or 'zarr.json' (v3); if it was copied or "
             "downloaded, it may be truncated: fetch it again."
         ) from err
-    except (KeyError, ValueError, OSError) as err:
+    except Exception as err:
+        refused = _network_error(err, source)
+        if refused is not None:
+            raise refused from err
+        if not isinstance(err, (KeyError, ValueError, OSError)):
+            raise
         raise CubeValidationError(
             [
                 f"the store could not be opened ({type(err).__name__}: {err}); it is likely "
@@ -132,6 +143,7 @@ def open_cube(
             source=source,
         ) from err
     check_chunks_present(ds, source, storage_options=storage_options)
+    ds = drop_chunk_manifest(ds)  # this store's record, not the data's (see its doc)
     if cv.COORD_SPATIAL_REF in ds.data_vars:
         # Zarr keeps no coordinate flag for a scalar; rioxarray needs it as a coordinate.
         ds = ds.set_coords(cv.COORD_SPATIAL_REF)
@@ -161,6 +173,22 @@ def _load_small_coords(ds: xr.Dataset) -> xr.Dataset:
             for name, value in zip(names, values, strict=True)
         }
     )
+
+
+def _network_error(err: BaseException, source: str) -> DownloadError | None:
+    """A server's refusal (aiohttp's ``ClientResponseError``, HTTP 4xx/5xx) as a network
+    error naming the status and the file asked for, not as a corrupt cube; else None."""
+    for cause in (err, err.__cause__, err.__context__):
+        status = getattr(cause, "status", None)
+        if isinstance(status, int) and status >= 400:
+            url = getattr(getattr(cause, "request_info", None), "real_url", source)
+            reason = getattr(cause, "message", "") or "refused"
+            return DownloadError(
+                f"Network error opening {source!r}: the server answered HTTP {status} "
+                f"({reason}) for {str(url)!r}. Check the URL and your access to it "
+                "(credentials, a signed URL that expired), then try again."
+            )
+    return None
 
 
 def _has_consolidated_metadata(store: Path) -> bool:

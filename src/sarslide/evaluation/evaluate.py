@@ -86,6 +86,13 @@ class EvaluationResult:
         }
 
 
+def cap_region_overlap(options: TilingOptions) -> TilingOptions:
+    """The overlap capped at a quarter tile (a small ``--tile-size`` alone works); the
+    tile size itself is checked as ``predict`` checks it, never rounded."""
+    cap = options.tile_size_px // 4
+    return options.model_copy(update={"overlap_px": min(options.overlap_px, cap)})
+
+
 def predict_region(
     loaded: InferenceModel,
     cube: xr.Dataset,
@@ -97,7 +104,8 @@ def predict_region(
     """Probability over the whole scene (NaN at nodata) with the tiled scene predictor.
 
     ``options`` (default ``TilingOptions()``): the tiling, refused as ``predict`` refuses
-    it (a tile that is not a multiple of the model's stride...); the device, precision and
+    it (a tile that is not a multiple of the model's stride...), the overlap capped at a
+    quarter tile; the device, precision and
     engine are the loaded model's (``options``' own are not read here). ``bundle``: the
     channels and composite settings to use (default: the model's own; a multi-event
     model passes one event's).
@@ -113,6 +121,7 @@ def predict_region(
             f"{bundle.channel_names}; evaluate on a cube with the same variables."
         )
     stride = loaded.size_multiple_px
+    options = cap_region_overlap(options)
     tiling = resolve_tiling(options, loaded, n_channels=len(names), size_multiple_px=stride)
     return predict_array(
         stack,
@@ -148,7 +157,7 @@ def evaluate_checkpoint(
     bundle = loaded.bundle
     data_config, normalisation = bundle.chip_inputs()
     if cfg.whole_region:  # the tiles predict refuses are refused here too, before any chip
-        cfg.to_tiling(size_multiple_px=loaded.size_multiple_px).check()
+        cap_region_overlap(cfg).to_tiling(size_multiple_px=loaded.size_multiple_px).check()
     if data_config.events or data_config.cube is None:
         raise DataSelectionError(
             f"{str(checkpoint)!r} was trained on several events "

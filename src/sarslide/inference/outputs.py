@@ -24,6 +24,7 @@ from sarslide.atomic import replacing, write_json_atomic
 from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube, validate_cube
+from sarslide.datacube.chunk_manifest import ATTR_MISSING_CHUNKS
 from sarslide.datacube.content import check_backscatter_values
 from sarslide.datacube.integrity import describe_corrupt_chunks
 from sarslide.datacube.resolution import METADATA_KEY as RESOLUTION_KEY
@@ -210,6 +211,7 @@ def write_prediction_outputs(
     grid = grid_from_cube(cube)
     has_labels = cv.VAR_LANDSLIDES in cube.data_vars
     simulated = cv.is_simulated(cube.attrs)
+    holes = cube.attrs.get(ATTR_MISSING_CHUNKS)  # chunk files absent, without a record
     with (
         claim_output(target, COMMAND, inputs=inputs, overwrite=overwrite),
         replacing(target) as tmp,
@@ -255,6 +257,8 @@ def write_prediction_outputs(
                     labels, probability, threshold, regions, bootstrap_tile_px=bootstrap_tile_px
                 ),
             }
+            if holes:
+                metrics["missing_chunks"] = holes
             metrics = mark_undefined(metrics)
             write_json_atomic(paths.metrics_json, metrics)  # type: ignore[arg-type]
         del probability, binary
@@ -264,6 +268,7 @@ def write_prediction_outputs(
             **cfg.model_dump(mode="json"),
             **record,
             "simulated_cube": simulated,
+            **({"missing_chunks": holes} if holes else {}),
             "threshold": threshold,
             "n_polygons": len(polygons),
             "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
