@@ -66,4 +66,4 @@ demo-isslide: $(STAMP)
 transfer: $(STAMP)
 	$(VENV)/bin/sarslide cube simulate-events --output $(TRANSFER_DIR)/events --no-progress
 	$(VENV)/bin/sarslide transfer --events $(TRANSFER_DIR)/events/events.yaml \
-		-o $(TRANSFER_DIR)/study --seeds 0,1 --workers 2 --no-progress
+		-o $(TRANSFER_DIR)/study --seeds 0,1,2,3,4 --workers 2 --no-progress

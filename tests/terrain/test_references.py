@@ -113,6 +113,32 @@ def test_slope_and_aspect_match_gdaldem(
 
 
 @pytest.mark.parametrize(
+    ("method", "suffix", "slope_ulps", "aspect_ulps"),
+    [
+        ("horn", "Horn", GDAL_HORN_SLOPE_ULPS, GDAL_HORN_ASPECT_ULPS),
+        ("zevenbergen_thorne", "Zevenberg", SAME_FORMULA_ULPS, SAME_FORMULA_ULPS),
+    ],
+)
+def test_nodata_cells_are_gdaldems(
+    svalbard_dem: xr.DataArray, method: str, suffix: str, slope_ulps: float, aspect_ulps: float
+) -> None:
+    """gdaldem run on this DEM as shipped (NaN row and column declared nodata): every
+    cell whose 3x3 window holds nodata is nodata, and the one-cell border; ours the same."""
+    slope = compute_slope(svalbard_dem, method=method, units="degrees")  # type: ignore[arg-type]
+    aspect = compute_aspect(svalbard_dem, method=method)  # type: ignore[arg-type]
+    ref_slope = read_reference(SVALBARD / "gdal-nodata" / f"slope_{suffix}.tif")
+    ref_aspect = read_reference(SVALBARD / "gdal-nodata" / f"aspect_{suffix}.tif")
+    np.testing.assert_array_equal(np.isnan(slope.values), np.isnan(ref_slope))
+    assert np.isnan(ref_slope).sum() == 303  # 204 border cells + 99 next to the NaN row/column
+    assert_matches(slope.values, ref_slope, ulps=slope_ulps, min_cells=2397)
+    assert_matches(
+        aspect.values, ref_aspect, ulps=aspect_ulps, min_cells=2300, diff=angle_difference_deg
+    )
+    # aspect is also nodata on flat cells in gdaldem (its -9999); the rest agrees
+    assert not np.any(np.isnan(aspect.values) & np.isfinite(ref_aspect))
+
+
+@pytest.mark.parametrize(
     ("name", "compute"),
     [
         ("curvature", compute_curvature),

@@ -5,8 +5,9 @@ Masks are treated as the SETS of their foreground pixel centres (as
 
 - directed ``h(A, B) = max_{a in A} min_{b in B} ||a - b||``;
 - :func:`compute_hausdorff` is the TRUE symmetric Hausdorff distance
-  ``max(h(A, B), h(B, A))`` (not the "average Hausdorff distance", which averages
-  instead of taking the maximum);
+  ``max(h(A, B), h(B, A))``, what the ISSLIDE authors report as "Hausdorff" (miseval's
+  ``calc_AverageHausdorffDistance`` returns this maximum, over mask borders, despite
+  its name; docs/isslide.md);
 - :func:`compute_hausdorff95` is the 95th percentile of the pooled point-to-set
   distances of both directions (the medpy ``hd95`` definition).
 

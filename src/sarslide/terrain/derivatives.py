@@ -4,9 +4,11 @@ numpy-backed input is computed at once; dask-backed input stays lazy and is
 computed chunk by chunk with ``map_overlap`` (depth 1), giving bit-identical
 results to the numpy path. Nodata (NaN, or the DEM's ``nodata``/``_FillValue``)
 stays nodata (NaN), and so does every cell whose 3x3 window touches nodata, as
-GDAL. Edges: ``edges="nan"`` (default, as ``gdaldem`` without ``-compute_edges``)
-leaves the one-cell border NaN; ``edges="extend"`` extrapolates the DEM linearly by
-one cell (exact on planes) so border cells get values.
+gdaldem does when the DEM declares its nodata (tested on the same DEM;
+docs/terrain.md, "Nodata and edges", also for undeclared NaN). Edges: ``edges="nan"``
+(default, as ``gdaldem`` without ``-compute_edges``) leaves the one-cell border NaN;
+``edges="extend"`` extrapolates the DEM linearly by one cell (exact on planes) so
+border cells get values.
 """
 
 from __future__ import annotations
