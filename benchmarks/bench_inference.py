@@ -12,7 +12,13 @@ prefetch thread, one block ahead (``prefetch_blocks`` 1); the ``*_reads_in_turn`
 reads each block before its model calls (0), as before issue 15.
 ``overhead_including_reading_pct`` = (wall - model forward) / model forward.
 
-Usage: python benchmarks/bench_inference.py [--quick] [--only NAME[,NAME]]  (e.g. --only memory)
+Engines: the ``*_onnx`` cases run ONNX Runtime fp32 (the graph exported in memory, as
+``--engine onnx`` does from a checkpoint), the ``*_torch_bf16`` ones torch with bf16
+autocast; each reports its largest probability difference to the torch fp32 case of
+the same scene (``max_abs_probability_difference_vs_torch_fp32``) and its speed-up.
+
+Usage: python benchmarks/bench_inference.py [--quick] [--only NAME[,NAME]] [--repeat N]
+(e.g. --only memory; --repeat 3 runs the chosen cases interleaved three times, medians)
 Writes benchmarks/results/inference.json (inference_quick.json with --quick).
 """
 
@@ -97,7 +103,6 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     from sarslide.inference.map_rasters import predict_map_rasters
     from sarslide.inference.tiling import Tiling
     from sarslide.models import create_model, get_model_spec
-    from sarslide.models.predict import make_torch_predictor
 
     torch.manual_seed(0)
     cube = open_cube(case["cube"], task="mapping")
@@ -109,9 +114,9 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     names = [str(c) for c in stack["channel"].values]
     stats = NormalisationStats(names, [-1.4, -1.4, -2.0, -2.0], [0.25, 0.25, 0.25, 0.25])
     model = create_model(case["model"], in_channels=len(names), num_classes=2, encoder_weights=None)
-    predictor = make_torch_predictor(
-        model, num_classes=2, channels_last=case.get("channels_last", True)
-    )
+    load_start = time.perf_counter()
+    predictor, engine_version = make_engine_predictor(model, case, len(names))
+    load_s = time.perf_counter() - load_start
     grid = grid_from_cube(cube)
     tile = case["tile_size_px"]
     predictor(np.zeros((1, len(names), 64, 64), np.float32))  # warm-up (allocator, kernels)
@@ -148,10 +153,15 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         predictor(batch)
     bare_per_batch = (time.perf_counter() - start) / max(n_probe, 1)
     pixels = height * width
+    load = os.getloadavg()
     # reading overlaps the model in the prefetch thread: only the wait for it adds
     overhead = wall - run.wait_s - run.forward_s
     return {
         **{k: case[k] for k in ("name", "model", "tile_size_px", "overlap_px", "batch_size")},
+        "engine": case.get("engine", "torch"),
+        "engine_version": engine_version,
+        "engine_load_s": round(load_s, 2),
+        "load_average_1min_start_end": [round(case.get("load_before", 0.0), 1), round(load[0], 1)],
         "scene_px": [height, width],
         "pixels": pixels,
         "tiles": run.n_tiles,
@@ -179,8 +189,48 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+ENGINES = ("torch", "onnx", "torch_bf16")
+
+
+def make_engine_predictor(model: Any, case: dict[str, Any], n_channels: int) -> tuple[Any, str]:
+    """The case's engine around ``model``: torch fp32 (channels-last), ONNX Runtime fp32
+    (exported in memory, as ``--engine onnx`` does from a checkpoint), torch bf16 autocast."""
+    import torch
+
+    from sarslide.models.onnx_engine import (
+        OnnxPredictor,
+        create_onnx_session,
+        export_onnx_bytes,
+        onnxruntime_version,
+    )
+    from sarslide.models.predict import make_torch_predictor
+
+    engine = case.get("engine", "torch")
+    if engine == "onnx":
+        graph = export_onnx_bytes(model, in_channels=n_channels, tile_px=64)
+        return OnnxPredictor(create_onnx_session(graph)), f"onnxruntime {onnxruntime_version()}"
+    precision = "bf16" if engine == "torch_bf16" else "fp32"
+    channels_last = case.get("channels_last", True)
+    predictor = make_torch_predictor(
+        model, num_classes=2, channels_last=channels_last, precision=precision
+    )
+    return predictor, f"torch {torch.__version__} {precision}"
+
+
+def compare_probability_maps(reference: Path, other: Path) -> float:
+    """Largest |p - p_reference| over the pixels valid in both COGs."""
+    import numpy as np
+    import rasterio
+
+    with rasterio.open(reference) as a, rasterio.open(other) as b:
+        pa, pb = a.read(1), b.read(1)
+    both = np.isfinite(pa) & np.isfinite(pb)
+    return float(np.max(np.abs(pa[both] - pb[both]))) if both.any() else float("nan")
+
+
 def _subprocess(case: dict[str, Any]) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": f"{HERE.parent}:{HERE.parent / 'src'}"}
+    case = {**case, "load_before": os.getloadavg()[0]}
     proc = subprocess.run(
         [sys.executable, __file__, "--case", json.dumps(case)],
         capture_output=True,
@@ -197,32 +247,68 @@ def _subprocess(case: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def main(quick: bool, only: list[str] | None = None) -> None:
+def main(quick: bool, only: list[str] | None = None, repeat: int = 1) -> None:
     """Run the cases (those whose name contains one of ``only``, if given).
 
     With ``only``, the other cases are kept from the previous results file of the same
-    mode, so one case can be re-measured after a change.
+    mode, so one case can be re-measured after a change. ``repeat``: rounds over the
+    chosen cases, interleaved (torch, onnx, bf16, torch, ...), each case's median wall
+    reported beside every round's.
     """
+    import statistics
+
     from benchmarks.measure import results_path, write_results
 
     sizes = QUICK if quick else FULL
     mode = "quick" if quick else "full"
-    results: dict[str, Any] = {"mode": mode, "sizes": sizes, "cases": []}
+    results: dict[str, Any] = {"mode": mode, "sizes": sizes, "cases": [], "repeat": repeat}
     previous_path = results_path("inference", quick=quick)
     previous = json.loads(previous_path.read_text()) if previous_path.exists() else {}
     with tempfile.TemporaryDirectory(prefix="bench_inference_") as tmp:
         root = Path(tmp)
         tile = 512
         cases = [
-            ("small_overlap0", "unet-small", "hokkaido", None, 0),
-            ("small_overlap64_default", "unet-small", "hokkaido", None, 64),
-            ("small_overlap64_reads_in_turn", "unet-small", "hokkaido", None, 64),
-            ("small_overlap50pct_crop", "unet-small", "hokkaido", sizes["crop_small"], tile // 2),
-            ("r50_overlap0_crop", "unet-resnet50", "hokkaido", sizes["crop_r50"], 0),
-            ("r50_overlap50pct_crop", "unet-resnet50", "hokkaido", sizes["crop_r50"], tile // 2),
-            ("memory_tiny_hokkaido", "unet-tiny", "hokkaido", None, 64),
-            ("tiny_hokkaido_reads_in_turn", "unet-tiny", "hokkaido", None, 64),
-            ("memory_tiny_four_x", "unet-tiny", "four_x", None, 64),
+            ("small_overlap0", "unet-small", "hokkaido", None, 0, "torch"),
+            ("small_overlap64_default", "unet-small", "hokkaido", None, 64, "torch"),
+            ("small_overlap64_default_onnx", "unet-small", "hokkaido", None, 64, "onnx"),
+            (
+                "small_overlap64_default_torch_bf16",
+                "unet-small",
+                "hokkaido",
+                None,
+                64,
+                "torch_bf16",
+            ),
+            ("small_overlap64_reads_in_turn", "unet-small", "hokkaido", None, 64, "torch"),
+            (
+                "small_overlap50pct_crop",
+                "unet-small",
+                "hokkaido",
+                sizes["crop_small"],
+                tile // 2,
+                "torch",
+            ),
+            ("r50_overlap0_crop", "unet-resnet50", "hokkaido", sizes["crop_r50"], 0, "torch"),
+            ("r50_overlap0_crop_onnx", "unet-resnet50", "hokkaido", sizes["crop_r50"], 0, "onnx"),
+            (
+                "r50_overlap0_crop_torch_bf16",
+                "unet-resnet50",
+                "hokkaido",
+                sizes["crop_r50"],
+                0,
+                "torch_bf16",
+            ),
+            (
+                "r50_overlap50pct_crop",
+                "unet-resnet50",
+                "hokkaido",
+                sizes["crop_r50"],
+                tile // 2,
+                "torch",
+            ),
+            ("memory_tiny_hokkaido", "unet-tiny", "hokkaido", None, 64, "torch"),
+            ("tiny_hokkaido_reads_in_turn", "unet-tiny", "hokkaido", None, 64, "torch"),
+            ("memory_tiny_four_x", "unet-tiny", "four_x", None, 64, "torch"),
         ]
         if only:
             cases = [c for c in cases if any(part in c[0] for part in only)]
@@ -232,20 +318,43 @@ def main(quick: bool, only: list[str] | None = None) -> None:
             for name in sorted({c[2] for c in cases})
         }
         results["cube_write_s"] = round(time.perf_counter() - start, 1)
-        for name, model, cube, crop, overlap in cases:
-            case = {
-                "name": name,
-                "model": model,
-                "cube": str(cubes[cube]),
-                "crop": crop,
-                "tile_size_px": tile,
-                "overlap_px": overlap,
-                "batch_size": 2,
-                "prefetch_blocks": 0 if "in_turn" in name else 1,
-                "out_dir": str(root / name),
-            }
-            (root / name).mkdir()
-            results["cases"].append(_subprocess(case))
+        rounds: dict[str, list[dict[str, Any]]] = {c[0]: [] for c in cases}
+        for round_index in range(repeat):
+            for name, model, cube, crop, overlap, engine in cases:
+                out = root / f"{name}-{round_index}"
+                out.mkdir()
+                case = {
+                    "name": name,
+                    "model": model,
+                    "engine": engine,
+                    "cube": str(cubes[cube]),
+                    "crop": crop,
+                    "tile_size_px": tile,
+                    "overlap_px": overlap,
+                    "batch_size": 2,
+                    "prefetch_blocks": 0 if "in_turn" in name else 1,
+                    "out_dir": str(out),
+                }
+                rounds[name].append(_subprocess(case))
+        for runs in rounds.values():
+            walls = [r["wall_s"] for r in runs]
+            median_run = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]
+            results["cases"].append(
+                {**median_run, "wall_s_rounds": walls, "wall_s_median": statistics.median(walls)}
+            )
+        for name, engine in ((c[0], c[5]) for c in cases):
+            reference = name.removesuffix(f"_{engine}")
+            if engine != "torch" and reference in rounds:
+                difference = compare_probability_maps(
+                    root / f"{reference}-0" / "probability.tif",
+                    root / f"{name}-0" / "probability.tif",
+                )
+                case_result = next(c for c in results["cases"] if c["name"] == name)
+                case_result["max_abs_probability_difference_vs_torch_fp32"] = difference
+                torch_wall = next(c for c in results["cases"] if c["name"] == reference)
+                case_result["speedup_vs_torch_fp32_median"] = round(
+                    torch_wall["wall_s_median"] / case_result["wall_s_median"], 3
+                )
     if only and previous.get("mode") == mode:
         measured = {c["name"] for c in results["cases"]}
         kept = [c for c in previous.get("cases", []) if c["name"] not in measured]
@@ -270,8 +379,10 @@ def main(quick: bool, only: list[str] | None = None) -> None:
         results["memory_target_met"] = ratio <= 1.2
     results["notes"] = (
         "Random weights (timings do not depend on them); synthetic VV/VH, 4 acquisitions, "
-        "composites k=2, 4 channels; tile 512 px, batch 2, fp32, channels_last, "
-        "torch.inference_mode; CPU threads as the machine gives. Wall time covers reading "
+        "composites k=2, 4 channels; tile 512 px, batch 2; torch cases fp32 channels_last "
+        "(bf16 autocast where named), onnx cases ONNX Runtime fp32 with all graph "
+        "optimisations; CPU threads as the machine gives. load_average_1min_start_end: the "
+        "machine's load around each run. Wall time covers reading "
         "composites from Zarr, tiling, model, blending, writing rows and the COG conversion "
         "of the probability and binary maps. The machine was shared with other jobs; "
         "compare ratios (overhead, memory) rather than absolute seconds."
@@ -285,4 +396,5 @@ if __name__ == "__main__":
         print(json.dumps(run_case(json.loads(sys.argv[sys.argv.index("--case") + 1]))))
     else:
         only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
-        main("--quick" in sys.argv, only)
+        repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
+        main("--quick" in sys.argv, only, repeat)

@@ -62,3 +62,19 @@ def test_respond_on_a_missing_gpu_is_one_line_before_any_work(
         assert len(lines) == 1 and lines[0].startswith("error: ") and "cuda" in lines[0]
         assert "Traceback" not in result.output
         assert not out.exists()
+
+
+def test_respond_refuses_an_impossible_engine_in_one_line_before_any_work(tmp_path: Path) -> None:
+    args = ["--aoi", "0,0,1,1", "--event-start", "2024-01-01", "--device", "cpu"]
+    cases = [
+        (["--model", "model.onnx", "--engine", "torch"], "needs a checkpoint"),
+        (["--model", "best.ckpt", "--engine", "onnx", "--precision", "bf16"], "fp32 only"),
+        (["--model", "best.ckpt", "--engine", "tensorrt"], "Invalid engine"),
+    ]
+    for n, (extra, message) in enumerate(cases):
+        out = tmp_path / f"r{n}"
+        result = CliRunner().invoke(app, ["respond", *args, *extra, "-o", str(out)])
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+        assert not out.exists()
