@@ -195,7 +195,10 @@ def test_evaluate_from_the_exported_model_equals_the_checkpoint(tmp_path: Path) 
     results = {}
     for name, model in (("torch", ckpt), ("onnx", onnx_file)):
         cfg = EvaluateConfig(
-            checkpoint=str(model), output_dir=str(tmp_path / f"eval-{name}"), tile_size_px=64
+            checkpoint=str(model),
+            output_dir=str(tmp_path / f"eval-{name}"),
+            tile_size_px=64,
+            overlap_px=16,
         )
         results[name] = evaluate_checkpoint(cfg.model_copy(update={"engine": name}))
     assert results["onnx"].engine["engine"] == "onnx"
