@@ -41,6 +41,7 @@ class LocalHttpServer:
         self.files: dict[str, bytes] = {}
         self.requests: list[tuple[str, str, str | None]] = []  # method, path, Range
         self.truncate: dict[str, list[int]] = {}  # path -> bytes sent by the next GETs
+        self.no_length: set[str] = set()  # file paths served without Content-Length
         self.token_check: Callable[[str, dict[str, list[str]]], bool] | None = None
         outer = self
 
@@ -118,6 +119,8 @@ class LocalHttpServer:
         }
         if status == 206:
             headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        if path in self.no_length:  # the body ends when the connection closes
+            del headers["Content-Length"]
         cuts = self.truncate.get(path) if method == "GET" else None
         cut = cuts.pop(0) if cuts else None
         h.send_response(status)

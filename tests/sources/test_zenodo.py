@@ -51,13 +51,9 @@ def zenodo(tmp_path: Path):
 
 
 def _fetch(server: LocalHttpServer, dest: Path, **kw):
+    kw.setdefault("api_url", server.url + "/api/records/7248056")
     return fetch_published_cube(
-        "hokkaido",
-        dest,
-        base_url=server.url + "/record/7248056/files",
-        api_url=server.url + "/api/records/7248056",
-        progress=False,
-        **kw,
+        "hokkaido", dest, base_url=server.url + "/record/7248056/files", progress=False, **kw
     )
 
 
@@ -87,6 +83,71 @@ def test_download_that_stays_truncated_fails_without_a_store(
         _fetch(zenodo, tmp_path / "data", max_attempts=3)
     assert not (tmp_path / "data" / "hokkaido_japan.zarr").exists()
     assert not (tmp_path / "data" / "hokkaido_japan.zip").exists()
+
+
+def test_body_without_length_cut_short_is_completed_with_range(
+    zenodo: LocalHttpServer, tmp_path: Path
+) -> None:
+    zenodo.no_length.add(ZIP_PATH)
+    zenodo.truncate[ZIP_PATH] = [70_000]
+    store = _fetch(zenodo, tmp_path / "data")
+    ranges = [r for (m, p, r) in zenodo.requests if p == ZIP_PATH and m == "GET"]
+    size = len(zenodo.files[ZIP_PATH])
+    assert ranges == [None, "bytes=70000-", f"bytes={size}-"]  # the last one answers 416
+    open_cube(store)
+
+
+def test_body_without_length_that_stays_cut_keeps_and_names_the_part(
+    zenodo: LocalHttpServer, tmp_path: Path
+) -> None:
+    zenodo.no_length.add(ZIP_PATH)
+    zenodo.truncate[ZIP_PATH] = [20_000, 20_000]
+    part = tmp_path / "data" / "hokkaido_japan.zip.part"
+    with pytest.raises(DownloadError, match="resume") as caught:
+        _fetch(zenodo, tmp_path / "data", max_attempts=2)
+    assert str(part) in str(caught.value) and part.stat().st_size == 40_000
+    store = _fetch(zenodo, tmp_path / "data")  # the rerun resumes the part
+    assert [r for (m, p, r) in zenodo.requests if p == ZIP_PATH][2] == "bytes=40000-"
+    open_cube(store)
+    assert not part.exists()
+
+
+def test_download_that_is_not_a_zip_is_deleted_and_a_rerun_works(
+    zenodo: LocalHttpServer, tmp_path: Path
+) -> None:
+    payload = zenodo.files[ZIP_PATH]
+    zenodo.files[ZIP_PATH] = b"<html>maintenance</html>"
+    with pytest.raises(DownloadError, match=r"not a zip .* was deleted. Run the same command"):
+        _fetch(zenodo, tmp_path / "data", api_url=None)
+    assert list((tmp_path / "data").iterdir()) == []
+    zenodo.files[ZIP_PATH] = payload
+    open_cube(_fetch(zenodo, tmp_path / "data", api_url=None))
+
+
+def _zip_of_group_that_is_no_cube() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hokkaido_japan.zarr/.zgroup", '{"zarr_format": 2}')
+        archive.writestr("hokkaido_japan.zarr/.zattrs", "{}")
+    return buffer.getvalue()
+
+
+def test_zip_of_a_zarr_group_that_is_no_cube_leaves_nothing(
+    zenodo: LocalHttpServer, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    _fetch(zenodo, data, keep_zip=True)
+    before = sorted(p.relative_to(data) for p in data.rglob("*"))
+    (data / "hokkaido_japan.zip").unlink()
+    zenodo.files[ZIP_PATH] = _zip_of_group_that_is_no_cube()
+    with pytest.raises(DownloadError, match=r"not a sarslide datacube .*nothing was extracted"):
+        _fetch(zenodo, data, api_url=None)
+    after = sorted(p.relative_to(data) for p in data.rglob("*"))
+    assert after == [p for p in before if p.name != "hokkaido_japan.zip"]  # old store kept
+    open_cube(data / "hokkaido_japan.zarr")
+    with pytest.raises(DownloadError, match="not a sarslide datacube"):
+        _fetch(zenodo, tmp_path / "fresh", api_url=None)
+    assert list((tmp_path / "fresh").iterdir()) == []
 
 
 def test_checksum_mismatch_is_an_error(zenodo: LocalHttpServer, tmp_path: Path) -> None:

@@ -7,29 +7,29 @@ folder. The store appears under its final name only once it is complete.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pydantic import Field
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from sarslide.atomic import replacing
 from sarslide.config import ConfigModel
-from sarslide.errors import ConfigError, DownloadError
+from sarslide.datacube import open_cube
+from sarslide.errors import (
+    ConfigError,
+    CubeContentError,
+    CubeNotFoundError,
+    CubeValidationError,
+    DownloadError,
+)
 from sarslide.ownership import claim_output, write_manifest
+from sarslide.sources.http_download import CHUNK_BYTES, TIMEOUT_S, download_file, md5_of
 
 logger = logging.getLogger(__name__)
 FETCH_COMMAND = "data fetch"  # named in the manifest of each extracted store
@@ -37,8 +37,6 @@ FETCH_COMMAND = "data fetch"  # named in the manifest of each extracted store
 ZENODO_RECORD_ID = "7248056"
 DEFAULT_BASE_URL = f"https://zenodo.org/record/{ZENODO_RECORD_ID}/files"
 DEFAULT_API_URL = f"https://zenodo.org/api/records/{ZENODO_RECORD_ID}"
-CHUNK_BYTES = 1 << 16
-TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -136,143 +134,59 @@ def fetch_published_cube(
     if expected_md5 is None:
         logger.warning("no checksum known for %s: relying on size and zip CRCs", cube.filename)
     zip_path = folder / cube.filename
-    if not (zip_path.exists() and expected_md5 and _md5_of(zip_path) == expected_md5):
+    url = f"{base_url.rstrip('/')}/{cube.filename}"
+    if not (zip_path.exists() and expected_md5 and md5_of(zip_path) == expected_md5):
         download_file(
-            f"{base_url.rstrip('/')}/{cube.filename}",
-            zip_path,
-            expected_md5=expected_md5,
-            progress=progress,
-            max_attempts=max_attempts,
+            url, zip_path, expected_md5=expected_md5, progress=progress, max_attempts=max_attempts
         )
-    store = extract_zip_safely(zip_path, folder)
+    if not zipfile.is_zipfile(zip_path):
+        size = zip_path.stat().st_size
+        zip_path.unlink()
+        raise DownloadError(
+            f"The file downloaded from {url} is not a zip ({size} bytes: truncated, or not "
+            f"the cube); {str(zip_path)!r} was deleted. Run the same command again to "
+            "download it again, with the checksum on (drop --no-checksum) to catch a cut."
+        )
+    try:
+        store = extract_zip_safely(zip_path, folder, check=_check_is_cube)
+    except DownloadError:
+        if not keep_zip:
+            zip_path.unlink(missing_ok=True)
+        raise
     if not keep_zip:
         zip_path.unlink()
     return store
 
 
-def download_file(
-    url: str,
-    path: str | os.PathLike[str],
-    *,
-    expected_md5: str | None = None,
-    progress: bool = True,
-    max_attempts: int = 5,
-    session: Any = None,
-) -> Path:
-    """Download ``url`` to ``path`` via ``path.part``, resuming with HTTP Range.
-
-    The file takes its final name only once its size matches the server's and its
-    md5 matches ``expected_md5`` (when given). A failed attempt keeps the ``.part``
-    file so the next attempt (or the next run) resumes it.
-    """
-    # [sources] extra: imported where a live source is read.
-    import requests
-
-    target = Path(path)
-    partial = target.with_name(target.name + ".part")
-    http = session or requests.Session()
-    last_error: Exception | None = None
-    for attempt in range(1, max_attempts + 1):
-        try:
-            total = _download_attempt(http, url, partial, progress=progress)
-        except DownloadError:
-            raise
-        except (requests.RequestException, OSError) as err:
-            last_error = err
-            logger.warning(
-                "download of %s interrupted (attempt %d/%d): %s", url, attempt, max_attempts, err
-            )
-            continue
-        size = partial.stat().st_size
-        if total is not None and size < total:
-            last_error = DownloadError(f"got {size} of {total} bytes")
-            logger.warning(
-                "download of %s truncated at %d of %d bytes (attempt %d/%d)",
-                url,
-                size,
-                total,
-                attempt,
-                max_attempts,
-            )
-            continue
-        break
-    else:
+def _check_is_cube(store: Path, final: Path) -> None:
+    """Refuse an extracted store (``store``, to be renamed ``final``) that is no datacube."""
+    try:
+        open_cube(store, task="any")
+    except (CubeNotFoundError, CubeValidationError, CubeContentError) as err:
+        problems = getattr(err, "problems", None) or [str(err)]
+        detail = "; ".join(problems).replace(str(store), str(final))
         raise DownloadError(
-            f"Downloading {url} failed after {max_attempts} attempts ({last_error}). The "
-            f"partial file {str(partial)!r} is kept; run the command again to resume."
-        )
-    if expected_md5 is not None:
-        found = _md5_of(partial)
-        if found != expected_md5.lower():
-            partial.unlink()
-            raise DownloadError(
-                f"Checksum mismatch for {url}: md5 {found}, expected {expected_md5}. The "
-                "corrupt file was deleted; run the command again."
-            )
-    partial.replace(target)
-    return target
+            f"The zip holds a Zarr store {final.name!r} that is not a sarslide datacube "
+            f"({detail}); nothing was extracted and the zip was deleted. Check the cube "
+            "name and --base-url."
+        ) from err
 
 
-def _download_attempt(http: Any, url: str, partial: Path, *, progress: bool) -> int | None:
-    """One GET (with Range when resuming); returns the full size when the server says."""
-    offset = partial.stat().st_size if partial.exists() else 0
-    headers = {"Range": f"bytes={offset}-"} if offset else {}
-    with http.get(url, headers=headers, stream=True, timeout=TIMEOUT_S) as response:
-        if response.status_code == 416:  # nothing left to send: the part is complete
-            return offset
-        if response.status_code == 404:
-            raise DownloadError(f"{url} does not exist (HTTP 404); check the name and base URL.")
-        response.raise_for_status()
-        if offset and response.status_code != 206:
-            logger.info("server ignored the Range request: restarting %s", url)
-            offset = 0
-        length = response.headers.get("Content-Length")
-        total = offset + int(length) if length is not None else None
-        mode = "ab" if offset else "wb"
-        with (
-            open(partial, mode) as sink,
-            _progress_bar(progress, partial.name, total, offset) as bar,
-        ):
-            for block in response.iter_content(CHUNK_BYTES):
-                sink.write(block)
-                bar(len(block))
-    return total
-
-
-class _progress_bar:  # noqa: N801 - used as a context manager like a function
-    def __init__(self, enabled: bool, name: str, total: int | None, done: int) -> None:
-        self._enabled, self._name, self._total, self._done = enabled, name, total, done
-        self._progress: Any = None
-
-    def __enter__(self) -> Any:
-        if not self._enabled:
-            return lambda n: None
-
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            DownloadColumn(),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
-            transient=True,
-        )
-        self._progress.start()
-        task = self._progress.add_task(self._name, total=self._total, completed=self._done)
-        return lambda n: self._progress.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
-def extract_zip_safely(zip_path: str | os.PathLike[str], dest: str | os.PathLike[str]) -> Path:
+def extract_zip_safely(
+    zip_path: str | os.PathLike[str],
+    dest: str | os.PathLike[str],
+    *,
+    check: Callable[[Path, Path], object] | None = None,
+) -> Path:
     """Extract a zip holding one ``*.zarr`` store into ``dest``; return the store path.
 
     Every entry is checked before anything is written: absolute paths, drive letters
     and ``..`` components are refused. Only the store's entries are extracted, into a
     temporary folder renamed into place at the end. An existing folder of the same
     name is replaced only if an earlier ``sarslide data fetch`` wrote it: a name found
-    inside a downloaded zip never deletes a user's folder.
+    inside a downloaded zip never deletes a user's folder. ``check(tmp, final)``, when
+    given, inspects the extracted store before the rename; what it raises leaves
+    nothing behind.
 
     Raises:
         DownloadError: unsafe entries, a corrupt zip, or no Zarr store inside.
@@ -312,6 +226,8 @@ def extract_zip_safely(zip_path: str | os.PathLike[str], dest: str | os.PathLike
             except (zipfile.BadZipFile, OSError) as err:
                 raise DownloadError(f"Extracting {str(archive_path)!r} failed ({err}).") from err
             tmp.mkdir(exist_ok=True)
+            if check is not None:
+                check(tmp, target)
             write_manifest(tmp, FETCH_COMMAND, archive=archive_path.name)
     return target
 
@@ -359,11 +275,3 @@ def _lookup_record_md5(api_url: str, filename: str) -> str | None:
             return checksum.split(":", 1)[1] if checksum.startswith("md5:") else None
     logger.warning("the record at %s lists no file %s", api_url, filename)
     return None
-
-
-def _md5_of(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as source:
-        for block in iter(lambda: source.read(CHUNK_BYTES), b""):
-            digest.update(block)
-    return digest.hexdigest()
