@@ -7,13 +7,10 @@ import pytest
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.chips.log_ratio import MASKED_SCORE, compute_log_ratio_score
 from sarslide.errors import DataSelectionError
 from sarslide.experiments.ablation_config import LogRatioSettings
-from sarslide.experiments.log_ratio_baseline import (
-    MASKED_SCORE,
-    compute_log_ratio_score,
-    score_log_ratio,
-)
+from sarslide.experiments.log_ratio_baseline import score_log_ratio
 from tests.factories import make_minimal_cube
 
 DATA = {"cube": "in-memory", "timesteps_k": 2, "chip_size_px": 16, "split_block_px": 32}

@@ -174,3 +174,26 @@ def test_respond_grids_at_the_models_pixel_size_and_refuses_another(tmp_path: Pa
             RespondConfig.from_options(**options, resolution_m=10), tmp_path / "b", progress=False
         )
     assert not (tmp_path / "b").exists()
+
+
+def test_respond_without_a_model_maps_the_log_ratio(tmp_path: Path) -> None:
+    """``--model none``: no trained model, no labels, no DEM: the first-hours map."""
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
+
+    out = tmp_path / "event"
+    result = CliRunner().invoke(
+        app,
+        [
+            *("respond", "--rtc", str(SERIES), f"--aoi={AOI_IW1}", "--event-start", "2023-10-20"),
+            *("--model", "none", "--resolution-m", "30", "--no-figures", "-o", str(out)),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    state = json.loads((out / "respond.json").read_text())
+    assert state["model"]["model_name"] == "log-ratio baseline (no model)"
+    assert [p["time"][:10] for p in state["plan"]["after"]] == ["2023-10-28", "2023-11-09"]
+    assert (out / "map" / "probability.tif").exists() and (out / "map" / "landslides.gpkg").exists()
+    assert not (out / "map" / "metrics.json").exists()
+    assert "log-ratio" in (out / "report.md").read_text()

@@ -104,17 +104,55 @@ LOG_RATIO = ConfigFlags(
 @config_command(baseline_app, "log-ratio", LOG_RATIO)
 def log_ratio(
     request: ConfigRequest,
-    train_config: Path = typer.Argument(
-        ..., help="Training config YAML (its data section is used)."
+    train_config: Path | None = typer.Argument(
+        None,
+        help="Training config YAML (its data section is used): score the baseline. "
+        "Without it: map --cube into the folder -o, as predict does.",
     ),
-    cube: str | None = opt.cube_option("Datacube instead of the config's."),
+    cube: str | None = opt.cube_option("Datacube instead of the config's (or to map)."),
     k: str | None = typer.Option(
-        None, "-k", help="Comma-separated numbers of timesteps (default: the ablation's)."
+        None,
+        "-k",
+        help="Comma-separated numbers of timesteps (default: the ablation's); a map takes "
+        "one (default 2).",
     ),
-    output: Path | None = opt.output_option("Write the results as JSON."),
+    event_start: str | None = typer.Option(
+        None, "--event-start", help="Map: event window start (default: the cube's)."
+    ),
+    event_end: str | None = typer.Option(
+        None, "--event-end", help="Map: event window end (default: the cube's)."
+    ),
+    change_db: float | None = typer.Option(
+        None, "--change-db", help="Map: combined change (dB) scoring 0.5 (default 3)."
+    ),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="Map: threshold of the binary map (default 0.5)."
+    ),
+    overwrite: bool = opt.overwrite_option("Map: replace an existing map folder."),
+    output: Path | None = opt.output_option(
+        "Write the results as JSON (with a training config), or the map folder (with --cube)."
+    ),
     overrides: list[str] = opt.set_option(),
 ) -> None:
-    """Score the log-ratio change baseline on the config's test chips and test region."""
+    """Score the log-ratio change baseline (with a training config), or map it (--cube, -o).
+
+    The map needs no model and no labels: predict's outputs (score and binary COGs,
+    polygons, quicklook, report; metrics only when the cube has labels).
+    """
+    if train_config is None:
+        settings = request.load()
+        flags = {
+            "cube": cube,
+            "output_dir": str(output) if output is not None else None,
+            "timesteps_k": k,
+            "polarisations": settings.polarisations,
+            "event_start": event_start,
+            "event_end": event_end,
+            "change_db": change_db,
+            "threshold": threshold,
+        }
+        map_log_ratio_cube(flags, overrides, overwrite)
+        return
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
@@ -136,6 +174,29 @@ def log_ratio(
         text = json.dumps([r.model_dump(mode="json") for r in results], indent=2)
         write_text_atomic(output, text + "\n")
         console.print(f"wrote {output}")
+
+
+def map_log_ratio_cube(flags: dict[str, Any], overrides: list[str], overwrite: bool) -> None:
+    """``sarslide baseline log-ratio --cube X -o MAP``: the map without a model."""
+    if flags["cube"] is None or flags["output_dir"] is None:
+        raise ConfigError(
+            "A log-ratio map needs --cube CUBE and -o MAP_FOLDER (or give a training config "
+            "to score the baseline)."
+        )
+    k = flags["timesteps_k"]
+    ks = parse_ints(k, "-k") if k is not None else []
+    if len(ks) > 1:
+        raise ConfigError(f"-k {k!r}: a map takes one number of timesteps, e.g. -k 2.")
+    # imported when the command runs (see sarslide.cli)
+    from sarslide.inference.baseline_map import LogRatioMapConfig, map_log_ratio
+
+    given = {key: value for key, value in flags.items() if value is not None}
+    given["timesteps_k"] = ks[0] if ks else None
+    given = {key: value for key, value in given.items() if value is not None}
+    cfg = LogRatioMapConfig.from_mapping(given, overrides, source="(log-ratio map options)")
+    check_output_location(cfg.output_dir)
+    outputs = map_log_ratio(cfg, overwrite=overwrite, progress=True)
+    console.print(f"[bold green]log-ratio map written to[/] {outputs.directory}")
 
 
 def read_data_section(

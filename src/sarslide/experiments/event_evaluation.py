@@ -27,11 +27,11 @@ from sarslide.atomic import write_text_atomic
 from sarslide.chips import DataConfig, make_composites
 from sarslide.chips.chipping import ChipArrays, to_binary_labels
 from sarslide.chips.events import build_event_chip_splits
+from sarslide.chips.log_ratio import SIGNS, compute_log_ratio_score
 from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
 from sarslide.experiments.ablation_config import LogRatioSettings
-from sarslide.experiments.log_ratio_baseline import SIGNS, compute_log_ratio_score
 from sarslide.metrics import (
     SplitMetrics,
     compute_auprc,

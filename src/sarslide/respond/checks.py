@@ -92,6 +92,22 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
     )
 
 
+def baseline_settings() -> ModelSettings:
+    """The settings of ``--model none``: the log-ratio change map, k = 2, VV and VH."""
+    # the map writer (and its imports) loads when a map is made
+    from sarslide.inference.baseline_map import BASELINE_NAME, DEFAULT_TIMESTEPS_K
+
+    return ModelSettings(
+        path=Path("log-ratio"),
+        sha256="log-ratio baseline",
+        model_name=BASELINE_NAME,
+        timesteps_k=DEFAULT_TIMESTEPS_K,
+        orbit=None,
+        channels=["vv_before", "vv_after", "vh_before", "vh_after"],
+        threshold=0.5,
+    )
+
+
 def resolve_grid_resolution(
     cfg: RespondConfig, model: ModelSettings
 ) -> tuple[RespondConfig, str | None]:

@@ -64,8 +64,10 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
     event_end: UtcTimestamp | None = Field(
         None, description="end of the event (ISO 8601); default: event_start"
     )
-    model: Path = Field(
-        ..., description="checkpoint written by 'sarslide train', or a 'sarslide export' model.onnx"
+    model: Path | None = Field(
+        ...,
+        description="checkpoint written by 'sarslide train', a 'sarslide export' model.onnx, "
+        "or none: the log-ratio change map (no model; sarslide baseline log-ratio)",
     )
     event_name: str | None = Field(None, description="written to the cube and the report")
     search_days: int | None = Field(
@@ -77,6 +79,12 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
         None, description="keep only this orbit direction (default: the model's, if it set one)"
     )
     labels: Path | None = Field(None, description="landslide polygons, to score the map")
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _none_is_the_baseline(cls, value: Any) -> Any:
+        """``--model none``: no trained model, the log-ratio baseline maps the event."""
+        return None if isinstance(value, str) and value.strip().lower() == "none" else value
 
     @field_validator("rtc", mode="after")
     @classmethod

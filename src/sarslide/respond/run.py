@@ -33,7 +33,6 @@ from sarslide.conventions import to_utc_naive
 from sarslide.datacube import open_cube
 from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
-from sarslide.inference.config import PredictConfig, PredictOptions
 from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.respond.acquisitions import (
     AcquisitionPlan,
@@ -44,6 +43,7 @@ from sarslide.respond.acquisitions import (
 from sarslide.respond.checks import (
     STATE_FILE,
     ModelSettings,
+    baseline_settings,
     check_cube_matches,
     check_dem_request,
     compare_requests,
@@ -53,6 +53,7 @@ from sarslide.respond.checks import (
     resolve_orbit,
 )
 from sarslide.respond.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, RespondConfig
+from sarslide.respond.mapping import map_baseline, map_with_model
 from sarslide.respond.report import write_respond_collection, write_respond_report
 from sarslide.respond.search import find_local_passes, search_passes
 from sarslide.sources.aoi import parse_aoi
@@ -114,9 +115,13 @@ def respond_to_event(
     # torch loads when a response runs: 'import sarslide.respond' stays light
     from sarslide.models.engines import is_onnx_file, resolve_engine
 
-    device = resolve_device(cfg.device, log=False)  # a device not here fails before any search
-    resolve_engine(cfg.engine, device, onnx_file=is_onnx_file(cfg.model), precision=cfg.precision)
-    model = read_model_settings(cfg.model)
+    if cfg.model is None:  # --model none: the log-ratio change map
+        model = baseline_settings()
+    else:
+        device = resolve_device(cfg.device, log=False)  # a device not here fails before a search
+        onnx = is_onnx_file(cfg.model)
+        resolve_engine(cfg.engine, device, onnx_file=onnx, precision=cfg.precision)
+        model = read_model_settings(cfg.model)
     say(model.describe())
     check_dem_request(model, cfg.dem)
     cfg, grid_note = resolve_grid_resolution(cfg, model)
@@ -362,21 +367,14 @@ def _map_step(
         )
     recorded["map"] = {"request": request, "status": "started"}
     write_json_atomic(target / STATE_FILE, state)
-    say(f"map: predicting with {model.path.name} on {CUBE_NAME}")
-    event_start, event_end = plan.event_start, plan.event_end
-    settings = PredictConfig(
-        **{name: getattr(cfg, name) for name in PredictOptions.model_fields},
-        checkpoint=str(model.path),
-        cube=str(target / CUBE_NAME),
-        output_dir=str(path),
-        event_start=event_start,
-        event_end=event_end,
-        scheduler_address=cfg.scheduler,
-    )
-    # the predictor (torch) loads when a map is made: 'import sarslide.respond' stays light
-    from sarslide.inference.outputs import predict_to_directory
-
-    outputs = predict_to_directory(settings, overwrite=overwrite, progress=progress)
+    if cfg.model is None:
+        say(f"map: the log-ratio change of {CUBE_NAME} (no model, k={model.timesteps_k})")
+        outputs = map_baseline(cfg, plan, target / CUBE_NAME, target / MAP_DIR, overwrite, progress)
+    else:
+        say(f"map: predicting with {model.path.name} on {CUBE_NAME}")
+        outputs = map_with_model(
+            cfg, model, plan, target / CUBE_NAME, target / MAP_DIR, overwrite, progress
+        )
     recorded["map"] = {"request": request, "status": "done", "finished_at": _stamp()}
     write_json_atomic(target / STATE_FILE, state)
     say(f"map: written to {path}")
