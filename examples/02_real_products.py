@@ -50,10 +50,13 @@ print(sorted(p.name for p in (SERIES / "track137" / "2023-10-04").iterdir()))
 
 # %% [markdown]
 # ## 1. A model that needs two acquisitions before and two after the event (VV + VH)
+# Trained at 30 m, the products' pixel size: `respond` refuses a model trained at
+# another resolution unless told otherwise.
 
 # %%
-cube_path = write_cube(
-    simulate_event_cube(height_px=192 if SMALL else 512, width_px=192 if SMALL else 512),
+side_px = 192 if SMALL else 512
+cube_path = write_cube(  # 30 m pixels, as the OPERA products (respond checks it)
+    simulate_event_cube(height_px=side_px, width_px=side_px, resolution_m=30.0),
     OUT / "simulated.zarr",
     overwrite=True,
 )
