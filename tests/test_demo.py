@@ -51,3 +51,17 @@ def test_overwrite_never_deletes_a_folder_the_demo_did_not_write(tmp_path: Path)
     with pytest.raises(OutputExistsError, match="not written by 'sarslide demo'"):
         prepare_output_dir(folder, overwrite=True)
     assert (folder / "thesis.tex").read_text() == "precious"
+
+
+def test_an_interrupted_demo_is_called_so_on_the_rerun(tmp_path: Path) -> None:
+    from sarslide.output_dirs import mark_output_complete
+
+    folder = tmp_path / "demo"
+    prepare_output_dir(folder, overwrite=False)
+    (folder / "cube.zarr").mkdir()  # then Ctrl-C
+    with pytest.raises(OutputExistsError, match=r"interrupted before it finished.*--overwrite"):
+        prepare_output_dir(folder, overwrite=False)
+    mark_output_complete(folder)  # a finished demo: the plain message
+    with pytest.raises(OutputExistsError, match="exists; pass --overwrite") as info:
+        prepare_output_dir(folder, overwrite=False)
+    assert "interrupted before" not in str(info.value)

@@ -26,7 +26,7 @@ from sarslide.evaluation.config import EvaluateConfig
 from sarslide.evaluation.evaluate import evaluate_checkpoint
 from sarslide.inference.config import PredictConfig
 from sarslide.inference.outputs import predict_to_directory
-from sarslide.output_dirs import prepare_output_dir
+from sarslide.output_dirs import mark_output_complete, prepare_output_dir
 from sarslide.plotting.overview import plot_event_overview
 from sarslide.simulate import simulate_event_cube
 from sarslide.training.config import load_train_config
@@ -136,6 +136,7 @@ def run_demo(
     )
     seconds["predict"] = time.perf_counter() - start
 
+    mark_output_complete(root)
     return DemoOutputs(
         directory=root,
         cube=cube_path,

@@ -15,9 +15,18 @@ from sarslide.errors import OutputExistsError
 DEMO_MARKER = ".sarslide-demo"
 
 
+DEMO_COMPLETE = "complete"  # the marker's last line once the demo finished
+
+
 def prepare_output_dir(directory: Path, *, overwrite: bool) -> None:
     """Create ``directory``; replace it only if ``overwrite`` and it is a demo output."""
     if directory.exists():
+        if not overwrite and is_unfinished_output(directory):
+            raise OutputExistsError(
+                f"{str(directory)!r} holds a demo that was interrupted before it finished "
+                "(its outputs are incomplete); pass --overwrite to run it again from the "
+                "start (it replaces only a demo's folder), or choose another --output."
+            )
         if not overwrite:
             raise OutputExistsError(
                 f"{str(directory)!r} exists; pass --overwrite to replace it, or choose "
@@ -31,3 +40,17 @@ def prepare_output_dir(directory: Path, *, overwrite: bool) -> None:
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     (directory / DEMO_MARKER).write_text("written by sarslide demo\n")
+
+
+def is_unfinished_output(directory: Path) -> bool:
+    """True for a demo folder whose run never reached :func:`mark_output_complete`."""
+    marker = directory / DEMO_MARKER
+    if not marker.is_file():
+        return False
+    lines = marker.read_text().split()
+    return not lines or lines[-1] != DEMO_COMPLETE
+
+
+def mark_output_complete(directory: Path) -> None:
+    """Record in the marker that the demo in ``directory`` finished."""
+    (directory / DEMO_MARKER).write_text(f"written by sarslide demo\n{DEMO_COMPLETE}\n")

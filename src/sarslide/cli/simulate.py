@@ -51,6 +51,14 @@ def simulate(
     spec = request.load()
     with hold_lock(output, "cube simulate"):  # from the start: a second writer refuses
         ds = simulate_event_cube(spec=spec, progress=progress)
+        if figure is not None:  # the figure's k is checked before the cube is written
+            from sarslide.errors import ConfigError, DataSelectionError
+            from sarslide.plotting.overview import select_event_sides
+
+            try:
+                select_event_sides(ds, k=k)
+            except (DataSelectionError, ConfigError) as err:
+                raise type(err)(f"--k {k} (the --figure composites): {err}") from None
         path = write_cube(
             ds,
             output,

@@ -153,9 +153,10 @@ def write_event_set(
     spec is an error unless ``overwrite``. Returns the ``events.yaml`` path.
     """
     out = Path(output_dir)
+    specs = event_set_specs(name, size_px=size_px, **overrides)  # a bad set or size: no folder
     out.mkdir(parents=True, exist_ok=True)
     events = []
-    for event, spec in event_set_specs(name, size_px=size_px, **overrides).items():
+    for event, spec in specs.items():
         path = out / f"{event}.zarr"
         if path.exists() and not overwrite:
             if describe_spec(open_cube(path)) != spec:
