@@ -95,3 +95,19 @@ def test_debug_shows_the_traceback(monkeypatch: pytest.MonkeyPatch, tmp_path) ->
     _simulate_raising(monkeypatch, err)
     result = runner.invoke(app, ["--debug", "cube", "simulate", "-o", str(tmp_path / "x.zarr")])
     assert result.exception is err
+
+
+def test_a_remote_chunk_refused_during_a_run_is_a_network_error() -> None:
+    aiohttp = pytest.importorskip("aiohttp")
+    from yarl import URL
+
+    url = URL("https://example.org/cube.zarr/vv/3.0.0")
+    info = aiohttp.RequestInfo(url, "GET", {}, url)  # type: ignore[arg-type]
+    refused = aiohttp.ClientResponseError(info, (), status=503, message="Service Unavailable")
+    message = describe_failure(RuntimeError("compute failed")).message
+    assert message.startswith("unexpected")
+    wrapped = RuntimeError("compute failed")
+    wrapped.__cause__ = refused
+    message = describe_failure(wrapped).message
+    assert "Network error" in message and "HTTP 503 (Service Unavailable)" in message
+    assert "vv/3.0.0" in message and "try again" in message

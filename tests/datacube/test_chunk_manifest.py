@@ -119,3 +119,43 @@ def test_a_cube_url_the_server_refuses_is_a_network_error() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _RefusingChunks(http.server.SimpleHTTPRequestHandler):
+    """Serves the store's metadata, answers ``refuse`` for what lies under vv/."""
+
+    refuse = (503, "vv/0")
+
+    def do_GET(self) -> None:
+        status, part = self.refuse
+        if part in self.path:
+            self.send_response(status)
+            self.end_headers()
+            return
+        super().do_GET()
+
+    do_HEAD = do_GET  # noqa: N815 (http.server's name)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("refuse", [(503, "vv/0"), (500, "/vv")])  # a chunk, the listing
+def test_chunks_the_server_refuses_are_a_network_error(
+    tmp_path: Path, refuse: tuple[int, str]
+) -> None:
+    from sarslide.errors import DownloadError
+
+    write_cube(make_minimal_cube(), tmp_path / "cube.zarr")
+    handler = type("H", (_RefusingChunks,), {"refuse": refuse})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(tmp_path))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/cube.zarr"
+    try:
+        with pytest.raises(DownloadError, match=rf"Network error.*HTTP {refuse[0]} .*/vv"):
+            open_cube(url)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -60,8 +60,12 @@ def describe_failure(err: BaseException) -> Failure:
         known = _describe_known(cause)
         if known is not None:
             return Failure(known)
-    from sarslide.datacube.integrity import describe_corrupt_chunks  # only on failure: xarray
+    # only on failure: imports xarray
+    from sarslide.datacube.integrity import describe_corrupt_chunks, network_error
 
+    refused = network_error(err)  # a remote store's chunk refused in the middle of a run
+    if refused is not None:
+        return Failure(str(refused))
     corrupt = describe_corrupt_chunks(err)
     if corrupt is not None:
         return Failure(corrupt)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import zarr
 
-from sarslide.errors import CorruptChunkError
+from sarslide.errors import CorruptChunkError, DownloadError
 
 logger = logging.getLogger(__name__)
 
@@ -80,4 +80,24 @@ def describe_corrupt_chunks(err: BaseException) -> str | None:
             variable, chunk_file = bad[0]
             others = "" if len(bad) == 1 else f" (and {len(bad) - 1} more, e.g. {bad[1][1]})"
             return str(corrupt_chunk_error(variable, chunk_file, err)) + others
+    return None
+
+
+def network_error(err: BaseException, source: str | None = None) -> DownloadError | None:
+    """A server's refusal (aiohttp's ``ClientResponseError``, HTTP 4xx/5xx) as a network
+    error naming the status and the file asked for, not as a corrupt cube; else None.
+
+    ``source`` is the store being read (None: a read during a command, store unknown).
+    """
+    for cause in (err, err.__cause__, err.__context__):
+        status = getattr(cause, "status", None)
+        if isinstance(status, int) and status >= 400:
+            url = getattr(getattr(cause, "request_info", None), "real_url", source)
+            reason = getattr(cause, "message", "") or "refused"
+            opening = f" opening {source!r}" if source else " reading a remote store"
+            return DownloadError(
+                f"Network error{opening}: the server answered HTTP {status} "
+                f"({reason}) for {str(url)!r}. Check the URL and your access to it "
+                "(credentials, a signed URL that expired), then try again."
+            )
     return None

@@ -25,10 +25,10 @@ from sarslide.datacube.chunk_manifest import (
 )
 from sarslide.datacube.content import check_backscatter_values
 from sarslide.datacube.dialect import drop_gdal_crs, to_published_dialect
-from sarslide.datacube.integrity import remember_opened_store
+from sarslide.datacube.integrity import network_error, remember_opened_store
 from sarslide.datacube.orbit import normalise_orbit_coord
 from sarslide.datacube.validate import validate_cube
-from sarslide.errors import CubeNotFoundError, CubeValidationError, DownloadError
+from sarslide.errors import CubeNotFoundError, CubeValidationError
 from sarslide.ownership import ATTR_OUTPUT, claim_output, manifest_record
 from sarslide.parallel import compute_with_progress, joined_threads
 
@@ -130,7 +130,7 @@ def open_cube(
             "downloaded, it may be truncated: fetch it again."
         ) from err
     except Exception as err:
-        refused = _network_error(err, source)
+        refused = network_error(err, source)
         if refused is not None:
             raise refused from err
         if not isinstance(err, (KeyError, ValueError, OSError)):
@@ -142,16 +142,22 @@ def open_cube(
             ],
             source=source,
         ) from err
-    check_chunks_present(ds, source, storage_options=storage_options)
-    ds = drop_chunk_manifest(ds)  # this store's record, not the data's (see its doc)
-    if cv.COORD_SPATIAL_REF in ds.data_vars:
-        # Zarr keeps no coordinate flag for a scalar; rioxarray needs it as a coordinate.
-        ds = ds.set_coords(cv.COORD_SPATIAL_REF)
-    ds = drop_gdal_crs(normalise_orbit_coord(_load_small_coords(ds)))
-    if validate:
-        validate_cube(ds, task=task, source=source)
-        if check_values:
-            check_backscatter_values(ds, source=source)
+    try:  # these read chunk listings and chunks: the server may refuse them too
+        check_chunks_present(ds, source, storage_options=storage_options)
+        ds = drop_chunk_manifest(ds)  # this store's record, not the data's (see its doc)
+        if cv.COORD_SPATIAL_REF in ds.data_vars:
+            # Zarr keeps no coordinate flag for a scalar; rioxarray needs it as a coordinate.
+            ds = ds.set_coords(cv.COORD_SPATIAL_REF)
+        ds = drop_gdal_crs(normalise_orbit_coord(_load_small_coords(ds)))
+        if validate:
+            validate_cube(ds, task=task, source=source)
+            if check_values:
+                check_backscatter_values(ds, source=source)
+    except Exception as err:
+        refused = network_error(err, source) if is_url else None
+        if refused is not None:
+            raise refused from err
+        raise
     return ds
 
 
@@ -173,22 +179,6 @@ def _load_small_coords(ds: xr.Dataset) -> xr.Dataset:
             for name, value in zip(names, values, strict=True)
         }
     )
-
-
-def _network_error(err: BaseException, source: str) -> DownloadError | None:
-    """A server's refusal (aiohttp's ``ClientResponseError``, HTTP 4xx/5xx) as a network
-    error naming the status and the file asked for, not as a corrupt cube; else None."""
-    for cause in (err, err.__cause__, err.__context__):
-        status = getattr(cause, "status", None)
-        if isinstance(status, int) and status >= 400:
-            url = getattr(getattr(cause, "request_info", None), "real_url", source)
-            reason = getattr(cause, "message", "") or "refused"
-            return DownloadError(
-                f"Network error opening {source!r}: the server answered HTTP {status} "
-                f"({reason}) for {str(url)!r}. Check the URL and your access to it "
-                "(credentials, a signed URL that expired), then try again."
-            )
-    return None
 
 
 def _has_consolidated_metadata(store: Path) -> bool:
