@@ -76,3 +76,15 @@ def test_training_records_the_pixel_size_and_refuses_mixed_events(tmp_path: Path
     with pytest.raises(ConfigError, match=r"different pixel sizes \(a: 10 m .*b: 30 m"):
         training_resolution(mixed)
     assert cube_resolution(make_minimal_cube(crs=None)) is None
+
+
+def test_evaluate_refuses_a_cube_at_another_pixel_size(tmp_path: Path) -> None:
+    from sarslide.evaluation import evaluate_checkpoint
+    from sarslide.evaluation.config import EvaluateConfig
+
+    cube = write_cube(make_minimal_cube(resolution_m=30.0), tmp_path / "c.zarr")
+    model = write_fake_checkpoint(tmp_path / "m.ckpt", metadata=AT_10_M)
+    cfg = EvaluateConfig(checkpoint=str(model), cube=str(cube), output_dir=str(tmp_path / "e"))
+    with pytest.raises(DataSelectionError, match="Resolution mismatch.*--allow-resolution"):
+        evaluate_checkpoint(cfg, progress=False)
+    assert not (tmp_path / "e").exists()

@@ -8,7 +8,13 @@ from rich.markdown import Markdown
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command
+from sarslide.cli.config_flags import (
+    ConfigFlags,
+    ConfigRequest,
+    argument,
+    config_command,
+    flag,
+)
 from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
@@ -17,6 +23,7 @@ EVALUATE = ConfigFlags(
     argument("checkpoint"),
     "cube output_dir split whole_region:--region/--no-region tile_size_px:--tile-size",
     "device precision engine",
+    flag("allow_resolution_mismatch", sets=True),
 )
 
 

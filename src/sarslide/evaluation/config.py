@@ -40,6 +40,11 @@ class EvaluateConfig(TilingOptions):
     whole_region: bool = Field(
         default=True, description="Also predict every pixel of the split's region."
     )
+    allow_resolution_mismatch: bool = Field(
+        default=False,
+        description="Evaluate on a cube whose pixel size differs from the model's training "
+        "pixel size by more than 10 % (warn instead of refusing).",
+    )
 
     @property
     def output_path(self) -> Path:

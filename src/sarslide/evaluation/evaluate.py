@@ -19,6 +19,8 @@ from sarslide import conventions as cv
 from sarslide.chips import build_chip_splits, build_composite_stack
 from sarslide.chips.normalisation import standardise_chips
 from sarslide.datacube import open_cube
+from sarslide.datacube.resolution import METADATA_KEY as RESOLUTION_KEY
+from sarslide.datacube.resolution import check_model_resolution
 from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError
 from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
@@ -171,6 +173,12 @@ def evaluate_checkpoint(
             resolve_training_cube(checkpoint, data_config.cube, bundle.extra)
         )
         cube = open_cube(cube_name)
+    check_model_resolution(
+        bundle.extra.get(RESOLUTION_KEY),
+        cube,
+        allow_mismatch=cfg.allow_resolution_mismatch,
+        fix="Evaluate on a cube at the model's pixel size",
+    )
     splits = build_chip_splits(data_config, cube=cube, progress=progress)
     notes = []
     if bundle.split_plan is not None and splits.plan.to_json() != bundle.split_plan.to_json():
