@@ -36,6 +36,17 @@ def test_every_example_is_a_notebook_linked_from_the_readme() -> None:
         assert f"examples/{path.name}" in readme, f"README does not link {path.name}"
 
 
+def test_jupytext_reads_every_example_as_a_notebook() -> None:
+    jupytext = pytest.importorskip("jupytext")
+    for path in EXAMPLES:
+        notebook = jupytext.read(path)
+        kinds = [cell.cell_type for cell in notebook.cells]
+        assert kinds.count("markdown") >= 2 and kinds.count("code") >= 3, path.name
+        assert notebook.cells[0].cell_type == "markdown"  # the title
+        code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+        compile(code, path.name, "exec")  # the cells are the script
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_example_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SARSLIDE_EXAMPLE_SIZE", "small")
