@@ -21,16 +21,6 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from sarslide.config import ConfigModel
-from sarslide.datacube import write_cube
-from sarslide.evaluation.config import EvaluateConfig
-from sarslide.evaluation.evaluate import evaluate_checkpoint
-from sarslide.inference.config import PredictConfig
-from sarslide.inference.outputs import predict_to_directory
-from sarslide.output_dirs import mark_output_complete, prepare_output_dir
-from sarslide.plotting.overview import plot_event_overview
-from sarslide.simulate import simulate_event_cube
-from sarslide.training.config import load_train_config
-from sarslide.training.run import train
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +80,18 @@ def run_demo(
         seed: seed of the simulation, the split and the training.
         progress: progress bars.
     """
+    # imported when the demo runs: `sarslide demo --help` reads only DemoConfig
+    from sarslide.datacube import write_cube
+    from sarslide.evaluation.config import EvaluateConfig
+    from sarslide.evaluation.evaluate import evaluate_checkpoint
+    from sarslide.inference.config import PredictConfig
+    from sarslide.inference.outputs import predict_to_directory
+    from sarslide.output_dirs import mark_output_complete, prepare_output_dir
+    from sarslide.plotting.overview import plot_event_overview
+    from sarslide.simulate import simulate_event_cube
+    from sarslide.training.config import load_train_config
+    from sarslide.training.run import train
+
     root = Path(output_dir).expanduser().resolve()
     prepare_output_dir(root, overwrite=overwrite)
     seconds: dict[str, float] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -170,3 +172,19 @@ def test_every_flag_is_a_config_key_and_its_help_is_the_description() -> None:
             assert flags.help_of(item) == f"{description} ({switch or item.key}).", name
         params = {p.name for p in command.params}
         assert flags.file_options == ({"config_file", "set_overrides"} <= params), name
+
+
+def test_no_commands_flags_load_torch() -> None:
+    """``--help`` of any command reads its config model only: never torch (seconds)."""
+    code = (
+        "import sys, typer\n"
+        "from sarslide.cli.main import app\n"
+        "from tests.cli.test_config_flags import _config_commands\n"
+        "for command in _config_commands().values(): command.params\n"
+        "print(len(_config_commands()), 'torch' in sys.modules)\n"
+    )
+    root = Path(__file__).parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    count, torch_loaded = done.stdout.split()
+    assert int(count) >= 15 and torch_loaded == "False", done.stdout

@@ -41,7 +41,7 @@ def parse_weights(values: list[str], spelling: str) -> dict[str, str]:
 
 
 TRAIN = ConfigFlags(
-    "sarslide.insar.run:IsslideRunConfig",
+    "sarslide.insar.config:IsslideRunConfig",
     argument("ready_dir"),
     "output_dir models:--model test_zones:--test-zone max_epochs:--epochs lr batch_size seed",
     "heavy_max_epochs:--heavy-epochs max_patches_per_split:--max-patches",
@@ -49,17 +49,17 @@ TRAIN = ConfigFlags(
     flag("encoder_weights", "--weights", parse=parse_weights, multiple=True),
 )
 EVALUATE = ConfigFlags(
-    "sarslide.insar.run:IsslideEvaluateConfig",
+    "sarslide.insar.config:IsslideEvaluateConfig",
     argument("runs_dir"),
     "figure device precision",
     config_help=(
-        "YAML config file (keys of sarslide.insar.run.IsslideEvaluateConfig; the models' "
+        "YAML config file (keys of sarslide.insar.config.IsslideEvaluateConfig; the models' "
         "settings come from the run's config.json); the options below and --set override "
         "its keys. See docs/configs.md."
     ),
 )
 DEMO = ConfigFlags(
-    "sarslide.insar.demo:IsslideDemoConfig",
+    "sarslide.insar.config:IsslideDemoConfig",
     "output_dir seed num_threads:--threads device precision",
     flag("fast", "--fast", sets=True),
 )

@@ -14,37 +14,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import ClassVar
 
-from pydantic import Field
-
-from sarslide.config import ConfigModel, device_field, precision_field
 from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import OutputExistsError
+from sarslide.insar.config import ISSLIDE_MODELS, IsslideDemoConfig, IsslideRunConfig
 from sarslide.insar.patches import extract_patches
-from sarslide.insar.run import ISSLIDE_MODELS, IsslideRunConfig, run_isslide
+from sarslide.insar.run import run_isslide
 from sarslide.insar.simulate import SimulationConfig, simulate_isslide_raw
 from sarslide.output_dirs import prepare_output_dir
 
 logger = logging.getLogger(__name__)
-
-
-class IsslideDemoConfig(ConfigModel):
-    """Settings of ``sarslide insar demo``."""
-
-    config_label: ClassVar[str] = "ISSLIDE demo config"
-
-    output_dir: str = Field(default="runs/isslide-demo", description="New folder for everything.")
-    fast: bool = Field(
-        default=False,
-        description="48 px patches, 7 epochs, 4 steps for FCN/DeepLabV3 (about 3 min).",
-    )
-    seed: int = Field(default=0, description="Seed of simulation, split and training.")
-    num_threads: int = Field(
-        default=0, ge=0, description="torch CPU threads (0 = auto: the cores not busy)."
-    )
-    device: str = device_field(" Training and evaluation run there.")
-    precision: str = precision_field()
 
 
 DEMO_ZONES = ("vanoise", "ecrins", "queyras", "belledonne", "mercantour", "maurienne")

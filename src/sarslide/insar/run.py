@@ -14,23 +14,22 @@ import functools
 import logging
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import torch
-from pydantic import Field
 
 import sarslide
 from sarslide.atomic import write_json_atomic
 from sarslide.compat.torch_stack import lightning
-from sarslide.config import ConfigModel, device_field, precision_field
 from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
+from sarslide.insar.config import ISSLIDE_MODELS, IsslideRunConfig
 from sarslide.insar.datamodule import IsslideDataModule
 from sarslide.insar.features import FEATURE_NAMES
 from sarslide.insar.figures import plot_isslide_predictions
 from sarslide.insar.scoring import predict_dataset, score_patches, write_comparison_table
-from sarslide.insar.splits import DEFAULT_TEST_ZONES, SPLIT_TEST, SPLIT_VAL
+from sarslide.insar.splits import SPLIT_TEST, SPLIT_VAL
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models.checkpoints import (
     TASK_ISSLIDE,
@@ -43,82 +42,9 @@ from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)
 
-ISSLIDE_MODELS = (
-    "fcn-resnet50",
-    "deeplabv3-resnet50",
-    "isslide-unet",
-    "isslide-resunet",
-    "isslide-sepunet",
-)
 HEAVY_MODELS = ("fcn-resnet50", "deeplabv3-resnet50")
 METRICS_FILE = "test_metrics.json"
 CONFIG_FILE = "config.json"
-
-
-class IsslideRunConfig(ConfigModel):
-    """Everything an ISSLIDE train/evaluate run needs (written next to its outputs)."""
-
-    config_label: ClassVar[str] = "ISSLIDE run config"
-
-    ready_dir: str = Field(description="Ready ISSLIDE layout (images/, masks/, patches.csv).")
-    output_dir: str = Field(default="runs/isslide", description="One sub-folder per model.")
-    models: list[str] = Field(
-        default_factory=lambda: list(ISSLIDE_MODELS),
-        description="Model names (default: the five baselines).",
-    )
-    test_zones: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_TEST_ZONES), description="Held-out zone(s)."
-    )
-    val_fraction: float = Field(
-        default=0.2, ge=0, lt=1, description="Of training-zone interferograms."
-    )
-    val_zones: list[str] = Field(
-        default_factory=list, description="Whole zones for validation instead."
-    )
-    batch_size: int = Field(default=8, ge=1, description="Batch size (8 in the paper).")
-    max_epochs: int = Field(
-        default=30, ge=1, description="Epochs of the small U-Nets (paper: 300; FCN/DeepLabV3 600)."
-    )
-    lr: float = Field(
-        default=1e-3, gt=0, description="Adam lr (paper: 1e-5 U-Nets, 1e-7 FCN/DeepLabV3)."
-    )
-    heavy_lr: float | None = Field(default=None, description="lr for FCN/DeepLabV3 (default: lr).")
-    heavy_max_epochs: int | None = Field(default=None, description="Epochs for FCN/DeepLabV3.")
-    limit_train_batches: int | None = Field(
-        default=None, description="Batches per epoch (quick runs)."
-    )
-    heavy_limit_train_batches: int | None = Field(default=None, description="Same, FCN/DeepLabV3.")
-    max_patches_per_split: int | None = Field(default=None, description="Seeded cap per split.")
-    augment: bool = Field(default=True, description="Random phase offset on TRAIN only.")
-    model_kwargs: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Per model.")
-    encoder_weights: dict[str, str] = Field(
-        default_factory=dict, description="Local weight files per model."
-    )
-    accelerator: str = Field(default="auto", description="Lightning accelerator; see device.")
-    device: str = device_field()
-    precision: str = precision_field()
-    num_threads: int = Field(
-        default=0,
-        ge=0,
-        description="torch CPU threads; 0 = auto (torch's default, minus the cores the "
-        "1-minute load average says are busy, at least 1).",
-    )
-    seed: int = Field(default=0, description="Seed of the validation draw and shuffling.")
-
-
-class IsslideEvaluateConfig(ConfigModel):
-    """Settings of ``sarslide insar evaluate`` (the models' own settings are the run's)."""
-
-    config_label: ClassVar[str] = "ISSLIDE evaluate config"
-
-    runs_dir: str = Field(description="Folder written by 'sarslide insar train'.")
-    figure: bool = Field(default=True, description="Also write predictions.png.")
-    device: str | None = Field(
-        default=None, description="Where the models predict (default: the run's device)."
-    )
-    precision: str | None = Field(
-        default=None, description="fp32, bf16, fp16 or auto (default: the run's precision)."
-    )
 
 
 def choose_torch_threads(requested: int = 0) -> int:
