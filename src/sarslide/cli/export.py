@@ -11,7 +11,7 @@ from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
 EXPORT = ConfigFlags(
-    "sarslide.models.export:ExportConfig",
+    "sarslide.models.config:ExportConfig",
     argument("checkpoint"),
     flag("output", "--output", "-o"),
     "metrics",

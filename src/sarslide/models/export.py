@@ -18,13 +18,11 @@ import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
-from pydantic import Field
 
 from sarslide.atomic import replacing
-from sarslide.config import ConfigModel
 from sarslide.errors import CheckpointError, ConfigError, OutputExistsError
 from sarslide.models.checkpoints import load_model_from_checkpoint, read_checkpoint
 from sarslide.models.engines import ONNX_SUFFIX, _stride_px
@@ -48,21 +46,6 @@ logger = logging.getLogger(__name__)
 CHECK_TILE_PX = 128
 EXPORT_TOLERANCE = 1e-5
 """Largest probability difference between ONNX Runtime and torch an export accepts."""
-
-
-class ExportConfig(ConfigModel):
-    """``sarslide export``: which checkpoint, where the ONNX file goes, which metrics."""
-
-    config_label: ClassVar[str] = "export config"
-
-    checkpoint: str = Field(description="Checkpoint written by 'sarslide train' (best.ckpt).")
-    output: str = Field(
-        description="ONNX file to write (model.onnx); the card goes beside it as .json and .md."
-    )
-    metrics: str | None = Field(
-        default=None,
-        description="An evaluation's metrics.json ('sarslide evaluate') to put in the card.",
-    )
 
 
 @dataclass(frozen=True)
