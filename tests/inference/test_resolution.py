@@ -85,6 +85,6 @@ def test_evaluate_refuses_a_cube_at_another_pixel_size(tmp_path: Path) -> None:
     cube = write_cube(make_minimal_cube(resolution_m=30.0), tmp_path / "c.zarr")
     model = write_fake_checkpoint(tmp_path / "m.ckpt", metadata=AT_10_M)
     cfg = EvaluateConfig(checkpoint=str(model), cube=str(cube), output_dir=str(tmp_path / "e"))
-    with pytest.raises(DataSelectionError, match="Resolution mismatch.*--allow-resolution"):
+    with pytest.raises(DataSelectionError, match=r"Resolution mismatch.*--allow-resolution"):
         evaluate_checkpoint(cfg, progress=False)
     assert not (tmp_path / "e").exists()
