@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,12 @@ def test_vector_without_crs_refused(tmp_path: Path) -> None:
     if gpd.read_file(path).crs is not None:  # GeoJSON implies EPSG:4326 in GDAL
         aoi = parse_aoi(path)
         assert utm_crs_for(aoi.geometry_lonlat).to_epsg() == 32631
+
+
+def test_a_bbox_across_the_antimeridian_says_so_and_how_to_split_it() -> None:
+    with pytest.raises(ConfigError, match=r"crosses the antimeridian \(min_lon 179\.9 > max_lon"):
+        parse_aoi("179.9,-17,-179.9,-16.8")
+    with pytest.raises(
+        ConfigError, match=re.escape("'179.9,-17,180,-16.8' and '-180,-17,-179.9,-16.8'")
+    ):
+        parse_aoi("179.9,-17,-179.9,-16.8")

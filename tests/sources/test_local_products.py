@@ -79,9 +79,9 @@ def enga_cube(tmp_path_factory: pytest.TempPathFactory):
             "--labels",
             str(ENGA_LABELS),
             "--event-start",
-            "2024-05-24",
+            "2024-02-10",  # between the second and third acquisitions
             "--event-end",
-            "2024-05-25",
+            "2024-02-11",
             "--resolution-m",
             "10",
             "--chunk-px",
@@ -264,3 +264,26 @@ def test_hyp3_rtc_names_zips_and_tags_are_read(tmp_path: Path) -> None:
     assert items[0].properties[cv.COORD_RELATIVE_ORBIT] == -1
     assert items[0].properties[cv.COORD_ORBIT_STATE] == "ascending"  # solar time
     assert items[1].properties[cv.COORD_ORBIT_STATE] == "descending"  # the tag wins
+
+
+def test_products_all_before_the_event_are_refused_with_their_dates(tmp_path: Path) -> None:
+    cfg = BuildConfig.from_options(rtc=[str(OPERA / OPERA_GLOB)], dem=[str(ENGA_DEM)], **EVENT)
+    with pytest.raises(DataSelectionError) as err:
+        build_cube(cfg, tmp_path / "c.zarr", progress=False)
+    message = str(err.value)
+    assert "The 4 acquisitions found (2024-01-23 .. 2024-02-28) hold none after" in message
+    assert "2024-05-24 00:00 .. 2024-05-25 00:00" in message
+    assert not (tmp_path / "c.zarr").exists()
+
+
+def test_an_event_outside_the_search_period_is_refused_before_searching() -> None:
+    from sarslide.errors import ConfigError
+
+    with pytest.raises((ConfigError, ValueError), match=r"not before end .*end the search later"):
+        BuildConfig.from_options(
+            aoi="143.3,-5.4,143.4,-5.3", start="2024-01-01", end="2024-03-01", **EVENT
+        )
+    with pytest.raises((ConfigError, ValueError), match="not after start"):
+        BuildConfig.from_options(
+            aoi="143.3,-5.4,143.4,-5.3", start="2024-06-01", end="2024-09-01", **EVENT
+        )

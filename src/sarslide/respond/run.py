@@ -185,6 +185,12 @@ def _plan_step(
     event_start, event_end = cfg.event_window
     span = pd.Timedelta(days=cfg.search_days or 24 * k + 12)
     clock = to_utc_naive(now if now is not None else datetime.now(timezone.utc))
+    if event_start > clock:
+        raise DataSelectionError(
+            f"The event ({event_start:%Y-%m-%d %H:%M} UTC) is in the future (now "
+            f"{clock:%Y-%m-%d %H:%M} UTC): no acquisition can follow it yet. Check "
+            "--event-start (a typo in the year?)."
+        )
     search_start, search_end = event_start - span, min(event_end + span, clock)
     aoi = parse_aoi(cfg.aoi, crs=cfg.crs)
     if cfg.rtc is not None:

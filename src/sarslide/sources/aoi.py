@@ -105,6 +105,14 @@ def _parse_bbox(text: str) -> BaseGeometry:
         raise ConfigError(
             f"Invalid AOI bbox {text!r}: expected four numbers 'min_lon,min_lat,max_lon,max_lat'."
         ) from err
+    in_range = min(min_lon, max_lon) >= -180 and max(min_lon, max_lon) <= 180
+    if in_range and min_lon > max_lon and -90 <= min_lat < max_lat <= 90:
+        raise ConfigError(
+            f"AOI bbox {text!r} crosses the antimeridian (min_lon {min_lon:g} > max_lon "
+            f"{max_lon:g}): a cube is one UTM grid, which cannot span 180 degrees. Split it "
+            f"at 180 into '{min_lon:g},{min_lat:g},180,{max_lat:g}' and "
+            f"'-180,{min_lat:g},{max_lon:g},{max_lat:g}' and run once for each."
+        )
     if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
         raise ConfigError(
             f"Invalid AOI bbox {text!r}: need -180 <= min_lon < max_lon <= 180 and "

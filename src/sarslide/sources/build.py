@@ -129,6 +129,19 @@ class BuildConfig(CubeSourceOptions):
             raise ValueError(
                 f"event_end ({self.event_end}) is before event_start ({self.event_start})"
             )
+        event_start, event_end = pd.Timestamp(self.event_start), pd.Timestamp(self.event_end)
+        if "start" in stamps and event_start <= stamps["start"]:
+            raise ValueError(
+                f"the event (event_start {event_start}) is not after start ({self.start}): "
+                "the search would find nothing before the event; start the search earlier"
+            )
+        if "end" in stamps:
+            last = stamps["end"] + pd.Timedelta(days=1 if len(str(self.end)) <= 10 else 0)
+            if event_end >= last:
+                raise ValueError(
+                    f"the event (event_end {event_end}) is not before end ({self.end}): the "
+                    "search would find nothing after the event; end the search later"
+                )
         return self
 
     @classmethod
@@ -238,6 +251,38 @@ def _build_into(
     )
 
 
+def check_both_sides(times: pd.DatetimeIndex, cfg: BuildConfig) -> None:
+    """Refuse acquisitions that all lie on one side of the event window: the cube would
+    have nothing to compare before with after (the dates found and the fix named).
+
+    Raises:
+        DataSelectionError: two or more acquisitions, none before ``event_start`` or none
+            after ``event_end`` (a single acquisition is a warning).
+    """
+    if not len(times):
+        return
+    start, end = pd.Timestamp(cfg.event_start), pd.Timestamp(cfg.event_end)
+    before, after = int((times < start).sum()), int((times > end).sum())
+    if before and after:
+        return
+    side = "after" if before else "before"
+    if len(times) == 1:  # one pass (a mosaic to look at): said, not refused
+        logger.warning(
+            "the cube holds one acquisition (%s), none %s the event window: it can show no change",
+            f"{times[0]:%Y-%m-%d %H:%M}",
+            side,
+        )
+        return
+    period = f" --start {cfg.start} --end {cfg.end} and" if cfg.start or cfg.end else ""
+    raise DataSelectionError(
+        f"The {len(times)} acquisitions found ({times.min():%Y-%m-%d} .. "
+        f"{times.max():%Y-%m-%d}) hold none {side} the event window "
+        f"({start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M}): the cube would show nothing "
+        f"{side} the event. Check the event dates against{period} the products' dates, "
+        f"and give acquisitions on both sides."
+    )
+
+
 def _assemble(
     cfg: BuildConfig,
     inputs: bi.BuildInputs,
@@ -259,6 +304,7 @@ def _assemble(
                 "left out %d RTC product(s): %s", len(skipped), describe_left_out(skipped)
             )
         log["rtc"] = {"timesteps": describe_groups(groups), "skipped": skipped}
+        check_both_sides(groups.times, cfg)
         ds = load_rtc(groups, geobox, signer=inputs.signer, chunk_px=cfg.chunk_px, bands=bands)
     else:
         log["rtc"] = {"timesteps": [], "skipped": skipped}
