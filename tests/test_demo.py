@@ -65,3 +65,27 @@ def test_an_interrupted_demo_is_called_so_on_the_rerun(tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError, match="exists; pass --overwrite") as info:
         prepare_output_dir(folder, overwrite=False)
     assert "interrupted before" not in str(info.value)
+
+
+def test_an_interrupted_demo_says_what_it_holds_and_an_old_finished_one_is_not_called_so(
+    tmp_path: Path,
+) -> None:
+    from sarslide.demo import DEMO_STEPS
+
+    folder = tmp_path / "demo"
+    prepare_output_dir(folder, overwrite=False, steps=DEMO_STEPS)
+    (folder / "cube.zarr").mkdir()
+    (folder / "run" / "checkpoints").mkdir(parents=True)
+    (folder / "run" / "checkpoints" / "best.ckpt").write_bytes(b"model")  # then Ctrl-C
+    with pytest.raises(OutputExistsError) as info:
+        prepare_output_dir(folder, overwrite=False, steps=DEMO_STEPS)
+    message = str(info.value)
+    assert "interrupted before it finished: it holds the simulated cube (cube.zarr)" in message
+    assert "the trained model (run/checkpoints/best.ckpt) but not the evaluation" in message
+    assert "the map (map/report.html); pass --overwrite" in message
+    for path in ("evaluation/metrics.json", "map/report.html"):  # every output, old marker
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text("done")
+    with pytest.raises(OutputExistsError, match="exists; pass --overwrite") as info:
+        prepare_output_dir(folder, overwrite=False, steps=DEMO_STEPS)
+    assert "interrupted before" not in str(info.value)

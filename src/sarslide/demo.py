@@ -29,6 +29,16 @@ logger = logging.getLogger(__name__)
 DEMO_SIZE_PX = 1024
 
 
+# What the demo writes, in order (path in its folder, what it is): a rerun into an
+# interrupted demo's folder says which of them it holds.
+DEMO_STEPS = (
+    ("cube.zarr", "the simulated cube"),
+    ("run/checkpoints/best.ckpt", "the trained model"),
+    ("evaluation/metrics.json", "the evaluation"),
+    ("map/report.html", "the map"),
+)
+
+
 class DemoConfig(ConfigModel):
     """Settings of ``sarslide demo`` (the steps' own configs are written in their folders)."""
 
@@ -93,7 +103,7 @@ def run_demo(
     from sarslide.training.run import train
 
     root = Path(output_dir).expanduser().resolve()
-    prepare_output_dir(root, overwrite=overwrite)
+    prepare_output_dir(root, overwrite=overwrite, steps=DEMO_STEPS)
     seconds: dict[str, float] = {}
 
     start = time.perf_counter()
