@@ -11,7 +11,12 @@ import pandas as pd
 from sarslide.errors import DataSelectionError
 from sarslide.respond.acquisitions import Pass
 from sarslide.sources.aoi import AreaOfInterest
-from sarslide.sources.local_products import find_rtc_products, rtc_items, select_items
+from sarslide.sources.local_products import (
+    find_rtc_products,
+    refuse_decibels,
+    rtc_items,
+    select_items,
+)
 from sarslide.sources.rtc import group_acquisitions
 from sarslide.sources.stac_search import open_catalog, search_items
 
@@ -89,6 +94,7 @@ def find_local_passes(
     items = rtc_items(find_rtc_products(rtc))
     in_window, outside_window = select_items(items, start=start, end=end)
     kept, outside = select_items(in_window, aoi_lonlat=aoi.geometry_lonlat)
+    refuse_decibels(kept)  # before anything is written
     passes, skipped = passes_from_items(
         kept, orbit_state=orbit_state, relative_orbit=relative_orbit
     )

@@ -26,6 +26,7 @@ from sarslide.sources.local_products import (
     find_rtc_products,
     footprint_lonlat,
     raster_items,
+    refuse_decibels,
     rtc_items,
     select_items,
 )
@@ -147,6 +148,7 @@ def local_rtc_items(
             f"None of the {len(in_dates)} local RTC products between --start {cfg.start} and "
             f"--end {cfg.end} covers the AOI {cfg.aoi!r}; check --aoi and --rtc."
         )
+    refuse_decibels(kept)
     return kept, skipped
 
 

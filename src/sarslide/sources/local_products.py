@@ -139,8 +139,6 @@ def find_rtc_products(
             else:
                 rasters.append(parsed)
     problems.update(_unpaired(rasters))
-    if not problems:
-        refuse_decibels(rasters)
     if problems:
         listed = "; ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
         raise DataSelectionError(
@@ -153,24 +151,27 @@ def find_rtc_products(
     return rasters
 
 
-def refuse_decibels(rasters: Sequence[LocalRaster], *, sample_px: int = 64) -> None:
+def refuse_decibels(items: Sequence[pystac.Item], *, sample_px: int = 64) -> None:
     """Refuse products in dB: linear gamma0 is never negative, dB backscatter mostly is.
 
-    A decimated sample (at most ``sample_px`` a side) of each raster is read; a raster
-    whose valid values have a negative median is in dB.
+    A decimated sample (at most ``sample_px`` a side) of each asset of the items (the
+    products a build or a response uses, after the AOI and dates chose them) is read;
+    a raster whose valid values have a negative median is in dB.
 
     Raises:
         DataSelectionError: every raster in dB named (the first few), with the fix.
     """
     in_db = []
-    for raster in rasters:
-        with rasterio.open(raster.href) as src:
-            shape_px = (min(src.height, sample_px), min(src.width, sample_px))
-            values = src.read(1, out_shape=shape_px, masked=True).astype("float64")
-        finite = values.compressed()
-        finite = finite[np.isfinite(finite) & (finite != 0)]
-        if finite.size and float(np.median(finite)) < 0:
-            in_db.append((raster.label, float(np.median(finite))))
+    for item in items:
+        for asset in item.assets.values():
+            with rasterio.open(asset.href) as src:
+                shape_px = (min(src.height, sample_px), min(src.width, sample_px))
+                values = src.read(1, out_shape=shape_px, masked=True).astype("float64")
+            finite = values.compressed()
+            finite = finite[np.isfinite(finite) & (finite != 0)]
+            if finite.size and float(np.median(finite)) < 0:
+                label = asset.extra_fields.get("file", asset.href)
+                in_db.append((str(label), float(np.median(finite))))
     if in_db:
         named = ", ".join(f"{Path(label).name} (median {m:.1f})" for label, m in in_db[:3])
         more = f" and {len(in_db) - 3} more" if len(in_db) > 3 else ""
