@@ -188,3 +188,34 @@ def test_no_commands_flags_load_torch() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     count, torch_loaded = done.stdout.split()
     assert int(count) >= 15 and torch_loaded == "False", done.stdout
+
+
+def _request(command_path: list[str], args: list[str]) -> ConfigRequest:
+    """Parse ``args`` as the real command does and return its ConfigRequest (no run)."""
+    group = typer.main.get_command(app)
+    for name in command_path[:-1]:
+        group = group.commands[name]  # type: ignore[attr-defined]
+    command = group.commands[command_path[-1]]  # type: ignore[attr-defined]
+    ctx = command.make_context(command_path[-1], args)
+    return command.flags.request(dict(ctx.params))
+
+
+def test_predict_precedence_file_then_flags_then_set(tmp_path: Path) -> None:
+    config = tmp_path / "map.yaml"
+    config.write_text("tile_size_px: 128\noverlap_px: 32\nmin_area_m2: 50\n")
+    args = ["m.ckpt", "--cube", "c.zarr", "--out", "maps/a", "--config", str(config)]
+    args += ["--tile-size", "256", "--overlap", "48", "--set", "overlap_px=16"]
+    args += ["--batch-size", "auto", "--no-figures"]
+    cfg = _request(["predict"], args).load()
+    assert (cfg.checkpoint, cfg.cube, cfg.output_dir) == ("m.ckpt", "c.zarr", "maps/a")
+    assert (cfg.tile_size_px, cfg.overlap_px, cfg.min_area_m2) == (256, 16, 50)
+    assert (cfg.batch_size, cfg.figures) == ("auto", False)
+
+
+def test_build_and_respond_share_the_source_flags() -> None:
+    shared = ["--aoi", "1,2,3,4", "--rtc", "a.tif", "--rtc", "b.tif", "--dem", "none"]
+    shared += ["--insar", "hyp3", "--event-start", "2018-09-06", "--resolution-m", "30"]
+    build = _request(["cube", "build"], ["-o", "x.zarr", *shared]).flags
+    respond = _request(["respond"], ["--model", "m.ckpt", *shared]).flags
+    assert build == {key: value for key, value in respond.items() if key != "model"}
+    assert build["rtc"] == ["a.tif", "b.tif"] and build["insar"] == "hyp3"
