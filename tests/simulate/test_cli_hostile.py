@@ -18,6 +18,7 @@ def test_an_impossible_figure_k_is_refused_before_the_cube_is_written(tmp_path: 
     result = runner.invoke(app, [*args, "--figure", str(figure), "--k", "9", "--no-progress"])
     assert result.exit_code == 1
     assert "--k 9 (the --figure composites)" in result.output
+    assert "Use --k <= 2." in result.output and "timesteps_k" not in result.output
     assert not store.exists() and not figure.exists()
     assert [p.name for p in tmp_path.iterdir()] == []
 

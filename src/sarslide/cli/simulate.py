@@ -58,7 +58,9 @@ def simulate(
             try:
                 select_event_sides(ds, k=k)
             except (DataSelectionError, ConfigError) as err:
-                raise type(err)(f"--k {k} (the --figure composites): {err}") from None
+                said = str(err).replace(f"timesteps_k={k} needs", "needs")  # the flag's name
+                said = said.replace("timesteps_k", "--k")
+                raise type(err)(f"--k {k} (the --figure composites): {said}") from None
         path = write_cube(
             ds,
             output,

@@ -164,11 +164,12 @@ def _check_is_cube(store: Path, final: Path) -> None:
         open_cube(store, task="any")
     except (CubeNotFoundError, CubeValidationError, CubeContentError) as err:
         problems = getattr(err, "problems", None) or [str(err)]
-        detail = "; ".join(problems).replace(str(store), str(final))
+        detail = "; ".join(p.rstrip(".") for p in problems).replace(str(store), str(final))
+        kept = f", the store already in {str(final.parent)!r} is kept" if final.exists() else ""
         raise DownloadError(
             f"The zip holds a Zarr store {final.name!r} that is not a sarslide datacube "
-            f"({detail}); nothing was extracted and the zip was deleted. Check the cube "
-            "name and --base-url."
+            f"({detail}); nothing was extracted and the zip was deleted{kept}. Check the "
+            "cube name and --base-url."
         ) from err
 
 
