@@ -70,6 +70,7 @@ def plot_ablation(
         "bars: std over seeds; pale bars: 95 % block bootstrap interval (mean over seeds)",
         fontsize="medium",
     )
+    fig.subplots_adjust(top=0.82)  # the two-line title above the panel titles
     return save_figure(fig, path)
 
 
@@ -79,7 +80,8 @@ def _draw_panel(ax: Any, rows: Sequence[TableRow], metric: str, ks: list[int]) -
         if row.method == METHOD_LEARNED and row.stats[metric].n > 0:
             learned.setdefault(row.input_set, []).append(row)
     span = (min(ks) - 0.2, max(ks) + 0.2)
-    for input_set, group in learned.items():
+    for index, (input_set, group) in enumerate(learned.items()):
+        shift = 0.05 * (index - (len(learned) - 1) / 2)  # pale bars side by side
         colour = INPUT_SET_COLOURS.get(input_set)
         label = INPUT_SET_LABELS.get(input_set, input_set)
         per_k = sorted(
@@ -89,7 +91,8 @@ def _draw_panel(ax: Any, rows: Sequence[TableRow], metric: str, ks: list[int]) -
         for row in per_k:  # the bootstrap interval, behind the seed error bar
             stats = row.stats[metric]
             if math.isfinite(stats.low) and math.isfinite(stats.high):
-                ax.vlines(row.timesteps_k, stats.low, stats.high, colors=colour, lw=7, alpha=0.25)
+                x = (row.timesteps_k or 0) + shift
+                ax.vlines(x, stats.low, stats.high, colors=colour, lw=5, alpha=0.3)
         if per_k:
             ax.errorbar(
                 [r.timesteps_k for r in per_k],
