@@ -71,3 +71,15 @@ def test_auto_keeps_one_relative_orbit_of_a_direction(two_orbits) -> None:  # ty
     used = np.r_[selection.before, selection.after]
     assert set(tracks[used]) == {46}
     assert selection.to_attrs(cube)["relative_orbit"] == 46
+
+
+def test_every_simulated_event_holds_k4_in_one_geometry(tiny_events) -> None:  # type: ignore[no-untyped-def]
+    """The transfer study's k = 4 on one orbit (farmland alternates both orbits)."""
+    from sarslide.chips.events import read_events_file
+    from sarslide.datacube import open_cube
+
+    for event in read_events_file(tiny_events):
+        cube = open_cube(event["cube"])
+        selection = selection_from_config(cube, config(timesteps_k=4))
+        used = np.r_[selection.before, selection.after]
+        assert len(states_of(cube, used)) == 1, event["name"]

@@ -123,7 +123,8 @@ def select_composite_inputs(
     )
     geometry = choose_geometry(cube, window, orbit)
     keep = geometry_mask(cube, geometry)
-    before, after = select_cube_timesteps(cube, window, timesteps_k, orbit=orbit, keep=keep)
+    named = geometry.orbit_state if geometry else orbit  # errors name the direction used
+    before, after = select_cube_timesteps(cube, window, timesteps_k, orbit=named, keep=keep)
     return CompositeSelection(window, before, after, reducer, log_floor, geometry)
 
 
