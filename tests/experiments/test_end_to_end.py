@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sarslide.experiments.ablation_config import AblationConfig
+from sarslide.experiments.config import AblationConfig
 from sarslide.experiments.study import run_ablation
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sarslide.errors import ConfigError
-from sarslide.experiments.ablation_config import (
+from sarslide.experiments.config import (
     PAPER_INPUT_SETS,
     AblationConfig,
     dump_ablation_config,

@@ -9,7 +9,7 @@ import xarray as xr
 from sarslide import conventions as cv
 from sarslide.chips.log_ratio import MASKED_SCORE, compute_log_ratio_score
 from sarslide.errors import DataSelectionError
-from sarslide.experiments.ablation_config import LogRatioSettings
+from sarslide.experiments.config import LogRatioSettings
 from sarslide.experiments.log_ratio_baseline import score_log_ratio
 from tests.factories import make_minimal_cube
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sarslide.errors import ConfigError, DataSelectionError, OutputExistsError
-from sarslide.experiments.ablation_config import AblationConfig
+from sarslide.experiments.config import AblationConfig
 from sarslide.experiments.grid import expand_grid
 from sarslide.experiments.records import RESULT_FILENAME, RunOutput, read_run_record
 from sarslide.experiments.runner import execute_run, run_grid

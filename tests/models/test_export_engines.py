@@ -25,7 +25,8 @@ from sarslide.models.checkpoints import read_model_bundle
 from sarslide.models.engines import load_inference_model, read_model_file_bundle, resolve_engine
 from sarslide.models.export import export_model
 from sarslide.simulate import simulate_event_cube
-from sarslide.sources.build import BuildConfig, build_cube
+from sarslide.sources.build import build_cube
+from sarslide.sources.config import BuildConfig
 from tests.inference.conftest import write_fake_checkpoint
 from tests.sources.stac_fixtures import THIRD_PARTY_WARNINGS
 

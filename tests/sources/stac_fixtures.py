@@ -20,7 +20,7 @@ import rasterio
 from rasterio.io import MemoryFile
 from rasterio.transform import from_origin
 
-from sarslide.sources.build import BuildConfig
+from sarslide.sources.config import BuildConfig
 from tests.sources.servers import LocalHttpServer, RequestView
 
 UTM = "EPSG:32654"

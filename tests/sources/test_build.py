@@ -16,7 +16,8 @@ from sarslide.atomic import host_id
 from sarslide.datacube import open_cube, validate_cube
 from sarslide.errors import ConfigError, DataSelectionError, OutputBusyError, OutputExistsError
 from sarslide.ownership import lock_path
-from sarslide.sources.build import BuildConfig, build_cube
+from sarslide.sources.build import build_cube
+from sarslide.sources.config import BuildConfig
 from sarslide.sources.signing import QueryTokenSigner
 from tests.sources.stac_fixtures import (
     AOI_BBOX,

@@ -79,7 +79,7 @@ def test_validate_reports_required_variables_that_are_entirely_nodata(tmp_path: 
 
 
 def test_log_ratio_without_a_usable_slope_says_so() -> None:
-    from sarslide.experiments.ablation_config import LogRatioSettings
+    from sarslide.experiments.config import LogRatioSettings
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
 
     data = {"cube": "in-memory", "timesteps_k": 2, "chip_size_px": 16, "split_block_px": 32}

@@ -10,7 +10,7 @@ import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.sources.aoi import parse_aoi
-from sarslide.sources.build import Hyp3Options
+from sarslide.sources.config import Hyp3Options
 from sarslide.sources.hyp3_jobs import order_consecutive_pairs
 from sarslide.sources.insar_pairs import find_insar_products
 from tests.sources.stac_fixtures import make_hyp3_zip

@@ -19,7 +19,8 @@ from rasterio.warp import Resampling, reproject
 from sarslide import conventions as cv
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
-from sarslide.sources.build import BuildConfig, build_cube
+from sarslide.sources.build import build_cube
+from sarslide.sources.config import BuildConfig
 
 DATA = Path(__file__).parents[1] / "data"
 OPERA = DATA / "s1-rtc-opera-enga" / "T009_019294_IW2_cropped_tv"

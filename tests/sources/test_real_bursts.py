@@ -18,7 +18,8 @@ from affine import Affine
 
 from sarslide import conventions as cv
 from sarslide.datacube import open_cube
-from sarslide.sources.build import BuildConfig, build_cube
+from sarslide.sources.build import build_cube
+from sarslide.sources.config import BuildConfig
 from sarslide.sources.local_products import find_rtc_products, rtc_items
 from sarslide.sources.rtc import BURST_PROPERTY, group_acquisitions
 

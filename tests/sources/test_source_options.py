@@ -7,8 +7,7 @@ import pytest
 
 from sarslide.errors import ConfigError
 from sarslide.respond import RespondConfig
-from sarslide.sources.build import BuildConfig
-from sarslide.sources.source_options import CubeSourceOptions
+from sarslide.sources.config import BuildConfig, CubeSourceOptions
 
 SOURCES = {
     "rtc": "products/*.h5",

@@ -4,10 +4,11 @@ No torch here: cube work never needs it.
 """
 
 from sarslide.chips.channels import resolve_channels
+from sarslide.chips.chip_splits import build_chip_splits
 from sarslide.chips.chipping import ChipArrays, chip_origins, extract_chips, gather_windows
 from sarslide.chips.composites import build_composite_stack, make_composites
 from sarslide.chips.config import DataConfig, load_data_config
-from sarslide.chips.dataset import ChipSplits, build_chip_splits
+from sarslide.chips.dataset import ChipSplits
 from sarslide.chips.event_window import resolve_event_window, select_event_timesteps
 from sarslide.chips.normalisation import NormalisationStats, compute_normalisation
 from sarslide.chips.splits import SplitPlan, plan_split

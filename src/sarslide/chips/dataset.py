@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,17 +28,15 @@ from sarslide.chips.chipping import (
     to_binary_labels,
 )
 from sarslide.chips.composites import CompositeCounts, CompositeSelection, selection_from_config
-from sarslide.chips.config import DataConfig, load_data_config
+from sarslide.chips.config import DataConfig
 from sarslide.chips.log_composite import composite_values, log10_mean
-from sarslide.chips.normalisation import NormalisationStats, compute_normalisation
+from sarslide.chips.normalisation import NormalisationStats
 from sarslide.chips.splits import SPLIT_NAMES, SplitPlan, plan_split
 from sarslide.chips.zarr_chunks import (
     LocalChunkReader,
     gather_windows_from_chunks,
     load_if_direct,
 )
-from sarslide.datacube import open_cube
-from sarslide.datacube.content import check_backscatter_values
 from sarslide.errors import DataSelectionError
 
 logger = logging.getLogger(__name__)
@@ -209,55 +207,6 @@ def _labels(cube: xr.Dataset) -> xr.DataArray:
             f"labels. The cube has {sorted(map(str, cube.data_vars))}."
         )
     return cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS)
-
-
-def build_chip_splits(
-    cfg: DataConfig | Mapping[str, Any],
-    *,
-    cube: xr.Dataset | None = None,
-    progress: bool = False,
-) -> ChipSplits:
-    """Chips for train / val / test from a data config, normalised on train only.
-
-    A config with ``events`` gathers chips from every event's cube
-    (``sarslide.chips.events``); a single cube is split here.
-
-    Args:
-        cfg: the data config (or a mapping validated as one).
-        cube: the cube, opened or in memory; default: ``open_cube(cfg.cube)`` (single
-            cube only). Its backscatter is checked as ``open_cube`` checks a store's.
-        progress: show progress bars while gathering chips.
-
-    Raises:
-        ConfigError: invalid config values or unknown keys.
-        CubeContentError: backscatter in dB, all zeros or all nodata.
-        DataSelectionError: too few acquisitions, missing variables, no landslide
-            pixels, chips larger than the scene, or a split left without chips.
-    """
-    cfg = load_data_config(cfg)
-    if cfg.events:
-        # cycle: chips.events imports this module
-        from sarslide.chips.events import build_event_chip_splits
-
-        return build_event_chip_splits(cfg, progress=progress)
-    if cube is None:
-        cube = _open(cfg)  # open_cube checks the backscatter values
-    else:  # a cube in memory is refused as one read from disk would be
-        check_backscatter_values(cube, skip_checked=True)
-    parts, plan = split_cube_chips(cfg, cube, progress=progress)
-    return ChipSplits(
-        train=parts[0],
-        val=parts[1],
-        test=parts[2],
-        channel_names=list(parts[0].channel_names),
-        normalisation=compute_normalisation(parts[0]),
-        plan=plan,
-        split=cfg.split,
-    )
-
-
-def _open(cfg: DataConfig) -> xr.Dataset:
-    return open_cube(str(cfg.cube))
 
 
 PlanEdit = Callable[[SplitPlan], SplitPlan]

@@ -17,7 +17,7 @@ from sarslide.cli.flag_types import parse_ints
 from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
 from sarslide.config import apply_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
-from sarslide.experiments.ablation_config import (
+from sarslide.experiments.config import (
     AblationConfig,
     load_ablation_config,
 )
@@ -30,7 +30,7 @@ app.add_typer(baseline_app, name="baseline")
 
 
 ABLATION = ConfigFlags(
-    "sarslide.experiments.ablation_config:AblationConfig",
+    "sarslide.experiments.config:AblationConfig",
     "train.data.cube workers scheduler_address:--scheduler train.trainer.device",
     "train.trainer.precision",
     flag("output_dir", old=["--output-dir"]),

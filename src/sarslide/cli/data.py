@@ -27,7 +27,7 @@ def list_cubes() -> None:
 
 
 FETCH = ConfigFlags(
-    "sarslide.sources.zenodo:FetchConfig",
+    "sarslide.sources.config:FetchConfig",
     argument("name"),
     flag("output_dir", old=["--dest"]),
     "base_url md5",

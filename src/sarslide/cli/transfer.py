@@ -23,7 +23,7 @@ def read_events(path: str, spelling: str) -> list[dict[str, Any]]:
 
 
 TRANSFER = ConfigFlags(
-    "sarslide.experiments.transfer:TransferConfig",
+    "sarslide.experiments.config:TransferConfig",
     "workers",
     flag("events", parse=read_events),
     flag("output_dir", old=["--output-dir"]),

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sarslide.evaluation.config import EvaluateConfig
-    from sarslide.evaluation.evaluate import EvaluationResult, evaluate_checkpoint
+    from sarslide.evaluation.evaluate import evaluate_checkpoint
+    from sarslide.evaluation.result import EvaluationResult
 
 _EXPORTS = {
     "EvaluateConfig": "sarslide.evaluation.config",
-    "EvaluationResult": "sarslide.evaluation.evaluate",
+    "EvaluationResult": "sarslide.evaluation.result",
     "evaluate_checkpoint": "sarslide.evaluation.evaluate",
 }
 __all__ = [

@@ -9,8 +9,6 @@ Every number is labelled with the split method it came from.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -25,12 +23,13 @@ from sarslide.devices import resolve_device
 from sarslide.errors import DataSelectionError
 from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
 from sarslide.evaluation.report import write_report
+from sarslide.evaluation.result import EvaluationResult
 from sarslide.inference.config import TilingOptions
 from sarslide.inference.map_rasters import resolve_tiling
 from sarslide.inference.predict_scene import predict_array
 from sarslide.metrics.binary import compute_auprc, compute_pr_curve, select_valid
 from sarslide.metrics.bootstrap import chip_block_ids, tile_block_ids
-from sarslide.metrics.thresholds import SplitMetrics, compute_split_metrics
+from sarslide.metrics.thresholds import compute_split_metrics
 from sarslide.models.checkpoints import ModelBundle
 from sarslide.models.engines import InferenceModel, load_inference_model
 from sarslide.models.training_cube import resolve_training_cube
@@ -38,54 +37,6 @@ from sarslide.ownership import check_folder_reusable, hold_lock, write_manifest
 
 logger = logging.getLogger(__name__)
 EVALUATE_COMMAND = "evaluate"  # named in the output folder's manifest
-
-
-@dataclass
-class EvaluationResult:
-    """Metrics of one checkpoint on one split, on chips and on the whole region."""
-
-    checkpoint: str
-    model_name: str
-    channel_names: list[str]
-    split: str
-    split_method: str
-    threshold: float
-    threshold_source: str
-    chips: SplitMetrics
-    region: SplitMetrics | None
-    val_chips_auprc: float | None = None
-    n_chips: int = 0
-    paths: dict[str, str] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    engine: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict; each metric block names its split and split method."""
-        label = {"split": self.split, "split_method": self.split_method}
-        return {
-            "checkpoint": self.checkpoint,
-            "model_name": self.model_name,
-            "channel_names": self.channel_names,
-            "split": self.split,
-            "split_method": self.split_method,
-            "threshold": self.threshold,
-            "threshold_source": self.threshold_source,
-            "val_chips_auprc": self.val_chips_auprc,
-            "chips": {
-                **label,
-                "evaluated_on": "chips",
-                "n_chips": self.n_chips,
-                **self.chips.to_dict(),
-            },
-            "region": (
-                {**label, "evaluated_on": "whole region", **self.region.to_dict()}
-                if self.region is not None
-                else None
-            ),
-            "paths": self.paths,
-            "notes": self.notes,
-            "engine": self.engine,
-        }
 
 
 def cap_region_overlap(options: TilingOptions) -> TilingOptions:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sarslide.atomic import write_json_atomic, write_text_atomic
+from sarslide.evaluation.result import EvaluationResult
 from sarslide.metrics.thresholds import SplitMetrics
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.plotting.curves import plot_pr_curves
-
-if TYPE_CHECKING:  # evaluate imports this module
-    from sarslide.evaluation.evaluate import EvaluationResult
 
 ROWS = (
     ("AUPRC", "auprc"),

@@ -31,7 +31,7 @@ from sarslide.chips.log_ratio import SIGNS, compute_log_ratio_score
 from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
-from sarslide.experiments.ablation_config import LogRatioSettings
+from sarslide.experiments.config import LogRatioSettings
 from sarslide.metrics import (
     SplitMetrics,
     compute_auprc,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from sarslide.experiments.ablation_config import (
+from sarslide.experiments.config import (
     K_INDEPENDENT_INPUT_SETS,
     PAPER_INPUT_SETS,
     AblationConfig,

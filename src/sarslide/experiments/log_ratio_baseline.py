@@ -28,7 +28,7 @@ from sarslide.chips.chipping import to_binary_labels
 from sarslide.chips.log_ratio import SIGNS, compute_log_ratio_score
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
-from sarslide.experiments.ablation_config import AblationConfig, LogRatioSettings
+from sarslide.experiments.config import AblationConfig, LogRatioSettings
 from sarslide.experiments.records import LogRatioResult, flatten_interval
 from sarslide.metrics.binary import (
     compute_auprc,

@@ -127,3 +127,12 @@ class LogRatioResult(BaseModel):
         sign = {"abs": "|log ratio|", "increase": "+log ratio", "decrease": "-log ratio"}
         mask = "" if self.slope_min_deg is None else f", slope>{self.slope_min_deg:g}°"
         return f"log-ratio {self.polarisations} {sign.get(self.sign, self.sign)}{mask}"
+
+
+def records_by_run(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
+    """Finished runs grouped by (mode, event)."""
+    out: dict[tuple[str, str], list[RunRecord]] = {}
+    for record in records:
+        mode, event = record.input_set.split("-", 1)
+        out.setdefault((mode, event), []).append(record)
+    return out

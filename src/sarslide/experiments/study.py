@@ -25,8 +25,8 @@ from typing import Any
 import torch
 
 from sarslide.atomic import write_text_atomic
-from sarslide.experiments.ablation_config import AblationConfig, dump_ablation_config
 from sarslide.experiments.ablation_figure import plot_ablation
+from sarslide.experiments.config import AblationConfig, dump_ablation_config
 from sarslide.experiments.findings import format_findings
 from sarslide.experiments.grid import expand_grid
 from sarslide.experiments.log_ratio_baseline import score_log_ratio_for_ablation

@@ -27,20 +27,23 @@ import json
 import logging
 import math
 from pathlib import Path
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 import numpy as np
 import yaml
-from pydantic import Field
 
 from sarslide.atomic import write_text_atomic
 from sarslide.chips import DataConfig, load_data_config
 from sarslide.chips.dataset import plan_cube_split
 from sarslide.chips.events import merge_test_into_train
-from sarslide.config import ConfigModel
 from sarslide.datacube import open_cube
-from sarslide.errors import ConfigError
-from sarslide.experiments.ablation_config import LogRatioSettings
+from sarslide.experiments.config import (
+    MODES,
+    OWN,
+    TRAIN_SUBDIR,
+    UNSEEN,
+    TransferConfig,
+)
 from sarslide.experiments.event_evaluation import (
     choose_log_ratio_sign,
     log_ratio_scene,
@@ -50,7 +53,6 @@ from sarslide.experiments.event_evaluation import (
 from sarslide.experiments.grid import RUNS_DIRNAME, RunSpec
 from sarslide.experiments.records import (
     RunOutput,
-    RunRecord,
     flatten_interval,
     hash_train_config,
 )
@@ -59,80 +61,6 @@ from sarslide.metrics import compute_auprc, compute_auroc, compute_positive_rate
 from sarslide.metrics.bootstrap import bootstrap_block_intervals, tile_block_ids
 
 logger = logging.getLogger(__name__)
-
-UNSEEN, OWN = "unseen", "own"
-MODES: Final = (UNSEEN, OWN)
-TRAIN_SUBDIR: Final = "train"
-
-# Base training of the quick study: the quick ablation's tiny U-Net, CPU, a few epochs.
-QUICK_TRAIN: Final[dict[str, Any]] = {
-    "data": {
-        "channels": "vv+vh",
-        "timesteps_k": 4,
-        "chip_size_px": 32,
-        "positive_only": True,
-        "split": "spatial",
-        "split_fractions": [0.6, 0.2, 0.2],
-        "seed": 0,
-    },
-    "model": {"name": "unet-tiny", "encoder_weights": None},
-    "optim": {"lr": 0.01, "weight_decay": 0.0001},
-    "loss": {"name": "ce"},
-    "trainer": {
-        "max_epochs": 8,
-        "batch_size": 8,
-        "accelerator": "cpu",
-        "devices": 1,
-        "num_workers": 0,
-        "augment_flips": True,
-    },
-}
-
-
-class TransferConfig(ConfigModel):
-    """A transfer study: the events, the base training, seeds and where to write."""
-
-    config_label: ClassVar[str] = "transfer config"
-
-    name: str = Field(default="transfer to unseen events", description="Title of the table.")
-    train: dict[str, Any] = Field(
-        default_factory=lambda: copy.deepcopy(QUICK_TRAIN),
-        description="Base training config (its data section without cube/events).",
-    )
-    events: list[dict[str, Any]] = Field(
-        ..., min_length=2, description="The events: {name, cube, [event_start, event_end, orbit]}."
-    )
-    held_out: list[str] | None = Field(
-        default=None, description="Events to hold out in turn (default: every event)."
-    )
-    seeds: list[int] = Field(
-        default_factory=lambda: [0], min_length=1, description="Training seeds of every run."
-    )
-    output_dir: str = Field(default="transfer", description="Where runs and results go.")
-    workers: int = Field(default=1, ge=1, description="Runs at a time (processes).")
-    threads_per_worker: int | None = Field(default=None, ge=1)
-    log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)
-    equal_steps: bool = Field(
-        default=True,
-        description="Give the model trained on the event itself as many optimizer steps "
-        "as the unseen-event model (more epochs over its fewer chips), so that the "
-        "comparison is not one of training budgets.",
-    )
-
-    def data_config(self) -> DataConfig:
-        """The multi-event data config (spatial split) of the base training."""
-        data = {**self.train.get("data", {}), "events": self.events}
-        data.pop("cube", None)
-        data.update(split="spatial", held_out_event=None)
-        return load_data_config(data, source="transfer data config")
-
-    def held_out_events(self) -> list[str]:
-        names = [str(e.get("name")) for e in self.events]
-        chosen = self.held_out or names
-        unknown = [n for n in chosen if n not in names]
-        if unknown:
-            raise ConfigError(f"held_out {unknown} are not events of the study; events: {names}.")
-        return chosen
 
 
 def load_transfer_config(values: dict[str, Any], *, source: str = "") -> TransferConfig:
@@ -386,12 +314,3 @@ def cached_log_ratio(cfg: TransferConfig, event: str, path: Path) -> dict[str, A
     scores = score_log_ratio_transfer(cfg, event)
     write_text_atomic(path, json.dumps({"key": key, "scores": scores}, indent=2))
     return scores
-
-
-def records_by_run(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
-    """Finished runs grouped by (mode, event)."""
-    out: dict[tuple[str, str], list[RunRecord]] = {}
-    for record in records:
-        mode, event = record.input_set.split("-", 1)
-        out.setdefault((mode, event), []).append(record)
-    return out

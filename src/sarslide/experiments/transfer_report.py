@@ -15,8 +15,8 @@ import pystac
 
 from sarslide.atomic import write_text_atomic
 from sarslide.datacube import open_cube
-from sarslide.experiments.records import RunRecord
-from sarslide.experiments.transfer import OWN, UNSEEN, records_by_run
+from sarslide.experiments.config import OWN, UNSEEN
+from sarslide.experiments.records import RunRecord, records_by_run
 from sarslide.inference.geotiff import grid_from_cube
 from sarslide.inference.stac_collection import Area, write_collection
 from sarslide.inference.stac_item import AssetKind, event_window_of, footprint_lonlat

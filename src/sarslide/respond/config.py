@@ -14,8 +14,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sarslide.conventions import UtcTimestamp
 from sarslide.inference.config import PredictOptions
-from sarslide.sources.build import BuildConfig
-from sarslide.sources.source_options import CubeSourceOptions
+from sarslide.sources.config import BuildConfig, CubeSourceOptions
 
 # the fields handed to the cube build unchanged (the build's source options)
 BUILD_FIELDS = ("aoi", "event_name", *CubeSourceOptions.source_fields)

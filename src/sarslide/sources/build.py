@@ -9,7 +9,6 @@ atomic Zarr store; a JSON build log of the items used and skipped lands beside i
 from __future__ import annotations
 
 import contextlib
-import datetime
 import json
 import logging
 import os
@@ -17,17 +16,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any
 
 import pandas as pd
 import xarray as xr
-from pydantic import Field, field_validator, model_validator
 from rasterio.errors import RasterioIOError
 
 from sarslide import conventions as cv
 from sarslide.atomic import write_text_atomic
-from sarslide.config import ConfigModel
-from sarslide.conventions import UtcTimestamp
 from sarslide.crs_text import format_crs
 from sarslide.datacube import write_cube
 from sarslide.errors import ConfigError, DataSelectionError, DownloadError
@@ -36,6 +32,7 @@ from sarslide.parallel import use_scheduler
 from sarslide.sources import build_inputs as bi
 from sarslide.sources.aoi import make_geobox
 from sarslide.sources.build_inputs import check_dem_coverage, dem_items
+from sarslide.sources.config import BuildConfig
 from sarslide.sources.dem import load_dem
 from sarslide.sources.hyp3_jobs import order_consecutive_pairs
 from sarslide.sources.insar_pairs import (
@@ -51,103 +48,9 @@ from sarslide.sources.rtc import (
     load_rtc,
 )
 from sarslide.sources.signing import UrlSigner, make_signer
-from sarslide.sources.source_options import CubeSourceOptions
 
 logger = logging.getLogger(__name__)
 BUILD_COMMAND = "cube build"  # named in the store's manifest
-
-
-class Hyp3Options(ConfigModel):
-    """How to order InSAR pairs from ASF HyP3 (``insar: hyp3``)."""
-
-    looks: Literal["20x4", "10x2"] = Field("20x4", description="multilook (range x azimuth)")
-    max_attempts: int = Field(
-        3, ge=1, description="submissions/downloads per pair before skipping it"
-    )
-    wait_timeout_s: int = Field(10_800, ge=60, description="how long to wait for the jobs")
-    job_name: str = Field("sarslide", description="HyP3 job name")
-    download_dir: Path | None = Field(
-        None, description="where products go (default: beside the cube)"
-    )
-
-
-class BuildConfig(CubeSourceOptions):
-    """Everything ``build_cube`` needs; loadable from YAML (``--config build.yaml``).
-
-    The sources and grid (STAC or local products, CRS, pixel size, chunks, labels,
-    InSAR, terrain, scheduler) are ``CubeSourceOptions``, shared with ``respond``.
-    """
-
-    config_label: ClassVar[str] = "build config"
-
-    aoi: str | None = Field(
-        None,
-        description="'min_lon,min_lat,max_lon,max_lat' or a vector file; needed for STAC "
-        "searches, default for local products: their footprint",
-    )
-    start: str | None = Field(
-        None, description="first acquisition date (ISO 8601); needed for STAC searches"
-    )
-    end: str | None = Field(
-        None, description="last acquisition date (ISO 8601, inclusive); needed for STAC searches"
-    )
-    event_start: UtcTimestamp = Field(
-        ..., description="start of the triggering event (ISO 8601; UTC unless it says)"
-    )
-    event_end: UtcTimestamp = Field(
-        ..., description="end of the triggering event (ISO 8601; UTC unless it says)"
-    )
-    event_name: str | None = Field(None, description="written to the cube's attributes")
-    min_dem_coverage: float = Field(
-        0.5, ge=0, le=1, description="fraction of the AOI the DEM must cover"
-    )
-    orbit_state: Literal["ascending", "descending"] | None = Field(
-        None, description="keep only this orbit direction"
-    )
-    hyp3: Hyp3Options = Field(default_factory=Hyp3Options)  # type: ignore[arg-type]
-
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _date_to_text(cls, value: Any) -> Any:
-        """YAML turns 2018-09-05 into a date: keep the search period's dates as ISO text
-        (a bare date as ``end`` includes that whole day)."""
-        return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
-
-    @model_validator(mode="after")
-    def _check_dates(self) -> BuildConfig:
-        stamps: dict[str, pd.Timestamp] = {}
-        for key in ("start", "end"):
-            if getattr(self, key) is None:
-                continue
-            try:
-                stamps[key] = pd.Timestamp(getattr(self, key))
-            except (ValueError, TypeError) as err:
-                raise ValueError(f"{key}={getattr(self, key)!r} is not an ISO 8601 date") from err
-        if "start" in stamps and "end" in stamps and stamps["end"] <= stamps["start"]:
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
-        if self.event_end < self.event_start:
-            raise ValueError(
-                f"event_end ({self.event_end}) is before event_start ({self.event_start})"
-            )
-        event_start, event_end = pd.Timestamp(self.event_start), pd.Timestamp(self.event_end)
-        if "start" in stamps and event_start <= stamps["start"]:
-            raise ValueError(
-                f"the event (event_start {event_start}) is not after start ({self.start}): "
-                "the search would find nothing before the event; start the search earlier"
-            )
-        if "end" in stamps:
-            last = stamps["end"] + pd.Timedelta(days=1 if len(str(self.end)) <= 10 else 0)
-            if event_end >= last:
-                raise ValueError(
-                    f"the event (event_end {event_end}) is not before end ({self.end}): the "
-                    "search would find nothing after the event; end the search later"
-                )
-        return self
-
-    @classmethod
-    def from_options(cls, **options: Any) -> BuildConfig:
-        """Validate keyword options (``None`` values are left to the defaults)."""
-        return cls.from_mapping({}, **options)
 
 
 @dataclass

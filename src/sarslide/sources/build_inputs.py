@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     import pystac
     from odc.geo.geobox import GeoBox
 
-    from sarslide.sources.build import BuildConfig
+    from sarslide.sources.config import BuildConfig
 
 logger = logging.getLogger(__name__)
 

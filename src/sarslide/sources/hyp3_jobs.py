@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from sarslide.sources.aoi import AreaOfInterest
-    from sarslide.sources.build import Hyp3Options
+    from sarslide.sources.config import Hyp3Options
 
 logger = logging.getLogger(__name__)
 

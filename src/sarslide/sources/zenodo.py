@@ -14,12 +14,8 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import ClassVar
-
-from pydantic import Field
 
 from sarslide.atomic import replacing
-from sarslide.config import ConfigModel
 from sarslide.datacube import open_cube
 from sarslide.errors import (
     ConfigError,
@@ -29,14 +25,11 @@ from sarslide.errors import (
     DownloadError,
 )
 from sarslide.ownership import claim_output, write_manifest
+from sarslide.sources.config import DEFAULT_API_URL, DEFAULT_BASE_URL
 from sarslide.sources.http_download import CHUNK_BYTES, TIMEOUT_S, download_file, md5_of
 
 logger = logging.getLogger(__name__)
 FETCH_COMMAND = "data fetch"  # named in the manifest of each extracted store
-
-ZENODO_RECORD_ID = "7248056"
-DEFAULT_BASE_URL = f"https://zenodo.org/record/{ZENODO_RECORD_ID}/files"
-DEFAULT_API_URL = f"https://zenodo.org/api/records/{ZENODO_RECORD_ID}"
 
 
 @dataclass(frozen=True)
@@ -68,25 +61,6 @@ PUBLISHED_CUBES: dict[str, PublishedCube] = {
         PublishedCube("puerto_rico", "2017 Hurricane Maria", "2017-09-20", "2017-09-21"),
     )
 }
-
-
-class FetchConfig(ConfigModel):
-    """Settings of ``sarslide data fetch``."""
-
-    config_label: ClassVar[str] = "data fetch config"
-
-    name: str = Field(description="Cube name, e.g. hokkaido_japan (see 'sarslide data list').")
-    output_dir: str = Field(default="data", description="Folder for the zip and the store.")
-    base_url: str = Field(default=DEFAULT_BASE_URL, description="Where <name>.zip is served.")
-    api_url: str = Field(
-        default=DEFAULT_API_URL, description="Zenodo record API giving each file's md5."
-    )
-    checksum: bool = Field(
-        default=True,
-        description="Ask api_url for the md5 (false: rely on size and zip CRCs, or on md5).",
-    )
-    md5: str | None = Field(default=None, description="Expected md5; wins over the record's.")
-    keep_zip: bool = Field(default=False, description="Keep the zip after extraction.")
 
 
 def get_published_cube(name: str) -> PublishedCube:

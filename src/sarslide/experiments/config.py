@@ -1,19 +1,26 @@
-"""The ablation study's configuration: which runs, where, and on how many processes.
+"""The experiments' configurations: ``AblationConfig`` and ``TransferConfig``.
+
+``AblationConfig``: which runs, where, and on how many processes.
 
 An ablation grid is the paper's input ablation (Boehm et al. 2022, Fig. 4): input
 sets x number of timesteps k x seeds, each run a full train + evaluate with the
 base training configuration in ``train``. The configuration is a pydantic model
 round-tripped to YAML; the resolved configuration is written next to the results.
+
+``TransferConfig``: a transfer study (train on some events, test on a held-out one);
+see ``sarslide.experiments.transfer``.
 """
 
 from __future__ import annotations
 
+import copy
 import os
 from pathlib import Path
 from typing import Any, ClassVar, Final, Literal
 
 from pydantic import Field, field_validator
 
+from sarslide.chips import DataConfig, load_data_config
 from sarslide.config import (
     ConfigModel,
     Overrides,
@@ -169,3 +176,80 @@ def _dotted(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
+
+
+# --- transfer to unseen events (sarslide transfer) ------------------------------------
+
+UNSEEN, OWN = "unseen", "own"
+MODES: Final = (UNSEEN, OWN)
+TRAIN_SUBDIR: Final = "train"
+
+# Base training of the quick study: the quick ablation's tiny U-Net, CPU, a few epochs.
+QUICK_TRAIN: Final[dict[str, Any]] = {
+    "data": {
+        "channels": "vv+vh",
+        "timesteps_k": 4,
+        "chip_size_px": 32,
+        "positive_only": True,
+        "split": "spatial",
+        "split_fractions": [0.6, 0.2, 0.2],
+        "seed": 0,
+    },
+    "model": {"name": "unet-tiny", "encoder_weights": None},
+    "optim": {"lr": 0.01, "weight_decay": 0.0001},
+    "loss": {"name": "ce"},
+    "trainer": {
+        "max_epochs": 8,
+        "batch_size": 8,
+        "accelerator": "cpu",
+        "devices": 1,
+        "num_workers": 0,
+        "augment_flips": True,
+    },
+}
+
+
+class TransferConfig(ConfigModel):
+    """A transfer study: the events, the base training, seeds and where to write."""
+
+    config_label: ClassVar[str] = "transfer config"
+
+    name: str = Field(default="transfer to unseen events", description="Title of the table.")
+    train: dict[str, Any] = Field(
+        default_factory=lambda: copy.deepcopy(QUICK_TRAIN),
+        description="Base training config (its data section without cube/events).",
+    )
+    events: list[dict[str, Any]] = Field(
+        ..., min_length=2, description="The events: {name, cube, [event_start, event_end, orbit]}."
+    )
+    held_out: list[str] | None = Field(
+        default=None, description="Events to hold out in turn (default: every event)."
+    )
+    seeds: list[int] = Field(
+        default_factory=lambda: [0], min_length=1, description="Training seeds of every run."
+    )
+    output_dir: str = Field(default="transfer", description="Where runs and results go.")
+    workers: int = Field(default=1, ge=1, description="Runs at a time (processes).")
+    threads_per_worker: int | None = Field(default=None, ge=1)
+    log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)
+    equal_steps: bool = Field(
+        default=True,
+        description="Give the model trained on the event itself as many optimizer steps "
+        "as the unseen-event model (more epochs over its fewer chips), so that the "
+        "comparison is not one of training budgets.",
+    )
+
+    def data_config(self) -> DataConfig:
+        """The multi-event data config (spatial split) of the base training."""
+        data = {**self.train.get("data", {}), "events": self.events}
+        data.pop("cube", None)
+        data.update(split="spatial", held_out_event=None)
+        return load_data_config(data, source="transfer data config")
+
+    def held_out_events(self) -> list[str]:
+        names = [str(e.get("name")) for e in self.events]
+        chosen = self.held_out or names
+        unknown = [n for n in chosen if n not in names]
+        if unknown:
+            raise ConfigError(f"held_out {unknown} are not events of the study; events: {names}.")
+        return chosen
