@@ -4,13 +4,96 @@ The package follows the data's path: ``sources`` -> ``datacube`` -> ``terrain`` 
 ``chips`` -> ``models`` -> ``training`` -> ``evaluation`` -> ``inference``, with
 ``insar`` (ISSLIDE, slow-moving landslides) reusing chips, models, training and
 evaluation. ``simulate`` makes synthetic cubes with the schema of the real ones.
+
+Each job is one call on its validated config (``verb(cfg) -> result``), exported here
+and loaded on first use (module ``__getattr__``): ``import sarslide`` costs nothing.
+
+>>> import sarslide
+>>> cfg = sarslide.PredictConfig(checkpoint="best.ckpt", cube="cube.zarr")  # doctest: +SKIP
+>>> probability = sarslide.predict(cfg)  # no output_dir: an xr.DataArray  # doctest: +SKIP
 """
 
+from __future__ import annotations
+
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 try:
     __version__ = version("sarslide")
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+# exported name -> (module, attribute); None: the module itself. Imported by name on first
+# use (no static import here: modules of every layer import this package's __version__)
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    # the jobs
+    "simulate_cube": ("sarslide.simulate.event_cube", "simulate_event_cube"),
+    "build_cube": ("sarslide.sources.build", "build_cube"),
+    "fetch": ("sarslide.sources.zenodo", "fetch"),
+    "train": ("sarslide.training.run", "train"),
+    "evaluate": ("sarslide.evaluation.evaluate", "evaluate_checkpoint"),
+    "predict": ("sarslide.inference.predict", "predict"),
+    "respond": ("sarslide.respond", None),  # the package is callable: respond(cfg)
+    "run_ablation": ("sarslide.experiments.study", "run_ablation"),
+    "run_transfer": ("sarslide.experiments.transfer", "run_transfer"),
+    "insar_train": ("sarslide.insar.run", "train_isslide"),
+    "insar_evaluate": ("sarslide.insar.run", "evaluate_isslide_run"),
+    "insar_run": ("sarslide.insar.run", "run_isslide"),
+    "insar_demo": ("sarslide.insar.demo", "run_isslide_demo"),
+    # their configs
+    "EventCubeSpec": ("sarslide.simulate.spec", "EventCubeSpec"),
+    "BuildConfig": ("sarslide.sources.config", "BuildConfig"),
+    "FetchConfig": ("sarslide.sources.config", "FetchConfig"),
+    "TrainConfig": ("sarslide.training.config", "TrainConfig"),
+    "DataConfig": ("sarslide.chips.config", "DataConfig"),
+    "EvaluateConfig": ("sarslide.evaluation.config", "EvaluateConfig"),
+    "PredictConfig": ("sarslide.inference.config", "PredictConfig"),
+    "RespondConfig": ("sarslide.respond.config", "RespondConfig"),
+    "AblationConfig": ("sarslide.experiments.config", "AblationConfig"),
+    "TransferConfig": ("sarslide.experiments.config", "TransferConfig"),
+    "IsslideRunConfig": ("sarslide.insar.run", "IsslideRunConfig"),
+    "IsslideEvaluateConfig": ("sarslide.insar.run", "IsslideEvaluateConfig"),
+    "IsslideDemoConfig": ("sarslide.insar.demo", "IsslideDemoConfig"),
+}
+__all__ = [
+    "AblationConfig",
+    "BuildConfig",
+    "DataConfig",
+    "EvaluateConfig",
+    "EventCubeSpec",
+    "FetchConfig",
+    "IsslideDemoConfig",
+    "IsslideEvaluateConfig",
+    "IsslideRunConfig",
+    "PredictConfig",
+    "RespondConfig",
+    "TrainConfig",
+    "TransferConfig",
+    "__version__",
+    "build_cube",
+    "evaluate",
+    "fetch",
+    "insar_demo",
+    "insar_evaluate",
+    "insar_run",
+    "insar_train",
+    "predict",
+    "respond",
+    "run_ablation",
+    "run_transfer",
+    "simulate_cube",
+    "train",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module_name, attribute = _EXPORTS[name]
+    module = importlib.import_module(module_name)
+    return module if attribute is None else getattr(module, attribute)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

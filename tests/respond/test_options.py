@@ -78,3 +78,12 @@ def test_respond_refuses_an_impossible_engine_in_one_line_before_any_work(tmp_pa
         lines = result.output.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
         assert not out.exists()
+
+
+def test_sarslide_respond_runs_the_job_and_needs_a_folder() -> None:
+    import sarslide
+    from sarslide.errors import ConfigError
+
+    cfg = RespondConfig.from_mapping({"aoi": "0,0,1,1", "event_start": "2024-01-01", "model": "m"})
+    with pytest.raises(ConfigError, match="output_dir"):
+        sarslide.respond(cfg)  # the package is the verb: respond_to_event(cfg)

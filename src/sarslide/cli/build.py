@@ -11,7 +11,7 @@ from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
 BUILD = ConfigFlags(
-    "sarslide.sources.build:BuildConfig", *opt.EVENT_FLAGS, *opt.TIME_FLAGS, *opt.SOURCE_FLAGS
+    "sarslide.sources.config:BuildConfig", *opt.EVENT_FLAGS, *opt.TIME_FLAGS, *opt.SOURCE_FLAGS
 )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from rich.table import Table
 
 from sarslide.cli.apps import data_app
@@ -44,14 +42,6 @@ def fetch(request: ConfigRequest) -> None:
     from sarslide.sources import zenodo
 
     cfg = request.load()
-    store = zenodo.fetch_published_cube(
-        cfg.name,
-        Path(cfg.output_dir),
-        base_url=cfg.base_url,
-        api_url=cfg.api_url if cfg.checksum else None,
-        md5=cfg.md5,
-        keep_zip=cfg.keep_zip,
-        progress=True,
-    )
+    store = zenodo.fetch(cfg, progress=True)
     console.print(f"[green]fetched[/] {store}")
     render_summary(summarize_cube(open_cube(store)), title=store.name)

@@ -21,6 +21,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel, device_field, engine_field, precision_field
 from sarslide.conventions import UtcTimestamp
+from sarslide.errors import ConfigError
 from sarslide.inference.tiling import Tiling
 
 CONFIG_FILENAME = "config.yaml"
@@ -122,7 +123,11 @@ class PredictConfig(PredictOptions):
         "exported by 'sarslide export' (model.onnx)."
     )
     cube: str = Field(description="Datacube to map: Zarr path or fsspec URL.")
-    output_dir: str = Field(description="Output folder to create.")
+    output_dir: str | None = Field(
+        default=None,
+        description="Output folder to create; null: write nothing, sarslide.predict returns "
+        "the probability as an xr.DataArray.",
+    )
     event_start: UtcTimestamp | None = Field(
         default=None, description="Event window start (UTC); null: the cube's attribute."
     )
@@ -144,5 +149,14 @@ class PredictConfig(PredictOptions):
 
     @property
     def output_path(self) -> Path:
-        """The output folder as a path (``~`` expanded)."""
+        """The output folder as a path (``~`` expanded).
+
+        Raises:
+            ConfigError: no output folder is set.
+        """
+        if self.output_dir is None:
+            raise ConfigError(
+                "No output folder: give one with -o/--output (output_dir), or call "
+                "sarslide.predict(cfg) without one to get the probability as an xr.DataArray."
+            )
         return Path(self.output_dir).expanduser()

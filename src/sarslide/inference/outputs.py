@@ -12,7 +12,6 @@ import logging
 import os
 import time
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,25 +20,19 @@ import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.atomic import replacing, write_json_atomic
-from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.chips.splits import SplitPlan
-from sarslide.datacube import open_cube, validate_cube
 from sarslide.datacube.chunk_manifest import ATTR_MISSING_CHUNKS
-from sarslide.datacube.content import check_backscatter_values
 from sarslide.datacube.integrity import describe_corrupt_chunks
-from sarslide.datacube.resolution import METADATA_KEY as RESOLUTION_KEY
-from sarslide.datacube.resolution import check_model_resolution
-from sarslide.devices import resolve_device, resolve_precision
-from sarslide.errors import DataSelectionError
 from sarslide.inference.config import PredictConfig
 from sarslide.inference.geotiff import RasterGrid, grid_from_cube, read_raster
-from sarslide.inference.map_rasters import predict_map_rasters, resolve_tiling
+from sarslide.inference.map_rasters import predict_map_rasters
 from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.inference.polygons import polygonize_binary_map, write_polygons
 from sarslide.inference.predict_scene import (
     NormaliseFn,
     PredictBatchFn,
 )
+from sarslide.inference.prepare import check_run_settings, prepare_prediction
 from sarslide.inference.quicklook import (
     SIMULATED_TITLE,
     classify_errors,
@@ -59,7 +52,6 @@ from sarslide.inference.stac_item import ITEM_FILENAME, describe_map, write_map_
 from sarslide.inference.worker_predict import WorkerBlocks, WorkerModelSpec
 from sarslide.metrics.bootstrap import DEFAULT_TILE_PX
 from sarslide.metrics.undefined import mark_undefined
-from sarslide.models.engines import is_onnx_file, load_inference_model, resolve_engine
 from sarslide.output_checks import reporting_disk_full
 from sarslide.ownership import check_not_input, check_replaceable, claim_output, write_manifest
 from sarslide.parallel import use_scheduler
@@ -101,37 +93,13 @@ def predict_to_directory(
         CheckpointError: the checkpoint is missing, corrupt or not from sarslide.
         DeviceError: ``device`` is not on this machine.
     """
-    torch_device = resolve_device(cfg.device)
-    resolve_precision(cfg.precision, torch_device)  # a bad precision fails before reading
-    resolve_engine(
-        cfg.engine, torch_device, onnx_file=is_onnx_file(cfg.checkpoint), precision=cfg.precision
-    )  # a bad engine/precision pair too
+    check_run_settings(cfg)  # a bad device, precision or engine fails before reading
     cube_name = None if cube is not None else cfg.cube
     _check_target(cfg.output_path, overwrite, inputs=[cfg.checkpoint, cube_name])
-    if cube is not None:
-        ds = validate_cube(cube, task="mapping")
-        check_backscatter_values(ds)
-    else:
-        ds = open_cube(cfg.cube, task="mapping")
-    loaded = load_inference_model(
-        cfg.checkpoint, engine=cfg.engine, device=torch_device, precision=cfg.precision
-    )
-    bundle = loaded.bundle
-    check_model_resolution(
-        bundle.extra.get(RESOLUTION_KEY),
-        ds,
-        allow_mismatch=cfg.allow_resolution_mismatch,
-        fix="Build the cube at the model's pixel size (cube build --resolution-m)",
-    )
-    data_config, normalisation = bundle.chip_inputs()
-    data_cfg = _prediction_data_config(data_config, ds, cube_name, cfg.event_start, cfg.event_end)
-    stack = build_composite_stack(ds, data_cfg)
-    channels = [str(c) for c in stack[cv.DIM_CHANNEL].values]
-    if channels != list(bundle.channel_names):
-        raise DataSelectionError(
-            f"The cube gives channels {channels}; the model was trained on "
-            f"{bundle.channel_names}. Use a cube with those channels."
-        )
+    ready = prepare_prediction(cfg, cube=cube)
+    ds, loaded, bundle, stack = ready.cube, ready.model, ready.model.bundle, ready.stack
+    channels, stride_px, tiling = ready.channels, ready.model.size_multiple_px, ready.tiling
+    _, normalisation = bundle.chip_inputs()
     given = cfg.threshold is not None
     record = {
         "model_name": bundle.model_name,
@@ -141,8 +109,6 @@ def predict_to_directory(
         "split_method_of_training": bundle.split_method,
         **loaded.describe(),
     }
-    stride_px = loaded.size_multiple_px
-    tiling = resolve_tiling(cfg, loaded, n_channels=len(channels), size_multiple_px=stride_px)
     cfg = cfg.model_copy(update={"batch_size": tiling.batch_size})  # recorded in config.yaml
     shape_px = (int(ds.sizes[cv.DIM_Y]), int(ds.sizes[cv.DIM_X]))
     split_plan, split_source = training_split_for_cube(bundle, cfg.checkpoint, cfg.cube, shape_px)
@@ -282,22 +248,6 @@ def write_prediction_outputs(
         write_map_item(tmp, grid, description, final_folder=target)
     logger.info("wrote prediction outputs to %s", target)
     return paths.moved_to(target)
-
-
-def _prediction_data_config(
-    cfg: DataConfig,
-    cube: xr.Dataset,
-    cube_name: str | None,
-    event_start: datetime | None,
-    event_end: datetime | None,
-) -> DataConfig:
-    """The checkpoint's data config, with this cube and this event window."""
-    update: dict[str, Any] = {"cube": cube_name or cfg.cube}
-    if event_start is not None or event_end is not None:
-        update.update(event_start=event_start, event_end=event_end)
-    elif cv.ATTR_EVENT_START in cube.attrs:
-        update.update(event_start=None, event_end=None)  # resolved from this cube's attributes
-    return type(cfg).model_validate({**cfg.model_dump(), **update})
 
 
 def _write_figures_or_warn(

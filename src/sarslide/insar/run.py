@@ -250,3 +250,10 @@ def run_isslide(
     """Train, then evaluate, every model of ``cfg``."""
     train_isslide(cfg, progress=progress)
     return evaluate_isslide(cfg.output_dir, figure=figure)
+
+
+def evaluate_isslide_run(cfg: IsslideEvaluateConfig) -> dict[str, Path]:
+    """``sarslide insar evaluate`` as a call: :func:`evaluate_isslide` with ``cfg``'s settings."""
+    return evaluate_isslide(
+        cfg.runs_dir, figure=cfg.figure, device=cfg.device, precision=cfg.precision
+    )

@@ -6,6 +6,10 @@ STAC catalogue, predicts the landslide map and writes a report; it refuses an ev
 recent for k passes after it and says when enough will exist; a rerun resumes.
 """
 
+import sys
+import types
+from typing import Any
+
 from sarslide.respond.acquisitions import AcquisitionPlan, Pass, plan_acquisitions
 from sarslide.respond.config import RespondConfig
 from sarslide.respond.run import RespondResult, respond_to_event
@@ -18,3 +22,18 @@ __all__ = [
     "plan_acquisitions",
     "respond_to_event",
 ]
+
+
+class _CallableModule(types.ModuleType):
+    """This package, callable: ``sarslide.respond(cfg)`` is ``respond_to_event(cfg)``.
+
+    ``respond`` is one of the verbs ``sarslide`` exports, and also this package's
+    name; once the package is imported Python answers ``sarslide.respond`` with it,
+    so the package itself runs the job.
+    """
+
+    def __call__(self, cfg: RespondConfig, *args: Any, **kwargs: Any) -> RespondResult:
+        return respond_to_event(cfg, *args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -63,6 +63,9 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
     event_end: UtcTimestamp | None = Field(
         None, description="end of the event (ISO 8601); default: event_start"
     )
+    output_dir: str | None = Field(
+        None, description="folder of this event (a rerun resumes in it); the CLI's -o"
+    )
     model: Path | None = Field(
         ...,
         description="checkpoint written by 'sarslide train', a 'sarslide export' model.onnx, "

@@ -32,7 +32,7 @@ from sarslide.atomic import write_json_atomic
 from sarslide.conventions import to_utc_naive
 from sarslide.datacube import open_cube
 from sarslide.devices import resolve_device
-from sarslide.errors import DataSelectionError, EventTooRecentError, OutputExistsError
+from sarslide.errors import ConfigError, DataSelectionError, EventTooRecentError, OutputExistsError
 from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.respond.acquisitions import (
     AcquisitionPlan,
@@ -85,7 +85,7 @@ class RespondResult:
 
 def respond_to_event(
     cfg: RespondConfig,
-    out_dir: str | os.PathLike[str],
+    out_dir: str | os.PathLike[str] | None = None,
     *,
     overwrite: bool = False,
     progress: bool = True,
@@ -97,7 +97,8 @@ def respond_to_event(
 
     Args:
         cfg: the request (AOI, event, model, source and prediction options).
-        out_dir: the folder of this event (created; a rerun resumes in it).
+        out_dir: the folder of this event (created; a rerun resumes in it); default
+            ``cfg.output_dir``.
         overwrite: replace outputs in ``out_dir`` made for another request.
         progress: show progress bars.
         signer: overrides ``cfg.signer`` for asset reads (tests).
@@ -111,7 +112,9 @@ def respond_to_event(
         CheckpointError: the model checkpoint is unusable.
     """
     say = on_step or logger.info
-    target = Path(out_dir).expanduser()
+    if out_dir is None and cfg.output_dir is None:
+        raise ConfigError("No folder for this event: set output_dir (-o/--output).")
+    target = Path(out_dir if out_dir is not None else str(cfg.output_dir)).expanduser()
     # torch loads when a response runs: 'import sarslide.respond' stays light
     from sarslide.models.engines import is_onnx_file, resolve_engine
 

@@ -25,7 +25,7 @@ from sarslide.errors import (
     DownloadError,
 )
 from sarslide.ownership import claim_output, write_manifest
-from sarslide.sources.config import DEFAULT_API_URL, DEFAULT_BASE_URL
+from sarslide.sources.config import DEFAULT_API_URL, DEFAULT_BASE_URL, FetchConfig
 from sarslide.sources.http_download import CHUNK_BYTES, TIMEOUT_S, download_file, md5_of
 
 logger = logging.getLogger(__name__)
@@ -73,6 +73,23 @@ def get_published_cube(name: str) -> PublishedCube:
             "(or their first word, e.g. 'hokkaido')."
         )
     return matches[0]
+
+
+def fetch(cfg: FetchConfig, *, progress: bool = False) -> Path:
+    """``sarslide data fetch`` as a call: the cube ``cfg.name`` into ``cfg.output_dir``.
+
+    Returns:
+        The path of the extracted Zarr store.
+    """
+    return fetch_published_cube(
+        cfg.name,
+        Path(cfg.output_dir),
+        base_url=cfg.base_url,
+        api_url=cfg.api_url if cfg.checksum else None,
+        md5=cfg.md5,
+        keep_zip=cfg.keep_zip,
+        progress=progress,
+    )
 
 
 def fetch_published_cube(

@@ -1,0 +1,68 @@
+"""``sarslide.predict(cfg)``: files with an output folder, an ``xr.DataArray`` without."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+import sarslide
+from sarslide.errors import ConfigError
+from sarslide.inference.config import PredictConfig
+from tests.factories import make_minimal_cube
+
+
+def test_without_an_output_folder_predict_returns_the_map_in_memory(
+    tmp_path: Path, fake_checkpoint: Path
+) -> None:
+    cube = make_minimal_cube(height=70, width=90)
+    cube["vv"][:, 5:9, 10:14] = np.nan
+    settings = {"checkpoint": str(fake_checkpoint), "cube": "<in memory>", "tile_size_px": 64}
+    settings["overlap_px"] = 16
+    probability = sarslide.predict(PredictConfig(**settings), cube=cube)
+    assert list(tmp_path.iterdir()) == [fake_checkpoint]  # nothing written
+    assert probability.dims == ("y", "x") and probability.dtype == np.float32
+    np.testing.assert_array_equal(probability["x"].values, cube["x"].values)
+    assert probability.rio.crs == cube.rio.crs and probability.attrs["threshold"] == 0.5
+    assert np.isnan(probability.values[5:9, 10:14]).all()
+    # the same values as the map written to a folder
+    written = sarslide.predict(
+        PredictConfig(**settings, output_dir=str(tmp_path / "map"), figures=False), cube=cube
+    )
+    with rasterio.open(written.probability_tif) as src:
+        np.testing.assert_array_equal(src.read(1), probability.values)
+        assert src.crs == probability.rio.crs
+
+
+def test_the_cli_still_needs_an_output_folder(fake_checkpoint: Path) -> None:
+    cfg = PredictConfig(checkpoint=str(fake_checkpoint), cube="c.zarr")
+    with pytest.raises(ConfigError, match="-o/--output"):
+        _ = cfg.output_path
+
+
+def test_importing_sarslide_loads_nothing_and_the_verbs_resolve() -> None:
+    import subprocess
+    import sys
+
+    from sarslide.evaluation.evaluate import evaluate_checkpoint
+    from sarslide.inference.predict import predict
+    from sarslide.respond import respond_to_event
+    from sarslide.sources.build import build_cube
+
+    probe = "import sys, sarslide; print(sorted(m for m in sys.modules if 'sarslide.' in m))"
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"  # the exports load on first use
+    assert (sarslide.predict, sarslide.evaluate, sarslide.build_cube) == (
+        predict,
+        evaluate_checkpoint,
+        build_cube,
+    )
+    assert callable(sarslide.respond) and sarslide.respond.respond_to_event is respond_to_event
+
+
+@pytest.mark.slow
+def test_every_export_resolves() -> None:
+    for name in sarslide.__all__:
+        assert getattr(sarslide, name) is not None, name
