@@ -94,7 +94,7 @@ def parse_slope(text: str, spelling: str) -> float | None:
 
 
 LOG_RATIO = ConfigFlags(
-    "sarslide.experiments.ablation_config:LogRatioSettings",
+    "sarslide.experiments.config:LogRatioSettings",
     "polarisations:--pol sign",
     flag("slope_min_deg", parse=parse_slope),
     file_options=False,  # --set edits the training config here
