@@ -288,3 +288,36 @@ def test_an_event_outside_the_search_period_is_refused_before_searching() -> Non
         BuildConfig.from_options(
             aoi="143.3,-5.4,143.4,-5.3", start="2024-06-01", end="2024-09-01", **EVENT
         )
+
+
+def test_one_date_in_hh_hv_among_vv_vh_is_named_once(tmp_path: Path) -> None:
+    folder = tmp_path / "products"
+    folder.mkdir()
+    for path in [*opera_files("VV"), *opera_files("VH")]:
+        name = path.name
+        if "_20240204T" in name:  # one date in another polarisation mode
+            name = name.replace("_VV_", "_HH_").replace("_VH_", "_HV_")
+        shutil.copy(path, folder / name)
+    cfg = BuildConfig.from_options(rtc=[str(folder)], dem=[str(ENGA_DEM)], **EVENT)
+    with pytest.raises(DataSelectionError) as err:
+        build_cube(cfg, tmp_path / "c.zarr", progress=False)
+    message = str(err.value)
+    assert "Cannot use 1 local RTC file(s) or product(s): product " in message
+    assert "20240204T084747Z_20240204T155800Z_S1A_30_v1.0: has HH/HV where the other 3" in message
+    assert "_20240123T" not in message and len(message) < 700
+
+
+def test_an_insar_folder_of_junk_is_an_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "notes.txt").write_text("not a product")
+    cfg = BuildConfig.from_options(
+        rtc=[str(OPERA / OPERA_GLOB)],
+        dem=[str(ENGA_DEM)],
+        insar=str(junk),
+        event_start="2024-02-10",
+        event_end="2024-02-11",
+    )
+    with pytest.raises(DataSelectionError, match=r"--insar .*junk holds no InSAR product"):
+        build_cube(cfg, tmp_path / "c.zarr", progress=False)
+    assert not (tmp_path / "c.zarr").exists()

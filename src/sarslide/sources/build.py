@@ -291,6 +291,13 @@ def _load_insar(
         order_consecutive_pairs(rtc, aoi, folder, options=cfg.hyp3, client=hyp3_client, log=log)
         sources = str(folder)
     products, skipped = find_insar_products(sources)
+    if not products and cfg.insar != "hyp3":  # an explicit input that yields nothing
+        found = "; ".join(f"{s.name}: {s.reason}" for s in skipped[:3]) or "no files it reads"
+        raise DataSelectionError(
+            f"--insar {cfg.insar} holds no InSAR product sarslide reads ({found}). Give "
+            "HyP3 InSAR zips or folders, ISCE2 or GAMMA/PyRate products, or leave --insar "
+            "out (insar: none) for a cube without coherence."
+        )
     first = pd.Timestamp(cfg.start) if cfg.start else pd.Timestamp.min
     last = pd.Timestamp(cfg.end) + pd.Timedelta(days=1) if cfg.end else pd.Timestamp.max
     products = [p for p in products if first <= p.start and p.end <= last]

@@ -144,9 +144,10 @@ def local_rtc_items(
         )
     kept, skipped = select_items(in_dates, aoi_lonlat=aoi.geometry_lonlat if aoi else None)
     if not kept:
+        dates = f" between --start {cfg.start} and --end {cfg.end}" if cfg.start or cfg.end else ""
         raise DataSelectionError(
-            f"None of the {len(in_dates)} local RTC products between --start {cfg.start} and "
-            f"--end {cfg.end} covers the AOI {cfg.aoi!r}; check --aoi and --rtc."
+            f"None of the {len(in_dates)} local RTC products{dates} covers the AOI "
+            f"{cfg.aoi!r}; check --aoi against the products' footprints, and --rtc."
         )
     refuse_decibels(kept)
     return kept, skipped

@@ -25,6 +25,7 @@ import logging
 import os
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ from sarslide.sources.rtc import BURST_PROPERTY
 logger = logging.getLogger(__name__)
 
 RASTER_SUFFIXES = (".tif", ".tiff")
+MAX_LISTED = 5  # files named in one error line; the count says how many more
 _POL = r"(?P<pol>VV|VH|HH|HV)"
 _OPERA = re.compile(
     r"OPERA_L2_RTC-S1_(?P<burst>T(?P<track>\d{3})-\d{6}-IW\d)_(?P<start>\d{8}T\d{6})Z?_"
@@ -140,10 +142,13 @@ def find_rtc_products(
                 rasters.append(parsed)
     problems.update(_unpaired(rasters))
     if problems:
-        listed = "; ".join(f"{name}: {why}" for name, why in sorted(problems.items()))
+        items = sorted(problems.items())
+        listed = "; ".join(f"{name}: {why}" for name, why in items[:MAX_LISTED])
+        if len(items) > MAX_LISTED:
+            listed += f"; and {len(items) - MAX_LISTED} more"
         raise DataSelectionError(
-            f"Cannot use {len(problems)} local RTC file(s): {listed}. Give products named "
-            f"{NAME_FORMATS} (or with the tags {_TIME_TAGS[0]} and {_POL_TAGS[0]}), "
+            f"Cannot use {len(problems)} local RTC file(s) or product(s): {listed}. Give "
+            f"products named {NAME_FORMATS} (or with the tags {_TIME_TAGS[0]} and {_POL_TAGS[0]}), "
             "with every polarisation, or leave these files out of --rtc."
         )
     if not rasters:
@@ -350,18 +355,31 @@ def normalise_state(value: str) -> str | None:
 
 
 def _unpaired(rasters: list[LocalRaster]) -> dict[str, str]:
-    """Products lacking a polarisation that other products have."""
-    wanted = {r.polarisation for r in rasters}
+    """Files whose product lacks a polarisation most products have, and products of
+    another polarisation mode (HH/HV among VV/VH, named once with what the others have)."""
     have: dict[str, set[str]] = {}
     for raster in rasters:
-        have.setdefault(raster.product, set()).add(raster.polarisation)
-    problems = {}
+        if raster.product:
+            have.setdefault(raster.product, set()).add(raster.polarisation)
+    modes = Counter(frozenset(pols) for pols in have.values())
+    if len(modes) < 2:
+        return {}
+    common, n_common = max(modes.items(), key=lambda kv: (kv[1], len(kv[0]), sorted(kv[0])))
+    shown = "/".join(sorted(p.upper() for p in common))
+    problems: dict[str, str] = {}
     for raster in rasters:
-        missing = wanted - have[raster.product]
-        if missing and raster.product:
+        pols = have.get(raster.product, common)
+        missing = common - pols
+        if missing and pols & common:
             problems[raster.label] = (
-                f"no {'/'.join(sorted(p.upper() for p in missing))} file of the same product "
-                "to pair it with"
+                f"no {'/'.join(sorted(p.upper() for p in missing))} file of the same "
+                "product to pair it with"
+            )
+        elif pols != common and pols.isdisjoint(common):  # another mode: named once
+            own = "/".join(sorted(p.upper() for p in pols))
+            problems[f"product {raster.product}"] = (
+                f"has {own} where the other {n_common} product(s) have {shown}; leave it "
+                "out of --rtc (one polarisation mode per cube)"
             )
     return problems
 
