@@ -52,9 +52,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "RespondConfig": ("sarslide.respond.config", "RespondConfig"),
     "AblationConfig": ("sarslide.experiments.config", "AblationConfig"),
     "TransferConfig": ("sarslide.experiments.config", "TransferConfig"),
-    "IsslideRunConfig": ("sarslide.insar.run", "IsslideRunConfig"),
-    "IsslideEvaluateConfig": ("sarslide.insar.run", "IsslideEvaluateConfig"),
-    "IsslideDemoConfig": ("sarslide.insar.demo", "IsslideDemoConfig"),
+    "IsslideRunConfig": ("sarslide.insar.config", "IsslideRunConfig"),
+    "IsslideEvaluateConfig": ("sarslide.insar.config", "IsslideEvaluateConfig"),
+    "IsslideDemoConfig": ("sarslide.insar.config", "IsslideDemoConfig"),
 }
 __all__ = [
     "AblationConfig",

@@ -24,7 +24,7 @@ from sarslide.atomic import write_json_atomic
 from sarslide.compat.torch_stack import lightning
 from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
-from sarslide.insar.config import ISSLIDE_MODELS, IsslideRunConfig
+from sarslide.insar.config import ISSLIDE_MODELS, IsslideEvaluateConfig, IsslideRunConfig
 from sarslide.insar.datamodule import IsslideDataModule
 from sarslide.insar.features import FEATURE_NAMES
 from sarslide.insar.figures import plot_isslide_predictions
