@@ -34,6 +34,7 @@ from sarslide.datacube import open_cube
 from sarslide.devices import resolve_device
 from sarslide.errors import ConfigError, DataSelectionError, EventTooRecentError, OutputExistsError
 from sarslide.inference.output_paths import PredictionOutputs
+from sarslide.ownership import check_not_input
 from sarslide.respond.acquisitions import (
     AcquisitionPlan,
     Pass,
@@ -115,6 +116,8 @@ def respond_to_event(
     if out_dir is None and cfg.output_dir is None:
         raise ConfigError("No folder for this event: set output_dir (-o/--output).")
     target = Path(out_dir if out_dir is not None else str(cfg.output_dir)).expanduser()
+    named = [cfg.model, cfg.labels, *(cfg.rtc or []), *(cfg.dem or [])]
+    check_not_input(target, [p for p in named if not any(c in str(p) for c in "*?[")])
     # torch loads when a response runs: 'import sarslide.respond' stays light
     from sarslide.models.engines import is_onnx_file, resolve_engine
 
