@@ -89,3 +89,16 @@ def test_an_interrupted_demo_says_what_it_holds_and_an_old_finished_one_is_not_c
     with pytest.raises(OutputExistsError, match="exists; pass --overwrite") as info:
         prepare_output_dir(folder, overwrite=False, steps=DEMO_STEPS)
     assert "interrupted before" not in str(info.value)
+
+
+def test_a_scene_too_small_for_the_split_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
+
+    result = CliRunner().invoke(app, ["demo", "-o", str(tmp_path / "d"), "--size", "128"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "size_px" in result.output and "256" in result.output
+    assert not (tmp_path / "d").exists()  # was: cube written, then 'the split leaves val...'

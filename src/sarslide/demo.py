@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 # 1024 px (10 km at 10 m): the spatial split then leaves a test region of tens of
 # chips; at 512 px it held 3 chips and its metrics were noise.
 DEMO_SIZE_PX = 1024
+DEMO_MIN_SIZE_PX = 256  # 2 x 2 split blocks of the quick preset (128 px)
 
 
 # What the demo writes, in order (path in its folder, what it is): a rerun into an
@@ -46,7 +47,10 @@ class DemoConfig(ConfigModel):
 
     output_dir: str = Field(default="demo-output", description="Folder for everything.")
     size_px: int = Field(
-        default=DEMO_SIZE_PX, ge=64, description="Side of the simulated scene (px)."
+        default=DEMO_SIZE_PX,
+        ge=DEMO_MIN_SIZE_PX,
+        description="Side of the simulated scene (px); at least 256, so that the quick "
+        "preset's spatial split (blocks of 128 px) leaves chips for validation and test.",
     )
     epochs: int | None = Field(
         default=None, ge=1, description="Training epochs; null: the quick preset's."
