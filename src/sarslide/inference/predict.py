@@ -43,7 +43,11 @@ def predict(
         float32 ``xr.DataArray`` of probability with the cube's coordinates and CRS.
 
     Raises:
-        As ``predict_to_directory``.
+        OutputExistsError: ``cfg.output_dir`` exists and ``overwrite`` is False.
+        CubeValidationError: the cube breaks the contract, or its CRS is geographic.
+        DataSelectionError: the cube lacks a channel the model was trained on.
+        CheckpointError: the checkpoint is missing, corrupt or not from sarslide.
+        DeviceError: ``device`` is not on this machine.
     """
     if cfg.output_dir is not None:
         return predict_to_directory(cfg, cube=cube, progress=progress, overwrite=overwrite)
