@@ -112,6 +112,42 @@ def test_body_without_length_that_stays_cut_keeps_and_names_the_part(
     assert not part.exists()
 
 
+def test_an_interrupted_download_names_the_part_it_keeps(tmp_path: Path) -> None:
+    from sarslide.cli.failures import describe_failure
+    from sarslide.errors import Interrupted
+    from sarslide.sources.http_download import download_file
+
+    class _CutByCtrlC:  # a response whose body stops with Ctrl-C after one block
+        status_code, headers = 200, {"Content-Length": "100000"}
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def raise_for_status(self) -> None:
+            pass
+
+        def iter_content(self, size: int):
+            yield b"x" * 1000
+            raise KeyboardInterrupt
+
+    class _Session:
+        def get(self, *args: object, **kw: object) -> _CutByCtrlC:
+            return _CutByCtrlC()
+
+    target = tmp_path / "cube.zip"
+    with pytest.raises(KeyboardInterrupt) as caught:  # a regression must not stop pytest
+        download_file("https://host/cube.zip", target, progress=False, session=_Session())
+    assert isinstance(caught.value, Interrupted)
+    failure = describe_failure(caught.value)
+    assert failure.exit_code == 130
+    assert f"'{target}.part' (1000 bytes) is kept; run the same command to resume" in (
+        failure.message
+    )
+
+
 def test_download_that_is_not_a_zip_is_deleted_and_a_rerun_works(
     zenodo: LocalHttpServer, tmp_path: Path
 ) -> None:

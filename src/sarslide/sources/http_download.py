@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from sarslide.errors import DownloadError
+from sarslide.errors import DownloadError, Interrupted
 
 logger = logging.getLogger(__name__)
 CHUNK_BYTES = 1 << 16
@@ -57,6 +58,8 @@ def download_file(
             total, resumable = _download_attempt(http, url, partial, progress=progress)
         except DownloadError as err:
             raise _with_partial_note(err, partial) from err
+        except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: say what is kept
+            raise _interrupted_download(err, url, partial) from err
         except (requests.RequestException, OSError) as err:
             last_error = err
             logger.warning(
@@ -107,6 +110,19 @@ def _with_partial_note(err: DownloadError, partial: Path) -> DownloadError:
         f"{err} The partial file {str(partial)!r} ({partial.stat().st_size} bytes) is kept: "
         "the same command resumes it once the URL answers; delete it to start afresh."
     )
+
+
+def _interrupted_download(err: KeyboardInterrupt, url: str, partial: Path) -> Interrupted:
+    """The interruption of a download, naming the partial file the next run resumes."""
+    signum = int(getattr(err, "signum", signal.SIGINT))
+    name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    kept = (
+        f"the partial file {str(partial)!r} ({partial.stat().st_size} bytes) is kept; run "
+        "the same command to resume it"
+        if partial.exists()
+        else "nothing was kept; run the same command again"
+    )
+    return Interrupted(f"download of {url} interrupted ({name}); {kept}.", signum=signum)
 
 
 def _download_attempt(
