@@ -33,14 +33,12 @@ import matplotlib
 
 matplotlib.use(os.environ.get("MPLBACKEND", "Agg"))
 import matplotlib.pyplot as plt
+import numpy as np
 import rioxarray
 import xarray as xr
 
+import sarslide
 from sarslide.datacube import open_cube, write_cube
-from sarslide.inference.config import PredictConfig
-from sarslide.inference.outputs import predict_to_directory
-from sarslide.simulate import simulate_event_cube
-from sarslide.training import load_train_config, train
 
 SMALL = os.environ.get("SARSLIDE_EXAMPLE_SIZE") == "small"
 OUT = Path(os.environ.get("SARSLIDE_EXAMPLE_OUT", "example-output")) / "quickstart"
@@ -54,7 +52,7 @@ print(f"writing to {OUT.resolve()}")
 # grid, with the event window in the attributes.
 
 # %%
-cube = simulate_event_cube(height_px=SIZE_PX, width_px=SIZE_PX, seed=0)
+cube = sarslide.simulate_cube(height_px=SIZE_PX, width_px=SIZE_PX, seed=0)
 cube_path = write_cube(cube, OUT / "cube.zarr", overwrite=True)
 cube = open_cube(cube_path, task="detection")
 print(cube[["vv", "vh", "dem", "landslides"]])
@@ -76,22 +74,27 @@ if SMALL:
         "trainer.max_epochs=1",
         "trainer.accelerator=cpu",
     ]
-run = train(load_train_config("quick", overrides=settings), progress=False)
+run = sarslide.train(sarslide.TrainConfig.from_yaml("quick", settings), progress=False)
 print("best checkpoint:", run.best_checkpoint)
 
 # %% [markdown]
 # ## 3. Map the whole scene
-# Tiled, blended prediction into Cloud-Optimized GeoTIFFs, polygons and a report.
+# `sarslide.predict` with no output folder returns the probability as an
+# `xr.DataArray` on the cube's grid (CRS included); with one it writes Cloud-Optimized
+# GeoTIFFs, polygons and a report.
 
 # %%
-prediction = predict_to_directory(
-    PredictConfig(
+probability_in_memory = sarslide.predict(
+    sarslide.PredictConfig(checkpoint=str(run.best_checkpoint), cube=str(cube_path))
+)
+print(probability_in_memory)
+prediction = sarslide.predict(
+    sarslide.PredictConfig(
         checkpoint=str(run.best_checkpoint),
         cube=str(cube_path),
         output_dir=str(OUT / "map"),
         figures=False,
     ),
-    progress=False,
     overwrite=True,  # a rerun of the notebook replaces its own map
 )
 print(sorted(p.name for p in prediction.directory.iterdir()))
@@ -101,6 +104,8 @@ print(sorted(p.name for p in prediction.directory.iterdir()))
 
 # %%
 probability = rioxarray.open_rasterio(prediction.probability_tif, masked=True).squeeze("band")
+same = np.array_equal(probability.values, probability_in_memory.values, equal_nan=True)
+print(f"probability.tif holds the in-memory map: {same}")
 polygons = gpd.read_file(prediction.polygons_gpkg)
 labels = xr.where(cube["landslides"] > 0, 1.0, float("nan"))
 print(f"CRS {probability.rio.crs}, {probability.shape[1]} x {probability.shape[0]} px")
