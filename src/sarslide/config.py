@@ -140,7 +140,8 @@ class ConfigModel(BaseModel):
 
     def to_yaml(self) -> str:
         """The resolved configuration as YAML (``from_yaml`` reads it back equal)."""
-        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+        text: str = yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+        return text
 
     def write_yaml(self, path: str | os.PathLike[str]) -> Path:
         """Write ``to_yaml()`` atomically (temporary file, then rename)."""

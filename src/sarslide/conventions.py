@@ -167,8 +167,8 @@ def to_utc_naive(value: Any) -> pd.Timestamp | pd.DatetimeIndex:
 def to_utc_aware(value: Any) -> dt.datetime:
     """A ``datetime`` in UTC with its timezone set (what STAC and other ISO 8601 writers
     need); naive input is taken as UTC, as in :func:`to_utc_naive`."""
-    stamp = to_utc_naive(value)
-    return stamp.tz_localize("UTC").to_pydatetime()  # type: ignore[union-attr]
+    aware: dt.datetime = to_utc_naive(value).tz_localize("UTC").to_pydatetime()
+    return aware
 
 
 def _parse_timestamp(value: Any) -> Any:

@@ -93,7 +93,7 @@ def compute_with_progress(
         return dask.compute(*collections)
 
 
-class RichDaskProgress(Callback):  # type: ignore[misc]
+class RichDaskProgress(Callback):
     """A rich progress bar over the tasks of the local dask scheduler."""
 
     def __init__(self, description: str) -> None:

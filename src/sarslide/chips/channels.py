@@ -121,5 +121,5 @@ def _parse_channel(name: str, cube: xr.Dataset) -> ChannelSpec | None:
         return ChannelSpec(name, name)
     variable, _, side = name.rpartition("_")
     if side in SIDES and _is_time_variable(cube, variable):
-        return ChannelSpec(name, variable, side, log10=variable in cv.SAR_VARS)  # type: ignore[arg-type]
+        return ChannelSpec(name, variable, side, log10=variable in cv.SAR_VARS)
     return None

@@ -296,7 +296,7 @@ class ConfigCommand(TyperCommand):
     _own_params: list[Any]
     _all_params: list[Any] | None
 
-    @property  # type: ignore[override]
+    @property
     def params(self) -> list[Any]:
         if self._all_params is None:
             self._all_params = [*self._own_params, *self.flags.params()]

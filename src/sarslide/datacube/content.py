@@ -40,7 +40,8 @@ def sample_valid_values(array: xr.DataArray, *, wanted: int = SAMPLE_VALUES) -> 
     data: Any = array.data
     if not hasattr(data, "blocks"):  # numpy: already in memory
         values = np.asarray(data).ravel()
-        return values[np.isfinite(values)]
+        finite: np.ndarray = values[np.isfinite(values)]
+        return finite
     blocks = list(np.ndindex(*data.numblocks))
     middle = len(blocks) // 2
     order = sorted(range(len(blocks)), key=lambda i: abs(i - middle))

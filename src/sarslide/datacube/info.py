@@ -69,7 +69,7 @@ def summarize_cube(ds: xr.Dataset, *, compute_label_fraction: bool = True) -> Cu
     if cv.DIM_X in ds.coords and cv.DIM_Y in ds.coords and ds.sizes[cv.DIM_X] > 1:
         res_x, res_y = ds.rio.resolution()
         resolution = (abs(float(res_x)), abs(float(res_y)))
-        bounds = tuple(float(b) for b in ds.rio.bounds())  # type: ignore[assignment]
+        bounds = tuple(float(b) for b in ds.rio.bounds())
     fraction = None
     if compute_label_fraction and cv.VAR_LANDSLIDES in ds.data_vars:
         labels = ds[cv.VAR_LANDSLIDES]

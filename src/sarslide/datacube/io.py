@@ -172,7 +172,7 @@ def _load_small_coords(ds: xr.Dataset) -> xr.Dataset:
     if not names:
         return ds
 
-    values = dask.compute(*(ds[name].data for name in names))
+    values = dask.compute(*(ds[name].data for name in names))  # type: ignore[no-untyped-call]
     return ds.assign_coords(
         {
             name: ds[name].variable.copy(data=value)

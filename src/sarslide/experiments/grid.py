@@ -110,6 +110,6 @@ def expand_grid(cfg: AblationConfig, *, train: dict[str, Any] | None = None) -> 
 def input_set_rank(input_set: str) -> int:
     """Position of an input set in the paper's order (unknown ones last)."""
     try:
-        return PAPER_INPUT_SETS.index(input_set)  # type: ignore[arg-type]
+        return PAPER_INPUT_SETS.index(input_set)
     except ValueError:
         return len(PAPER_INPUT_SETS)

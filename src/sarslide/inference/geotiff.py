@@ -152,7 +152,7 @@ class GeoTiffRowWriter:
     def write_rows(self, row_start: int, rows: np.ndarray) -> None:
         if rows.shape[0] == 0:
             return
-        window = Window(0, row_start, self.grid.width_px, rows.shape[0])  # type: ignore[call-arg]
+        window = Window(0, row_start, self.grid.width_px, rows.shape[0])
         self._dataset.write(rows.astype(self.dtype, copy=False), 1, window=window)
 
     def __exit__(self, exc_type: object, *rest: object) -> None:

@@ -315,7 +315,7 @@ def _backscatter_block(
     )
 
 
-def _interferometry_block(land_cover, labels, dem, geometry_class, *, block_info=None, **kwargs):  # type: ignore[no-untyped-def]
+def _interferometry_block(land_cover, labels, dem, geometry_class, *, block_info=None, **kwargs):
     origin, index = _block_origin(block_info)
     return simulate_interferometry_block(
         land_cover=land_cover,

@@ -32,7 +32,7 @@ class PlaneWaveField:
         left = np.concatenate([np.cos(along_y), -np.sin(along_y)], axis=1).astype(np.float32)
         amp = self.amplitude[:, None]
         right = np.concatenate([amp * np.cos(along_x), amp * np.sin(along_x)]).astype(np.float32)
-        return left @ right  # type: ignore[no-any-return]
+        return left @ right
 
 
 def draw_plane_wave_field(

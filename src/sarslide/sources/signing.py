@@ -101,7 +101,7 @@ def make_search_modifier(signer: UrlSigner) -> Callable[[Any], None]:
     return modify
 
 
-class ResigningRioDriver(RioDriver):  # type: ignore[misc]
+class ResigningRioDriver(RioDriver):
     """odc-stac's rasterio driver, signing each asset URL again just before it opens.
 
     Its reader warps with the exact transformer (``sarslide.sources.warp``): a layer

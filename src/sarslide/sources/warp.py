@@ -171,7 +171,7 @@ def _axis_scale(low: float, high: float, dst_size: int) -> float:
     return float(dst_size / (high - low)) if high > low else 1.0
 
 
-class ExactRioReader(RioReader):  # type: ignore[misc]
+class ExactRioReader(RioReader):
     """odc-stac reader warping each asset with ``warp_to_grid`` (exact, chunk-invariant).
 
     ``grid`` is the whole cube grid: each chunk odc-stac asks for is read as a window

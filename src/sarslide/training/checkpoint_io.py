@@ -20,7 +20,7 @@ from sarslide.compat.torch_stack import lightning
 from sarslide.errors import CheckpointError
 
 
-class AtomicCheckpointIO(lightning.pytorch.plugins.TorchCheckpointIO):  # type: ignore[misc]
+class AtomicCheckpointIO(lightning.pytorch.plugins.TorchCheckpointIO):
     """``TorchCheckpointIO`` whose saves are a temporary file in the same folder + rename."""
 
     def save_checkpoint(
@@ -54,7 +54,7 @@ def save_checkpoint_file(checkpoint: dict[str, Any], path: str | os.PathLike[str
         ) from err
 
 
-class ExceptionRecorder(lightning.Callback):  # type: ignore[misc]
+class ExceptionRecorder(lightning.Callback):
     """Keeps the exception that stopped ``fit`` (Lightning turns Ctrl-C into an exit)."""
 
     def __init__(self) -> None:
