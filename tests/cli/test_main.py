@@ -83,3 +83,15 @@ def test_every_command_that_runs_work_takes_config_and_set() -> None:
     for name in work:
         options = {opt for p in commands[name].params for opt in p.opts}
         assert {"--config", "--set"} <= options, name
+
+
+def test_the_cli_imports_no_torch_xarray_or_pandas() -> None:
+    """``sarslide --help`` stays fast: command modules import their libraries when run."""
+    import subprocess
+    import sys
+
+    heavy = "{'torch', 'xarray', 'pandas'}"
+    code = f"import sys, sarslide.cli.main; print(sorted({heavy} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", done.stdout

@@ -17,10 +17,6 @@ from sarslide.cli.flag_types import parse_ints
 from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
 from sarslide.config import apply_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
-from sarslide.experiments.config import (
-    AblationConfig,
-    load_ablation_config,
-)
 from sarslide.output_checks import check_output_location
 
 baseline_app = typer.Typer(
@@ -55,6 +51,7 @@ def ablation(
     findings.md into the output directory.
     """
     # imported when the command runs (see sarslide.cli)
+    from sarslide.experiments.config import AblationConfig, load_ablation_config
     from sarslide.experiments.study import run_ablation
     from sarslide.experiments.train_run import resolve_train_config
 
@@ -159,6 +156,8 @@ def log_ratio(
 
     data = read_data_section(train_config, cube=cube, overrides=overrides)
     settings = request.load()
+    from sarslide.experiments.config import AblationConfig
+
     ks = parse_ints(k, "-k") if k is not None else AblationConfig.field_default("timesteps_k")
     opened = open_cube(data["cube"], task="detection")
     results = [score_log_ratio(opened, {**data, "timesteps_k": value}, settings) for value in ks]

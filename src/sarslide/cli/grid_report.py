@@ -9,12 +9,13 @@ from pathlib import Path
 import typer
 
 from sarslide.cli.console import console
-from sarslide.experiments.grid import RUNS_DIRNAME
-from sarslide.experiments.records import RESULT_FILENAME
 
 
 def count_finished_runs(output_dir: Path) -> int:
     """Runs of a grid folder that wrote their result."""
+    from sarslide.experiments.grid import RUNS_DIRNAME
+    from sarslide.experiments.records import RESULT_FILENAME
+
     return len(list((output_dir / RUNS_DIRNAME).glob(f"*/{RESULT_FILENAME}")))
 
 
