@@ -14,7 +14,7 @@ from sarslide.conventions import to_utc_naive
 from sarslide.errors import ConfigError
 from sarslide.inference.config import PredictConfig
 from sarslide.respond import RespondConfig
-from sarslide.simulate.spec import EventCubeSpec
+from sarslide.simulate.config import EventCubeSpec
 from sarslide.sources.config import BuildConfig
 
 AWARE = "2018-09-05T18:08+09:00"

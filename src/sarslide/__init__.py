@@ -42,7 +42,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "insar_run": ("sarslide.insar.run", "run_isslide"),
     "insar_demo": ("sarslide.insar.demo", "run_isslide_demo"),
     # their configs
-    "EventCubeSpec": ("sarslide.simulate.spec", "EventCubeSpec"),
+    "EventCubeSpec": ("sarslide.simulate.config", "EventCubeSpec"),
     "BuildConfig": ("sarslide.sources.config", "BuildConfig"),
     "FetchConfig": ("sarslide.sources.config", "FetchConfig"),
     "TrainConfig": ("sarslide.training.config", "TrainConfig"),

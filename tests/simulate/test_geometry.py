@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sarslide.simulate import geometry
-from sarslide.simulate.spec import EventCubeSpec
+from sarslide.simulate.config import EventCubeSpec
 from sarslide.simulate.static_layers import simulate_static_layers
 
 

@@ -14,7 +14,7 @@ from sarslide.cli.cube import render_summary
 from sarslide.output_checks import check_output_location
 
 SIMULATE = ConfigFlags(
-    "sarslide.simulate.spec:EventCubeSpec",
+    "sarslide.simulate.config:EventCubeSpec",
     "height_px:--height width_px:--width timesteps seed landslide_fraction orbit",
     flag(
         "height_px", "--size", also=["width_px"], help="Square grid: sets height_px and width_px."

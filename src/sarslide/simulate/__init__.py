@@ -5,7 +5,7 @@ curvature, Sentinel-1-like RTC backscatter and InSAR layers, generated from a se
 See docs/simulator.md.
 """
 
+from sarslide.simulate.config import EventCubeSpec
 from sarslide.simulate.event_cube import describe_spec, simulate_event_cube
-from sarslide.simulate.spec import EventCubeSpec
 
 __all__ = ["EventCubeSpec", "describe_spec", "simulate_event_cube"]

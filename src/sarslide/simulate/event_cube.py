@@ -29,8 +29,9 @@ from sarslide.simulate.backscatter import (
     simulate_backscatter_block,
 )
 from sarslide.simulate.change_patches import draw_patch_steps_db
+from sarslide.simulate.config import EventCubeSpec
 from sarslide.simulate.interferometry import make_pair_conditions, simulate_interferometry_block
-from sarslide.simulate.spec import EventCubeSpec, Schedule, resolve_schedule
+from sarslide.simulate.spec import Schedule, resolve_schedule
 from sarslide.simulate.static_layers import simulate_static_layers, variable_attrs
 
 logger = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from sarslide import conventions as cv
 from sarslide.atomic import write_text_atomic
 from sarslide.datacube import open_cube, write_cube
 from sarslide.errors import ConfigError
+from sarslide.simulate.config import EventCubeSpec
 from sarslide.simulate.event_cube import describe_spec, merge_spec, simulate_event_cube
-from sarslide.simulate.spec import EventCubeSpec
 
 logger = logging.getLogger(__name__)
 

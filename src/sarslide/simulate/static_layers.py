@@ -17,6 +17,7 @@ from sarslide import conventions as cv
 from sarslide.simulate import geometry
 from sarslide.simulate.backscatter import generate_texture
 from sarslide.simulate.change_patches import place_change_patches
+from sarslide.simulate.config import EventCubeSpec
 from sarslide.simulate.fractal_terrain import generate_gaussian_field
 from sarslide.simulate.land_cover import generate_land_cover
 from sarslide.simulate.landslide_changes import draw_landslide_changes
@@ -25,7 +26,6 @@ from sarslide.simulate.landslides import (
     compute_landslide_susceptibility,
     place_landslides,
 )
-from sarslide.simulate.spec import EventCubeSpec
 from sarslide.terrain import add_terrain_variables
 
 DEM_SMOOTHING_PX = 1.0
