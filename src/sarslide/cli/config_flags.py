@@ -6,7 +6,7 @@ stays) come from the field. ``--config FILE`` and ``--set KEY=VALUE`` come with 
 Precedence: the model's defaults < ``--config`` < the flags < ``--set``::
 
     SIMULATE = ConfigFlags(
-        "sarslide.simulate.spec:EventCubeSpec",           # imported when first needed
+        "sarslide.simulate.config:EventCubeSpec",         # imported when first needed
         "height_px:--height width_px:--width timesteps seed",
         flag("height_px", "--size", also=["width_px"], help="Square grid: ..."),
     )
