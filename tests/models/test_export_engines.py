@@ -21,9 +21,10 @@ from sarslide.evaluation.config import EvaluateConfig
 from sarslide.evaluation.evaluate import evaluate_checkpoint
 from sarslide.inference.config import PredictConfig
 from sarslide.inference.outputs import predict_to_directory
-from sarslide.models.checkpoints import read_model_bundle
+from sarslide.models.checkpoints import read_checkpoint, read_model_bundle
 from sarslide.models.engines import load_inference_model, read_model_file_bundle, resolve_engine
 from sarslide.models.export import export_model
+from sarslide.models.model_card import build_model_card, render_model_card
 from sarslide.simulate import simulate_event_cube
 from sarslide.sources.build import build_cube
 from sarslide.sources.config import BuildConfig
@@ -215,3 +216,15 @@ def test_a_foreign_onnx_file_is_refused_in_one_line(tmp_path: Path) -> None:
     foreign.write_bytes(b"not a protobuf at all")
     with pytest.raises(CheckpointError, match=r"cannot be read as ONNX|no sarslide model card"):
         read_model_file_bundle(foreign)
+
+
+def test_the_card_takes_the_training_resolution_the_checkpoint_recorded(
+    model_files: tuple[Path, Path],
+) -> None:
+    ckpt, _ = model_files
+    hparams = read_checkpoint(ckpt)["hyper_parameters"]
+    record = {"pixel_size": 10.0, "unit": "m", "crs_kind": "projected"}
+    hparams["metadata"]["training_resolution"] = record
+    card = build_model_card(hparams, source=str(ckpt), model_spec={})
+    assert card["training_grid"] == {"source": "checkpoint", "training_resolution": record}
+    assert "training_resolution" in render_model_card({**card, "model": {"name": "m"}})

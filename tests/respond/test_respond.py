@@ -18,6 +18,7 @@ import rasterio
 from sarslide import conventions as cv
 from sarslide.datacube import open_cube
 from sarslide.errors import EventTooRecentError, OutputExistsError
+from sarslide.models.export import export_model
 from sarslide.respond import RespondConfig, RespondResult, respond_to_event
 from tests.respond.conftest import ENGA_AOI, enga_acquisitions
 from tests.sources.stac_fixtures import AOI_BBOX, LocalStacApi
@@ -98,6 +99,27 @@ def test_maps_a_real_event_from_an_aoi_and_a_date(
     assert "| before | 2024-03-23 08:47 | ascending | 9 | 1 |" in report
     state = json.loads(result.state_json.read_text())
     assert state["plan"]["complete"] and state["steps"]["map"]["status"] == "done"
+
+
+def test_maps_the_event_with_an_exported_model_on_onnx_runtime(
+    enga_stac: LocalStacApi,
+    enga_response: tuple[RespondResult, list[str]],
+    model_k2: Path,
+    tmp_path: Path,
+) -> None:
+    """respond --model model.onnx --engine onnx --device cpu: the same map as the checkpoint."""
+    onnx_file = export_model(model_k2, tmp_path / "model.onnx").onnx
+    cfg = enga_config(
+        enga_stac, onnx_file, event_start="2024-04-10T12:00", engine="onnx", device="cpu"
+    )
+    result = respond_to_event(cfg, tmp_path / "event", progress=False, now="2024-06-01")
+    run = json.loads(result.map.config_json.read_text())
+    assert (run["engine"], run["device"], run["exported_model"]) == ("onnx", "cpu", True)
+    with (
+        rasterio.open(result.map.probability_tif) as got,
+        rasterio.open(enga_response[0].map.probability_tif) as expected,
+    ):
+        np.testing.assert_allclose(got.read(1), expected.read(1), rtol=0, atol=1e-5)
 
 
 def test_the_response_is_a_stac_collection_of_its_map_item(

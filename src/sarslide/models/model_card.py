@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 CARD_FORMAT = "sarslide-model-card/1"
 _HPARAM_KEYS = ("model_name", "num_classes", "model_kwargs")
 # Keys a checkpoint may carry about its training grid (filled where the run recorded them).
-_GRID_KEYS = ("training_grid", "resolution", "resolution_m", "pixel_size_m", "crs")
+_GRID_KEYS = ("training_resolution", "training_grid", "resolution_m", "pixel_size_m", "crs")
 
 
 def build_model_card(

@@ -149,7 +149,7 @@ class OnnxPredictor:
     def __getstate__(self) -> dict[str, Any]:
         raise TypeError(
             "An ONNX Runtime session cannot be pickled; send the model file to the "
-            "workers and load it there (sarslide.inference.worker_model)."
+            "workers and load it there (sarslide.inference.worker_predict)."
         )
 
 
