@@ -159,3 +159,15 @@ def test_chunks_the_server_refuses_are_a_network_error(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_cube_url_whose_host_cannot_be_reached_is_a_network_error() -> None:
+    import socket
+
+    from sarslide.errors import DownloadError
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/cube.zarr"
+    with pytest.raises(DownloadError, match=r"Network error.*could not be reached"):
+        open_cube(url)

@@ -155,7 +155,7 @@ def test_download_that_is_not_a_zip_is_deleted_and_a_rerun_works(
     zenodo.files[ZIP_PATH] = b"<html>maintenance</html>"
     with pytest.raises(DownloadError, match=r"not a zip .* was deleted. Run the same command"):
         _fetch(zenodo, tmp_path / "data", api_url=None)
-    assert list((tmp_path / "data").iterdir()) == []
+    assert not (tmp_path / "data").exists()  # the folder it made is removed too
     zenodo.files[ZIP_PATH] = payload
     open_cube(_fetch(zenodo, tmp_path / "data", api_url=None))
 
@@ -184,7 +184,41 @@ def test_zip_of_a_zarr_group_that_is_no_cube_leaves_nothing(
     open_cube(data / "hokkaido_japan.zarr")
     with pytest.raises(DownloadError, match="not a sarslide datacube"):
         _fetch(zenodo, tmp_path / "fresh", api_url=None)
-    assert list((tmp_path / "fresh").iterdir()) == []
+    assert not (tmp_path / "fresh").exists()  # nothing extracted, no empty folder
+
+
+def _closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def test_unreachable_server_leaves_no_folder_and_claims_no_part(tmp_path: Path) -> None:
+    dest = tmp_path / "new"
+    url = _closed_port_url()
+    with pytest.raises(DownloadError, match="Nothing was downloaded") as caught:
+        fetch_published_cube(
+            "hokkaido", dest, base_url=url, api_url=None, progress=False, max_attempts=1
+        )
+    assert "partial file" not in str(caught.value)
+    assert not dest.exists()  # was: an empty folder and 'the partial file ... is kept'
+
+
+def test_a_bad_md5_or_a_file_as_output_is_refused_before_any_request(
+    zenodo: LocalHttpServer, tmp_path: Path
+) -> None:
+    from sarslide.errors import OutputLocationError
+
+    with pytest.raises(ConfigError, match="Invalid md5='nothex'"):
+        _fetch(zenodo, tmp_path / "a", md5="nothex")
+    afile = tmp_path / "afile"
+    afile.write_text("mine")
+    with pytest.raises(OutputLocationError, match="it is a file, not a folder"):
+        _fetch(zenodo, afile)
+    assert zenodo.requests == [] and afile.read_text() == "mine"
+    assert not (tmp_path / "a").exists()
 
 
 def test_checksum_mismatch_is_an_error(zenodo: LocalHttpServer, tmp_path: Path) -> None:

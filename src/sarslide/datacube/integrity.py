@@ -89,7 +89,16 @@ def network_error(err: BaseException, source: str | None = None) -> DownloadErro
 
     ``source`` is the store being read (None: a read during a command, store unknown).
     """
-    for cause in (err, err.__cause__, err.__context__):
+    causes = [err, err.__cause__, err.__context__]
+    for cause in causes:
+        if cause is not None and _is_connection_failure(cause):
+            where = f" opening {source!r}" if source else " reading a remote store"
+            return DownloadError(
+                f"Network error{where}: the server could not be reached "
+                f"({type(cause).__name__}: {cause}). Check the address and the network "
+                "connection, then try again."
+            )
+    for cause in causes:
         status = getattr(cause, "status", None)
         if isinstance(status, int) and status >= 400:
             url = getattr(getattr(cause, "request_info", None), "real_url", source)
@@ -101,3 +110,13 @@ def network_error(err: BaseException, source: str | None = None) -> DownloadErro
                 "(credentials, a signed URL that expired), then try again."
             )
     return None
+
+
+# aiohttp's errors for a host that cannot be reached or drops the connection.
+_CONNECTION_ERRORS = {"ClientConnectorError", "ServerDisconnectedError", "ServerTimeoutError"}
+
+
+def _is_connection_failure(err: BaseException) -> bool:
+    return isinstance(err, (ConnectionError, TimeoutError)) or any(
+        kind.__name__ in _CONNECTION_ERRORS for kind in type(err).__mro__
+    )

@@ -215,5 +215,9 @@ class FetchConfig(ConfigModel):
         default=True,
         description="Ask api_url for the md5 (false: rely on size and zip CRCs, or on md5).",
     )
-    md5: str | None = Field(default=None, description="Expected md5; wins over the record's.")
+    md5: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{32}$",
+        description="Expected md5 (32 hex digits); wins over the record's.",
+    )
     keep_zip: bool = Field(default=False, description="Keep the zip after extraction.")

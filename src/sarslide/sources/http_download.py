@@ -86,9 +86,13 @@ def download_file(
             continue
         break
     else:
+        kept = (
+            f"The partial file {str(partial)!r} is kept; run the command again to resume."
+            if partial.exists()
+            else "Nothing was downloaded; check the URL and the network, then run it again."
+        )
         raise DownloadError(
-            f"Downloading {url} failed after {max_attempts} attempts ({last_error}). The "
-            f"partial file {str(partial)!r} is kept; run the command again to resume."
+            f"Downloading {url} failed after {max_attempts} attempts ({last_error}). {kept}"
         )
     if expected_md5 is not None:
         found = md5_of(partial)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -23,7 +24,9 @@ from sarslide.errors import (
     CubeNotFoundError,
     CubeValidationError,
     DownloadError,
+    OutputLocationError,
 )
+from sarslide.output_checks import check_output_location
 from sarslide.ownership import claim_output, write_manifest
 from sarslide.sources.config import DEFAULT_API_URL, DEFAULT_BASE_URL, FetchConfig
 from sarslide.sources.http_download import CHUNK_BYTES, TIMEOUT_S, download_file, md5_of
@@ -120,7 +123,37 @@ def fetch_published_cube(
     """
     cube = get_published_cube(name)
     folder = Path(dest).expanduser()
+    if md5 is not None and not re.fullmatch(r"[0-9a-fA-F]{32}", md5):
+        raise ConfigError(f"Invalid md5={md5!r}: an md5 is 32 hex digits (0-9, a-f).")
+    if folder.exists() and not folder.is_dir():
+        raise OutputLocationError(
+            f"Cannot fetch into {str(folder)!r}: it is a file, not a folder. Choose a "
+            "folder for -o/--output (it is created if missing)."
+        )
+    check_output_location(folder)
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _download_and_extract(
+            cube, folder, base_url, api_url, md5, keep_zip, progress, max_attempts
+        )
+    except BaseException:
+        if created and not any(folder.iterdir()):
+            folder.rmdir()  # nothing was kept in it (no .part): leave no empty folder
+        raise
+
+
+def _download_and_extract(
+    cube: PublishedCube,
+    folder: Path,
+    base_url: str,
+    api_url: str | None,
+    md5: str | None,
+    keep_zip: bool,
+    progress: bool,
+    max_attempts: int,
+) -> Path:
+    """The body of :func:`fetch_published_cube` once ``folder`` exists."""
     expected_md5 = md5 or (_lookup_record_md5(api_url, cube.filename) if api_url else None)
     if expected_md5 is None:
         logger.warning("no checksum known for %s: relying on size and zip CRCs", cube.filename)
