@@ -104,3 +104,12 @@ def test_train_refuses_a_run_folder_inside_its_input_cube(
     with pytest.raises(OutputExistsError, match="lies inside the input"):
         train(cfg, progress=False)
     assert not (store / "run").exists()
+
+
+def test_resume_without_config_yaml_and_the_same_settings_continues(
+    trained_run: Path, tiny_cube: Any, tiny_config_values: dict[str, Any]
+) -> None:
+    (trained_run / "config.yaml").unlink()  # lost; the checkpoint has orbit resolved
+    longer = load_train_config(tiny_config_values, ["trainer.max_epochs=2"])
+    resumed = train(longer, progress=False, cube=tiny_cube)
+    assert read_checkpoint(resumed.last_checkpoint)["epoch"] == 1

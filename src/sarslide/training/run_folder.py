@@ -176,12 +176,21 @@ def check_same_settings(root: Path, cfg: Any) -> None:
             data = DataConfig.model_validate(recorded["data_config"])
         except ValueError:  # not this version's settings: compared as recorded
             data = recorded["data_config"]
-        _refuse_changes(root, {"data": data}, cfg, ("data",), where=checkpoint)
+        _refuse_changes(root, {"data": data}, cfg, ("data",), where=checkpoint, resolved=True)
 
 
 def _refuse_changes(
-    root: Path, previous: Any, cfg: Any, sections: tuple[str, ...], *, where: Path
+    root: Path,
+    previous: Any,
+    cfg: Any,
+    sections: tuple[str, ...],
+    *,
+    where: Path,
+    resolved: bool = False,
 ) -> None:
+    """``resolved``: ``previous`` holds the values the run resolved (a checkpoint's
+    ``orbit: ascending``), so a setting left to the run now (None, 'auto') matches."""
+
     def dump(value: Any) -> Any:
         return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
@@ -190,7 +199,7 @@ def _refuse_changes(
         for name in sections
     }
     now = {name: dump(getattr(cfg, name)) for name in sections}
-    changes = describe_changes(before, now)
+    changes = describe_changes(before, now, left_to_run=resolved)
     if changes:
         raise ConfigError(
             f"The run in {str(root)!r} was trained with other settings ({'; '.join(changes)}; "
@@ -199,13 +208,18 @@ def _refuse_changes(
         )
 
 
-def describe_changes(before: dict[str, Any], now: dict[str, Any], prefix: str = "") -> list[str]:
-    """``'data.timesteps_k: 4 in the run, 2 now'`` for every leaf that differs."""
+def describe_changes(
+    before: dict[str, Any], now: dict[str, Any], prefix: str = "", *, left_to_run: bool = False
+) -> list[str]:
+    """``'data.timesteps_k: 4 in the run, 2 now'`` for every leaf that differs
+    (``left_to_run``: a value now None or 'auto' matches what the run resolved)."""
     changes: list[str] = []
     for key in sorted({*before, *now}):
         old, new = before.get(key), now.get(key)
         if isinstance(old, dict) and isinstance(new, dict):
-            changes += describe_changes(old, new, f"{prefix}{key}.")
+            changes += describe_changes(old, new, f"{prefix}{key}.", left_to_run=left_to_run)
+        elif left_to_run and new in (None, "auto"):
+            continue
         elif old != new:
             changes.append(f"{prefix}{key}: {old!r} in the run, {new!r} now")
     return changes
