@@ -6,7 +6,8 @@ autocast, and reports each AUPRC, its change against torch fp32 and the largest
 probability difference over the test region. A reduced precision may be chosen by
 ``auto`` only where the test-region AUPRC moves by less than 0.005 (issue 25).
 
-Usage: python benchmarks/bench_engine_metrics.py CHECKPOINT [--quick]
+Usage: python benchmarks/bench_engine_metrics.py [CHECKPOINT] [--quick]
+(default CHECKPOINT: demo-output/run/checkpoints/best.ckpt of 'make demo')
 Writes benchmarks/results/engine_metrics.json (engine_metrics_quick.json with --quick).
 """
 
@@ -79,5 +80,16 @@ def main(checkpoint: str, quick: bool) -> None:
     sys.stderr.write(f"wrote {path}\n")
 
 
+DEFAULT_CHECKPOINT = HERE.parent / "demo-output" / "run" / "checkpoints" / "best.ckpt"
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], "--quick" in sys.argv)
+    given = [a for a in sys.argv[1:] if not a.startswith("--")]
+    checkpoint = Path(given[0]) if given else DEFAULT_CHECKPOINT
+    if not checkpoint.is_file():  # run_all.py runs every script: no trained model, no metric
+        sys.stderr.write(
+            f"bench_engine_metrics: no checkpoint at {checkpoint}; run 'make demo' first or "
+            "pass a CHECKPOINT. Nothing measured.\n"
+        )
+        raise SystemExit(0)
+    main(str(checkpoint), "--quick" in sys.argv)

@@ -370,6 +370,19 @@ def main(quick: bool, only: list[str] | None = None, repeat: int = 1) -> None:
             f"run on a {c['scene_px'][0]} x {c['scene_px'][1]} crop of the Hokkaido-sized cube; "
             "extrapolated_hokkaido_wall_s = Hokkaido pixels / the crop's pixels per second"
         )
+    summary = []
+    for c in results["cases"]:
+        if "speedup_vs_torch_fp32_median" not in c:
+            continue
+        reference = by_name[c["name"].removesuffix(f"_{c['engine']}")]
+        summary.append(
+            f"{c['name']}: {c['engine']} {c['wall_s_median']} s vs torch fp32 "
+            f"{reference['wall_s_median']} s ({c['speedup_vs_torch_fp32_median']}x), "
+            f"wall over bare forward {c['overhead_over_standalone_forward_pct']} % "
+            f"(torch {reference['overhead_over_standalone_forward_pct']} %), max |dp| "
+            f"{c['max_abs_probability_difference_vs_torch_fp32']:.1e}"
+        )
+    results["engine_summary"] = summary
     if {"memory_tiny_four_x", "memory_tiny_hokkaido"} <= set(by_name):
         ratio = (
             by_name["memory_tiny_four_x"]["peak_rss_mib"]
@@ -388,6 +401,8 @@ def main(quick: bool, only: list[str] | None = None, repeat: int = 1) -> None:
         "compare ratios (overhead, memory) rather than absolute seconds."
     )
     path = write_results("inference", results, quick=quick)
+    for line in summary:  # the closing note: each engine against torch on the same scene
+        sys.stderr.write(line + "\n")
     sys.stderr.write(f"wrote {path}\n")
 
 
