@@ -143,3 +143,29 @@ def test_second_writer_refuses_while_the_first_runs(tmp_path: Path) -> None:
     with hold_lock(target, "predict") as lock:
         assert json.loads(lock.read_text())["pid"] != holder.pid
     assert not lock_path(target).exists()
+
+
+def test_a_file_never_replaces_a_folder_of_the_same_name(tmp_path: Path) -> None:
+    folder = tmp_path / "figures"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("precious")
+    with pytest.raises(IsADirectoryError), replacing(folder) as tmp:
+        tmp.write_bytes(b"png")
+    assert (folder / "thesis.tex").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures"]  # no temporary left
+
+
+def test_cube_simulate_figure_naming_a_folder_keeps_the_folder(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("precious")
+    store = tmp_path / "c.zarr"
+    args = ["cube", "simulate", "-o", str(store), "--size", "32", "--timesteps", "4"]
+    result = CliRunner().invoke(app, [*args, "--figure", str(folder), "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "--figure" in result.output and "is a folder" in result.output
+    assert (folder / "notes.txt").read_text() == "precious" and not store.exists()

@@ -16,6 +16,7 @@ remove it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import logging
 import math
@@ -113,8 +114,14 @@ def move_into_place(tmp: Path, target: Path) -> None:
 
     A file replaces a file in one ``os.replace``. For a folder, the old ``target`` is
     first renamed aside and deleted only after the new one is in place, so at every
-    moment ``target`` is either the old or the new complete output.
+    moment ``target`` is either the old or the new complete output. A file never
+    replaces a folder (``--figure myfolder`` would have deleted the folder and all it
+    held): that raises ``IsADirectoryError`` and leaves the folder as it was.
     """
+    if target.is_dir() and not target.is_symlink() and not tmp.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, "a folder is in the way of the file to write", str(target)
+        )
     if target.is_dir() and not target.is_symlink():
         trash = temporary_sibling(target, tag="old")
         target.rename(trash)

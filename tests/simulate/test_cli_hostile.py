@@ -31,3 +31,12 @@ def test_simulate_events_with_a_bad_setting_leaves_no_folder(
     result = runner.invoke(app, ["cube", "simulate-events", "-o", str(out), *bad])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_simulate_events_into_a_file_is_one_line(tmp_path: Path) -> None:
+    afile = tmp_path / "events"
+    afile.write_text("mine")
+    result = runner.invoke(app, ["cube", "simulate-events", "-o", str(afile), "--size", "32"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "it is a file, not a folder" in result.output  # was 'unexpected FileExistsError'
+    assert afile.read_text() == "mine"

@@ -11,6 +11,7 @@ from sarslide.cli.apps import cube_app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console
 from sarslide.cli.cube import render_summary
+from sarslide.errors import OutputLocationError
 from sarslide.output_checks import check_output_location
 
 SIMULATE = ConfigFlags(
@@ -40,6 +41,11 @@ def simulate(
     check_output_location(output)
     if figure is not None:
         check_output_location(figure, option="--figure")
+        if figure.is_dir():  # a file must not replace a folder (nor the folder be lost)
+            raise OutputLocationError(
+                f"Cannot write --figure {str(figure)!r}: it is a folder, not a file. Give "
+                f"the path of a PNG, e.g. --figure {str(figure / 'overview.png')!r}."
+            )
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import summarize_cube, write_cube
     from sarslide.ownership import check_not_input, check_replaceable, hold_lock

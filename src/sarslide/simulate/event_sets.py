@@ -22,7 +22,7 @@ import yaml
 from sarslide import conventions as cv
 from sarslide.atomic import write_text_atomic
 from sarslide.datacube import open_cube, write_cube
-from sarslide.errors import ConfigError
+from sarslide.errors import ConfigError, OutputLocationError
 from sarslide.simulate.config import EventCubeSpec
 from sarslide.simulate.event_cube import describe_spec, merge_spec, simulate_event_cube
 
@@ -156,6 +156,11 @@ def write_event_set(
     """
     out = Path(output_dir)
     specs = event_set_specs(name, size_px=size_px, **overrides)  # a bad set or size: no folder
+    if out.exists() and not out.is_dir():
+        raise OutputLocationError(
+            f"Cannot write the event set into {str(out)!r}: it is a file, not a folder. "
+            "Choose a folder for -o/--output (it is created if missing)."
+        )
     out.mkdir(parents=True, exist_ok=True)
     events = []
     for event, spec in specs.items():
