@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -43,7 +44,8 @@ def test_cli_maps_a_cube_without_labels_or_model(tmp_path: Path) -> None:
 
 
 def test_a_cube_with_labels_gets_metrics(tmp_path: Path) -> None:
-    from sarslide.inference.baseline_map import LogRatioMapConfig, map_log_ratio
+    from sarslide.inference.baseline_map import map_log_ratio
+    from sarslide.inference.config import LogRatioMapConfig
 
     store = write_cube(make_minimal_cube(height=40, width=48), tmp_path / "c.zarr")
     cfg = LogRatioMapConfig(cube=str(store), output_dir=str(tmp_path / "m"), figures=False)
@@ -57,3 +59,24 @@ def test_score_to_probability_is_half_at_the_change() -> None:
         0.5,
         np.float32(3.0) / np.float32(3.3),
     ]
+
+
+def test_cli_map_flags_reach_the_map_config(tmp_path: Path, monkeypatch: Any) -> None:
+    """Each map flag sets its LogRatioMapConfig key; scoring-only flags stay out of it."""
+    import sarslide.inference.baseline_map as baseline_map
+
+    seen: list[Any] = []
+    monkeypatch.setattr(baseline_map, "map_log_ratio", lambda cfg, **_: seen.append(cfg))
+    args = ["baseline", "log-ratio", "--cube", "c.zarr", "-o", str(tmp_path / "m"), "-k", "3"]
+    args += ["--pol", "vh", "--change-db", "6", "--threshold", "0.4", "--sign", "abs"]
+    args += ["--event-start", "2020-01-02", "--set", "min_area_m2=50"]
+    result = CliRunner().invoke(app, args)
+    assert len(seen) == 1, result.output  # the stub returns no outputs to print
+    cfg = seen[0]
+    assert (cfg.cube, cfg.timesteps_k, cfg.polarisations) == ("c.zarr", 3, "vh")
+    assert (cfg.change_db, cfg.threshold, cfg.min_area_m2) == (6.0, 0.4, 50.0)
+    assert cfg.event_start.isoformat().startswith("2020-01-02")
+    result = CliRunner().invoke(app, [*args[:6], "-k", "1,2"])
+    assert "-k '1,2': a map takes one number of timesteps" in result.output
+    result = CliRunner().invoke(app, ["baseline", "log-ratio", "--cube", "c.zarr"])
+    assert "A log-ratio map needs --cube CUBE and -o MAP_FOLDER" in result.output

@@ -91,10 +91,33 @@ def parse_slope(text: str, spelling: str) -> float | None:
 
 
 LOG_RATIO = ConfigFlags(
-    "sarslide.experiments.config:LogRatioSettings",
-    "polarisations:--pol sign",
-    flag("slope_min_deg", parse=parse_slope),
-    file_options=False,  # --set edits the training config here
+    "sarslide.inference.config:LogRatioMapConfig",
+    flag("cube", help="Datacube instead of the training config's, or the cube to map (cube)."),
+    flag(
+        "timesteps_k",
+        "-k",
+        parse=parse_ints,
+        help="Comma-separated numbers of timesteps (default: the ablation's); a map takes "
+        "one (default 2) (timesteps_k).",
+    ),
+    flag(
+        "score.polarisations",
+        "--pol",
+        also=["polarisations"],
+        help="Backscatter whose post/pre log ratio is the score: vv, vh or vv+vh "
+        "(default) (score.polarisations, polarisations).",
+    ),
+    "score.sign",
+    flag("score.slope_min_deg", parse=parse_slope),
+    "event_start event_end change_db",
+    flag("threshold", help="Map: threshold of the binary map, default 0.5 (threshold)."),
+    flag(
+        "output_dir",
+        help="Write the results as JSON (with a training config), or the map folder "
+        "(with --cube) (output_dir).",
+    ),
+    sections={"score": "sarslide.experiments.config:LogRatioSettings"},
+    file_options=False,  # --set edits the training config, or the map's keys
 )
 
 
@@ -106,29 +129,7 @@ def log_ratio(
         help="Training config YAML (its data section is used): score the baseline. "
         "Without it: map --cube into the folder -o, as predict does.",
     ),
-    cube: str | None = opt.cube_option("Datacube instead of the config's (or to map)."),
-    k: str | None = typer.Option(
-        None,
-        "-k",
-        help="Comma-separated numbers of timesteps (default: the ablation's); a map takes "
-        "one (default 2).",
-    ),
-    event_start: str | None = typer.Option(
-        None, "--event-start", help="Map: event window start (default: the cube's)."
-    ),
-    event_end: str | None = typer.Option(
-        None, "--event-end", help="Map: event window end (default: the cube's)."
-    ),
-    change_db: float | None = typer.Option(
-        None, "--change-db", help="Map: combined change (dB) scoring 0.5 (default 3)."
-    ),
-    threshold: float | None = typer.Option(
-        None, "--threshold", help="Map: threshold of the binary map (default 0.5)."
-    ),
     overwrite: bool = opt.overwrite_option("Map: replace an existing map folder."),
-    output: Path | None = opt.output_option(
-        "Write the results as JSON (with a training config), or the map folder (with --cube)."
-    ),
     overrides: list[str] = opt.set_option(),
 ) -> None:
     """Score the log-ratio change baseline (with a training config), or map it (--cube, -o).
@@ -137,28 +138,16 @@ def log_ratio(
     polygons, quicklook, report; metrics only when the cube has labels).
     """
     if train_config is None:
-        settings = request.load()
-        flags = {
-            "cube": cube,
-            "output_dir": str(output) if output is not None else None,
-            "timesteps_k": k,
-            "polarisations": settings.polarisations,
-            "event_start": event_start,
-            "event_end": event_end,
-            "change_db": change_db,
-            "threshold": threshold,
-        }
-        map_log_ratio_cube(flags, overrides, overwrite)
+        map_log_ratio_cube(request.without("score").flags, overrides, overwrite)
         return
     # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube
+    from sarslide.experiments.config import AblationConfig, LogRatioSettings
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
 
-    data = read_data_section(train_config, cube=cube, overrides=overrides)
-    settings = request.load()
-    from sarslide.experiments.config import AblationConfig
-
-    ks = parse_ints(k, "-k") if k is not None else AblationConfig.field_default("timesteps_k")
+    data = read_data_section(train_config, cube=request.flags.get("cube"), overrides=overrides)
+    settings = LogRatioSettings.from_yaml(None, request.section("score"))
+    ks = request.flags.get("timesteps_k") or AblationConfig.field_default("timesteps_k")
     opened = open_cube(data["cube"], task="detection")
     results = [score_log_ratio(opened, {**data, "timesteps_k": value}, settings) for value in ks]
     for result in results:
@@ -169,29 +158,29 @@ def log_ratio(
             f"(positive rate {m['baseline_auprc_region']:.3f}), F1 region {m['f1_region']:.3f}",
             highlight=False,
         )
+    output = request.flags.get("output_dir")
     if output is not None:
         text = json.dumps([r.model_dump(mode="json") for r in results], indent=2)
-        write_text_atomic(output, text + "\n")
+        write_text_atomic(Path(output), text + "\n")
         console.print(f"wrote {output}")
 
 
-def map_log_ratio_cube(flags: dict[str, Any], overrides: list[str], overwrite: bool) -> None:
+def map_log_ratio_cube(given: dict[str, Any], overrides: list[str], overwrite: bool) -> None:
     """``sarslide baseline log-ratio --cube X -o MAP``: the map without a model."""
-    if flags["cube"] is None or flags["output_dir"] is None:
+    if "cube" not in given or "output_dir" not in given:
         raise ConfigError(
             "A log-ratio map needs --cube CUBE and -o MAP_FOLDER (or give a training config "
             "to score the baseline)."
         )
-    k = flags["timesteps_k"]
-    ks = parse_ints(k, "-k") if k is not None else []
+    ks = given.pop("timesteps_k", [])
     if len(ks) > 1:
-        raise ConfigError(f"-k {k!r}: a map takes one number of timesteps, e.g. -k 2.")
+        text = ",".join(map(str, ks))
+        raise ConfigError(f"-k {text!r}: a map takes one number of timesteps, e.g. -k 2.")
     # imported when the command runs (see sarslide.cli)
-    from sarslide.inference.baseline_map import LogRatioMapConfig, map_log_ratio
+    from sarslide.inference.baseline_map import map_log_ratio
+    from sarslide.inference.config import LogRatioMapConfig
 
-    given = {key: value for key, value in flags.items() if value is not None}
-    given["timesteps_k"] = ks[0] if ks else None
-    given = {key: value for key, value in given.items() if value is not None}
+    given = {**given, "timesteps_k": ks[0]} if ks else given
     cfg = LogRatioMapConfig.from_mapping(given, overrides, source="(log-ratio map options)")
     check_output_location(cfg.output_dir)
     outputs = map_log_ratio(cfg, overwrite=overwrite, progress=True)

@@ -18,50 +18,21 @@ only when the cube has labels.
 from __future__ import annotations
 
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
-from pydantic import Field
 
 from sarslide import conventions as cv
 from sarslide.chips import DataConfig, build_composite_stack
 from sarslide.chips.log_ratio import compute_log_ratio_score
-from sarslide.conventions import UtcTimestamp
 from sarslide.datacube import open_cube
-from sarslide.inference.config import PredictConfig, PredictOptions
+from sarslide.inference.config import LogRatioMapConfig, PredictConfig, PredictOptions
 from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.inference.outputs import write_prediction_outputs
 
 logger = logging.getLogger(__name__)
 
 BASELINE_NAME = "log-ratio baseline (no model)"
-DEFAULT_CHANGE_DB = 3.0
-DEFAULT_TIMESTEPS_K = 2
-
-
-class LogRatioMapConfig(PredictOptions):
-    """A log-ratio map of a cube: the prediction's options plus the change scale."""
-
-    config_label: ClassVar[str] = "log-ratio map config"
-
-    cube: str = Field(description="Datacube to map: Zarr path or fsspec URL.")
-    output_dir: str = Field(description="Output folder to create.")
-    event_start: UtcTimestamp | None = Field(
-        default=None, description="Event window start (UTC); null: the cube's attribute."
-    )
-    event_end: UtcTimestamp | None = Field(
-        default=None, description="Event window end (UTC); null: the cube's attribute."
-    )
-    timesteps_k: int = Field(
-        default=DEFAULT_TIMESTEPS_K, ge=1, description="Acquisitions averaged on each side."
-    )
-    polarisations: str = Field(default="vv+vh", description="vv, vh or vv+vh (summed).")
-    change_db: float = Field(
-        default=DEFAULT_CHANGE_DB,
-        gt=0,
-        description="Combined change (dB) that scores 0.5, the default threshold.",
-    )
-    scheduler_address: str | None = Field(default=None, description="dask scheduler address")
 
 
 def score_to_probability(score: np.ndarray, change_db: float) -> np.ndarray:

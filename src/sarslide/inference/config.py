@@ -160,3 +160,32 @@ class PredictConfig(PredictOptions):
                 "sarslide.predict(cfg) without one to get the probability as an xr.DataArray."
             )
         return Path(self.output_dir).expanduser()
+
+
+DEFAULT_CHANGE_DB = 3.0
+DEFAULT_TIMESTEPS_K = 2
+
+
+class LogRatioMapConfig(PredictOptions):
+    """A log-ratio map of a cube: the prediction's options plus the change scale."""
+
+    config_label: ClassVar[str] = "log-ratio map config"
+
+    cube: str = Field(description="Datacube to map: Zarr path or fsspec URL.")
+    output_dir: str = Field(description="Output folder to create.")
+    event_start: UtcTimestamp | None = Field(
+        default=None, description="Event window start (UTC); null: the cube's attribute."
+    )
+    event_end: UtcTimestamp | None = Field(
+        default=None, description="Event window end (UTC); null: the cube's attribute."
+    )
+    timesteps_k: int = Field(
+        default=DEFAULT_TIMESTEPS_K, ge=1, description="Acquisitions averaged on each side."
+    )
+    polarisations: str = Field(default="vv+vh", description="vv, vh or vv+vh (summed).")
+    change_db: float = Field(
+        default=DEFAULT_CHANGE_DB,
+        gt=0,
+        description="Combined change (dB) that scores 0.5, the default threshold.",
+    )
+    scheduler_address: str | None = Field(default=None, description="dask scheduler address")

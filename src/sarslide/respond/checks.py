@@ -95,7 +95,8 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
 def baseline_settings() -> ModelSettings:
     """The settings of ``--model none``: the log-ratio change map, k = 2, VV and VH."""
     # the map writer (and its imports) loads when a map is made
-    from sarslide.inference.baseline_map import BASELINE_NAME, DEFAULT_TIMESTEPS_K
+    from sarslide.inference.baseline_map import BASELINE_NAME
+    from sarslide.inference.config import DEFAULT_TIMESTEPS_K
 
     return ModelSettings(
         path=Path("log-ratio"),

@@ -47,7 +47,8 @@ def map_baseline(
 ) -> PredictionOutputs:
     """The log-ratio change map (``--model none``) of the event's cube into ``path``."""
     # the map writer loads when a map is made: 'import sarslide.respond' stays light
-    from sarslide.inference.baseline_map import LogRatioMapConfig, map_log_ratio
+    from sarslide.inference.baseline_map import map_log_ratio
+    from sarslide.inference.config import LogRatioMapConfig
 
     settings = LogRatioMapConfig(
         **{name: getattr(cfg, name) for name in PredictOptions.model_fields},
