@@ -54,6 +54,8 @@ def build_model_card(
     data_config, normalisation = bundle.chip_inputs()
     extra = bundle.extra
     record = {key: hparams.get(key) for key in _HPARAM_KEYS}
+    grid = _training_grid(bundle, data_config.cube, data_config.events)
+    simulated = grid.pop("simulated", "unknown (the training cube was not read)")
     record[METADATA_KEY] = hparams.get(METADATA_KEY) or {}
     return {
         "card_format": CARD_FORMAT,
@@ -76,7 +78,7 @@ def build_model_card(
             "log_floor": data_config.log_floor,
             "channels": data_config.channels,
         },
-        "training_grid": _training_grid(bundle, data_config.cube, data_config.events),
+        "training_grid": grid,
         "threshold": {
             "value": bundle.threshold,
             "metric": extra.get("threshold_metric"),
@@ -84,7 +86,10 @@ def build_model_card(
             "source": extra.get("threshold_source"),
             "chosen_on": extra.get("threshold_chosen_on"),
         },
-        "training_data": _training_data(bundle, data_config.cube, data_config.events),
+        "training_data": {
+            **_training_data(bundle, data_config.cube, data_config.events),
+            "simulated": simulated,
+        },
         "metrics": _metrics(bundle, evaluation),
         "checkpoint": record,
     }
@@ -218,7 +223,9 @@ def render_model_card(card: dict[str, Any]) -> str:
     comp, grid = card["composite"], card["training_grid"]
     lines += [
         "",
-        "Standardised as (composite - mean) / std with the training split's statistics; NaN -> 0.",
+        "Standardised as (composite - mean) / std with the training split's statistics, "
+        "NaN -> 0; a composite is the reducer over k acquisitions of "
+        "log10(max(linear backscatter, log floor)).",
         "",
         f"- composites: k = {comp['timesteps_k']} acquisitions per side, reducer "
         f"{comp['reducer']}, orbit {comp['orbit'] or 'any'}, log floor {comp['log_floor']}",
@@ -228,9 +235,7 @@ def render_model_card(card: dict[str, Any]) -> str:
         "",
         "## Threshold",
         "",
-        f"{threshold['value']:.4f}, maximising {threshold.get('metric')} on "
-        f"{threshold.get('chosen_on')} ({threshold.get('source')}; score "
-        f"{threshold.get('validation_score')})",
+        _describe_threshold(threshold),
         "",
         "## Training data",
         "",
@@ -245,6 +250,19 @@ def render_model_card(card: dict[str, Any]) -> str:
             row = [m.get("split"), m.get("evaluated_on"), m.get("split_method"), name, shown]
             lines.append("| " + " | ".join(str(v) for v in row) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _describe_threshold(threshold: dict[str, Any]) -> str:
+    if threshold.get("chosen_on") is None:
+        return (
+            f"{threshold['value']:.4f}: no choice on validation is recorded in the checkpoint "
+            "(a run stopped before its threshold step keeps the default)"
+        )
+    return (
+        f"{threshold['value']:.4f}, maximising {threshold.get('metric')} on "
+        f"{threshold.get('chosen_on')} ({threshold.get('source')}; score "
+        f"{threshold.get('validation_score')})"
+    )
 
 
 def read_evaluation_metrics(path: Path) -> dict[str, Any]:
