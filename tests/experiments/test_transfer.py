@@ -82,7 +82,8 @@ def test_two_runs_per_event_and_seed_with_their_own_splits(
 
 def test_study_writes_table_and_figure_and_resumes(tiny_events: Path, tmp_path: Path) -> None:
     cfg = load_transfer_config(_config(tiny_events, tmp_path, held_out=["monsoon", "farmland"]))
-    outcome, paths = run_transfer(cfg, run_one=fake_run, progress=False)
+    result = run_transfer(cfg, run_one=fake_run, progress=False)
+    outcome, paths = result.grid, result.paths
     assert len(outcome.ran) == 4 and not outcome.failed
     table = paths["table_md"].read_text()
     assert "| monsoon | 0.307 [0.26, 0.36] | 0.507 [0.46, 0.56] | +0.200 (clear) |" in table
@@ -123,7 +124,7 @@ def test_study_is_a_stac_collection_of_its_events(
     tiny_events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cfg = load_transfer_config(_config(tiny_events, tmp_path, held_out=["monsoon"]))
-    _, paths = run_transfer(cfg, run_one=fake_run, progress=False)
+    paths = run_transfer(cfg, run_one=fake_run, progress=False).paths
     collection = validate_offline(paths["collection"], monkeypatch, expect_extensions=1)
     assert set(collection["assets"]) == {"table", "table_md", "figure", "config"}
     cubes = sorted(link["href"] for link in collection["links"] if link["rel"] == "derived_from")

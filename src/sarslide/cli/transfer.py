@@ -51,9 +51,10 @@ def transfer(
     if epochs is not None:
         cfg.train.setdefault("trainer", {})["max_epochs"] = epochs
     try:
-        outcome, paths = run_transfer(cfg, progress=not no_progress)
+        result = run_transfer(cfg, progress=not no_progress)
     except KeyboardInterrupt as err:
         raise exit_interrupted(err, cfg.output_dir) from None
+    outcome, paths = result.grid, result.paths
     console.print(
         f"runs: {len(outcome.ran)} ran, {len(outcome.skipped)} already finished, "
         f"{len(outcome.failed)} failed"

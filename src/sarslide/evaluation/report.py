@@ -92,10 +92,13 @@ def write_report(
         out_dir / "pr_curve.png",
         title=f"{result.model_name}: {result.split} ({result.split_method} split)",
     )
-    result.paths = {
-        "metrics_json": str(out_dir / "metrics.json"),
-        "summary_md": str(out_dir / "summary.md"),
-        "pr_curve_png": str(png),
-    }
+    result.paths.clear()  # the result is frozen; its paths dict is filled in place
+    result.paths.update(
+        {
+            "metrics_json": str(out_dir / "metrics.json"),
+            "summary_md": str(out_dir / "summary.md"),
+            "pr_curve_png": str(png),
+        }
+    )
     write_json_atomic(out_dir / "metrics.json", mark_undefined(result.to_dict()))
     write_text_atomic(out_dir / "summary.md", format_summary_markdown(result))

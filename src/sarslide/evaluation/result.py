@@ -12,7 +12,7 @@ from typing import Any
 from sarslide.metrics.thresholds import SplitMetrics
 
 
-@dataclass
+@dataclass(frozen=True)
 class EvaluationResult:
     """Metrics of one checkpoint on one split, on chips and on the whole region."""
 

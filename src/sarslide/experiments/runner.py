@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 RunFunction = Callable[[RunSpec], RunOutput]
 
 
-@dataclass
+@dataclass(frozen=True)
 class GridOutcome:
     """What a call to ``run_grid`` did."""
 

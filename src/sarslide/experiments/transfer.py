@@ -26,6 +26,7 @@ import dataclasses
 import json
 import logging
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -262,12 +263,24 @@ def score_log_ratio_transfer(cfg: TransferConfig, event: str) -> dict[str, float
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class TransferOutcome:
+    """Paths of the outputs and what the grid did (ran, skipped, failed)."""
+
+    paths: dict[str, Path]
+    grid: GridOutcome
+
+    def __iter__(self) -> Iterator[Any]:
+        """``grid, paths = run_transfer(cfg)``: the tuple it returned before."""
+        return iter((self.grid, self.paths))
+
+
 def run_transfer(
     cfg: TransferConfig,
     *,
     run_one: RunFunction | None = None,
     progress: bool = True,
-) -> tuple[GridOutcome, dict[str, Path]]:
+) -> TransferOutcome:
     """Run (or resume) the study, score the baselines, write table and figure."""
     from sarslide.experiments.transfer_report import (  # cycle
         write_transfer_collection,
@@ -294,7 +307,7 @@ def run_transfer(
     }
     paths = write_transfer_report(output_dir, outcome.records, baselines, title=cfg.name)
     paths["collection"] = write_transfer_collection(output_dir, cfg.events, title=cfg.name)
-    return outcome, paths
+    return TransferOutcome(paths, outcome)
 
 
 def cached_log_ratio(cfg: TransferConfig, event: str, path: Path) -> dict[str, Any]:

@@ -71,7 +71,7 @@ MAP_DIR = "map"
 StepReporter = Callable[[str], None]
 
 
-@dataclass
+@dataclass(frozen=True)
 class RespondResult:
     """What ``respond_to_event`` made or reused, step by step."""
 

@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 BUILD_COMMAND = "cube build"  # named in the store's manifest
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildResult:
     """What ``build_cube`` wrote and what it left out."""
 

@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ _EXPECTED_WARNINGS = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunPaths:
     """Files of a training run."""
 
@@ -213,13 +213,18 @@ def fit_task(
         )
     metrics_csv = merge_metric_logs(root / LOG_DIR, root / "metrics.csv")
     curve_png = plot_training_curves(metrics_csv, root / "training_curve.png", title=root.name)
-    paths = RunPaths(root, best, last, metrics_csv, curve_png, fit_s=fit_s, fit_cpu_s=fit_cpu_s)
-    paths.fit_steps, paths.device, paths.precision = (
-        trainer.global_step,
-        str(device),
-        precision.name,
+    return RunPaths(
+        root,
+        best,
+        last,
+        metrics_csv,
+        curve_png,
+        fit_s=fit_s,
+        fit_cpu_s=fit_cpu_s,
+        fit_steps=trainer.global_step,
+        device=str(device),
+        precision=precision.name,
     )
-    return paths
 
 
 def best_checkpoint_path(run_dir: str | os.PathLike[str]) -> Path:
@@ -323,9 +328,7 @@ def _train_in(
     paths = fit_task(task, datamodule, cfg.trainer, root, progress=progress, resume=resume)
     if paths.is_global_zero:
         store_validation_threshold(paths, datamodule, metric=cfg.trainer.threshold_metric)
-    paths.config_yaml = config_path
-    paths.split_json = split_path
-    return paths
+    return replace(paths, config_yaml=config_path, split_json=split_path)
 
 
 def build_metadata(cfg: TrainConfig, splits: ChipSplits) -> dict[str, Any]:
