@@ -8,6 +8,7 @@ default approximate transformer). The data are in tests/data (see ATTRIBUTION.md
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -132,7 +133,12 @@ def test_bursts_of_one_pass_become_one_timestep(tmp_path: Path) -> None:
     cfg = BuildConfig.from_options(
         rtc=[str(folder)], dem=[str(ENGA_DEM)], resolution_m=30, chunk_px=64, **EVENT
     )
-    result = build_cube(cfg, tmp_path / "c.zarr", progress=False)
+    with pytest.raises(ValueError, match="no output store"):
+        build_cube(cfg, progress=False)
+    # the store named in the config (build_cube(cfg)); the build log's config as before
+    result = build_cube(cfg.model_copy(update={"output": tmp_path / "c.zarr"}), progress=False)
+    assert result.store == tmp_path / "c.zarr"
+    assert "output" not in json.loads(result.log_path.read_text())["config"]
     ds = open_cube(result.store)
     assert ds.sizes["timestep"] == 1 and result.timesteps == 1
     with rasterio.open(opera_files("VV")[0]) as src:

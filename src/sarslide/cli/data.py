@@ -42,6 +42,6 @@ def fetch(request: ConfigRequest) -> None:
     from sarslide.sources import zenodo
 
     cfg = request.load()
-    store = zenodo.fetch(cfg, progress=True)
+    store = zenodo.fetch(cfg, progress=True).store
     console.print(f"[green]fetched[/] {store}")
     render_summary(summarize_cube(open_cube(store)), title=store.name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +189,7 @@ def demo(
     print_outputs(run_isslide_demo(cfg, progress=True, overwrite=overwrite))
 
 
-def print_outputs(outputs: dict[str, Any]) -> None:
+def print_outputs(outputs: Mapping[str, Any]) -> None:
     """The comparison table, then every file written."""
     console.print(outputs["table_md"].read_text())
     for path in outputs.values():

@@ -19,6 +19,7 @@ from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import OutputExistsError
 from sarslide.insar.config import ISSLIDE_MODELS, IsslideDemoConfig, IsslideRunConfig
 from sarslide.insar.patches import extract_patches
+from sarslide.insar.results import IsslideOutputs
 from sarslide.insar.run import run_isslide
 from sarslide.insar.simulate import SimulationConfig, simulate_isslide_raw
 from sarslide.output_dirs import prepare_output_dir
@@ -73,7 +74,7 @@ def demo_run_config(cfg: IsslideDemoConfig) -> IsslideRunConfig:
 
 def run_isslide_demo(
     cfg: IsslideDemoConfig, *, progress: bool = False, overwrite: bool = False
-) -> dict[str, Path]:
+) -> IsslideOutputs:
     """simulate -> patches -> train five models -> test table + figure, in ``cfg.output_dir``.
 
     ``cfg.num_threads``: torch CPU threads (0 = auto, see ``choose_torch_threads``).

@@ -28,6 +28,7 @@ from sarslide.insar.config import ISSLIDE_MODELS, IsslideEvaluateConfig, Isslide
 from sarslide.insar.datamodule import IsslideDataModule
 from sarslide.insar.features import FEATURE_NAMES
 from sarslide.insar.figures import plot_isslide_predictions
+from sarslide.insar.results import IsslideOutputs, IsslideRuns
 from sarslide.insar.scoring import predict_dataset, score_patches, write_comparison_table
 from sarslide.insar.splits import SPLIT_TEST, SPLIT_VAL
 from sarslide.metrics.undefined import mark_undefined
@@ -184,7 +185,7 @@ def _evaluate_with_probabilities(
     return metrics, probability
 
 
-def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> list[Path]:
+def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> IsslideRuns:
     """Train every model of ``cfg`` (thresholds chosen on validation); write config.json."""
     datamodule = build_datamodule(cfg)  # validates zones and splits before writing anything
     if cfg.accelerator in ("cpu", "auto"):
@@ -192,7 +193,9 @@ def train_isslide(cfg: IsslideRunConfig, *, progress: bool = False) -> list[Path
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(out / CONFIG_FILE, cfg.model_dump())
-    return [train_isslide_model(cfg, name, datamodule, progress=progress) for name in cfg.models]
+    return IsslideRuns(
+        tuple(train_isslide_model(cfg, name, datamodule, progress=progress) for name in cfg.models)
+    )
 
 
 def evaluate_isslide(
@@ -246,14 +249,16 @@ def evaluate_isslide(
 
 def run_isslide(
     cfg: IsslideRunConfig, *, progress: bool = False, figure: bool = True
-) -> dict[str, Path]:
+) -> IsslideOutputs:
     """Train, then evaluate, every model of ``cfg``."""
     train_isslide(cfg, progress=progress)
-    return evaluate_isslide(cfg.output_dir, figure=figure)
+    return IsslideOutputs(evaluate_isslide(cfg.output_dir, figure=figure))
 
 
-def evaluate_isslide_run(cfg: IsslideEvaluateConfig) -> dict[str, Path]:
+def evaluate_isslide_run(cfg: IsslideEvaluateConfig) -> IsslideOutputs:
     """``sarslide insar evaluate`` as a call: :func:`evaluate_isslide` with ``cfg``'s settings."""
-    return evaluate_isslide(
-        cfg.runs_dir, figure=cfg.figure, device=cfg.device, precision=cfg.precision
+    return IsslideOutputs(
+        evaluate_isslide(
+            cfg.runs_dir, figure=cfg.figure, device=cfg.device, precision=cfg.precision
+        )
     )

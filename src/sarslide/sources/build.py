@@ -67,7 +67,7 @@ class BuildResult:
 
 def build_cube(
     cfg: BuildConfig,
-    output: str | os.PathLike[str],
+    output: str | os.PathLike[str] | None = None,
     *,
     overwrite: bool = False,
     progress: bool = True,
@@ -79,7 +79,7 @@ def build_cube(
 
     Args:
         cfg: the build configuration.
-        output: the Zarr store to write (``*.zarr``).
+        output: the Zarr store to write (``*.zarr``); default ``cfg.output``.
         overwrite: replace an existing store.
         progress: show progress bars.
         signer: overrides ``cfg.signer`` (tests inject an expiring-token signer).
@@ -91,11 +91,17 @@ def build_cube(
             the orbit filters still apply. Default: search or read them here.
 
     Raises:
+        ValueError: neither ``output`` nor ``cfg.output`` names the store.
         OutputExistsError: ``output`` exists (without ``overwrite``, or not a cube
             build's), or is or holds an input; before anything is searched or read.
         OutputBusyError: another process builds into ``output``; likewise at once.
     """
-    target = Path(output).expanduser()
+    store = output if output is not None else cfg.output
+    if store is None:
+        raise ValueError(
+            "error: build_cube has no output store; set BuildConfig.output (or pass output=)"
+        )
+    target = Path(store).expanduser()
     # the lock and the existing-output check come before any input is fetched or read:
     # a second build into the same store fails at once, not after its downloads
     with claim_output(target, BUILD_COMMAND, inputs=_local_inputs(cfg), overwrite=overwrite):
@@ -124,7 +130,7 @@ def _build_into(
         format_crs(aoi.crs),
     )
     log: dict[str, Any] = {
-        "config": json.loads(cfg.model_dump_json()),
+        "config": json.loads(cfg.model_dump_json(exclude={"output"})),  # as before the field
         "output": str(target),
         "grid": {
             "crs": aoi.crs.to_string(),

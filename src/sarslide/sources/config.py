@@ -125,6 +125,11 @@ class BuildConfig(CubeSourceOptions):
 
     config_label: ClassVar[str] = "build config"
 
+    output: Path | None = Field(
+        None,
+        description="the Zarr store to write (CUBE.zarr); build_cube's output argument, "
+        "when given, wins",
+    )
     aoi: str | None = Field(
         None,
         description="'min_lon,min_lat,max_lon,max_lat' or a vector file; needed for STAC "

@@ -78,13 +78,20 @@ def get_published_cube(name: str) -> PublishedCube:
     return matches[0]
 
 
-def fetch(cfg: FetchConfig, *, progress: bool = False) -> Path:
+@dataclass(frozen=True)
+class FetchResult:
+    """What ``fetch`` wrote: the extracted, verified Zarr store."""
+
+    store: Path
+
+
+def fetch(cfg: FetchConfig, *, progress: bool = False) -> FetchResult:
     """``sarslide data fetch`` as a call: the cube ``cfg.name`` into ``cfg.output_dir``.
 
     Returns:
-        The path of the extracted Zarr store.
+        The path of the extracted Zarr store (``.store``).
     """
-    return fetch_published_cube(
+    store = fetch_published_cube(
         cfg.name,
         Path(cfg.output_dir),
         base_url=cfg.base_url,
@@ -93,6 +100,7 @@ def fetch(cfg: FetchConfig, *, progress: bool = False) -> Path:
         keep_zip=cfg.keep_zip,
         progress=progress,
     )
+    return FetchResult(store)
 
 
 def fetch_published_cube(
