@@ -13,35 +13,40 @@ of its own (the old way) makes three things depend on where the chunk starts:
 - the resampling scale of the kernels when downsampling is estimated per chunk.
 
 Here every chunk is a *window read* of one warped VRT of the whole grid (same pixel
-indices, same internal blocks for any chunking), with the exact transformer (error
-threshold ``EXACT_TOLERANCE_PX``: rasterio 1.4's ``WarpedVRT`` refuses 0, which leaves
-GDAL without a transformer, and ``rasterio.warp.reproject`` takes no threshold at all)
-and the kernel scale fixed for the layer (``XSCALE`` / ``YSCALE`` warp options) to the
-value ``gdalwarp`` computes when it warps the whole grid in one piece
-(``gdal_kernel_scale``): the destination size over the source window that GDAL's
-``ComputeSourceWindow`` finds from 21 points on each edge of the grid. Below 0.95 GDAL
-widens the kernel by 1/scale (a bilinear warp from a 30 m product onto a rotated 30 m
-grid in another UTM zone averages over ~1.06 source pixels, not 1). The result equals
-``gdalwarp -r bilinear -et 0`` (GDAL's exact transformer) over the same grid; with
-``tolerance_px=0.125`` (GDAL's default approximate transformer, which interpolates source
-positions along each row of the warped region and so depends on the chunking) it equals
-``gdalwarp -r bilinear`` with no options.
+indices for any chunking), written by ``warped_vrt_xml`` as ``gdalwarp -of VRT`` would
+with GDAL's default transformer (``tolerance_px`` 0.125) and blocks that span the full
+grid width. The approximate transformer interpolates source positions along each
+destination row it is given, recursively bisecting the row until the midpoint error is
+below the threshold: with full-width blocks every row it sees is the grid's whole row,
+as when ``gdalwarp`` warps the grid in one piece, whatever the chunk (rasterio's
+``WarpedVRT`` has 512-px blocks, so wider grids depended on the chunking). The kernel
+scale is fixed for the layer (``XSCALE`` / ``YSCALE`` warp options) to the value
+``gdalwarp`` computes when it warps the whole grid in one piece (``gdal_kernel_scale``):
+the destination size over the source window that GDAL's ``ComputeSourceWindow`` finds
+from 21 points on each edge of the grid. Below 0.95 GDAL widens the kernel by 1/scale
+(a bilinear warp from a 30 m product onto a rotated 30 m grid in another UTM zone
+averages over ~1.06 source pixels, not 1). The result equals ``gdalwarp -r bilinear``
+with no options when gdalwarp warps the grid in one piece (its warp memory ``-wm``
+holds it); ``tolerance_px=0`` gives GDAL's exact transformer (``gdalwarp -et 0``).
+A chunk costs the resampling of its rows' full width.
 ``ExactRioReader`` plugs this into odc-stac (RTC and DEM); ``warp_to_grid`` serves the
-InSAR products: one warp for every layer.
+InSAR products too, with the exact transformer (nearest phase pixels as pyproj finds
+them): one warp for every layer.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape
 
 import numpy as np
 import rasterio
 import rasterio.warp
 from odc.loader._reader import resolve_dst_dtype, resolve_dst_nodata, resolve_src_nodata
 from odc.loader._rio import RioReader
-from rasterio.enums import Resampling
-from rasterio.vrt import WarpedVRT
+from rasterio.io import MemoryFile
 from rasterio.windows import Window as RioWindow
 
 if TYPE_CHECKING:
@@ -49,9 +54,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Smallest positive threshold given to GDAL's approximate transformer (a C float in
-# rasterio): every point is transformed exactly unless interpolation is exact anyway.
-EXACT_TOLERANCE_PX = 1e-30
+# gdalwarp's default error threshold of the approximate transformer (-et), in pixels.
+GDAL_TOLERANCE_PX = 0.125
+BLOCK_ROWS = 64  # rows of a warped block when the window's rows share no larger divisor
 SAMPLE_STEPS = 21  # points per edge GDAL's ComputeSourceWindow transforms (SAMPLE_STEPS)
 
 Window = tuple[tuple[int, int], tuple[int, int]]  # ((row0, row1), (col0, col1))
@@ -69,7 +74,7 @@ def warp_to_grid(
     src_nodata: float | None = None,
     dst_nodata: float = float("nan"),
     dtype: str = "float32",
-    tolerance_px: float = EXACT_TOLERANCE_PX,
+    tolerance_px: float = GDAL_TOLERANCE_PX,
 ) -> np.ndarray:
     """Warp one band of ``source`` onto a window of a grid, exactly and chunk-invariantly.
 
@@ -84,8 +89,8 @@ def warp_to_grid(
         src_nodata: source nodata (default: the file's).
         dst_nodata: value of pixels the source does not cover.
         dtype: output dtype.
-        tolerance_px: GDAL's transformer error threshold (default: exact; 0.125 is
-            gdalwarp's default, chunk-dependent, for comparisons with it).
+        tolerance_px: GDAL's transformer error threshold in pixels (default 0.125,
+            gdalwarp's; 0: the exact transformer, ``gdalwarp -et 0``).
 
     Returns:
         The window's array; pixels without source data hold ``dst_nodata``.
@@ -110,23 +115,98 @@ def warp_to_grid(
     out = np.full((row1 - row0, col1 - col0), dst_nodata, dtype=dtype)
     if out.size == 0:
         return out
-    scale_x, scale_y = gdal_kernel_scale(source, dst_crs, grid_transform, grid_shape)
-    with WarpedVRT(
+    scale = gdal_kernel_scale(source, dst_crs, grid_transform, grid_shape)
+    xml = warped_vrt_xml(
         source,
-        crs=dst_crs,
-        transform=grid_transform,
-        width=grid_shape[1],
-        height=grid_shape[0],
-        resampling=Resampling[resampling],
+        dst_crs=dst_crs,
+        grid_transform=grid_transform,
+        grid_shape=grid_shape,
+        resampling=resampling,
+        band=band,
         src_nodata=source.nodatavals[band - 1] if src_nodata is None else src_nodata,
-        nodata=dst_nodata,
-        tolerance=tolerance_px,
+        dst_nodata=dst_nodata,
         dtype=dtype,
-        XSCALE=repr(scale_x),
-        YSCALE=repr(scale_y),
-    ) as vrt:
-        vrt.read(band, out=out, window=RioWindow(col0, row0, col1 - col0, row1 - row0))
+        tolerance_px=tolerance_px,
+        kernel_scale=scale,
+        block_rows=_block_rows(row0, row1),
+    )
+    with MemoryFile(xml.encode(), ext=".vrt") as memfile, memfile.open() as vrt:
+        vrt.read(1, out=out, window=RioWindow(col0, row0, col1 - col0, row1 - row0))
     return out
+
+
+def warped_vrt_xml(
+    src: Any,
+    *,
+    dst_crs: Any,
+    grid_transform: Affine,
+    grid_shape: tuple[int, int],
+    resampling: str,
+    band: int,
+    src_nodata: float | None,
+    dst_nodata: float,
+    dtype: str,
+    tolerance_px: float,
+    kernel_scale: tuple[float, float],
+    block_rows: int,
+) -> str:
+    """A GDAL warped VRT (as ``gdalwarp -of VRT`` writes it) of the whole grid whose
+    blocks span the full grid width, so that every destination row GDAL's warper hands
+    to the transformer is the grid's whole row, as in a one-piece ``gdalwarp``."""
+    rows, cols = grid_shape
+    dst_wkt = escape(rasterio.crs.CRS.from_user_input(dst_crs).to_wkt())
+    transformer = (
+        f"<GenImgProjTransformer><SrcGeoTransform>{_geotransform(src.transform)}"
+        f"</SrcGeoTransform><DstGeoTransform>{_geotransform(grid_transform)}"
+        "</DstGeoTransform><ReprojectTransformer><ReprojectionTransformer>"
+        f"<SourceSRS>{escape(src.crs.to_wkt())}</SourceSRS><TargetSRS>{dst_wkt}</TargetSRS>"
+        "</ReprojectionTransformer></ReprojectTransformer></GenImgProjTransformer>"
+    )
+    if tolerance_px > 0:
+        transformer = (
+            f"<ApproxTransformer><MaxError>{tolerance_px!r}</MaxError>"
+            f"<BaseTransformer>{transformer}</BaseTransformer></ApproxTransformer>"
+        )
+    src_nodata_xml = (
+        "" if src_nodata is None else f"<SrcNoDataReal>{_number(src_nodata)}</SrcNoDataReal>"
+    )
+    gdal_type = rasterio.dtypes._gdal_typename(dtype)
+    return (
+        f'<VRTDataset rasterXSize="{cols}" rasterYSize="{rows}" subClass="VRTWarpedDataset">'
+        f"<SRS>{dst_wkt}</SRS><GeoTransform>{_geotransform(grid_transform)}</GeoTransform>"
+        f'<VRTRasterBand dataType="{gdal_type}" band="1" subClass="VRTWarpedRasterBand">'
+        f"<NoDataValue>{_number(dst_nodata)}</NoDataValue></VRTRasterBand>"
+        f"<BlockXSize>{cols}</BlockXSize><BlockYSize>{block_rows}</BlockYSize>"
+        f"<GDALWarpOptions><ResampleAlg>{_RESAMPLE_ALG.get(resampling, resampling)}"
+        '</ResampleAlg><Option name="INIT_DEST">NO_DATA</Option>'
+        f'<Option name="XSCALE">{kernel_scale[0]!r}</Option>'
+        f'<Option name="YSCALE">{kernel_scale[1]!r}</Option>'
+        f'<SourceDataset relativeToVRT="0">{escape(src.name)}</SourceDataset>'
+        f"<Transformer>{transformer}</Transformer><BandList>"
+        f'<BandMapping src="{band}" dst="1">{src_nodata_xml}'
+        f"<DstNoDataReal>{_number(dst_nodata)}</DstNoDataReal></BandMapping>"
+        "</BandList></GDALWarpOptions></VRTDataset>"
+    )
+
+
+# rasterio's resampling names that GDAL's warp options spell otherwise
+_RESAMPLE_ALG = {"nearest": "near", "cubic_spline": "cubicspline"}
+
+
+def _geotransform(transform: Affine) -> str:
+    return ",".join(repr(float(v)) for v in transform.to_gdal())
+
+
+def _number(value: float) -> str:
+    return "nan" if np.isnan(value) else repr(float(value))
+
+
+def _block_rows(row0: int, row1: int) -> int:
+    """Rows of a warped block: a divisor of the window's first and last row when one
+    is large enough, so the blocks read cover the window and nothing more. (Values do
+    not depend on it: each destination row is transformed and resampled on its own.)"""
+    rows = math.gcd(row0, row1)
+    return rows if rows >= BLOCK_ROWS else BLOCK_ROWS
 
 
 def gdal_kernel_scale(
@@ -172,10 +252,10 @@ def _axis_scale(low: float, high: float, dst_size: int) -> float:
 
 
 class ExactRioReader(RioReader):
-    """odc-stac reader warping each asset with ``warp_to_grid`` (exact, chunk-invariant).
+    """odc-stac reader warping each asset with ``warp_to_grid`` (gdalwarp's defaults).
 
     ``grid`` is the whole cube grid: each chunk odc-stac asks for is read as a window
-    of it. Returns the whole chunk; pixels the asset does not cover hold the fill
+    of it (chunk-invariant). Returns the whole chunk; pixels the asset does not cover hold the fill
     value, so odc-stac's mosaic (first valid pixel wins) is unchanged.
     """
 
