@@ -104,8 +104,8 @@ def make_search_modifier(signer: UrlSigner) -> Callable[[Any], None]:
 class ResigningRioDriver(RioDriver):
     """odc-stac's rasterio driver, signing each asset URL again just before it opens.
 
-    Its reader warps with the exact transformer (``sarslide.sources.warp``): a layer
-    does not depend on the chunk size.
+    Its reader warps as ``gdalwarp`` does with its defaults (``sarslide.sources.warp``):
+    a layer does not depend on the chunk size.
     """
 
     def __init__(self, signer: UrlSigner, *, grid: Any = None) -> None:

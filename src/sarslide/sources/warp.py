@@ -181,7 +181,7 @@ def warped_vrt_xml(
         '</ResampleAlg><Option name="INIT_DEST">NO_DATA</Option>'
         f'<Option name="XSCALE">{kernel_scale[0]!r}</Option>'
         f'<Option name="YSCALE">{kernel_scale[1]!r}</Option>'
-        f'<SourceDataset relativeToVRT="0">{escape(src.name)}</SourceDataset>'
+        f'<SourceDataset relativeToVRT="0">{escape(_gdal_name(src))}</SourceDataset>'
         f"<Transformer>{transformer}</Transformer><BandList>"
         f'<BandMapping src="{band}" dst="1">{src_nodata_xml}'
         f"<DstNoDataReal>{_number(dst_nodata)}</DstNoDataReal></BandMapping>"
@@ -191,6 +191,12 @@ def warped_vrt_xml(
 
 # rasterio's resampling names that GDAL's warp options spell otherwise
 _RESAMPLE_ALG = {"nearest": "near", "cubic_spline": "cubicspline"}
+
+
+def _gdal_name(src: Any) -> str:
+    """The name GDAL opened ``src`` by (``/vsicurl/`` for a URL), else rasterio's."""
+    files = src.files
+    return str(files[0]) if files else str(src.name)
 
 
 def _geotransform(transform: Affine) -> str:
