@@ -15,18 +15,18 @@ from sarslide.cli.console import console
 from sarslide.errors import ConfigError, OutputExistsError
 
 INTERFEROGRAM = ConfigFlags(
-    "sarslide.insar.products:InterferogramConfig",
+    "sarslide.insar.config:InterferogramConfig",
     "looks_range looks_azimuth goldstein_alpha:--alpha chunk_px",
 )
 SIMULATE = ConfigFlags(
-    "sarslide.insar.simulate:SimulationConfig",
+    "sarslide.insar.config:SimulationConfig",
     "zones:--zone size_px:--size n_dates:--dates moves_per_zone:--moves seed",
 )
 PATCHES = ConfigFlags(
-    "sarslide.insar.patches:PatchConfig",
+    "sarslide.insar.config:PatchConfig",
     "size_px:--size min_confidence include_no_move:--no-move/--moving-only layout",
 )
-IMPORT = ConfigFlags("sarslide.insar.authors_layout:ImportConfig", "layout zone year")
+IMPORT = ConfigFlags("sarslide.insar.config:ImportConfig", "layout zone year")
 
 
 def parse_weights(values: list[str], spelling: str) -> dict[str, str]:

@@ -26,15 +26,15 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import rasterio
-from pydantic import Field
 
-from sarslide.config import ConfigModel
 from sarslide.errors import DataSelectionError, OutputExistsError
+from sarslide.insar.config import DEFAULT_YEAR
+from sarslide.insar.config import ImportConfig as ImportConfig  # re-exported
 from sarslide.insar.isslide_layout import (
     IMAGES_DIR,
     MASKS_DIR,
@@ -48,30 +48,12 @@ PHASE_DIR: Final = "phase"
 COHERENCE_DIR: Final = "coherence"
 SEGMENTATIONS_DIR: Final = "Segmentations"
 # ISSLIDE's acquisitions span 2018-07-02 .. 2018-10-30; names without a year are 2018.
-DEFAULT_YEAR: Final = 2018
 _DELAY_RE = re.compile(r"^(\d+)\s*(?:d|days?)?$", re.IGNORECASE)
 _ISO_PAIR_RE = re.compile(r"^(\d{8})_(\d{8})$")
 _DAY_MONTH_PAIR_RE = re.compile(
     r"^(\d{1,2})([A-Za-z]{3})(\d{4})?_(\d{1,2})([A-Za-z]{3})(\d{4})?$", re.IGNORECASE
 )
 _PATCH_RE = re.compile(r"^(\d+)_(\d+)$")
-
-
-class ImportConfig(ConfigModel):
-    """What ``sarslide insar import`` reads and how."""
-
-    config_label: ClassVar[str] = "import config"
-
-    layout: Literal["isslide", "products"] = Field(
-        default="isslide",
-        description="isslide: the authors' ready dataset -> sarslide's ready layout (for "
-        "'insar train'); products: HyP3 / ISCE2 / GAMMA interferograms -> the raw layout.",
-    )
-    zone: str | None = Field(default=None, description="Zone of the products (layout products).")
-    year: int = Field(
-        default=DEFAULT_YEAR,
-        description="Year of interferogram folder names without one (02Jul_08Jul).",
-    )
 
 
 @dataclass(frozen=True)

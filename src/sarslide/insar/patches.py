@@ -12,24 +12,23 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import rasterio
 from affine import Affine
-from pydantic import Field
 from rasterio.features import rasterize
 from rich.progress import track
 from scipy import ndimage
 
-from sarslide.config import ConfigModel
 from sarslide.errors import DataSelectionError, OutputExistsError
 from sarslide.insar.authors_layout import (
     authors_patch_paths,
     create_interferogram_folders,
     write_authors_patch,
 )
+from sarslide.insar.config import PatchConfig as PatchConfig  # re-exported
 from sarslide.insar.isslide_layout import (
     IMAGES_DIR,
     MASKS_DIR,
@@ -81,26 +80,6 @@ def _read_raster(path: Path) -> tuple[np.ndarray, Any, Any]:
     with rasterio.open(path) as src:
         data = src.read(1, masked=True).astype(np.float32).filled(np.nan)
         return data, src.transform, src.crs
-
-
-class PatchConfig(ConfigModel):
-    """How patches are cut from a raw ISSLIDE layout (``sarslide insar patches``)."""
-
-    config_label: ClassVar[str] = "patch config"
-
-    size_px: int = Field(default=100, ge=2, description="Patch side in pixels (ISSLIDE 100).")
-    min_confidence: int | None = Field(
-        default=None, description="Drop annotations below this confidence; null: keep all."
-    )
-    include_no_move: bool = Field(
-        default=True, description="Keep crops of inactive periods (all-zero masks)."
-    )
-    layout: Literal["ready", "isslide"] = Field(
-        default="ready",
-        description="ready: sarslide's images/, masks/, patches.csv (what 'insar train' "
-        "reads); isslide: the authors' <delay>/<Zone>/<interferogram>/{phase,coherence}/ "
-        "and Segmentations/ folders of single-band files (what their loader reads).",
-    )
 
 
 def extract_patches(

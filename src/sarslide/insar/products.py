@@ -6,14 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
 
 import dask.array as da
 import numpy as np
 from affine import Affine
-from pydantic import Field
 
-from sarslide.config import ConfigModel
+from sarslide.insar.config import InterferogramConfig as InterferogramConfig  # re-exported
 from sarslide.insar.features import compute_features
 from sarslide.insar.goldstein import filter_goldstein_lazy
 from sarslide.insar.interferometry import estimate_coherence
@@ -21,21 +19,6 @@ from sarslide.insar.isslide_layout import write_geotiff
 from sarslide.insar.readers import read_slc
 
 logger = logging.getLogger(__name__)
-
-
-class InterferogramConfig(ConfigModel):
-    """How an SLC pair becomes interferogram products."""
-
-    config_label: ClassVar[str] = "interferogram config"
-
-    looks_range: int = Field(default=8, ge=1, description="Looks in range (ISSLIDE 8, Boehm 5).")
-    looks_azimuth: int = Field(
-        default=2, ge=1, description="Looks in azimuth (ISSLIDE 2, Boehm cubes 1)."
-    )
-    goldstein_alpha: float = Field(
-        default=0.5, ge=0, le=1, description="Goldstein filter exponent (0 = no filtering)."
-    )
-    chunk_px: int = Field(default=2048, ge=16, description="Dask chunk side (memory per task).")
 
 
 @dataclass(frozen=True)

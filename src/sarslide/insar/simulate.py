@@ -37,6 +37,7 @@ from rich.progress import track
 from scipy.ndimage import gaussian_filter
 from shapely.geometry import Polygon
 
+from sarslide.insar.config import SimulationConfig
 from sarslide.insar.goldstein import filter_goldstein
 from sarslide.insar.interferometry import estimate_coherence, simulate_slc_pair
 from sarslide.insar.isslide_layout import (
@@ -45,7 +46,6 @@ from sarslide.insar.isslide_layout import (
     write_geotiff,
     write_raw_interferogram,
 )
-from sarslide.insar.simulate_config import SimulationConfig
 
 __all__ = ["SimulationConfig", "simulate_isslide_raw"]
 
