@@ -14,7 +14,9 @@ from typing import Any, ClassVar, Final, Literal
 from pydantic import ConfigDict, Field
 
 from sarslide.config import ConfigModel, device_field, precision_field
-from sarslide.insar.splits import DEFAULT_TEST_ZONES
+
+DEFAULT_TEST_ZONES: Final = ("queyras",)
+"""The zone held out for testing by default (the paper's)."""
 
 ISSLIDE_MODELS = (
     "fcn-resnet50",

@@ -22,10 +22,10 @@ from torch.utils.data import DataLoader, Dataset
 from sarslide.compat.torch_stack import lightning
 from sarslide.errors import DataSelectionError
 from sarslide.insar.augment import apply_random_phase_offset
+from sarslide.insar.config import DEFAULT_TEST_ZONES
 from sarslide.insar.features import compute_features
 from sarslide.insar.isslide_layout import load_ready_patches, read_ready_index
 from sarslide.insar.splits import (
-    DEFAULT_TEST_ZONES,
     SPLIT_TEST,
     SPLIT_TRAIN,
     SPLIT_VAL,

@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 
 from sarslide.errors import DataSelectionError
+from sarslide.insar.config import DEFAULT_TEST_ZONES
 
 logger = logging.getLogger(__name__)
 
 SPLIT_TRAIN: Final = "train"
 SPLIT_VAL: Final = "val"
 SPLIT_TEST: Final = "test"
-DEFAULT_TEST_ZONES: Final = ("queyras",)
 
 
 def assign_splits(

@@ -4,16 +4,29 @@
 model needs around an event (k per side, its orbit), builds the cube of the AOI from a
 STAC catalogue, predicts the landslide map and writes a report; it refuses an event too
 recent for k passes after it and says when enough will exist; a rerun resumes.
+Exports load on first use (module ``__getattr__``): importing the package costs nothing.
 """
 
+from __future__ import annotations
+
+import importlib
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sarslide.respond.acquisitions import AcquisitionPlan, Pass, plan_acquisitions
-from sarslide.respond.config import RespondConfig
-from sarslide.respond.run import RespondResult, respond_to_event
+if TYPE_CHECKING:
+    from sarslide.respond.acquisitions import AcquisitionPlan, Pass, plan_acquisitions
+    from sarslide.respond.config import RespondConfig
+    from sarslide.respond.run import RespondResult, respond_to_event
 
+_EXPORTS = {
+    "AcquisitionPlan": "sarslide.respond.acquisitions",
+    "Pass": "sarslide.respond.acquisitions",
+    "RespondConfig": "sarslide.respond.config",
+    "RespondResult": "sarslide.respond.run",
+    "plan_acquisitions": "sarslide.respond.acquisitions",
+    "respond_to_event": "sarslide.respond.run",
+}
 __all__ = [
     "AcquisitionPlan",
     "Pass",
@@ -22,6 +35,12 @@ __all__ = [
     "plan_acquisitions",
     "respond_to_event",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
 
 
 class _CallableModule(types.ModuleType):
@@ -33,6 +52,8 @@ class _CallableModule(types.ModuleType):
     """
 
     def __call__(self, cfg: RespondConfig, *args: Any, **kwargs: Any) -> RespondResult:
+        from sarslide.respond.run import respond_to_event
+
         return respond_to_event(cfg, *args, **kwargs)
 
 

@@ -7,14 +7,16 @@ A ``ConfigModel``: read from YAML (``--config respond.yaml``), any key overridde
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from sarslide.conventions import UtcTimestamp
 from sarslide.inference.config import PredictOptions
 from sarslide.sources.config import BuildConfig, CubeSourceOptions
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # the fields handed to the cube build unchanged (the build's source options)
 BUILD_FIELDS = ("aoi", "event_name", *CubeSourceOptions.source_fields)
@@ -109,6 +111,8 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
     @property
     def event_window(self) -> tuple[pd.Timestamp, pd.Timestamp]:
         """(start, end), UTC, naive; an instantaneous event when no end was given."""
+        import pandas as pd  # imported when used: building the flags stays light
+
         return pd.Timestamp(self.event_start), pd.Timestamp(self.event_end or self.event_start)
 
     def to_build_config(

@@ -3,9 +3,31 @@
 Everything here is SIMULATED: fractal terrain, landslides placed by slope and
 curvature, Sentinel-1-like RTC backscatter and InSAR layers, generated from a seed.
 See docs/simulator.md.
+Exports load on first use (module ``__getattr__``): importing the package costs nothing.
 """
 
-from sarslide.simulate.config import EventCubeSpec
-from sarslide.simulate.event_cube import describe_spec, simulate_event_cube
+from __future__ import annotations
 
-__all__ = ["EventCubeSpec", "describe_spec", "simulate_event_cube"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sarslide.simulate.config import EventCubeSpec
+    from sarslide.simulate.event_cube import describe_spec, simulate_event_cube
+
+_EXPORTS = {
+    "EventCubeSpec": "sarslide.simulate.config",
+    "describe_spec": "sarslide.simulate.event_cube",
+    "simulate_event_cube": "sarslide.simulate.event_cube",
+}
+__all__ = [
+    "EventCubeSpec",
+    "describe_spec",
+    "simulate_event_cube",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -16,12 +16,11 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel
 from sarslide.conventions import UtcTimestamp
-from sarslide.sources.stac_search import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
+from sarslide.sources.catalog_names import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
 
 
 class CubeSourceOptions(ConfigModel):
@@ -165,6 +164,8 @@ class BuildConfig(CubeSourceOptions):
 
     @model_validator(mode="after")
     def _check_dates(self) -> BuildConfig:
+        import pandas as pd  # imported when validated: building the flags stays light
+
         stamps: dict[str, pd.Timestamp] = {}
         for key in ("start", "end"):
             if getattr(self, key) is None:

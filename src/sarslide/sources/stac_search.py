@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.sources.catalog_names import PLANETARY_COMPUTER_STAC
 from sarslide.sources.signing import UrlSigner, make_search_modifier
 
 if TYPE_CHECKING:
@@ -15,10 +16,6 @@ if TYPE_CHECKING:
     import pystac_client
 
 logger = logging.getLogger(__name__)
-
-PLANETARY_COMPUTER_STAC = "https://planetarycomputer.microsoft.com/api/stac/v1"
-RTC_COLLECTION = "sentinel-1-rtc"
-DEM_COLLECTION = "cop-dem-glo-30"
 
 
 def open_catalog(stac_url: str, *, signer: UrlSigner | None = None) -> pystac_client.Client:
