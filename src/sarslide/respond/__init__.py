@@ -14,16 +14,17 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+# light, and named by the signature of sarslide.respond(cfg) (typing.get_type_hints)
+from sarslide.respond.config import RespondConfig
+from sarslide.respond.result import RespondResult
+
 if TYPE_CHECKING:
     from sarslide.respond.acquisitions import AcquisitionPlan, Pass, plan_acquisitions
-    from sarslide.respond.config import RespondConfig
-    from sarslide.respond.run import RespondResult, respond_to_event
+    from sarslide.respond.run import respond_to_event
 
 _EXPORTS = {
     "AcquisitionPlan": "sarslide.respond.acquisitions",
     "Pass": "sarslide.respond.acquisitions",
-    "RespondConfig": "sarslide.respond.config",
-    "RespondResult": "sarslide.respond.run",
     "plan_acquisitions": "sarslide.respond.acquisitions",
     "respond_to_event": "sarslide.respond.run",
 }

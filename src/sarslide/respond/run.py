@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -56,6 +55,7 @@ from sarslide.respond.checks import (
 from sarslide.respond.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, RespondConfig
 from sarslide.respond.mapping import map_baseline, map_with_model
 from sarslide.respond.report import write_respond_collection, write_respond_report
+from sarslide.respond.result import RespondResult
 from sarslide.respond.search import find_local_passes, search_passes
 from sarslide.sources.aoi import parse_aoi
 from sarslide.sources.build import build_cube
@@ -69,19 +69,6 @@ CUBE_NAME = "cube.zarr"
 CONFIG_FILE = "respond.yaml"
 MAP_DIR = "map"
 StepReporter = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class RespondResult:
-    """What ``respond_to_event`` made or reused, step by step."""
-
-    directory: Path
-    plan: AcquisitionPlan
-    cube: Path
-    map: PredictionOutputs
-    report_md: Path
-    state_json: Path
-    steps: dict[str, str] = field(default_factory=dict)  # step -> "done" or "reused"
 
 
 def respond_to_event(
