@@ -8,11 +8,12 @@ how to fix it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sarslide.config import ConfigModel
+from sarslide.config import ConfigModel, apply_overrides, read_yaml_mapping
 from sarslide.conventions import UtcTimestamp
 from sarslide.errors import ConfigError
 
@@ -252,3 +253,20 @@ def load_data_config(values: Mapping[str, Any] | DataConfig, *, source: str = ""
     if isinstance(values, DataConfig):
         return values
     return DataConfig.from_mapping(values, source=source)
+
+
+def read_data_section(
+    path: str | Path, *, cube: str | None = None, overrides: list[str] | None = None
+) -> dict[str, Any]:
+    """The validated ``data`` section of a training config YAML (no torch import).
+
+    ``cube`` replaces ``data.cube``; ``overrides`` are ``--set`` strings with
+    training-config keys (``data.timesteps_k=2``).
+    """
+    values = read_yaml_mapping(path, label="training config")
+    values = apply_overrides(values, {"data.cube": cube} if cube is not None else {})
+    values = apply_overrides(values, overrides or [])
+    if not isinstance(values.get("data"), dict):
+        raise ConfigError(f"{str(path)!r} has no 'data' section; it must be a training config.")
+    cfg = DataConfig.from_mapping(values["data"], source=f"{path} (data section)")
+    return cfg.model_dump(mode="json")

@@ -15,7 +15,6 @@ from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command
 from sarslide.cli.console import console
 from sarslide.cli.flag_types import parse_ints
 from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
-from sarslide.config import apply_overrides, read_yaml_mapping
 from sarslide.errors import ConfigError
 from sarslide.output_checks import check_output_location
 
@@ -141,6 +140,7 @@ def log_ratio(
         map_log_ratio_cube(request.without("score").flags, overrides, overwrite)
         return
     # imported when the command runs (see sarslide.cli)
+    from sarslide.chips.config import read_data_section
     from sarslide.datacube import open_cube
     from sarslide.experiments.config import AblationConfig, LogRatioSettings
     from sarslide.experiments.log_ratio_baseline import score_log_ratio
@@ -185,23 +185,3 @@ def map_log_ratio_cube(given: dict[str, Any], overrides: list[str], overwrite: b
     check_output_location(cfg.output_dir)
     outputs = map_log_ratio(cfg, overwrite=overwrite, progress=True)
     console.print(f"[bold green]log-ratio map written to[/] {outputs.directory}")
-
-
-def read_data_section(
-    path: Path, *, cube: str | None = None, overrides: list[str] | None = None
-) -> dict[str, Any]:
-    """The validated ``data`` section of a training config YAML (no torch import).
-
-    ``cube`` replaces ``data.cube``; ``overrides`` are ``--set`` strings with
-    training-config keys (``data.timesteps_k=2``).
-    """
-    # imported when the command runs (see sarslide.cli)
-    from sarslide.chips import DataConfig
-
-    values = read_yaml_mapping(path, label="training config")
-    values = apply_overrides(values, {"data.cube": cube} if cube is not None else {})
-    values = apply_overrides(values, overrides or [])
-    if not isinstance(values.get("data"), dict):
-        raise ConfigError(f"{str(path)!r} has no 'data' section; it must be a training config.")
-    cfg = DataConfig.from_mapping(values["data"], source=f"{path} (data section)")
-    return cfg.model_dump(mode="json")

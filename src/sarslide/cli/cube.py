@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from sarslide.cli.apps import cube_app
 from sarslide.cli.console import console
@@ -39,27 +38,5 @@ def info(
 
 def render_summary(summary: CubeSummary, *, title: str) -> None:
     """Print a CubeSummary as rich tables."""
-    overview = Table(title=f"datacube {title}", show_header=False)
-    overview.add_row("dims", ", ".join(f"{k}={v}" for k, v in summary.sizes.items()))
-    overview.add_row("time", f"{summary.time_start} .. {summary.time_end}")
-    overview.add_row(
-        "orbits", ", ".join(f"{k}: {v}" for k, v in summary.orbit_counts.items()) or "-"
-    )
-    overview.add_row("crs", summary.crs or "none")
-    if summary.resolution_m:
-        overview.add_row(
-            "resolution", f"{summary.resolution_m[0]:g} x {summary.resolution_m[1]:g} m"
-        )
-    if summary.bounds:
-        overview.add_row("bounds", ", ".join(f"{b:.1f}" for b in summary.bounds))
-    if summary.landslide_fraction is not None:
-        overview.add_row("landslide pixels", f"{100 * summary.landslide_fraction:.2f} %")
-    for key, value in summary.attrs.items():
-        overview.add_row(f"attr {key}", str(value))
-    console.print(overview)
-    variables = Table(title="variables")
-    for column in ("name", "dims", "dtype", "units", "chunks"):
-        variables.add_column(column)
-    for v in summary.variables:
-        variables.add_row(v.name, ", ".join(v.dims), v.dtype, v.units, v.chunks)
-    console.print(variables)
+    for table in summary.to_tables(title):
+        console.print(table)

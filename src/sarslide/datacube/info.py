@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import rioxarray  # noqa: F401
 import xarray as xr
+from rich.table import Table
 
 from sarslide import conventions as cv
 
@@ -40,6 +41,30 @@ class CubeSummary:
         out = dict(self.__dict__)
         out["variables"] = [v.__dict__ for v in self.variables]
         return out
+
+    def to_tables(self, title: str) -> list[Table]:
+        """The overview and variables tables ``sarslide cube info`` prints."""
+        overview = Table(title=f"datacube {title}", show_header=False)
+        overview.add_row("dims", ", ".join(f"{k}={v}" for k, v in self.sizes.items()))
+        overview.add_row("time", f"{self.time_start} .. {self.time_end}")
+        overview.add_row(
+            "orbits", ", ".join(f"{k}: {v}" for k, v in self.orbit_counts.items()) or "-"
+        )
+        overview.add_row("crs", self.crs or "none")
+        if self.resolution_m:
+            overview.add_row("resolution", f"{self.resolution_m[0]:g} x {self.resolution_m[1]:g} m")
+        if self.bounds:
+            overview.add_row("bounds", ", ".join(f"{b:.1f}" for b in self.bounds))
+        if self.landslide_fraction is not None:
+            overview.add_row("landslide pixels", f"{100 * self.landslide_fraction:.2f} %")
+        for key, value in self.attrs.items():
+            overview.add_row(f"attr {key}", str(value))
+        variables = Table(title="variables")
+        for column in ("name", "dims", "dtype", "units", "chunks"):
+            variables.add_column(column)
+        for v in self.variables:
+            variables.add_row(v.name, ", ".join(v.dims), v.dtype, v.units, v.chunks)
+        return [overview, variables]
 
 
 def summarize_cube(ds: xr.Dataset, *, compute_label_fraction: bool = True) -> CubeSummary:
