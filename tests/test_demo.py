@@ -102,3 +102,29 @@ def test_a_scene_too_small_for_the_split_is_refused_before_anything_is_written(
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "size_px" in result.output and "256" in result.output
     assert not (tmp_path / "d").exists()  # was: cube written, then 'the split leaves val...'
+
+
+def test_demo_outputs_tables_show_each_metric_and_output(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from sarslide.demo import DemoOutputs
+
+    block = {"evaluated_on": "test chips", "auprc": 0.8512, "baseline_auprc": 0.042}
+    paths = {name: tmp_path / name for name in ("directory", "cube", "overview_png")}
+    outputs = DemoOutputs(
+        **paths,
+        run_dir=tmp_path / "run",
+        checkpoint=tmp_path / "c.ckpt",
+        training_curve_png=tmp_path / "curve.png",
+        evaluation_dir=tmp_path / "evaluation",
+        evaluation={"chips": block},
+        prediction_dir=tmp_path / "map",
+        report_html=tmp_path / "report.html",
+        step_seconds={"train": 1.0},
+    )
+    console = Console(record=True, width=200)
+    for table in outputs.to_tables():
+        console.print(table)
+    text = console.export_text()
+    assert "test chips" in text and "0.851" in text and "0.042" in text and "nan" in text
+    assert str(tmp_path / "report.html") in text and "landslide map" in text

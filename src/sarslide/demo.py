@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from pydantic import Field
+from rich.table import Table
 
 from sarslide.config import ConfigModel
 
@@ -73,6 +74,31 @@ class DemoOutputs:
     prediction_dir: Path
     report_html: Path
     step_seconds: dict[str, float]
+
+    def to_tables(self) -> list[Table]:
+        """The test metrics and the outputs' paths, as ``sarslide demo`` prints them."""
+        metrics = Table(title="test metrics (spatial split; threshold chosen on validation)")
+        for column in ("evaluated on", "AUPRC", "baseline AUPRC", "AUROC", "F1", "IoU"):
+            metrics.add_column(column)
+        for key in ("chips", "region"):
+            block = self.evaluation.get(key)
+            if block:
+                metrics.add_row(
+                    block["evaluated_on"],
+                    *(
+                        f"{block.get(m, float('nan')):.3f}"
+                        for m in ("auprc", "baseline_auprc", "auroc", "f1", "iou")
+                    ),
+                )
+        where = Table(title="outputs", show_header=False)
+        where.add_row("datacube", str(self.cube))
+        where.add_row("overview figure", str(self.overview_png))
+        where.add_row("training run", str(self.run_dir))
+        where.add_row("training curve", str(self.training_curve_png))
+        where.add_row("evaluation", str(self.evaluation_dir))
+        where.add_row("landslide map", str(self.prediction_dir))
+        where.add_row("report", str(self.report_html))
+        return [metrics, where]
 
 
 def run_demo(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.table import Table
-
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command
@@ -36,28 +34,7 @@ def demo_command(
         seed=cfg.seed,
         progress=progress,
     )
-    metrics = Table(title="test metrics (spatial split; threshold chosen on validation)")
-    for column in ("evaluated on", "AUPRC", "baseline AUPRC", "AUROC", "F1", "IoU"):
-        metrics.add_column(column)
-    for key in ("chips", "region"):
-        block = outputs.evaluation.get(key)
-        if block:
-            metrics.add_row(
-                block["evaluated_on"],
-                *(
-                    f"{block.get(m, float('nan')):.3f}"
-                    for m in ("auprc", "baseline_auprc", "auroc", "f1", "iou")
-                ),
-            )
-    console.print(metrics)
-    where = Table(title="outputs", show_header=False)
-    where.add_row("datacube", str(outputs.cube))
-    where.add_row("overview figure", str(outputs.overview_png))
-    where.add_row("training run", str(outputs.run_dir))
-    where.add_row("training curve", str(outputs.training_curve_png))
-    where.add_row("evaluation", str(outputs.evaluation_dir))
-    where.add_row("landslide map", str(outputs.prediction_dir))
-    where.add_row("report", str(outputs.report_html))
-    console.print(where)
+    for table in outputs.to_tables():
+        console.print(table)
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in outputs.step_seconds.items())
     console.print(f"done in {sum(outputs.step_seconds.values()):.0f} s ({timing})")
