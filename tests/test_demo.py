@@ -109,7 +109,12 @@ def test_demo_outputs_tables_show_each_metric_and_output(tmp_path: Path) -> None
 
     from sarslide.demo import DemoOutputs
 
-    block = {"evaluated_on": "test chips", "auprc": 0.8512, "baseline_auprc": 0.042}
+    block = {
+        "evaluated_on": "test chips",
+        "auprc": 0.8512,
+        "baseline_auprc": 0.042,
+        "intervals": {"auprc": [0.7959, 0.8922], "f1": [None, None]},
+    }
     paths = {name: tmp_path / name for name in ("directory", "cube", "overview_png")}
     outputs = DemoOutputs(
         **paths,
@@ -126,5 +131,6 @@ def test_demo_outputs_tables_show_each_metric_and_output(tmp_path: Path) -> None
     for table in outputs.to_tables():
         console.print(table)
     text = console.export_text()
-    assert "test chips" in text and "0.851" in text and "0.042" in text and "nan" in text
+    assert "test chips" in text and "0.851 [0.796, 0.892]" in text and "0.042" in text
+    assert "nan" in text and "[None" not in text  # an undefined interval is left out
     assert str(tmp_path / "report.html") in text and "landslide map" in text

@@ -77,7 +77,10 @@ class DemoOutputs:
 
     def to_tables(self) -> list[Table]:
         """The test metrics and the outputs' paths, as ``sarslide demo`` prints them."""
-        metrics = Table(title="test metrics (spatial split; threshold chosen on validation)")
+        metrics = Table(
+            title="test metrics (spatial split; threshold chosen on validation; "
+            "[95 % block bootstrap interval])"
+        )
         for column in ("evaluated on", "AUPRC", "baseline AUPRC", "AUROC", "F1", "IoU"):
             metrics.add_column(column)
         for key in ("chips", "region"):
@@ -86,7 +89,7 @@ class DemoOutputs:
                 metrics.add_row(
                     block["evaluated_on"],
                     *(
-                        f"{block.get(m, float('nan')):.3f}"
+                        _with_interval(block, m)
                         for m in ("auprc", "baseline_auprc", "auroc", "f1", "iou")
                     ),
                 )
@@ -99,6 +102,15 @@ class DemoOutputs:
         where.add_row("landslide map", str(self.prediction_dir))
         where.add_row("report", str(self.report_html))
         return [metrics, where]
+
+
+def _with_interval(block: dict[str, Any], metric: str) -> str:
+    """``0.851 [0.796, 0.892]``: the value and its bootstrap interval where there is one."""
+    text = f"{block.get(metric, float('nan')):.3f}"
+    bounds = (block.get("intervals") or {}).get(metric)
+    if bounds and None not in bounds:
+        text += f" [{bounds[0]:.3f}, {bounds[1]:.3f}]"
+    return text
 
 
 def run_demo(
