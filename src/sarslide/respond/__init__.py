@@ -9,10 +9,11 @@ Exports load on first use (module ``__getattr__``): importing the package costs 
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from sarslide.lazy_exports import lazy_getattr
 
 # light, and named by the signature of sarslide.respond(cfg) (typing.get_type_hints)
 from sarslide.respond.config import RespondConfig
@@ -38,10 +39,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 
 class _CallableModule(types.ModuleType):

@@ -6,8 +6,9 @@ importing the package costs nothing. Checkpoints are read by :mod:`sarslide.mode
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sarslide.lazy_exports import lazy_getattr
 
 if TYPE_CHECKING:
     from sarslide.training.config import TrainConfig, load_train_config
@@ -35,7 +36,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
