@@ -125,3 +125,26 @@ def test_products_in_db_are_refused_with_the_fix_and_nothing_is_written(tmp_path
     assert "24 RTC product(s)" in str(err.value) and "\n" not in str(err.value)
     assert not (tmp_path / "cube.zarr").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["db"]
+
+
+def test_the_product_check_uses_the_cubes_db_rule(tmp_path: Path) -> None:
+    """A third of each product negative (median still positive) is refused before any
+    write, as open_cube would refuse the cube built from it (one rule for both)."""
+    from sarslide.datacube.content import DB_NEGATIVE_SHARE, looks_like_decibels
+    from sarslide.errors import DataSelectionError
+
+    folder = tmp_path / "partly"
+    folder.mkdir()
+    for path in SERIES.rglob("*.tif"):
+        with rasterio.open(path) as src:
+            profile, values = src.profile, src.read(1)
+        values[: values.shape[0] // 3] *= -1  # the top third negative
+        with rasterio.open(folder / path.name, "w", **profile) as dst:
+            dst.write(values, 1)
+        finite = values[np.isfinite(values) & (values != 0)]
+        assert np.median(finite) > 0 and np.mean(finite < 0) > DB_NEGATIVE_SHARE
+        assert looks_like_decibels(finite)
+    cfg = BuildConfig.from_options(rtc=[str(folder)], dem="none", **EVENT)
+    with pytest.raises(DataSelectionError, match=r"in dB"):
+        build_cube(cfg, tmp_path / "cube.zarr", progress=False)
+    assert not (tmp_path / "cube.zarr").exists()

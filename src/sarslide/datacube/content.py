@@ -89,6 +89,12 @@ def check_backscatter_values(
             del _CHECKED_ARRAYS[:-_MAX_REMEMBERED]
 
 
+def looks_like_decibels(values: np.ndarray) -> bool:
+    """Whether valid backscatter ``values`` are in dB rather than linear power: more
+    than ``DB_NEGATIVE_SHARE`` of them negative. The one rule for cubes and products."""
+    return values.size > 0 and float(np.mean(values < 0)) > DB_NEGATIVE_SHARE
+
+
 def _dask_name(array: xr.DataArray) -> str | None:
     data: Any = array.data
     return str(data.name) if hasattr(data, "blocks") else None  # numpy: no name, always read
@@ -105,8 +111,8 @@ def _check_values(name: str, values: np.ndarray, where: str) -> None:
             f"{name!r}{where} is all zeros: not backscatter (zeros usually mark "
             "nodata). Set nodata to NaN (ds[name].where(ds[name] != 0)) or rebuild it."
         )
-    negative = float(np.mean(values < 0))
-    if negative > DB_NEGATIVE_SHARE:
+    if looks_like_decibels(values):
+        negative = float(np.mean(values < 0))
         median = float(np.median(values))
         raise CubeContentError(
             f"{name!r}{where} looks like backscatter in dB ({negative:.0%} of the "

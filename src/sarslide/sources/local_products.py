@@ -41,6 +41,7 @@ from shapely.ops import unary_union
 
 from sarslide import conventions as cv
 from sarslide.conventions import to_utc_naive
+from sarslide.datacube.content import looks_like_decibels
 from sarslide.datacube.orbit import normalise_orbit_state
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.sources.rtc import BURST_PROPERTY
@@ -161,7 +162,9 @@ def refuse_decibels(items: Sequence[pystac.Item], *, sample_px: int = 64) -> Non
 
     A decimated sample (at most ``sample_px`` a side) of each asset of the items (the
     products a build or a response uses, after the AOI and dates chose them) is read;
-    a raster whose valid values have a negative median is in dB.
+    its valid non-zero values are judged by the cube's own rule
+    (``datacube.content.looks_like_decibels``), so no product passes here to make a
+    cube that ``open_cube`` then refuses.
 
     Raises:
         DataSelectionError: every raster in dB named (the first few), with the fix.
@@ -174,7 +177,7 @@ def refuse_decibels(items: Sequence[pystac.Item], *, sample_px: int = 64) -> Non
                 values = src.read(1, out_shape=shape_px, masked=True).astype("float64")
             finite = values.compressed()
             finite = finite[np.isfinite(finite) & (finite != 0)]
-            if finite.size and float(np.median(finite)) < 0:
+            if looks_like_decibels(finite):
                 label = asset.extra_fields.get("file", asset.href)
                 in_db.append((str(label), float(np.median(finite))))
     if in_db:
