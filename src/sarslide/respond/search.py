@@ -11,9 +11,9 @@ import pandas as pd
 from sarslide.errors import DataSelectionError
 from sarslide.respond.acquisitions import Pass
 from sarslide.sources.aoi import AreaOfInterest
+from sarslide.sources.decibel_check import refuse_decibels
 from sarslide.sources.local_products import (
     find_rtc_products,
-    refuse_decibels,
     rtc_items,
     select_items,
 )

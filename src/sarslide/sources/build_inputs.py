@@ -22,11 +22,11 @@ from sarslide import conventions as cv
 from sarslide.crs_text import format_crs
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.sources.aoi import AreaOfInterest, parse_aoi, utm_crs_for
+from sarslide.sources.decibel_check import refuse_decibels
 from sarslide.sources.local_products import (
     find_rtc_products,
     footprint_lonlat,
     raster_items,
-    refuse_decibels,
     rtc_items,
     select_items,
 )

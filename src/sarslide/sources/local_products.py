@@ -2,15 +2,9 @@
 
 ``sarslide cube build --rtc PATH_OR_GLOB`` turns local files into ``pystac.Item``
 objects (one per product, one asset per polarisation) so that grouping, mosaicking,
-warping and writing are exactly those of the STAC path (``sources.rtc``). Names read:
-
-- OPERA RTC-S1: ``OPERA_L2_RTC-S1_<burst>_<start>_<production>_<S1x>_<res>_v<ver>_<POL>...``
-  (``<burst>`` is ``T<track>-<id>-IW<n>``: the track is the relative orbit);
-- HyP3 RTC: ``S1x_IW_<YYYYMMDD>T<HHMMSS>_<pol mode>_RTC<res>_..._<POL>.tif``, as files,
-  product folders or the product zips.
-
-GeoTIFF tags override what the name says when present (``ZERO_DOPPLER_START_TIME``,
-``ORBIT_PASS_DIRECTION``, ``TRACK_NUMBER``, ``POLARIZATION``). Without an orbit
+warping and writing are exactly those of the STAC path (``sources.rtc``). OPERA RTC-S1
+and HyP3 RTC products are read as files, product folders or the product zips; what a
+raster is comes from its name and tags (``sources.product_identity``). Without an orbit
 direction in the tags it comes from the local solar time of the acquisition:
 Sentinel-1 crosses the equator northbound near 18:00 and southbound near 06:00.
 Every file that cannot be dated, or whose product misses a polarisation the others
@@ -27,59 +21,32 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pystac
-import rasterio
-from rasterio.warp import transform_geom
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from sarslide import conventions as cv
 from sarslide.conventions import to_utc_naive
-from sarslide.datacube.content import looks_like_decibels
-from sarslide.datacube.orbit import normalise_orbit_state
 from sarslide.errors import ConfigError, DataSelectionError
+from sarslide.sources.product_header import bounds_of, read_footprint
+from sarslide.sources.product_identity import (
+    NAME_FORMATS,
+    POL_PATTERN,
+    POL_TAGS,
+    TIME_TAGS,
+    LocalRaster,
+    parse_rtc_raster,
+)
 from sarslide.sources.rtc import BURST_PROPERTY
 
 logger = logging.getLogger(__name__)
 
 RASTER_SUFFIXES = (".tif", ".tiff")
 MAX_LISTED = 5  # files named in one error line; the count says how many more
-_POL = r"(?P<pol>VV|VH|HH|HV)"
-_OPERA = re.compile(
-    r"OPERA_L2_RTC-S1_(?P<burst>T(?P<track>\d{3})-\d{6}-IW\d)_(?P<start>\d{8}T\d{6})Z?_"
-    r"\d{8}T\d{6}Z?_(?P<platform>S1[A-D])_\d+_v[\d.]+_" + _POL + r"(?=[_.]|$)"
-)
-_HYP3 = re.compile(
-    r"(?P<platform>S1[A-D])_IW_(?P<start>\d{8}T\d{6})_[SD][VH]P_RTC\d+_.*_" + _POL + r"\.tiff?$"
-)
-_TIME_TAGS = ("ZERO_DOPPLER_START_TIME", "ACQUISITION_START_TIME", "START_TIME")
-_ORBIT_TAGS = ("ORBIT_PASS_DIRECTION", "SAT:ORBIT_STATE", "ORBIT_DIRECTION", "PASS_DIRECTION")
-_TRACK_TAGS = ("TRACK_NUMBER", "SAT:RELATIVE_ORBIT", "RELATIVE_ORBIT")
-_POL_TAGS = ("POLARIZATION", "POLARISATION")
-NAME_FORMATS = (
-    "OPERA_L2_RTC-S1_<burst>_<start>_... or S1?_IW_<date>T<time>_..._RTC<res>_..._<POL>.tif"
-)
-
-
-@dataclass(frozen=True)
-class LocalRaster:
-    """One polarisation of one local product."""
-
-    href: str  # what GDAL opens (``/vsizip/`` inside zips)
-    label: str  # the path as the user knows it, for messages
-    product: str  # product id (the name without the polarisation)
-    platform: str
-    start: pd.Timestamp  # UTC, naive
-    polarisation: str  # lowercase asset name: vv, vh, hh, hv
-    relative_orbit: int  # -1 when unknown
-    orbit_state: str | None  # from the tags; None: decided from the solar time
-    burst: str | None = None  # OPERA burst identity ``T<track>-<id>-IW<n>``; None for frames
 
 
 def expand_sources(
@@ -136,7 +103,7 @@ def find_rtc_products(
     problems: dict[str, str] = {}
     for path in expand_sources(patterns, flag="--rtc"):
         for href, label in _members(path, problems):
-            parsed = _parse_rtc(href, label)
+            parsed = parse_rtc_raster(href, label)
             if isinstance(parsed, str):
                 problems[label] = parsed
             else:
@@ -149,46 +116,12 @@ def find_rtc_products(
             listed += f"; and {len(items) - MAX_LISTED} more"
         raise DataSelectionError(
             f"Cannot use {len(problems)} local RTC file(s) or product(s): {listed}. Give "
-            f"products named {NAME_FORMATS} (or with the tags {_TIME_TAGS[0]} and {_POL_TAGS[0]}), "
+            f"products named {NAME_FORMATS} (or with the tags {TIME_TAGS[0]} and {POL_TAGS[0]}), "
             "with every polarisation, or leave these files out of --rtc."
         )
     if not rasters:
         raise DataSelectionError("No RTC raster found in --rtc; give OPERA or HyP3 RTC files.")
     return rasters
-
-
-def refuse_decibels(items: Sequence[pystac.Item], *, sample_px: int = 64) -> None:
-    """Refuse products in dB: linear gamma0 is never negative, dB backscatter mostly is.
-
-    A decimated sample (at most ``sample_px`` a side) of each asset of the items (the
-    products a build or a response uses, after the AOI and dates chose them) is read;
-    its valid non-zero values are judged by the cube's own rule
-    (``datacube.content.looks_like_decibels``), so no product passes here to make a
-    cube that ``open_cube`` then refuses.
-
-    Raises:
-        DataSelectionError: every raster in dB named (the first few), with the fix.
-    """
-    in_db = []
-    for item in items:
-        for asset in item.assets.values():
-            with rasterio.open(asset.href) as src:
-                shape_px = (min(src.height, sample_px), min(src.width, sample_px))
-                values = src.read(1, out_shape=shape_px, masked=True).astype("float64")
-            finite = values.compressed()
-            finite = finite[np.isfinite(finite) & (finite != 0)]
-            if looks_like_decibels(finite):
-                label = asset.extra_fields.get("file", asset.href)
-                in_db.append((str(label), float(np.median(finite))))
-    if in_db:
-        named = ", ".join(f"{Path(label).name} (median {m:.1f})" for label, m in in_db[:3])
-        more = f" and {len(in_db) - 3} more" if len(in_db) > 3 else ""
-        raise DataSelectionError(
-            f"{len(in_db)} RTC product(s) are in dB, not linear gamma0: {named}{more}. "
-            "sarslide needs linear backscatter: convert them with 10 ** (dB / 10) (e.g. "
-            "gdal_calc.py --calc '10**(A/10)') and give the converted files to --rtc; "
-            "nothing was written."
-        )
 
 
 def rtc_items(rasters: Iterable[LocalRaster]) -> list[pystac.Item]:
@@ -199,12 +132,12 @@ def rtc_items(rasters: Iterable[LocalRaster]) -> list[pystac.Item]:
     items = []
     for product, members in sorted(by_product.items()):
         first = members[0]
-        footprint, lon, meta = _footprint(first.href)
+        footprint, lon, meta = read_footprint(first.href)
         state = first.orbit_state or orbit_state_from_solar_time(first.start, lon)
         item = pystac.Item(
             id=product,
             geometry=footprint,
-            bbox=list(_bounds(footprint)),
+            bbox=list(bounds_of(footprint)),
             datetime=first.start.tz_localize("UTC").to_pydatetime(),
             properties={
                 cv.COORD_ORBIT_STATE: state,
@@ -268,11 +201,11 @@ def raster_items(
     """Undated rasters (a DEM's tiles) as items with one asset each, for odc-stac."""
     items = []
     for path in expand_sources(patterns, flag=flag, zips=False):
-        footprint, _, meta = _footprint(str(path))
+        footprint, _, meta = read_footprint(str(path))
         item = pystac.Item(
             id=path.name,
             geometry=footprint,
-            bbox=list(_bounds(footprint)),
+            bbox=list(bounds_of(footprint)),
             datetime=datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc),
             properties={},
         )
@@ -305,56 +238,10 @@ def _members(path: Path, problems: dict[str, str]) -> list[tuple[str, str]]:
     except zipfile.BadZipFile as err:
         problems[str(path)] = f"not a valid zip ({err})"
         return []
-    rasters = [n for n in names if re.search(_POL + r"\.tiff?$", Path(n).name)]
+    rasters = [n for n in names if re.search(POL_PATTERN + r"\.tiff?$", Path(n).name)]
     if not rasters:
         problems[str(path)] = "no <name>_VV.tif / _VH.tif inside"
     return [(f"/vsizip/{path}/{n}", f"{path}!{n}") for n in rasters]
-
-
-def _parse_rtc(href: str, label: str) -> LocalRaster | str:
-    name = Path(label.split("!")[-1]).name
-    tags = _tags(href)
-    if isinstance(tags, str):
-        return tags
-    opera, hyp3 = _OPERA.search(name), _HYP3.search(name)
-    match = opera or hyp3
-    start_text = _tag(tags, _TIME_TAGS) or (match.group("start") if match else None)
-    pol = _tag(tags, _POL_TAGS) or (match.group("pol") if match else None)
-    if start_text is None:
-        return f"no acquisition time in the name or tags (expected {NAME_FORMATS})"
-    if pol is None or pol.upper() not in ("VV", "VH", "HH", "HV"):
-        return f"no polarisation (VV, VH, HH or HV) in the name or tags (got {pol!r})"
-    try:
-        start = to_utc_naive(start_text)
-    except ValueError:
-        return f"acquisition time {start_text!r} is not a date"
-    track_text = _tag(tags, _TRACK_TAGS) or (opera.group("track") if opera else None)
-    state = _tag(tags, _ORBIT_TAGS)
-    if match is not None:
-        product = name[: match.start("pol")].rstrip("_")
-        platform = match.group("platform")
-    else:
-        product = f"{Path(name).stem}@{start.isoformat()}"
-        platform = _tag(tags, ("PLATFORM", "MISSION_ID")) or "S1"
-    return LocalRaster(
-        href=href,
-        label=label,
-        product=product,
-        platform=platform,
-        start=start.floor("s"),
-        polarisation=pol.lower(),
-        relative_orbit=int(track_text) if track_text and track_text.isdigit() else -1,
-        orbit_state=normalise_state(state) if state else None,
-        burst=opera.group("burst") if opera else None,
-    )
-
-
-def normalise_state(value: str) -> str | None:
-    """'ASCENDING', 'asc', 'A' -> 'ascending' (None when unrecognised)."""
-    try:
-        return normalise_orbit_state(value)
-    except ValueError:
-        return None
 
 
 def _unpaired(rasters: list[LocalRaster]) -> dict[str, str]:
@@ -385,37 +272,3 @@ def _unpaired(rasters: list[LocalRaster]) -> dict[str, str]:
                 "out of --rtc (one polarisation mode per cube)"
             )
     return problems
-
-
-def _tags(href: str) -> dict[str, str] | str:
-    try:
-        with rasterio.open(href) as src:
-            if src.crs is None:
-                return "no CRS (not a georeferenced product)"
-            return {str(k).upper(): str(v) for k, v in src.tags().items()}
-    except Exception as err:  # rasterio raises several types for unreadable files
-        return f"cannot be read ({type(err).__name__}: {err})"
-
-
-def _tag(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        if tags.get(key):
-            return tags[key].strip()
-    return None
-
-
-def _footprint(href: str) -> tuple[dict[str, Any], float, dict[str, Any]]:
-    """The raster's footprint in lon/lat (GeoJSON), its centre longitude and band info."""
-    with rasterio.open(href) as src:
-        outline = box(*src.bounds)
-        outline = outline.segmentize(max(src.bounds.right - src.bounds.left, 1e-9) / 20)
-        geometry = transform_geom(src.crs, "EPSG:4326", mapping(outline))
-        nodata = src.nodata
-        meta: dict[str, Any] = {"data_type": src.dtypes[0]}
-        if nodata is not None and not np.isnan(nodata):
-            meta["nodata"] = float(nodata)
-    return geometry, float(shape(geometry).centroid.x), meta
-
-
-def _bounds(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
-    return tuple(float(v) for v in shape(geometry).bounds)  # type: ignore[return-value]
