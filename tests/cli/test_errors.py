@@ -8,9 +8,9 @@ import pytest
 from pydantic import BaseModel, Field, ValidationError
 from typer.testing import CliRunner
 
-from sarslide.cli.failures import EXIT_INTERRUPTED, describe_failure
 from sarslide.cli.main import app
 from sarslide.errors import ConfigError
+from sarslide.failures import EXIT_INTERRUPTED, describe_failure
 
 runner = CliRunner()
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from sarslide.chips.zarr_chunks import LocalChunkReader
-from sarslide.cli.failures import describe_failure
 from sarslide.datacube import open_cube, write_cube
 from sarslide.datacube.integrity import find_corrupt_chunks
 from sarslide.errors import CorruptChunkError
+from sarslide.failures import describe_failure
 from tests.factories import make_minimal_cube
 
 

@@ -113,8 +113,8 @@ def test_body_without_length_that_stays_cut_keeps_and_names_the_part(
 
 
 def test_an_interrupted_download_names_the_part_it_keeps(tmp_path: Path) -> None:
-    from sarslide.cli.failures import describe_failure
     from sarslide.errors import Interrupted
+    from sarslide.failures import describe_failure
     from sarslide.sources.http_download import download_file
 
     class _CutByCtrlC:  # a response whose body stops with Ctrl-C after one block

@@ -14,7 +14,7 @@ from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console
 from sarslide.cli.flag_types import parse_ints
-from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
+from sarslide.cli.grid_report import exit_on_interrupt, report_grid
 from sarslide.errors import ConfigError
 from sarslide.output_checks import check_output_location
 
@@ -63,19 +63,12 @@ def ablation(
     cfg = AblationConfig.from_mapping(resolved, request.overrides(), source=source_name)
     train = resolve_train_config(cfg.train)
     check_output_location(cfg.output_dir)
-    try:
+    with exit_on_interrupt(cfg.output_dir):
         outcome = run_ablation(cfg, train=train, progress=not no_progress)
-    except KeyboardInterrupt as err:
-        raise exit_interrupted(err, cfg.output_dir) from None
-    grid = outcome.grid
-    console.print(
-        f"runs: {len(grid.ran)} ran, {len(grid.skipped)} already finished, "
-        f"{len(grid.failed)} failed"
+    paths = outcome.paths
+    report_grid(
+        outcome.grid, [paths.table_markdown, paths.findings], f"outputs in {paths.output_dir}"
     )
-    console.print(outcome.paths.table_markdown.read_text(), markup=False, highlight=False)
-    console.print(outcome.paths.findings.read_text(), markup=False, highlight=False)
-    console.print(f"outputs in {outcome.paths.output_dir}")
-    report_failed_runs(grid.failed)
 
 
 def parse_slope(text: str, spelling: str) -> float | None:

@@ -5,7 +5,7 @@ one of these apps and imports heavy libraries (torch, STAC clients) inside its
 command functions, so that ``sarslide --help`` stays fast.
 
 Every exception a command raises reaches :class:`ReportingGroup`, the top-level group:
-without ``--debug`` it prints one line (``cli/failures.py`` words it) and exits non-zero;
+without ``--debug`` it prints one line (``sarslide.failures`` words it) and exits non-zero;
 with ``--debug`` the exception propagates and Python prints the traceback.
 """
 
@@ -18,7 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from sarslide.cli.console import print_error
-from sarslide.cli.failures import describe_failure
+from sarslide.failures import describe_failure, sigterm_as_interrupt
 
 DEBUG_ENV = "SARSLIDE_DEBUG"
 
@@ -32,8 +32,6 @@ class ReportingGroup(TyperGroup):
     """The ``sarslide`` group: any failure of a command becomes one line and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context
-        from sarslide.cli.console import sigterm_as_interrupt
-
         try:
             with sigterm_as_interrupt():  # SIGTERM stops a command as Ctrl-C does
                 return super().invoke(ctx)

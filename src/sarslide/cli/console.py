@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import signal
-import threading
-from collections.abc import Iterator
-from typing import Any
 
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape as rich_escape
-
-from sarslide.errors import Interrupted
 
 console = Console()
 error_console = Console(stderr=True)
@@ -46,28 +39,6 @@ def route_lightning_logs_through_rich() -> None:
 
 def _ignore_handler(handler: logging.Handler) -> None:
     return None
-
-
-def raise_on_sigterm(signum: int, frame: Any) -> None:
-    """SIGTERM handler: stop like Ctrl-C (every cleanup runs), remembering the signal."""
-    raise Interrupted("terminated (SIGTERM)", signum=signal.SIGTERM)
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Inside, SIGTERM interrupts like Ctrl-C (the one place that sets it: the CLI group).
-
-    ``Interrupted`` is a KeyboardInterrupt: writers stop, temporary outputs are removed,
-    and the CLI exits 143 (130 for Ctrl-C). The previous handler is restored on leaving.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, raise_on_sigterm)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def print_error(message: str) -> None:

@@ -1,42 +1,51 @@
-"""What ``ablation`` and ``transfer`` print when a grid of runs stops or has failures."""
+"""What ``ablation`` and ``transfer`` print: the grid's runs and tables, its failed runs,
+or, when stopped, how many runs finished and how to continue."""
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from sarslide.cli.console import console
+from sarslide.failures import describe_failure
+
+if TYPE_CHECKING:
+    from sarslide.experiments.runner import GridOutcome
 
 
-def count_finished_runs(output_dir: Path) -> int:
-    """Runs of a grid folder that wrote their result."""
-    from sarslide.experiments.grid import RUNS_DIRNAME
-    from sarslide.experiments.records import RESULT_FILENAME
+@contextlib.contextmanager
+def exit_on_interrupt(output_dir: str | Path) -> Iterator[None]:
+    """Ctrl-C or SIGTERM inside: say how many runs finished and how to continue, then
+    exit 128 + the signal."""
+    from sarslide.experiments.grid import count_finished_runs
 
-    return len(list((output_dir / RUNS_DIRNAME).glob(f"*/{RESULT_FILENAME}")))
+    try:
+        yield
+    except KeyboardInterrupt as err:
+        done = count_finished_runs(Path(output_dir))
+        console.print(
+            f"[yellow]interrupted[/]: {done} run(s) finished in {output_dir}. Run the "
+            "same command again to continue (finished runs are skipped)."
+        )
+        raise typer.Exit(code=describe_failure(err).exit_code) from None
 
 
-def exit_interrupted(err: KeyboardInterrupt, output_dir: str | Path) -> typer.Exit:
-    """Say how many runs finished and how to continue; the exit to raise (128 + signal).
-
-    ``err``: Ctrl-C, or SIGTERM (``cli.console.sigterm_as_interrupt`` sets ``signum``).
-    """
-    done = count_finished_runs(Path(output_dir))
+def report_grid(grid: GridOutcome, tables: Sequence[Path], where: str) -> None:
+    """The runs' counts, the tables, where the outputs are; each failed run, then exit 1."""
     console.print(
-        f"[yellow]interrupted[/]: {done} run(s) finished in {output_dir}. Run the "
-        "same command again to continue (finished runs are skipped)."
+        f"runs: {len(grid.ran)} ran, {len(grid.skipped)} already finished, "
+        f"{len(grid.failed)} failed"
     )
-    return typer.Exit(code=128 + int(getattr(err, "signum", signal.SIGINT)))
-
-
-def report_failed_runs(failed: Mapping[str, str]) -> None:
-    """Print each failed run and exit 1; nothing when none failed."""
-    if not failed:
+    for table in tables:
+        console.print(table.read_text(), markup=False, highlight=False)
+    console.print(where)
+    if not grid.failed:
         return
-    for run_id, message in failed.items():
+    for run_id, message in grid.failed.items():
         console.print(f"[red]failed[/] {run_id}: {message}", highlight=False)
     console.print("Run the same command again to retry the failed runs.")
     raise typer.Exit(code=1)

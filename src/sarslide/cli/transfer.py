@@ -10,9 +10,8 @@ import typer
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
-from sarslide.cli.console import console
 from sarslide.cli.flag_types import parse_ints, parse_names
-from sarslide.cli.grid_report import exit_interrupted, report_failed_runs
+from sarslide.cli.grid_report import exit_on_interrupt, report_grid
 
 
 def read_events(path: str, spelling: str) -> list[dict[str, Any]]:
@@ -50,15 +49,7 @@ def transfer(
     cfg = check_transfer_config(cfg)
     if epochs is not None:
         cfg.train.setdefault("trainer", {})["max_epochs"] = epochs
-    try:
+    with exit_on_interrupt(cfg.output_dir):
         result = run_transfer(cfg, progress=not no_progress)
-    except KeyboardInterrupt as err:
-        raise exit_interrupted(err, cfg.output_dir) from None
-    outcome, paths = result.grid, result.paths
-    console.print(
-        f"runs: {len(outcome.ran)} ran, {len(outcome.skipped)} already finished, "
-        f"{len(outcome.failed)} failed"
-    )
-    console.print(paths["table_md"].read_text(), markup=False, highlight=False)
-    console.print(f"outputs in {cfg.output_dir} (figure {paths['figure']})")
-    report_failed_runs(outcome.failed)
+    where = f"outputs in {cfg.output_dir} (figure {result.paths['figure']})"
+    report_grid(result.grid, [result.paths["table_md"]], where)

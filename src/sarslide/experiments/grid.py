@@ -19,6 +19,7 @@ from sarslide.experiments.config import (
     PAPER_INPUT_SETS,
     AblationConfig,
 )
+from sarslide.experiments.records import RESULT_FILENAME
 
 RUNS_DIRNAME: Final = "runs"
 _SLUGS: Final[dict[str, str]] = {
@@ -113,3 +114,8 @@ def input_set_rank(input_set: str) -> int:
         return PAPER_INPUT_SETS.index(input_set)
     except ValueError:
         return len(PAPER_INPUT_SETS)
+
+
+def count_finished_runs(output_dir: str | Path) -> int:
+    """Runs of a grid folder that wrote their result."""
+    return len(list((Path(output_dir) / RUNS_DIRNAME).glob(f"*/{RESULT_FILENAME}")))

@@ -1,21 +1,30 @@
-"""One place that turns any exception reaching the CLI into one line and an exit code.
+"""How a job stops: any exception as one line and an exit code; SIGTERM as Ctrl-C.
 
-The top-level command group (``apps.ReportingGroup``) calls :func:`describe_failure` on
-whatever a command raises. Known classes get a message that names the value and the fix:
-sarslide's own errors (they already do), ``OSError`` by errno class (disk full,
-permission denied, read-only, a path under a regular file, a refused connection),
-pydantic validation errors, a missing optional package, ``KeyboardInterrupt``. Anything
-else still gets one line, with the hint to rerun with ``--debug`` for the traceback.
+:func:`describe_failure` words whatever a job raised. Known classes get a message that
+names the value and the fix: sarslide's own errors (they already do), ``OSError`` by
+errno class (disk full, permission denied, read-only, a path under a regular file, a
+refused connection), pydantic validation errors, a missing optional package,
+``KeyboardInterrupt``; a failed read of a cube names the refused URL or the corrupt
+chunk files. Anything else still gets one line, with the hint to rerun with ``--debug``
+for the traceback. The ``sarslide`` command prints this line (``cli/apps.py``); a Python
+caller gets the same with ``describe_failure(err).message``.
+
+:func:`sigterm_as_interrupt` makes SIGTERM (a scheduler's stop) interrupt a job as
+Ctrl-C does, so every cleanup runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import signal
 import socket
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sarslide.errors import SarslideError
+from sarslide.errors import Interrupted, SarslideError
 
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
@@ -42,15 +51,15 @@ _OS_FIXES: dict[int, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Failure:
-    """What the CLI prints (one line, no traceback) and the exit code it returns."""
+    """One line (no traceback) and the exit code a command returns."""
 
     message: str
     exit_code: int = EXIT_FAILURE
 
 
 def describe_failure(err: BaseException) -> Failure:
-    """The one-line message and exit code for an exception that reached the CLI."""
-    if isinstance(err, KeyboardInterrupt):  # Ctrl-C, or SIGTERM (see console.py)
+    """The one-line message and exit code of an exception that stopped a job."""
+    if isinstance(err, KeyboardInterrupt):  # Ctrl-C, or SIGTERM (sigterm_as_interrupt)
         signum = int(getattr(err, "signum", signal.SIGINT))
         message = getattr(err, "message", "") or (
             "terminated (SIGTERM)." if signum == signal.SIGTERM else "interrupted (Ctrl-C)."
@@ -60,7 +69,7 @@ def describe_failure(err: BaseException) -> Failure:
         known = _describe_known(cause)
         if known is not None:
             return Failure(known)
-    # only on failure: imports xarray
+    # imported on failure only: the CLI imports this module at start-up without xarray
     from sarslide.datacube.integrity import describe_corrupt_chunks, network_error
 
     refused = network_error(err)  # a remote store's chunk refused in the middle of a run
@@ -130,3 +139,25 @@ def _describe_validation_error(err: BaseException) -> str:
 
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def raise_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM handler: stop like Ctrl-C (every cleanup runs), remembering the signal."""
+    raise Interrupted("terminated (SIGTERM)", signum=signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Inside, SIGTERM interrupts like Ctrl-C (the CLI group sets it).
+
+    ``Interrupted`` is a KeyboardInterrupt: writers stop, temporary outputs are removed,
+    and the CLI exits 143 (130 for Ctrl-C). The previous handler is restored on leaving.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, raise_on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
