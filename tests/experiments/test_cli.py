@@ -70,7 +70,6 @@ def test_ablation_killed_by_sigterm_exits_143_with_a_resume_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sarslide.experiments.study as study
-    import sarslide.experiments.train_run as train_run
 
     def killed_after_one_run(cfg, **kwargs):  # type: ignore[no-untyped-def]
         finished = Path(cfg.output_dir) / "runs" / "vv-k1-s0"
@@ -80,7 +79,6 @@ def test_ablation_killed_by_sigterm_exits_143_with_a_resume_hint(
         raise AssertionError("SIGTERM did not interrupt the run")
 
     monkeypatch.setattr(study, "run_ablation", killed_after_one_run)
-    monkeypatch.setattr(train_run, "resolve_train_config", lambda train: {"data": {}})
     out = tmp_path / "ablation"
     result = runner.invoke(app, ["ablation", "--preset", "quick", "-o", str(out)])
     assert result.exit_code == 143, result.output  # 128 + SIGTERM, as every command

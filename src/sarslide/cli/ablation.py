@@ -50,21 +50,14 @@ def ablation(
     findings.md into the output directory.
     """
     # imported when the command runs (see sarslide.cli)
-    from sarslide.experiments.config import AblationConfig, load_ablation_config
+    from sarslide.experiments.config import load_ablation_config
     from sarslide.experiments.study import run_ablation
-    from sarslide.experiments.train_run import resolve_train_config
 
-    source = request.config
     opt.check_device_option(request.flags.get("train.trainer.device"))
-    base = load_ablation_config(source, preset=preset)
-    # the base training config is resolved first, so --set train.x.y=... edits a mapping
-    resolved = {**base.model_dump(mode="json"), "train": resolve_train_config(base.train)}
-    source_name = str(source or f"preset {preset}")
-    cfg = AblationConfig.from_mapping(resolved, request.overrides(), source=source_name)
-    train = resolve_train_config(cfg.train)
+    cfg = load_ablation_config(request.config, preset=preset, overrides=request.overrides())
     check_output_location(cfg.output_dir)
     with exit_on_interrupt(cfg.output_dir):
-        outcome = run_ablation(cfg, train=train, progress=not no_progress)
+        outcome = run_ablation(cfg, progress=not no_progress)
     paths = outcome.paths
     report_grid(
         outcome.grid, [paths.table_markdown, paths.findings], f"outputs in {paths.output_dir}"

@@ -12,7 +12,7 @@ from sarslide.cli import options as opt
 from sarslide.cli.apps import insar_app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command, flag
 from sarslide.cli.console import console
-from sarslide.errors import ConfigError, OutputExistsError
+from sarslide.errors import ConfigError
 
 INTERFEROGRAM = ConfigFlags(
     "sarslide.insar.config:InterferogramConfig",
@@ -94,8 +94,6 @@ def simulate(
     from sarslide.insar.simulate import simulate_isslide_raw
 
     cfg = request.load()
-    if output.exists() and any(output.iterdir()):
-        raise OutputExistsError(f"{output} is not empty; choose a new folder.")
     items = simulate_isslide_raw(output, cfg, progress=True)
     console.print(f"wrote {len(items)} interferograms in {len(cfg.zones)} zones to {output}")
 
@@ -141,8 +139,6 @@ def import_layout(
         return
     if not cfg.zone:
         raise ConfigError("--layout products needs --zone NAME (the zone of the products).")
-    if output.exists() and any(output.iterdir()):
-        raise OutputExistsError(f"{output} is not empty; choose a new folder.")
     written = import_products_to_raw_layout(str(source), output, zone=cfg.zone)
     console.print(f"wrote {len(written)} interferograms of zone {cfg.zone} to {output}")
 
@@ -163,14 +159,11 @@ def train(request: ConfigRequest) -> None:
 def evaluate(request: ConfigRequest) -> None:
     """Score trained models on the held-out zone(s); write comparison.md/.csv."""
     # imported when the command runs (see sarslide.cli)
-    from sarslide.insar.run import evaluate_isslide
+    from sarslide.insar.run import evaluate_isslide_run
 
     cfg = request.load()
     opt.check_device_option(cfg.device)
-    outputs = evaluate_isslide(
-        cfg.runs_dir, figure=cfg.figure, device=cfg.device, precision=cfg.precision
-    )
-    print_outputs(outputs)
+    print_outputs(evaluate_isslide_run(cfg))
 
 
 @config_command(insar_app, "demo", DEMO)

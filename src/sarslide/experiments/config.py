@@ -30,6 +30,7 @@ from sarslide.config import (
     resolve_config_path,
 )
 from sarslide.errors import ConfigError
+from sarslide.training.config import TrainConfig
 
 InputSet = Literal["vv", "vh", "vv+vh", "sar+dem", "dem"]
 PAPER_INPUT_SETS: Final[tuple[InputSet, ...]] = ("vv", "vh", "vv+vh", "sar+dem", "dem")
@@ -137,7 +138,8 @@ def load_ablation_config(
     Args:
         path: a YAML file; its keys override the preset's when both are given.
         preset: ``"quick"`` or ``"paper"`` (package data ``ablation-<name>.yaml``).
-        overrides: ``"key.sub=value"`` strings (or a dotted-key mapping) applied last.
+        overrides: ``"key.sub=value"`` strings (or a dotted-key mapping) applied last,
+            onto the resolved training config (``train.trainer.max_epochs=5`` edits it).
 
     Raises:
         ConfigError: unknown preset, unreadable file, or a value that fails validation.
@@ -145,7 +147,8 @@ def load_ablation_config(
     if path is None and preset is None:
         raise ConfigError("Give an ablation config file or a preset (--preset quick|paper).")
     if preset is None:
-        return AblationConfig.from_yaml(path, overrides)
+        base = AblationConfig.from_yaml(path)
+        return _resolve_overrides(base, overrides, os.fspath(path)) if overrides else base
     label = AblationConfig.config_label
     presets = list_presets(AblationConfig.preset_prefix)
     if preset not in presets:
@@ -154,7 +157,31 @@ def load_ablation_config(
     if path is not None:
         data = apply_overrides(data, _dotted(read_yaml_mapping(path, label=label)))
     source = os.fspath(path) if path is not None else f"preset {preset!r}"
-    return AblationConfig.from_mapping(data, overrides, source=source)
+    base = AblationConfig.from_mapping(data, source=source)
+    return _resolve_overrides(base, overrides, source) if overrides else base
+
+
+def _resolve_overrides(base: AblationConfig, overrides: Overrides, source: str) -> AblationConfig:
+    """``overrides`` applied to ``base`` with its training config resolved to a mapping."""
+    resolved = {**base.model_dump(mode="json"), "train": resolve_train_config(base.train)}
+    return AblationConfig.from_mapping(resolved, overrides, source=source)
+
+
+def resolve_train_config(train: str | dict[str, Any]) -> dict[str, Any]:
+    """Validate the base training config and return it as a plain (JSON-able) mapping.
+
+    Args:
+        train: an inline mapping, a YAML path, or the name of a training preset
+            (``src/sarslide/presets/<name>.yaml``).
+
+    Raises:
+        ConfigError: no such file or preset, or an invalid training config.
+    """
+    if isinstance(train, dict):
+        cfg = TrainConfig.from_mapping(train, source="(the ablation's train section)")
+    else:
+        cfg = TrainConfig.from_yaml(train)
+    return cfg.model_dump(mode="json")
 
 
 def validate_ablation_config(data: dict[str, Any], *, source: str = "") -> AblationConfig:

@@ -26,7 +26,11 @@ import torch
 
 from sarslide.atomic import write_text_atomic
 from sarslide.experiments.ablation_figure import plot_ablation
-from sarslide.experiments.config import AblationConfig, dump_ablation_config
+from sarslide.experiments.config import (
+    AblationConfig,
+    dump_ablation_config,
+    resolve_train_config,
+)
 from sarslide.experiments.findings import format_findings
 from sarslide.experiments.grid import expand_grid
 from sarslide.experiments.log_ratio_baseline import score_log_ratio_for_ablation
@@ -38,7 +42,7 @@ from sarslide.experiments.results import (
     format_table_markdown,
 )
 from sarslide.experiments.runner import GridOutcome, RunFunction, run_grid
-from sarslide.experiments.train_run import resolve_train_config, train_and_evaluate
+from sarslide.experiments.train_run import train_and_evaluate
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from sarslide.experiments.records import (
     RunOutput,
     flatten_interval,
 )
-from sarslide.training.config import TrainConfig, load_train_config
+from sarslide.training.config import load_train_config
 from sarslide.training.run import train
 
 if TYPE_CHECKING:
@@ -31,23 +31,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TRAIN_SUBDIR = "train"
-
-
-def resolve_train_config(train: str | dict[str, Any]) -> dict[str, Any]:
-    """Validate the base training config and return it as a plain (JSON-able) mapping.
-
-    Args:
-        train: an inline mapping, a YAML path, or the name of a training preset
-            (``src/sarslide/presets/<name>.yaml``).
-
-    Raises:
-        ConfigError: no such file or preset, or an invalid training config.
-    """
-    if isinstance(train, dict):
-        cfg = TrainConfig.from_mapping(train, source="(the ablation's train section)")
-    else:
-        cfg = TrainConfig.from_yaml(train)
-    return cfg.model_dump(mode="json")
 
 
 def build_run_train_config(spec: RunSpec) -> dict[str, Any]:

@@ -32,12 +32,13 @@ import numpy as np
 import pandas as pd
 import rasterio
 
-from sarslide.errors import DataSelectionError, OutputExistsError
+from sarslide.errors import DataSelectionError
 from sarslide.insar.config import DEFAULT_YEAR
 from sarslide.insar.config import ImportConfig as ImportConfig  # re-exported
 from sarslide.insar.isslide_layout import (
     IMAGES_DIR,
     MASKS_DIR,
+    check_new_folder,
     write_geotiff,
     write_ready_index,
 )
@@ -208,10 +209,7 @@ def import_authors_layout(
     Returns the index written to ``patches.csv``.
     """
     out = Path(out_root)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"{out} is not empty; choose a new output folder (nothing is deleted)."
-        )
+    check_new_folder(out, overwrite=overwrite)
     rows = [_import_patch(patch, out, year=year) for patch in list_authors_patches(root)]
     index = pd.DataFrame(rows)
     duplicated = sorted(index.loc[index["name"].duplicated(), "name"])

@@ -17,6 +17,7 @@ import numpy as np
 
 from sarslide.insar.isslide_layout import (
     RawInterferogram,
+    check_new_folder,
     raw_folder,
     read_annotations,
     write_raw_interferogram,
@@ -37,7 +38,11 @@ def import_products_to_raw_layout(
 
     Returns the interferograms written, sorted by dates. A product that cannot be
     read is skipped with a warning (as in the cube build).
+
+    Raises:
+        OutputExistsError: ``root`` is not empty.
     """
+    check_new_folder(Path(root))
     products, skipped = find_insar_products(sources)
     for pair in skipped:
         logger.warning("skipping %s: %s", pair.name, pair.reason)

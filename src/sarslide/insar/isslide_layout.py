@@ -33,7 +33,7 @@ import pandas as pd
 import rasterio
 
 from sarslide.atomic import replacing
-from sarslide.errors import DataSelectionError
+from sarslide.errors import DataSelectionError, OutputExistsError
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,18 @@ class RawInterferogram:
             if candidate.exists():
                 return candidate
         return None
+
+
+def check_new_folder(out: Path, *, overwrite: bool = False) -> None:
+    """Refuse a folder that exists and is not empty (unless ``overwrite``); nothing is deleted.
+
+    Raises:
+        OutputExistsError: ``out`` holds files.
+    """
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputExistsError(
+            f"{out} is not empty; choose a new output folder (nothing is deleted)."
+        )
 
 
 def raw_folder(root: str | Path, zone: str, delay_days: int, start: str, end: str) -> Path:

@@ -22,7 +22,7 @@ from rasterio.features import rasterize
 from rich.progress import track
 from scipy import ndimage
 
-from sarslide.errors import DataSelectionError, OutputExistsError
+from sarslide.errors import DataSelectionError
 from sarslide.insar.authors_layout import (
     authors_patch_paths,
     create_interferogram_folders,
@@ -33,6 +33,7 @@ from sarslide.insar.isslide_layout import (
     IMAGES_DIR,
     MASKS_DIR,
     RawInterferogram,
+    check_new_folder,
     list_raw_interferograms,
     patch_name,
     read_annotations,
@@ -110,10 +111,7 @@ def extract_patches(
         The patch index (also written to ``patches.csv``).
     """
     out = Path(out_root)
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise OutputExistsError(
-            f"{out} is not empty; choose a new output folder (nothing is deleted)."
-        )
+    check_new_folder(out, overwrite=overwrite)
     items = list_raw_interferograms(raw_root)
     zones = sorted({i.zone for i in items})
     rows: list[dict[str, Any]] = []

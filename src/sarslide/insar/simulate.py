@@ -43,6 +43,7 @@ from sarslide.insar.interferometry import estimate_coherence, simulate_slc_pair
 from sarslide.insar.isslide_layout import (
     LAYOVER_FILE,
     RawInterferogram,
+    check_new_folder,
     write_geotiff,
     write_raw_interferogram,
 )
@@ -159,7 +160,12 @@ class _ZoneScene:
 def simulate_isslide_raw(
     root: str | Path, config: SimulationConfig | None = None, *, progress: bool = False
 ) -> list[RawInterferogram]:
-    """Write a simulated ISSLIDE raw layout under ``root``; return its interferograms."""
+    """Write a simulated ISSLIDE raw layout under ``root``; return its interferograms.
+
+    Raises:
+        OutputExistsError: ``root`` is not empty.
+    """
+    check_new_folder(Path(root))
     cfg = config or SimulationConfig()
     rng = np.random.default_rng(cfg.seed)
     dates = _make_dates(cfg)
