@@ -148,7 +148,7 @@ def load_ablation_config(
         raise ConfigError("Give an ablation config file or a preset (--preset quick|paper).")
     if preset is None:
         base = AblationConfig.from_yaml(path)
-        return _resolve_overrides(base, overrides, os.fspath(path)) if overrides else base
+        return _resolve_overrides(base, overrides, str(path)) if overrides else base
     label = AblationConfig.config_label
     presets = list_presets(AblationConfig.preset_prefix)
     if preset not in presets:
