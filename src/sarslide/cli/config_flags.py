@@ -233,7 +233,8 @@ class ConfigFlags:
         for n, item in enumerate(self.flags):
             value = _given(params.pop(f"flag{n}"))
             for i, old in enumerate(item.old):
-                value = _pick_spelling(value, _given(params.pop(f"flag{n}_old{i}")), item, old)
+                old_value = _given(params.pop(f"flag{n}_old{i}"))
+                value = pick_spelling(value, old_value, item.spelling, old)
             if value is not None and (value or item.sets is None):  # given (parsed: may be None)
                 values.update(dict.fromkeys((item.key, *item.also), self._value(item, value)))
         config = params.pop("config_file", None)
@@ -291,14 +292,14 @@ def _click_params(parameters: list[inspect.Parameter]) -> list[Any]:
     return list(typer.main.get_command(scratch).params)
 
 
-def _pick_spelling(value: Any, old_value: Any, item: Flag, old: str) -> Any:
-    """The flag or its old spelling (kept hidden for old scripts); both differing: error."""
+def pick_spelling(value: Any, old_value: Any, spelling: str, old: str) -> Any:
+    """A flag's value or its old (hidden) spelling's; both given and differing: ConfigError."""
     if old_value is None or old_value is False:
         return value
     if value is not None and value is not False and value != old_value:
         raise ConfigError(
-            f"Both {item.spelling} {str(value)!r} and {old} {str(old_value)!r} given; "
-            f"{old} is the old name of {item.spelling}: give only {item.spelling}."
+            f"Both {spelling} {str(value)!r} and {old} {str(old_value)!r} given; "
+            f"{old} is the old name of {spelling}: give only {spelling}."
         )
     return old_value
 

@@ -7,14 +7,12 @@ here list the keys that several commands offer as flags (``cube build`` and
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
 
 from sarslide.cli.config_flags import SET_HELP, flag
 from sarslide.cli.flag_types import parse_time
-from sarslide.errors import ConfigError
 
 EVENT_FLAGS = ("aoi", "event_start", "event_end")
 """Where and when: ``cube build``, ``respond``."""
@@ -57,25 +55,6 @@ def output_option(help_text: str, *, required: bool = False) -> Any:
     return typer.Option(... if required else None, "--output", "-o", help=help_text)
 
 
-def hidden_alias_option(name: str) -> Any:
-    """An old spelling of ``-o/--output``, kept for old scripts and hidden (see pick_output)."""
-    return typer.Option(None, name, hidden=True)
-
-
-def pick_output(output: Path | None, alias: Path | None, alias_name: str) -> Path | None:
-    """``-o/--output``, or the old spelling it replaced.
-
-    Raises:
-        ConfigError: both spellings given with different paths.
-    """
-    if alias is not None and output is not None and alias != output:
-        raise ConfigError(
-            f"Both --output {str(output)!r} and {alias_name} {str(alias)!r} given; "
-            f"{alias_name} is the old name of --output: give only --output."
-        )
-    return output if output is not None else alias
-
-
 def overwrite_option(help_text: str) -> Any:
     """The ``--overwrite`` flag (what it may replace differs per command)."""
     return typer.Option(False, "--overwrite", help=help_text)
@@ -89,11 +68,6 @@ def progress_option() -> Any:
 def no_progress_option() -> Any:
     """The ``--no-progress`` flag of the commands that run grids of runs."""
     return typer.Option(False, "--no-progress", help="No progress bars.")
-
-
-def cube_option(help_text: str) -> Any:
-    """The ``--cube`` option of a command without a config model of its own."""
-    return typer.Option(None, "--cube", help=help_text)
 
 
 def set_option() -> Any:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typer
+
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, pick_spelling
 from sarslide.cli.console import console
 from sarslide.errors import ConfigError
 from sarslide.output_checks import check_output_location
@@ -24,7 +26,7 @@ RESPOND = ConfigFlags(
 def respond(
     request: ConfigRequest,
     output: Path | None = opt.output_option("Folder of this event (rerun resumes)."),
-    out_alias: Path | None = opt.hidden_alias_option("--out"),
+    out_alias: Path | None = typer.Option(None, "--out", hidden=True),  # the old spelling
     overwrite: bool = opt.overwrite_option(
         "Replace outputs in the folder made for another request."
     ),
@@ -35,7 +37,7 @@ def respond(
     enough will exist. Rerun with the same -o to resume: finished steps are reused.
     """
     opt.check_device_option(request.flags.get("device"))  # before any search or build
-    out_dir = opt.pick_output(output, out_alias, "--out")
+    out_dir = pick_spelling(output, out_alias, "--output", "--out")
     if out_dir is None:
         raise ConfigError("Give the event's folder with -o/--output.")
     check_output_location(out_dir)
