@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 from sarslide.cli.main import app
 from sarslide.insar.interferometry import simulate_slc_pair
 from sarslide.insar.readers import write_complex_geotiff
-from sarslide.insar.run import ISSLIDE_MODELS, IsslideRunConfig, run_isslide, train_isslide
+from sarslide.insar.run import (
+    ISSLIDE_MODELS,
+    IsslideRunConfig,
+    build_datamodule,
+    load_test_predictor,
+    run_isslide,
+    train_isslide,
+)
 from sarslide.models.checkpoints import read_model_bundle
 
 runner = CliRunner()
@@ -74,6 +81,15 @@ def test_end_to_end_tiny_model(tiny_ready: Path, tmp_path: Path) -> None:
         0 <= metrics["f1"] <= 1
         and "isslide-unet" in (tmp_path / "runs" / "comparison.md").read_text()
     )
+    # the CPU's default engine is ONNX Runtime, recorded; torch gives the same probabilities
+    assert metrics["engine"] == "onnx" and metrics["engine_version"] and metrics["device"] == "cpu"
+    assert "engine" in (tmp_path / "runs" / "comparison.csv").read_text().splitlines()[0]
+    datamodule = build_datamodule(cfg)
+    run_dir = tmp_path / "runs" / "isslide-unet"
+    features = datamodule.datasets["test"].features.numpy()
+    on = {e: load_test_predictor(run_dir, datamodule, engine=e)[1] for e in ("torch", "onnx")}
+    difference = np.abs(on["onnx"].predict(features) - on["torch"].predict(features))
+    assert float(difference.max()) <= 1e-5
 
 
 @pytest.mark.slow

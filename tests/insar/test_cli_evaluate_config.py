@@ -43,7 +43,15 @@ def _invoke(tmp_path: Path, config: str, *args: str) -> tuple[int, str]:
 def test_config_file_values_are_used(tmp_path: Path, calls: list[dict[str, Any]]) -> None:
     code, output = _invoke(tmp_path, "runs_dir: runs/a\nfigure: false\nprecision: fp32\n")
     assert code == 0, output
-    assert calls == [{"runs_dir": "runs/a", "figure": False, "device": None, "precision": "fp32"}]
+    assert calls == [
+        {
+            "runs_dir": "runs/a",
+            "figure": False,
+            "device": None,
+            "precision": "fp32",
+            "engine": None,
+        }
+    ]
 
 
 def test_flags_beat_the_file_and_set_beats_the_flags(
@@ -73,3 +81,14 @@ def test_missing_device_in_the_file_stops_before_evaluating(
     code, output = _invoke(tmp_path, "runs_dir: runs/a\ndevice: cuda\n")
     assert code == 1 and "'cuda' is not available" in output and "available: cpu" in output
     assert calls == []
+
+
+def test_engine_flag_reaches_the_evaluation_and_a_bad_one_is_one_line(
+    tmp_path: Path, calls: list[dict[str, Any]]
+) -> None:
+    code, output = _invoke(tmp_path, "runs_dir: runs/a\n", "--engine", "torch")
+    assert code == 0, output
+    assert calls[-1]["engine"] == "torch"
+    code, output = _invoke(tmp_path, "runs_dir: runs/a\n", "--engine", "tensorrt")
+    assert code == 1 and "Invalid engine 'tensorrt'" in output and "Traceback" not in output
+    assert len(calls) == 1

@@ -104,3 +104,17 @@ def test_demo_flags_beat_the_config_file(
     result = runner.invoke(app, [*args, "--precision", "fp32"])
     assert result.exit_code == 0, result.output
     assert (fake_stages[0].device, fake_stages[0].precision) == ("cpu", "fp32")
+
+
+@pytest.mark.usefixtures("no_gpu")
+def test_demo_engine_reaches_the_runs_and_a_bad_one_creates_nothing(
+    tmp_path: Path, fake_stages: list[IsslideRunConfig]
+) -> None:
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["insar", "demo", "-o", str(out), "--engine", "unknown"])
+    assert result.exit_code == 1, result.output
+    assert "Invalid engine 'unknown'" in _error_line(result.output)
+    assert not out.exists() and not fake_stages
+    result = runner.invoke(app, ["insar", "demo", "-o", str(out), "--fast", "--engine", "torch"])
+    assert result.exit_code == 0, result.output
+    assert fake_stages[0].engine == "torch"

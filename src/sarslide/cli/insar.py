@@ -52,7 +52,7 @@ TRAIN = ConfigFlags(
 EVALUATE = ConfigFlags(
     "sarslide.insar.config:IsslideEvaluateConfig",
     argument("runs_dir"),
-    "figure device precision",
+    "figure device precision engine",
     config_help=(
         "YAML config file (keys of sarslide.insar.config.IsslideEvaluateConfig; the models' "
         "settings come from the run's config.json); the options below and --set override "
@@ -61,7 +61,7 @@ EVALUATE = ConfigFlags(
 )
 DEMO = ConfigFlags(
     "sarslide.insar.config:IsslideDemoConfig",
-    "output_dir seed num_threads:--threads device precision",
+    "output_dir seed num_threads:--threads device precision engine",
     flag("fast", "--fast", sets=True),
 )
 
@@ -160,9 +160,11 @@ def evaluate(request: ConfigRequest) -> None:
     """Score trained models on the held-out zone(s); write comparison.md/.csv."""
     # imported when the command runs (see sarslide.cli)
     from sarslide.insar.run import evaluate_isslide_run
+    from sarslide.models.engines import check_engine_setting
 
     cfg = request.load()
     opt.check_device_option(cfg.device)
+    check_engine_setting(cfg.engine)
     print_outputs(evaluate_isslide_run(cfg))
 
 

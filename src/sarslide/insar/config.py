@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Final, Literal
 
 from pydantic import ConfigDict, Field
 
-from sarslide.config import ConfigModel, device_field, precision_field
+from sarslide.config import ConfigModel, device_field, engine_field, precision_field
 
 DEFAULT_TEST_ZONES: Final = ("queyras",)
 """The zone held out for testing by default (the paper's)."""
@@ -69,6 +69,12 @@ class IsslideRunConfig(ConfigModel):
     accelerator: str = Field(default="auto", description="Lightning accelerator; see device.")
     device: str = device_field()
     precision: str = precision_field()
+    engine: str = Field(
+        default="auto",
+        description="What predicts the test patches (evaluate): auto (ONNX Runtime on the "
+        "CPU, torch on GPUs or for bf16/fp16), torch, onnx. Training and the validation "
+        "threshold run on torch.",
+    )
     num_threads: int = Field(
         default=0,
         ge=0,
@@ -91,6 +97,11 @@ class IsslideEvaluateConfig(ConfigModel):
     precision: str | None = Field(
         default=None, description="fp32, bf16, fp16 or auto (default: the run's precision)."
     )
+    engine: str | None = Field(
+        default=None,
+        description="auto (ONNX Runtime on the CPU, torch on GPUs or for bf16/fp16), torch, "
+        "onnx (default: the run's engine, auto).",
+    )
 
 
 class IsslideDemoConfig(ConfigModel):
@@ -109,6 +120,7 @@ class IsslideDemoConfig(ConfigModel):
     )
     device: str = device_field(" Training and evaluation run there.")
     precision: str = precision_field()
+    engine: str = engine_field()
 
 
 DEFAULT_YEAR: Final = 2018  # of interferogram folder names without one (02Jul_08Jul)

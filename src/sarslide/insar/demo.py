@@ -22,6 +22,7 @@ from sarslide.insar.patches import extract_patches
 from sarslide.insar.results import IsslideOutputs
 from sarslide.insar.run import run_isslide
 from sarslide.insar.simulate import SimulationConfig, simulate_isslide_raw
+from sarslide.models.engines import resolve_engine
 from sarslide.output_dirs import prepare_output_dir
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def demo_run_config(cfg: IsslideDemoConfig) -> IsslideRunConfig:
         seed=cfg.seed,
         device=cfg.device,
         precision=cfg.precision,
+        engine=cfg.engine,
         num_threads=cfg.num_threads,
     )
 
@@ -78,7 +80,8 @@ def run_isslide_demo(
     """simulate -> patches -> train five models -> test table + figure, in ``cfg.output_dir``.
 
     ``cfg.num_threads``: torch CPU threads (0 = auto, see ``choose_torch_threads``).
-    ``cfg.device``/``cfg.precision``: where training and evaluation run, checked first.
+    ``cfg.device``/``cfg.precision``: where training and evaluation run, checked first;
+    ``cfg.engine``: what predicts the test patches (``insar.engine``).
     ``overwrite``: replace a previous demo folder (never one the demo did not write).
 
     Raises:
@@ -86,7 +89,9 @@ def run_isslide_demo(
             does not fit it (nothing written).
         OutputExistsError: the folder is not empty and ``overwrite`` is False.
     """
-    resolve_precision(cfg.precision, resolve_device(cfg.device))
+    device = resolve_device(cfg.device)
+    resolve_engine(cfg.engine, device, onnx_file=False, precision=cfg.precision)
+    resolve_precision(cfg.precision, device)
     out = Path(cfg.output_dir)
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise OutputExistsError(

@@ -26,6 +26,7 @@ from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.insar.config import ISSLIDE_MODELS, IsslideEvaluateConfig, IsslideRunConfig
 from sarslide.insar.datamodule import IsslideDataModule
+from sarslide.insar.engine import PatchPredictor, load_patch_predictor
 from sarslide.insar.features import FEATURE_NAMES
 from sarslide.insar.figures import plot_isslide_predictions
 from sarslide.insar.results import IsslideOutputs, IsslideRuns
@@ -34,6 +35,7 @@ from sarslide.insar.splits import SPLIT_TEST, SPLIT_VAL
 from sarslide.metrics.undefined import mark_undefined
 from sarslide.models.checkpoints import (
     TASK_ISSLIDE,
+    ModelBundle,
     load_model_from_checkpoint,
     read_trained_steps,
 )
@@ -154,33 +156,60 @@ def train_isslide_model(
 
 def evaluate_isslide_model(run_dir: str | Path, datamodule: IsslideDataModule) -> dict[str, Any]:
     """Score a trained model on the TEST split with its validation threshold."""
-    return _evaluate_with_probabilities(run_dir, datamodule)[0]
+    loaded = load_test_predictor(run_dir, datamodule, engine="torch")
+    return _evaluate_with_probabilities(run_dir, datamodule, *loaded)[0]
 
 
-def _evaluate_with_probabilities(
+def load_test_predictor(
     run_dir: str | Path,
     datamodule: IsslideDataModule,
+    *,
+    engine: str | None = "auto",
     device: str | torch.device = "cpu",
     precision: str | PrecisionPlan = "auto",
-) -> tuple[dict[str, Any], np.ndarray]:
-    """Metrics of :func:`evaluate_isslide_model` and the test probabilities (N, H, W)."""
-    folder = Path(run_dir)
-    model, bundle = load_model_from_checkpoint(best_checkpoint_path(folder))
+) -> tuple[ModelBundle, PatchPredictor]:
+    """The trained model of ``run_dir`` (its bundle) on ``engine``, for the test patches.
+
+    Raises:
+        DataSelectionError: the model has no threshold chosen on validation.
+        ConfigError: ``engine='onnx'`` and the model does not export (see ``insar.engine``).
+    """
+    model, bundle = load_model_from_checkpoint(best_checkpoint_path(Path(run_dir)))
     if bundle.extra.get("threshold_chosen_on") != SPLIT_VAL:
         raise DataSelectionError(
             f"{bundle.source} has no threshold chosen on validation: train the model first "
             "('sarslide insar train'); the threshold is chosen on validation, never on test."
         )
-    probability, truth = predict_dataset(
-        model, datamodule.datasets[SPLIT_TEST], device=device, precision=precision
+    features = datamodule.datasets[SPLIT_TEST].features
+    return bundle, load_patch_predictor(
+        model,
+        model_name=bundle.model_name,
+        num_classes=bundle.num_classes,
+        patch_shape=tuple(int(n) for n in features.shape[1:]),  # type: ignore[arg-type]
+        engine=engine,
+        device=device,
+        precision=precision,
     )
+
+
+def _evaluate_with_probabilities(
+    run_dir: str | Path,
+    datamodule: IsslideDataModule,
+    bundle: ModelBundle,
+    predictor: PatchPredictor,
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Metrics of :func:`evaluate_isslide_model` and the test probabilities (N, H, W)."""
+    folder = Path(run_dir)
+    dataset = datamodule.datasets[SPLIT_TEST]
+    probability = predictor.predict(dataset.features.numpy())
     metrics = {
         "model": folder.name,
-        **score_patches(truth, probability, threshold=bundle.threshold),
+        **score_patches(dataset.masks.numpy(), probability, threshold=bundle.threshold),
     }
     metrics["trained_steps"] = read_trained_steps(best_checkpoint_path(folder))
     metrics["threshold_chosen_on"] = bundle.extra["threshold_chosen_on"]
     metrics["test_zones"] = ",".join(sorted(set(datamodule.split_index(SPLIT_TEST)["zone"])))
+    metrics.update(predictor.describe())
     write_json_atomic(folder / METRICS_FILE, mark_undefined(metrics))
     return metrics, probability
 
@@ -204,11 +233,14 @@ def evaluate_isslide(
     figure: bool = True,
     device: str | None = None,
     precision: str | None = None,
+    engine: str | None = None,
 ) -> dict[str, Path]:
     """Score every trained model of a run folder on TEST; write the table (+ figure).
 
-    ``device`` and ``precision`` (default: the run config's) decide where and how the
-    models predict.
+    ``device``, ``precision`` and ``engine`` (default: the run config's) decide where
+    and how the models predict. Every model is loaded on its engine before the first
+    is scored, so a model that cannot run on ``engine='onnx'`` stops the evaluation
+    before anything is written.
     """
     out = Path(output_dir)
     config_path = out / CONFIG_FILE
@@ -228,9 +260,15 @@ def evaluate_isslide(
         set_torch_threads(cfg.num_threads)
     torch_device = resolve_device(device or cfg.device)
     plan = resolve_precision(precision or cfg.precision, torch_device)
-    scored = [
-        _evaluate_with_probabilities(run_dir, datamodule, torch_device, plan)
+    loaded = [
+        load_test_predictor(
+            run_dir, datamodule, engine=engine or cfg.engine, device=torch_device, precision=plan
+        )
         for run_dir in run_dirs
+    ]
+    scored = [
+        _evaluate_with_probabilities(run_dir, datamodule, *model)
+        for run_dir, model in zip(run_dirs, loaded, strict=True)
     ]
     rows = [metrics for metrics, _ in scored]
     md_path, csv_path = write_comparison_table(rows, out)
@@ -259,6 +297,10 @@ def evaluate_isslide_run(cfg: IsslideEvaluateConfig) -> IsslideOutputs:
     """``sarslide insar evaluate`` as a call: :func:`evaluate_isslide` with ``cfg``'s settings."""
     return IsslideOutputs(
         evaluate_isslide(
-            cfg.runs_dir, figure=cfg.figure, device=cfg.device, precision=cfg.precision
+            cfg.runs_dir,
+            figure=cfg.figure,
+            device=cfg.device,
+            precision=cfg.precision,
+            engine=cfg.engine,
         )
     )

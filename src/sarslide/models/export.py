@@ -94,7 +94,9 @@ def export_model(
     stride = _stride_px(model, bundle.model_name)
     n_channels = len(bundle.channel_names)
     graph = export_onnx_bytes(model, in_channels=n_channels, tile_px=max(stride, 32) * 2)
-    check = _check_export(model, graph, bundle.num_classes, n_channels, stride)
+    height = max(stride, CHECK_TILE_PX // stride * stride)
+    shape = (2, n_channels, height, height + max(stride, 32))  # another width than traced
+    check = check_onnx_graph(model, graph, bundle.num_classes, shape)
     spec = {
         "input": f"{INPUT_NAME}: float32 (batch, {n_channels}, height, width), standardised",
         "output": f"{OUTPUT_NAME}: float32 (batch, height, width), landslide probability 0-1",
@@ -129,22 +131,23 @@ def _output_paths(target: Path) -> tuple[Path, Path, Path]:
     return target, target.with_suffix(".json"), target.with_suffix(".md")
 
 
-def _check_export(
-    model: Any, graph: bytes, num_classes: int, channels: int, stride: int
+def check_onnx_graph(
+    model: Any, graph: bytes, num_classes: int, shape: tuple[int, int, int, int]
 ) -> dict[str, float]:
-    """ONNX Runtime and torch fp32 against torch fp64 on a seeded input.
+    """ONNX Runtime and torch fp32 against torch fp64 on a seeded input of ``shape``.
 
-    The input's width differs from the traced one (dynamic axes at work). The graph is
-    accepted when its largest probability error is within ``EXPORT_TOLERANCE`` or twice
-    torch's own fp32 error, whichever is larger (a deep network's fp32 noise can pass
-    1e-5: unet-resnet50's differs by 1.2e-5 between torch's two memory layouts).
+    The graph is accepted when its largest probability error is within
+    ``EXPORT_TOLERANCE`` or twice torch's own fp32 error, whichever is larger (a deep
+    network's fp32 noise can pass 1e-5: unet-resnet50's differs by 1.2e-5 between
+    torch's two memory layouts). ``export_model`` checks at another width than the
+    traced one (dynamic axes at work).
+
+    Raises:
+        CheckpointError: the graph's error is above that.
     """
     import torch  # [ml] extra; the module is imported by the export command only
 
-    rng = np.random.default_rng(0)
-    height = max(stride, CHECK_TILE_PX // stride * stride)
-    width = height + max(stride, 32)
-    inputs = rng.standard_normal((2, channels, height, width)).astype(np.float32)
+    inputs = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     expected = make_torch_predictor(model, num_classes=num_classes, channels_last=False)(inputs)
     with torch.inference_mode():
         exact = copy.deepcopy(model).double()(torch.from_numpy(inputs.astype(np.float64)))
