@@ -38,7 +38,7 @@ import matplotlib.pyplot as plt
 import rioxarray
 
 from sarslide.datacube import open_cube, summarize_cube, write_cube
-from sarslide.respond import RespondConfig, respond_to_event
+from sarslide.response import RespondConfig, respond_to_event
 from sarslide.simulate import simulate_event_cube
 from sarslide.training import load_train_config, train
 

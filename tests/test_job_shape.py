@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import types
 import typing
 from typing import Any
 
@@ -30,9 +29,10 @@ IN_MEMORY: dict[str, object] = {
 
 
 def job_function(name: str) -> Any:
-    """The callable behind ``sarslide.<name>`` (``respond`` is a callable module)."""
+    """The function behind ``sarslide.<name>`` (a plain function, never a module)."""
     job = getattr(sarslide, name)
-    return type(job).__call__ if isinstance(job, types.ModuleType) else job
+    assert inspect.isfunction(job), f"sarslide.{name} is {job!r}, not a function"
+    return job
 
 
 def test_every_job_is_exported() -> None:
@@ -44,7 +44,7 @@ def test_every_job_is_exported() -> None:
 def test_job_takes_one_config(name: str) -> None:
     function = job_function(name)
     hints = typing.get_type_hints(function)
-    params = [p for p in inspect.signature(function).parameters.values() if p.name != "self"]
+    params = list(inspect.signature(function).parameters.values())
     first, rest = params[0], params[1:]
     config_types = [t for t in typing.get_args(hints[first.name]) or [hints[first.name]]]
     assert any(isinstance(t, type) and issubclass(t, ConfigModel) for t in config_types), name

@@ -13,7 +13,7 @@ from sarslide.chips import DataConfig
 from sarslide.conventions import to_utc_naive
 from sarslide.errors import ConfigError
 from sarslide.inference.config import PredictConfig
-from sarslide.respond import RespondConfig
+from sarslide.response import RespondConfig
 from sarslide.simulate.config import EventCubeSpec
 from sarslide.sources.config import BuildConfig
 

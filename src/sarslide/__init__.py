@@ -24,9 +24,9 @@ try:
 except PackageNotFoundError:  # running from a source tree without install
     __version__ = "0.0.0"
 
-# exported name -> (module, attribute); None: the module itself. Imported by name on first
+# exported name -> (module, attribute). Imported by name on first
 # use (no static import here: modules of every layer import this package's __version__)
-_EXPORTS: dict[str, tuple[str, str | None]] = {
+_EXPORTS: dict[str, tuple[str, str]] = {
     # the jobs
     "simulate_cube": ("sarslide.simulate.event_cube", "simulate_event_cube"),
     "build_cube": ("sarslide.sources.build", "build_cube"),
@@ -34,7 +34,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "train": ("sarslide.training.run", "train"),
     "evaluate": ("sarslide.evaluation.evaluate", "evaluate_checkpoint"),
     "predict": ("sarslide.inference.predict", "predict"),
-    "respond": ("sarslide.respond", None),  # the package is callable: respond(cfg)
+    "respond": ("sarslide.response.run", "respond_to_event"),
     "run_ablation": ("sarslide.experiments.study", "run_ablation"),
     "run_transfer": ("sarslide.experiments.transfer", "run_transfer"),
     "insar_train": ("sarslide.insar.run", "train_isslide"),
@@ -49,7 +49,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "DataConfig": ("sarslide.chips.config", "DataConfig"),
     "EvaluateConfig": ("sarslide.evaluation.config", "EvaluateConfig"),
     "PredictConfig": ("sarslide.inference.config", "PredictConfig"),
-    "RespondConfig": ("sarslide.respond.config", "RespondConfig"),
+    "RespondConfig": ("sarslide.response.config", "RespondConfig"),
     "AblationConfig": ("sarslide.experiments.config", "AblationConfig"),
     "TransferConfig": ("sarslide.experiments.config", "TransferConfig"),
     "IsslideRunConfig": ("sarslide.insar.config", "IsslideRunConfig"),
@@ -91,8 +91,7 @@ def __getattr__(name: str) -> Any:
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module_name, attribute = _EXPORTS[name]
-    module = importlib.import_module(module_name)
-    return module if attribute is None else getattr(module, attribute)
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def __dir__() -> list[str]:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sarslide.errors import ConfigError
-from sarslide.respond import RespondConfig
+from sarslide.response import RespondConfig
 from sarslide.sources.config import BuildConfig, CubeSourceOptions
 
 SOURCES = {

@@ -14,7 +14,7 @@ from sarslide.errors import ConfigError
 from sarslide.output_checks import check_output_location
 
 RESPOND = ConfigFlags(
-    "sarslide.respond.config:RespondConfig",
+    "sarslide.response.config:RespondConfig",
     "model event_name search_days orbit_state",
     *opt.EVENT_FLAGS,
     *opt.SOURCE_FLAGS,
@@ -42,7 +42,7 @@ def respond(
         raise ConfigError("Give the event's folder with -o/--output.")
     check_output_location(out_dir)
     # imported when the command runs (see sarslide.cli)
-    from sarslide.respond import respond_to_event
+    from sarslide.response import respond_to_event
 
     cfg = request.load()
     result = respond_to_event(

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from sarslide.errors import DataSelectionError
-from sarslide.respond import RespondConfig, respond_to_event
-from tests.respond.conftest import ENGA_AOI, ENGA_DIR
+from sarslide.response import RespondConfig, respond_to_event
+from tests.response.conftest import ENGA_AOI, ENGA_DIR
 
 
 def test_an_event_in_the_future_is_named_so(model_k2: Path, tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ def test_respond_never_writes_inside_its_products_folder(
     def never(*_: object, **__: object) -> None:
         raise AssertionError("searched before the output was checked against the inputs")
 
-    monkeypatch.setattr("sarslide.respond.run.find_local_passes", never)
+    monkeypatch.setattr("sarslide.response.run.find_local_passes", never)
 
     from sarslide.errors import OutputExistsError
 

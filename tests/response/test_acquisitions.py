@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sarslide.errors import DataSelectionError
-from sarslide.respond.acquisitions import AcquisitionPlan, Pass, plan_acquisitions
+from sarslide.response.acquisitions import AcquisitionPlan, Pass, plan_acquisitions
 
 T = pd.Timestamp
 

@@ -34,13 +34,13 @@ from sarslide.devices import resolve_device
 from sarslide.errors import ConfigError, DataSelectionError, EventTooRecentError, OutputExistsError
 from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.ownership import check_not_input
-from sarslide.respond.acquisitions import (
+from sarslide.response.acquisitions import (
     AcquisitionPlan,
     Pass,
     describe_reach,
     plan_acquisitions,
 )
-from sarslide.respond.checks import (
+from sarslide.response.checks import (
     STATE_FILE,
     ModelSettings,
     baseline_settings,
@@ -52,11 +52,11 @@ from sarslide.respond.checks import (
     resolve_grid_resolution,
     resolve_orbit,
 )
-from sarslide.respond.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, RespondConfig
-from sarslide.respond.mapping import map_baseline, map_with_model
-from sarslide.respond.report import write_respond_collection, write_respond_report
-from sarslide.respond.result import RespondResult
-from sarslide.respond.search import find_local_passes, search_passes
+from sarslide.response.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, RespondConfig
+from sarslide.response.mapping import map_baseline, map_with_model
+from sarslide.response.report import write_respond_collection, write_respond_report
+from sarslide.response.result import RespondResult
+from sarslide.response.search import find_local_passes, search_passes
 from sarslide.sources.aoi import parse_aoi
 from sarslide.sources.build import build_cube
 from sarslide.sources.local_products import select_items
@@ -105,7 +105,7 @@ def respond_to_event(
     target = Path(out_dir if out_dir is not None else str(cfg.output_dir)).expanduser()
     named = [cfg.model, cfg.labels, *(cfg.rtc or []), *(cfg.dem or [])]
     check_not_input(target, [p for p in named if not any(c in str(p) for c in "*?[")])
-    # torch loads when a response runs: 'import sarslide.respond' stays light
+    # torch loads when a response runs: 'import sarslide.response' stays light
     from sarslide.models.engines import is_onnx_file, resolve_engine
 
     if cfg.model is None:  # --model none: the log-ratio change map

@@ -1,4 +1,4 @@
-"""What ``respond_to_event`` returns (no heavy imports: ``sarslide.respond`` names it)."""
+"""What ``respond_to_event`` returns (light: no torch, no STAC clients)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sarslide.inference.output_paths import PredictionOutputs
-    from sarslide.respond.acquisitions import AcquisitionPlan
+    from sarslide.response.acquisitions import AcquisitionPlan
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from sarslide.crs_text import format_crs
 from sarslide.datacube.resolution import METADATA_KEY as RESOLUTION_KEY
 from sarslide.datacube.resolution import GridResolution, resolution_mismatch
 from sarslide.errors import ConfigError, DataSelectionError
-from sarslide.respond.acquisitions import AcquisitionPlan
-from sarslide.respond.config import RespondConfig
+from sarslide.response.acquisitions import AcquisitionPlan
+from sarslide.response.config import RespondConfig
 from sarslide.sources.aoi import make_geobox, parse_aoi
 
 logger = logging.getLogger(__name__)
@@ -73,8 +73,8 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
     Raises:
         CheckpointError: missing, corrupt or foreign checkpoint.
     """
-    # torch (the model readers) loads when a model is read: 'import sarslide.respond'
-    # stays light (tests/respond/test_one_search.py)
+    # torch (the model readers) loads when a model is read: 'import sarslide.response'
+    # stays light (tests/response/test_one_search.py)
     from sarslide.models.engines import read_model_file_bundle
 
     source = Path(path).expanduser()

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from sarslide.errors import DataSelectionError
-from sarslide.respond.acquisitions import Pass
+from sarslide.response.acquisitions import Pass
 from sarslide.sources.aoi import AreaOfInterest
 from sarslide.sources.decibel_check import refuse_decibels
 from sarslide.sources.local_products import (

@@ -14,9 +14,9 @@ from sarslide.inference.geotiff import grid_from_cube
 from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.inference.stac_collection import Area, write_collection
 from sarslide.inference.stac_item import AssetKind, footprint_lonlat
-from sarslide.respond.acquisitions import AcquisitionPlan, Pass
-from sarslide.respond.checks import ModelSettings
-from sarslide.respond.config import RespondConfig
+from sarslide.response.acquisitions import AcquisitionPlan, Pass
+from sarslide.response.checks import ModelSettings
+from sarslide.response.config import RespondConfig
 
 
 def write_respond_report(

@@ -1,6 +1,6 @@
 """End to end: an AOI, a date and a model in; acquisitions, cube, map and report out.
 
-Against local STAC APIs (tests/respond/conftest.py): real OPERA RTC over Enga with a
+Against local STAC APIs (tests/response/conftest.py): real OPERA RTC over Enga with a
 simulated DEM, and the simulated Hokkaido catalogue of the build tests.
 """
 
@@ -19,8 +19,8 @@ from sarslide import conventions as cv
 from sarslide.datacube import open_cube
 from sarslide.errors import EventTooRecentError, OutputExistsError
 from sarslide.models.export import export_model
-from sarslide.respond import RespondConfig, RespondResult, respond_to_event
-from tests.respond.conftest import ENGA_AOI, enga_acquisitions
+from sarslide.response import RespondConfig, RespondResult, respond_to_event
+from tests.response.conftest import ENGA_AOI, enga_acquisitions
 from tests.sources.stac_fixtures import AOI_BBOX, LocalStacApi
 from tests.stac_validation import validate_offline
 
@@ -164,7 +164,7 @@ def test_a_kept_map_without_an_item_still_gets_a_collection(
     """A map kept from before maps had an Item: the cube's footprint is the extent."""
     import shutil
 
-    from sarslide.respond.report import write_respond_collection
+    from sarslide.response.report import write_respond_collection
 
     result, _ = enga_response
     folder = tmp_path / "old"
@@ -181,7 +181,7 @@ def test_a_kept_map_without_an_item_still_gets_a_collection(
 def test_maps_the_event_from_local_products_as_from_stac(
     enga_response: tuple[RespondResult, list[str]], model_k2: Path, tmp_path: Path
 ) -> None:
-    from tests.respond.conftest import ENGA_DIR
+    from tests.response.conftest import ENGA_DIR
 
     lines: list[str] = []
     cfg = RespondConfig.from_options(
@@ -244,7 +244,7 @@ def test_resumes_after_an_interruption(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sarslide.respond.run as run_module
+    import sarslide.response.run as run_module
 
     cfg = hokkaido_config(hokkaido_stac, model_k2)
     out = tmp_path / "event"

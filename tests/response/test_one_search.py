@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
-import sarslide.respond.search
+import sarslide.response.search
 import sarslide.sources.build_inputs
-from sarslide.respond import RespondConfig, respond_to_event
-from tests.respond.conftest import ENGA_AOI, ENGA_DIR
+from sarslide.response import RespondConfig, respond_to_event
+from tests.response.conftest import ENGA_AOI, ENGA_DIR
 from tests.sources.stac_fixtures import AOI_BBOX, LocalStacApi
 
 
 def _count(monkeypatch: pytest.MonkeyPatch, name: str, key: Any) -> Counter:
     """Count calls of ``name`` where respond and the build look it up."""
     calls: Counter = Counter()
-    for module in (sarslide.respond.search, sarslide.sources.build_inputs):
+    for module in (sarslide.response.search, sarslide.sources.build_inputs):
         original = getattr(module, name)
 
         def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
@@ -69,8 +69,8 @@ def test_local_products_are_read_once(
     assert reads["rtc"] == 1  # was 2: the plan's, then the build's
 
 
-def test_importing_respond_loads_no_torch() -> None:
-    probe = "import sarslide.respond, sarslide.respond.run, sarslide.respond.checks"
+def test_importing_response_loads_no_torch() -> None:
+    probe = "import sarslide.response, sarslide.response.run, sarslide.response.checks"
     err = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", probe],
         check=True,
@@ -78,5 +78,5 @@ def test_importing_respond_loads_no_torch() -> None:
         text=True,
     ).stderr
     modules = {line.rsplit("|", 1)[-1].strip() for line in err.splitlines() if "|" in line}
-    assert "sarslide.respond.run" in modules
+    assert "sarslide.response.run" in modules
     assert not {m for m in modules if m == "torch" or m.startswith("torch.")}

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sarslide.inference.config import PredictConfig, PredictOptions
 from sarslide.inference.output_paths import PredictionOutputs
-from sarslide.respond.acquisitions import AcquisitionPlan
-from sarslide.respond.checks import ModelSettings
-from sarslide.respond.config import RespondConfig
+from sarslide.response.acquisitions import AcquisitionPlan
+from sarslide.response.checks import ModelSettings
+from sarslide.response.config import RespondConfig
 
 
 def map_with_model(
@@ -31,7 +31,7 @@ def map_with_model(
         event_end=event_end,
         scheduler_address=cfg.scheduler,
     )
-    # the predictor (torch) loads when a map is made: 'import sarslide.respond' stays light
+    # the predictor (torch) loads when a map is made: 'import sarslide.response' stays light
     from sarslide.inference.outputs import predict_to_directory
 
     return predict_to_directory(settings, overwrite=overwrite, progress=progress)
@@ -46,7 +46,7 @@ def map_baseline(
     progress: bool,
 ) -> PredictionOutputs:
     """The log-ratio change map (``--model none``) of the event's cube into ``path``."""
-    # the map writer loads when a map is made: 'import sarslide.respond' stays light
+    # the map writer loads when a map is made: 'import sarslide.response' stays light
     from sarslide.inference.baseline_map import map_log_ratio
     from sarslide.inference.config import LogRatioMapConfig
 

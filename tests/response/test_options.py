@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from sarslide.cli.main import app
 from sarslide.evaluation.config import EvaluateConfig
 from sarslide.inference.config import PredictConfig, PredictOptions, TilingOptions
-from sarslide.respond import RespondConfig
+from sarslide.response import RespondConfig
 
 
 @pytest.mark.parametrize("config", [PredictConfig, RespondConfig])
@@ -86,4 +86,4 @@ def test_sarslide_respond_runs_the_job_and_needs_a_folder() -> None:
 
     cfg = RespondConfig.from_mapping({"aoi": "0,0,1,1", "event_start": "2024-01-01", "model": "m"})
     with pytest.raises(ConfigError, match="output_dir"):
-        sarslide.respond(cfg)  # the package is the verb: respond_to_event(cfg)
+        sarslide.respond(cfg)  # respond_to_event(cfg)

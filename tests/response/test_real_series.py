@@ -18,7 +18,7 @@ from rasterio.warp import transform_bounds
 
 from sarslide import conventions as cv
 from sarslide.datacube import open_cube
-from sarslide.respond import RespondConfig, respond_to_event
+from sarslide.response import RespondConfig, respond_to_event
 
 SERIES = Path(__file__).parents[1] / "data" / "s1-rtc-opera-dists1-10SGD"
 AOI_IW1 = "-120.727,34.580,-120.717,34.588"  # inside T137-292321-IW1 (zone 10)
@@ -138,7 +138,7 @@ def test_far_post_event_passes_are_reported_in_the_plan() -> None:
     """The real record of track 137: after 2023-01-01 the next pass is 2023-10-04."""
     import pandas as pd
 
-    from sarslide.respond.acquisitions import Pass, plan_acquisitions
+    from sarslide.response.acquisitions import Pass, plan_acquisitions
 
     dates = ["2022-12-08", "2022-12-20", "2023-01-01", "2023-10-04", "2023-10-16"]
     passes = [Pass(pd.Timestamp(f"{d}T01:59:11"), "ascending", 137) for d in dates]
