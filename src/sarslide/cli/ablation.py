@@ -11,7 +11,13 @@ import typer
 from sarslide.atomic import write_text_atomic
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
+from sarslide.cli.config_flags import (
+    ConfigFlags,
+    ConfigRequest,
+    check_device,
+    config_command,
+    flag,
+)
 from sarslide.cli.console import console
 from sarslide.cli.flag_types import parse_ints
 from sarslide.cli.grid_report import exit_on_interrupt, report_grid
@@ -49,11 +55,10 @@ def ablation(
     results.csv / results.md (mean, std, n of test AUPRC per cell), ablation.png and
     findings.md into the output directory.
     """
-    # imported when the command runs (see sarslide.cli)
     from sarslide.experiments.config import load_ablation_config
     from sarslide.experiments.study import run_ablation
 
-    opt.check_device_option(request.flags.get("train.trainer.device"))
+    check_device(request.flags.get("train.trainer.device"))
     cfg = load_ablation_config(request.config, preset=preset, overrides=request.overrides())
     check_output_location(cfg.output_dir)
     with exit_on_interrupt(cfg.output_dir):
@@ -125,7 +130,6 @@ def log_ratio(
     if train_config is None:
         map_log_ratio_cube(request.without("score").flags, overrides, overwrite)
         return
-    # imported when the command runs (see sarslide.cli)
     from sarslide.chips.config import read_data_section
     from sarslide.datacube import open_cube
     from sarslide.experiments.config import AblationConfig, LogRatioSettings
@@ -162,7 +166,6 @@ def map_log_ratio_cube(given: dict[str, Any], overrides: list[str], overwrite: b
     if len(ks) > 1:
         text = ",".join(map(str, ks))
         raise ConfigError(f"-k {text!r}: a map takes one number of timesteps, e.g. -k 2.")
-    # imported when the command runs (see sarslide.cli)
     from sarslide.inference.baseline_map import map_log_ratio
     from sarslide.inference.config import LogRatioMapConfig
 

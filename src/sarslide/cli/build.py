@@ -24,7 +24,6 @@ def build(
     """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
     with --rtc/--dem/--insar); write an aligned, validated cube."""
     check_output_location(output)
-    # imported when the command runs (see sarslide.cli)
     from sarslide.sources.build import build_cube
 
     cfg = request.load()

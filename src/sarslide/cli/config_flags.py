@@ -134,8 +134,19 @@ class ConfigRequest:
         return dataclasses.replace(self, flags=flags)
 
     def load(self, between: Mapping[str, Any] | None = None) -> Any:
-        """The validated config: defaults < file < flags (< ``between``) < ``--set``."""
-        return self.model.from_yaml(self.config, self.overrides(between))
+        """The validated config: defaults < file < flags (< ``between``) < ``--set``; its
+        ``device``, if it has one, checked before any work (a missing GPU fails here)."""
+        cfg = self.model.from_yaml(self.config, self.overrides(between))
+        check_device(getattr(cfg, "device", None))
+        return cfg
+
+
+def check_device(device: str | None) -> None:
+    """Refuse a device that is not on this machine (None and auto always exist)."""
+    if device not in (None, "auto"):
+        from sarslide.devices import resolve_device  # imports torch
+
+        resolve_device(device, log=False)
 
 
 class ConfigFlags:

@@ -24,7 +24,6 @@ def info(
     ),
 ) -> None:
     """Print dims, variables, time range, orbits, CRS, grid and landslide fraction."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube, summarize_cube
 
     summary = summarize_cube(

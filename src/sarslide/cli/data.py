@@ -13,7 +13,6 @@ from sarslide.cli.cube import render_summary
 @data_app.command("list")
 def list_cubes() -> None:
     """List the published cubes of Boehm et al. (2022), Zenodo record 7248056."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.sources.zenodo import PUBLISHED_CUBES
 
     table = Table(title="published datacubes (zenodo.org/record/7248056)")
@@ -37,7 +36,6 @@ FETCH = ConfigFlags(
 @config_command(data_app, "fetch", FETCH)
 def fetch(request: ConfigRequest) -> None:
     """Download (resuming), verify, extract a published cube, then print its summary."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import open_cube, summarize_cube
     from sarslide.sources import zenodo
 

@@ -20,7 +20,6 @@ def demo_command(
     progress: bool = opt.progress_option(),
 ) -> None:
     """Simulate the default event cube, train a small U-Net, evaluate, map the scene."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.demo import run_demo
 
     cfg = request.load()

@@ -36,8 +36,6 @@ def evaluate_command(request: ConfigRequest, progress: bool = opt.progress_optio
     pr_curve.png and the resolved config.yaml.
     """
     cfg = request.load()
-    opt.check_device_option(cfg.device)  # a missing GPU fails before torch and the cube load
-    # imported when the command runs (see sarslide.cli)
     from sarslide.evaluation.evaluate import evaluate_checkpoint
     from sarslide.evaluation.report import format_summary_markdown
 

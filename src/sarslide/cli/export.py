@@ -27,7 +27,6 @@ def export_command(
 
     predict, evaluate and respond take the .onnx file in place of the checkpoint.
     """
-    # imported when the command runs (see sarslide.cli)
     from sarslide.models.export import export_model
     from sarslide.models.model_card import read_evaluation_metrics
 

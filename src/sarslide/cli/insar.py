@@ -74,7 +74,6 @@ def interferogram(
     output: Path = opt.output_option("Output folder.", required=True),
 ) -> None:
     """Multilooked, Goldstein-filtered phase, coherence and features (GeoTIFFs)."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.products import write_interferogram_products
 
     products = write_interferogram_products(reference, secondary, output, request.load())
@@ -90,7 +89,6 @@ def simulate(
     output: Path = opt.output_option("Raw-layout output folder.", required=True),
 ) -> None:
     """Simulate an ISSLIDE raw layout (interferograms + annotation polygons)."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.simulate import simulate_isslide_raw
 
     cfg = request.load()
@@ -105,7 +103,6 @@ def patches(
     output: Path = opt.output_option("Ready-layout output folder.", required=True),
 ) -> None:
     """Extract patches around annotated moving areas (ready layout, keyed by name)."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.patches import extract_patches
 
     cfg = request.load()
@@ -125,7 +122,6 @@ def import_layout(
     output: Path = opt.output_option("Output folder (new or empty).", required=True),
 ) -> None:
     """Read the ISSLIDE authors' layout (or InSAR products) into sarslide's layouts."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.authors_layout import import_authors_layout
     from sarslide.insar.import_products import import_products_to_raw_layout
 
@@ -146,11 +142,9 @@ def import_layout(
 @config_command(insar_app, "train", TRAIN)
 def train(request: ConfigRequest) -> None:
     """Train baselines; the threshold is chosen on validation and stored per model."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.run import train_isslide
 
     cfg = request.load()
-    opt.check_device_option(cfg.device)
     for run_dir in train_isslide(cfg, progress=True):
         console.print(f"trained {run_dir}")
 
@@ -158,12 +152,10 @@ def train(request: ConfigRequest) -> None:
 @config_command(insar_app, "evaluate", EVALUATE)
 def evaluate(request: ConfigRequest) -> None:
     """Score trained models on the held-out zone(s); write comparison.md/.csv."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.run import evaluate_isslide_run
     from sarslide.models.engines import check_engine_setting
 
     cfg = request.load()
-    opt.check_device_option(cfg.device)
     check_engine_setting(cfg.engine)
     print_outputs(evaluate_isslide_run(cfg))
 
@@ -176,11 +168,9 @@ def demo(
     ),
 ) -> None:
     """Simulate a small ISSLIDE, train the five baselines briefly, write the comparison."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.insar.demo import run_isslide_demo
 
     cfg = request.load()
-    opt.check_device_option(cfg.device)
     print_outputs(run_isslide_demo(cfg, progress=True, overwrite=overwrite))
 
 

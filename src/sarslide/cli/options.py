@@ -73,11 +73,3 @@ def no_progress_option() -> Any:
 def set_option() -> Any:
     """The repeatable ``--set KEY=VALUE`` of a command without a config model."""
     return typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP)
-
-
-def check_device_option(device: str | None) -> None:
-    """Refuse a device that is not on this machine before any work (no-op for None)."""
-    if device is not None:
-        from sarslide.devices import resolve_device
-
-        resolve_device(device, log=False)

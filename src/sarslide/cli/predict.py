@@ -26,11 +26,9 @@ def predict(
 
     The resolved configuration is written to config.yaml in the output folder.
     """
-    # imported when the command runs (see sarslide.cli)
     from sarslide.inference.outputs import predict_to_directory
 
     cfg = request.load()
-    opt.check_device_option(cfg.device)  # a missing GPU fails before torch and the cube load
     check_output_location(cfg.output_path)
     outputs = predict_to_directory(cfg, progress=True, overwrite=overwrite)
     console.print(f"[bold green]landslide map written to[/] {outputs.directory}")

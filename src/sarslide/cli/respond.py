@@ -36,12 +36,10 @@ def respond(
     Refuses an event too recent for the model's k acquisitions after it, and says when
     enough will exist. Rerun with the same -o to resume: finished steps are reused.
     """
-    opt.check_device_option(request.flags.get("device"))  # before any search or build
     out_dir = pick_spelling(output, out_alias, "--output", "--out")
     if out_dir is None:
         raise ConfigError("Give the event's folder with -o/--output.")
     check_output_location(out_dir)
-    # imported when the command runs (see sarslide.cli)
     from sarslide.response import respond_to_event
 
     cfg = request.load()

@@ -46,7 +46,6 @@ def simulate(
                 f"Cannot write --figure {str(figure)!r}: it is a folder, not a file. Give "
                 f"the path of a PNG, e.g. --figure {str(figure / 'overview.png')!r}."
             )
-    # imported when the command runs (see sarslide.cli)
     from sarslide.datacube import summarize_cube, write_cube
     from sarslide.ownership import check_not_input, check_replaceable, hold_lock
     from sarslide.simulate import simulate_event_cube

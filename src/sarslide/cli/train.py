@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -10,7 +11,7 @@ from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command
 from sarslide.cli.console import console
-from sarslide.config import parse_overrides
+from sarslide.errors import ConfigError
 
 TRAIN = ConfigFlags(
     "sarslide.training.config:TrainConfig",
@@ -43,11 +44,10 @@ def train_command(
     progress: bool = opt.progress_option(),
 ) -> None:
     """Train on chips of a datacube; writes checkpoints, metrics.csv, curve and config.yaml."""
-    # imported when the command runs (see sarslide.cli)
     from sarslide.training import train
 
     cube = request.flags.get("data.cube")
-    cfg = request.load(dict(parse_overrides(event_overrides(events, held_out, cube=cube))))
+    cfg = request.load(event_overrides(events, held_out, cube=cube))
     console.print(
         f"training [bold]{cfg.model.name}[/] on {cfg.data.cube or cfg.data.event_names} "
         f"({cfg.data.channels}, k={cfg.data.timesteps_k}, {cfg.data.split} split) "
@@ -66,25 +66,22 @@ def train_command(
 
 def event_overrides(
     events: Path | None, held_out: str | None, *, cube: str | None = None
-) -> list[str]:
-    """``--set`` overrides for ``--events FILE`` and ``--held-out NAME`` (refused with
-    ``--cube``: the events replace the single cube)."""
-    import json
-
+) -> dict[str, Any]:
+    """The keys ``--events FILE`` and ``--held-out NAME`` set (refused with ``--cube``:
+    the events replace the single cube)."""
     from sarslide.chips.events import read_events_file
-    from sarslide.errors import ConfigError
 
     if events is None:
         if held_out is not None:
             raise ConfigError(f"--held-out {held_out} needs --events FILE (the events to use).")
-        return []
+        return {}
     if cube is not None:
         raise ConfigError(
             f"--events {events} and --cube {cube} were both given; --events trains on the "
             "events' own cubes and would ignore --cube. Give one of them (add the cube to "
             "the events file as another event)."
         )
-    out = ["data.cube=null", f"data.events={json.dumps(read_events_file(events))}"]
+    out = {"data.cube": None, "data.events": read_events_file(events)}
     if held_out is not None:
-        out += ["data.split=leave_one_event_out", f"data.held_out_event={held_out}"]
+        out |= {"data.split": "leave_one_event_out", "data.held_out_event": held_out}
     return out
