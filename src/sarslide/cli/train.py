@@ -81,7 +81,7 @@ def event_overrides(
             "events' own cubes and would ignore --cube. Give one of them (add the cube to "
             "the events file as another event)."
         )
-    out = {"data.cube": None, "data.events": read_events_file(events)}
+    out: dict[str, Any] = {"data.cube": None, "data.events": read_events_file(events)}
     if held_out is not None:
         out |= {"data.split": "leave_one_event_out", "data.held_out_event": held_out}
     return out
