@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import rasterio
 from odc.geo.geom import Geometry
 from pyproj import CRS
 from shapely.geometry import shape
@@ -30,6 +29,7 @@ from sarslide.sources.local_products import (
     rtc_items,
     select_items,
 )
+from sarslide.sources.product_header import asset_grid
 from sarslide.sources.signing import UrlSigner, sign_items
 from sarslide.sources.stac_search import open_catalog, search_items
 
@@ -216,9 +216,9 @@ def aoi_from_items(items: list[Any], *, crs: str | None) -> AreaOfInterest:
     footprint = footprint_lonlat(items)
     crses, native = set(), []
     for item in items:
-        with rasterio.open(next(iter(item.assets.values())).href) as src:
-            crses.add(src.crs.to_wkt() if src.crs else "")
-            native.append(tuple(src.bounds))
+        crs_wkt, item_bounds = asset_grid(next(iter(item.assets.values())))
+        crses.add(crs_wkt)
+        native.append(item_bounds)
     only = CRS.from_wkt(next(iter(crses))) if len(crses) == 1 and "" not in crses else None
     if crs:
         target = CRS.from_user_input(crs)

@@ -26,13 +26,14 @@ from typing import Any
 
 import pandas as pd
 import pystac
+import rasterio
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from sarslide import conventions as cv
 from sarslide.conventions import to_utc_naive
 from sarslide.errors import ConfigError, DataSelectionError
-from sarslide.sources.product_header import bounds_of, read_footprint
+from sarslide.sources.product_header import bounds_of, header_fields, read_product_header
 from sarslide.sources.product_identity import (
     NAME_FORMATS,
     POL_PATTERN,
@@ -129,35 +130,8 @@ def rtc_items(rasters: Iterable[LocalRaster]) -> list[pystac.Item]:
     by_product: dict[str, list[LocalRaster]] = {}
     for raster in rasters:
         by_product.setdefault(raster.product, []).append(raster)
-    items = []
-    for product, members in sorted(by_product.items()):
-        first = members[0]
-        footprint, lon, meta = read_footprint(first.href)
-        state = first.orbit_state or orbit_state_from_solar_time(first.start, lon)
-        item = pystac.Item(
-            id=product,
-            geometry=footprint,
-            bbox=list(bounds_of(footprint)),
-            datetime=first.start.tz_localize("UTC").to_pydatetime(),
-            properties={
-                cv.COORD_ORBIT_STATE: state,
-                cv.COORD_RELATIVE_ORBIT: first.relative_orbit,
-                "platform": first.platform,
-                "sarslide:orbit_state_from": "tags" if first.orbit_state else "solar time",
-                BURST_PROPERTY: first.burst,
-            },
-        )
-        for raster in members:
-            item.add_asset(
-                raster.polarisation,
-                pystac.Asset(
-                    href=raster.href,
-                    media_type=pystac.MediaType.GEOTIFF,
-                    extra_fields={"raster:bands": [meta], "file": raster.label},
-                ),
-            )
-        items.append(item)
-    return items
+    with rasterio.Env():  # one GDAL environment for every footprint's transform
+        return [_item_of(product, members) for product, members in sorted(by_product.items())]
 
 
 def select_items(
@@ -201,15 +175,20 @@ def raster_items(
     """Undated rasters (a DEM's tiles) as items with one asset each, for odc-stac."""
     items = []
     for path in expand_sources(patterns, flag=flag, zips=False):
-        footprint, _, meta = read_footprint(str(path))
+        header = read_product_header(str(path))
+        if isinstance(header, str):
+            raise DataSelectionError(
+                f"{flag} file {str(path)!r}: {header}; give georeferenced rasters to {flag}."
+            )
         item = pystac.Item(
             id=path.name,
-            geometry=footprint,
-            bbox=list(bounds_of(footprint)),
+            geometry=header.footprint,
+            bbox=list(bounds_of(header.footprint)),
             datetime=datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc),
             properties={},
         )
-        item.add_asset(asset, pystac.Asset(href=str(path), extra_fields={"raster:bands": [meta]}))
+        extra = {"raster:bands": [header.band_info], **header_fields(header)}
+        item.add_asset(asset, pystac.Asset(href=str(path), extra_fields=extra))
         items.append(item)
     return items
 
@@ -227,6 +206,39 @@ def orbit_state_from_solar_time(start: pd.Timestamp, lon_deg: float) -> str:
 def footprint_lonlat(items: Iterable[pystac.Item]) -> Any:
     """Union of the items' footprints (lon/lat shapely geometry)."""
     return unary_union([shape(item.geometry) for item in items if item.geometry])
+
+
+def _item_of(product: str, members: list[LocalRaster]) -> pystac.Item:
+    """The product as an item: its first raster's footprint, time and orbit."""
+    first = members[0]
+    footprint = first.header.footprint
+    state = first.orbit_state or orbit_state_from_solar_time(first.start, first.header.centre_lon)
+    item = pystac.Item(
+        id=product,
+        geometry=footprint,
+        bbox=list(bounds_of(footprint)),
+        datetime=first.start.tz_localize("UTC").to_pydatetime(),
+        properties={
+            cv.COORD_ORBIT_STATE: state,
+            cv.COORD_RELATIVE_ORBIT: first.relative_orbit,
+            "platform": first.platform,
+            "sarslide:orbit_state_from": "tags" if first.orbit_state else "solar time",
+            BURST_PROPERTY: first.burst,
+        },
+    )
+    for raster in members:
+        item.add_asset(raster.polarisation, _asset_of(raster))
+    return item
+
+
+def _asset_of(raster: LocalRaster) -> pystac.Asset:
+    """The raster as an asset carrying what its one open read (for the later steps)."""
+    extra = {
+        "raster:bands": [raster.header.band_info],
+        "file": raster.label,
+        **header_fields(raster.header),
+    }
+    return pystac.Asset(href=raster.href, media_type=pystac.MediaType.GEOTIFF, extra_fields=extra)
 
 
 def _members(path: Path, problems: dict[str, str]) -> list[tuple[str, str]]:

@@ -1,4 +1,9 @@
-"""What one open of a local raster reads: its tags, its footprint and band information.
+"""What one open of a local raster reads, so that no later step opens it again.
+
+``read_product_header`` opens a raster once and returns its tags, its grid (CRS and
+bounds), its footprint in lon/lat and its band information. Finding and selecting
+local products work from this record; only the products used are opened again, for
+their dB sample (``decibel_check``) and their pixels.
 
 The footprint is the raster's bounds, densified (20 segments a side) and transformed to
 lon/lat GeoJSON, so that a product in another UTM zone than the grid keeps its shape.
@@ -6,23 +11,73 @@ lon/lat GeoJSON, so that a product in another UTM zone than the grid keeps its s
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import rasterio
+from rasterio.crs import CRS
 from rasterio.warp import transform_geom
 from shapely.geometry import box, mapping, shape
 
+GRID_FIELD = "sarslide:grid"  # asset field: {"crs_wkt": ..., "bounds": [...]}
 
-def read_tags(href: str) -> dict[str, str] | str:
-    """The raster's GDAL tags (keys upper case), or why it cannot be used."""
+
+@dataclass(frozen=True)
+class ProductHeader:
+    """Tags, grid and band information of one raster; its footprint computed from them
+    (on first use: most products of a folder are chosen by their first raster's)."""
+
+    tags: dict[str, str] = field(repr=False)  # GDAL tags, keys upper case
+    crs: CRS
+    bounds: tuple[float, float, float, float]  # in ``crs``
+    band_info: dict[str, Any]  # a STAC ``raster:bands`` entry: data_type, nodata
+
+    @cached_property
+    def footprint(self) -> dict[str, Any]:
+        """The bounds densified (20 segments a side), in lon/lat (GeoJSON)."""
+        west, _, east, _ = self.bounds
+        outline = box(*self.bounds).segmentize(max(east - west, 1e-9) / 20)
+        return transform_geom(self.crs, "EPSG:4326", mapping(outline))
+
+    @cached_property
+    def centre_lon(self) -> float:
+        """Longitude of the footprint's centroid (degrees)."""
+        return float(shape(self.footprint).centroid.x)
+
+
+def read_product_header(href: str) -> ProductHeader | str:
+    """Everything later steps need of the raster at ``href`` but its pixels, from one open.
+
+    Args:
+        href: what GDAL opens (a path, or ``/vsizip/...`` inside a zip).
+
+    Returns:
+        The header, or why the raster cannot be used (unreadable, no CRS).
+    """
     try:
         with rasterio.open(href) as src:
             if src.crs is None:
                 return "no CRS (not a georeferenced product)"
-            return {str(k).upper(): str(v) for k, v in src.tags().items()}
+            return _header_of(src)
     except Exception as err:  # rasterio raises several types for unreadable files
         return f"cannot be read ({type(err).__name__}: {err})"
+
+
+def header_fields(header: ProductHeader) -> dict[str, Any]:
+    """The header's grid as STAC asset fields, for the steps after the items are made
+    (``asset_grid`` reads it back)."""
+    return {GRID_FIELD: {"crs_wkt": header.crs.to_wkt(), "bounds": list(header.bounds)}}
+
+
+def asset_grid(asset: Any) -> tuple[str, tuple[float, float, float, float]]:
+    """(CRS as WKT, bounds in it) of an asset: carried by its item, else read."""
+    grid = asset.extra_fields.get(GRID_FIELD)
+    if grid is None:
+        with rasterio.open(asset.href) as src:
+            return (src.crs.to_wkt() if src.crs else ""), tuple(src.bounds)
+    return grid["crs_wkt"], tuple(grid["bounds"])
 
 
 def first_tag(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
@@ -33,19 +88,18 @@ def first_tag(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
     return None
 
 
-def read_footprint(href: str) -> tuple[dict[str, Any], float, dict[str, Any]]:
-    """The raster's footprint in lon/lat (GeoJSON), its centre longitude and band info."""
-    with rasterio.open(href) as src:
-        outline = box(*src.bounds)
-        outline = outline.segmentize(max(src.bounds.right - src.bounds.left, 1e-9) / 20)
-        geometry = transform_geom(src.crs, "EPSG:4326", mapping(outline))
-        nodata = src.nodata
-        meta: dict[str, Any] = {"data_type": src.dtypes[0]}
-        if nodata is not None and not np.isnan(nodata):
-            meta["nodata"] = float(nodata)
-    return geometry, float(shape(geometry).centroid.x), meta
-
-
 def bounds_of(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
     """(west, south, east, north) of a GeoJSON geometry."""
     return tuple(float(v) for v in shape(geometry).bounds)  # type: ignore[return-value]
+
+
+def _header_of(src: Any) -> ProductHeader:
+    band_info: dict[str, Any] = {"data_type": src.dtypes[0]}
+    if src.nodata is not None and not np.isnan(src.nodata):
+        band_info["nodata"] = float(src.nodata)
+    return ProductHeader(
+        tags={str(k).upper(): str(v) for k, v in src.tags().items()},
+        crs=src.crs,
+        bounds=tuple(float(v) for v in src.bounds),  # type: ignore[arg-type]
+        band_info=band_info,
+    )

@@ -13,14 +13,14 @@ GeoTIFF tags override what the name says when present (``ZERO_DOPPLER_START_TIME
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from sarslide.conventions import to_utc_naive
 from sarslide.datacube.orbit import normalise_orbit_state
-from sarslide.sources.product_header import first_tag, read_tags
+from sarslide.sources.product_header import ProductHeader, first_tag, read_product_header
 
 POL_PATTERN = r"(?P<pol>VV|VH|HH|HV)"
 _OPERA = re.compile(
@@ -43,7 +43,7 @@ NAME_FORMATS = (
 
 @dataclass(frozen=True)
 class LocalRaster:
-    """One polarisation of one local product."""
+    """One polarisation of one local product, with what its one open read (``header``)."""
 
     href: str  # what GDAL opens (``/vsizip/`` inside zips)
     label: str  # the path as the user knows it, for messages
@@ -53,15 +53,17 @@ class LocalRaster:
     polarisation: str  # lowercase asset name: vv, vh, hh, hv
     relative_orbit: int  # -1 when unknown
     orbit_state: str | None  # from the tags; None: decided from the solar time
+    header: ProductHeader = field(repr=False, compare=False)  # tags, grid, footprint
     burst: str | None = None  # OPERA burst identity ``T<track>-<id>-IW<n>``; None for frames
 
 
 def parse_rtc_raster(href: str, label: str) -> LocalRaster | str:
-    """The raster's identity from its name and tags, or why it cannot be used."""
+    """The raster's identity from its name and tags (one open), or why it cannot be used."""
     name = Path(label.split("!")[-1]).name
-    tags = read_tags(href)
-    if isinstance(tags, str):
-        return tags
+    header = read_product_header(href)
+    if isinstance(header, str):
+        return header
+    tags = header.tags
     opera, hyp3 = _OPERA.search(name), _HYP3.search(name)
     match = opera or hyp3
     start_text = first_tag(tags, TIME_TAGS) or (match.group("start") if match else None)
@@ -91,6 +93,7 @@ def parse_rtc_raster(href: str, label: str) -> LocalRaster | str:
         polarisation=pol.lower(),
         relative_orbit=int(track_text) if track_text and track_text.isdigit() else -1,
         orbit_state=normalise_state(state) if state else None,
+        header=header,
         burst=opera.group("burst") if opera else None,
     )
 
