@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from odc.loader._rio import RioDriver
 
 from sarslide.errors import ConfigError
-from sarslide.sources.warp import ExactRioReader
+from sarslide.sources.warp import GdalwarpRioReader
 
 logger = logging.getLogger(__name__)
 
@@ -113,5 +113,5 @@ class ResigningRioDriver(RioDriver):
         self._signer = signer
         self._grid = grid  # the whole cube grid: chunks are windows of one warp
 
-    def open(self, src: Any, ctx: Any) -> ExactRioReader:
-        return ExactRioReader(src.patch(uri=self._signer(src.uri)), ctx, grid=self._grid)
+    def open(self, src: Any, ctx: Any) -> GdalwarpRioReader:
+        return GdalwarpRioReader(src.patch(uri=self._signer(src.uri)), ctx, grid=self._grid)

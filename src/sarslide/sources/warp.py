@@ -29,9 +29,10 @@ averages over ~1.06 source pixels, not 1). The result equals ``gdalwarp -r bilin
 with no options when gdalwarp warps the grid in one piece (its warp memory ``-wm``
 holds it); ``tolerance_px=0`` gives GDAL's exact transformer (``gdalwarp -et 0``).
 A chunk costs the resampling of its rows' full width.
-``ExactRioReader`` plugs this into odc-stac (RTC and DEM); ``warp_to_grid`` serves the
-InSAR products too, with the exact transformer (nearest phase pixels as pyproj finds
-them): one warp for every layer.
+``GdalwarpRioReader`` plugs this into odc-stac for RTC and DEM, with gdalwarp's default
+(approximate) transformer; ``warp_to_grid`` serves the InSAR products too, with the
+exact transformer (``tolerance_px=0``: nearest phase pixels as pyproj finds them): one
+warp for every layer.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def warp_to_grid(
     dtype: str = "float32",
     tolerance_px: float = GDAL_TOLERANCE_PX,
 ) -> np.ndarray:
-    """Warp one band of ``source`` onto a window of a grid, exactly and chunk-invariantly.
+    """Warp one band of ``source`` onto a window of a grid, as ``gdalwarp`` warps the whole
+    grid in one piece (chunk-invariant).
 
     Args:
         source: an open rasterio dataset or a path/URL GDAL opens.
@@ -257,8 +259,11 @@ def _axis_scale(low: float, high: float, dst_size: int) -> float:
     return float(dst_size / (high - low)) if high > low else 1.0
 
 
-class ExactRioReader(RioReader):
-    """odc-stac reader warping each asset with ``warp_to_grid`` (gdalwarp's defaults).
+class GdalwarpRioReader(RioReader):
+    """odc-stac reader warping each asset with ``warp_to_grid`` as ``gdalwarp`` does with
+    its defaults (approximate transformer, ``-et 0.125``; bilinear kernel scaled for the
+    whole grid): RTC and DEM layers. The InSAR layers use ``warp_to_grid`` with the exact
+    transformer instead (``sources.insar_pairs``).
 
     ``grid`` is the whole cube grid: each chunk odc-stac asks for is read as a window
     of it (chunk-invariant). Returns the whole chunk; pixels the asset does not cover hold the fill
