@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from sarslide.atomic import write_text_atomic
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import (
@@ -130,28 +128,20 @@ def log_ratio(
     if train_config is None:
         map_log_ratio_cube(request.without("score").flags, overrides, overwrite)
         return
-    from sarslide.chips.config import read_data_section
-    from sarslide.datacube import open_cube
-    from sarslide.experiments.config import AblationConfig, LogRatioSettings
-    from sarslide.experiments.log_ratio_baseline import score_log_ratio
+    from sarslide.experiments import log_ratio_baseline as baseline
+    from sarslide.experiments.config import LogRatioSettings
 
-    data = read_data_section(train_config, cube=request.flags.get("cube"), overrides=overrides)
-    settings = LogRatioSettings.from_yaml(None, request.section("score"))
-    ks = request.flags.get("timesteps_k") or AblationConfig.field_default("timesteps_k")
-    opened = open_cube(data["cube"], task="detection")
-    results = [score_log_ratio(opened, {**data, "timesteps_k": value}, settings) for value in ks]
+    results = baseline.score_log_ratio_baseline(
+        train_config,
+        LogRatioSettings.from_yaml(None, request.section("score")),
+        cube=request.flags.get("cube"),
+        timesteps_k=request.flags.get("timesteps_k"),
+        overrides=overrides,
+    )
     for result in results:
-        m = result.metrics
-        console.print(
-            f"k={result.timesteps_k} {result.label}: AUPRC chips {m['auprc_chips']:.3f} "
-            f"(positive rate {m['baseline_auprc_chips']:.3f}), region {m['auprc_region']:.3f} "
-            f"(positive rate {m['baseline_auprc_region']:.3f}), F1 region {m['f1_region']:.3f}",
-            highlight=False,
-        )
-    output = request.flags.get("output_dir")
-    if output is not None:
-        text = json.dumps([r.model_dump(mode="json") for r in results], indent=2)
-        write_text_atomic(Path(output), text + "\n")
+        console.print(result.describe(), highlight=False)
+    if (output := request.flags.get("output_dir")) is not None:
+        baseline.write_log_ratio_results(results, output)
         console.print(f"wrote {output}")
 
 

@@ -16,15 +16,21 @@ threshold that maximises F1 on the validation region.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from sarslide import conventions as cv
+from sarslide.atomic import write_text_atomic
 from sarslide.chips import DataConfig, build_chip_splits, load_data_config, make_composites
 from sarslide.chips.chipping import to_binary_labels
+from sarslide.chips.config import read_data_section
 from sarslide.chips.log_ratio import SIGNS, compute_log_ratio_score
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
@@ -167,6 +173,31 @@ def score_log_ratio_for_ablation(
     data["timesteps_k"] = k
     cube = open_cube(data["cube"], task="detection")
     return score_log_ratio(cube, data, cfg.log_ratio)
+
+
+def score_log_ratio_baseline(
+    train_config: str | Path,
+    settings: LogRatioSettings | None = None,
+    *,
+    cube: str | None = None,
+    timesteps_k: Sequence[int] | None = None,
+    overrides: list[str] | None = None,
+) -> list[LogRatioResult]:
+    """The baseline on the data of a training config, once per number of timesteps
+    (default: the ablation's); ``cube`` replaces ``data.cube``, ``overrides`` are
+    ``--set`` strings of training-config keys (``sarslide baseline log-ratio``)."""
+    data = read_data_section(train_config, cube=cube, overrides=overrides)
+    opened = open_cube(data["cube"], task="detection")
+    ks = timesteps_k or AblationConfig.field_default("timesteps_k")
+    return [score_log_ratio(opened, {**data, "timesteps_k": k}, settings) for k in ks]
+
+
+def write_log_ratio_results(
+    results: Sequence[LogRatioResult], path: str | os.PathLike[str]
+) -> Path:
+    """The results as a JSON list, written atomically."""
+    text = json.dumps([r.model_dump(mode="json") for r in results], indent=2)
+    return write_text_atomic(Path(path), text + "\n")
 
 
 def _score(

@@ -128,6 +128,15 @@ class LogRatioResult(BaseModel):
         mask = "" if self.slope_min_deg is None else f", slope>{self.slope_min_deg:g}°"
         return f"log-ratio {self.polarisations} {sign.get(self.sign, self.sign)}{mask}"
 
+    def describe(self) -> str:
+        """One line: k, label, AUPRC on chips and region beside their positive rates, F1."""
+        m = self.metrics
+        return (
+            f"k={self.timesteps_k} {self.label}: AUPRC chips {m['auprc_chips']:.3f} "
+            f"(positive rate {m['baseline_auprc_chips']:.3f}), region {m['auprc_region']:.3f} "
+            f"(positive rate {m['baseline_auprc_region']:.3f}), F1 region {m['f1_region']:.3f}"
+        )
+
 
 def records_by_run(records: list[RunRecord]) -> dict[tuple[str, str], list[RunRecord]]:
     """Finished runs grouped by (mode, event)."""
