@@ -52,8 +52,9 @@ print(f"writing to {OUT.resolve()}")
 # grid, with the event window in the attributes.
 
 # %%
-cube = sarslide.simulate_cube(height_px=SIZE_PX, width_px=SIZE_PX, seed=0)
-cube_path = write_cube(cube, OUT / "cube.zarr", overwrite=True)
+simulated = sarslide.simulate_cube(height_px=SIZE_PX, width_px=SIZE_PX, seed=0)
+print(f"landslide pixels drawn: {simulated.landslide_fraction:.1%}")
+cube_path = write_cube(simulated.cube, OUT / "cube.zarr", overwrite=True)
 cube = open_cube(cube_path, task="detection")
 print(cube[["vv", "vh", "dem", "landslides"]])
 print("event window:", cube.attrs["event_start"], "..", cube.attrs["event_end"])
@@ -80,13 +81,13 @@ print("best checkpoint:", run.best_checkpoint)
 # %% [markdown]
 # ## 3. Map the whole scene
 # `sarslide.predict` with no output folder returns the probability as an
-# `xr.DataArray` on the cube's grid (CRS included); with one it writes Cloud-Optimized
-# GeoTIFFs, polygons and a report.
+# `xr.DataArray` on the cube's grid (CRS included, `.probability`); with one it writes
+# Cloud-Optimized GeoTIFFs, polygons and a report (their paths: `.files`).
 
 # %%
 probability_in_memory = sarslide.predict(
     sarslide.PredictConfig(checkpoint=str(run.best_checkpoint), cube=str(cube_path))
-)
+).probability
 print(probability_in_memory)
 prediction = sarslide.predict(
     sarslide.PredictConfig(
@@ -96,7 +97,7 @@ prediction = sarslide.predict(
         figures=False,
     ),
     overwrite=True,  # a rerun of the notebook replaces its own map
-)
+).files
 print(sorted(p.name for p in prediction.directory.iterdir()))
 
 # %% [markdown]

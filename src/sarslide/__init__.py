@@ -10,7 +10,7 @@ and loaded on first use (module ``__getattr__``): ``import sarslide`` costs noth
 
 >>> import sarslide
 >>> cfg = sarslide.PredictConfig(checkpoint="best.ckpt", cube="cube.zarr")  # doctest: +SKIP
->>> probability = sarslide.predict(cfg)  # no output_dir: an xr.DataArray  # doctest: +SKIP
+>>> probability = sarslide.predict(cfg).probability  # no output_dir: in memory  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ except PackageNotFoundError:  # running from a source tree without install
 # use (no static import here: modules of every layer import this package's __version__)
 _EXPORTS: dict[str, tuple[str, str]] = {
     # the jobs
-    "simulate_cube": ("sarslide.simulate.event_cube", "simulate_event_cube"),
+    "simulate_cube": ("sarslide.simulate.run", "simulate_cube"),
     "build_cube": ("sarslide.sources.build", "build_cube"),
     "fetch": ("sarslide.sources.zenodo", "fetch"),
     "train": ("sarslide.training.run", "train"),

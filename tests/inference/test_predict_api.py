@@ -1,4 +1,5 @@
-"""``sarslide.predict(cfg)``: files with an output folder, an ``xr.DataArray`` without."""
+"""``sarslide.predict(cfg) -> PredictResult``: files with an output folder, an
+``xr.DataArray`` without."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ def test_without_an_output_folder_predict_returns_the_map_in_memory(
     cube["vv"][:, 5:9, 10:14] = np.nan
     settings = {"checkpoint": str(fake_checkpoint), "cube": "<in memory>", "tile_size_px": 64}
     settings["overlap_px"] = 16
-    probability = sarslide.predict(PredictConfig(**settings), cube=cube)
+    in_memory = sarslide.predict(PredictConfig(**settings), cube=cube)
     assert list(tmp_path.iterdir()) == [fake_checkpoint]  # nothing written
+    assert in_memory.files is None and in_memory.probability is not None
+    probability = in_memory.probability
     assert probability.dims == ("y", "x") and probability.dtype == np.float32
     np.testing.assert_array_equal(probability["x"].values, cube["x"].values)
     assert probability.rio.crs == cube.rio.crs and probability.attrs["threshold"] == 0.5
@@ -31,7 +34,8 @@ def test_without_an_output_folder_predict_returns_the_map_in_memory(
     written = sarslide.predict(
         PredictConfig(**settings, output_dir=str(tmp_path / "map"), figures=False), cube=cube
     )
-    with rasterio.open(written.probability_tif) as src:
+    assert written.probability is None and written.files is not None
+    with rasterio.open(written.files.probability_tif) as src:
         np.testing.assert_array_equal(src.read(1), probability.values)
         assert src.crs == probability.rio.crs
 

@@ -126,7 +126,7 @@ class PredictConfig(PredictOptions):
     output_dir: str | None = Field(
         default=None,
         description="Output folder to create; null: write nothing, sarslide.predict returns "
-        "the probability as an xr.DataArray.",
+        "the probability as an xr.DataArray (PredictResult.probability).",
     )
     event_start: UtcTimestamp | None = Field(
         default=None, description="Event window start (UTC); null: the cube's attribute."

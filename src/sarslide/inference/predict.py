@@ -1,12 +1,15 @@
-"""``predict(cfg)``: the Python API's map, written to a folder or returned in memory.
+"""``predict(cfg) -> PredictResult``: the Python API's map, written to a folder or in memory.
 
-With ``cfg.output_dir`` it is ``predict_to_directory`` (COGs, polygons, report, ...).
-Without one nothing is written: the landslide probability comes back as an
-``xr.DataArray`` on the cube's grid with its CRS (rioxarray's ``spatial_ref``), NaN at
-nodata, the threshold in its attributes: for notebooks.
+With ``cfg.output_dir`` it is ``predict_to_directory`` (COGs, polygons, report, ...):
+``PredictResult.files`` names them. Without one nothing is written:
+``PredictResult.probability`` is the landslide probability as an ``xr.DataArray`` on the
+cube's grid with its CRS (rioxarray's ``spatial_ref``), NaN at nodata, the threshold in
+its attributes: for notebooks.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import rioxarray  # noqa: F401  (registers the .rio accessor used below)
@@ -22,13 +25,21 @@ from sarslide.inference.prepare import check_run_settings, prepare_prediction
 PROBABILITY_NAME = "landslide_probability"
 
 
+@dataclass(frozen=True)
+class PredictResult:
+    """What ``predict`` wrote, or made in memory: exactly one of the two is set."""
+
+    files: PredictionOutputs | None = None  # the map's files in cfg.output_dir; None: none
+    probability: xr.DataArray | None = None  # without cfg.output_dir: the map in memory
+
+
 def predict(
     cfg: PredictConfig,
     *,
     cube: xr.Dataset | None = None,
     progress: bool = False,
     overwrite: bool = False,
-) -> PredictionOutputs | xr.DataArray:
+) -> PredictResult:
     """Map landslides with a trained model: files in ``cfg.output_dir``, or in memory.
 
     Args:
@@ -39,8 +50,9 @@ def predict(
         overwrite: replace an existing ``cfg.output_dir``.
 
     Returns:
-        The paths written (``PredictionOutputs``), or without ``output_dir`` a (y, x)
-        float32 ``xr.DataArray`` of probability with the cube's coordinates and CRS.
+        ``files``: the paths written (``PredictionOutputs``); or without ``output_dir``
+        ``probability``: a (y, x) float32 ``xr.DataArray`` with the cube's coordinates
+        and CRS (``files`` None).
 
     Raises:
         OutputExistsError: ``cfg.output_dir`` exists and ``overwrite`` is False.
@@ -50,8 +62,9 @@ def predict(
         DeviceError: ``device`` is not on this machine.
     """
     if cfg.output_dir is not None:
-        return predict_to_directory(cfg, cube=cube, progress=progress, overwrite=overwrite)
-    return predict_probability(cfg, cube=cube, progress=progress)
+        files = predict_to_directory(cfg, cube=cube, progress=progress, overwrite=overwrite)
+        return PredictResult(files=files)
+    return PredictResult(probability=predict_probability(cfg, cube=cube, progress=progress))
 
 
 def predict_probability(

@@ -15,15 +15,20 @@ from sarslide.lazy_exports import lazy_getattr
 if TYPE_CHECKING:
     from sarslide.simulate.config import EventCubeSpec
     from sarslide.simulate.event_cube import describe_spec, simulate_event_cube
+    from sarslide.simulate.run import SimulateResult, simulate_cube
 
 _EXPORTS = {
     "EventCubeSpec": "sarslide.simulate.config",
     "describe_spec": "sarslide.simulate.event_cube",
     "simulate_event_cube": "sarslide.simulate.event_cube",
+    "SimulateResult": "sarslide.simulate.run",
+    "simulate_cube": "sarslide.simulate.run",
 }
 __all__ = [
     "EventCubeSpec",
+    "SimulateResult",
     "describe_spec",
+    "simulate_cube",
     "simulate_event_cube",
 ]
 
