@@ -10,6 +10,7 @@ import typer
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import (
+    SET_HELP,
     ConfigFlags,
     ConfigRequest,
     check_device,
@@ -45,7 +46,7 @@ def ablation(
     preset: str | None = typer.Option(
         None, "--preset", help="'quick' (CPU, minutes) or 'paper' (GPU)."
     ),
-    no_progress: bool = opt.no_progress_option(),
+    no_progress: bool = opt.NO_PROGRESS,
 ) -> None:
     """Run (or resume) the input ablation grid: input sets x k x seeds.
 
@@ -118,7 +119,7 @@ def log_ratio(
         "Without it: map --cube into the folder -o, as predict does.",
     ),
     overwrite: bool = opt.overwrite_option("Map: replace an existing map folder."),
-    overrides: list[str] = opt.set_option(),
+    overrides: list[str] = typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP),
 ) -> None:
     """Score the log-ratio change baseline (with a training config), or map it (--cube, -o).
 

@@ -1,25 +1,11 @@
 """A command's flags generated from its config model: each flag spelled once.
 
-A command names its model and the keys that are flags; each flag's type, help (the
-field's description, then the key) and default (none: the file or the model's default
-stays) come from the field. ``--config FILE`` and ``--set KEY=VALUE`` come with them.
-Precedence: the model's defaults < ``--config`` < the flags < ``--set``::
-
-    SIMULATE = ConfigFlags(
-        "sarslide.simulate.config:EventCubeSpec",         # imported when first needed
-        "height_px:--height width_px:--width timesteps seed",
-        flag("height_px", "--size", also=["width_px"], help="Square grid: ..."),
-    )
-
-    @config_command(cube_app, "simulate", SIMULATE)
-    def simulate(request: ConfigRequest, output: Path = ...) -> None:
-        spec = request.load()
-
-A string lists keys, each ``key`` (the flag ``--key-with-dashes``; ``output_dir`` is
-``-o/--output``) or ``key:--spelling``; :func:`flag` adds old spellings, one-way
-switches and parsers. A bool key is ``--key/--no-key``, a list key repeats. The model
-is imported when the command parses or shows ``--help``, so ``sarslide --help`` stays
-fast. See docs/configs.md.
+A command names its model (``"module:Class"``, imported when the command parses or
+shows ``--help``, so ``sarslide --help`` stays fast) and the keys that are flags; each
+flag's type, help (the field's description, then the key) and default (none: the file
+or the model's default stays) come from the field. ``--config FILE`` and ``--set
+KEY=VALUE`` come with them; the model's defaults < ``--config`` < the flags < ``--set``.
+The declaration, with an example: docs/configs.md, "How a command declares its flags".
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``sarslide cube info``."""
+"""``sarslide cube``: build, info, simulate, simulate-events."""
 
 from __future__ import annotations
 
@@ -8,11 +8,50 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from sarslide.cli import options as opt
 from sarslide.cli.apps import cube_app
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console
+from sarslide.cli.flag_types import parse_time
+from sarslide.errors import OutputLocationError
+from sarslide.output_checks import check_output_location
 
 if TYPE_CHECKING:
     from sarslide.datacube.info import CubeSummary
+
+
+BUILD = ConfigFlags(
+    "sarslide.sources.config:BuildConfig",
+    *opt.EVENT_FLAGS,
+    flag("start", parse=parse_time),
+    flag("end", parse=parse_time),
+    *opt.SOURCE_FLAGS,
+)
+
+
+@config_command(cube_app, "build", BUILD)
+def build(
+    request: ConfigRequest,
+    output: Path = opt.output_option("Zarr store to write (CUBE.zarr).", required=True),
+    overwrite: bool = opt.overwrite_option("Replace a store written by an earlier cube build."),
+) -> None:
+    """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
+    with --rtc/--dem/--insar); write an aligned, validated cube."""
+    check_output_location(output)
+    from sarslide.sources.build import build_cube
+
+    cfg = request.load()
+    result = build_cube(cfg, output, overwrite=overwrite, progress=True)
+    console.print(
+        f"[green]wrote[/] {result.store}: {result.timesteps} timesteps, "
+        f"{result.pairs} InSAR pairs; "
+        f"build log {result.log_path}"
+    )
+    if result.skipped_items or result.skipped_pairs:
+        console.print(
+            f"[yellow]skipped[/] {len(result.skipped_items)} item(s) and "
+            f"{len(result.skipped_pairs)} InSAR pair(s): see the build log."
+        )
 
 
 @cube_app.command("info")
@@ -39,3 +78,98 @@ def render_summary(summary: CubeSummary, *, title: str) -> None:
     """Print a CubeSummary as rich tables."""
     for table in summary.to_tables(title):
         console.print(table)
+
+
+SIMULATE = ConfigFlags(
+    "sarslide.simulate.config:EventCubeSpec",
+    "height_px:--height width_px:--width timesteps seed landslide_fraction orbit",
+    flag(
+        "height_px", "--size", also=["width_px"], help="Square grid: sets height_px and width_px."
+    ),
+)
+
+
+@config_command(cube_app, "simulate", SIMULATE)
+def simulate(
+    request: ConfigRequest,
+    output: Path = opt.output_option("Zarr store to write (*.zarr).", required=True),
+    overwrite: bool = opt.overwrite_option("Replace a store written by an earlier cube simulate."),
+    figure: Path | None = typer.Option(
+        None, "--figure", help="Also write the overview PNG (VV/VH before/after, terrain)."
+    ),
+    k: int = typer.Option(1, "--k", help="Acquisitions per side in the figure's composites."),
+    progress: bool = opt.PROGRESS,
+) -> None:
+    """Simulate a landslide event cube (SIMULATED data, the schema of the paper's cubes).
+
+    Every setting and its default: docs/simulator.md (or the cube's simulation_spec).
+    """
+    check_output_location(output)
+    if figure is not None:
+        check_output_location(figure, option="--figure")
+        if figure.is_dir():  # a file must not replace a folder (nor the folder be lost)
+            raise OutputLocationError(
+                f"Cannot write --figure {str(figure)!r}: it is a folder, not a file. Give "
+                f"the path of a PNG, e.g. --figure {str(figure / 'overview.png')!r}."
+            )
+    from sarslide.datacube import summarize_cube, write_cube
+    from sarslide.ownership import check_not_input, check_replaceable, hold_lock
+    from sarslide.simulate import simulate_event_cube
+
+    config = request.config
+    check_not_input(output, [config])
+    check_replaceable(output, "cube simulate", overwrite=overwrite)  # before simulating
+    spec = request.load()
+    with hold_lock(output, "cube simulate"):  # from the start: a second writer refuses
+        ds = simulate_event_cube(spec=spec, progress=progress)
+        if figure is not None:  # the figure's k is checked before the cube is written
+            from sarslide.errors import ConfigError, DataSelectionError
+            from sarslide.plotting.overview import select_event_sides
+
+            try:
+                select_event_sides(ds, k=k)
+            except (DataSelectionError, ConfigError) as err:
+                said = str(err).replace(f"timesteps_k={k} needs", "needs")  # the flag's name
+                said = said.replace("timesteps_k", "--k")
+                raise type(err)(f"--k {k} (the --figure composites): {said}") from None
+        path = write_cube(
+            ds,
+            output,
+            overwrite=overwrite,
+            progress=progress,
+            command="cube simulate",
+            inputs=[config],
+        )
+    render_summary(summarize_cube(ds), title=f"{path.name} (SIMULATED)")
+    console.print(f"wrote simulated cube {path}")
+    if figure is not None:
+        from sarslide.plotting.overview import plot_event_overview
+
+        console.print(f"wrote figure {plot_event_overview(ds, figure, k=k)}")
+
+
+@cube_app.command("simulate-events")
+def simulate_events(
+    output: Path = opt.output_option("Folder for the cubes.", required=True),
+    preset: str = typer.Option("four-events", "--preset", help="Event set to simulate."),
+    size: int = typer.Option(384, "--size", help="Grid side of every cube (10 m pixels)."),
+    overwrite: bool = opt.overwrite_option("Replace existing cubes."),
+    progress: bool = opt.PROGRESS,
+) -> None:
+    """Simulate a set of distinct events (SIMULATED): one cube each and events.yaml.
+
+    The events differ in terrain, landslide sizes and density, land cover, incidence
+    and orbit, speckle looks and acquisition gaps (docs/simulator.md). events.yaml is
+    the 'events' list of a data config. Existing cubes with the same settings are kept.
+    """
+    from sarslide.simulate.event_sets import event_set_specs, write_event_set
+
+    path = write_event_set(output, preset, size_px=size, overwrite=overwrite, progress=progress)
+    for name, spec in event_set_specs(preset, size_px=size).items():
+        console.print(
+            f"{name:10s} seed {spec.seed:3d}  {spec.orbit:10s} θ {spec.incidence_angle_deg:g}°  "
+            f"looks {spec.equivalent_number_of_looks:g}  relief {spec.terrain_std_m:g} m  "
+            f"landslides {spec.landslide_fraction:.0%} (median {spec.landslide_median_length_m:g}"
+            f" m)  forest {spec.vegetation_fraction:.0%}  gaps {list(spec.missing_acquisitions)}"
+        )
+    console.print(f"wrote {path}")

@@ -17,7 +17,7 @@ DEMO = ConfigFlags("sarslide.demo:DemoConfig", "output_dir epochs size_px:--size
 def demo_command(
     request: ConfigRequest,
     overwrite: bool = opt.overwrite_option("Replace a previous demo output."),
-    progress: bool = opt.progress_option(),
+    progress: bool = opt.PROGRESS,
 ) -> None:
     """Simulate the default event cube, train a small U-Net, evaluate, map the scene."""
     from sarslide.demo import run_demo

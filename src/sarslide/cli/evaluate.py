@@ -20,7 +20,7 @@ EVALUATE = ConfigFlags(
 
 
 @config_command(app, "evaluate", EVALUATE)
-def evaluate_command(request: ConfigRequest, progress: bool = opt.progress_option()) -> None:
+def evaluate_command(request: ConfigRequest, progress: bool = opt.PROGRESS) -> None:
     """AUPRC, AUROC, F1/precision/recall/IoU at the validation threshold; JSON + markdown.
 
     A model trained on several events is evaluated per event and pooled, beside each

@@ -7,7 +7,6 @@ import typer
 from sarslide import __version__
 from sarslide.cli import (  # noqa: F401  (each registers its commands)
     ablation,
-    build,
     cube,
     data,
     demo,
@@ -16,7 +15,6 @@ from sarslide.cli import (  # noqa: F401  (each registers its commands)
     insar,
     predict,
     respond,
-    simulate,
     train,
     transfer,
 )

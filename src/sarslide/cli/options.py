@@ -11,8 +11,7 @@ from typing import Any
 
 import typer
 
-from sarslide.cli.config_flags import SET_HELP, flag
-from sarslide.cli.flag_types import parse_time
+from sarslide.cli.config_flags import flag
 
 EVENT_FLAGS = ("aoi", "event_start", "event_end")
 """Where and when: ``cube build``, ``respond``."""
@@ -46,8 +45,6 @@ PREDICT_FLAGS = (
     flag("allow_resolution_mismatch", sets=True),
 )
 """How a map is made (``PredictOptions``): ``predict``, ``respond``."""
-TIME_FLAGS = (flag("start", parse=parse_time), flag("end", parse=parse_time))
-"""A plain-text date range (``cube build``'s search)."""
 
 
 def output_option(help_text: str, *, required: bool = False) -> Any:
@@ -60,16 +57,7 @@ def overwrite_option(help_text: str) -> Any:
     return typer.Option(False, "--overwrite", help=help_text)
 
 
-def progress_option() -> Any:
-    """``--progress/--no-progress`` (on by default)."""
-    return typer.Option(True, "--progress/--no-progress", help="Progress bars.")
-
-
-def no_progress_option() -> Any:
-    """The ``--no-progress`` flag of the commands that run grids of runs."""
-    return typer.Option(False, "--no-progress", help="No progress bars.")
-
-
-def set_option() -> Any:
-    """The repeatable ``--set KEY=VALUE`` of a command without a config model."""
-    return typer.Option([], "--set", metavar="KEY=VALUE", help=SET_HELP)
+PROGRESS = typer.Option(True, "--progress/--no-progress", help="Progress bars.")
+"""``--progress/--no-progress`` (on by default)."""
+NO_PROGRESS = typer.Option(False, "--no-progress", help="No progress bars.")
+"""The ``--no-progress`` flag of the commands that run grids of runs."""

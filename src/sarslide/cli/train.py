@@ -41,7 +41,7 @@ def train_command(
         "--resume/--no-resume",
         help="Continue from last.ckpt (default: when the run directory has one).",
     ),
-    progress: bool = opt.progress_option(),
+    progress: bool = opt.PROGRESS,
 ) -> None:
     """Train on chips of a datacube; writes checkpoints, metrics.csv, curve and config.yaml."""
     from sarslide.training import train

@@ -36,7 +36,7 @@ TRANSFER = ConfigFlags(
 def transfer(
     request: ConfigRequest,
     epochs: int | None = typer.Option(None, "--epochs", help="trainer.max_epochs of every run."),
-    no_progress: bool = opt.no_progress_option(),
+    no_progress: bool = opt.NO_PROGRESS,
 ) -> None:
     """Transfer to unseen events: per event, a model trained on the others vs one trained
     on the event itself vs the log-ratio baseline (AUPRC on the event's test region).
