@@ -17,6 +17,7 @@ from rasterio.features import rasterize
 from sarslide.chips import DataConfig
 from sarslide.chips.splits import plan_split
 from sarslide.errors import CubeValidationError, DataSelectionError, OutputExistsError
+from sarslide.inference import prepare as prepare_module
 from sarslide.inference.config import DEFAULT_MIN_AREA_M2, PredictConfig
 from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
 from tests.factories import make_minimal_cube
@@ -197,11 +198,18 @@ def test_report_embeds_the_quicklook_and_error_map(tmp_path: Path, fake_checkpoi
     assert html.count("data:image/png;base64,") == 2 and "auprc" in html
 
 
-def test_prediction_on_a_dask_cluster_equals_local(tmp_path: Path, fake_checkpoint: Path) -> None:
+def test_prediction_on_a_dask_cluster_equals_local(
+    tmp_path: Path, fake_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     distributed = pytest.importorskip("distributed")
     cube = _cube().chunk({"y": 32, "x": 32})
     options = {"tile_size_px": 64, "overlap_px": 16, "progress": False, "figures": False}
     local = _predict(fake_checkpoint, cube, tmp_path / "local", **options)
+
+    def no_model_here(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the client loaded the model; only the workers should")
+
+    monkeypatch.setattr(prepare_module, "load_inference_model", no_model_here)
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
     ) as cluster:
@@ -212,8 +220,16 @@ def test_prediction_on_a_dask_cluster_equals_local(tmp_path: Path, fake_checkpoi
             scheduler_address=cluster.scheduler_address,
             **options,
         )
-    blocks = json.loads(remote.config_json.read_text())["on_workers"]["blocks_by_worker_pid"]
-    assert list(blocks.values()) == [1]  # the worker (a thread here) ran the model
+    run = json.loads(remote.config_json.read_text())
+    assert list(run["on_workers"]["blocks_by_worker_pid"].values()) == [1]  # the worker ran it
+    ran = run["on_workers"]["model_on_workers"]  # what ran there, recorded as the local run's
+    local_run = json.loads(local.config_json.read_text())
+    assert (run["engine"], run["engine_version"]) == (ran["engine"], ran["engine_version"])
+    assert (run["engine"], run["engine_version"]) == (
+        local_run["engine"],
+        local_run["engine_version"],
+    )
+    assert ran["batch_size"] == local_run["batch_size"] == 2  # auto, chosen on the worker
     with rasterio.open(local.probability_tif) as a, rasterio.open(remote.probability_tif) as b:
         np.testing.assert_array_equal(a.read(1), b.read(1))
 

@@ -96,7 +96,8 @@ def predict_to_directory(
     check_run_settings(cfg)  # a bad device, precision or engine fails before reading
     cube_name = None if cube is not None else cfg.cube
     _check_target(cfg.output_path, overwrite, inputs=[cfg.checkpoint, cube_name])
-    ready = prepare_prediction(cfg, cube=cube)
+    on_workers = bool(cfg.scheduler_address)  # the workers load the model, not this process
+    ready = prepare_prediction(cfg, cube=cube, on_workers=on_workers)
     ds, loaded, bundle, stack = ready.cube, ready.model, ready.model.bundle, ready.stack
     channels, stride_px, tiling = ready.channels, ready.model.size_multiple_px, ready.tiling
     _, normalisation = bundle.chip_inputs()
@@ -109,7 +110,8 @@ def predict_to_directory(
         "split_method_of_training": bundle.split_method,
         **loaded.describe(),
     }
-    cfg = cfg.model_copy(update={"batch_size": tiling.batch_size})  # recorded in config.yaml
+    if not on_workers:  # on workers, auto is each worker's own choice
+        cfg = cfg.model_copy(update={"batch_size": tiling.batch_size})  # in config.yaml
     shape_px = (int(ds.sizes[cv.DIM_Y]), int(ds.sizes[cv.DIM_X]))
     split_plan, split_source = training_split_for_cube(bundle, cfg.checkpoint, cfg.cube, shape_px)
     record["split_of_this_cube"] = split_source
@@ -191,7 +193,9 @@ def write_prediction_outputs(
         with use_scheduler(cfg.scheduler_address) as client:
             workers = None
             if client is not None and worker_model is not None:
-                workers = WorkerBlocks(client, worker_model)
+                workers = WorkerBlocks(
+                    client, worker_model, worker_batch_size=cfg.batch_size == "auto"
+                )
             stats = predict_map_rasters(
                 stack,
                 predict_batch,
@@ -238,7 +242,7 @@ def write_prediction_outputs(
             "threshold": threshold,
             "n_polygons": len(polygons),
             "prediction": {k: v for k, v in asdict(stats).items() if k != "notes"},
-            **({"on_workers": stats.notes} if workers is not None else {}),
+            **_ran_on_workers(stats.notes if workers is not None else None),
             "total_s": time.perf_counter() - start,
         }
         write_json_atomic(paths.config_json, run)
@@ -248,6 +252,18 @@ def write_prediction_outputs(
         write_map_item(tmp, grid, description, final_folder=target)
     logger.info("wrote prediction outputs to %s", target)
     return paths.moved_to(target)
+
+
+def _ran_on_workers(notes: dict[str, Any] | None) -> dict[str, Any]:
+    """``on_workers`` for ``run_config.json``, and what the workers ran (engine, its
+    version, device, precision), which replaces this process's engine setting."""
+    if notes is None:
+        return {}
+    ran = notes.get("model_on_workers", {})
+    return {
+        **{k: ran[k] for k in ("engine", "engine_version", "device", "precision") if k in ran},
+        "on_workers": notes,
+    }
 
 
 def _write_figures_or_warn(

@@ -4,6 +4,12 @@ Device, precision and engine resolved (a bad one fails before anything is read),
 cube opened and checked, the model loaded, the composite stack built with the model's
 channels, the tiling resolved for this model and device. ``predict_to_directory``
 (files) and ``predict`` (an in-memory ``xr.DataArray``) both start here.
+
+With the model on dask workers (``on_workers``: ``predict --scheduler``) this process
+reads only the model's card (:class:`ModelOnWorkers`: channels, normalisation,
+composite settings, threshold, training pixel size, input size multiple); the workers
+load the model itself, resolve device, precision and engine there, and choose the batch
+size from their own memory.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+import torch
 import xarray as xr
 
 from sarslide import conventions as cv
@@ -25,12 +33,38 @@ from sarslide.errors import DataSelectionError
 from sarslide.inference.config import PredictConfig
 from sarslide.inference.map_rasters import resolve_tiling
 from sarslide.inference.tiling import Tiling
+from sarslide.models.checkpoints import ModelBundle
 from sarslide.models.engines import (
     InferenceModel,
     is_onnx_file,
     load_inference_model,
     resolve_engine,
 )
+from sarslide.models.model_info import ModelInfo, read_model_info
+
+
+@dataclass(frozen=True)
+class ModelOnWorkers:
+    """A model that runs on dask workers: here only its card (no weights, no engine)."""
+
+    info: ModelInfo
+    engine: str
+
+    @property
+    def bundle(self) -> ModelBundle:
+        return self.info.bundle
+
+    @property
+    def size_multiple_px(self) -> int:
+        return self.info.size_multiple_px
+
+    def describe(self) -> dict[str, Any]:
+        """The engine setting; ``predict_to_directory`` replaces it with what the
+        workers ran (engine, version, device, precision)."""
+        return {"engine": self.engine, "model_loaded_on": "workers"}
+
+    def predict_batch(self, inputs: np.ndarray) -> np.ndarray:
+        raise RuntimeError("This model runs on the dask workers (WorkerBlocks), not here.")
 
 
 @dataclass(frozen=True)
@@ -39,7 +73,7 @@ class PreparedPrediction:
 
     cube: xr.Dataset
     cube_name: str | None  # None: an opened cube was given
-    model: InferenceModel
+    model: InferenceModel | ModelOnWorkers
     stack: xr.DataArray
     channels: list[str]
     tiling: Tiling
@@ -51,7 +85,17 @@ class PreparedPrediction:
 
 
 def check_run_settings(cfg: PredictConfig) -> None:
-    """Refuse a device, precision or engine this machine or model cannot run, at once."""
+    """Refuse a device, precision or engine this machine or model cannot run, at once.
+
+    With a scheduler the device is the workers' business: only what no device can run
+    (an unknown engine, torch for an ``.onnx`` file, ONNX Runtime in bf16/fp16) is refused.
+    """
+    if cfg.scheduler_address:
+        onnx_file = is_onnx_file(cfg.checkpoint)
+        resolve_engine(
+            cfg.engine, torch.device("cpu"), onnx_file=onnx_file, precision=cfg.precision
+        )
+        return
     device = resolve_device(cfg.device)
     resolve_precision(cfg.precision, device)
     resolve_engine(
@@ -59,24 +103,33 @@ def check_run_settings(cfg: PredictConfig) -> None:
     )
 
 
-def prepare_prediction(cfg: PredictConfig, *, cube: xr.Dataset | None = None) -> PreparedPrediction:
+def prepare_prediction(
+    cfg: PredictConfig, *, cube: xr.Dataset | None = None, on_workers: bool = False
+) -> PreparedPrediction:
     """Open the cube (or check ``cube``), load the model, build its input stack.
+
+    ``on_workers``: read only the model's card (:class:`ModelOnWorkers`); the tiling's
+    ``batch_size: auto`` is then left to the workers.
 
     Raises:
         CubeValidationError: the cube breaks the contract, or its CRS is geographic.
         DataSelectionError: the cube lacks a channel the model was trained on.
         CheckpointError: the model file is missing, corrupt or not from sarslide.
     """
-    device = resolve_device(cfg.device, log=False)
     cube_name = None if cube is not None else cfg.cube
     if cube is not None:
         ds = validate_cube(cube, task="mapping")
         check_backscatter_values(ds)
     else:
         ds = open_cube(cfg.cube, task="mapping")
-    loaded = load_inference_model(
-        cfg.checkpoint, engine=cfg.engine, device=device, precision=cfg.precision
-    )
+    loaded: InferenceModel | ModelOnWorkers
+    if on_workers:
+        loaded = ModelOnWorkers(read_model_info(cfg.checkpoint), cfg.engine)
+    else:
+        device = resolve_device(cfg.device, log=False)
+        loaded = load_inference_model(
+            cfg.checkpoint, engine=cfg.engine, device=device, precision=cfg.precision
+        )
     check_model_resolution(
         loaded.bundle.extra.get(RESOLUTION_KEY),
         ds,
@@ -92,9 +145,12 @@ def prepare_prediction(cfg: PredictConfig, *, cube: xr.Dataset | None = None) ->
             f"The cube gives channels {channels}; the model was trained on "
             f"{loaded.bundle.channel_names}. Use a cube with those channels."
         )
-    tiling = resolve_tiling(
-        cfg, loaded, n_channels=len(channels), size_multiple_px=loaded.size_multiple_px
-    )
+    if isinstance(loaded, ModelOnWorkers):
+        tiling = cfg.to_tiling(size_multiple_px=loaded.size_multiple_px).check()
+    else:
+        tiling = resolve_tiling(
+            cfg, loaded, n_channels=len(channels), size_multiple_px=loaded.size_multiple_px
+        )
     return PreparedPrediction(ds, cube_name, loaded, stack, channels, tiling)
 
 

@@ -31,11 +31,12 @@ import os
 import time
 from collections import deque
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from sarslide.inference.config import CPU_BATCH_SIZE
 from sarslide.inference.predict_scene import (
     NormaliseFn,
     PredictedBlock,
@@ -52,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 _MODELS: dict[WorkerModelSpec, InferenceModel] = {}
 """This process's loaded models (one per worker process)."""
+_BATCH_SIZES: dict[tuple[WorkerModelSpec, tuple[int, int, int]], int] = {}
+"""Tiles per call chosen on this worker (``batch_size: auto``), per model and tile shape."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class WorkerBlockResult:
     load_s: float
     pid: int
     engine: str
+    batch_size: int = 0
+    model: dict[str, Any] = field(default_factory=dict)
 
 
 def load_worker_model(spec: WorkerModelSpec) -> tuple[InferenceModel, float]:
@@ -91,16 +96,32 @@ def load_worker_model(spec: WorkerModelSpec) -> tuple[InferenceModel, float]:
     return _MODELS[spec], time.perf_counter() - start
 
 
+def choose_worker_batch_size(spec: WorkerModelSpec, tile_shape: tuple[int, int, int]) -> int:
+    """``batch_size: auto`` on this worker: from its free GPU memory for torch on CUDA,
+    else ``CPU_BATCH_SIZE``; measured once per model and tile shape."""
+    key = (spec, tile_shape)
+    if key not in _BATCH_SIZES:
+        model, _ = load_worker_model(spec)
+        _BATCH_SIZES[key] = model.choose_batch_size(tile_shape, default=CPU_BATCH_SIZE)
+    return _BATCH_SIZES[key]
+
+
 def predict_block_task(
     raw: np.ndarray,
     spec: WorkerModelSpec,
     tiles: list[TileWindow],
     window: Window,
     normalise: NormaliseFn,
-    batch_size: int,
+    batch_size: int | None,
 ) -> WorkerBlockResult:
-    """Standardise a block's raw window and predict its tiles (runs on a worker)."""
+    """Standardise a block's raw window and predict its tiles (runs on a worker).
+
+    ``batch_size`` None: chosen here (:func:`choose_worker_batch_size`).
+    """
     model, load_s = load_worker_model(spec)
+    if batch_size is None:
+        tile = (int(raw.shape[0]), tiles[0].height_px, tiles[0].width_px)
+        batch_size = choose_worker_batch_size(spec, tile)
     y0, y1, x0, x1 = window
     t0 = time.perf_counter()
     padded = _pad_past_scene(np.asarray(raw), y1 - y0, x1 - x0)
@@ -111,8 +132,17 @@ def predict_block_task(
     block = _Block(tiles, y0, x0, data, nodata)
     probabilities = predict_tiles(block, model.predict_batch, batch_size)
     forward_s = time.perf_counter() - t0
+    described = {k: v for k, v in model.describe().items() if k != "model_load_s"}
     return WorkerBlockResult(
-        probabilities, nodata, read_s, forward_s, load_s, os.getpid(), model.engine
+        probabilities,
+        nodata,
+        read_s,
+        forward_s,
+        load_s,
+        os.getpid(),
+        model.engine,
+        batch_size,
+        described,
     )
 
 
@@ -124,12 +154,22 @@ class WorkerBlocks:
         spec: the model the workers load.
         in_flight_per_worker: blocks submitted ahead per worker (bounds the memory
             held by results not yet blended).
+        worker_batch_size: let each worker choose its tiles per call (``batch_size:
+            auto``: from its own GPU's free memory) instead of the tiling's.
     """
 
-    def __init__(self, client: Any, spec: WorkerModelSpec, *, in_flight_per_worker: int = 2):
+    def __init__(
+        self,
+        client: Any,
+        spec: WorkerModelSpec,
+        *,
+        in_flight_per_worker: int = 2,
+        worker_batch_size: bool = False,
+    ):
         self.client = client
         self.spec = spec
         self.in_flight_per_worker = in_flight_per_worker
+        self.worker_batch_size = worker_batch_size
 
     def predict_blocks(
         self,
@@ -159,13 +199,14 @@ class WorkerBlocks:
                 stats.wait_s += time.perf_counter() - t0
                 stats.read_s += result.read_s
                 stats.forward_s += result.forward_s
-                stats.n_batches += -(-len(blocks[n]) // tiling.batch_size)
+                stats.n_batches += -(-len(blocks[n]) // (result.batch_size or tiling.batch_size))
                 pids[result.pid] = pids.get(result.pid, 0) + 1
                 stats.notes["worker_model_load_s"] = (
                     stats.notes.get("worker_model_load_s", 0.0) + result.load_s
                 )
                 stats.notes["blocks_by_worker_pid"] = dict(pids)
                 stats.notes["engine_on_workers"] = result.engine
+                stats.notes["model_on_workers"] = {**result.model, "batch_size": result.batch_size}
                 y0, _, x0, _ = windows[n]
                 yield PredictedBlock(blocks[n], y0, x0, result.probabilities, result.nodata)
         finally:
@@ -195,6 +236,6 @@ class WorkerBlocks:
             blocks[n],
             windows[n],
             normalise,
-            tiling.batch_size,
+            None if self.worker_batch_size else tiling.batch_size,
             pure=False,
         )
