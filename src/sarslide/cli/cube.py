@@ -1,4 +1,5 @@
-"""``sarslide cube``: build, info, simulate, simulate-events."""
+"""``sarslide cube`` (build, info, simulate, simulate-events) and ``sarslide data`` (list
+and fetch the published Zenodo cubes)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.table import Table
 
 from sarslide.cli import options as opt
-from sarslide.cli.apps import cube_app
-from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
+from sarslide.cli.apps import cube_app, data_app
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command, flag
 from sarslide.cli.console import console
 from sarslide.cli.flag_types import parse_time
 from sarslide.errors import OutputLocationError
@@ -162,14 +164,46 @@ def simulate_events(
     and orbit, speckle looks and acquisition gaps (docs/simulator.md). events.yaml is
     the 'events' list of a data config. Existing cubes with the same settings are kept.
     """
-    from sarslide.simulate.event_sets import event_set_specs, write_event_set
+    from sarslide.simulate import event_sets
 
-    path = write_event_set(output, preset, size_px=size, overwrite=overwrite, progress=progress)
-    for name, spec in event_set_specs(preset, size_px=size).items():
-        console.print(
-            f"{name:10s} seed {spec.seed:3d}  {spec.orbit:10s} θ {spec.incidence_angle_deg:g}°  "
-            f"looks {spec.equivalent_number_of_looks:g}  relief {spec.terrain_std_m:g} m  "
-            f"landslides {spec.landslide_fraction:.0%} (median {spec.landslide_median_length_m:g}"
-            f" m)  forest {spec.vegetation_fraction:.0%}  gaps {list(spec.missing_acquisitions)}"
-        )
+    path = event_sets.write_event_set(
+        output, preset, size_px=size, overwrite=overwrite, progress=progress
+    )
+    for name, spec in event_sets.event_set_specs(preset, size_px=size).items():
+        console.print(f"{name:10s} {event_sets.describe_event(spec)}")
     console.print(f"wrote {path}")
+
+
+@data_app.command("list")
+def list_cubes() -> None:
+    """List the published cubes of Boehm et al. (2022), Zenodo record 7248056."""
+    from sarslide.sources.zenodo import PUBLISHED_CUBES
+
+    table = Table(title="published datacubes (zenodo.org/record/7248056)")
+    for column in ("name", "event", "event start", "event end"):
+        table.add_column(column)
+    for cube in PUBLISHED_CUBES.values():
+        table.add_row(cube.name, cube.event, cube.event_start, cube.event_end)
+    console.print(table)
+
+
+FETCH = ConfigFlags(
+    "sarslide.sources.config:FetchConfig",
+    argument("name"),
+    flag("output_dir", old=["--dest"]),
+    "base_url md5",
+    flag("checksum", "--no-checksum", sets=False),
+    flag("keep_zip", "--keep-zip", sets=True),
+)
+
+
+@config_command(data_app, "fetch", FETCH)
+def fetch(request: ConfigRequest) -> None:
+    """Download (resuming), verify, extract a published cube, then print its summary."""
+    from sarslide.datacube import open_cube, summarize_cube
+    from sarslide.sources import zenodo
+
+    cfg = request.load()
+    store = zenodo.fetch(cfg, progress=True).store
+    console.print(f"[green]fetched[/] {store}")
+    render_summary(summarize_cube(open_cube(store)), title=store.name)

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from sarslide.conventions import to_utc_naive
 from sarslide.errors import ConfigError
 
 
@@ -33,10 +34,8 @@ def parse_names(text: str, spelling: str) -> list[str]:
 
 def parse_time(text: str, spelling: str) -> str:
     """An ISO 8601 date or time as given; ``ConfigError`` naming the flag otherwise."""
-    import pandas as pd  # imported when the check runs (see sarslide.cli)
-
     try:
-        pd.Timestamp(text)
+        to_utc_naive(text)
     except (ValueError, TypeError) as err:
         raise ConfigError(
             f"Invalid {spelling} {text!r}: not an ISO 8601 date or time ({err}). "

@@ -8,7 +8,6 @@ from sarslide import __version__
 from sarslide.cli import (  # noqa: F401  (each registers its commands)
     ablation,
     cube,
-    data,
     demo,
     evaluate,
     export,

@@ -140,6 +140,16 @@ def event_set_specs(
     }
 
 
+def describe_event(spec: EventCubeSpec) -> str:
+    """One line of what sets an event of a set apart (seed, orbit, looks, relief, ...)."""
+    return (
+        f"seed {spec.seed:3d}  {spec.orbit:10s} θ {spec.incidence_angle_deg:g}°  "
+        f"looks {spec.equivalent_number_of_looks:g}  relief {spec.terrain_std_m:g} m  "
+        f"landslides {spec.landslide_fraction:.0%} (median {spec.landslide_median_length_m:g}"
+        f" m)  forest {spec.vegetation_fraction:.0%}  gaps {list(spec.missing_acquisitions)}"
+    )
+
+
 def write_event_set(
     output_dir: str | os.PathLike[str],
     name: str = "four-events",
