@@ -1,10 +1,12 @@
-"""Each local product is opened once while products are found and chosen; the products
-used once more, for their dB sample.
+"""Local products are opened at most once while they are found and chosen (the products
+used once more, for their dB sample), and not at all where their names show that they
+cannot be used.
 
 On the real multi-burst OPERA series (``tests/data/s1-rtc-opera-dists1-10SGD``, 24
-files): the tags, grid and footprint come from one open (``product_header``), carried
-on the ``LocalRaster`` and on the STAC asset (before: three or four opens of the
-products used, two of the others).
+files: 3 bursts x 4 dates x VV/VH): the tags, grid and footprint come from one open
+(``product_header``), carried on the ``LocalRaster`` and on the STAC asset (before: three
+or four opens of the products used, two of the others); a build's dates and a burst
+whose first and last products miss the AOI leave files unopened (``product_prefilter``).
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from sarslide.response.search import find_local_passes
 from sarslide.sources.aoi import parse_aoi
 from sarslide.sources.build_inputs import aoi_from_items, local_rtc_items
 from sarslide.sources.config import BuildConfig
+from sarslide.sources.local_products import find_rtc_products, rtc_items, select_items
+from sarslide.sources.product_prefilter import BURST_MISSES_AOI
 
 SERIES = Path(__file__).parents[1] / "data" / "s1-rtc-opera-dists1-10SGD"
 AOI_IW1 = "-120.727,34.580,-120.717,34.588"  # inside T137-292321-IW1
+EVENT = {"event_start": "2023-10-20", "event_end": "2023-10-20"}
 
 
 @pytest.fixture
@@ -40,28 +45,46 @@ def opens(monkeypatch: pytest.MonkeyPatch) -> Counter:
     return counts
 
 
-def test_the_build_opens_each_product_once(opens: Counter) -> None:
+def _files(items: list[Any]) -> set[str]:
+    return {Path(a.href).name for item in items for a in item.assets.values()}
+
+
+def test_the_build_opens_no_product_outside_its_dates_and_the_others_once(
+    opens: Counter,
+) -> None:
     cfg = BuildConfig.from_options(
-        rtc=[str(SERIES)], aoi=AOI_IW1, event_start="2023-10-20", event_end="2023-10-20"
+        rtc=[str(SERIES)], aoi=AOI_IW1, start="2023-10-10", end="2023-10-30", **EVENT
     )
     kept, skipped = local_rtc_items(cfg, parse_aoi(AOI_IW1))
-    assert len(kept) == 4 and len(skipped) == 8  # one burst of three, four dates
+    assert len(kept) == 2 and len(skipped) == 4  # 10-16 and 10-28 of one burst of three
     aoi_from_items(kept, crs=None)  # the grid of a build without --aoi: no open
-    _assert_used_twice_others_once(opens, kept)
+    assert not [name for name in opens if "20231004T" in name or "20231109T" in name]
+    assert len(opens) == 12  # the other two dates, 3 bursts x VV/VH
+    assert {name: n for name, n in opens.items() if n != 1} == dict.fromkeys(_files(kept), 2)
 
 
-def test_respond_opens_each_product_once(opens: Counter) -> None:
-    found = find_local_passes(
-        [str(SERIES)],
-        parse_aoi(AOI_IW1),
-        start=pd.Timestamp("2023-10-01"),
-        end=pd.Timestamp("2023-10-31"),
-    )
+def test_respond_leaves_bursts_that_miss_the_aoi_unopened(opens: Counter) -> None:
+    start, end = pd.Timestamp("2023-10-01"), pd.Timestamp("2023-10-31")
+    found = find_local_passes([str(SERIES)], parse_aoi(AOI_IW1), start=start, end=end)
     assert len(found.passes) == 3 and len(found.beyond) == 1
-    _assert_used_twice_others_once(opens, found.items)
+    # of the two other bursts, only the first and last dates are opened
+    unopened = {"20231016T", "20231028T"}
+    for burst in ("292320-IW1", "292321-IW2"):
+        read = sorted(name for name in opens if burst in name)
+        assert len(read) == 4 and not [n for n in read if any(d in n for d in unopened)]
+        for day in unopened:  # named among the products left out, as if read
+            (product,) = [p for p in found.skipped if burst in p and day in p]
+            assert found.skipped[product] == BURST_MISSES_AOI
+    assert len(opens) == 16
+    assert {name: n for name, n in opens.items() if n != 1} == dict.fromkeys(_files(found.items), 2)
 
 
-def _assert_used_twice_others_once(opens: Counter, used: list[Any]) -> None:
-    used_files = {Path(a.href).name for item in used for a in item.assets.values()}
-    assert len(opens) == 24 and len(used_files) == 2 * len(used)
-    assert {name: n for name, n in opens.items() if n != 1} == dict.fromkeys(used_files, 2)
+def test_the_products_left_unopened_are_those_the_footprints_leave_out() -> None:
+    """What the names leave out equals what reading every product leaves out."""
+    aoi = parse_aoi(AOI_IW1).geometry_lonlat
+    start, end = pd.Timestamp("2023-10-01"), pd.Timestamp("2023-10-31")
+    every, _ = select_items(rtc_items(find_rtc_products(str(SERIES))), start=start, end=end)
+    kept_all, skipped_all = select_items(every, aoi_lonlat=aoi)
+    found = find_local_passes([str(SERIES)], parse_aoi(AOI_IW1), start=start, end=end)
+    assert [i.id for i in found.items] == [i.id for i in kept_all]
+    assert set(found.skipped) == set(skipped_all)

@@ -13,7 +13,7 @@ from sarslide.response.acquisitions import Pass
 from sarslide.sources.aoi import AreaOfInterest
 from sarslide.sources.decibel_check import refuse_decibels
 from sarslide.sources.local_products import (
-    find_rtc_products,
+    find_rtc_products_for,
     rtc_items,
     select_items,
 )
@@ -91,9 +91,12 @@ def find_local_passes(
         [start, end] (to tell how far the search must reach when the window holds too
         few).
     """
-    items = rtc_items(find_rtc_products(rtc))
+    # not by dates: the passes over the AOI outside them are asked for too
+    rasters, unopened = find_rtc_products_for(rtc, aoi_lonlat=aoi.geometry_lonlat)
+    items = rtc_items(rasters)
     in_window, outside_window = select_items(items, start=start, end=end)
     kept, outside = select_items(in_window, aoi_lonlat=aoi.geometry_lonlat)
+    outside.update({p: why for p, (why, named) in unopened.items() if start <= named.start <= end})
     refuse_decibels(kept)  # before anything is written
     passes, skipped = passes_from_items(
         kept, orbit_state=orbit_state, relative_orbit=relative_orbit

@@ -23,13 +23,14 @@ from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.sources.aoi import AreaOfInterest, parse_aoi, utm_crs_for
 from sarslide.sources.decibel_check import refuse_decibels
 from sarslide.sources.local_products import (
-    find_rtc_products,
+    find_rtc_products_for,
     footprint_lonlat,
     raster_items,
     rtc_items,
     select_items,
 )
 from sarslide.sources.product_header import asset_grid
+from sarslide.sources.product_prefilter import missing_the_aoi
 from sarslide.sources.signing import UrlSigner, sign_items
 from sarslide.sources.stac_search import open_catalog, search_items
 
@@ -133,20 +134,26 @@ def local_rtc_items(
     Products outside the dates are left out silently (the dates ask for that); those
     that miss the AOI are named in the build's warning.
     """
-    items = rtc_items(find_rtc_products(cfg.rtc or []))
     start = pd.Timestamp(cfg.start) if cfg.start else None
     end = _inclusive_end(cfg.end) if cfg.end else None
+    aoi_lonlat = aoi.geometry_lonlat if aoi else None
+    rasters, unopened = find_rtc_products_for(
+        cfg.rtc or [], aoi_lonlat=aoi_lonlat, start=start, end=end
+    )
+    items = rtc_items(rasters)
     in_dates, _ = select_items(items, start=start, end=end)
     if not in_dates:
         raise DataSelectionError(
-            f"None of the {len(items)} local RTC products is between --start {cfg.start} and "
-            f"--end {cfg.end}; widen the dates or leave them out to use every product."
+            f"None of the {len(items) + len(unopened)} local RTC products is between --start "
+            f"{cfg.start} and --end {cfg.end}; widen the dates or leave them out to use every "
+            "product."
         )
-    kept, skipped = select_items(in_dates, aoi_lonlat=aoi.geometry_lonlat if aoi else None)
+    kept, skipped = select_items(in_dates, aoi_lonlat=aoi_lonlat)
+    skipped.update(missing_the_aoi(unopened, start=start, end=end))  # named as if read
     if not kept:
         dates = f" between --start {cfg.start} and --end {cfg.end}" if cfg.start or cfg.end else ""
         raise DataSelectionError(
-            f"None of the {len(in_dates)} local RTC products{dates} covers the AOI "
+            f"None of the {len(skipped)} local RTC products{dates} covers the AOI "
             f"{cfg.aoi!r}; check --aoi against the products' footprints, and --rtc."
         )
     refuse_decibels(kept)

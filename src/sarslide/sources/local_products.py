@@ -40,8 +40,10 @@ from sarslide.sources.product_identity import (
     POL_TAGS,
     TIME_TAGS,
     LocalRaster,
+    NamedProduct,
     parse_rtc_raster,
 )
+from sarslide.sources.product_prefilter import prefilter_members
 from sarslide.sources.rtc import BURST_PROPERTY
 
 logger = logging.getLogger(__name__)
@@ -100,15 +102,41 @@ def find_rtc_products(
         ConfigError: nothing matches a pattern.
         DataSelectionError: some files cannot be dated or paired (all named).
     """
-    rasters: list[LocalRaster] = []
+    return find_rtc_products_for(patterns)[0]
+
+
+def find_rtc_products_for(
+    patterns: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    aoi_lonlat: Any = None,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> tuple[list[LocalRaster], dict[str, tuple[str, NamedProduct]]]:
+    """The RTC rasters under ``patterns`` that may meet the AOI in [start, end].
+
+    Files whose names show that they cannot (``sources.product_prefilter``) are not
+    opened; ``select_items`` decides for the others.
+
+    Returns:
+        The rasters, and the products left out unopened (the reason and what their
+        name says), by product id.
+
+    Raises:
+        ConfigError: nothing matches a pattern.
+        DataSelectionError: some files opened cannot be dated or paired (all named).
+    """
     problems: dict[str, str] = {}
-    for path in expand_sources(patterns, flag="--rtc"):
-        for href, label in _members(path, problems):
-            parsed = parse_rtc_raster(href, label)
-            if isinstance(parsed, str):
-                problems[label] = parsed
-            else:
-                rasters.append(parsed)
+    members = [
+        m for path in expand_sources(patterns, flag="--rtc") for m in _members(path, problems)
+    ]
+    chosen = prefilter_members(members, aoi_lonlat=aoi_lonlat, start=start, end=end)
+    rasters: list[LocalRaster] = []
+    for href, label in chosen.to_read:
+        parsed = parse_rtc_raster(href, label, chosen.headers.get(href))
+        if isinstance(parsed, str):
+            problems[label] = parsed
+        else:
+            rasters.append(parsed)
     problems.update(_unpaired(rasters))
     if problems:
         items = sorted(problems.items())
@@ -120,9 +148,9 @@ def find_rtc_products(
             f"products named {NAME_FORMATS} (or with the tags {TIME_TAGS[0]} and {POL_TAGS[0]}), "
             "with every polarisation, or leave these files out of --rtc."
         )
-    if not rasters:
+    if not rasters and not chosen.left_out:
         raise DataSelectionError("No RTC raster found in --rtc; give OPERA or HyP3 RTC files.")
-    return rasters
+    return rasters, chosen.left_out
 
 
 def rtc_items(rasters: Iterable[LocalRaster]) -> list[pystac.Item]:

@@ -57,10 +57,43 @@ class LocalRaster:
     burst: str | None = None  # OPERA burst identity ``T<track>-<id>-IW<n>``; None for frames
 
 
-def parse_rtc_raster(href: str, label: str) -> LocalRaster | str:
-    """The raster's identity from its name and tags (one open), or why it cannot be used."""
-    name = Path(label.split("!")[-1]).name
-    header = read_product_header(href)
+@dataclass(frozen=True)
+class NamedProduct:
+    """What an OPERA or HyP3 file name alone says (the tags may refine it)."""
+
+    product: str  # the name without the polarisation
+    start: pd.Timestamp  # UTC, naive, to the second
+    burst: str | None  # OPERA burst identity; None for HyP3 frames
+
+
+def product_from_name(label: str) -> NamedProduct | None:
+    """The product, start and burst a file name gives, without opening the file."""
+    name = file_name(label)
+    opera, hyp3 = _OPERA.search(name), _HYP3.search(name)
+    match = opera or hyp3
+    if match is None:
+        return None
+    try:
+        start = to_utc_naive(match.group("start"))
+    except ValueError:
+        return None
+    product = name[: match.start("pol")].rstrip("_")
+    return NamedProduct(product, start, opera.group("burst") if opera else None)
+
+
+def file_name(label: str) -> str:
+    """The raster's file name (inside its zip for ``zip!member`` labels)."""
+    return Path(label.split("!")[-1]).name
+
+
+def parse_rtc_raster(
+    href: str, label: str, header: ProductHeader | str | None = None
+) -> LocalRaster | str:
+    """The raster's identity from its name and tags (one open: none when ``header``, a
+    header already read, is given), or why it cannot be used."""
+    name = file_name(label)
+    if header is None:
+        header = read_product_header(href)
     if isinstance(header, str):
         return header
     tags = header.tags
