@@ -1,6 +1,9 @@
-"""``sarslide evaluate CHECKPOINT``: test metrics on chips and on the whole test region."""
+"""``sarslide evaluate CHECKPOINT`` (test metrics on chips and on the whole test region) and
+``sarslide export CHECKPOINT -o model.onnx`` (the model as ONNX with its model card)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.markdown import Markdown
 
@@ -36,3 +39,36 @@ def evaluate_command(request: ConfigRequest, progress: bool = opt.PROGRESS) -> N
     console.print(Markdown(format_evaluation_markdown(result)))
     for name, path in result.paths.items():
         console.print(f"{name:14s} {path}")
+
+
+EXPORT = ConfigFlags(
+    "sarslide.models.config:ExportConfig",
+    argument("checkpoint"),
+    flag("output", "--output", "-o"),
+    "metrics",
+)
+
+
+@config_command(app, "export", EXPORT)
+def export_command(
+    request: ConfigRequest,
+    overwrite: bool = opt.overwrite_option("Replace existing output files."),
+) -> None:
+    """Export a checkpoint as ONNX (dynamic batch and tile size) with a model card.
+
+    predict, evaluate and respond take the .onnx file in place of the checkpoint.
+    """
+    from sarslide.models.export import export_model
+    from sarslide.models.model_card import read_evaluation_metrics
+
+    cfg = request.load()
+    check_output_location(cfg.output)
+    evaluation = read_evaluation_metrics(Path(cfg.metrics)) if cfg.metrics else None
+    written = export_model(
+        cfg.checkpoint, cfg.output, evaluation_metrics=evaluation, overwrite=overwrite
+    )
+    console.print(
+        f"[bold green]exported[/] {written.onnx} (ONNX Runtime vs torch: max |dp| "
+        f"{written.max_abs_difference:.1e})"
+    )
+    console.print(f"  {written.card_json.name}, {written.card_markdown.name}: the model card")

@@ -10,7 +10,6 @@ from sarslide.cli import (  # noqa: F401  (each registers its commands)
     cube,
     demo,
     evaluate,
-    export,
     insar,
     predict,
     respond,
