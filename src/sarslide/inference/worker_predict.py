@@ -21,7 +21,10 @@ probabilities costs ~1 MiB per tile, small against the forward (measured in
 docs/predict.md, "The model on the workers").
 
 The model file must be readable at the same path on the workers (a shared file
-system), as the cube must.
+system), as the cube must: the workers get its path, and the client reads only the
+model's card (``inference.prepare.ModelOnWorkers``), never its weights. ``batch_size:
+auto`` is chosen by each worker (:func:`choose_worker_batch_size`: from its own GPU's
+free memory).
 """
 
 from __future__ import annotations
