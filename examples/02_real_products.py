@@ -37,10 +37,8 @@ matplotlib.use(os.environ.get("MPLBACKEND", "Agg"))
 import matplotlib.pyplot as plt
 import rioxarray
 
+import sarslide
 from sarslide.datacube import open_cube, summarize_cube, write_cube
-from sarslide.response import RespondConfig, respond_to_event
-from sarslide.simulate import simulate_event_cube
-from sarslide.training import load_train_config, train
 
 SMALL = os.environ.get("SARSLIDE_EXAMPLE_SIZE") == "small"
 DATA = Path(os.environ.get("SARSLIDE_EXAMPLE_DATA", "../tests/data"))
@@ -56,7 +54,7 @@ print(sorted(p.name for p in (SERIES / "track137" / "2023-10-04").iterdir()))
 # %%
 side_px = 192 if SMALL else 512
 cube_path = write_cube(  # 30 m pixels, as the OPERA products (respond checks it)
-    simulate_event_cube(height_px=side_px, width_px=side_px, resolution_m=30.0),
+    sarslide.simulate_cube(height_px=side_px, width_px=side_px, resolution_m=30.0).cube,
     OUT / "simulated.zarr",
     overwrite=True,
 )
@@ -71,17 +69,18 @@ settings = [
 ]
 if SMALL:
     settings.append("model.kwargs={base_filters: 4, depth: 2}")
-model = train(load_train_config("quick", overrides=settings), progress=False).best_checkpoint
+run = sarslide.train(sarslide.TrainConfig.from_yaml("quick", settings), progress=False)
+model = str(run.best_checkpoint)
 
 # %% [markdown]
 # ## 2. Respond to an event from the products on disk
 # `rtc` takes files, folders or globs of OPERA or HyP3 RTC products: dates, tracks,
 # bursts and orbit come from their names and tags. The AOI lies in burst
 # T137-292321-IW2; the cube gets the UTM grid of the AOI's zone at 30 m. The model has
-# no DEM channel, so no DEM is needed.
+# no DEM channel, so no DEM is needed. `sarslide.respond(cfg)` is `sarslide respond`.
 
 # %%
-cfg = RespondConfig.from_options(
+cfg = sarslide.RespondConfig.from_options(
     aoi="-119.838,34.774,-119.828,34.782",
     event_start="2023-10-20",
     event_name="made-up event between the real acquisitions",
@@ -89,8 +88,9 @@ cfg = RespondConfig.from_options(
     rtc=[str(SERIES)],
     resolution_m=30,
     figures=False,
+    output_dir=str(OUT / "event"),
 )
-result = respond_to_event(cfg, OUT / "event", progress=False, overwrite=True, on_step=print)
+result = sarslide.respond(cfg, progress=False, overwrite=True, on_step=print)
 print(result.steps)
 
 # %% [markdown]

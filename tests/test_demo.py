@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 import rasterio
 
-from sarslide.demo import run_demo
+from sarslide.demo import DemoConfig, run_demo
 from sarslide.errors import OutputExistsError
 from sarslide.output_dirs import DEMO_MARKER, prepare_output_dir
 
 
 def test_demo_runs_end_to_end_on_a_small_scene(tmp_path: Path) -> None:
-    out = run_demo(tmp_path / "demo", size_px=256, epochs=1, progress=False)
+    cfg = DemoConfig(output_dir=str(tmp_path / "demo"), size_px=256, epochs=1)
+    out = run_demo(cfg, progress=False)
     for path in (
         out.cube,
         out.overview_png,

@@ -10,7 +10,7 @@ from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command
 from sarslide.cli.console import console
 from sarslide.output_checks import check_output_location
 
-DEMO = ConfigFlags("sarslide.demo:DemoConfig", "output_dir epochs size_px:--size seed")
+DEMO = ConfigFlags("sarslide.demo.config:DemoConfig", "output_dir epochs size_px:--size seed")
 
 
 @config_command(app, "demo", DEMO)
@@ -20,19 +20,12 @@ def demo_command(
     progress: bool = opt.PROGRESS,
 ) -> None:
     """Simulate the default event cube, train a small U-Net, evaluate, map the scene."""
-    from sarslide.demo import run_demo
+    from sarslide.demo.run import run_demo
 
     cfg = request.load()
     check_output_location(Path(cfg.output_dir))
     console.rule("sarslide demo (SIMULATED data)")
-    outputs = run_demo(
-        cfg.output_dir,
-        overwrite=overwrite,
-        epochs=cfg.epochs,
-        size_px=cfg.size_px,
-        seed=cfg.seed,
-        progress=progress,
-    )
+    outputs = run_demo(cfg, overwrite=overwrite, progress=progress)
     for table in outputs.to_tables():
         console.print(table)
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in outputs.step_seconds.items())
