@@ -12,6 +12,7 @@ from sarslide.experiments.config import (
     AblationConfig,
     dump_ablation_config,
     load_ablation_config,
+    resolve_train_config,
 )
 from sarslide.experiments.grid import EXPECTED_CHANNELS, expand_grid, make_run_id
 
@@ -92,3 +93,15 @@ def test_file_overrides_preset(tmp_path: Path) -> None:
     assert cfg.seeds == [7]
     assert cfg.output_dir == Path("elsewhere")
     assert cfg.train == load_ablation_config(preset="quick").train
+
+
+def test_overrides_edit_the_resolved_training_config(tmp_path: Path) -> None:
+    """``train: quick`` (a preset name) takes ``train.trainer.max_epochs=3`` as the CLI's
+    --set does: the overrides apply to the resolved training config (a name before)."""
+    path = tmp_path / "a.yaml"
+    path.write_text(f"train: quick\noutput_dir: {tmp_path / 'out'}\n")
+    cfg = load_ablation_config(path, overrides=["train.trainer.max_epochs=3", "seeds=[5]"])
+    assert isinstance(cfg.train, dict) and cfg.train["trainer"]["max_epochs"] == 3
+    assert cfg.train["model"] == resolve_train_config("quick")["model"]
+    assert cfg.seeds == [5]
+    assert load_ablation_config(path).train == "quick"  # no overrides: as written
