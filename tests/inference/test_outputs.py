@@ -16,7 +16,12 @@ from rasterio.features import rasterize
 
 from sarslide.chips import DataConfig
 from sarslide.chips.splits import plan_split
-from sarslide.errors import CubeValidationError, DataSelectionError, OutputExistsError
+from sarslide.errors import (
+    ConfigError,
+    CubeValidationError,
+    DataSelectionError,
+    OutputExistsError,
+)
 from sarslide.inference import prepare as prepare_module
 from sarslide.inference.config import DEFAULT_MIN_AREA_M2, PredictConfig
 from sarslide.inference.outputs import PredictionOutputs, predict_to_directory
@@ -355,3 +360,53 @@ def test_the_model_runs_on_worker_processes_and_maps_the_same(
     assert sum(run["on_workers"]["blocks_by_worker_pid"].values()) == run["on_workers"]["blocks"]
     with rasterio.open(local.probability_tif) as a, rasterio.open(remote.probability_tif) as b:
         np.testing.assert_allclose(b.read(1), a.read(1), rtol=0, atol=1e-6)
+
+
+def test_with_a_scheduler_the_device_is_resolved_on_the_workers(
+    tmp_path: Path, fake_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The client does not refuse --device cuda (its workers may have GPUs); a worker
+    without one refuses it, and the error reaches the client whole, nothing written."""
+    import torch
+
+    distributed = pytest.importorskip("distributed")
+    from sarslide.errors import DeviceError
+    from sarslide.inference import worker_predict
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    tried: list[str] = []  # the model loads the worker tried (threads of this process here)
+    load = worker_predict.load_worker_model
+
+    def recording_load(spec: Any) -> Any:
+        tried.append(spec.device)
+        return load(spec)
+
+    monkeypatch.setattr(worker_predict, "load_worker_model", recording_load)
+    cube = _cube().chunk({"y": 32, "x": 32})
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        pytest.raises(DeviceError, match="'cuda' is not available"),
+    ):
+        _predict(
+            fake_checkpoint,
+            cube,
+            tmp_path / "map",
+            progress=False,
+            figures=False,
+            device="cuda",
+            tile_size_px=64,
+            overlap_px=16,
+            scheduler_address=cluster.scheduler_address,
+        )
+    assert tried and set(tried) == {"cuda"} and not (tmp_path / "map").exists()
+    with pytest.raises(ConfigError, match="fp32 only"):  # what no worker could run: at once
+        _predict(
+            fake_checkpoint,
+            cube,
+            tmp_path / "map",
+            engine="onnx",
+            precision="bf16",
+            scheduler_address="tcp://127.0.0.1:1",
+        )
