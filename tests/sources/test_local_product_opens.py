@@ -1,12 +1,12 @@
-"""Local products are opened at most once while they are found and chosen (the products
-used once more, for their dB sample), and not at all where their names show that they
-cannot be used.
+"""Local products are opened at most once while they are found, chosen and checked, and
+not at all where their names show that they cannot be used.
 
 On the real multi-burst OPERA series (``tests/data/s1-rtc-opera-dists1-10SGD``, 24
-files: 3 bursts x 4 dates x VV/VH): the tags, grid and footprint come from one open
-(``product_header``), carried on the ``LocalRaster`` and on the STAC asset (before: three
-or four opens of the products used, two of the others); a build's dates and a burst
-whose first and last products miss the AOI leave files unopened (``product_prefilter``).
+files: 3 bursts x 4 dates x VV/VH): the tags, grid, footprint and, for the products
+likely to be used, the dB sample come from one open (``product_header``), carried on the
+``LocalRaster`` and on the STAC asset (before: three or four opens of the products used,
+two of the others); a build's dates and a burst whose first and last products miss the
+AOI leave files unopened (``product_prefilter``).
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def test_the_build_opens_no_product_outside_its_dates_and_the_others_once(
     assert len(kept) == 2 and len(skipped) == 4  # 10-16 and 10-28 of one burst of three
     aoi_from_items(kept, crs=None)  # the grid of a build without --aoi: no open
     assert not [name for name in opens if "20231004T" in name or "20231109T" in name]
-    assert len(opens) == 12  # the other two dates, 3 bursts x VV/VH
-    assert {name: n for name, n in opens.items() if n != 1} == dict.fromkeys(_files(kept), 2)
+    assert len(opens) == 12 and set(opens.values()) == {1}  # the other two dates, once
+    assert _files(kept) <= set(opens)
 
 
 def test_respond_leaves_bursts_that_miss_the_aoi_unopened(opens: Counter) -> None:
@@ -75,8 +75,8 @@ def test_respond_leaves_bursts_that_miss_the_aoi_unopened(opens: Counter) -> Non
         for day in unopened:  # named among the products left out, as if read
             (product,) = [p for p in found.skipped if burst in p and day in p]
             assert found.skipped[product] == BURST_MISSES_AOI
-    assert len(opens) == 16
-    assert {name: n for name, n in opens.items() if n != 1} == dict.fromkeys(_files(found.items), 2)
+    assert len(opens) == 16 and set(opens.values()) == {1}
+    assert _files(found.items) <= set(opens)
 
 
 def test_the_products_left_unopened_are_those_the_footprints_leave_out() -> None:
@@ -88,3 +88,20 @@ def test_the_products_left_unopened_are_those_the_footprints_leave_out() -> None
     found = find_local_passes([str(SERIES)], parse_aoi(AOI_IW1), start=start, end=end)
     assert [i.id for i in found.items] == [i.id for i in kept_all]
     assert set(found.skipped) == set(skipped_all)
+
+
+def test_the_carried_sample_is_the_one_read_again(tmp_path: Path) -> None:
+    """The dB judgement carried on the assets of the products used equals a fresh read,
+    and a product used without one (the first burst of a build without dates) is read."""
+    from sarslide.sources.decibel_check import refuse_decibels
+    from sarslide.sources.product_header import SAMPLE_FIELD, read_decibel_sample
+
+    cfg = BuildConfig.from_options(rtc=[str(SERIES)], aoi=AOI_IW1, **EVENT)
+    kept, _ = local_rtc_items(cfg, parse_aoi(AOI_IW1))
+    carried = [a for item in kept for a in item.assets.values() if SAMPLE_FIELD in a.extra_fields]
+    assert len(carried) == 4  # 10-16 and 10-28; the burst's first and last are not sampled
+    for asset in carried:
+        with rasterio.open(asset.href) as src:
+            fresh = read_decibel_sample(src)
+        assert asset.extra_fields[SAMPLE_FIELD] == {"in_decibels": False, "median": fresh.median}
+    refuse_decibels(kept)  # linear products pass, the unsampled ones read here

@@ -91,8 +91,10 @@ def find_local_passes(
         [start, end] (to tell how far the search must reach when the window holds too
         few).
     """
-    # not by dates: the passes over the AOI outside them are asked for too
-    rasters, unopened = find_rtc_products_for(rtc, aoi_lonlat=aoi.geometry_lonlat)
+    # not left out by dates: the passes over the AOI outside them are asked for too
+    rasters, unopened = find_rtc_products_for(
+        rtc, aoi_lonlat=aoi.geometry_lonlat, start=start, end=end, prune_dates=False
+    )
     items = rtc_items(rasters)
     in_window, outside_window = select_items(items, start=start, end=end)
     kept, outside = select_items(in_window, aoi_lonlat=aoi.geometry_lonlat)

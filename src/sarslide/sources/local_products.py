@@ -111,11 +111,13 @@ def find_rtc_products_for(
     aoi_lonlat: Any = None,
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
+    prune_dates: bool = True,
 ) -> tuple[list[LocalRaster], dict[str, tuple[str, NamedProduct]]]:
     """The RTC rasters under ``patterns`` that may meet the AOI in [start, end].
 
-    Files whose names show that they cannot (``sources.product_prefilter``) are not
-    opened; ``select_items`` decides for the others.
+    Files whose names show that they cannot (``sources.product_prefilter``; by date
+    only with ``prune_dates``) are not opened; ``select_items`` decides for the others.
+    Those likely to be used are read with their dB sample.
 
     Returns:
         The rasters, and the products left out unopened (the reason and what their
@@ -129,10 +131,15 @@ def find_rtc_products_for(
     members = [
         m for path in expand_sources(patterns, flag="--rtc") for m in _members(path, problems)
     ]
-    chosen = prefilter_members(members, aoi_lonlat=aoi_lonlat, start=start, end=end)
+    chosen = prefilter_members(
+        members, aoi_lonlat=aoi_lonlat, start=start, end=end, prune_dates=prune_dates
+    )
     rasters: list[LocalRaster] = []
     for href, label in chosen.to_read:
-        parsed = parse_rtc_raster(href, label, chosen.headers.get(href))
+        header = chosen.headers.get(href) or read_product_header(
+            href, with_sample=href in chosen.sampled
+        )
+        parsed = parse_rtc_raster(href, label, header)
         if isinstance(parsed, str):
             problems[label] = parsed
         else:

@@ -1,9 +1,11 @@
 """What one open of a local raster reads, so that no later step opens it again.
 
 ``read_product_header`` opens a raster once and returns its tags, its grid (CRS and
-bounds), its footprint in lon/lat and its band information. Finding and selecting
-local products work from this record; only the products used are opened again, for
-their dB sample (``decibel_check``) and their pixels.
+bounds), its footprint in lon/lat, its band information and, for the products likely
+to be used, a decimated sample judged by the cube's dB rule. Finding, selecting and
+checking local products work from this record; a product used but not sampled is
+opened again for its dB sample (``decibel_check``), and every product used for its
+pixels.
 
 The footprint is the raster's bounds, densified (20 segments a side) and transformed to
 lon/lat GeoJSON, so that a product in another UTM zone than the grid keeps its shape.
@@ -18,10 +20,23 @@ from typing import Any
 import numpy as np
 import rasterio
 from rasterio.crs import CRS
+from rasterio.errors import RasterioError
 from rasterio.warp import transform_geom
 from shapely.geometry import box, mapping, shape
 
+from sarslide.datacube.content import looks_like_decibels
+
 GRID_FIELD = "sarslide:grid"  # asset field: {"crs_wkt": ..., "bounds": [...]}
+SAMPLE_FIELD = "sarslide:decibel_sample"  # asset field: {"in_decibels": ..., "median": ...}
+SAMPLE_PX = 64  # the dB sample: at most this many pixels a side, decimated by GDAL
+
+
+@dataclass(frozen=True)
+class DecibelSample:
+    """A decimated sample of a backscatter raster, judged by the cube's dB rule."""
+
+    in_decibels: bool  # ``datacube.content.looks_like_decibels`` of its valid values
+    median: float  # of the valid non-zero values (NaN when none)
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,7 @@ class ProductHeader:
     crs: CRS
     bounds: tuple[float, float, float, float]  # in ``crs``
     band_info: dict[str, Any]  # a STAC ``raster:bands`` entry: data_type, nodata
+    sample: DecibelSample | None = None  # read with the header when asked (and readable)
 
     @cached_property
     def footprint(self) -> dict[str, Any]:
@@ -47,11 +63,13 @@ class ProductHeader:
         return float(shape(self.footprint).centroid.x)
 
 
-def read_product_header(href: str) -> ProductHeader | str:
-    """Everything later steps need of the raster at ``href`` but its pixels, from one open.
+def read_product_header(href: str, *, with_sample: bool = False) -> ProductHeader | str:
+    """Everything later steps need of the raster at ``href``, from one open.
 
     Args:
         href: what GDAL opens (a path, or ``/vsizip/...`` inside a zip).
+        with_sample: read the dB sample too (a tile of pixels: worth it only for the
+            products likely to be used; the others are not sampled).
 
     Returns:
         The header, or why the raster cannot be used (unreadable, no CRS).
@@ -60,15 +78,23 @@ def read_product_header(href: str) -> ProductHeader | str:
         with rasterio.open(href) as src:
             if src.crs is None:
                 return "no CRS (not a georeferenced product)"
-            return _header_of(src)
+            return _header_of(src, with_sample)
     except Exception as err:  # rasterio raises several types for unreadable files
         return f"cannot be read ({type(err).__name__}: {err})"
 
 
 def header_fields(header: ProductHeader) -> dict[str, Any]:
-    """The header's grid as STAC asset fields, for the steps after the items are made
-    (``asset_grid`` reads it back)."""
-    return {GRID_FIELD: {"crs_wkt": header.crs.to_wkt(), "bounds": list(header.bounds)}}
+    """The header's grid and dB sample as STAC asset fields, for the steps after the
+    items are made (``asset_grid`` and ``asset_decibel_sample`` read them back)."""
+    fields: dict[str, Any] = {
+        GRID_FIELD: {"crs_wkt": header.crs.to_wkt(), "bounds": list(header.bounds)}
+    }
+    if header.sample is not None:
+        fields[SAMPLE_FIELD] = {
+            "in_decibels": header.sample.in_decibels,
+            "median": header.sample.median,
+        }
+    return fields
 
 
 def asset_grid(asset: Any) -> tuple[str, tuple[float, float, float, float]]:
@@ -78,6 +104,24 @@ def asset_grid(asset: Any) -> tuple[str, tuple[float, float, float, float]]:
         with rasterio.open(asset.href) as src:
             return (src.crs.to_wkt() if src.crs else ""), tuple(src.bounds)
     return grid["crs_wkt"], tuple(grid["bounds"])
+
+
+def asset_decibel_sample(asset: Any) -> DecibelSample:
+    """The dB sample of an asset: carried by its item, else read (one more open)."""
+    sample = asset.extra_fields.get(SAMPLE_FIELD)
+    if sample is None:
+        with rasterio.open(asset.href) as src:
+            return read_decibel_sample(src)
+    return DecibelSample(in_decibels=bool(sample["in_decibels"]), median=float(sample["median"]))
+
+
+def read_decibel_sample(src: Any) -> DecibelSample:
+    """Judge a decimated read (at most ``SAMPLE_PX`` a side) of band 1 of an open raster."""
+    shape_px = (min(src.height, SAMPLE_PX), min(src.width, SAMPLE_PX))
+    values = src.read(1, out_shape=shape_px, masked=True).astype("float64").compressed()
+    finite = values[np.isfinite(values) & (values != 0)]
+    median = float(np.median(finite)) if finite.size else float("nan")
+    return DecibelSample(in_decibels=looks_like_decibels(finite), median=median)
 
 
 def first_tag(tags: dict[str, str], keys: tuple[str, ...]) -> str | None:
@@ -93,7 +137,7 @@ def bounds_of(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in shape(geometry).bounds)  # type: ignore[return-value]
 
 
-def _header_of(src: Any) -> ProductHeader:
+def _header_of(src: Any, with_sample: bool) -> ProductHeader:
     band_info: dict[str, Any] = {"data_type": src.dtypes[0]}
     if src.nodata is not None and not np.isnan(src.nodata):
         band_info["nodata"] = float(src.nodata)
@@ -102,4 +146,14 @@ def _header_of(src: Any) -> ProductHeader:
         crs=src.crs,
         bounds=tuple(float(v) for v in src.bounds),  # type: ignore[arg-type]
         band_info=band_info,
+        sample=_try_sample(src) if with_sample else None,
     )
+
+
+def _try_sample(src: Any) -> DecibelSample | None:
+    """The sample, or None where the pixels cannot be read (a truncated file): read
+    again, with its error, only if the product is used (``refuse_decibels``)."""
+    try:
+        return read_decibel_sample(src)
+    except RasterioError:
+        return None

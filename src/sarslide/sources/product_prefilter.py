@@ -9,6 +9,10 @@
   (they are left out with the reason). A burst of other footprints is read whole.
 
 Files whose names say nothing (no OPERA or HyP3 name) are always opened.
+
+The products likely to be used (named inside the dates, of a burst not left out, or
+any named product inside the dates when there is no AOI) get their dB sample read at
+that one open; the others are sampled only if they turn out to be used.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ class PrefilteredMembers:
 
     to_read: list[Member]
     headers: dict[str, ProductHeader | str] = field(default_factory=dict)  # by href
+    sampled: set[str] = field(default_factory=set)  # hrefs to read with their dB sample
     left_out: dict[str, tuple[str, NamedProduct]] = field(default_factory=dict)  # by product
 
 
@@ -52,20 +57,24 @@ def prefilter_members(
     aoi_lonlat: Any = None,
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
+    prune_dates: bool = True,
 ) -> PrefilteredMembers:
-    """Leave out, unopened, the files whose names show they cannot be used."""
+    """Leave out, unopened, the files whose names show they cannot be used (by date
+    only with ``prune_dates``; [start, end] still tells which products to sample)."""
     result = PrefilteredMembers(to_read=[])
     by_burst: dict[str, list[tuple[Member, NamedProduct]]] = {}
     for member in members:
         named = product_from_name(member[1])
-        if named is not None and _outside(named.start, start, end):
+        if named is not None and prune_dates and _outside(named.start, start, end):
             result.left_out[named.product] = (OUTSIDE_DATES, named)
         elif named is not None and named.burst is not None and aoi_lonlat is not None:
             by_burst.setdefault(named.burst, []).append((member, named))
         else:
             result.to_read.append(member)
+            if named is not None and aoi_lonlat is None and _within(named, start, end):
+                result.sampled.add(member[0])
     for burst_members in by_burst.values():
-        _prefilter_burst(burst_members, aoi_lonlat, result)
+        _prefilter_burst(burst_members, aoi_lonlat, result, (start, end))
     if result.left_out:
         logger.info("%d local RTC product(s) left out by their names", len(result.left_out))
     return result
@@ -99,25 +108,45 @@ def _outside(
 
 
 def _prefilter_burst(
-    burst_members: list[tuple[Member, NamedProduct]], aoi_lonlat: Any, result: PrefilteredMembers
+    burst_members: list[tuple[Member, NamedProduct]],
+    aoi_lonlat: Any,
+    result: PrefilteredMembers,
+    window: tuple[pd.Timestamp | None, pd.Timestamp | None],
 ) -> None:
     """Open the burst's first and last products; leave out the rest if they may."""
     products = sorted({named.product: named for _, named in burst_members}.values(), key=_order)
     if len(products) < MIN_BURST_PRODUCTS:
-        result.to_read.extend(member for member, _ in burst_members)
+        _read(burst_members, result, window)
         return
     ends = {products[0].product, products[-1].product}
-    opened = [member for member, named in burst_members if named.product in ends]
-    for href, _ in opened:
-        result.headers[href] = read_product_header(href)
-    result.to_read.extend(opened)
-    headers = [result.headers[href] for href, _ in opened]
-    if _one_footprint_missing(headers, aoi_lonlat):
-        for _, named in burst_members:
-            if named.product not in ends:
-                result.left_out[named.product] = (BURST_MISSES_AOI, named)
+    opened = [(member, named) for member, named in burst_members if named.product in ends]
+    dated = window != (None, None)  # the ends are sampled only inside dates asked for
+    for (href, _), named in opened:
+        with_sample = dated and _within(named, *window)
+        result.headers[href] = read_product_header(href, with_sample=with_sample)
+    result.to_read.extend(member for member, _ in opened)
+    others = [(member, named) for member, named in burst_members if named.product not in ends]
+    if _one_footprint_missing([result.headers[href] for (href, _), _ in opened], aoi_lonlat):
+        for _, named in others:
+            result.left_out[named.product] = (BURST_MISSES_AOI, named)
     else:
-        result.to_read.extend(m for m, named in burst_members if named.product not in ends)
+        _read(others, result, window)
+
+
+def _read(
+    members: list[tuple[Member, NamedProduct]],
+    result: PrefilteredMembers,
+    window: tuple[pd.Timestamp | None, pd.Timestamp | None],
+) -> None:
+    """Members to open, sampled when inside the dates (likely used)."""
+    for member, named in members:
+        result.to_read.append(member)
+        if _within(named, *window):
+            result.sampled.add(member[0])
+
+
+def _within(named: NamedProduct, start: pd.Timestamp | None, end: pd.Timestamp | None) -> bool:
+    return not _outside(named.start, start, end, margin=pd.Timedelta(0))
 
 
 def _order(named: NamedProduct) -> tuple[pd.Timestamp, str]:
