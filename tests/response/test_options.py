@@ -87,3 +87,25 @@ def test_sarslide_respond_runs_the_job_and_needs_a_folder() -> None:
     cfg = RespondConfig.from_mapping({"aoi": "0,0,1,1", "event_start": "2024-01-01", "model": "m"})
     with pytest.raises(ConfigError, match="output_dir"):
         sarslide.respond(cfg)  # respond_to_event(cfg)
+
+
+def test_respond_output_folder_is_the_config_key(tmp_path: Path) -> None:
+    """-o/--output (old --out) is output_dir: a --config file's folder is used, and the
+    flag, its old spelling and --set name the same key (here: a path under a file)."""
+    under_a_file = tmp_path / "a-file" / "event"
+    under_a_file.parent.write_text("")
+    keys = "aoi: 0,0,1,1\nevent_start: 2024-01-01\nmodel: m.ckpt\n"
+    cfg, cfg_with_dir = tmp_path / "respond.yaml", tmp_path / "with-dir.yaml"
+    cfg.write_text(keys)
+    cfg_with_dir.write_text(keys + f"output_dir: {under_a_file}\n")
+    for args in (
+        ["--config", str(cfg_with_dir)],
+        ["--config", str(cfg), "-o", str(under_a_file)],
+        ["--config", str(cfg), "--out", str(under_a_file)],
+        ["--config", str(cfg), "--set", f"output_dir={under_a_file}"],
+    ):
+        result = CliRunner().invoke(app, ["respond", *args])
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1 and "a regular file" in text, (args, text)
+    missing = CliRunner().invoke(app, ["respond", "--config", str(cfg)])
+    assert "error: Give the event's folder with -o/--output." in missing.output

@@ -231,7 +231,7 @@ class ConfigFlags:
             value = _given(params.pop(f"flag{n}"))
             for i, old in enumerate(item.old):
                 old_value = _given(params.pop(f"flag{n}_old{i}"))
-                value = pick_spelling(value, old_value, item.spelling, old)
+                value = _pick_spelling(value, old_value, item.spelling, old)
             if value is not None and (value or item.sets is None):  # given (parsed: may be None)
                 values.update(dict.fromkeys((item.key, *item.also), self._value(item, value)))
         config = params.pop("config_file", None)
@@ -289,7 +289,7 @@ def _click_params(parameters: list[inspect.Parameter]) -> list[Any]:
     return list(typer.main.get_command(scratch).params)
 
 
-def pick_spelling(value: Any, old_value: Any, spelling: str, old: str) -> Any:
+def _pick_spelling(value: Any, old_value: Any, spelling: str, old: str) -> Any:
     """A flag's value or its old (hidden) spelling's; both given and differing: ConfigError."""
     if old_value is None or old_value is False:
         return value

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import typer
-
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
-from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, pick_spelling
+from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console
 from sarslide.errors import ConfigError
 from sarslide.output_checks import check_output_location
 
 RESPOND = ConfigFlags(
     "sarslide.response.config:RespondConfig",
+    flag("output_dir", old=["--out"], help="Folder of this event (rerun resumes) (output_dir)."),
     "model event_name search_days orbit_state",
     *opt.EVENT_FLAGS,
     *opt.SOURCE_FLAGS,
@@ -25,8 +22,6 @@ RESPOND = ConfigFlags(
 @config_command(app, "respond", RESPOND)
 def respond(
     request: ConfigRequest,
-    output: Path | None = opt.output_option("Folder of this event (rerun resumes)."),
-    out_alias: Path | None = typer.Option(None, "--out", hidden=True),  # the old spelling
     overwrite: bool = opt.overwrite_option(
         "Replace outputs in the folder made for another request."
     ),
@@ -36,16 +31,14 @@ def respond(
     Refuses an event too recent for the model's k acquisitions after it, and says when
     enough will exist. Rerun with the same -o to resume: finished steps are reused.
     """
-    out_dir = pick_spelling(output, out_alias, "--output", "--out")
-    if out_dir is None:
-        raise ConfigError("Give the event's folder with -o/--output.")
-    check_output_location(out_dir)
     from sarslide.response import respond_to_event
 
     cfg = request.load()
+    if cfg.output_dir is None:
+        raise ConfigError("Give the event's folder with -o/--output.")
+    check_output_location(cfg.output_dir)
     result = respond_to_event(
         cfg,
-        out_dir,
         overwrite=overwrite,
         progress=True,
         on_step=lambda line: console.print(line, highlight=False, markup=False),
