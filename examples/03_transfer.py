@@ -35,10 +35,10 @@ matplotlib.use(os.environ.get("MPLBACKEND", "Agg"))
 import matplotlib.pyplot as plt
 import pandas as pd
 
+import sarslide
 from sarslide.chips.events import read_events_file
 from sarslide.experiments.event_evaluation import evaluate_events
 from sarslide.simulate.event_sets import write_event_set
-from sarslide.training import load_train_config, train
 
 SMALL = os.environ.get("SARSLIDE_EXAMPLE_SIZE") == "small"
 OUT = Path(os.environ.get("SARSLIDE_EXAMPLE_OUT", "example-output")) / "transfer"
@@ -74,13 +74,14 @@ config = {
     "trainer": {"max_epochs": 1 if SMALL else 8, "batch_size": 8, "accelerator": "cpu"},
     "output_dir": str(OUT / f"no-{HELD_OUT}"),
 }
-run = train(load_train_config(config), progress=False)
+run = sarslide.train(sarslide.TrainConfig.from_mapping(config), progress=False)
 
 # %% [markdown]
 # ## 3. Score it on each event, the unseen one included
 # The held-out event is scored on all its pixels (`region`) and on its chips; the
 # training events on their spatial test blocks. "positive rate" is the AUPRC of a
-# model that knows nothing.
+# model that knows nothing. (`evaluate_events` is what `sarslide evaluate` runs for a
+# model trained on several events; `sarslide.evaluate` scores a one-cube model.)
 
 # %%
 result = evaluate_events(run.best_checkpoint, output_dir=OUT / "evaluation")

@@ -35,10 +35,10 @@ import numpy as np
 import pandas as pd
 import rasterio
 
+import sarslide
 from sarslide.insar.authors_layout import import_authors_layout, list_authors_patches
 from sarslide.insar.isslide_layout import read_ready_index
 from sarslide.insar.patches import extract_patches
-from sarslide.insar.run import IsslideRunConfig, run_isslide
 from sarslide.insar.simulate import SimulationConfig, simulate_isslide_raw
 
 SMALL = os.environ.get("SARSLIDE_EXAMPLE_SIZE") == "small"
@@ -88,7 +88,7 @@ if not (OUT / "imported").exists():
 # never split). The threshold is chosen on validation, never on the test zone.
 
 # %%
-cfg = IsslideRunConfig(
+cfg = sarslide.IsslideRunConfig(
     ready_dir=str(OUT / "ready"),
     output_dir=str(OUT / "runs"),
     models=["isslide-unet"],
@@ -98,7 +98,7 @@ cfg = IsslideRunConfig(
     model_kwargs={"isslide-unet": {"base_filters": 4, "depth": 1}} if SMALL else {},
     accelerator="cpu",
 )
-outputs = run_isslide(cfg)
+outputs = sarslide.insar_run(cfg)  # insar train, then insar evaluate
 print(pd.read_csv(outputs["table_csv"]).T)
 
 # %%
