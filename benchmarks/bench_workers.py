@@ -15,10 +15,11 @@ Reported per run (``runs.workers_N``):
 - per block, on the workers (dask's task stream): ``read_task_s`` (Zarr decode, log10,
   mean composites), ``predict_task_s`` (standardise + the block's forward passes),
   ``forward_s``, ``worker_to_worker_transfer_s``.
-- per block, sent: ``bytes_to_worker`` (the pickled task arguments and read graph the
-  client sends) and ``bytes_to_client`` (the tiles' float32 probabilities and the
-  nodata mask that come back); ``transfer_mib_s``: the measured worker -> client rate
-  (median of 5 round trips of one block's result) and ``transfer_s`` = bytes / rate.
+- per block, sent: ``bytes_to_worker`` (the pickled task arguments and the block's
+  optimised read graph the client sends) and ``bytes_to_client`` (the tiles' float32
+  probabilities and the nodata mask that come back); ``transfer_mib_s``: the measured
+  worker -> client rate (median of 5 round trips of one block's result) and
+  ``transfer_s`` = bytes / rate.
 - on the client: ``client_waited_s`` (for the workers), ``blend_s``, ``row_write_s``,
   ``cog_s`` (the COG conversion after the last row) and ``assembly_s`` (their sum),
   per block and in all.
@@ -110,6 +111,7 @@ def transfer_rate_mib_s(client: Any, nbytes: int) -> float:
 def measured_worker_blocks(client: Any, spec: Any) -> Any:
     """``WorkerBlocks`` that also counts what each block sends and brings back."""
     import cloudpickle
+    import dask
 
     from sarslide.inference.worker_predict import WorkerBlocks
 
@@ -121,7 +123,8 @@ def measured_worker_blocks(client: Any, spec: Any) -> Any:
 
         def predict_blocks(self, *args: Any) -> Iterator[Any]:
             for block in super().predict_blocks(*args):
-                self.bytes_to_client.append(block.probabilities.nbytes + block.nodata.nbytes)
+                mask_bytes = -(-block.nodata.size // 8)  # it travels as bits (np.packbits)
+                self.bytes_to_client.append(block.probabilities.nbytes + mask_bytes)
                 yield block
 
         def _submit(self, stack: Any, blocks: Any, windows: Any, n: int, *args: Any) -> Any:
@@ -130,7 +133,8 @@ def measured_worker_blocks(client: Any, spec: Any) -> Any:
             y0, y1, x0, x1 = windows[n]
             window = stack.data[:, y0 : min(y1, height), x0 : min(x1, width)]
             task = (self.spec, blocks[n], windows[n], normalise, tiling.batch_size)
-            graph = dict(window.__dask_graph__())
+            (culled,) = dask.optimize(window)  # what compute sends: this window's tasks only
+            graph = dict(culled.__dask_graph__())
             sent = len(cloudpickle.dumps(task)) + len(cloudpickle.dumps(graph))
             self.bytes_to_worker.append(sent)
             return super()._submit(stack, blocks, windows, n, *args)

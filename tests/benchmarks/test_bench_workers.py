@@ -48,8 +48,8 @@ def test_quick_run_in_process_writes_consistent_figures(
         run = written["runs"][name]
         assert run["max_abs_difference_vs_local"] == 0.0  # the same map as the local path
         assert run["blocks"] == run["tiles"] == 4 and sum(run["blocks_by_worker_pid"].values()) == 4
-        # one 512 px tile's float32 probabilities and the window's bool nodata mask
-        assert run["bytes_to_client_per_block"] == 512 * 512 * (4 + 1)
+        # one 512 px tile's float32 probabilities and the window's nodata mask as bits
+        assert run["bytes_to_client_per_block"] == 512 * 512 * 4 + 512 * 512 // 8
         assert 0 < run["bytes_to_worker_per_block"] < run["bytes_to_client_per_block"]
         assert run["predict_task_s_per_block"] > 0 and run["read_task_s_per_block"] > 0
         parts = run["blend_s"] + run["row_write_s"] + run["cog_s"]

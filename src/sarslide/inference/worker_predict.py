@@ -8,7 +8,7 @@ scene edge and runs the block's tiles through the model. Each worker process loa
 model once (:func:`load_worker_model`, a per-process cache keyed by the model file,
 engine, device and precision), so a worker pays the load (or the in-memory ONNX
 export) once, not per block. Only the tiles' probabilities (float32, one tile is
-1 MiB at 512 px) and the window's nodata mask come back; the client blends them in
+1 MiB at 512 px) and the window's nodata mask (as bits: 32 KiB) come back; the client blends them in
 block order with the same weights as the local path and streams the rows to the
 COG writers, so the map is the local map (the blending is the same code; only the
 engine's own arithmetic runs in another process).
@@ -72,10 +72,15 @@ class WorkerModelSpec:
 
 @dataclass
 class WorkerBlockResult:
-    """A block's tile probabilities, its nodata mask and what the worker spent on it."""
+    """A block's tile probabilities, its nodata mask and what the worker spent on it.
+
+    ``nodata_bits``: the (y, x) mask of shape ``nodata_shape`` packed 8 pixels a byte
+    (``np.packbits``): a bool mask would be a fifth of what a block sends back.
+    """
 
     probabilities: np.ndarray
-    nodata: np.ndarray
+    nodata_bits: np.ndarray
+    nodata_shape: tuple[int, int]
     read_s: float
     forward_s: float
     load_s: float
@@ -138,7 +143,8 @@ def predict_block_task(
     described = {k: v for k, v in model.describe().items() if k != "model_load_s"}
     return WorkerBlockResult(
         probabilities,
-        nodata,
+        np.packbits(nodata),
+        (int(nodata.shape[0]), int(nodata.shape[1])),
         read_s,
         forward_s,
         load_s,
@@ -147,6 +153,13 @@ def predict_block_task(
         batch_size,
         described,
     )
+
+
+def unpack_nodata(result: WorkerBlockResult) -> np.ndarray:
+    """The bool (y, x) nodata mask of a block's result."""
+    height, width = result.nodata_shape
+    bits = np.unpackbits(result.nodata_bits, count=height * width)
+    return bits.reshape(height, width).astype(bool)
 
 
 class WorkerBlocks:
@@ -211,7 +224,9 @@ class WorkerBlocks:
                 stats.notes["engine_on_workers"] = result.engine
                 stats.notes["model_on_workers"] = {**result.model, "batch_size": result.batch_size}
                 y0, _, x0, _ = windows[n]
-                yield PredictedBlock(blocks[n], y0, x0, result.probabilities, result.nodata)
+                yield PredictedBlock(
+                    blocks[n], y0, x0, result.probabilities, unpack_nodata(result)
+                )
         finally:
             for future in pending:
                 future.cancel()
