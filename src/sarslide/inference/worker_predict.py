@@ -224,9 +224,7 @@ class WorkerBlocks:
                 stats.notes["engine_on_workers"] = result.engine
                 stats.notes["model_on_workers"] = {**result.model, "batch_size": result.batch_size}
                 y0, _, x0, _ = windows[n]
-                yield PredictedBlock(
-                    blocks[n], y0, x0, result.probabilities, unpack_nodata(result)
-                )
+                yield PredictedBlock(blocks[n], y0, x0, result.probabilities, unpack_nodata(result))
         finally:
             for future in pending:
                 future.cancel()
