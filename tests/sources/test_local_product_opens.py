@@ -105,3 +105,24 @@ def test_the_carried_sample_is_the_one_read_again(tmp_path: Path) -> None:
             fresh = read_decibel_sample(src)
         assert asset.extra_fields[SAMPLE_FIELD] == {"in_decibels": False, "median": fresh.median}
     refuse_decibels(kept)  # linear products pass, the unsampled ones read here
+
+
+def test_a_burst_whose_ends_differ_is_read_whole(tmp_path: Path, opens: Counter) -> None:
+    """Products of one burst on two grids (the last moved by a pixel): no product of that
+    burst is left out by its name; the burst whose ends agree still is."""
+    import shutil
+
+    from tests.sources.test_real_bursts import _shifted_copy
+
+    for path in SERIES.rglob("*.tif"):
+        if "292320-IW1_20231109T" in path.name:
+            _shifted_copy(path, tmp_path, dx_px=1, dy_px=0)
+        else:
+            shutil.copy(path, tmp_path / path.name)
+    opens.clear()  # the copies above opened the series
+    start, end = pd.Timestamp("2023-10-01"), pd.Timestamp("2023-10-31")
+    found = find_local_passes([str(tmp_path)], parse_aoi(AOI_IW1), start=start, end=end)
+    assert len(found.passes) == 3
+    assert len([name for name in opens if "292320-IW1" in name]) == 8  # all of it
+    assert len([name for name in opens if "292321-IW2" in name]) == 4  # its ends only
+    assert set(opens.values()) == {1}
