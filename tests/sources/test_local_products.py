@@ -327,3 +327,11 @@ def test_an_insar_folder_of_junk_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DataSelectionError, match=r"--insar .*junk holds no InSAR product"):
         build_cube(cfg, tmp_path / "c.zarr", progress=False)
     assert not (tmp_path / "c.zarr").exists()
+
+
+def test_a_dem_file_that_is_no_raster_is_named_with_the_flag(tmp_path: Path) -> None:
+    from sarslide.sources.local_products import raster_items
+
+    (tmp_path / "dem.tif").write_text("not a GeoTIFF")
+    with pytest.raises(DataSelectionError, match=r"--dem file '.*dem.tif': cannot be read"):
+        raster_items(str(tmp_path / "dem.tif"), asset="data", flag="--dem")
