@@ -13,9 +13,15 @@ reads each block before its model calls (0), as before issue 15.
 ``overhead_including_reading_pct`` = (wall - model forward) / model forward.
 
 Engines: the ``*_onnx`` cases run ONNX Runtime fp32 (the graph exported in memory, as
-``--engine onnx`` does from a checkpoint), the ``*_torch_bf16`` ones torch with bf16
-autocast; each reports its largest probability difference to the torch fp32 case of
-the same scene (``max_abs_probability_difference_vs_torch_fp32``) and its speed-up.
+``--engine onnx`` does from a checkpoint), the ``*_onnx_int8`` ones its int8 graph
+(``sarslide.models.quantize.quantize_int8``, calibrated on 16 standardised 128 px
+windows of the scene, as ``export --check-precision`` calibrates on training chips),
+the ``*_torch_bf16`` ones torch with bf16 autocast; each reports its largest
+probability difference to the torch fp32 case of the same scene
+(``max_abs_probability_difference_vs_torch_fp32``) and its speed-up. Random weights
+say nothing of a metric: the closing note adds each precision's test-region AUPRC
+change on trained models from ``results/engine_metrics.json``
+(``bench_engine_metrics.py``), where that file exists.
 
 Usage: python benchmarks/bench_inference.py [--quick] [--only NAME[,NAME]] [--repeat N]
 (e.g. --only memory; --repeat 3 runs the chosen cases interleaved three times, medians)
@@ -115,7 +121,10 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     stats = NormalisationStats(names, [-1.4, -1.4, -2.0, -2.0], [0.25, 0.25, 0.25, 0.25])
     model = create_model(case["model"], in_channels=len(names), num_classes=2, encoder_weights=None)
     load_start = time.perf_counter()
-    predictor, engine_version = make_engine_predictor(model, case, len(names))
+    calibration = None
+    if case.get("engine") == "onnx_int8":
+        calibration = sample_calibration_windows(stack, stats.apply)
+    predictor, engine_version = make_engine_predictor(model, case, len(names), calibration)
     load_s = time.perf_counter() - load_start
     grid = grid_from_cube(cube)
     tile = case["tile_size_px"]
@@ -189,12 +198,30 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-ENGINES = ("torch", "onnx", "torch_bf16")
+ENGINES = ("torch", "onnx", "onnx_int8", "torch_bf16")
 
 
-def make_engine_predictor(model: Any, case: dict[str, Any], n_channels: int) -> tuple[Any, str]:
+def sample_calibration_windows(stack: Any, normalise: Any, count: int = 16) -> Any:
+    """``count`` standardised 128 px windows of the composite stack (seeded positions)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    size = 128
+    height, width = stack.shape[-2:]
+    windows = []
+    for _ in range(count):
+        y0, x0 = rng.integers(0, height - size), rng.integers(0, width - size)
+        values = np.asarray(stack[:, y0 : y0 + size, x0 : x0 + size].values, np.float32)
+        windows.append(normalise(values, channel_axis=0))
+    return np.nan_to_num(np.stack(windows)).astype(np.float32)
+
+
+def make_engine_predictor(
+    model: Any, case: dict[str, Any], n_channels: int, calibration: Any = None
+) -> tuple[Any, str]:
     """The case's engine around ``model``: torch fp32 (channels-last), ONNX Runtime fp32
-    (exported in memory, as ``--engine onnx`` does from a checkpoint), torch bf16 autocast."""
+    (exported in memory, as ``--engine onnx`` does from a checkpoint) or int8 (that
+    graph quantised on ``calibration``), torch bf16 autocast."""
     import torch
 
     from sarslide.models.onnx_engine import (
@@ -204,11 +231,17 @@ def make_engine_predictor(model: Any, case: dict[str, Any], n_channels: int) -> 
         onnxruntime_version,
     )
     from sarslide.models.predict import make_torch_predictor
+    from sarslide.models.quantize import quantize_int8
 
     engine = case.get("engine", "torch")
-    if engine == "onnx":
+    if engine in ("onnx", "onnx_int8"):
         graph = export_onnx_bytes(model, in_channels=n_channels, tile_px=64)
-        return OnnxPredictor(create_onnx_session(graph)), f"onnxruntime {onnxruntime_version()}"
+        if engine == "onnx_int8":
+            graph = quantize_int8(graph, calibration)
+        version = (
+            f"onnxruntime {onnxruntime_version()} {'int8' if calibration is not None else 'fp32'}"
+        )
+        return OnnxPredictor(create_onnx_session(graph)), version
     precision = "bf16" if engine == "torch_bf16" else "fp32"
     channels_last = case.get("channels_last", True)
     predictor = make_torch_predictor(
@@ -272,6 +305,14 @@ def main(quick: bool, only: list[str] | None = None, repeat: int = 1) -> None:
             ("small_overlap64_default", "unet-small", "hokkaido", None, 64, "torch"),
             ("small_overlap64_default_onnx", "unet-small", "hokkaido", None, 64, "onnx"),
             (
+                "small_overlap64_default_onnx_int8",
+                "unet-small",
+                "hokkaido",
+                None,
+                64,
+                "onnx_int8",
+            ),
+            (
                 "small_overlap64_default_torch_bf16",
                 "unet-small",
                 "hokkaido",
@@ -290,6 +331,14 @@ def main(quick: bool, only: list[str] | None = None, repeat: int = 1) -> None:
             ),
             ("r50_overlap0_crop", "unet-resnet50", "hokkaido", sizes["crop_r50"], 0, "torch"),
             ("r50_overlap0_crop_onnx", "unet-resnet50", "hokkaido", sizes["crop_r50"], 0, "onnx"),
+            (
+                "r50_overlap0_crop_onnx_int8",
+                "unet-resnet50",
+                "hokkaido",
+                sizes["crop_r50"],
+                0,
+                "onnx_int8",
+            ),
             (
                 "r50_overlap0_crop_torch_bf16",
                 "unet-resnet50",

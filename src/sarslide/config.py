@@ -55,12 +55,16 @@ def device_field(note: str = "") -> Any:
     )
 
 
-def precision_field() -> Any:
-    """The ``precision`` setting of the commands that run a model for inference."""
-    return pydantic.Field(
-        default="auto",
-        description="auto (bf16/fp16 on CUDA GPUs, fp32 elsewhere), fp32, bf16, fp16.",
-    )
+def precision_field(*, int8: bool = False) -> Any:
+    """The ``precision`` setting of the commands that run a model (``int8``: inference
+    from an exported model, see docs/predict.md)."""
+    description = "auto (bf16/fp16 on CUDA GPUs, fp32 elsewhere), fp32, bf16, fp16."
+    if int8:
+        description = (
+            "auto (bf16/fp16 on CUDA GPUs; on the CPU fp32, or int8 for an exported model "
+            "whose precision check passed), fp32, bf16, fp16, int8 (docs/predict.md)."
+        )
+    return pydantic.Field(default="auto", description=description)
 
 
 def engine_field() -> Any:

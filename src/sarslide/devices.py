@@ -27,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 DEVICE_CHOICES = "auto, cpu, cuda, cuda:N or mps"
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
-PrecisionName = Literal["fp32", "bf16", "fp16"]
+INFERENCE_PRECISION_CHOICES = (*PRECISION_CHOICES, "int8")
+"""int8 runs only for inference, on ONNX Runtime (an exported model's int8 graph)."""
+PrecisionName = Literal["fp32", "bf16", "fp16", "int8"]
 PRECISION_ALIASES: dict[str, str] = {
     "auto": "auto",
     "fp32": "fp32",
@@ -41,6 +43,7 @@ PRECISION_ALIASES: dict[str, str] = {
     "16": "fp16",
     "16-mixed": "fp16",
     "float16": "fp16",
+    "int8": "int8",
 }
 _LIGHTNING_PRECISION = {"fp32": "32-true", "bf16": "bf16-mixed", "fp16": "16-mixed"}
 _ACCELERATORS = {"auto": "auto", "cpu": "cpu", "gpu": "cuda", "cuda": "cuda", "mps": "mps"}
@@ -135,7 +138,8 @@ class PrecisionPlan:
         """The autocast dtype (None: plain fp32)."""
         import torch  # [ml] extra: imported on use (see the module docstring)
 
-        return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[self.name]
+        dtypes = {"fp32": None, "int8": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+        return dtypes[self.name]  # int8: the graph itself is quantised, no autocast
 
     @property
     def lightning(self) -> str:
@@ -168,20 +172,31 @@ def _bf16_supported(device: torch.device) -> bool:
         return False
 
 
-def resolve_precision(setting: str | None, device: torch.device) -> PrecisionPlan:
+def resolve_precision(
+    setting: str | None, device: torch.device, *, inference: bool = False
+) -> PrecisionPlan:
     """The precision of ``setting`` (auto, fp32, bf16, fp16; Lightning names too) on ``device``.
 
-    ``auto``: bf16 on CUDA GPUs that support it, else fp16; fp32 on the CPU and MPS.
+    ``auto``: bf16 on CUDA GPUs that support it, else fp16; fp32 on the CPU and MPS (an
+    exported model may then run int8, ``sarslide.models.engines``). ``int8`` only with
+    ``inference`` (predict, evaluate, respond), on the CPU.
 
     Raises:
-        ConfigError: an unknown setting, or fp16 on the CPU.
+        ConfigError: an unknown setting, fp16 on the CPU, int8 for training or off the CPU.
         DeviceError: bf16 on a GPU without it.
     """
     name = PRECISION_ALIASES.get(str(setting or "auto").strip().lower())
-    if name is None:
+    choices = INFERENCE_PRECISION_CHOICES if inference else PRECISION_CHOICES
+    if name is None or name not in choices:
         raise ConfigError(
-            f"Invalid precision {setting!r}; use one of {', '.join(PRECISION_CHOICES)} "
+            f"Invalid precision {setting!r}; use one of {', '.join(choices)} "
             "(or Lightning's 32-true, bf16-mixed, 16-mixed)."
+            + ("" if inference else " int8 is for inference only (predict, evaluate, respond).")
+        )
+    if name == "int8" and device.type != "cpu":
+        raise ConfigError(
+            f"precision 'int8' runs on ONNX Runtime on the CPU; got device {device}. Use "
+            "--device cpu, or --precision auto on the GPU."
         )
     if name == "auto":
         if device.type != "cuda":

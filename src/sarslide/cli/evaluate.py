@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.markdown import Markdown
 
@@ -46,6 +47,7 @@ EXPORT = ConfigFlags(
     argument("checkpoint"),
     flag("output", "--output", "-o"),
     "metrics",
+    "check_precision",
 )
 
 
@@ -65,10 +67,28 @@ def export_command(
     check_output_location(cfg.output)
     evaluation = read_evaluation_metrics(Path(cfg.metrics)) if cfg.metrics else None
     written = export_model(
-        cfg.checkpoint, cfg.output, evaluation_metrics=evaluation, overwrite=overwrite
+        cfg.checkpoint,
+        cfg.output,
+        evaluation_metrics=evaluation,
+        overwrite=overwrite,
+        check_precision=cfg.check_precision,
     )
     console.print(
         f"[bold green]exported[/] {written.onnx} (ONNX Runtime vs torch: max |dp| "
         f"{written.max_abs_difference:.1e})"
     )
     console.print(f"  {written.card_json.name}, {written.card_markdown.name}: the model card")
+    if written.precision_check is not None and written.int8 is not None:
+        _print_precision_check(written.precision_check, written.int8.name)
+
+
+def _print_precision_check(check: dict[str, Any], int8_name: str) -> None:
+    """Each reduced precision's AUPRC change on the validation chips, and its verdict."""
+    for name, result in check["results"].items():
+        verdict = "passed" if result["passed"] else "failed"
+        console.print(
+            f"  {name}: validation AUPRC {result['auprc']:.4f} ({result['auprc_change']:+.4f} "
+            f"against fp32 {check['fp32_auprc']:.4f}; {verdict}, allowed < "
+            f"{check['tolerance_auprc']})"
+        )
+    console.print(f"  {int8_name}: the int8 graph (--precision auto runs it where int8 passed)")

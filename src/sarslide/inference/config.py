@@ -58,7 +58,7 @@ class TilingOptions(ConfigModel):
         description="Tiles per model call; auto: from free GPU memory, 2 on CPU.",
     )
     device: str = device_field()
-    precision: str = precision_field()
+    precision: str = precision_field(int8=True)
     engine: str = engine_field()
 
     @field_validator("batch_size", mode="before")

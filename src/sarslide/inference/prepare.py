@@ -97,7 +97,7 @@ def check_run_settings(cfg: PredictConfig) -> None:
         )
         return
     device = resolve_device(cfg.device)
-    resolve_precision(cfg.precision, device)
+    resolve_precision(cfg.precision, device, inference=True)
     resolve_engine(
         cfg.engine, device, onnx_file=is_onnx_file(cfg.checkpoint), precision=cfg.precision
     )

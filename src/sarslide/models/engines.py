@@ -10,8 +10,13 @@ model (``sarslide export``, ``*.onnx`` with its model card) and an ``engine``:
   ~8 s for unet-resnet50 on 2 cores).
 - ``auto``: the faster engine measured on this kind of device (docs/predict.md,
   "Engines"): ONNX Runtime on the CPU in fp32 (1.3-1.6x faster there), torch on GPUs
-  and whenever a reduced precision is asked for; an ONNX file always runs on ONNX
-  Runtime.
+  and for bf16/fp16; an ONNX file always runs on ONNX Runtime.
+
+Precision ``int8`` runs the int8 graph that ``sarslide export --check-precision``
+writes beside the model (``model.int8.onnx``, :mod:`sarslide.models.quantize`).
+``--precision auto`` on the CPU chooses it by itself only when the model card records
+that int8 moved the held-out AUPRC by less than 0.005 (``precision_check``) and the
+file is the one checked (same SHA-256); otherwise fp32.
 
 Every engine gives the same :class:`InferenceModel`: the checkpoint's
 :class:`ModelBundle`, a per-batch ``predict_batch`` callable (standardised (B, C, H, W)
@@ -20,6 +25,7 @@ in, (B, H, W) probability out) and what ran (engine, version, device, precision)
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -31,7 +37,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sarslide.devices import PrecisionPlan, resolve_precision
+from sarslide.devices import PRECISION_ALIASES, PrecisionPlan, resolve_precision
 from sarslide.errors import CheckpointError, ConfigError
 from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint, read_model_bundle
 from sarslide.models.model_card import bundle_from_card, parse_model_card
@@ -50,6 +56,7 @@ logger = logging.getLogger(__name__)
 
 ENGINE_CHOICES = ("auto", "torch", "onnx")
 ONNX_SUFFIX = ".onnx"
+INT8_SUFFIX = ".int8.onnx"
 
 
 @dataclass
@@ -157,13 +164,14 @@ def resolve_engine(
     """``torch`` or ``onnx`` for the ``engine`` setting (see the module docstring).
 
     Raises:
-        ConfigError: an unknown engine, torch for an ONNX file, or a reduced precision
-            on ONNX Runtime.
+        ConfigError: an unknown engine, torch for an ONNX file, a reduced precision
+            (bf16, fp16) on ONNX Runtime, or int8 on torch or from a checkpoint.
     """
     name = str(setting or "auto").strip().lower()
     if name not in ENGINE_CHOICES:
         raise ConfigError(f"Invalid engine {setting!r}; use one of {', '.join(ENGINE_CHOICES)}.")
-    reduced = str(precision or "auto").strip().lower() not in ("auto", "fp32", "32", "32-true")
+    asked = PRECISION_ALIASES.get(str(precision or "auto").strip().lower(), "auto")
+    reduced = asked in ("bf16", "fp16")
     if onnx_file:
         if name == "torch":
             raise ConfigError(
@@ -171,13 +179,22 @@ def resolve_engine(
                 "Runtime (--engine onnx or auto), or give its best.ckpt."
             )
         name = "onnx"
+    if asked == "int8":
+        if name == "torch" or not onnx_file:
+            raise ConfigError(
+                "precision 'int8' runs the int8 graph of an exported model on ONNX Runtime; "
+                "run 'sarslide export CHECKPOINT -o model.onnx --check-precision' and give "
+                "model.onnx (or use --precision fp32/bf16 with the checkpoint)."
+            )
+        return "onnx"
     if name == "auto":
         ort_here = onnxruntime_version() is not None
         name = "onnx" if device.type == "cpu" and ort_here and not reduced else "torch"
     if name == "onnx" and reduced:
         raise ConfigError(
-            f"engine 'onnx' runs fp32 only; got precision {precision!r}. Use --precision "
-            "fp32 (or auto), or --engine torch with a checkpoint for bf16/fp16."
+            f"engine 'onnx' runs fp32 only (or an exported model's int8 graph); got precision "
+            f"{precision!r}. Use --precision fp32 (or auto, or int8 with an exported model), "
+            "or --engine torch with a checkpoint for bf16/fp16."
         )
     return name
 
@@ -202,7 +219,7 @@ def load_inference_model(
     name = resolve_engine(engine, torch_device, onnx_file=onnx_file, precision=precision)
     start = time.perf_counter()
     if name == "onnx":
-        loaded = _load_onnx(path, torch_device, onnx_file=onnx_file)
+        loaded = _load_onnx(path, torch_device, onnx_file=onnx_file, precision=precision)
     else:
         loaded = _load_torch(path, torch_device, precision, channels_last=channels_last)
     loaded.load_s = time.perf_counter() - start
@@ -248,14 +265,21 @@ def _load_torch(
 
 
 def _load_onnx(
-    path: str | os.PathLike[str], device: torch.device, *, onnx_file: bool
+    path: str | os.PathLike[str], device: torch.device, *, onnx_file: bool, precision: str | None
 ) -> InferenceModel:
+    plan = PrecisionPlan("fp32")
     if onnx_file:
         card = read_onnx_card(path)
         bundle = bundle_from_card(card, source=str(path))
         stride = int(card["model"].get("size_multiple_px") or 1)
-        session = create_onnx_session(Path(path).expanduser(), device=device)
-        notes: dict[str, Any] = {"exported_model": True}
+        graph_path, graph_precision, why = choose_onnx_graph(
+            Path(path).expanduser(), card, precision
+        )
+        plan = PrecisionPlan(graph_precision)  # type: ignore[arg-type]
+        session = create_onnx_session(graph_path, device=device)
+        notes: dict[str, Any] = {"exported_model": True, "graph": graph_path.name}
+        if why:
+            notes["precision_chosen_by"] = why
     else:
         model, bundle = load_model_from_checkpoint(path)
         stride = _stride_px(model, bundle.model_name)
@@ -269,11 +293,70 @@ def _load_onnx(
         engine="onnx",
         engine_version=str(onnxruntime_version()),
         device=device,
-        precision=PrecisionPlan("fp32"),
+        precision=plan,
         predict_batch=OnnxPredictor(session),
         size_multiple_px=stride,
         notes=notes,
     )
+
+
+def int8_graph_path(path: str | os.PathLike[str]) -> Path:
+    """Where ``sarslide export --check-precision`` puts the int8 graph of ``path``."""
+    target = Path(path)
+    return target.with_name(target.name.removesuffix(target.suffix) + INT8_SUFFIX)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file's bytes, as hex."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def choose_onnx_graph(
+    path: Path, card: dict[str, Any], precision: str | None
+) -> tuple[Path, str, str]:
+    """The graph file to run for ``precision``, its precision, and why it was chosen.
+
+    ``auto`` takes the int8 graph only when the card's ``precision_check`` passed for
+    int8 and the file beside ``path`` is the one checked; ``int8`` takes it whenever it
+    exists (a warning where the check failed or is missing).
+
+    Raises:
+        ConfigError: fp32 asked of an int8 graph.
+        CheckpointError: int8 asked and no int8 graph beside the model.
+    """
+    asked = PRECISION_ALIASES.get(str(precision or "auto").strip().lower(), "auto")
+    if card["model"].get("graph_precision") == "int8":
+        if asked not in ("auto", "int8"):
+            raise ConfigError(
+                f"{str(path)!r} is an int8 graph; for {asked} give the fp32 model it was "
+                "exported beside (model.onnx)."
+            )
+        return path, "int8", "the file is an int8 graph"
+    record = ((card.get("precision_check") or {}).get("results") or {}).get("int8") or {}
+    int8_path = path.with_name(str(record.get("file") or int8_graph_path(path).name))
+    if asked == "int8":
+        if not int8_path.is_file():
+            raise CheckpointError(
+                f"No int8 graph beside {str(path)!r} (looked for {int8_path.name}); export "
+                "with 'sarslide export CHECKPOINT -o model.onnx --check-precision'."
+            )
+        if not record.get("passed"):
+            logger.warning(
+                "int8 asked for: its check on held-out chips %s (AUPRC change %s)",
+                "failed" if record else "is missing",
+                record.get("auprc_change"),
+            )
+        return int8_path, "int8", "--precision int8"
+    if asked != "auto" or not record.get("passed") or not int8_path.is_file():
+        return path, "fp32", ""
+    if file_sha256(int8_path) != record.get("sha256"):
+        logger.warning("%s is not the int8 graph that was checked; running fp32", int8_path)
+        return path, "fp32", ""
+    why = (
+        f"precision check: int8 moved the held-out AUPRC by {record['auprc_change']:+.4f} "
+        f"(allowed < {card['precision_check']['tolerance_auprc']})"
+    )
+    return int8_path, "int8", why
 
 
 def _stride_px(model: torch.nn.Module, model_name: str) -> int:

@@ -6,7 +6,10 @@ height and width dynamic; the card in its ``metadata_props``), and beside it the
 card as ``model.json`` (for programs) and ``model.md`` (for people). Before anything is
 written, the graph is run by ONNX Runtime on a seeded input and compared with torch;
 the largest probability difference is recorded in the card (``model.export_check``).
-All three files appear complete or not at all.
+With ``check_precision``, the graph is also quantised to int8 (calibrated on training
+chips) and written as ``model.int8.onnx``, and int8 and bf16 are scored against fp32 on
+the validation chips (``precision_check`` in the card; ``sarslide.models.quantize``).
+All files appear complete or not at all.
 """
 
 from __future__ import annotations
@@ -23,9 +26,15 @@ from typing import Any
 import numpy as np
 
 from sarslide.atomic import replacing
+from sarslide.chips import build_chip_splits
+from sarslide.chips.normalisation import standardise_chips
 from sarslide.errors import CheckpointError, ConfigError, OutputExistsError
-from sarslide.models.checkpoints import load_model_from_checkpoint, read_checkpoint
-from sarslide.models.engines import ONNX_SUFFIX, _stride_px
+from sarslide.models.checkpoints import (
+    ModelBundle,
+    load_model_from_checkpoint,
+    read_checkpoint,
+)
+from sarslide.models.engines import ONNX_SUFFIX, _stride_px, file_sha256, int8_graph_path
 from sarslide.models.model_card import build_model_card, render_model_card
 from sarslide.models.onnx_engine import (
     CARD_METADATA_KEY,
@@ -39,6 +48,14 @@ from sarslide.models.onnx_engine import (
     write_onnx_with_metadata,
 )
 from sarslide.models.predict import make_torch_predictor, positive_probability
+from sarslide.models.quantize import (
+    CALIBRATION_PERCENTILE,
+    CALIBRATION_SEED,
+    check_reduced_precisions,
+    quantize_int8,
+    select_calibration_chips,
+)
+from sarslide.models.training_cube import resolve_training_cube
 from sarslide.ownership import check_not_input
 
 logger = logging.getLogger(__name__)
@@ -56,6 +73,8 @@ class ExportOutputs:
     card_json: Path
     card_markdown: Path
     max_abs_difference: float
+    int8: Path | None = None
+    precision_check: dict[str, Any] | None = None
 
 
 def export_model(
@@ -64,6 +83,7 @@ def export_model(
     *,
     evaluation_metrics: dict[str, Any] | None = None,
     overwrite: bool = False,
+    check_precision: bool = False,
 ) -> ExportOutputs:
     """Export ``checkpoint`` to ``output`` (``*.onnx``) with its model card beside it.
 
@@ -73,6 +93,9 @@ def export_model(
             and ``.md``.
         evaluation_metrics: ``sarslide evaluate``'s ``metrics.json`` to put in the card.
         overwrite: replace existing files.
+        check_precision: also write the int8 graph (``model.int8.onnx``) and record in
+            the card how int8 and bf16 change the validation chips' AUPRC; needs the
+            training cube(s).
 
     Raises:
         CheckpointError: bad checkpoint, or ONNX Runtime disagrees with torch by more
@@ -82,8 +105,9 @@ def export_model(
     """
     target = Path(output).expanduser()
     paths = _output_paths(target)
+    int8_path = int8_graph_path(target) if check_precision else None
     check_not_input(target, [checkpoint])
-    for path in paths:
+    for path in [*paths, *([int8_path] if int8_path else [])]:
         if path.exists() and not overwrite:
             raise OutputExistsError(
                 f"{str(path)!r} exists; pass --overwrite to replace it or choose another -o."
@@ -101,6 +125,7 @@ def export_model(
         "input": f"{INPUT_NAME}: float32 (batch, {n_channels}, height, width), standardised",
         "output": f"{OUTPUT_NAME}: float32 (batch, height, width), landslide probability 0-1",
         "size_multiple_px": stride,
+        "graph_precision": "fp32",
         "onnx_opset": OPSET,
         "export_check": {
             **check,
@@ -111,15 +136,63 @@ def export_model(
     card = build_model_card(
         hparams, source=str(checkpoint), model_spec=spec, evaluation=evaluation_metrics
     )
-    card_text = json.dumps(card, indent=2, default=str)
     with ExitStack() as stack:
+        precision_check = None
+        if int8_path is not None:
+            int8_tmp = stack.enter_context(replacing(int8_path))
+            precision_check = _write_int8(checkpoint, model, bundle, graph, card, int8_tmp)
+            precision_check["results"]["int8"].update(
+                file=int8_path.name, sha256=file_sha256(int8_tmp)
+            )
+            card["precision_check"] = precision_check
+        card_text = json.dumps(card, indent=2, default=str)
         tmp = [stack.enter_context(replacing(path)) for path in paths]
         write_onnx_with_metadata(graph, tmp[0], {CARD_METADATA_KEY: card_text})
         tmp[1].write_text(card_text + "\n")
         tmp[2].write_text(render_model_card(card))
     difference = check["onnx_vs_torch_max_abs_difference"]
     logger.info("exported %s to %s (max |dp| vs torch %.2e)", checkpoint, target, difference)
-    return ExportOutputs(*paths, max_abs_difference=difference)
+    return ExportOutputs(
+        *paths, max_abs_difference=difference, int8=int8_path, precision_check=precision_check
+    )
+
+
+def _write_int8(
+    checkpoint: str | os.PathLike[str],
+    model: Any,
+    bundle: ModelBundle,
+    graph: bytes,
+    card: dict[str, Any],
+    path: Path,
+) -> dict[str, Any]:
+    """Quantise ``graph`` on training chips, score it (and bf16) on validation chips,
+    write it to ``path`` with its card; the check's record."""
+    data_config, normalisation = bundle.chip_inputs()
+    if data_config.cube is not None and not data_config.events:
+        cube = resolve_training_cube(checkpoint, data_config.cube, bundle.extra)
+        data_config = data_config.model_copy(update={"cube": cube})
+    splits = build_chip_splits(data_config)
+    calibration = select_calibration_chips(splits, normalisation)
+    graph_int8 = quantize_int8(graph, calibration)
+    held_out = standardise_chips(splits.get("val"), normalisation)
+    record = check_reduced_precisions(model, bundle.num_classes, graph, graph_int8, held_out)
+    record = {
+        "split": "val",
+        "split_method": bundle.split_method,
+        **record,
+        "calibration": {
+            "split": "train",
+            "chips": int(calibration.shape[0]),
+            "method": f"percentile {CALIBRATION_PERCENTILE}",
+            "seed": CALIBRATION_SEED,
+        },
+    }
+    int8_card = copy.deepcopy(card)
+    int8_card["model"]["graph_precision"] = "int8"
+    int8_card["precision_check"] = record
+    text = json.dumps(int8_card, indent=2, default=str)
+    write_onnx_with_metadata(graph_int8, path, {CARD_METADATA_KEY: text})
+    return record
 
 
 def _output_paths(target: Path) -> tuple[Path, Path, Path]:

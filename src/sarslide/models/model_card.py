@@ -249,7 +249,30 @@ def render_model_card(card: dict[str, Any]) -> str:
             shown = f"{value:.4f}" if isinstance(value, float) else str(value)
             row = [m.get("split"), m.get("evaluated_on"), m.get("split_method"), name, shown]
             lines.append("| " + " | ".join(str(v) for v in row) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _render_precision_check(card.get("precision_check"))) + "\n"
+
+
+def _render_precision_check(check: dict[str, Any] | None) -> list[str]:
+    """The reduced precisions against fp32 on held-out chips (``export --check-precision``)."""
+    if not check:
+        return ["", "## Reduced precision", "", "Not checked: `--precision auto` runs fp32."]
+    lines = [
+        "",
+        "## Reduced precision",
+        "",
+        f"Scored on the {check['chips']} {check['split']} chips ({check['pixels']} pixels); "
+        f"fp32 AUPRC {check['fp32_auprc']:.4f}. A precision passes when the AUPRC moves by "
+        f"less than {check['tolerance_auprc']}; `--precision auto` runs int8 only then.",
+        "",
+        "| precision | AUPRC | change | max abs probability change | passed |",
+        "|---|---|---|---|---|",
+    ]
+    for name, result in check["results"].items():
+        lines.append(
+            f"| {name} | {result['auprc']:.4f} | {result['auprc_change']:+.5f} | "
+            f"{result['max_abs_probability_difference']:.3g} | {result['passed']} |"
+        )
+    return lines
 
 
 def _describe_threshold(threshold: dict[str, Any]) -> str:

@@ -54,7 +54,9 @@ def export_onnx_bytes(
     ``onnxscript`` nor a symbolic trace, and the U-Nets here are static graphs);
     ``tile_px`` (a multiple of the model's stride) only sizes the example input.
     """
-    head = ProbabilityHead(model.eval().float().to("cpu"))
+    # the wrapper in eval mode too: the exporter restores the wrapper's mode afterwards,
+    # recursively, and a new module is in training mode (batch norm on batch statistics)
+    head = ProbabilityHead(model.eval().float().to("cpu")).eval()
     example = torch.zeros((1, in_channels, tile_px, tile_px))
     buffer = io.BytesIO()
     with warnings.catch_warnings():  # the exporter's deprecation and tracer notes
