@@ -1,13 +1,19 @@
-"""Does an engine or a reduced precision move the metric? Test AUPRC per engine.
+"""Does an engine or a reduced precision move the metric? Test AUPRC per engine and precision.
 
-Evaluates one trained checkpoint (``sarslide evaluate``: test chips and the whole test
-region of its training cube) with torch fp32, ONNX Runtime fp32 and torch bf16
-autocast, and reports each AUPRC, its change against torch fp32 and the largest
-probability difference over the test region. A reduced precision may be chosen by
-``auto`` only where the test-region AUPRC moves by less than 0.005 (issue 25).
+For each trained checkpoint given (a demo model, a transfer run's model trained on
+several events), the test chips and every pixel of the test region (for a
+leave-one-event-out model: the held-out event's whole scene) are scored with torch
+fp32, ONNX Runtime fp32, torch bf16 autocast and ONNX Runtime int8 (the model exported
+with ``sarslide export --check-precision``: int8 calibrated on training chips). Each
+run's AUPRC, its change against torch fp32, and the largest probability change over the
+test region are reported, beside the change the export's own check recorded on the
+validation chips (what ``--precision auto`` decides on). A reduced precision may be
+chosen by ``auto`` only where the AUPRC moves by less than 0.005 (issue 25).
 
-Usage: python benchmarks/bench_engine_metrics.py [CHECKPOINT] [--quick]
-(default CHECKPOINT: demo-output/run/checkpoints/best.ckpt of 'make demo')
+Usage: python benchmarks/bench_engine_metrics.py [CHECKPOINT ...] [--quick]
+(default: demo-output/run/checkpoints/best.ckpt of 'make demo' and the first unseen-event
+run of 'make transfer', transfer-output/study/runs/unseen-*/train/checkpoints/best.ckpt,
+those that exist)
 Writes benchmarks/results/engine_metrics.json (engine_metrics_quick.json with --quick).
 """
 
@@ -23,73 +29,144 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-RUNS = (("torch", "fp32"), ("onnx", "fp32"), ("torch", "bf16"))
+RUNS = (("torch", "fp32"), ("onnx", "fp32"), ("torch", "bf16"), ("onnx", "int8"))
 AUPRC_TOLERANCE = 0.005
 
 
-def main(checkpoint: str, quick: bool) -> None:
-    import numpy as np
+def test_regions(checkpoint: str) -> tuple[list[tuple[Any, Any, Any]], Any]:
+    """``(bundle, cube, test-region mask)`` per cube the checkpoint's test split covers,
+    and the test chips (standardised inputs, labels)."""
+    import dataclasses
 
-    from benchmarks.measure import write_results
+    from sarslide.chips import build_chip_splits
     from sarslide.datacube import open_cube
-    from sarslide.evaluation.config import EvaluateConfig
-    from sarslide.evaluation.evaluate import evaluate_checkpoint, predict_region
-    from sarslide.models.engines import load_inference_model
+    from sarslide.models.engines import read_model_file_bundle
     from sarslide.models.training_cube import resolve_training_cube
 
-    results: dict[str, Any] = {"checkpoint": checkpoint, "runs": {}}
-    regions = {}
-    with tempfile.TemporaryDirectory(prefix="bench_engine_metrics_") as tmp:
-        for engine, precision in RUNS:
-            name = f"{engine}_{precision}"
-            cfg = EvaluateConfig(
-                checkpoint=checkpoint,
-                output_dir=str(Path(tmp) / name),
-                engine=engine,
-                precision=precision,
-                device="cpu",
-            )
-            start = time.perf_counter()
-            result = evaluate_checkpoint(cfg)
-            assert result.region is not None  # whole_region is on by default
-            results["runs"][name] = {
-                "test_chips_auprc": result.chips.auprc,
-                "test_region_auprc": result.region.auprc,
-                "test_region_pixels": result.region.n_pixels,
-                "engine": result.engine,
-                "wall_s": round(time.perf_counter() - start, 1),
-            }
-            loaded = load_inference_model(checkpoint, engine=engine, precision=precision)
-            cube = open_cube(
-                resolve_training_cube(
-                    checkpoint, loaded.bundle.data_config.cube, loaded.bundle.extra
-                )
-            )
-            regions[name] = predict_region(loaded, cube, options=cfg)
-    reference = results["runs"]["torch_fp32"]
-    for name, run in results["runs"].items():
-        run["test_region_auprc_change"] = run["test_region_auprc"] - reference["test_region_auprc"]
-        run["test_chips_auprc_change"] = run["test_chips_auprc"] - reference["test_chips_auprc"]
-        both = np.isfinite(regions[name]) & np.isfinite(regions["torch_fp32"])
+    bundle = read_model_file_bundle(checkpoint)
+    data, _ = bundle.chip_inputs()
+    if not data.events:
+        cube_path = resolve_training_cube(checkpoint, str(data.cube), bundle.extra)
+        data = data.model_copy(update={"cube": cube_path})
+    splits = build_chip_splits(data)
+    regions = []
+    if data.events:
+        for name in data.event_names:
+            cube = open_cube(str(data.for_event(name).cube))
+            shape = (cube.sizes["y"], cube.sizes["x"])
+            mask = splits.event_plans[name].region_mask("test", shape)
+            if mask.any():
+                event = dataclasses.replace(bundle, data_config=data.for_event(name))
+                regions.append((event, cube, mask))
+    else:
+        cube = open_cube(str(data.cube))
+        shape = (cube.sizes["y"], cube.sizes["x"])
+        regions.append((bundle, cube, splits.plan.region_mask("test", shape)))
+    return regions, splits
+
+
+def score_run(model: Any, regions: list[Any], splits: Any) -> tuple[dict[str, Any], Any]:
+    """Test chips' and test regions' AUPRC of one loaded model, and its region scores."""
+    import numpy as np
+
+    from sarslide import conventions as cv
+    from sarslide.chips.normalisation import standardise_chips
+    from sarslide.evaluation.evaluate import predict_region
+    from sarslide.metrics.binary import compute_auprc, select_valid
+
+    _, normalisation = model.bundle.chip_inputs()
+    x, y = standardise_chips(splits.get("test"), normalisation)
+    chips_auprc = compute_auprc(*select_valid(y, model.predict(x, batch_size=8)))
+    labels, scores = [], []
+    for bundle, cube, mask in regions:
+        probability = predict_region(model, cube, bundle=bundle)
+        truth = np.asarray(cube[cv.VAR_LANDSLIDES].transpose(*cv.SPATIAL_DIMS).values) > 0
+        valid = mask & np.isfinite(probability)
+        labels.append(truth[valid])
+        scores.append(probability[valid])
+    y_region, p_region = np.concatenate(labels), np.concatenate(scores)
+    return {
+        "test_chips_auprc": chips_auprc,
+        "test_region_auprc": compute_auprc(y_region, p_region),
+        "test_region_pixels": int(y_region.size),
+        "engine": model.describe(),
+    }, p_region
+
+
+def measure_checkpoint(checkpoint: str, folder: Path) -> dict[str, Any]:
+    """Every run of ``RUNS`` on one checkpoint (see the module docstring)."""
+    import numpy as np
+
+    from sarslide.models.engines import load_inference_model
+    from sarslide.models.export import export_model
+
+    start = time.perf_counter()
+    exported = export_model(checkpoint, folder / "model.onnx", check_precision=True)
+    result: dict[str, Any] = {
+        "checkpoint": checkpoint,
+        "export_with_check_s": round(time.perf_counter() - start, 1),
+        "export_precision_check": exported.precision_check,
+        "runs": {},
+    }
+    regions, splits = test_regions(checkpoint)
+    scores = {}
+    for engine, precision in RUNS:
+        name = f"{engine}_{precision}"
+        source = exported.onnx if precision == "int8" else checkpoint
+        start = time.perf_counter()
+        model = load_inference_model(source, engine=engine, precision=precision)
+        result["runs"][name], scores[name] = score_run(model, regions, splits)
+        result["runs"][name]["wall_s"] = round(time.perf_counter() - start, 1)
+    reference = result["runs"]["torch_fp32"]
+    for name, run in result["runs"].items():
+        for key in ("test_region_auprc", "test_chips_auprc"):
+            run[f"{key}_change"] = run[key] - reference[key]
         run["max_abs_probability_difference"] = float(
-            np.max(np.abs(regions[name][both] - regions["torch_fp32"][both]))
+            np.max(np.abs(scores[name] - scores["torch_fp32"]))
         )
         run["within_auprc_tolerance"] = abs(run["test_region_auprc_change"]) < AUPRC_TOLERANCE
+    return result
+
+
+def main(checkpoints: list[str], quick: bool) -> None:
+    from benchmarks.measure import write_results
+
+    results: dict[str, Any] = {"models": [], "tolerance_auprc": AUPRC_TOLERANCE}
+    with tempfile.TemporaryDirectory(prefix="bench_engine_metrics_") as tmp:
+        for index, checkpoint in enumerate(checkpoints):
+            folder = Path(tmp) / str(index)
+            folder.mkdir()
+            results["models"].append(measure_checkpoint(checkpoint, folder))
+            for name, run in results["models"][-1]["runs"].items():
+                sys.stderr.write(
+                    f"{checkpoint}: {name} test region AUPRC {run['test_region_auprc']:.4f} "
+                    f"({run['test_region_auprc_change']:+.5f}), test chips "
+                    f"{run['test_chips_auprc_change']:+.5f}, max |dp| "
+                    f"{run['max_abs_probability_difference']:.2e}\n"
+                )
     results["load_average_1min_end"] = round(os.getloadavg()[0], 1)
     path = write_results("engine_metrics", results, quick=quick)
     sys.stderr.write(f"wrote {path}\n")
 
 
-DEFAULT_CHECKPOINT = HERE.parent / "demo-output" / "run" / "checkpoints" / "best.ckpt"
+DEMO_CHECKPOINT = HERE.parent / "demo-output" / "run" / "checkpoints" / "best.ckpt"
+TRANSFER_RUNS = HERE.parent / "transfer-output" / "study" / "runs"
+
+
+def default_checkpoints() -> list[str]:
+    """The demo's model and the first unseen-event model of 'make transfer', if there."""
+    transfer = sorted(TRANSFER_RUNS.glob("unseen-*/train/checkpoints/best.ckpt"))[:1]
+    return [str(p) for p in [DEMO_CHECKPOINT, *transfer] if p.is_file()]
 
 
 if __name__ == "__main__":
-    given = [a for a in sys.argv[1:] if not a.startswith("--")]
-    checkpoint = Path(given[0]) if given else DEFAULT_CHECKPOINT
-    if not checkpoint.is_file():  # run_all.py runs every script: no trained model, no metric
+    given = [a for a in sys.argv[1:] if not a.startswith("--")] or default_checkpoints()
+    missing = [c for c in given if not Path(c).is_file()]
+    if missing or not given:  # run_all.py runs every script: no trained model, no metric
         sys.stderr.write(
-            f"bench_engine_metrics: no checkpoint at {checkpoint}; run 'make demo' first or "
-            "pass a CHECKPOINT. Nothing measured.\n"
+            f"bench_engine_metrics: no checkpoint at {', '.join(missing) or DEMO_CHECKPOINT}; "
+            "run 'make demo' (and 'make transfer') first or pass CHECKPOINT paths. "
+            "Nothing measured.\n"
         )
         raise SystemExit(0)
-    main(str(checkpoint), "--quick" in sys.argv)
+    main(given, "--quick" in sys.argv)

@@ -97,6 +97,14 @@ def write_synthetic_cube(
     return write_cube(ds, path)
 
 
+def process_cpu_s() -> float:
+    """CPU seconds (user + system) this process has used, all threads."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
     """One measured prediction (runs inside a subprocess)."""
     import numpy as np
@@ -130,6 +138,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     tile = case["tile_size_px"]
     predictor(np.zeros((1, len(names), 64, 64), np.float32))  # warm-up (allocator, kernels)
     out = Path(case["out_dir"])
+    cpu_start = process_cpu_s()
     with measure() as m:
         run = predict_map_rasters(
             stack,
@@ -149,6 +158,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
             prefetch_blocks=case.get("prefetch_blocks", 1),
         )
     wall = m["wall_s"]
+    cpu_run = process_cpu_s() - cpu_start
     # The bare forward: the model alone on as many batches of the same shape (nothing
     # else running), the reference of ``overhead_over_standalone_forward_pct``.
     batch = (
@@ -157,10 +167,11 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
         .astype(np.float32)
     )
     n_probe = run.n_batches
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), process_cpu_s()
     for _ in range(n_probe):
         predictor(batch)
     bare_per_batch = (time.perf_counter() - start) / max(n_probe, 1)
+    cpu_bare = process_cpu_s() - cpu_start
     pixels = height * width
     load = os.getloadavg()
     # reading overlaps the model in the prefetch thread: only the wait for it adds
@@ -195,6 +206,12 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
             100 * (wall / (bare_per_batch * run.n_batches) - 1), 1
         ),
         "chunks_computed": run.chunks_computed,
+        # CPU seconds (all threads) of the run and of the bare forward: on a shared
+        # machine their ratio moves less with the load than the walls do
+        "cpu_s": round(cpu_run, 2),
+        "cpu_bare_forward_s": round(cpu_bare, 2),
+        "cpu_over_bare_forward_pct": round(100 * (cpu_run / max(cpu_bare, 1e-9) - 1), 1),
+        "ort_spinning": case.get("ort_spinning", False),
     }
 
 
@@ -238,16 +255,46 @@ def make_engine_predictor(
         graph = export_onnx_bytes(model, in_channels=n_channels, tile_px=64)
         if engine == "onnx_int8":
             graph = quantize_int8(graph, calibration)
-        version = (
-            f"onnxruntime {onnxruntime_version()} {'int8' if calibration is not None else 'fp32'}"
-        )
-        return OnnxPredictor(create_onnx_session(graph)), version
+        precision = "int8" if engine == "onnx_int8" else "fp32"
+        session = create_onnx_session(graph, spinning=case.get("ort_spinning", False))
+        return OnnxPredictor(session), f"onnxruntime {onnxruntime_version()} {precision}"
     precision = "bf16" if engine == "torch_bf16" else "fp32"
     channels_last = case.get("channels_last", True)
     predictor = make_torch_predictor(
         model, num_classes=2, channels_last=channels_last, precision=precision
     )
     return predictor, f"torch {torch.__version__} {precision}"
+
+
+METRIC_RUNS = {"onnx": "onnx_fp32", "onnx_int8": "onnx_int8", "torch_bf16": "torch_bf16"}
+
+
+def metric_changes() -> list[str]:
+    """Each engine's test-region AUPRC change on trained models, from
+    ``results/engine_metrics.json`` (``bench_engine_metrics.py``), where it exists."""
+    path = HERE / "results" / "engine_metrics.json"
+    if not path.exists():
+        return ["metric change: no results/engine_metrics.json (run bench_engine_metrics.py)"]
+    lines = []
+    for model in json.loads(path.read_text()).get("models", []):
+        check = (model.get("export_precision_check") or {}).get("results", {})
+        for engine, run_name in METRIC_RUNS.items():
+            run = model["runs"].get(run_name)
+            if run is None:
+                continue
+            recorded = check.get(run_name.split("_")[-1]) if run_name != "onnx_fp32" else None
+            note = (
+                f"; export check on val chips {recorded['auprc_change']:+.4f}, "
+                f"{'passed' if recorded['passed'] else 'failed'}"
+                if recorded
+                else ""
+            )
+            lines.append(
+                f"metric change, {engine} on {model['checkpoint']}: test-region AUPRC "
+                f"{run['test_region_auprc_change']:+.5f} (test chips "
+                f"{run['test_chips_auprc_change']:+.5f}{note})"
+            )
+    return lines
 
 
 def compare_probability_maps(reference: Path, other: Path) -> float:
@@ -431,6 +478,7 @@ def main(quick: bool, only: list[str] | None = None, repeat: int = 1) -> None:
             f"(torch {reference['overhead_over_standalone_forward_pct']} %), max |dp| "
             f"{c['max_abs_probability_difference_vs_torch_fp32']:.1e}"
         )
+    summary += metric_changes()
     results["engine_summary"] = summary
     if {"memory_tiny_four_x", "memory_tiny_hokkaido"} <= set(by_name):
         ratio = (

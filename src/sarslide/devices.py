@@ -5,7 +5,7 @@ else the CPU, and logs which. A device that is not there raises ``DeviceError``
 naming the devices that are, before any expensive work. ``resolve_precision`` turns
 the ``precision`` setting into what autocast and Lightning need: ``auto`` is bf16 on
 GPUs that support it, fp16 (with a gradient scaler when training) on older GPUs, and
-fp32 on the CPU and MPS (bf16 on a CPU without bf16 matrix units is many times slower).
+fp32 on the CPU and MPS (bf16 on a CPU without AVX512_BF16 or AMX is many times slower).
 
 Importing this module does not import torch (the ``ml`` extra): precision names are
 parsed and checked without it, and each function that needs torch imports it.
@@ -165,11 +165,21 @@ def _bf16_supported(device: torch.device) -> bool:
     import torch  # [ml] extra: imported on use (see the module docstring)
 
     if device.type != "cuda":
-        return device.type == "cpu"  # works (slowly without AMX) on every CPU
+        return device.type == "cpu"  # works (slowly without AVX512_BF16 or AMX) on every CPU
     try:
         return bool(torch.cuda.is_bf16_supported())
     except (RuntimeError, AssertionError):
         return False
+
+
+def _cpu_has_bf16_units() -> bool:
+    """AVX512_BF16 or AMX: bf16 autocast then runs ~2x faster than fp32 (measured on
+    an AVX512_BF16 Zen4, docs/predict.md); without them it is much slower."""
+    import torch  # [ml] extra: imported on use (see the module docstring)
+
+    cpu = torch.cpu
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
 
 
 def resolve_precision(
@@ -212,8 +222,8 @@ def resolve_precision(
             "precision 'fp16' is for GPUs; on the CPU use fp32 (default) or bf16 "
             "(fast only on CPUs with bf16 matrix units)."
         )
-    if name == "bf16" and device.type == "cpu":
-        logger.warning("bf16 on the CPU is much slower than fp32 unless the CPU has AMX")
+    if name == "bf16" and device.type == "cpu" and not _cpu_has_bf16_units():
+        logger.warning("bf16 on this CPU is slower than fp32 (no AVX512_BF16 or AMX)")
     return PrecisionPlan(name)  # type: ignore[arg-type]
 
 

@@ -28,7 +28,7 @@ from sarslide.models.engines import (
     resolve_engine,
 )
 from sarslide.models.export import export_model
-from sarslide.models.onnx_engine import export_onnx_bytes
+from sarslide.models.onnx_engine import create_onnx_session, export_onnx_bytes
 from sarslide.models.quantize import AUPRC_TOLERANCE
 from sarslide.simulate import simulate_event_cube
 from tests.inference.conftest import write_fake_checkpoint
@@ -95,6 +95,14 @@ def test_the_check_is_recorded_and_decides_auto(checked_export: tuple[Path, Path
     # the recorded largest change on the validation chips bounds the model's error
     # scale: an int8 step is 1/255 of a per-tensor range, not a wrong model
     assert float(np.max(np.abs(p8 - p32))) < 0.25
+
+
+def test_onnx_sessions_do_not_spin(tmp_path: Path) -> None:
+    # spinning intra-op threads took the cores from the block reader (docs/predict.md)
+    model, _ = load_model_from_checkpoint(write_fake_checkpoint(tmp_path / "m.ckpt"))
+    session = create_onnx_session(export_onnx_bytes(model, in_channels=4, tile_px=32))
+    options = session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
 
 
 def _card(passed: bool | None, sha: str = "") -> dict:
