@@ -6,6 +6,7 @@ The maps of both engines are compared on a cube built from real OPERA RTC-S1 fil
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
@@ -14,9 +15,16 @@ import pytest
 import rasterio
 from typer.testing import CliRunner
 
+from sarslide.atomic import host_id
 from sarslide.cli.main import app
 from sarslide.datacube import write_cube
-from sarslide.errors import CheckpointError, ConfigError
+from sarslide.errors import (
+    CheckpointError,
+    ConfigError,
+    OutputBusyError,
+    OutputExistsError,
+    OutputLocationError,
+)
 from sarslide.evaluation.config import EvaluateConfig
 from sarslide.evaluation.evaluate import evaluate_checkpoint
 from sarslide.inference.config import PredictConfig
@@ -25,6 +33,7 @@ from sarslide.models.checkpoints import read_checkpoint, read_model_bundle
 from sarslide.models.engines import load_inference_model, read_model_file_bundle, resolve_engine
 from sarslide.models.export import export_model
 from sarslide.models.model_card import build_model_card, render_model_card
+from sarslide.ownership import lock_path
 from sarslide.simulate import simulate_event_cube
 from sarslide.sources.build import build_cube
 from sarslide.sources.config import BuildConfig
@@ -228,3 +237,98 @@ def test_the_card_takes_the_training_resolution_the_checkpoint_recorded(
     card = build_model_card(hparams, source=str(ckpt), model_spec={})
     assert card["training_grid"] == {"source": "checkpoint", "training_resolution": record}
     assert "training_resolution" in render_model_card({**card, "model": {"name": "m"}})
+
+
+def test_export_refuses_a_folder_in_the_way_before_writing_anything(
+    model_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A folder named like the card's .json was found only after the export's work,
+    when the .md was already in place (left behind, exit 1)."""
+    ckpt, _ = model_files
+    (tmp_path / "m.json").mkdir()
+    (tmp_path / "m.json" / "keep.txt").write_text("mine")
+    with pytest.raises(OutputExistsError, match="is a folder"):
+        export_model(ckpt, tmp_path / "m.onnx", overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.json"]
+    assert (tmp_path / "m.json" / "keep.txt").read_text() == "mine"
+
+
+def test_export_overwrite_replaces_an_export_but_never_a_users_file(
+    model_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    ckpt, onnx_file = model_files
+    for suffix in (".onnx", ".json", ".md"):  # an earlier export: replaced
+        (tmp_path / f"m{suffix}").write_bytes(onnx_file.with_suffix(suffix).read_bytes())
+    (tmp_path / "notes.md").write_text("# my notes\n")
+    with pytest.raises(OutputExistsError, match="not a file 'sarslide export' wrote"):
+        export_model(ckpt, tmp_path / "notes.onnx", overwrite=True)
+    assert (tmp_path / "notes.md").read_text() == "# my notes\n"
+    assert not (tmp_path / "notes.onnx").exists() and not (tmp_path / "notes.json").exists()
+    written = export_model(ckpt, tmp_path / "m.onnx", overwrite=True)
+    assert json.loads(written.card_json.read_text())["card_format"] == "sarslide-model-card/1"
+
+
+def test_a_second_export_to_the_same_file_refuses_at_once(
+    model_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The lock of a live exporter (pid 1 on this host) stops a second one before it
+    loads the checkpoint; both used to write, the last one winning."""
+    ckpt, _ = model_files
+    target = tmp_path / "m.onnx"
+    lock = lock_path(target)
+    lock.write_text(
+        json.dumps({"pid": 1, "host": "here", "host_id": host_id(), "command": "export"})
+    )
+    with pytest.raises(OutputBusyError, match="being written by another sarslide process"):
+        export_model(ckpt, target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [lock.name]
+
+
+def test_export_on_a_full_disk_keeps_nothing_and_says_so(
+    model_files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ckpt, _ = model_files
+
+    def fill_disk(graph: bytes, path: str, meta: dict) -> None:
+        Path(path).write_bytes(graph[:1000])
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("sarslide.models.export.write_onnx_with_metadata", fill_disk)
+    with pytest.raises(OutputLocationError, match="No space left on the device holding"):
+        export_model(ckpt, tmp_path / "m.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_onnx_whose_graph_does_not_match_its_card_is_refused_at_load(
+    model_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A card copied onto a 2-channel graph: ONNX Runtime's 'Got invalid dimensions'
+    surfaced at the first tile as an unexpected error."""
+    from sarslide.models import create_model
+    from sarslide.models.engines import read_onnx_card
+    from sarslide.models.onnx_engine import (
+        CARD_METADATA_KEY,
+        export_onnx_bytes,
+        write_onnx_with_metadata,
+    )
+
+    _, onnx_file = model_files
+    card = json.dumps(read_onnx_card(onnx_file))
+    other = create_model("unet-tiny", in_channels=2, num_classes=2, encoder_weights=None)
+    mixed = tmp_path / "mixed.onnx"
+    write_onnx_with_metadata(
+        export_onnx_bytes(other, in_channels=2), mixed, {CARD_METADATA_KEY: card}
+    )
+    with pytest.raises(CheckpointError, match="takes 2 input channels but its model card lists 4"):
+        load_inference_model(mixed, engine="onnx")
+    broken = tmp_path / "broken.onnx"  # the card on a graph ONNX Runtime cannot load
+    write_onnx_with_metadata(
+        export_onnx_bytes(other, in_channels=2), broken, {CARD_METADATA_KEY: card}
+    )
+    import onnx
+
+    proto = onnx.load(broken)
+    proto.graph.node[0].op_type = "NoSuchOperator"
+    onnx.save(proto, broken)
+    with pytest.raises(CheckpointError, match="ONNX Runtime cannot load"):
+        load_inference_model(broken, engine="onnx")

@@ -44,9 +44,11 @@ from sarslide.models.model_card import bundle_from_card, parse_model_card
 from sarslide.models.onnx_engine import (
     CARD_METADATA_KEY,
     OnnxPredictor,
+    check_onnx_signature,
     create_onnx_session,
     export_onnx_bytes,
     onnxruntime_version,
+    open_onnx_file,
     read_onnx_metadata,
 )
 from sarslide.models.predict import auto_batch_size, make_torch_predictor, prepare_model
@@ -276,7 +278,8 @@ def _load_onnx(
             Path(path).expanduser(), card, precision
         )
         plan = PrecisionPlan(graph_precision)  # type: ignore[arg-type]
-        session = create_onnx_session(graph_path, device=device)
+        session = open_onnx_file(graph_path, device=device)
+        check_onnx_signature(session, len(bundle.channel_names), str(graph_path))
         notes: dict[str, Any] = {"exported_model": True, "graph": graph_path.name}
         if why:
             notes["precision_chosen_by"] = why

@@ -35,7 +35,7 @@ from sarslide.models.checkpoints import (
     read_checkpoint,
 )
 from sarslide.models.engines import ONNX_SUFFIX, _stride_px, file_sha256, int8_graph_path
-from sarslide.models.model_card import build_model_card, render_model_card
+from sarslide.models.model_card import CARD_FORMAT, build_model_card, render_model_card
 from sarslide.models.onnx_engine import (
     CARD_METADATA_KEY,
     INPUT_NAME,
@@ -45,6 +45,7 @@ from sarslide.models.onnx_engine import (
     create_onnx_session,
     export_onnx_bytes,
     onnxruntime_version,
+    read_onnx_metadata,
     write_onnx_with_metadata,
 )
 from sarslide.models.predict import make_torch_predictor, positive_probability
@@ -56,9 +57,13 @@ from sarslide.models.quantize import (
     select_calibration_chips,
 )
 from sarslide.models.training_cube import resolve_training_cube
-from sarslide.ownership import check_not_input
+from sarslide.output_checks import reporting_disk_full
+from sarslide.ownership import check_not_input, hold_lock
 
 logger = logging.getLogger(__name__)
+
+EXPORT_COMMAND = "export"
+CARD_MARKDOWN_TITLE = "# Model card: "
 
 CHECK_TILE_PX = 128
 EXPORT_TOLERANCE = 1e-5
@@ -100,18 +105,28 @@ def export_model(
     Raises:
         CheckpointError: bad checkpoint, or ONNX Runtime disagrees with torch by more
             than ``EXPORT_TOLERANCE``.
-        OutputExistsError: an output exists (without ``overwrite``) or is the checkpoint.
+        OutputExistsError: an output exists (without ``overwrite``), is not an earlier
+            export's, is a folder, or is the checkpoint.
+        OutputBusyError: another process exports to ``output`` right now.
+        OutputLocationError: the disk filled up while writing (nothing is kept).
         ConfigError: ``output`` does not end in ``.onnx``; ONNX Runtime missing.
     """
     target = Path(output).expanduser()
     paths = _output_paths(target)
     int8_path = int8_graph_path(target) if check_precision else None
     check_not_input(target, [checkpoint])
-    for path in [*paths, *([int8_path] if int8_path else [])]:
-        if path.exists() and not overwrite:
-            raise OutputExistsError(
-                f"{str(path)!r} exists; pass --overwrite to replace it or choose another -o."
-            )
+    with hold_lock(target, EXPORT_COMMAND):
+        for path in [*paths, *([int8_path] if int8_path else [])]:
+            check_export_target(path, overwrite=overwrite)
+        return _write_export(checkpoint, paths, int8_path, evaluation_metrics)
+
+
+def _write_export(
+    checkpoint: str | os.PathLike[str],
+    paths: tuple[Path, Path, Path],
+    int8_path: Path | None,
+    evaluation_metrics: dict[str, Any] | None,
+) -> ExportOutputs:
     hparams = read_checkpoint(checkpoint).get("hyper_parameters") or {}
     model, bundle = load_model_from_checkpoint(checkpoint)
     bundle.chip_inputs()  # refuses an ISSLIDE checkpoint in one line
@@ -137,6 +152,7 @@ def export_model(
         hparams, source=str(checkpoint), model_spec=spec, evaluation=evaluation_metrics
     )
     with ExitStack() as stack:
+        stack.enter_context(reporting_disk_full(paths[0]))
         precision_check = None
         if int8_path is not None:
             int8_tmp = stack.enter_context(replacing(int8_path))
@@ -151,7 +167,7 @@ def export_model(
         tmp[1].write_text(card_text + "\n")
         tmp[2].write_text(render_model_card(card))
     difference = check["onnx_vs_torch_max_abs_difference"]
-    logger.info("exported %s to %s (max |dp| vs torch %.2e)", checkpoint, target, difference)
+    logger.info("exported %s to %s (max |dp| vs torch %.2e)", checkpoint, paths[0], difference)
     return ExportOutputs(
         *paths, max_abs_difference=difference, int8=int8_path, precision_check=precision_check
     )
@@ -193,6 +209,50 @@ def _write_int8(
     text = json.dumps(int8_card, indent=2, default=str)
     write_onnx_with_metadata(graph_int8, path, {CARD_METADATA_KEY: text})
     return record
+
+
+def check_export_target(path: Path, *, overwrite: bool) -> None:
+    """Refuse ``path`` (one of an export's files) when something is in its way.
+
+    A folder is refused at once (it used to be found only after the export's work, once
+    the card's other files were already in place); an existing file needs ``overwrite``
+    and must be an earlier export's (an ONNX file with a sarslide card, the card's JSON or
+    Markdown): ``--overwrite`` never replaces a user's ``model.md`` notes.
+
+    Raises:
+        OutputExistsError: see above.
+    """
+    if path.is_dir():
+        raise OutputExistsError(
+            f"{str(path)!r} is a folder, in the way of the export's file of that name; "
+            "choose another -o (the card goes beside the .onnx as .json and .md)."
+        )
+    if not path.exists() and not path.is_symlink():
+        return
+    if not overwrite:
+        raise OutputExistsError(
+            f"{str(path)!r} exists; pass --overwrite to replace it or choose another -o."
+        )
+    if not _is_export_file(path):
+        raise OutputExistsError(
+            f"Refusing to overwrite {str(path)!r}: it is not a file 'sarslide export' wrote "
+            "(no sarslide model card in it), and --overwrite only replaces an earlier export. "
+            "Choose another -o, or move the file yourself if you no longer need it."
+        )
+
+
+def _is_export_file(path: Path) -> bool:
+    """Whether ``path`` is an ONNX file, card JSON or card Markdown that an export wrote."""
+    try:
+        if path.suffix.lower() == ONNX_SUFFIX:
+            return CARD_METADATA_KEY in read_onnx_metadata(path)
+        if path.suffix.lower() == ".md":
+            with path.open(encoding="utf-8") as file:
+                return file.read(len(CARD_MARKDOWN_TITLE)) == CARD_MARKDOWN_TITLE
+        card = json.loads(path.read_text(encoding="utf-8"))
+        return isinstance(card, dict) and card.get("card_format") == CARD_FORMAT
+    except Exception:  # unreadable, not UTF-8, not ONNX: not ours
+        return False
 
 
 def _output_paths(target: Path) -> tuple[Path, Path, Path]:

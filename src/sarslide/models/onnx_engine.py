@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sarslide.errors import ConfigError, DeviceError
+from sarslide.errors import CheckpointError, ConfigError, DeviceError
 from sarslide.models.predict import positive_probability
 
 logger = logging.getLogger(__name__)
@@ -142,6 +142,56 @@ def create_onnx_session(
     source = model if isinstance(model, bytes) else os.fspath(model)
     providers = onnx_providers(device or torch.device("cpu"))
     return ort.InferenceSession(source, sess_options=options, providers=providers)
+
+
+def check_onnx_signature(session: Any, n_channels: int, source: str) -> None:
+    """Refuse a graph whose input or output is not what its model card describes.
+
+    An exported file is run as ``input`` (B, ``n_channels``, H, W) -> ``probability``;
+    a graph with another channel count (a card copied onto another model's graph) or
+    other names would fail at its first tile with ONNX Runtime's own message.
+
+    Raises:
+        CheckpointError: names, rank or channel count differ.
+    """
+    inputs = {node.name: node.shape for node in session.get_inputs()}
+    outputs = {node.name for node in session.get_outputs()}
+    shape = inputs.get(INPUT_NAME)
+    channels = shape[1] if shape is not None and len(shape) == 4 else None
+    if OUTPUT_NAME not in outputs or channels is None:
+        raise CheckpointError(
+            f"ONNX file {source!r} is not a sarslide export: its graph takes "
+            f"{sorted(inputs)} and gives {sorted(outputs)}, not {INPUT_NAME!r} "
+            f"(batch, channels, height, width) -> {OUTPUT_NAME!r}; export the checkpoint "
+            "again with 'sarslide export CHECKPOINT -o model.onnx'."
+        )
+    if isinstance(channels, int) and channels != n_channels:
+        raise CheckpointError(
+            f"ONNX file {source!r} is inconsistent: its graph takes {channels} input "
+            f"channels but its model card lists {n_channels}; the card belongs to another "
+            "model. Export the checkpoint again with 'sarslide export CHECKPOINT -o "
+            "model.onnx'."
+        )
+
+
+def open_onnx_file(path: str | os.PathLike[str], *, device: torch.device | None = None) -> Any:
+    """:func:`create_onnx_session` of an exported file; a graph ONNX Runtime cannot
+    load (a model card on a broken or foreign graph) is one ``CheckpointError``.
+
+    Raises:
+        CheckpointError: ONNX Runtime refuses the graph.
+        DeviceError, ConfigError: see :func:`create_onnx_session`.
+    """
+    try:
+        return create_onnx_session(path, device=device)
+    except (ConfigError, DeviceError):
+        raise
+    except Exception as exc:  # onnxruntime's Fail/InvalidGraph/InvalidProtobuf...
+        raise CheckpointError(
+            f"ONNX Runtime cannot load {os.fspath(path)!r} ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}); export the checkpoint again "
+            "with 'sarslide export CHECKPOINT -o model.onnx'."
+        ) from exc
 
 
 class OnnxPredictor:
