@@ -31,6 +31,13 @@ def test_simulate_events_with_a_bad_setting_leaves_no_folder(
     result = runner.invoke(app, ["cube", "simulate-events", "-o", str(out), *bad])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert not out.exists()
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, lines  # --size 8 was a header and one line per grid side
+    if "--size" in bad:
+        assert lines[0] == (
+            "error: Invalid size 8: every cube of an event set is size x size pixels, at least "
+            "16 a side; use --size 16 or more (default 384)."
+        )
 
 
 def test_simulate_events_into_a_file_is_one_line(tmp_path: Path) -> None:

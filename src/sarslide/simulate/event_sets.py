@@ -133,11 +133,22 @@ def event_set_specs(
     """
     if name not in EVENT_SETS:
         raise ConfigError(f"Unknown event set {name!r}; sets: {sorted(EVENT_SETS)}.")
-
+    smallest = min_grid_side_px()
+    if isinstance(size_px, bool) or not isinstance(size_px, int) or size_px < smallest:
+        raise ConfigError(  # one line, not one per grid side it sets
+            f"Invalid size {size_px!r}: every cube of an event set is size x size pixels, "
+            f"at least {smallest} a side; use --size {smallest} or more (default 384)."
+        )
     return {
         event: merge_spec(None, {**values, "height_px": size_px, "width_px": size_px, **overrides})
         for event, values in EVENT_SETS[name].items()
     }
+
+
+def min_grid_side_px() -> int:
+    """The smallest grid side a simulated cube takes (``EventCubeSpec.height_px``'s bound)."""
+    bounds = [getattr(m, "ge", None) for m in EventCubeSpec.model_fields["height_px"].metadata]
+    return max((int(b) for b in bounds if b is not None), default=1)
 
 
 def describe_event(spec: EventCubeSpec) -> str:
