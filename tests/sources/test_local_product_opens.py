@@ -126,3 +126,30 @@ def test_a_burst_whose_ends_differ_is_read_whole(tmp_path: Path, opens: Counter)
     assert len([name for name in opens if "292320-IW1" in name]) == 8  # all of it
     assert len([name for name in opens if "292321-IW2" in name]) == 4  # its ends only
     assert set(opens.values()) == {1}
+
+
+def test_a_folder_is_listed_as_rglob_lists_it(tmp_path: Path) -> None:
+    """Listing from the folder listings alone finds what ``Path.rglob`` + ``is_file`` +
+    ``resolve`` found: nested files, upper-case suffixes and linked files (resolved), not
+    folders named like rasters nor linked folders."""
+    from sarslide.sources.local_products import expand_sources
+
+    outside = tmp_path / "elsewhere"
+    (outside / "deep").mkdir(parents=True)
+    for name in ("linked.tif", "deep/in_linked_folder.tif"):
+        (outside / name).write_bytes(b"")
+    root = tmp_path / "products"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "folder.tif").mkdir()
+    for name in ("top.tif", "a/UPPER.TIF", "a/b/deep.tiff", "a/b/notes.txt", "a/p.zip"):
+        (root / name).write_bytes(b"")
+    (root / "a" / "link.tif").symlink_to(outside / "linked.tif")
+    (root / "linked_folder").symlink_to(outside / "deep")
+    expected = sorted(
+        p.resolve()
+        for p in root.rglob("*")
+        if p.suffix.lower() in (".tif", ".tiff", ".zip") and p.is_file()
+    )
+    assert expand_sources(root, flag="--rtc") == expected
+    names = {p.name for p in expected}
+    assert names == {"top.tif", "UPPER.TIF", "p.zip", "deep.tiff", "linked.tif"}

@@ -73,12 +73,12 @@ def expand_sources(
         text = os.path.expanduser(os.fspath(pattern))
         path = Path(text)
         if path.is_dir():
-            matches = [p for p in path.rglob("*") if p.suffix.lower() in wanted and p.is_file()]
+            matches = _files_under(path, wanted)  # resolved already
         elif path.is_file():
-            matches = [path]
+            matches = [path.resolve()]
         else:
             matches = [
-                Path(p)
+                Path(p).resolve()
                 for p in glob.glob(text, recursive=True)
                 if Path(p).is_file() and Path(p).suffix.lower() in wanted
             ]
@@ -90,7 +90,7 @@ def expand_sources(
             f"{flag} {', '.join(repr(e) for e in empty)} matches no {'/'.join(wanted)} file; "
             f"give existing files, folders or quoted glob patterns to {flag}."
         )
-    return sorted(p.resolve() for p in found)
+    return sorted(found)
 
 
 def find_rtc_products(
@@ -274,6 +274,22 @@ def _asset_of(raster: LocalRaster) -> pystac.Asset:
         **header_fields(raster.header),
     }
     return pystac.Asset(href=raster.href, media_type=pystac.MediaType.GEOTIFF, extra_fields=extra)
+
+
+def _files_under(folder: Path, wanted: tuple[str, ...]) -> list[Path]:
+    """The files under ``folder`` with a wanted suffix, resolved, as ``Path.rglob`` finds
+    them (linked folders are not entered), from the folder listings alone: no file is
+    stat'ed or resolved but links (a whole OPERA series is hundreds of files)."""
+    found, folders = [], [os.path.realpath(folder)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif os.path.splitext(entry.name)[1].lower() in wanted and entry.is_file():
+                    link = entry.is_symlink()
+                    found.append(Path(os.path.realpath(entry.path) if link else entry.path))
+    return found
 
 
 def _members(path: Path, problems: dict[str, str]) -> list[tuple[str, str]]:
