@@ -104,7 +104,7 @@ def make_tiny_training_cube() -> xr.Dataset:
 
 def make_tiny_train_config(cube: str, output_dir: Path, **trainer: Any) -> dict[str, Any]:
     """A training config that runs in seconds: 16 px chips, a 4-filter U-Net on the CPU,
-    one epoch (``trainer`` overrides or adds trainer settings)."""
+    one thread, one epoch (``trainer`` overrides or adds trainer settings)."""
     return {
         "data": {
             "cube": cube,
@@ -114,7 +114,14 @@ def make_tiny_train_config(cube: str, output_dir: Path, **trainer: Any) -> dict[
             "split": "random",
         },
         "model": {"name": "unet-tiny", "kwargs": {"base_filters": 4, "depth": 2}},
-        "trainer": {"max_epochs": 1, "batch_size": 4, "accelerator": "cpu", "seed": 1, **trainer},
+        "trainer": {
+            "max_epochs": 1,
+            "batch_size": 4,
+            "accelerator": "cpu",
+            "seed": 1,
+            "threads": 1,
+            **trainer,
+        },
         "output_dir": str(output_dir),
     }
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import platform
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -251,3 +253,70 @@ def resolve_lightning_device(
     if resolved.type == "cuda" and ":" in spec:
         return resolved, lightning_name, [resolved.index]
     return resolved, lightning_name, 1 if devices in (None, "auto") else devices
+
+
+# Threads a training runs its CPU arithmetic on unless told otherwise. On the CPU,
+# torch splits convolutions' weight gradients, channels-last batch norm and long sums
+# between its threads, so the float32 results (and after a few steps the weights)
+# depend on the thread count: 1, 2 and 3 threads give three different models from
+# one seed. A training therefore runs on a count from its config, not on what the
+# machine, OMP_NUM_THREADS, the load or a worker pool happened to give.
+DEFAULT_TRAIN_THREADS = 2
+
+
+def torch_thread_count(setting: int) -> int:
+    """The intra-op thread count for ``setting`` (0: torch's default in this process)."""
+    import torch  # [ml] extra: imported on use (see the module docstring)
+
+    return setting if setting > 0 else int(torch.get_num_threads())
+
+
+@contextlib.contextmanager
+def pinned_torch_threads(setting: int) -> Iterator[int]:
+    """Run the block on ``setting`` torch CPU threads (0: as they are); restore after.
+
+    Yields the count used, for the record that a rerun needs.
+    """
+    import torch  # [ml] extra: imported on use (see the module docstring)
+
+    before = int(torch.get_num_threads())
+    threads = torch_thread_count(setting)
+    if threads != before:
+        torch.set_num_threads(threads)
+        logger.info("torch CPU threads: %d (was %d)", threads, before)
+    try:
+        yield threads
+    finally:
+        if int(torch.get_num_threads()) != before:
+            torch.set_num_threads(before)
+
+
+def describe_numerics(device: torch.device, threads: int) -> dict[str, Any]:
+    """What the floats of a run depend on besides its config: versions, CPU, threads."""
+    import numpy as np
+    import torch  # [ml] extra: imported on use (see the module docstring)
+
+    record: dict[str, Any] = {
+        "torch": str(torch.__version__),
+        "numpy": str(np.__version__),
+        "torch_threads": threads,
+        "device": describe_device(device),
+        "cpu": _cpu_name(),
+        "cpu_capability": str(torch.backends.cpu.get_cpu_capability()),
+        "python": platform.python_version(),
+    }
+    if device.type == "cuda":
+        record["cudnn"] = str(torch.backends.cudnn.version())
+    return record
+
+
+def _cpu_name() -> str:
+    """The CPU model (``/proc/cpuinfo``'s model name where there is one)."""
+    try:
+        with open("/proc/cpuinfo") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from sarslide.chips import DataConfig
 from sarslide.config import ConfigModel, Overrides, apply_overrides, device_field
+from sarslide.devices import DEFAULT_TRAIN_THREADS
 
 __all__ = [
     "LossConfig",
@@ -89,7 +90,19 @@ class TrainerConfig(ConfigModel):
         "0: after every epoch.",
     )
     num_workers: int = Field(default=0, ge=0, description="DataLoader worker processes.")
-    deterministic: bool = False
+    deterministic: bool = Field(
+        default=False,
+        description="torch.use_deterministic_algorithms (GPUs: cuDNN's deterministic "
+        "kernels, slower); the CPU is deterministic at a fixed `threads` without it.",
+    )
+    threads: int = Field(
+        default=DEFAULT_TRAIN_THREADS,
+        ge=0,
+        description="torch CPU threads of the training and its validation threshold. The "
+        "CPU's float sums depend on the thread count, so it is fixed: one seed gives the "
+        "same weights on one machine whatever the cores, OMP_NUM_THREADS or the load. "
+        "0: torch's default (all cores; faster on large CPUs, weights vary with it).",
+    )
     seed: int = Field(default=0, description="Training seed (model init, shuffling).")
     augment_flips: bool = Field(default=True, description="Random flips on train chips.")
     threshold_metric: Literal["f1", "iou"] = Field(

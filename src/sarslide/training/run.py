@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 import xarray as xr
 
 import sarslide
@@ -26,7 +27,12 @@ from sarslide.atomic import replacing, write_text_atomic
 from sarslide.chips import ChipSplits, build_chip_splits
 from sarslide.chips.orbit_choice import resolve_data_orbit
 from sarslide.compat.torch_stack import lightning
-from sarslide.devices import resolve_lightning_device, resolve_precision
+from sarslide.devices import (
+    describe_numerics,
+    pinned_torch_threads,
+    resolve_lightning_device,
+    resolve_precision,
+)
 from sarslide.errors import ConfigError, OutputExistsError
 from sarslide.metrics.binary import ThresholdChoice, select_threshold
 from sarslide.models.checkpoints import (
@@ -281,7 +287,7 @@ def train(
     root = Path(cfg.output_dir)
     check_training_setup(cfg)
     inputs = [cfg.data.cube, *(event.cube for event in cfg.data.events)]
-    with claim_run_folder(root, cfg, inputs=inputs):
+    with claim_run_folder(root, cfg, inputs=inputs), pinned_torch_threads(cfg.trainer.threads):
         return _train_in(root, cfg, progress=progress, resume=resume, cube=cube)
 
 
@@ -290,6 +296,7 @@ def _train_in(
 ) -> RunPaths:
     config_path = run_config_path(root)
     lightning.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
+    reproducibility = describe_training_numerics(cfg.trainer)
     resolution = training_resolution(cfg.data, cube)  # events of one pixel size, or refused
     # orbit 'auto' resolved once: the checkpoint records the direction used
     resolved = cfg.model_copy(update={"data": resolve_data_orbit(cfg.data, cube)})
@@ -323,12 +330,33 @@ def _train_in(
         plateau_factor=cfg.optim.plateau_factor,
         plateau_patience=cfg.optim.plateau_patience,
         plateau_threshold=cfg.optim.plateau_threshold,
-        metadata={**build_metadata(resolved, splits), **resolution},
+        metadata={
+            **build_metadata(resolved, splits),
+            **resolution,
+            "reproducibility": reproducibility,
+        },
     )
     paths = fit_task(task, datamodule, cfg.trainer, root, progress=progress, resume=resume)
     if paths.is_global_zero:
         store_validation_threshold(paths, datamodule, metric=cfg.trainer.threshold_metric)
     return replace(paths, config_yaml=config_path, split_json=split_path)
+
+
+def describe_training_numerics(trainer_cfg: TrainerConfig) -> dict[str, Any]:
+    """What a bit-identical rerun needs beside the config: seed, threads, versions, CPU.
+
+    Call it inside :func:`~sarslide.devices.pinned_torch_threads` (the count in force)."""
+    device, _, _ = resolve_lightning_device(
+        trainer_cfg.device, trainer_cfg.accelerator, trainer_cfg.devices, log=False
+    )
+    return {
+        "seed": trainer_cfg.seed,
+        "threads_setting": trainer_cfg.threads,
+        "deterministic": trainer_cfg.deterministic,
+        **describe_numerics(device, int(torch.get_num_threads())),
+        "lightning": str(lightning.__version__),
+        "sarslide": getattr(sarslide, "__version__", "unknown"),
+    }
 
 
 def build_metadata(cfg: TrainConfig, splits: ChipSplits) -> dict[str, Any]:
