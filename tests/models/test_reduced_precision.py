@@ -131,6 +131,8 @@ def test_auto_runs_int8_only_where_the_recorded_check_passed(tmp_path: Path) -> 
     assert choose_onnx_graph(model, _card(True, "0" * 64), "auto")[:2] == (model, "fp32")
     # asked for explicitly: run it even where the check failed (a warning is logged)
     assert choose_onnx_graph(model, _card(False, sha), "int8")[:2] == (int8, "int8")
+    with pytest.raises(CheckpointError, match="--check-precision"):  # a stale file
+        choose_onnx_graph(model, _card(False, "0" * 64), "int8")
     int8.unlink()
     assert choose_onnx_graph(model, _card(True, sha), "auto")[:2] == (model, "fp32")
     with pytest.raises(CheckpointError, match="--check-precision"):

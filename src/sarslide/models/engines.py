@@ -320,12 +320,13 @@ def choose_onnx_graph(
     """The graph file to run for ``precision``, its precision, and why it was chosen.
 
     ``auto`` takes the int8 graph only when the card's ``precision_check`` passed for
-    int8 and the file beside ``path`` is the one checked; ``int8`` takes it whenever it
-    exists (a warning where the check failed or is missing).
+    int8 and the file beside ``path`` is the one checked; ``int8`` takes the checked
+    file even where the check failed (with a warning).
 
     Raises:
         ConfigError: fp32 asked of an int8 graph.
-        CheckpointError: int8 asked and no int8 graph beside the model.
+        CheckpointError: int8 asked and no checked int8 graph beside the model (none,
+            or another file than the one the card's check recorded).
     """
     asked = PRECISION_ALIASES.get(str(precision or "auto").strip().lower(), "auto")
     if card["model"].get("graph_precision") == "int8":
@@ -338,15 +339,15 @@ def choose_onnx_graph(
     record = ((card.get("precision_check") or {}).get("results") or {}).get("int8") or {}
     int8_path = path.with_name(str(record.get("file") or int8_graph_path(path).name))
     if asked == "int8":
-        if not int8_path.is_file():
+        if not record or not int8_path.is_file() or file_sha256(int8_path) != record["sha256"]:
             raise CheckpointError(
-                f"No int8 graph beside {str(path)!r} (looked for {int8_path.name}); export "
-                "with 'sarslide export CHECKPOINT -o model.onnx --check-precision'."
+                f"No checked int8 graph beside {str(path)!r} (looked for {int8_path.name}, "
+                "recorded in the model card); export with 'sarslide export CHECKPOINT -o "
+                "model.onnx --check-precision'."
             )
         if not record.get("passed"):
             logger.warning(
-                "int8 asked for: its check on held-out chips %s (AUPRC change %s)",
-                "failed" if record else "is missing",
+                "int8 asked for although its check on held-out chips failed (AUPRC change %s)",
                 record.get("auprc_change"),
             )
         return int8_path, "int8", "--precision int8"
