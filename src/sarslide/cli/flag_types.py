@@ -13,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sarslide.conventions import to_utc_naive
 from sarslide.errors import ConfigError
 
 
@@ -34,6 +33,8 @@ def parse_names(text: str, spelling: str) -> list[str]:
 
 def parse_time(text: str, spelling: str) -> str:
     """An ISO 8601 date or time as given; ``ConfigError`` naming the flag otherwise."""
+    from sarslide.conventions import to_utc_naive  # on use: --help does not read it
+
     try:
         to_utc_naive(text)
     except (ValueError, TypeError) as err:

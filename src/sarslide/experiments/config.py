@@ -30,7 +30,6 @@ from sarslide.config import (
     resolve_config_path,
 )
 from sarslide.errors import ConfigError
-from sarslide.training.config import TrainConfig
 
 InputSet = Literal["vv", "vh", "vv+vh", "sar+dem", "dem"]
 PAPER_INPUT_SETS: Final[tuple[InputSet, ...]] = ("vv", "vh", "vv+vh", "sar+dem", "dem")
@@ -177,6 +176,9 @@ def resolve_train_config(train: str | dict[str, Any]) -> dict[str, Any]:
     Raises:
         ConfigError: no such file or preset, or an invalid training config.
     """
+    # imported when resolved: 'sarslide ablation --help' reads this module without it
+    from sarslide.training.config import TrainConfig
+
     if isinstance(train, dict):
         cfg = TrainConfig.from_mapping(train, source="(the ablation's train section)")
     else:
