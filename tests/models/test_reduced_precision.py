@@ -19,6 +19,7 @@ from sarslide.cli.main import app
 from sarslide.datacube import write_cube
 from sarslide.devices import resolve_precision
 from sarslide.errors import CheckpointError, ConfigError, OutputExistsError
+from sarslide.models import engines
 from sarslide.models.checkpoints import load_model_from_checkpoint
 from sarslide.models.engines import (
     choose_onnx_graph,
@@ -83,7 +84,8 @@ def test_the_check_is_recorded_and_decides_auto(checked_export: tuple[Path, Path
     assert "## Reduced precision" in onnx_file.with_suffix(".md").read_text()
 
     auto = load_inference_model(onnx_file, precision="auto")
-    assert auto.precision.name == ("int8" if int8["passed"] else "fp32")
+    chosen = "int8" if int8["passed"] and engines.cpu_has_vnni() else "fp32"
+    assert auto.precision.name == chosen
     fp32 = load_inference_model(onnx_file, precision="fp32")
     forced = load_inference_model(onnx_file, precision="int8")
     assert (fp32.precision.name, forced.precision.name) == ("fp32", "int8")
@@ -118,7 +120,10 @@ def _card(passed: bool | None, sha: str = "") -> dict:
     return card
 
 
-def test_auto_runs_int8_only_where_the_recorded_check_passed(tmp_path: Path) -> None:
+def test_auto_runs_int8_only_where_the_recorded_check_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engines, "cpu_has_vnni", lambda: True)
     model = tmp_path / "m.onnx"
     int8 = tmp_path / "m.int8.onnx"
     int8.write_bytes(b"int8 graph")
@@ -127,6 +132,10 @@ def test_auto_runs_int8_only_where_the_recorded_check_passed(tmp_path: Path) -> 
     assert choose_onnx_graph(model, _card(False, sha), "auto")[:2] == (model, "fp32")
     assert choose_onnx_graph(model, _card(None), "auto")[:2] == (model, "fp32")
     assert choose_onnx_graph(model, _card(True, sha), "fp32")[:2] == (model, "fp32")
+    # no VNNI: uint8 x int8 sums can saturate, the recorded check would not carry over
+    with monkeypatch.context() as patch:
+        patch.setattr(engines, "cpu_has_vnni", lambda: False)
+        assert choose_onnx_graph(model, _card(True, sha), "auto")[:2] == (model, "fp32")
     # a file other than the one checked: fp32
     assert choose_onnx_graph(model, _card(True, "0" * 64), "auto")[:2] == (model, "fp32")
     # asked for explicitly: run it even where the check failed (a warning is logged)
@@ -176,3 +185,35 @@ def test_export_refuses_an_existing_int8_file(checked_export: tuple[Path, Path])
     with pytest.raises(OutputExistsError, match=r"other\.int8\.onnx"):
         export_model(ckpt, other, check_precision=True)
     assert not other.exists()
+
+
+def test_predict_runs_the_int8_graph_and_says_so(
+    checked_export: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import rasterio
+
+    from sarslide.inference.config import PredictConfig
+    from sarslide.inference.outputs import predict_to_directory
+
+    _, onnx_file = checked_export
+    cube = onnx_file.with_name("c.zarr")
+    maps, runs = {}, {}
+    for precision in ("fp32", "int8"):
+        cfg = PredictConfig(
+            checkpoint=str(onnx_file),
+            cube=str(cube),
+            output_dir=str(tmp_path / precision),
+            precision=precision,
+            figures=False,
+        )
+        outputs = predict_to_directory(cfg, progress=False)
+        with rasterio.open(outputs.probability_tif) as src:
+            maps[precision] = src.read(1)
+        runs[precision] = json.loads(outputs.config_json.read_text())
+    assert (runs["fp32"]["precision"], runs["int8"]["precision"]) == ("fp32", "int8")
+    assert runs["int8"]["graph"] == "model.int8.onnx"
+    assert runs["fp32"]["graph"] == "model.onnx"
+    both = np.isfinite(maps["fp32"]) & np.isfinite(maps["int8"])
+    assert both.any() and not np.array_equal(maps["fp32"][both], maps["int8"][both])
+    # same bound as on chips: quantisation steps, not a different model
+    assert float(np.max(np.abs(maps["fp32"][both] - maps["int8"][both]))) < 0.25

@@ -314,14 +314,26 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def cpu_has_vnni() -> bool:
+    """Whether this CPU has VNNI (AVX512_VNNI or AVX-VNNI) int8 dot products.
+
+    Without them ONNX Runtime's uint8 x int8 convolutions use ``VPMADDUBSW``, whose
+    16-bit sums can saturate (ONNX Runtime's quantisation notes): the check recorded at
+    export would not carry over, so ``auto`` keeps fp32 there.
+    """
+    check = getattr(torch.cpu, "_is_vnni_supported", None)
+    return bool(check()) if check is not None else False
+
+
 def choose_onnx_graph(
     path: Path, card: dict[str, Any], precision: str | None
 ) -> tuple[Path, str, str]:
     """The graph file to run for ``precision``, its precision, and why it was chosen.
 
     ``auto`` takes the int8 graph only when the card's ``precision_check`` passed for
-    int8 and the file beside ``path`` is the one checked; ``int8`` takes the checked
-    file even where the check failed (with a warning).
+    int8, the file beside ``path`` is the one checked and the CPU has VNNI
+    (:func:`cpu_has_vnni`); ``int8`` takes the checked file even where the check failed
+    (with a warning).
 
     Raises:
         ConfigError: fp32 asked of an int8 graph.
@@ -355,6 +367,9 @@ def choose_onnx_graph(
         return path, "fp32", ""
     if file_sha256(int8_path) != record.get("sha256"):
         logger.warning("%s is not the int8 graph that was checked; running fp32", int8_path)
+        return path, "fp32", ""
+    if not cpu_has_vnni():
+        logger.info("int8 passed its check, but this CPU has no VNNI: running fp32")
         return path, "fp32", ""
     why = (
         f"precision check: int8 moved the held-out AUPRC by {record['auprc_change']:+.4f} "
