@@ -39,6 +39,14 @@ K_INDEPENDENT_INPUT_SETS: Final[frozenset[str]] = frozenset({"dem"})
 """Input sets without SAR: k changes nothing, so they run once per seed."""
 
 
+# A run trains on its config's trainer.threads torch threads whatever the worker count
+# (so that the results do not depend on it); the workers' own limit is the rest.
+THREADS_PER_WORKER_HELP = (
+    "OpenMP/MKL/OpenBLAS threads per worker process (numpy and the rest; null: CPU cores "
+    "/ workers); a run's torch threads are its training config's trainer.threads."
+)
+
+
 class LogRatioSettings(ConfigModel):
     """The non-learned log-ratio baseline computed next to the grid."""
 
@@ -103,9 +111,7 @@ class AblationConfig(ConfigModel):
         description="CUDA device indices, one run per device at a time; 'auto': all "
         "visible GPUs; null: CPU (or whatever the training config asks for).",
     )
-    threads_per_worker: int | None = Field(
-        default=None, ge=1, description="torch threads per run; null: CPU cores / workers."
-    )
+    threads_per_worker: int | None = Field(default=None, ge=1, description=THREADS_PER_WORKER_HELP)
     log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)
 
     @field_validator("input_sets", "timesteps_k", "seeds")
@@ -259,7 +265,7 @@ class TransferConfig(ConfigModel):
     )
     output_dir: str = Field(default="transfer", description="Where runs and results go.")
     workers: int = Field(default=1, ge=1, description="Runs at a time (processes).")
-    threads_per_worker: int | None = Field(default=None, ge=1)
+    threads_per_worker: int | None = Field(default=None, ge=1, description=THREADS_PER_WORKER_HELP)
     log_ratio: LogRatioSettings = Field(default_factory=LogRatioSettings)
     equal_steps: bool = Field(
         default=True,

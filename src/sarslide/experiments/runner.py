@@ -81,7 +81,8 @@ def run_grid(
         workers: runs at a time; 1 runs in this process, more in a process pool.
         scheduler_address: a dask.distributed scheduler; runs become cluster tasks.
         devices: CUDA device indices; one worker per device, each sees only its own.
-        threads_per_worker: torch/OpenMP threads per worker process.
+        threads_per_worker: OpenMP/MKL/OpenBLAS threads per worker process (a run's
+            torch threads are its config's ``trainer.threads``).
         progress: show a progress bar.
 
     Raises:
