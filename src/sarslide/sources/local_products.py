@@ -8,7 +8,9 @@ raster is comes from its name and tags (``sources.product_identity``). Without a
 direction in the tags it comes from the local solar time of the acquisition:
 Sentinel-1 crosses the equator northbound near 18:00 and southbound near 06:00.
 Every file that cannot be dated, or whose product misses a polarisation the others
-have, is named in one error.
+have, is named in one error. Each file is opened once to be found and chosen
+(``sources.product_header``); files whose names show that they cannot be used are not
+opened at all (``sources.product_prefilter``).
 """
 
 from __future__ import annotations
