@@ -42,6 +42,8 @@ QUICK = {
 
 
 def build_config(cube_path: Path, out_dir: Path, epochs: int, overrides: list[str]) -> Any:
+    import torch
+
     from sarslide.training import load_train_config
 
     return load_train_config(
@@ -50,6 +52,8 @@ def build_config(cube_path: Path, out_dir: Path, epochs: int, overrides: list[st
             f"data.cube={cube_path}",
             f"trainer.max_epochs={epochs}",
             "trainer.accelerator=cpu",
+            # train() runs on trainer.threads: the bare loop's count, for a fair pair
+            f"trainer.threads={torch.get_num_threads()}",
             f"output_dir={out_dir}",
             *overrides,
         ],
