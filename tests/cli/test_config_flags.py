@@ -217,5 +217,22 @@ def test_build_and_respond_share_the_source_flags() -> None:
     shared += ["--insar", "hyp3", "--event-start", "2018-09-06", "--resolution-m", "30"]
     build = _request(["cube", "build"], ["-o", "x.zarr", *shared]).flags
     respond = _request(["respond"], ["--model", "m.ckpt", *shared]).flags
+    assert build.pop("output") == Path("x.zarr")
     assert build == {key: value for key, value in respond.items() if key != "model"}
     assert build["rtc"] == ["a.tif", "b.tif"] and build["insar"] == "hyp3"
+
+
+def test_a_required_output_is_a_usage_error_and_a_config_may_give_it(tmp_path: Path) -> None:
+    for command in (["cube", "build"], ["insar", "simulate"], ["insar", "import", "x"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2, result.output  # click's usage error, as before
+        assert "Missing option '--output' / '-o'." in result.output
+    config = tmp_path / "sim.yaml"
+    config.write_text("zones: [vanoise]\nsize_px: 32\n")
+    result = CliRunner().invoke(app, ["insar", "simulate", "--config", str(config)])
+    assert result.exit_code == 2 and "Missing option '--output' / '-o'." in result.output
+    out = tmp_path / "raw"
+    config.write_text(config.read_text() + f"output_dir: {out}\n")
+    result = CliRunner().invoke(app, ["insar", "simulate", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert any(out.rglob("*.tif"))  # the file's output_dir (was: a required -o only)

@@ -14,12 +14,14 @@ import dataclasses
 import functools
 import importlib
 import inspect
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
 import typer
+from typer._click.exceptions import MissingParameter
 from typer.core import TyperCommand
 
 from sarslide.cli.flag_types import flag_type, is_list, is_union, parse_time, strip_none
@@ -51,6 +53,7 @@ class Flag:
     parse: Parser | None = None
     multiple: bool = False
     argument: bool = False
+    required: bool = False
 
     @property
     def spelling(self) -> str:
@@ -67,6 +70,7 @@ def flag(
     help: str | None = None,
     parse: Parser | None = None,
     multiple: bool = False,
+    required: bool = False,
 ) -> Flag:
     """A flag for ``key`` (dotted into sections: ``trainer.max_epochs``).
 
@@ -77,11 +81,15 @@ def flag(
         also: more keys set to the same value (then ``help`` names them all).
         parse: ``parse(text, spelling)``: the key's value from the flag's text, or a
             ``ConfigError`` naming the flag; with ``multiple`` the flag repeats.
+        required: the key must be given (flag, ``--config`` or ``--set``); missing, it
+            is click's usage error (exit 2), as for a required option.
     """
     if not names:
         last = key.rsplit(".", 1)[-1]
         names = ("--output", "-o") if last == "output_dir" else ("--" + last.replace("_", "-"),)
-    return Flag(key, tuple(names), tuple(old), sets, tuple(also), help, parse, multiple)
+    return Flag(
+        key, tuple(names), tuple(old), sets, tuple(also), help, parse, multiple, False, required
+    )
 
 
 def argument(key: str) -> Flag:
@@ -104,6 +112,8 @@ class ConfigRequest:
     config: str | None
     flags: dict[str, Any]
     sets: dict[str, Any]
+    required: tuple[tuple[str, Any], ...] = ()  # (key, its click parameter)
+    ctx: Any = None
 
     def overrides(self, between: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Dotted keys to values: the flags given, then ``between``, then ``--set``."""
@@ -121,10 +131,19 @@ class ConfigRequest:
 
     def load(self, between: Mapping[str, Any] | None = None) -> Any:
         """The validated config: defaults < file < flags (< ``between``) < ``--set``; its
-        ``device``, if it has one, checked before any work (a missing GPU fails here)."""
-        cfg = self.model.from_yaml(self.config, self.overrides(between))
+        ``device``, if it has one, checked before any work (a missing GPU fails here).
+        A required key missing (with no file, before validating) is a usage error."""
+        overrides = self.overrides(between)
+        self._check_required(lambda key: self.config is not None or key in overrides)
+        cfg = self.model.from_yaml(self.config, overrides)
+        self._check_required(lambda key: operator.attrgetter(key)(cfg) is not None)
         check_device(getattr(cfg, "device", None))
         return cfg
+
+    def _check_required(self, given: Callable[[str], bool]) -> None:
+        for key, param in self.required:
+            if not given(key):
+                raise MissingParameter(ctx=self.ctx, param=param)
 
 
 def check_device(device: str | None) -> None:
@@ -224,7 +243,7 @@ class ConfigFlags:
             found.append(_keyword(f"flag{n}_old{i}", annotation, hidden))
         return found
 
-    def request(self, params: dict[str, Any]) -> ConfigRequest:
+    def request(self, params: dict[str, Any], ctx: Any = None) -> ConfigRequest:
         """Pop the generated parameters' values from ``params`` into a ConfigRequest."""
         values: dict[str, Any] = {}
         for n, item in enumerate(self.flags):
@@ -238,7 +257,11 @@ class ConfigFlags:
         if self.config_argument is not None:
             config = pick_config(params.pop("config_argument"), config)
         sets = dict(parse_overrides(params.pop("set_overrides", None) or []))
-        return ConfigRequest(self.model, config, values, sets)
+        by_name = {p.name: p for p in (ctx.command.params if ctx is not None else [])}
+        required = tuple(
+            (f.key, by_name.get(f"flag{n}")) for n, f in enumerate(self.flags) if f.required
+        )
+        return ConfigRequest(self.model, config, values, sets, required, ctx)
 
     def _value(self, item: Flag, value: Any) -> Any:
         if item.sets is not None:
@@ -319,7 +342,7 @@ class ConfigCommand(TyperCommand):
         self._own_params, self._all_params = list(value), None
 
     def invoke(self, ctx: Any) -> Any:
-        ctx.meta[REQUEST_KEY] = self.flags.request(ctx.params)
+        ctx.meta[REQUEST_KEY] = self.flags.request(ctx.params, ctx)
         return super().invoke(ctx)
 
 

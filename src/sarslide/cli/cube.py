@@ -28,22 +28,24 @@ BUILD = ConfigFlags(
     flag("start", parse=parse_time),
     flag("end", parse=parse_time),
     *opt.SOURCE_FLAGS,
+    flag(
+        "output", "--output", "-o", required=True, help="Zarr store to write (CUBE.zarr) (output)."
+    ),
 )
 
 
 @config_command(cube_app, "build", BUILD)
 def build(
     request: ConfigRequest,
-    output: Path = opt.output_option("Zarr store to write (CUBE.zarr).", required=True),
     overwrite: bool = opt.overwrite_option("Replace a store written by an earlier cube build."),
 ) -> None:
     """Search Sentinel-1 RTC, DEM, InSAR pairs and labels (or read them from local files
     with --rtc/--dem/--insar); write an aligned, validated cube."""
-    check_output_location(output)
     from sarslide.sources.build import build_cube
 
     cfg = request.load()
-    result = build_cube(cfg, output, overwrite=overwrite, progress=True)
+    check_output_location(cfg.output)
+    result = build_cube(cfg, overwrite=overwrite, progress=True)
     console.print(
         f"[green]wrote[/] {result.store}: {result.timesteps} timesteps, "
         f"{result.pairs} InSAR pairs; "

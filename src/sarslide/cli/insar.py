@@ -17,16 +17,21 @@ from sarslide.errors import ConfigError
 INTERFEROGRAM = ConfigFlags(
     "sarslide.insar.config:InterferogramConfig",
     "looks_range looks_azimuth goldstein_alpha:--alpha chunk_px",
+    flag("output_dir", required=True),
 )
 SIMULATE = ConfigFlags(
     "sarslide.insar.config:SimulationConfig",
     "zones:--zone size_px:--size n_dates:--dates moves_per_zone:--moves seed",
+    flag("output_dir", required=True),
 )
 PATCHES = ConfigFlags(
     "sarslide.insar.config:PatchConfig",
     "size_px:--size min_confidence include_no_move:--no-move/--moving-only layout",
+    flag("output_dir", required=True),
 )
-IMPORT = ConfigFlags("sarslide.insar.config:ImportConfig", "layout zone year")
+IMPORT = ConfigFlags(
+    "sarslide.insar.config:ImportConfig", "layout zone year", flag("output_dir", required=True)
+)
 
 
 def parse_weights(values: list[str], spelling: str) -> dict[str, str]:
@@ -71,12 +76,12 @@ def interferogram(
     request: ConfigRequest,
     reference: Path = typer.Argument(..., help="Reference SLC (complex GeoTIFF, ISCE .slc/.vrt)."),
     secondary: Path = typer.Argument(..., help="Secondary SLC, co-registered on the reference."),
-    output: Path = opt.output_option("Output folder.", required=True),
 ) -> None:
     """Multilooked, Goldstein-filtered phase, coherence and features (GeoTIFFs)."""
     from sarslide.insar.products import write_interferogram_products
 
-    products = write_interferogram_products(reference, secondary, output, request.load())
+    cfg = request.load()
+    products = write_interferogram_products(reference, secondary, cfg.output_dir, cfg)
     rows, cols = products.shape_px
     console.print(f"{rows} x {cols} px, mean coherence {products.mean_coherence:.3f}")
     for path in products.paths:
@@ -84,29 +89,27 @@ def interferogram(
 
 
 @config_command(insar_app, "simulate", SIMULATE)
-def simulate(
-    request: ConfigRequest,
-    output: Path = opt.output_option("Raw-layout output folder.", required=True),
-) -> None:
+def simulate(request: ConfigRequest) -> None:
     """Simulate an ISSLIDE raw layout (interferograms + annotation polygons)."""
     from sarslide.insar.simulate import simulate_isslide_raw
 
     cfg = request.load()
-    items = simulate_isslide_raw(output, cfg, progress=True)
-    console.print(f"wrote {len(items)} interferograms in {len(cfg.zones)} zones to {output}")
+    items = simulate_isslide_raw(cfg.output_dir, cfg, progress=True)
+    where = f"{len(cfg.zones)} zones to {cfg.output_dir}"
+    console.print(f"wrote {len(items)} interferograms in {where}")
 
 
 @config_command(insar_app, "patches", PATCHES)
 def patches(
     request: ConfigRequest,
     raw: Path = typer.Argument(..., help="ISSLIDE raw layout."),
-    output: Path = opt.output_option("Ready-layout output folder.", required=True),
 ) -> None:
     """Extract patches around annotated moving areas (ready layout, keyed by name)."""
     from sarslide.insar.patches import extract_patches
 
     cfg = request.load()
-    index = extract_patches(raw, output, **cfg.model_dump(), progress=True)
+    output = cfg.output_dir
+    index = extract_patches(raw, output, **cfg.model_dump(exclude={"output_dir"}), progress=True)
     console.print(
         f"wrote {len(index)} patches ({int(index['has_move'].sum())} with a move) to {output} "
         f"({cfg.layout} layout)"
@@ -119,13 +122,13 @@ def import_layout(
     source: Path = typer.Argument(
         ..., help="The authors' ISSLIDE folder (--layout isslide) or InSAR products."
     ),
-    output: Path = opt.output_option("Output folder (new or empty).", required=True),
 ) -> None:
     """Read the ISSLIDE authors' layout (or InSAR products) into sarslide's layouts."""
     from sarslide.insar.authors_layout import import_authors_layout
     from sarslide.insar.import_products import import_products_to_raw_layout
 
     cfg = request.load()
+    output = cfg.output_dir
     if cfg.layout == "isslide":
         index = import_authors_layout(source, output, year=cfg.year)
         console.print(

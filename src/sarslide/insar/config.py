@@ -135,6 +135,7 @@ class SimulationConfig(ConfigModel):
     zones: tuple[str, ...] = Field(
         default=("vanoise", "ecrins", "queyras"), description="Zone names; one scene each."
     )
+    output_dir: str | None = Field(default=None, description="Raw-layout output folder.")
     size_px: int = Field(
         default=160, ge=8, description="Side of a zone's square scene (multilooked pixels)."
     )
@@ -274,6 +275,7 @@ class PatchConfig(ConfigModel):
     config_label: ClassVar[str] = "patch config"
 
     size_px: int = Field(default=100, ge=2, description="Patch side in pixels (ISSLIDE 100).")
+    output_dir: str | None = Field(default=None, description="Ready-layout output folder.")
     min_confidence: int | None = Field(
         default=None, description="Drop annotations below this confidence; null: keep all."
     )
@@ -299,6 +301,7 @@ class ImportConfig(ConfigModel):
         "'insar train'); products: HyP3 / ISCE2 / GAMMA interferograms -> the raw layout.",
     )
     zone: str | None = Field(default=None, description="Zone of the products (layout products).")
+    output_dir: str | None = Field(default=None, description="Output folder (new or empty).")
     year: int = Field(
         default=DEFAULT_YEAR,
         description="Year of interferogram folder names without one (02Jul_08Jul).",
@@ -311,6 +314,7 @@ class InterferogramConfig(ConfigModel):
     config_label: ClassVar[str] = "interferogram config"
 
     looks_range: int = Field(default=8, ge=1, description="Looks in range (ISSLIDE 8, Boehm 5).")
+    output_dir: str | None = Field(default=None, description="Output folder.")
     looks_azimuth: int = Field(
         default=2, ge=1, description="Looks in azimuth (ISSLIDE 2, Boehm cubes 1)."
     )
