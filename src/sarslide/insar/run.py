@@ -40,7 +40,12 @@ from sarslide.models.checkpoints import (
     read_trained_steps,
 )
 from sarslide.training.config import TrainerConfig
-from sarslide.training.run import best_checkpoint_path, fit_task, store_threshold
+from sarslide.training.run import (
+    best_checkpoint_path,
+    describe_training_numerics,
+    fit_task,
+    store_threshold,
+)
 from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)
@@ -110,6 +115,19 @@ def train_isslide_model(
     heavy = model_name in HEAVY_MODELS
     lightning.seed_everything(cfg.seed, workers=True, verbose=False)
     run_dir = Path(cfg.output_dir) / model_name
+    trainer_cfg = TrainerConfig(
+        max_epochs=(cfg.heavy_max_epochs or cfg.max_epochs) if heavy else cfg.max_epochs,
+        batch_size=cfg.batch_size,
+        accelerator=cfg.accelerator,
+        device=cfg.device,
+        precision=cfg.precision,
+        seed=cfg.seed,
+        limit_train_batches=(cfg.heavy_limit_train_batches or cfg.limit_train_batches)
+        if heavy
+        else cfg.limit_train_batches,
+    )
+    # the threads in force (set_torch_threads; 0 = from the load): a rerun needs them
+    numerics = {**describe_training_numerics(trainer_cfg), "threads_setting": cfg.num_threads}
     task = SegmentationTask(
         model_name,
         in_channels=len(FEATURE_NAMES),
@@ -127,18 +145,8 @@ def train_isslide_model(
             "threshold": 0.5,  # replaced below by the one chosen on validation
             "threshold_metric": None,
             "sarslide_version": sarslide.__version__,
+            "reproducibility": numerics,
         },
-    )
-    trainer_cfg = TrainerConfig(
-        max_epochs=(cfg.heavy_max_epochs or cfg.max_epochs) if heavy else cfg.max_epochs,
-        batch_size=cfg.batch_size,
-        accelerator=cfg.accelerator,
-        device=cfg.device,
-        precision=cfg.precision,
-        seed=cfg.seed,
-        limit_train_batches=(cfg.heavy_limit_train_batches or cfg.limit_train_batches)
-        if heavy
-        else cfg.limit_train_batches,
     )
     paths = fit_task(task, datamodule, trainer_cfg, run_dir, progress=progress, resume=False)
     if not paths.is_global_zero:  # DDP: rank 0 chooses and writes the threshold
