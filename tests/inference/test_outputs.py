@@ -410,3 +410,17 @@ def test_with_a_scheduler_the_device_is_resolved_on_the_workers(
             precision="bf16",
             scheduler_address="tcp://127.0.0.1:1",
         )
+
+
+def test_listing_names_the_files_written_in_predicts_order(tmp_path: Path) -> None:
+    from sarslide.inference.output_paths import PredictionOutputs
+
+    full = PredictionOutputs.in_directory(tmp_path, has_labels=True).listing()
+    assert [p.name for p in full] == [
+        "probability.tif", "landslides.tif", "landslides.gpkg", "landslides.geojson",
+        "quicklook.png", "error_map.png", "metrics.json", "report.html", "config.yaml",
+    ]  # fmt: skip
+    bare = PredictionOutputs.in_directory(tmp_path, has_labels=False, figures=False).listing()
+    assert [p.name for p in bare] == [
+        p.name for p in full if p.suffix != ".png" and p.stem != "metrics"
+    ]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from rich.markdown import Markdown
@@ -60,19 +59,11 @@ def export_command(
 
     predict, evaluate and respond take the .onnx file in place of the checkpoint.
     """
-    from sarslide.models.export import export_model
-    from sarslide.models.model_card import read_evaluation_metrics
+    from sarslide.models.export import export_configured
 
     cfg = request.load()
     check_output_location(cfg.output)
-    evaluation = read_evaluation_metrics(Path(cfg.metrics)) if cfg.metrics else None
-    written = export_model(
-        cfg.checkpoint,
-        cfg.output,
-        evaluation_metrics=evaluation,
-        overwrite=overwrite,
-        check_precision=cfg.check_precision,
-    )
+    written = export_configured(cfg, overwrite=overwrite)
     console.print(
         f"[bold green]exported[/] {written.onnx} (ONNX Runtime vs torch: max |dp| "
         f"{written.max_abs_difference:.1e})"

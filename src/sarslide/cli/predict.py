@@ -32,17 +32,5 @@ def predict(
     check_output_location(cfg.output_path)
     outputs = predict_to_directory(cfg, progress=True, overwrite=overwrite)
     console.print(f"[bold green]landslide map written to[/] {outputs.directory}")
-    for name in (
-        "probability_tif",
-        "binary_tif",
-        "polygons_gpkg",
-        "polygons_geojson",
-        "quicklook_png",
-        "error_map_png",
-        "metrics_json",
-        "report_html",
-        "config_yaml",
-    ):
-        path = getattr(outputs, name)
-        if path is not None:
-            console.print(f"  {path.name}")
+    for path in outputs.listing():
+        console.print(f"  {path.name}")

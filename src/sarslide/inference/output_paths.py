@@ -50,6 +50,12 @@ class PredictionOutputs:
             item_json=directory / ITEM_FILENAME,
         )
 
+    def listing(self) -> list[Path]:
+        """The files a user opens, in the order ``sarslide predict`` lists them."""
+        names = "probability_tif binary_tif polygons_gpkg polygons_geojson quicklook_png "
+        names += "error_map_png metrics_json report_html config_yaml"
+        return [path for name in names.split() if (path := getattr(self, name)) is not None]
+
     def moved_to(self, directory: Path) -> PredictionOutputs:
         """The same file names in another folder."""
         values: dict[str, Any] = {

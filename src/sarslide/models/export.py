@@ -34,8 +34,14 @@ from sarslide.models.checkpoints import (
     load_model_from_checkpoint,
     read_checkpoint,
 )
+from sarslide.models.config import ExportConfig
 from sarslide.models.engines import ONNX_SUFFIX, _stride_px, file_sha256, int8_graph_path
-from sarslide.models.model_card import CARD_FORMAT, build_model_card, render_model_card
+from sarslide.models.model_card import (
+    CARD_FORMAT,
+    build_model_card,
+    read_evaluation_metrics,
+    render_model_card,
+)
 from sarslide.models.onnx_engine import (
     CARD_METADATA_KEY,
     INPUT_NAME,
@@ -119,6 +125,19 @@ def export_model(
         for path in [*paths, *([int8_path] if int8_path else [])]:
             check_export_target(path, overwrite=overwrite)
         return _write_export(checkpoint, paths, int8_path, evaluation_metrics)
+
+
+def export_configured(cfg: ExportConfig, *, overwrite: bool = False) -> ExportOutputs:
+    """``sarslide export``'s job: :func:`export_model` with ``cfg``'s checkpoint, output,
+    precision check and evaluation metrics (``cfg.metrics``, read here)."""
+    evaluation = read_evaluation_metrics(Path(cfg.metrics)) if cfg.metrics else None
+    return export_model(
+        cfg.checkpoint,
+        cfg.output,
+        evaluation_metrics=evaluation,
+        overwrite=overwrite,
+        check_precision=cfg.check_precision,
+    )
 
 
 def _write_export(
