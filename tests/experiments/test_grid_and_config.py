@@ -105,3 +105,15 @@ def test_overrides_edit_the_resolved_training_config(tmp_path: Path) -> None:
     assert cfg.train["model"] == resolve_train_config("quick")["model"]
     assert cfg.seeds == [5]
     assert load_ablation_config(path).train == "quick"  # no overrides: as written
+
+
+def test_quick_studies_do_not_oversubscribe_the_cores() -> None:
+    """The quick ablation and transfer run 2 workers; each run trains on one torch
+    thread (trainer.threads), so 2 workers fill 2 cores instead of asking for 4."""
+    from sarslide.experiments.config import TransferConfig
+
+    ablation = load_ablation_config(None, preset="quick")
+    train = resolve_train_config(ablation.train)
+    assert ablation.workers * train["trainer"]["threads"] == 2
+    transfer = TransferConfig(events=[{"name": "a", "cube": "a"}, {"name": "b", "cube": "b"}])
+    assert transfer.train["trainer"]["threads"] == 1

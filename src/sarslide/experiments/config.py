@@ -240,6 +240,9 @@ QUICK_TRAIN: Final[dict[str, Any]] = {
         "devices": 1,
         "num_workers": 0,
         "augment_flips": True,
+        # one torch thread a run: the study's 2 workers fill 2 cores (2 x 2 would
+        # oversubscribe them), as before trainer.threads existed
+        "threads": 1,
     },
 }
 
