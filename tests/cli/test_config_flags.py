@@ -236,3 +236,15 @@ def test_a_required_output_is_a_usage_error_and_a_config_may_give_it(tmp_path: P
     result = CliRunner().invoke(app, ["insar", "simulate", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert any(out.rglob("*.tif"))  # the file's output_dir (was: a required -o only)
+
+
+def test_transfer_epochs_is_a_flag_of_the_train_section(tmp_path: Path) -> None:
+    config = tmp_path / "transfer.yaml"
+    config.write_text(
+        "events: [{name: a, cube: a.zarr}, {name: b, cube: b.zarr}]\n"
+        "train: {trainer: {seed: 1, max_epochs: 7}}\n"
+    )
+    cfg = _request(["transfer"], [str(config), "--epochs", "3"]).load()
+    assert cfg.train["trainer"] == {"seed": 1, "max_epochs": 3}  # merged into the file's
+    args = [str(config), "--epochs", "3", "--set", "train.trainer.max_epochs=4"]
+    assert _request(["transfer"], args).load().train["trainer"]["max_epochs"] == 4

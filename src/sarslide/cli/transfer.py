@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import typer
-
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
@@ -28,16 +26,18 @@ TRANSFER = ConfigFlags(
     flag("output_dir", old=["--output-dir"]),
     flag("seeds", parse=parse_ints),
     flag("held_out", parse=parse_names),
+    flag(
+        "train.trainer.max_epochs",
+        "--epochs",
+        help="trainer.max_epochs of every run (train.trainer.max_epochs).",
+    ),
     config_argument="Transfer YAML (keys of TransferConfig; the same as --config).",
+    sections={"train": "sarslide.training.config:TrainConfig"},
 )
 
 
 @config_command(app, "transfer", TRANSFER)
-def transfer(
-    request: ConfigRequest,
-    epochs: int | None = typer.Option(None, "--epochs", help="trainer.max_epochs of every run."),
-    no_progress: bool = opt.NO_PROGRESS,
-) -> None:
+def transfer(request: ConfigRequest, no_progress: bool = opt.NO_PROGRESS) -> None:
     """Transfer to unseen events: per event, a model trained on the others vs one trained
     on the event itself vs the log-ratio baseline (AUPRC on the event's test region).
 
@@ -45,10 +45,7 @@ def transfer(
     """
     from sarslide.experiments.transfer import check_transfer_config, run_transfer
 
-    cfg = request.load()
-    cfg = check_transfer_config(cfg)
-    if epochs is not None:
-        cfg.train.setdefault("trainer", {})["max_epochs"] = epochs
+    cfg = check_transfer_config(request.load())
     with exit_on_interrupt(cfg.output_dir):
         result = run_transfer(cfg, progress=not no_progress)
     where = f"outputs in {cfg.output_dir} (figure {result.paths['figure']})"
