@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -80,7 +79,7 @@ def parse_slope(text: str, spelling: str) -> float | None:
 
 
 LOG_RATIO = ConfigFlags(
-    "sarslide.inference.config:LogRatioMapConfig",
+    "sarslide.experiments.baseline_config:LogRatioBaselineConfig",
     flag("cube", help="Datacube instead of the training config's, or the cube to map (cube)."),
     flag(
         "timesteps_k",
@@ -92,7 +91,6 @@ LOG_RATIO = ConfigFlags(
     flag(
         "score.polarisations",
         "--pol",
-        also=["polarisations"],
         help="Backscatter whose post/pre log ratio is the score: vv, vh or vv+vh "
         "(default) (score.polarisations, polarisations).",
     ),
@@ -105,7 +103,6 @@ LOG_RATIO = ConfigFlags(
         help="Write the results as JSON (with a training config), or the map folder "
         "(with --cube) (output_dir).",
     ),
-    sections={"score": "sarslide.experiments.config:LogRatioSettings"},
     file_options=False,  # --set edits the training config, or the map's keys
 )
 
@@ -126,42 +123,22 @@ def log_ratio(
     The map needs no model and no labels: predict's outputs (score and binary COGs,
     polygons, quicklook, report; metrics only when the cube has labels).
     """
-    if train_config is None:
-        map_log_ratio_cube(request.without("score").flags, overrides, overwrite)
-        return
     from sarslide.experiments import log_ratio_baseline as baseline
-    from sarslide.experiments.config import LogRatioSettings
 
+    cfg = request.load({"train_config": train_config and str(train_config)})
+    if cfg.train_config is None:
+        from sarslide.inference.baseline_map import map_log_ratio
+
+        map_cfg = cfg.map_config(overrides)
+        check_output_location(map_cfg.output_dir)
+        outputs = map_log_ratio(map_cfg, overwrite=overwrite, progress=True)
+        console.print(f"[bold green]log-ratio map written to[/] {outputs.directory}")
+        return
     results = baseline.score_log_ratio_baseline(
-        train_config,
-        LogRatioSettings.from_yaml(None, request.section("score")),
-        cube=request.flags.get("cube"),
-        timesteps_k=request.flags.get("timesteps_k"),
-        overrides=overrides,
+        cfg.train_config, cfg.score, cube=cfg.cube, timesteps_k=cfg.timesteps_k, overrides=overrides
     )
     for result in results:
         console.print(result.describe(), highlight=False)
-    if (output := request.flags.get("output_dir")) is not None:
-        baseline.write_log_ratio_results(results, output)
-        console.print(f"wrote {output}")
-
-
-def map_log_ratio_cube(given: dict[str, Any], overrides: list[str], overwrite: bool) -> None:
-    """``sarslide baseline log-ratio --cube X -o MAP``: the map without a model."""
-    if "cube" not in given or "output_dir" not in given:
-        raise ConfigError(
-            "A log-ratio map needs --cube CUBE and -o MAP_FOLDER (or give a training config "
-            "to score the baseline)."
-        )
-    ks = given.pop("timesteps_k", [])
-    if len(ks) > 1:
-        text = ",".join(map(str, ks))
-        raise ConfigError(f"-k {text!r}: a map takes one number of timesteps, e.g. -k 2.")
-    from sarslide.inference.baseline_map import map_log_ratio
-    from sarslide.inference.config import LogRatioMapConfig
-
-    given = {**given, "timesteps_k": ks[0]} if ks else given
-    cfg = LogRatioMapConfig.from_mapping(given, overrides, source="(log-ratio map options)")
-    check_output_location(cfg.output_dir)
-    outputs = map_log_ratio(cfg, overwrite=overwrite, progress=True)
-    console.print(f"[bold green]log-ratio map written to[/] {outputs.directory}")
+    if cfg.output_dir is not None:
+        baseline.write_log_ratio_results(results, cfg.output_dir)
+        console.print(f"wrote {cfg.output_dir}")

@@ -10,7 +10,6 @@ The declaration, with an example: docs/configs.md, "How a command declares its f
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import importlib
 import inspect
@@ -119,16 +118,6 @@ class ConfigRequest:
         """Dotted keys to values: the flags given, then ``between``, then ``--set``."""
         return {**self.flags, **(between or {}), **self.sets}
 
-    def section(self, name: str) -> dict[str, Any]:
-        """The flags given for keys under ``name.``, without the prefix."""
-        prefix = f"{name}."
-        return {k.removeprefix(prefix): v for k, v in self.flags.items() if k.startswith(prefix)}
-
-    def without(self, name: str) -> ConfigRequest:
-        """This request without the flags of section ``name`` (another model parses them)."""
-        flags = {k: v for k, v in self.flags.items() if not k.startswith(f"{name}.")}
-        return dataclasses.replace(self, flags=flags)
-
     def load(self, between: Mapping[str, Any] | None = None) -> Any:
         """The validated config: defaults < file < flags (< ``between``) < ``--set``; its
         ``device``, if it has one, checked before any work (a missing GPU fails here).
@@ -159,8 +148,7 @@ class ConfigFlags:
 
     ``model``: ``"module:Class"`` or the class; ``flags``: :class:`Flag` s or strings of
     keys; ``config_argument``: the help of a positional ``CONFIG`` that is the same as
-    ``--config``; ``sections``: the model of a section the config holds as a mapping, or
-    of flags another model parses (``score.sign``: :meth:`ConfigRequest.section`);
+    ``--config``; ``sections``: the model of a section the config holds as a mapping;
     ``file_options=False``: no ``--config``/``--set`` (they belong to another config).
     """
 
@@ -191,7 +179,7 @@ class ConfigFlags:
         *sections, last = key.split(".")
         for i, section in enumerate(sections):
             where = ".".join(sections[: i + 1])
-            if where in self.sections:  # held as a mapping, or parsed apart (see section)
+            if where in self.sections:  # held as a mapping (ablation's train)
                 model = _import(self.sections[where])
             else:
                 model = strip_none(model.model_fields[section].annotation)
