@@ -42,7 +42,7 @@ def test_output_under_a_regular_file_is_refused_before_simulating(
     def never(**_: object) -> None:
         raise AssertionError("simulated before checking the output path")
 
-    monkeypatch.setattr("sarslide.simulate.simulate_event_cube", never)
+    monkeypatch.setattr("sarslide.simulate.run.simulate_event_cube", never)
     target = tmp_path / "afile" / "cube.zarr"
     result = runner.invoke(app, ["cube", "simulate", "-o", str(target)])
     assert result.exit_code == 1

@@ -66,7 +66,7 @@ def _simulate_raising(monkeypatch: pytest.MonkeyPatch, err: BaseException) -> No
     def fail(**_: object) -> None:
         raise err
 
-    monkeypatch.setattr("sarslide.simulate.simulate_event_cube", fail)
+    monkeypatch.setattr("sarslide.simulate.run.simulate_event_cube", fail)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from sarslide.cli.apps import cube_app, data_app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command, flag
 from sarslide.cli.console import console
 from sarslide.cli.flag_types import parse_time
-from sarslide.errors import OutputLocationError
 from sarslide.output_checks import check_output_location
 
 if TYPE_CHECKING:
@@ -108,48 +107,24 @@ def simulate(
 
     Every setting and its default: docs/simulator.md (or the cube's simulation_spec).
     """
+    from functools import partial
+
+    from sarslide.datacube import summarize_cube
+    from sarslide.plotting import overview
+    from sarslide.simulate.run import write_simulated_cube
+
     check_output_location(output)
     if figure is not None:
-        check_output_location(figure, option="--figure")
-        if figure.is_dir():  # a file must not replace a folder (nor the folder be lost)
-            raise OutputLocationError(
-                f"Cannot write --figure {str(figure)!r}: it is a folder, not a file. Give "
-                f"the path of a PNG, e.g. --figure {str(figure / 'overview.png')!r}."
-            )
-    from sarslide.datacube import summarize_cube, write_cube
-    from sarslide.ownership import check_not_input, check_replaceable, hold_lock
-    from sarslide.simulate import simulate_event_cube
-
-    config = request.config
-    check_not_input(output, [config])
-    check_replaceable(output, "cube simulate", overwrite=overwrite)  # before simulating
+        overview.check_overview_path(figure)
     spec = request.load()
-    with hold_lock(output, "cube simulate"):  # from the start: a second writer refuses
-        ds = simulate_event_cube(spec=spec, progress=progress)
-        if figure is not None:  # the figure's k is checked before the cube is written
-            from sarslide.errors import ConfigError, DataSelectionError
-            from sarslide.plotting.overview import select_event_sides
-
-            try:
-                select_event_sides(ds, k=k)
-            except (DataSelectionError, ConfigError) as err:
-                said = str(err).replace(f"timesteps_k={k} needs", "needs")  # the flag's name
-                said = said.replace("timesteps_k", "--k")
-                raise type(err)(f"--k {k} (the --figure composites): {said}") from None
-        path = write_cube(
-            ds,
-            output,
-            overwrite=overwrite,
-            progress=progress,
-            command="cube simulate",
-            inputs=[config],
-        )
+    check = partial(overview.check_overview_k, k=k) if figure is not None else None
+    path, ds = write_simulated_cube(
+        spec, output, overwrite=overwrite, progress=progress, inputs=[request.config], check=check
+    )
     render_summary(summarize_cube(ds), title=f"{path.name} (SIMULATED)")
     console.print(f"wrote simulated cube {path}")
     if figure is not None:
-        from sarslide.plotting.overview import plot_event_overview
-
-        console.print(f"wrote figure {plot_event_overview(ds, figure, k=k)}")
+        console.print(f"wrote figure {overview.plot_event_overview(ds, figure, k=k)}")
 
 
 @cube_app.command("simulate-events")

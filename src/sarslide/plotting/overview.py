@@ -19,7 +19,13 @@ import xarray as xr
 
 from sarslide import conventions as cv
 from sarslide.chips.event_window import select_event_timesteps
-from sarslide.errors import CubeValidationError
+from sarslide.errors import (
+    ConfigError,
+    CubeValidationError,
+    DataSelectionError,
+    OutputLocationError,
+)
+from sarslide.output_checks import check_output_location
 from sarslide.plotting.map_furniture import (
     Extent,
     add_north_arrow,
@@ -30,6 +36,28 @@ from sarslide.plotting.save import load_pyplot, save_figure
 
 MAX_DISPLAY_PX = 1200  # larger rasters are subsampled for display
 DB_FLOOR = 1e-4  # linear floor before dB: zeros and nodata never give -inf
+
+
+def check_overview_path(path: str | os.PathLike[str], *, option: str = "--figure") -> Path:
+    """Refuse a figure path that cannot be written or names a folder (a file must not
+    replace a folder); ``option`` names it in the message."""
+    figure = check_output_location(path, option=option)
+    if figure.is_dir():
+        raise OutputLocationError(
+            f"Cannot write {option} {str(path)!r}: it is a folder, not a file. Give "
+            f"the path of a PNG, e.g. {option} {str(Path(path) / 'overview.png')!r}."
+        )
+    return figure
+
+
+def check_overview_k(ds: xr.Dataset, k: int, *, option: str = "--k") -> None:
+    """Refuse a ``k`` the overview of ``ds`` cannot average (too few acquisitions on a
+    side), naming ``option`` (the figure is drawn after the cube is written)."""
+    try:
+        select_event_sides(ds, k=k)
+    except (DataSelectionError, ConfigError) as err:
+        said = str(err).replace(f"timesteps_k={k} needs", "needs").replace("timesteps_k", option)
+        raise type(err)(f"{option} {k} (the --figure composites): {said}") from None
 
 
 def plot_event_overview(

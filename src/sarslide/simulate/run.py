@@ -7,7 +7,10 @@ itself, the validated spec it was simulated from and what the simulation gave.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import xarray as xr
@@ -52,3 +55,36 @@ def simulate_cube(
     cube = simulate_event_cube(resolved, lazy=lazy, progress=progress)
     share = float(cube[cv.VAR_LANDSLIDES].mean())
     return SimulateResult(cube=cube, spec=resolved, landslide_fraction=share)
+
+
+def write_simulated_cube(
+    spec: EventCubeSpec,
+    output: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
+    command: str = "cube simulate",
+    check: Callable[[xr.Dataset], None] | None = None,
+) -> tuple[Path, xr.Dataset]:
+    """Simulate the cube of ``spec`` and write it to ``output`` (``sarslide cube simulate``).
+
+    ``output`` is refused before simulating when it is one of ``inputs`` or an existing
+    store ``command`` may not replace; its lock is held from the start (a second writer
+    refuses). ``check(cube)`` runs before the cube is written. Returns the store's path
+    and the cube.
+    """
+    from sarslide.datacube import write_cube
+    from sarslide.ownership import check_not_input, check_replaceable, hold_lock
+
+    inputs = list(inputs)
+    check_not_input(output, inputs)
+    check_replaceable(output, command, overwrite=overwrite)
+    with hold_lock(output, command):
+        ds = simulate_event_cube(spec=spec, progress=progress)
+        if check is not None:
+            check(ds)
+        path = write_cube(
+            ds, output, overwrite=overwrite, progress=progress, command=command, inputs=inputs
+        )
+    return path, ds
