@@ -80,6 +80,10 @@ class OutputBusyError(SarslideError, FileExistsError):
     """Another sarslide process is writing the same output right now."""
 
 
+class SchedulerLostError(SarslideError, ConnectionError):
+    """The dask scheduler went away (stopped, crashed, unreachable) during a run."""
+
+
 class CubeContentError(SarslideError, ValueError):
     """A datacube's values cannot be used: dB instead of linear, all zeros, all nodata."""
 

@@ -18,7 +18,7 @@ import dask
 from dask.callbacks import Callback
 from rich.progress import Progress
 
-from sarslide.errors import ConfigError
+from sarslide.errors import ConfigError, SchedulerLostError
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,55 @@ def use_scheduler(scheduler_address: str | None = None) -> Iterator[Any]:
             "('dask scheduler'), fix --scheduler (tcp://host:8786), or leave --scheduler "
             "out to run locally."
         ) from err
-    with client:
-        yield client
+    with _quiet_lost_connection(), client:  # the filter outlives the close
+        try:
+            yield client
+        except Exception as err:
+            if not _lost_scheduler(client, err):
+                raise
+            said = (str(err).splitlines() or [""])[0].rstrip(".")
+            raise SchedulerLostError(
+                f"Lost the dask scheduler {scheduler_address!r} during the run ("
+                f"{type(err).__name__}: {said}); "
+                "the run stopped and its output was not kept. Restart the scheduler and its "
+                "workers and run the same command again, or leave --scheduler out to run "
+                "locally."
+            ) from err
+
+
+class _LostConnectionNoise(logging.Filter):
+    """Drops distributed's tracebacks of a client reconnecting to a scheduler that is
+    gone (the run ends with one SchedulerLostError line instead)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        import asyncio
+
+        from distributed.comm.core import CommClosedError
+
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, (asyncio.CancelledError, CommClosedError, OSError))
+
+
+@contextlib.contextmanager
+def _quiet_lost_connection() -> Iterator[None]:
+    noise = _LostConnectionNoise()
+    loggers = [logging.getLogger(name) for name in ("distributed.utils", "distributed.client")]
+    for named in loggers:
+        named.addFilter(noise)
+    try:
+        yield
+    finally:
+        for named in loggers:
+            named.removeFilter(noise)
+
+
+def _lost_scheduler(client: Any, err: BaseException) -> bool:
+    """Whether ``err`` comes from ``client`` losing its scheduler (not from the work)."""
+    from distributed.comm.core import CommClosedError
+
+    if isinstance(err, CommClosedError) or "scheduler-connection-lost" in str(err):
+        return True
+    return type(err).__name__ == "FutureCancelledError" and client.status != "running"
 
 
 @contextlib.contextmanager

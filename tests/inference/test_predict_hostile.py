@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,40 @@ def test_a_lost_chunk_of_an_xarray_cube_is_reported_in_metrics_json(
     holes = json.loads((out / "metrics.json").read_text())["missing_chunks"]
     assert holes["vv"]["missing"] == 1
     assert holes["vv"]["examples"] == ["vv/3.1.1: timestep 3, y 20-39, x 25-49"]
+
+
+_DYING: dict[str, Any] = {}
+
+
+def _scheduler_dies(*args: Any, **kwargs: Any) -> Any:
+    """predict_block_task that first stops the scheduler (module level: tasks pickle)."""
+    cluster = _DYING["cluster"]
+    cluster.loop.add_callback(cluster.scheduler.close)
+    time.sleep(2)
+    return _DYING["task"](*args, **kwargs)
+
+
+def test_a_scheduler_that_dies_mid_run_is_one_line_and_keeps_no_map(
+    tmp_path: Path, fake_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler stops while the first block is predicted: was 'unexpected
+    FutureCancelledError: ... cancelled for reason: scheduler-connection-lost'."""
+    distributed = pytest.importorskip("distributed")
+    from sarslide.inference import worker_predict
+
+    cube = write_cube(make_minimal_cube(height=64, width=64), tmp_path / "cube.zarr")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        monkeypatch.setitem(_DYING, "cluster", cluster)
+        monkeypatch.setitem(_DYING, "task", worker_predict.predict_block_task)
+        monkeypatch.setattr(worker_predict, "predict_block_task", _scheduler_dies)
+        out = tmp_path / "map"
+        args = ["--cube", str(cube), "-o", str(out), "--no-figures", *OPTIONS]
+        address = ["--scheduler", cluster.scheduler_address]
+        code, output = run("predict", str(fake_checkpoint), *args, *address)
+    assert code == 1, output
+    assert f"error: Lost the dask scheduler {cluster.scheduler_address!r}" in output
+    assert "run the same command again" in output and "unexpected" not in output
+    assert "ERROR" not in output  # the client's reconnect traceback is not shown
+    assert not out.exists() and not list(tmp_path.glob(".map*"))
