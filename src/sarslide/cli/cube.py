@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from sarslide.cli import options as opt
 from sarslide.cli.apps import cube_app, data_app
@@ -154,14 +153,9 @@ def simulate_events(
 @data_app.command("list")
 def list_cubes() -> None:
     """List the published cubes of Boehm et al. (2022), Zenodo record 7248056."""
-    from sarslide.sources.zenodo import PUBLISHED_CUBES
+    from sarslide.sources.zenodo import published_cubes_table
 
-    table = Table(title="published datacubes (zenodo.org/record/7248056)")
-    for column in ("name", "event", "event start", "event end"):
-        table.add_column(column)
-    for cube in PUBLISHED_CUBES.values():
-        table.add_row(cube.name, cube.event, cube.event_start, cube.event_end)
-    console.print(table)
+    console.print(published_cubes_table())
 
 
 FETCH = ConfigFlags(

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.markdown import Markdown
 
 from sarslide.cli import options as opt
@@ -68,18 +66,5 @@ def export_command(
         f"[bold green]exported[/] {written.onnx} (ONNX Runtime vs torch: max |dp| "
         f"{written.max_abs_difference:.1e})"
     )
-    console.print(f"  {written.card_json.name}, {written.card_markdown.name}: the model card")
-    if written.precision_check is not None and written.int8 is not None:
-        _print_precision_check(written.precision_check, written.int8.name)
-
-
-def _print_precision_check(check: dict[str, Any], int8_name: str) -> None:
-    """Each reduced precision's AUPRC change on the validation chips, and its verdict."""
-    for name, result in check["results"].items():
-        verdict = "passed" if result["passed"] else "failed"
-        console.print(
-            f"  {name}: validation AUPRC {result['auprc']:.4f} ({result['auprc_change']:+.4f} "
-            f"against fp32 {check['fp32_auprc']:.4f}; {verdict}, allowed < "
-            f"{check['tolerance_auprc']})"
-        )
-    console.print(f"  {int8_name}: the int8 graph (--precision auto runs it where int8 passed)")
+    for line in written.describe():
+        console.print(line)

@@ -56,12 +56,8 @@ def train_command(
     paths = train(cfg, progress=progress, resume=resume)
     if not paths.is_global_zero:  # DDP: the other processes end quietly
         return
-    console.print(f"best checkpoint  {paths.best_checkpoint}")
-    console.print(f"last checkpoint  {paths.last_checkpoint}")
-    console.print(f"metrics          {paths.metrics_csv}")
-    console.print(f"training curve   {paths.curve_png}")
-    console.print(f"resolved config  {paths.config_yaml}")
-    console.print(f"split plan       {paths.split_json}")
+    for name, path in paths.listing():
+        console.print(f"{name:16s} {path}")
 
 
 def event_overrides(

@@ -87,6 +87,23 @@ class ExportOutputs:
     int8: Path | None = None
     precision_check: dict[str, Any] | None = None
 
+    def describe(self) -> list[str]:
+        """The lines ``sarslide export`` prints under its first: the model card, then
+        each reduced precision's AUPRC change on the validation chips and its verdict."""
+        lines = [f"  {self.card_json.name}, {self.card_markdown.name}: the model card"]
+        check = self.precision_check
+        if check is None or self.int8 is None:
+            return lines
+        for name, result in check["results"].items():
+            verdict = "passed" if result["passed"] else "failed"
+            lines.append(
+                f"  {name}: validation AUPRC {result['auprc']:.4f} "
+                f"({result['auprc_change']:+.4f} against fp32 {check['fp32_auprc']:.4f}; "
+                f"{verdict}, allowed < {check['tolerance_auprc']})"
+            )
+        where = "--precision auto runs it where int8 passed"
+        return [*lines, f"  {self.int8.name}: the int8 graph ({where})"]
+
 
 def export_model(
     checkpoint: str | os.PathLike[str],

@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from sarslide.atomic import replacing
 from sarslide.datacube import open_cube
@@ -30,6 +31,9 @@ from sarslide.output_checks import check_output_location
 from sarslide.ownership import claim_output, write_manifest
 from sarslide.sources.config import DEFAULT_API_URL, DEFAULT_BASE_URL, FetchConfig
 from sarslide.sources.http_download import CHUNK_BYTES, TIMEOUT_S, download_file, md5_of
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 logger = logging.getLogger(__name__)
 FETCH_COMMAND = "data fetch"  # named in the manifest of each extracted store
@@ -64,6 +68,18 @@ PUBLISHED_CUBES: dict[str, PublishedCube] = {
         PublishedCube("puerto_rico", "2017 Hurricane Maria", "2017-09-20", "2017-09-21"),
     )
 }
+
+
+def published_cubes_table() -> Table:
+    """The published cubes as the table ``sarslide data list`` prints."""
+    from rich.table import Table
+
+    table = Table(title="published datacubes (zenodo.org/record/7248056)")
+    for column in ("name", "event", "event start", "event end"):
+        table.add_column(column)
+    for cube in PUBLISHED_CUBES.values():
+        table.add_row(cube.name, cube.event, cube.event_start, cube.event_end)
+    return table
 
 
 def get_published_cube(name: str) -> PublishedCube:

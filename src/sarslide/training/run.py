@@ -95,6 +95,17 @@ class RunPaths:
     device: str = "cpu"
     precision: str = "fp32"
 
+    def listing(self) -> list[tuple[str, Path | None]]:
+        """What a user opens, named, in the order ``sarslide train`` lists them."""
+        return [
+            ("best checkpoint", self.best_checkpoint),
+            ("last checkpoint", self.last_checkpoint),
+            ("metrics", self.metrics_csv),
+            ("training curve", self.curve_png),
+            ("resolved config", self.config_yaml),
+            ("split plan", self.split_json),
+        ]
+
 
 def merge_metric_logs(log_root: Path, out_csv: Path) -> Path:
     """Merge every ``version_*/metrics.csv`` (one per resumed session) into one CSV.
