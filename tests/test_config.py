@@ -90,6 +90,11 @@ def test_file_problems_are_config_errors(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("path: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
         OuterConfig.from_yaml(tmp_path / "bad.yaml")
+    # a binary file given as config (sarslide baseline log-ratio model.onnx) was
+    # 'unexpected UnicodeDecodeError'
+    (tmp_path / "model.onnx").write_bytes(b"\x08\x07\x12\x07pytorch\x96\xff\x00")
+    with pytest.raises(ConfigError, match="is not a YAML text file"):
+        OuterConfig.from_yaml(tmp_path / "model.onnx")
 
 
 def test_overrides_parse_yaml_values() -> None:

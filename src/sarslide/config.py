@@ -219,6 +219,12 @@ def read_yaml_mapping(path: str | os.PathLike[str], *, label: str = "config") ->
         raise ConfigError(f"The {label} file {where!r} does not exist; check the path.") from err
     except OSError as err:
         raise ConfigError(f"Cannot read the {label} file {where!r}: {err}") from err
+    except UnicodeDecodeError as err:  # a checkpoint, an .onnx, a GeoTIFF given as config
+        raise ConfigError(
+            f"The {label} file {where!r} is not a YAML text file (byte {err.start} is not "
+            "UTF-8 text: a binary file such as a checkpoint or a raster?); give the YAML "
+            "config."
+        ) from err
     except yaml.YAMLError as err:
         detail = " ".join(str(err).split())
         raise ConfigError(f"The {label} file {where!r} is not valid YAML: {detail}") from err
