@@ -80,14 +80,8 @@ def parse_slope(text: str, spelling: str) -> float | None:
 
 LOG_RATIO = ConfigFlags(
     "sarslide.experiments.baseline_config:LogRatioBaselineConfig",
-    flag("cube", help="Datacube instead of the training config's, or the cube to map (cube)."),
-    flag(
-        "timesteps_k",
-        "-k",
-        parse=parse_ints,
-        help="Comma-separated numbers of timesteps (default: the ablation's); a map takes "
-        "one (default 2) (timesteps_k).",
-    ),
+    "cube",
+    flag("timesteps_k", "-k", parse=parse_ints),
     flag(
         "score.polarisations",
         "--pol",
@@ -96,13 +90,7 @@ LOG_RATIO = ConfigFlags(
     ),
     "score.sign",
     flag("score.slope_min_deg", parse=parse_slope),
-    "event_start event_end change_db",
-    flag("threshold", help="Map: threshold of the binary map, default 0.5 (threshold)."),
-    flag(
-        "output_dir",
-        help="Write the results as JSON (with a training config), or the map folder "
-        "(with --cube) (output_dir).",
-    ),
+    "event_start event_end change_db threshold output_dir",
     file_options=False,  # --set edits the training config, or the map's keys
 )
 

@@ -29,10 +29,13 @@ class LogRatioBaselineConfig(ConfigModel):
         default=None, description="Training config YAML whose data section is scored."
     )
     cube: str | None = Field(
-        default=None, description="Datacube instead of the training config's, or to map."
+        default=None,
+        description="Datacube instead of the training config's, or the cube to map.",
     )
     timesteps_k: list[int] | None = Field(
-        default=None, description="Numbers of timesteps (default: the ablation's); a map: one."
+        default=None,
+        description="Comma-separated numbers of timesteps (default: the ablation's); a map "
+        "takes one (default 2).",
     )
     score: LogRatioSettings = Field(
         default_factory=LogRatioSettings, description="The score (its polarisations: the map's)."
@@ -44,9 +47,13 @@ class LogRatioBaselineConfig(ConfigModel):
         default=None, description=_MAP_FIELDS["event_end"].description
     )
     change_db: float | None = Field(default=None, description=_MAP_FIELDS["change_db"].description)
-    threshold: float | None = Field(default=None, description="Map: the binary map's threshold.")
+    threshold: float | None = Field(
+        default=None, description="Map: threshold of the binary map, default 0.5."
+    )
     output_dir: str | None = Field(
-        default=None, description="Scores: the results' JSON file; map: its folder."
+        default=None,
+        description="Write the results as JSON (with a training config), or the map folder "
+        "(with --cube).",
     )
 
     def map_config(self, overrides: Overrides = ()) -> LogRatioMapConfig:
