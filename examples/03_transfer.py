@@ -37,7 +37,6 @@ import pandas as pd
 
 import sarslide
 from sarslide.chips.events import read_events_file
-from sarslide.experiments.event_evaluation import evaluate_events
 from sarslide.simulate.event_sets import write_event_set
 
 SMALL = os.environ.get("SARSLIDE_EXAMPLE_SIZE") == "small"
@@ -80,11 +79,13 @@ run = sarslide.train(sarslide.TrainConfig.from_mapping(config), progress=False)
 # ## 3. Score it on each event, the unseen one included
 # The held-out event is scored on all its pixels (`region`) and on its chips; the
 # training events on their spatial test blocks. "positive rate" is the AUPRC of a
-# model that knows nothing. (`evaluate_events` is what `sarslide evaluate` runs for a
-# model trained on several events; `sarslide.evaluate` scores a one-cube model.)
+# model that knows nothing. `sarslide.evaluate` is `sarslide evaluate`: a model trained
+# on several events is scored per event and pooled (`result.rows`).
 
 # %%
-result = evaluate_events(run.best_checkpoint, output_dir=OUT / "evaluation")
+result = sarslide.evaluate(
+    sarslide.EvaluateConfig(checkpoint=str(run.best_checkpoint), output_dir=str(OUT / "evaluation"))
+)
 rows = [
     {"event": name, "role": row["role"], "where": where, **row[where]}
     for name, row in result.rows.items()

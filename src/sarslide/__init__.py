@@ -32,7 +32,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     "build_cube": ("sarslide.sources.build", "build_cube"),
     "fetch": ("sarslide.sources.zenodo", "fetch"),
     "train": ("sarslide.training.run", "train"),
-    "evaluate": ("sarslide.evaluation.evaluate", "evaluate_checkpoint"),
+    "evaluate": ("sarslide.experiments.evaluate", "evaluate"),
     "predict": ("sarslide.inference.predict", "predict"),
     "respond": ("sarslide.response.run", "respond_to_event"),
     "run_ablation": ("sarslide.experiments.study", "run_ablation"),

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import sarslide
 from sarslide.chips import load_data_config
 from sarslide.cli.main import app
 from sarslide.datacube import open_cube
@@ -235,6 +236,24 @@ def test_train_and_evaluate_cli_leave_one_event_out(tiny_events: Path, tmp_path:
     region = metrics["rows"]["monsoon"]["region"]
     assert region["n_pixels"] == 64 * 64
     assert 0.0 <= region["log_ratio_auprc"] <= 1.0 and 0.0 < region["baseline_auprc"] < 1.0
+    # the Python call is the command: the same per-event rows (was refused: "several events")
+    api = sarslide.evaluate(
+        sarslide.EvaluateConfig(
+            checkpoint=str(run / "checkpoints" / "best.ckpt"), output_dir=str(tmp_path / "api")
+        )
+    )
+    assert api.single_cube is None and api.events is not None
+    assert api.output_dir == tmp_path / "api"
+    assert dict(api.paths) == {
+        "metrics_json": str(tmp_path / "api" / "metrics.json"),
+        "summary_md": str(tmp_path / "api" / "summary.md"),
+    }
+    written = json.loads((tmp_path / "api" / "metrics.json").read_text())
+    assert {k: v for k, v in written.items() if k != "paths"} == {
+        k: v for k, v in metrics.items() if k != "paths"
+    }
+    assert api.pooled is not None and api.pooled["role"] == "all events"
+    assert api.summary_markdown() == (tmp_path / "api" / "summary.md").read_text()
 
 
 def test_held_out_without_events_is_a_clear_cli_error(tmp_path: Path) -> None:

@@ -28,13 +28,13 @@ def evaluate_command(request: ConfigRequest, progress: bool = opt.PROGRESS) -> N
     event's positive rate and log-ratio baseline. Writes metrics.json, summary.md,
     pr_curve.png and the resolved config.yaml.
     """
-    from sarslide.experiments.event_evaluation import evaluate_model, format_evaluation_markdown
+    from sarslide.experiments.evaluate import evaluate
 
     cfg = request.load()
     if cfg.output_dir is not None:
         check_output_location(cfg.output_path)
-    result = evaluate_model(cfg, progress=progress)
-    console.print(Markdown(format_evaluation_markdown(result)))
+    result = evaluate(cfg, progress=progress)
+    console.print(Markdown(result.summary_markdown()))
     for name, path in result.paths.items():
         console.print(f"{name:14s} {path}")
 

@@ -115,7 +115,7 @@ def evaluate_checkpoint(
         raise DataSelectionError(
             f"{str(checkpoint)!r} was trained on several events "
             f"({data_config.event_names}); 'sarslide evaluate CHECKPOINT' (without --cube) "
-            "scores it per event (sarslide.experiments.event_evaluation.evaluate_events)."
+            "scores it per event, as sarslide.evaluate does."
         )
     if cube is not None:
         cube_name = cfg.cube or data_config.cube

@@ -17,7 +17,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -31,8 +31,6 @@ from sarslide.chips.log_ratio import SIGNS, compute_log_ratio_score
 from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
-from sarslide.evaluation.config import EvaluateConfig
-from sarslide.evaluation.report import format_summary_markdown
 from sarslide.experiments.config import LogRatioSettings
 from sarslide.metrics import (
     SplitMetrics,
@@ -41,9 +39,6 @@ from sarslide.metrics import (
     compute_split_metrics,
     select_valid,
 )
-
-if TYPE_CHECKING:
-    from sarslide.evaluation.result import EvaluationResult
 
 logger = logging.getLogger(__name__)
 
@@ -73,38 +68,6 @@ class EventEvaluation:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-
-def evaluate_model(
-    cfg: EvaluateConfig, *, progress: bool = False
-) -> EvaluationResult | EventEvaluation:
-    """``sarslide evaluate``: a checkpoint trained on several events per event and pooled
-    (:func:`evaluate_events`), unless ``cfg.cube`` names one cube; any other checkpoint
-    with ``evaluate_checkpoint``."""
-    # torch only where a model runs: transfer imports this module for its baselines
-    from sarslide.evaluation.evaluate import evaluate_checkpoint
-    from sarslide.models.engines import read_model_file_bundle
-
-    data = (
-        None if cfg.cube is not None else read_model_file_bundle(Path(cfg.checkpoint)).data_config
-    )
-    if data is None or not data.events:
-        return evaluate_checkpoint(cfg, progress=progress)
-    return evaluate_events(
-        cfg.checkpoint,
-        split=cfg.split,
-        output_dir=cfg.output_dir,
-        whole_region=cfg.whole_region,
-        progress=progress,
-        engine=cfg.engine,
-    )
-
-
-def format_evaluation_markdown(result: EvaluationResult | EventEvaluation) -> str:
-    """The summary of :func:`evaluate_model`'s result, of either kind."""
-    if isinstance(result, EventEvaluation):
-        return format_event_markdown(result)
-    return format_summary_markdown(result)
 
 
 def evaluate_events(
@@ -141,7 +104,7 @@ def evaluate_events(
     if not data.events:
         raise DataSelectionError(
             f"{str(checkpoint)!r} was trained on one cube; evaluate it with "
-            "evaluate_checkpoint (sarslide evaluate does so by itself)."
+            "sarslide.evaluate (sarslide evaluate), which scores both kinds."
         )
     settings = log_ratio or LogRatioSettings()
     cubes = {name: open_cube(str(data.for_event(name).cube)) for name in data.event_names}
