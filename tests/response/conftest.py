@@ -16,6 +16,7 @@ import pytest
 import rasterio
 from pyproj import Transformer
 
+from sarslide.response.config import RespondConfig
 from tests.inference.conftest import write_fake_checkpoint
 from tests.sources.stac_fixtures import (
     ARCSEC_DEG,
@@ -27,6 +28,12 @@ from tests.sources.stac_fixtures import (
     populate_sentinel1,
     serve_stac,
 )
+
+
+def in_folder(cfg: RespondConfig, folder: Path) -> RespondConfig:
+    """``cfg`` answering into ``folder`` (``output_dir``, as ``-o`` sets it)."""
+    return cfg.model_copy(update={"output_dir": str(folder)})
+
 
 ENGA_DIR = Path(__file__).parents[1] / "data" / "s1-rtc-opera-enga" / "T009_019294_IW2_cropped_tv"
 ENGA_AOI = "143.350,-5.380,143.365,-5.365"  # ~1.7 x 1.7 km inside the real crop

@@ -14,7 +14,7 @@ import pytest
 import sarslide.response.search
 import sarslide.sources.build_inputs
 from sarslide.response import RespondConfig, respond_to_event
-from tests.response.conftest import ENGA_AOI, ENGA_DIR
+from tests.response.conftest import ENGA_AOI, ENGA_DIR, in_folder
 from tests.sources.stac_fixtures import AOI_BBOX, LocalStacApi
 
 
@@ -45,7 +45,7 @@ def test_the_catalogue_is_searched_once_for_backscatter(
         chunk_px=96,
         figures=False,
     )
-    result = respond_to_event(cfg, tmp_path / "event", progress=False)
+    result = respond_to_event(in_folder(cfg, tmp_path / "event"), progress=False)
     assert result.steps["cube"] == "done"
     assert searches["sentinel-1-rtc"] == 1  # was 2: the plan's search, then the build's
 
@@ -64,7 +64,7 @@ def test_local_products_are_read_once(
         chunk_px=256,
         figures=False,
     )
-    result = respond_to_event(cfg, tmp_path / "event", progress=False, now="2024-06-01")
+    result = respond_to_event(in_folder(cfg, tmp_path / "event"), progress=False, now="2024-06-01")
     assert result.steps["cube"] == "done"
     assert reads["rtc"] == 1  # was 2: the plan's, then the build's
 

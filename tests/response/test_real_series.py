@@ -19,6 +19,7 @@ from rasterio.warp import transform_bounds
 from sarslide import conventions as cv
 from sarslide.datacube import open_cube
 from sarslide.response import RespondConfig, respond_to_event
+from tests.response.conftest import in_folder
 
 SERIES = Path(__file__).parents[1] / "data" / "s1-rtc-opera-dists1-10SGD"
 AOI_IW1 = "-120.727,34.580,-120.717,34.588"  # inside T137-292321-IW1 (zone 10)
@@ -40,7 +41,9 @@ def test_respond_maps_from_the_whole_folder_without_a_dem(
         chunk_px=64,
         figures=False,
     )
-    result = respond_to_event(cfg, tmp_path / "event", progress=False, on_step=lines.append)
+    result = respond_to_event(
+        in_folder(cfg, tmp_path / "event"), progress=False, on_step=lines.append
+    )
     assert result.steps == {"acquisitions": "done", "cube": "done", "map": "done"}
     assert [f"{p.time:%Y-%m-%d}" for p in result.plan.before] == ["2023-10-04", "2023-10-16"]
     assert [f"{p.time:%Y-%m-%d}" for p in result.plan.after] == ["2023-10-28", "2023-11-09"]
@@ -83,7 +86,7 @@ def test_a_model_with_dem_channels_is_refused_a_request_without_dem(tmp_path: Pa
         dem="none",
     )
     with pytest.raises(ConfigError, match=r"needs DEM channels .* --dem none; give --dem FILE"):
-        respond_to_event(cfg, tmp_path / "event", progress=False)
+        respond_to_event(in_folder(cfg, tmp_path / "event"), progress=False)
     assert not (tmp_path / "event").exists()  # refused before anything is written
 
 
@@ -99,7 +102,7 @@ def test_a_dem_that_cannot_be_fetched_names_the_options(tmp_path: Path) -> None:
         stac_url="http://127.0.0.1:9/unreachable/",
     )
     with pytest.raises(DownloadError) as caught:
-        respond_to_event(cfg, tmp_path / "event", progress=False)
+        respond_to_event(in_folder(cfg, tmp_path / "event"), progress=False)
     message = str(caught.value)
     assert "--dem FILE" in message and "--dem-collection" in message and "\n" not in message
     assert not (tmp_path / "event" / "cube.zarr").exists()
@@ -114,7 +117,7 @@ def test_respond_refuses_products_in_db_before_writing(model_k2: Path, tmp_path:
         aoi=AOI_IW1, event_start="2023-10-20", model=model_k2, rtc=[str(tmp_path / "db")]
     )
     with pytest.raises(DataSelectionError, match=r"in dB.*10 \*\* \(dB / 10\)"):
-        respond_to_event(cfg, tmp_path / "event", progress=False)
+        respond_to_event(in_folder(cfg, tmp_path / "event"), progress=False)
     assert not (tmp_path / "event").exists()  # no cube left behind, no folder either
 
 
@@ -127,7 +130,7 @@ def test_a_short_window_says_where_the_passes_are_and_the_search_days(
         aoi=AOI_IW1, event_start="2023-10-20", model=model_k2, rtc=[str(SERIES)], search_days=10
     )
     with pytest.raises(DataSelectionError) as caught:
-        respond_to_event(cfg, tmp_path / "event", progress=False)
+        respond_to_event(in_folder(cfg, tmp_path / "event"), progress=False)
     message = str(caught.value)
     assert "before it: 2023-10-04, 2023-10-16" in message
     assert "--search-days 21" in message and "\n" not in message
@@ -166,12 +169,13 @@ def test_respond_grids_at_the_models_pixel_size_and_refuses_another(tmp_path: Pa
     options = {"aoi": AOI_IW2, "event_start": "2023-10-20", "model": model, "rtc": [str(SERIES)]}
     lines: list[str] = []
     cfg = RespondConfig.from_options(**options, chunk_px=64, figures=False)
-    result = respond_to_event(cfg, tmp_path / "a", progress=False, on_step=lines.append)
+    result = respond_to_event(in_folder(cfg, tmp_path / "a"), progress=False, on_step=lines.append)
     assert open_cube(result.cube, task="mapping").rio.resolution() == (30.0, -30.0)
     assert "grid: 30 m, the model's training pixel size" in lines
     with pytest.raises(DataSelectionError, match=r"--resolution-m 10 but the model was trained"):
         respond_to_event(
-            RespondConfig.from_options(**options, resolution_m=10), tmp_path / "b", progress=False
+            in_folder(RespondConfig.from_options(**options, resolution_m=10), tmp_path / "b"),
+            progress=False,
         )
     assert not (tmp_path / "b").exists()
 

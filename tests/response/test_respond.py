@@ -20,7 +20,7 @@ from sarslide.datacube import open_cube
 from sarslide.errors import EventTooRecentError, OutputExistsError
 from sarslide.models.export import export_model
 from sarslide.response import RespondConfig, RespondResult, respond_to_event
-from tests.response.conftest import ENGA_AOI, enga_acquisitions
+from tests.response.conftest import ENGA_AOI, enga_acquisitions, in_folder
 from tests.sources.stac_fixtures import AOI_BBOX, LocalStacApi
 from tests.stac_validation import validate_offline
 
@@ -58,7 +58,9 @@ def enga_response(
     lines: list[str] = []
     cfg = enga_config(enga_stac, model_k2, event_start="2024-04-10T12:00")
     out = tmp_path_factory.mktemp("enga") / "event"
-    result = respond_to_event(cfg, out, progress=False, now="2024-06-01", on_step=lines.append)
+    result = respond_to_event(
+        in_folder(cfg, out), progress=False, now="2024-06-01", on_step=lines.append
+    )
     return result, lines
 
 
@@ -112,7 +114,7 @@ def test_maps_the_event_with_an_exported_model_on_onnx_runtime(
     cfg = enga_config(
         enga_stac, onnx_file, event_start="2024-04-10T12:00", engine="onnx", device="cpu"
     )
-    result = respond_to_event(cfg, tmp_path / "event", progress=False, now="2024-06-01")
+    result = respond_to_event(in_folder(cfg, tmp_path / "event"), progress=False, now="2024-06-01")
     run = json.loads(result.map.config_json.read_text())
     assert (run["engine"], run["device"], run["exported_model"]) == ("onnx", "cpu", True)
     with (
@@ -197,7 +199,9 @@ def test_maps_the_event_from_local_products_as_from_stac(
         device="cpu",
         precision="fp32",
     )
-    result = respond_to_event(cfg, tmp_path / "local", progress=False, on_step=lines.append)
+    result = respond_to_event(
+        in_folder(cfg, tmp_path / "local"), progress=False, on_step=lines.append
+    )
     run = json.loads(result.map.config_json.read_text())
     assert (run["batch_size"], run["device"], run["precision"]) == (3, "cpu", "fp32")
     assert result.steps == {"acquisitions": "done", "cube": "done", "map": "done"}
@@ -224,7 +228,7 @@ def test_refuses_a_too_recent_event_with_the_date_when_it_will_work(
     lines: list[str] = []
     cfg = enga_config(enga_stac, model_k2, event_start="2024-05-15")
     with pytest.raises(EventTooRecentError) as caught:
-        respond_to_event(cfg, tmp_path / "out", now="2024-05-25", on_step=lines.append)
+        respond_to_event(in_folder(cfg, tmp_path / "out"), now="2024-05-25", on_step=lines.append)
     # one pass after the event (2024-05-22); the next of the 12-day track is 2024-06-03
     message = str(caught.value)
     assert "needs k=2 Sentinel-1 passes" in message and "has 1 (2024-05-22)" in message
@@ -235,7 +239,7 @@ def test_refuses_a_too_recent_event_with_the_date_when_it_will_work(
     # on that date, with its pass published, the same command works (tested above); once
     # the date has passed without the pass, the refusal says the catalogue lacks it
     with pytest.raises(EventTooRecentError, match="should have existed on 2024-06-03"):
-        respond_to_event(cfg, tmp_path / "out", now="2024-07-01")
+        respond_to_event(in_folder(cfg, tmp_path / "out"), now="2024-07-01")
 
 
 def test_resumes_after_an_interruption(
@@ -246,8 +250,8 @@ def test_resumes_after_an_interruption(
 ) -> None:
     import sarslide.response.run as run_module
 
-    cfg = hokkaido_config(hokkaido_stac, model_k2)
     out = tmp_path / "event"
+    cfg = in_folder(hokkaido_config(hokkaido_stac, model_k2), out)
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -256,7 +260,7 @@ def test_resumes_after_an_interruption(
     with monkeypatch.context() as patch:
         patch.setattr(run_module, "build_cube", interrupted)
         with pytest.raises(KeyboardInterrupt):
-            respond_to_event(cfg, out, progress=False)
+            respond_to_event(cfg, progress=False)
     assert json.loads((out / "respond.json").read_text())["plan"]["complete"]
     assert not (out / "cube.zarr").exists()
     # interrupted while predicting: the cube is built (and searched for again, as no cube
@@ -266,19 +270,19 @@ def test_resumes_after_an_interruption(
     with monkeypatch.context() as patch:
         patch.setattr(predict_module, "predict_to_directory", interrupted)
         with pytest.raises(KeyboardInterrupt):
-            respond_to_event(cfg, out, progress=False)
+            respond_to_event(cfg, progress=False)
     assert (out / "cube.zarr").exists() and not (out / "map").exists()
     log_mtime = (out / "cube.build.json").stat().st_mtime_ns
     requests = len(hokkaido_stac.server.requests)
 
-    result = respond_to_event(cfg, out, progress=False)
+    result = respond_to_event(cfg, progress=False)
     assert result.steps == {"acquisitions": "reused", "cube": "reused", "map": "done"}
     # no search and no pixel read again: the plan and the cube were reused
     assert hokkaido_stac.server.requests[requests:] == []
     assert (out / "cube.build.json").stat().st_mtime_ns == log_mtime
     assert result.map.probability_tif.exists()
 
-    again = respond_to_event(cfg, out, progress=False)
+    again = respond_to_event(cfg, progress=False)
     assert again.steps == {"acquisitions": "reused", "cube": "reused", "map": "reused"}
     # the resolved request is written beside the outputs: --config reruns it
     assert RespondConfig.from_yaml(out / "respond.yaml") == cfg
@@ -289,17 +293,17 @@ def test_a_finished_folder_refuses_another_request(
     hokkaido_stac: LocalStacApi, model_k2: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "event"
-    respond_to_event(hokkaido_config(hokkaido_stac, model_k2), out, progress=False)
+    respond_to_event(in_folder(hokkaido_config(hokkaido_stac, model_k2), out), progress=False)
     before = sorted(p.name for p in out.iterdir())
     other = hokkaido_config(hokkaido_stac, model_k2, event_start="2018-08-31")
     with pytest.raises(OutputExistsError, match=r"event_start: was '2018-08-30T00:00:00'"):
-        respond_to_event(other, out, progress=False)
+        respond_to_event(in_folder(other, out), progress=False)
     assert sorted(p.name for p in out.iterdir()) == before
     # another threshold is another map of the same cube: replaced only with overwrite
     other_map = hokkaido_config(hokkaido_stac, model_k2, threshold=0.9)
     with pytest.raises(OutputExistsError, match=r"threshold: was None, now 0\.9"):
-        respond_to_event(other_map, out, progress=False)
-    result = respond_to_event(other_map, out, progress=False, overwrite=True)
+        respond_to_event(in_folder(other_map, out), progress=False)
+    result = respond_to_event(in_folder(other_map, out), progress=False, overwrite=True)
     assert result.steps == {"acquisitions": "reused", "cube": "reused", "map": "done"}
     assert json.loads(result.map.config_json.read_text())["threshold"] == 0.9
 
@@ -387,11 +391,14 @@ def test_the_models_orbit_filters_the_search(
     # the simulated catalogue is all descending: nothing fits a model of ascending passes
     with pytest.raises(DataSelectionError, match=r"No Sentinel-1 pass \(ascending\)"):
         respond_to_event(
-            hokkaido_config(hokkaido_stac, ascending), tmp_path / "a", on_step=lines.append
+            in_folder(hokkaido_config(hokkaido_stac, ascending), tmp_path / "a"),
+            on_step=lines.append,
         )
     assert "orbit ascending" in lines[0]
     with pytest.raises(ConfigError, match="conflicts with the model"):
         respond_to_event(
-            hokkaido_config(hokkaido_stac, ascending, orbit_state="descending"), tmp_path / "b"
+            in_folder(
+                hokkaido_config(hokkaido_stac, ascending, orbit_state="descending"), tmp_path / "b"
+            )
         )
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

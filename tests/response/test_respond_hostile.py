@@ -8,7 +8,7 @@ import pytest
 
 from sarslide.errors import DataSelectionError
 from sarslide.response import RespondConfig, respond_to_event
-from tests.response.conftest import ENGA_AOI, ENGA_DIR
+from tests.response.conftest import ENGA_AOI, ENGA_DIR, in_folder
 
 
 def test_an_event_in_the_future_is_named_so(model_k2: Path, tmp_path: Path) -> None:
@@ -21,7 +21,7 @@ def test_an_event_in_the_future_is_named_so(model_k2: Path, tmp_path: Path) -> N
         figures=False,
     )
     with pytest.raises(DataSelectionError, match=r"2042-04-10 12:00 UTC\) is in the future"):
-        respond_to_event(cfg, tmp_path / "event", progress=False, now="2024-06-01")
+        respond_to_event(in_folder(cfg, tmp_path / "event"), progress=False, now="2024-06-01")
     assert not (tmp_path / "event" / "cube.zarr").exists()
 
 
@@ -49,5 +49,5 @@ def test_respond_never_writes_inside_its_products_folder(
         figures=False,
     )
     with pytest.raises(OutputExistsError, match="lies inside the input"):
-        respond_to_event(cfg, products / "event", progress=False, now="2024-06-01")
+        respond_to_event(in_folder(cfg, products / "event"), progress=False, now="2024-06-01")
     assert sorted(p.name for p in products.iterdir()) == before

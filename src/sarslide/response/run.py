@@ -19,7 +19,6 @@ Outputs made for another request are never replaced without ``overwrite``.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -73,7 +72,6 @@ StepReporter = Callable[[str], None]
 
 def respond_to_event(
     cfg: RespondConfig,
-    out_dir: str | os.PathLike[str] | None = None,
     *,
     overwrite: bool = False,
     progress: bool = True,
@@ -84,10 +82,9 @@ def respond_to_event(
     """Find the acquisitions around an event, build the cube, predict, report; resumable.
 
     Args:
-        cfg: the request (AOI, event, model, source and prediction options).
-        out_dir: the folder of this event (created; a rerun resumes in it); default
-            ``cfg.output_dir``.
-        overwrite: replace outputs in ``out_dir`` made for another request.
+        cfg: the request (AOI, event, model, source and prediction options) and
+            ``output_dir``, the folder of this event (created; a rerun resumes in it).
+        overwrite: replace outputs in ``cfg.output_dir`` made for another request.
         progress: show progress bars.
         signer: overrides ``cfg.signer`` for asset reads (tests).
         now: the current time (default: the clock), to tell a recent event from a gap.
@@ -96,13 +93,14 @@ def respond_to_event(
     Raises:
         EventTooRecentError: fewer than k passes after the event; says when enough exist.
         DataSelectionError: fewer than k passes before the event in the searched period.
-        ConfigError / OutputExistsError: ``out_dir`` holds outputs of another request.
+        ConfigError / OutputExistsError: ``cfg.output_dir`` is not set, or holds outputs
+            of another request.
         CheckpointError: the model checkpoint is unusable.
     """
     say = on_step or logger.info
-    if out_dir is None and cfg.output_dir is None:
+    if cfg.output_dir is None:
         raise ConfigError("No folder for this event: set output_dir (-o/--output).")
-    target = Path(out_dir if out_dir is not None else str(cfg.output_dir)).expanduser()
+    target = Path(cfg.output_dir).expanduser()
     named = [cfg.model, cfg.labels, *(cfg.rtc or []), *(cfg.dem or [])]
     check_not_input(target, [p for p in named if not any(c in str(p) for c in "*?[")])
     # torch loads when a response runs: 'import sarslide.response' stays light
