@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,10 +14,6 @@ from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, conf
 from sarslide.cli.console import console
 from sarslide.cli.flag_types import parse_time
 from sarslide.output_checks import check_output_location
-
-if TYPE_CHECKING:
-    from sarslide.datacube.info import CubeSummary
-
 
 BUILD = ConfigFlags(
     "sarslide.sources.config:BuildConfig",
@@ -73,13 +68,7 @@ def info(
     if as_json:
         console.print_json(json.dumps(summary.to_dict(), default=str))
         return
-    render_summary(summary, title=Path(path).name)
-
-
-def render_summary(summary: CubeSummary, *, title: str) -> None:
-    """Print a CubeSummary as rich tables."""
-    for table in summary.to_tables(title):
-        console.print(table)
+    console.print(*summary.to_tables(Path(path).name))
 
 
 SIMULATE = ConfigFlags(
@@ -120,7 +109,7 @@ def simulate(
     path, ds = write_simulated_cube(
         spec, output, overwrite=overwrite, progress=progress, inputs=[request.config], check=check
     )
-    render_summary(summarize_cube(ds), title=f"{path.name} (SIMULATED)")
+    console.print(*summarize_cube(ds).to_tables(f"{path.name} (SIMULATED)"))
     console.print(f"wrote simulated cube {path}")
     if figure is not None:
         console.print(f"wrote figure {overview.plot_event_overview(ds, figure, k=k)}")
@@ -177,4 +166,4 @@ def fetch(request: ConfigRequest) -> None:
     cfg = request.load()
     store = zenodo.fetch(cfg, progress=True).store
     console.print(f"[green]fetched[/] {store}")
-    render_summary(summarize_cube(open_cube(store)), title=store.name)
+    console.print(*summarize_cube(open_cube(store)).to_tables(store.name))

@@ -26,7 +26,6 @@ def demo_command(
     check_output_location(Path(cfg.output_dir))
     console.rule("sarslide demo (SIMULATED data)")
     outputs = run_demo(cfg, overwrite=overwrite, progress=progress)
-    for table in outputs.to_tables():
-        console.print(table)
+    console.print(*outputs.to_tables())
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in outputs.step_seconds.items())
     console.print(f"done in {sum(outputs.step_seconds.values()):.0f} s ({timing})")

@@ -66,5 +66,4 @@ def export_command(
         f"[bold green]exported[/] {written.onnx} (ONNX Runtime vs torch: max |dp| "
         f"{written.max_abs_difference:.1e})"
     )
-    for line in written.describe():
-        console.print(line)
+    console.print("\n".join(written.describe()))

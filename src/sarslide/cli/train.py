@@ -56,8 +56,7 @@ def train_command(
     paths = train(cfg, progress=progress, resume=resume)
     if not paths.is_global_zero:  # DDP: the other processes end quietly
         return
-    for name, path in paths.listing():
-        console.print(f"{name:16s} {path}")
+    console.print("\n".join(f"{name:16s} {path}" for name, path in paths.listing()))
 
 
 def event_overrides(
