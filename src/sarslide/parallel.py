@@ -119,6 +119,46 @@ def joined_threads(num_workers: int | None = None) -> Iterator[None]:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextlib.contextmanager
+def zarr_io_drained(timeout_s: float = 30.0) -> Iterator[None]:
+    """On an error or Ctrl-C/SIGTERM inside, wait for zarr's IO thread before leaving.
+
+    zarr-python 3 runs every store write as a coroutine on its own IO thread; the
+    main thread only waits for it. Interrupted while waiting, the write goes on behind
+    the caller's cleanup and recreates a temporary store just removed (SIGTERM during
+    ``respond``'s cube build left ``.cube.zarr.partial-*`` with its metadata). Leaving
+    this block on an exception waits (up to ``timeout_s``) for the pending writes first.
+    """
+    try:
+        yield
+    except BaseException:
+        wait_for_zarr_io(timeout_s)
+        raise
+
+
+def wait_for_zarr_io(timeout_s: float = 30.0) -> None:
+    """Wait until zarr's IO event loop has no task left (no-op when it never started)."""
+    import asyncio
+
+    try:
+        from zarr.core import sync as zarr_sync
+    except ImportError:  # pragma: no cover - zarr 2 has no IO thread
+        return
+    loop = (getattr(zarr_sync, "loop", None) or [None])[0]
+    if loop is None or loop.is_closed() or not loop.is_running():
+        return
+
+    async def pending() -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout_s)
+
+    try:
+        asyncio.run_coroutine_threadsafe(pending(), loop).result(timeout_s + 1)
+    except Exception as err:  # a stuck write: say so, and let the cleanup go on
+        logger.warning("zarr writes still pending after %.0f s (%s)", timeout_s, err)
+
+
 def compute_with_progress(
     *collections: Any, description: str = "computing", progress: bool = True
 ) -> tuple[Any, ...]:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -51,3 +56,36 @@ def test_respond_never_writes_inside_its_products_folder(
     with pytest.raises(OutputExistsError, match="lies inside the input"):
         respond_to_event(in_folder(cfg, products / "event"), progress=False, now="2024-06-01")
     assert sorted(p.name for p in products.iterdir()) == before
+
+
+@pytest.mark.slow
+def test_sigterm_during_the_cube_build_on_real_products_keeps_no_partial(
+    tmp_path: Path,
+) -> None:
+    """A real 'sarslide respond' process on the vendored OPERA series, stopped with
+    SIGTERM as soon as its cube's temporary store appears (zarr's IO thread used to
+    recreate it behind the cleanup, 1 in 4 runs)."""
+    series = Path(__file__).parents[1] / "data" / "s1-rtc-opera-dists1-10SGD"
+    out = tmp_path / "event"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-m", "sarslide.cli.main", "respond", "--rtc", str(series)]
+    command += ["--aoi=-120.727,34.580,-120.717,34.588", "--event-start", "2023-10-20"]
+    command += ["--model", "none", "--resolution-m", "30", "--no-figures", "-o", str(out)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    deadline = time.monotonic() + 240
+    while process.poll() is None and time.monotonic() < deadline:
+        if out.is_dir() and any(".partial-" in p.name for p in out.iterdir()):
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, process.communicate(timeout=60)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr[-3000:]
+    text = " ".join((stdout + stderr).split())
+    assert "error: terminated (SIGTERM)" in text and "Traceback" not in text
+    time.sleep(1.0)  # a write still pending would land now
+    left = sorted(p.name for p in out.iterdir())
+    assert not [name for name in left if name.startswith(".")], left
+    assert not (out / "cube.zarr").exists()

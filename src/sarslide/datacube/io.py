@@ -30,7 +30,7 @@ from sarslide.datacube.orbit import normalise_orbit_coord
 from sarslide.datacube.validate import validate_cube
 from sarslide.errors import CubeNotFoundError, CubeValidationError
 from sarslide.ownership import ATTR_OUTPUT, claim_output, manifest_record
-from sarslide.parallel import compute_with_progress, joined_threads
+from sarslide.parallel import compute_with_progress, joined_threads, zarr_io_drained
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ def write_cube(
     with claim_output(target, command, inputs=inputs, overwrite=overwrite):
         validate_cube(ds, task="any", source=str(target))
         to_write = _prepare_for_zarr(to_published_dialect(ds), chunks)
-        with replacing(target) as tmp:
+        with replacing(target) as tmp, zarr_io_drained():  # writes end before cleanup
             with warnings.catch_warnings(), joined_threads():
                 # Zarr v3 has no stable spec for string arrays (the orbit-state
                 # coordinate); zarr-python writes and reads them fine. v2 is unaffected.
