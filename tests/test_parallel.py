@@ -88,3 +88,18 @@ def test_an_interrupted_cube_write_leaves_no_partial_store(
         write_cube(make_minimal_cube(height=20, width=20), tmp_path / "cube.zarr")
     time.sleep(1.0)  # any write still pending would land now
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_scheduler_without_workers_is_named_not_waited_on_silently(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """predict --scheduler on a scheduler whose workers were gone sat silent for ever."""
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=":0") as cluster,
+        caplog.at_level("WARNING", logger="sarslide.parallel"),
+        use_scheduler(cluster.scheduler_address),
+    ):
+        pass
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "has no workers yet" in said and f"dask worker {cluster.scheduler_address}" in said

@@ -50,6 +50,7 @@ def use_scheduler(scheduler_address: str | None = None) -> Iterator[Any]:
             "('dask scheduler'), fix --scheduler (tcp://host:8786), or leave --scheduler "
             "out to run locally."
         ) from err
+    _warn_without_workers(client, scheduler_address)
     with _quiet_lost_connection(), client:  # the filter outlives the close
         try:
             yield client
@@ -64,6 +65,22 @@ def use_scheduler(scheduler_address: str | None = None) -> Iterator[Any]:
                 "workers and run the same command again, or leave --scheduler out to run "
                 "locally."
             ) from err
+
+
+def _warn_without_workers(client: Any, scheduler_address: str) -> None:
+    """Say so when the scheduler has no worker: the run waits for one, silently before
+    (not refused: an adaptive cluster starts its workers when work arrives)."""
+    try:
+        workers = client.scheduler_info().get("workers") or {}
+    except Exception:  # an older or unusual scheduler: no advice
+        return
+    if not workers:
+        logger.warning(
+            "the dask scheduler %s has no workers yet; the run waits until one joins "
+            "(start one: 'dask worker %s'; Ctrl-C stops the wait)",
+            scheduler_address,
+            scheduler_address,
+        )
 
 
 class _LostConnectionNoise(logging.Filter):
