@@ -96,3 +96,28 @@ def test_predict_s3_url_without_s3fs_names_the_package(
     assert code == 1
     line = _one_error_line(output)
     assert "s3://bucket/cube.zarr" in line and "pip install s3fs" in line
+
+
+@pytest.mark.parametrize(
+    ("command", "job"),
+    [
+        (["insar", "simulate"], "sarslide.insar.simulate.simulate_isslide_raw"),
+        (["insar", "demo"], "sarslide.insar.demo.run_isslide_demo"),
+    ],
+)
+def test_every_config_output_is_checked_before_the_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], job: str
+) -> None:
+    """-o of a generated flag is checked when the config loads, for every command (the
+    insar commands did not check it)."""
+    (tmp_path / "afile").write_text("x")
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("the job ran before the output path was checked")
+
+    monkeypatch.setattr(job, never)
+    target = tmp_path / "afile" / "out"
+    result = runner.invoke(app, [*command, "-o", str(target)])
+    assert result.exit_code == 1
+    line = _one_error_line(result.output)
+    assert "Cannot write --output" in line and "regular file" in line

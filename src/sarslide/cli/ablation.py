@@ -118,7 +118,6 @@ def log_ratio(
         from sarslide.inference.baseline_map import map_log_ratio
 
         map_cfg = cfg.map_config(overrides)
-        check_output_location(map_cfg.output_dir)
         outputs = map_log_ratio(map_cfg, overwrite=overwrite, progress=True)
         console.print(f"[bold green]log-ratio map written to[/] {outputs.directory}")
         return

@@ -26,6 +26,7 @@ from typer.core import TyperCommand
 from sarslide.cli.flag_types import flag_type, is_list, is_union, parse_time, strip_none
 from sarslide.config import parse_overrides
 from sarslide.errors import ConfigError
+from sarslide.output_checks import check_output_location
 
 CONFIG_HELP = (
     "YAML config file (a resolved config.yaml of an earlier run works too); "
@@ -113,6 +114,7 @@ class ConfigRequest:
     sets: dict[str, Any]
     required: tuple[tuple[str, Any], ...] = ()  # (key, its click parameter)
     ctx: Any = None
+    output: str | None = None  # the key of -o/--output
 
     def overrides(self, between: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Dotted keys to values: the flags given, then ``between``, then ``--set``."""
@@ -120,13 +122,16 @@ class ConfigRequest:
 
     def load(self, between: Mapping[str, Any] | None = None) -> Any:
         """The validated config: defaults < file < flags (< ``between``) < ``--set``; its
-        ``device``, if it has one, checked before any work (a missing GPU fails here).
-        A required key missing (with no file, before validating) is a usage error."""
+        ``device``, if it has one, and its -o output, if given, checked before any work
+        (a missing GPU or an unwritable output fails here). A required key missing (with
+        no file, before validating) is a usage error."""
         overrides = self.overrides(between)
         self._check_required(lambda key: self.config is not None or key in overrides)
         cfg = self.model.from_yaml(self.config, overrides)
         self._check_required(lambda key: operator.attrgetter(key)(cfg) is not None)
         check_device(getattr(cfg, "device", None))
+        if self.output and (output := operator.attrgetter(self.output)(cfg)) is not None:
+            check_output_location(output)
         return cfg
 
     def _check_required(self, given: Callable[[str], bool]) -> None:
@@ -249,7 +254,8 @@ class ConfigFlags:
         required = tuple(
             (f.key, by_name.get(f"flag{n}")) for n, f in enumerate(self.flags) if f.required
         )
-        return ConfigRequest(self.model, config, values, sets, required, ctx)
+        output = next((f.key for f in self.flags if "--output" in f.names), None)
+        return ConfigRequest(self.model, config, values, sets, required, ctx, output)
 
     def _value(self, item: Flag, value: Any) -> Any:
         if item.sets is not None:

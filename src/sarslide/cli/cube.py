@@ -37,7 +37,6 @@ def build(
     from sarslide.sources.build import build_cube
 
     cfg = request.load()
-    check_output_location(cfg.output)
     result = build_cube(cfg, overwrite=overwrite, progress=True)
     console.print(
         f"[green]wrote[/] {result.store}: {result.timesteps} timesteps, "

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command
 from sarslide.cli.console import console
-from sarslide.output_checks import check_output_location
 
 DEMO = ConfigFlags("sarslide.demo.config:DemoConfig", "output_dir epochs size_px:--size seed")
 
@@ -23,7 +20,6 @@ def demo_command(
     from sarslide.demo.run import run_demo
 
     cfg = request.load()
-    check_output_location(Path(cfg.output_dir))
     console.rule("sarslide demo (SIMULATED data)")
     outputs = run_demo(cfg, overwrite=overwrite, progress=progress)
     console.print(*outputs.to_tables())

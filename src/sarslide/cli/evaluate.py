@@ -9,7 +9,6 @@ from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command, flag
 from sarslide.cli.console import console
-from sarslide.output_checks import check_output_location
 
 EVALUATE = ConfigFlags(
     "sarslide.evaluation.config:EvaluateConfig",
@@ -31,8 +30,6 @@ def evaluate_command(request: ConfigRequest, progress: bool = opt.PROGRESS) -> N
     from sarslide.experiments.evaluate import evaluate
 
     cfg = request.load()
-    if cfg.output_dir is not None:
-        check_output_location(cfg.output_path)
     result = evaluate(cfg, progress=progress)
     console.print(Markdown(result.summary_markdown()))
     for name, path in result.paths.items():
@@ -60,7 +57,6 @@ def export_command(
     from sarslide.models.export import export_configured
 
     cfg = request.load()
-    check_output_location(cfg.output)
     written = export_configured(cfg, overwrite=overwrite)
     console.print(
         f"[bold green]exported[/] {written.onnx} (ONNX Runtime vs torch: max |dp| "

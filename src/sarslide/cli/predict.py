@@ -6,7 +6,6 @@ from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, argument, config_command, flag
 from sarslide.cli.console import console
-from sarslide.output_checks import check_output_location
 
 PREDICT = ConfigFlags(
     "sarslide.inference.config:PredictConfig",
@@ -29,7 +28,6 @@ def predict(
     from sarslide.inference.outputs import predict_to_directory
 
     cfg = request.load()
-    check_output_location(cfg.output_path)
     outputs = predict_to_directory(cfg, progress=True, overwrite=overwrite)
     console.print(f"[bold green]landslide map written to[/] {outputs.directory}")
     for path in outputs.listing():

@@ -7,7 +7,6 @@ from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console
 from sarslide.errors import ConfigError
-from sarslide.output_checks import check_output_location
 
 RESPOND = ConfigFlags(
     "sarslide.response.config:RespondConfig",
@@ -36,7 +35,6 @@ def respond(
     cfg = request.load()
     if cfg.output_dir is None:
         raise ConfigError("Give the event's folder with -o/--output.")
-    check_output_location(cfg.output_dir)
     result = respond_to_event(
         cfg,
         overwrite=overwrite,
