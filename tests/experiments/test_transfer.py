@@ -247,6 +247,7 @@ def test_train_and_evaluate_cli_leave_one_event_out(tiny_events: Path, tmp_path:
     assert dict(api.paths) == {
         "metrics_json": str(tmp_path / "api" / "metrics.json"),
         "summary_md": str(tmp_path / "api" / "summary.md"),
+        "config_yaml": str(tmp_path / "api" / "config.yaml"),
     }
     written = json.loads((tmp_path / "api" / "metrics.json").read_text())
     assert {k: v for k, v in written.items() if k != "paths"} == {

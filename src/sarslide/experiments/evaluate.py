@@ -37,8 +37,8 @@ class EvaluateResult:
         checkpoint: the evaluated checkpoint (or ``.onnx`` model).
         split: ``test`` or ``val``.
         output_dir: the folder written.
-        paths: the files written, by name (``metrics_json``, ``summary_md``; one cube
-            also ``pr_curve_png``, ``config_yaml``), as the CLI lists them.
+        paths: the files written, by name (``metrics_json``, ``summary_md``,
+            ``config_yaml``; one cube also ``pr_curve_png``), as the CLI lists them.
         single_cube: one cube's metrics (chips, whole region, threshold...); None for a
             model trained on several events.
         events: the per-event and pooled metrics of a model trained on several events;
@@ -76,8 +76,9 @@ class EvaluateResult:
 
 def evaluate(cfg: EvaluateConfig, *, progress: bool = False) -> EvaluateResult:
     """Evaluate a checkpoint as ``sarslide evaluate`` does; write ``metrics.json``,
-    ``summary.md`` (one cube: also the PR curve and the resolved ``config.yaml``) into
-    ``cfg.output_path``.
+    ``summary.md``, the resolved ``config.yaml`` (one cube: also the PR curve) into
+    ``cfg.output_path``, a folder that is new, empty or an earlier ``sarslide evaluate``
+    output (both kinds check, mark and lock it alike).
 
     A model trained on several events (``data.events``) is scored per event and pooled,
     unless ``cfg.cube`` names one cube to score it on; every other checkpoint on its
@@ -103,18 +104,11 @@ def evaluate(cfg: EvaluateConfig, *, progress: bool = False) -> EvaluateResult:
             paths=dict(single.paths),
             single_cube=single,
         )
-    events = evaluate_events(
-        cfg.checkpoint,
-        split=cfg.split,
-        output_dir=cfg.output_dir,
-        whole_region=cfg.whole_region,
-        progress=progress,
-        engine=cfg.engine,
-    )
+    events = evaluate_events(cfg, progress=progress)
     return EvaluateResult(
         checkpoint=events.checkpoint,
         split=events.split,
-        output_dir=Path(events.paths["metrics_json"]).parent,
+        output_dir=cfg.output_path,
         paths=dict(events.paths),
         events=events,
     )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from sarslide.chips.log_ratio import SIGNS, compute_log_ratio_score
 from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
+from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
 from sarslide.experiments.config import LogRatioSettings
 from sarslide.metrics import (
     SplitMetrics,
@@ -39,6 +39,7 @@ from sarslide.metrics import (
     compute_split_metrics,
     select_valid,
 )
+from sarslide.ownership import check_folder_reusable, check_not_input, hold_lock, write_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -71,34 +72,37 @@ class EventEvaluation:
 
 
 def evaluate_events(
-    checkpoint: str | os.PathLike[str],
+    cfg: EvaluateConfig,
     *,
-    split: str = "test",
-    output_dir: str | os.PathLike[str] | None = None,
-    whole_region: bool = True,
     log_ratio: LogRatioSettings | None = None,
     progress: bool = False,
-    engine: str = "auto",
 ) -> EventEvaluation:
-    """Evaluate a multi-event checkpoint per event and pooled; write JSON and markdown.
+    """Evaluate a multi-event checkpoint per event and pooled; write ``metrics.json``,
+    ``summary.md`` and the resolved ``config.yaml`` into ``cfg.output_path``.
+
+    The output folder is checked and marked as ``evaluate_checkpoint`` does it: it must
+    be new, empty or an earlier ``sarslide evaluate`` output (``.sarslide-output.json``),
+    hold none of the inputs (checkpoint, every event's cube), and is locked while written.
 
     Args:
-        checkpoint: a checkpoint whose data config has ``events``.
-        split: 'test' or 'val'.
-        output_dir: default ``<run>/evaluation-<split>``.
-        whole_region: also score every pixel of each event's split region.
+        cfg: the checkpoint (its data config has ``events``), split, output folder,
+            whole-region switch, engine.
         log_ratio: the baseline's settings (default: VV+VH, sign chosen on validation,
             slope > 10°).
         progress: progress bars.
-        engine: auto, torch or onnx (``sarslide.models.engines``).
 
     Raises:
         DataSelectionError: the checkpoint was trained on one cube, or channels differ.
+        OutputExistsError: the output folder holds files ``evaluate`` did not write, or
+            an input. OutputBusyError: another process writes it.
     """
     # torch only where a model runs: transfer imports this module for its baselines
+    from sarslide.evaluation.evaluate import EVALUATE_COMMAND
     from sarslide.models.engines import load_inference_model
 
-    model = load_inference_model(checkpoint, engine=engine)
+    checkpoint, split, out = cfg.checkpoint, cfg.split, cfg.output_path
+    check_folder_reusable(out, EVALUATE_COMMAND, inputs=[checkpoint])
+    model = load_inference_model(checkpoint, engine=cfg.engine)
     bundle = model.bundle
     data, _ = bundle.chip_inputs()
     if not data.events:
@@ -106,8 +110,10 @@ def evaluate_events(
             f"{str(checkpoint)!r} was trained on one cube; evaluate it with "
             "sarslide.evaluate (sarslide evaluate), which scores both kinds."
         )
+    cube_names = {name: str(data.for_event(name).cube) for name in data.event_names}
+    check_not_input(out, cube_names.values())
     settings = log_ratio or LogRatioSettings()
-    cubes = {name: open_cube(str(data.for_event(name).cube)) for name in data.event_names}
+    cubes = {name: open_cube(path) for name, path in cube_names.items()}
     splits = build_event_chip_splits(data, cubes=cubes, progress=progress)
     if splits.channel_names != bundle.channel_names:
         raise DataSelectionError(
@@ -125,7 +131,7 @@ def evaluate_events(
             p = predict_chips(model, bundle, chips)
             entry.chips = _valid(chips.labels, p, cut_windows(score, chips))
         mask = splits.event_plans[name].region_mask(split, score.shape)
-        if whole_region and mask.any():
+        if cfg.whole_region and mask.any():
             event_bundle = dataclasses.replace(bundle, data_config=data.for_event(name))
             probability = predict_scene(model, event_bundle, cube, progress=progress)
             entry.region = _valid(labels[name][mask], probability[mask], score[mask])
@@ -139,8 +145,13 @@ def evaluate_events(
         log_ratio_sign=sign,
         rows=summarise_scores(scores, bundle.threshold, data.held_out_event),
     )
-    out = Path(output_dir or Path(checkpoint).resolve().parent.parent / f"evaluation-{split}")
-    result.paths = write_event_report(result, out)
+    with hold_lock(out, EVALUATE_COMMAND):
+        check_folder_reusable(out, EVALUATE_COMMAND)
+        out.mkdir(parents=True, exist_ok=True)
+        resolved = cfg.model_copy(update={"output_dir": str(out)})
+        result.paths["config_yaml"] = str(resolved.write_yaml(out / CONFIG_FILENAME))
+        write_event_report(result, out)
+        write_manifest(out, EVALUATE_COMMAND)
     return result
 
 
@@ -302,11 +313,13 @@ def format_event_markdown(result: EventEvaluation) -> str:
 
 
 def write_event_report(result: EventEvaluation, out: Path) -> dict[str, str]:
-    """``metrics.json`` and ``summary.md`` in ``out``."""
+    """``metrics.json`` and ``summary.md`` in ``out``; their paths go first in
+    ``result.paths`` (files written before them, such as ``config.yaml``, are kept)."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "metrics_json": str(out / "metrics.json"),
         "summary_md": str(out / "summary.md"),
+        **result.paths,
     }
     result.paths = paths
     write_text_atomic(out / "metrics.json", json.dumps(result.to_dict(), indent=2, default=float))

@@ -1,0 +1,113 @@
+"""``sarslide evaluate`` of a model trained on several events keeps docs/safety.md like
+the one-cube evaluation: its output folder is checked, marked, locked, and holds the
+resolved ``config.yaml``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sarslide.atomic import host_id
+from sarslide.chips.events import read_events_file
+from sarslide.cli.main import app
+from sarslide.evaluation.config import EvaluateConfig
+from sarslide.ownership import MANIFEST_NAME, lock_path, read_manifest
+from tests.conftest import tiny_events_data
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def loeo_checkpoint(tiny_events: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-epoch leave-one-event-out model over the tiny events (held out: monsoon)."""
+    run = tmp_path_factory.mktemp("loeo") / "run"
+    sets = [
+        f"--set=data.{k}={json.dumps(v)}"
+        for k, v in tiny_events_data(tiny_events).items()
+        if k != "events"
+    ]
+    args = ["train", "quick", "--events", str(tiny_events), "--held-out", "monsoon"]
+    args += ["-o", str(run), "--model", "unet-tiny", "--epochs", "1", "--accelerator", "cpu"]
+    args += [*sets, "--set=trainer.limit_train_batches=2", "--no-progress"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return run / "checkpoints" / "best.ckpt"
+
+
+def evaluate(checkpoint: Path, out: Path, *extra: str) -> tuple[int, str]:
+    result = runner.invoke(
+        app, ["evaluate", str(checkpoint), "-o", str(out), "--no-region", "--no-progress", *extra]
+    )
+    return result.exit_code, " ".join(result.output.split())
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_folder_evaluate_did_not_write_is_refused_untouched(
+    loeo_checkpoint: Path, tmp_path: Path
+) -> None:
+    """Was written into: the user's metrics.json and summary.md were replaced."""
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "metrics.json").write_text('{"mine": 1}\n')
+    (out / "summary.md").write_text("# my notes\n")
+    before = snapshot(out)
+    code, output = evaluate(loeo_checkpoint, out)
+    assert code == 1, output
+    assert "error:" in output and "already holds files that 'sarslide evaluate' did not write" in (
+        output
+    )
+    assert snapshot(out) == before
+    assert not lock_path(out).exists()
+
+
+def test_a_rerun_replaces_its_own_output_and_writes_config_yaml(
+    loeo_checkpoint: Path, tmp_path: Path
+) -> None:
+    """Was: no manifest and no config.yaml for a multi-event model."""
+    out = tmp_path / "eval"
+    for _ in range(2):  # the second run replaces the first's files: its own output
+        code, output = evaluate(loeo_checkpoint, out)
+        assert code == 0, output
+    assert "config_yaml" in output
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [MANIFEST_NAME, "config.yaml", "metrics.json", "summary.md"]
+    )
+    assert (read_manifest(out) or {})["command"] == "evaluate"
+    resolved = EvaluateConfig.from_yaml(out / "config.yaml")
+    assert resolved.checkpoint == str(loeo_checkpoint)
+    assert resolved.output_dir == str(out) and resolved.whole_region is False
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["rows"]) == {"monsoon", "pooled"}
+    assert metrics["paths"]["config_yaml"] == str(out / "config.yaml")
+    assert not lock_path(out).exists()
+
+
+def test_an_output_inside_an_event_cube_is_refused(
+    loeo_checkpoint: Path, tiny_events: Path
+) -> None:
+    """Was written into the held-out event's cube store."""
+    cube = Path(next(e["cube"] for e in read_events_file(tiny_events) if e["name"] == "monsoon"))
+    before = sorted(p.name for p in cube.iterdir())
+    code, output = evaluate(loeo_checkpoint, cube / "evaluation")
+    assert code == 1 and "lies inside the input" in output, output
+    assert sorted(p.name for p in cube.iterdir()) == before
+
+
+def test_a_second_evaluation_into_the_same_folder_refuses(
+    loeo_checkpoint: Path, tmp_path: Path
+) -> None:
+    """A live process (pytest's parent) holds the folder's lock: nothing is written."""
+    out = tmp_path / "eval"
+    lock = lock_path(out)
+    record = {"pid": os.getppid(), "host": "here", "host_id": host_id(), "command": "evaluate"}
+    lock.write_text(json.dumps(record))
+    code, output = evaluate(loeo_checkpoint, out)
+    assert code == 1 and "being written by another sarslide process" in output, output
+    assert not out.exists() and lock.exists()
