@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sarslide.chips import DataConfig, build_chip_splits, load_data_config
-from sarslide.chips.events import build_event_chip_splits
+from sarslide.chips.events import build_event_chip_splits, read_events_overrides
 from sarslide.datacube import open_cube
 from sarslide.errors import ConfigError
 from tests.conftest import tiny_events_data
@@ -111,3 +111,14 @@ def test_an_unlabelled_event_is_named(tiny_events: Path, tmp_path: Path) -> None
     named = r"^Event 'alpine' \(.*alpine\.zarr\): The cube has no 'landslides' variable"
     with pytest.raises(DataSelectionError, match=named):
         build_chip_splits(data)
+
+
+def test_an_events_file_replaces_the_cube_and_holds_one_event_out(tmp_path: Path) -> None:
+    (tmp_path / "a.zarr").mkdir()
+    events = tmp_path / "events.yaml"
+    events.write_text("- {name: a, cube: a.zarr}\n- {name: b, cube: /data/b.zarr}\n")
+    keys = read_events_overrides(events)
+    assert keys["data.cube"] is None and "data.split" not in keys
+    assert [e["cube"] for e in keys["data.events"]] == [str(tmp_path / "a.zarr"), "/data/b.zarr"]
+    held = read_events_overrides(events, "b")
+    assert (held["data.split"], held["data.held_out_event"]) == ("leave_one_event_out", "b")

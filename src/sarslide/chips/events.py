@@ -206,3 +206,15 @@ def read_events_file(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         if value.get("cube") and not cube.is_absolute() and not cube.exists():
             value["cube"] = str(file.parent / cube)
     return values
+
+
+def read_events_overrides(
+    path: str | os.PathLike[str], held_out: str | None = None
+) -> dict[str, Any]:
+    """The training-config keys that train on the events of ``path`` (an events.yaml)
+    instead of one cube; ``held_out``: the event left out and tested on (split
+    leave_one_event_out). ``sarslide train --events PATH --held-out NAME``."""
+    keys: dict[str, Any] = {"data.cube": None, "data.events": read_events_file(path)}
+    if held_out is not None:
+        keys |= {"data.split": "leave_one_event_out", "data.held_out_event": held_out}
+    return keys

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -44,10 +43,19 @@ def train_command(
     progress: bool = opt.PROGRESS,
 ) -> None:
     """Train on chips of a datacube; writes checkpoints, metrics.csv, curve and config.yaml."""
+    from sarslide.chips.events import read_events_overrides
     from sarslide.training import train
 
     cube = request.flags.get("data.cube")
-    cfg = request.load(event_overrides(events, held_out, cube=cube))
+    if events is None and held_out is not None:
+        raise ConfigError(f"--held-out {held_out} needs --events FILE (the events to use).")
+    if events is not None and cube is not None:
+        raise ConfigError(
+            f"--events {events} and --cube {cube} were both given; --events trains on the "
+            "events' own cubes and would ignore --cube. Give one of them (add the cube to "
+            "the events file as another event)."
+        )
+    cfg = request.load(read_events_overrides(events, held_out) if events else None)
     console.print(
         f"training [bold]{cfg.model.name}[/] on {cfg.data.cube or cfg.data.event_names} "
         f"({cfg.data.channels}, k={cfg.data.timesteps_k}, {cfg.data.split} split) "
@@ -57,26 +65,3 @@ def train_command(
     if not paths.is_global_zero:  # DDP: the other processes end quietly
         return
     console.print("\n".join(f"{name:16s} {path}" for name, path in paths.listing()))
-
-
-def event_overrides(
-    events: Path | None, held_out: str | None, *, cube: str | None = None
-) -> dict[str, Any]:
-    """The keys ``--events FILE`` and ``--held-out NAME`` set (refused with ``--cube``:
-    the events replace the single cube)."""
-    from sarslide.chips.events import read_events_file
-
-    if events is None:
-        if held_out is not None:
-            raise ConfigError(f"--held-out {held_out} needs --events FILE (the events to use).")
-        return {}
-    if cube is not None:
-        raise ConfigError(
-            f"--events {events} and --cube {cube} were both given; --events trains on the "
-            "events' own cubes and would ignore --cube. Give one of them (add the cube to "
-            "the events file as another event)."
-        )
-    out: dict[str, Any] = {"data.cube": None, "data.events": read_events_file(events)}
-    if held_out is not None:
-        out |= {"data.split": "leave_one_event_out", "data.held_out_event": held_out}
-    return out
