@@ -108,4 +108,4 @@ def test_respond_output_folder_is_the_config_key(tmp_path: Path) -> None:
         text = " ".join(result.output.split())
         assert result.exit_code == 1 and "a regular file" in text, (args, text)
     missing = CliRunner().invoke(app, ["respond", "--config", str(cfg)])
-    assert "error: Give the event's folder with -o/--output." in missing.output
+    assert "error: No folder for this event: set output_dir (-o/--output)." in missing.output

@@ -6,7 +6,6 @@ from sarslide.cli import options as opt
 from sarslide.cli.apps import app
 from sarslide.cli.config_flags import ConfigFlags, ConfigRequest, config_command, flag
 from sarslide.cli.console import console
-from sarslide.errors import ConfigError
 
 RESPOND = ConfigFlags(
     "sarslide.response.config:RespondConfig",
@@ -33,8 +32,6 @@ def respond(
     from sarslide.response import respond_to_event
 
     cfg = request.load()
-    if cfg.output_dir is None:
-        raise ConfigError("Give the event's folder with -o/--output.")
     result = respond_to_event(
         cfg,
         overwrite=overwrite,
