@@ -42,13 +42,23 @@ Parser = Callable[[Any, str], Any]
 
 @dataclass(frozen=True)
 class Flag:
-    """One flag: the config key(s) it sets and how it is spelled (see :func:`flag`)."""
+    """One flag: the config key(s) it sets and how it is spelled (made by :func:`flag`).
+
+    ``key``: dotted into sections (``trainer.max_epochs``); ``names``: its spellings
+    (``"--epochs"``, a short ``"-o"``); ``old``: old spellings, still accepted, hidden
+    from ``--help``; ``sets``: a one-way switch: giving the flag sets the key to this
+    value; ``also``: more keys set to the same value (then ``help`` names them all);
+    ``parse(text, spelling)``: the key's value from the flag's text, or a ``ConfigError``
+    naming the flag (with ``multiple`` the flag repeats); ``required``: the key must be
+    given (flag, ``--config`` or ``--set``); missing, it is click's usage error (exit 2),
+    as for a required option.
+    """
 
     key: str
     names: tuple[str, ...] = ()
-    old: tuple[str, ...] = ()
+    old: Sequence[str] = ()
     sets: Any = None
-    also: tuple[str, ...] = ()
+    also: Sequence[str] = ()
     help: str | None = None
     parse: Parser | None = None
     multiple: bool = False
@@ -61,35 +71,13 @@ class Flag:
         return self.key.upper() if self.argument else self.names[0].split("/")[0]
 
 
-def flag(
-    key: str,
-    *names: str,
-    old: Sequence[str] = (),
-    sets: Any = None,
-    also: Sequence[str] = (),
-    help: str | None = None,
-    parse: Parser | None = None,
-    multiple: bool = False,
-    required: bool = False,
-) -> Flag:
-    """A flag for ``key`` (dotted into sections: ``trainer.max_epochs``).
-
-    Args:
-        names: its spellings (``"--epochs"``, a short ``"-o"``); default from the key.
-        old: old spellings, still accepted, hidden from ``--help``.
-        sets: a one-way switch: giving the flag sets the key to this value.
-        also: more keys set to the same value (then ``help`` names them all).
-        parse: ``parse(text, spelling)``: the key's value from the flag's text, or a
-            ``ConfigError`` naming the flag; with ``multiple`` the flag repeats.
-        required: the key must be given (flag, ``--config`` or ``--set``); missing, it
-            is click's usage error (exit 2), as for a required option.
-    """
+def flag(key: str, *names: str, **options: Any) -> Flag:
+    """A :class:`Flag` for ``key`` spelled ``names`` (default from the key; ``output_dir``:
+    ``--output``/``-o``); ``options``: its other fields (``old``, ``parse``, ...)."""
     if not names:
         last = key.rsplit(".", 1)[-1]
         names = ("--output", "-o") if last == "output_dir" else ("--" + last.replace("_", "-"),)
-    return Flag(
-        key, tuple(names), tuple(old), sets, tuple(also), help, parse, multiple, False, required
-    )
+    return Flag(key, names, **options)
 
 
 def argument(key: str) -> Flag:
