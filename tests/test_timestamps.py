@@ -65,3 +65,31 @@ def test_the_utc_naive_conversion_is_written_once() -> None:
         if "tz_localize(None)" in path.read_text() and path.name != "conventions.py"
     ]
     assert copies == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "tcp://127.0.0.1:8786",
+        "127.0.0.1:8786",
+        "tcp://scheduler",
+        "tls://[::1]:8786",
+        "inproc://10.0.0.1/4242/1",
+    ],
+)
+def test_scheduler_address_forms_dask_takes(address: str) -> None:
+    from pydantic import TypeAdapter
+
+    from sarslide.conventions import SchedulerAddress
+
+    assert TypeAdapter(SchedulerAddress).validate_python(f" {address} ") == address
+
+
+@pytest.mark.parametrize("address", ["not an address", ":notaport", "tcp://", "host", "8786"])
+def test_malformed_scheduler_address_is_refused(address: str) -> None:
+    from pydantic import TypeAdapter, ValidationError
+
+    from sarslide.conventions import SchedulerAddress
+
+    with pytest.raises(ValidationError, match="not a dask scheduler address"):
+        TypeAdapter(SchedulerAddress).validate_python(address)

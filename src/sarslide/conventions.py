@@ -13,6 +13,7 @@ each data variable. Written stores add CF-1.8 axis attributes and GDAL's ``_CRS`
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
@@ -191,3 +192,31 @@ UtcTimestamp = Annotated[dt.datetime, BeforeValidator(_parse_timestamp)]
 """The one timestamp type of every config: ISO 8601 text, a date or a datetime in;
 a naive ``datetime`` in UTC out (``2018-09-05T18:08+09:00`` is ``2018-09-05T09:08``);
 written back to YAML as ISO 8601."""
+
+
+# dask.distributed's address forms: [tcp|tls|ucx|ws|wss://]host:port (a scheme lets the
+# port default), or inproc://... (a cluster in this process)
+_SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ucx|ws|wss)://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?"
+    r"|(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}"
+    r"|inproc://\S+)$"
+)
+
+
+def _check_scheduler_address(value: Any) -> Any:
+    """A malformed scheduler address is refused when the config is read (not after the
+    connection attempt's timeout)."""
+    if not isinstance(value, str) or not value:
+        return value
+    if not _SCHEDULER_ADDRESS.match(value.strip()):
+        raise ValueError(
+            "not a dask scheduler address; write tcp://HOST:8786 (or "
+            "HOST:PORT), as 'dask scheduler' prints it"
+        )
+    return value.strip()
+
+
+SchedulerAddress = Annotated[str, BeforeValidator(_check_scheduler_address)]
+"""A dask.distributed scheduler address (``tcp://host:8786``, ``host:8786``,
+``tls://...``, ``inproc://...``), checked for its form only: whether anything listens
+is known when the job connects."""

@@ -72,6 +72,9 @@ def _predict(tmp_path: Path, cube: Path | str, *extra: str) -> tuple[int, str]:
             "batch_size: Input should be greater than or equal to 1 or 'auto' (got 0)",
         ),
         (("--scheduler", "tcp://127.0.0.1:9"), "Cannot reach the dask scheduler"),
+        # refused when the config is read, not after the connection timeout
+        (("--scheduler", "not an address"), "not a dask scheduler address"),
+        (("--scheduler", ":notaport"), "not a dask scheduler address"),
     ],
 )
 def test_predict_refuses_bad_options_in_one_line(

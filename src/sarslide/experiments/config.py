@@ -29,6 +29,7 @@ from sarslide.config import (
     read_yaml_mapping,
     resolve_config_path,
 )
+from sarslide.conventions import SchedulerAddress
 from sarslide.errors import ConfigError
 
 InputSet = Literal["vv", "vh", "vv+vh", "sar+dem", "dem"]
@@ -103,7 +104,7 @@ class AblationConfig(ConfigModel):
     workers: int = Field(
         default=1, ge=1, description="Runs at a time (processes or cluster tasks)."
     )
-    scheduler_address: str | None = Field(
+    scheduler_address: SchedulerAddress | None = Field(
         default=None, description="dask.distributed scheduler (tcp://host:8786); null: local."
     )
     devices: list[int] | Literal["auto"] | None = Field(

@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel, device_field, engine_field, precision_field
-from sarslide.conventions import UtcTimestamp
+from sarslide.conventions import SchedulerAddress, UtcTimestamp
 from sarslide.errors import ConfigError
 from sarslide.inference.tiling import Tiling
 
@@ -134,7 +134,7 @@ class PredictConfig(PredictOptions):
     event_end: UtcTimestamp | None = Field(
         default=None, description="Event window end (UTC); null: the cube's attribute."
     )
-    scheduler_address: str | None = Field(
+    scheduler_address: SchedulerAddress | None = Field(
         default=None, description="dask.distributed scheduler (tcp://host:8786); null: local."
     )
 
@@ -188,4 +188,6 @@ class LogRatioMapConfig(PredictOptions):
         gt=0,
         description="Combined change (dB) that scores 0.5, the default threshold.",
     )
-    scheduler_address: str | None = Field(default=None, description="dask scheduler address")
+    scheduler_address: SchedulerAddress | None = Field(
+        default=None, description="dask scheduler address"
+    )

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sarslide.config import ConfigModel
-from sarslide.conventions import UtcTimestamp
+from sarslide.conventions import SchedulerAddress, UtcTimestamp
 from sarslide.sources.catalog_names import DEM_COLLECTION, PLANETARY_COMPUTER_STAC, RTC_COLLECTION
 
 
@@ -72,7 +72,9 @@ class CubeSourceOptions(ConfigModel):
         "GAMMA/PyRate products",
     )
     terrain_method: Literal["horn", "zevenbergen_thorne"] = "horn"
-    scheduler: str | None = Field(None, description="dask.distributed scheduler address")
+    scheduler: SchedulerAddress | None = Field(
+        None, description="dask.distributed scheduler address (tcp://host:8786)"
+    )
 
     @field_validator("rtc", "dem", mode="before")
     @classmethod
