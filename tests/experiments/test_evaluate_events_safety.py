@@ -111,3 +111,26 @@ def test_a_second_evaluation_into_the_same_folder_refuses(
     code, output = evaluate(loeo_checkpoint, out)
     assert code == 1 and "being written by another sarslide process" in output, output
     assert not out.exists() and lock.exists()
+
+
+def test_device_precision_and_tiling_reach_the_per_event_pass(
+    loeo_checkpoint: Path, tmp_path: Path
+) -> None:
+    """Were ignored (only --engine reached it): bf16 ran as fp32, a GPU that is not
+    there and a tile size predict refuses were accepted."""
+    out = tmp_path / "bf16"
+    code, output = evaluate(loeo_checkpoint, out, "--engine", "torch", "--precision", "bf16")
+    assert code == 0, output
+    engine = json.loads((out / "metrics.json").read_text())["engine"]
+    assert (engine["engine"], engine["device"], engine["precision"]) == ("torch", "cpu", "bf16")
+    assert EvaluateConfig.from_yaml(out / "config.yaml").precision == "bf16"
+
+    code, output = evaluate(loeo_checkpoint, tmp_path / "gpu", "--device", "cuda:7")
+    assert code == 1 and "error:" in output and "cuda:7" in output, output
+    assert not (tmp_path / "gpu").exists()
+
+    bad_tile = ["evaluate", str(loeo_checkpoint), "-o", str(tmp_path / "tile")]
+    result = runner.invoke(app, [*bad_tile, "--tile-size", "7", "--no-progress"])
+    line = " ".join(result.output.split())
+    assert result.exit_code == 1 and "Invalid tile_size_px=7" in line, line
+    assert not (tmp_path / "tile").exists()

@@ -32,6 +32,7 @@ from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
 from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
 from sarslide.experiments.config import LogRatioSettings
+from sarslide.inference.config import TilingOptions
 from sarslide.metrics import (
     SplitMetrics,
     compute_auprc,
@@ -65,6 +66,7 @@ class EventEvaluation:
     threshold: float
     log_ratio_sign: str
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # event or 'pooled'
+    engine: dict[str, Any] = field(default_factory=dict)  # what ran: engine, device, precision
     paths: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,7 +88,8 @@ def evaluate_events(
 
     Args:
         cfg: the checkpoint (its data config has ``events``), split, output folder,
-            whole-region switch, engine.
+            whole-region switch; the model runs on its device, precision and engine,
+            the region pass with its tiling (as ``sarslide predict``).
         log_ratio: the baseline's settings (default: VV+VH, sign chosen on validation,
             slope > 10°).
         progress: progress bars.
@@ -94,15 +97,22 @@ def evaluate_events(
     Raises:
         DataSelectionError: the checkpoint was trained on one cube, or channels differ.
         OutputExistsError: the output folder holds files ``evaluate`` did not write, or
-            an input. OutputBusyError: another process writes it.
+            an input. OutputBusyError: another process writes it. DeviceError:
+            ``device`` is not on this machine. ConfigError: a tile size ``predict``
+            refuses.
     """
     # torch only where a model runs: transfer imports this module for its baselines
-    from sarslide.evaluation.evaluate import EVALUATE_COMMAND
+    from sarslide.devices import resolve_device
+    from sarslide.evaluation.evaluate import EVALUATE_COMMAND, cap_region_overlap
     from sarslide.models.engines import load_inference_model
 
     checkpoint, split, out = cfg.checkpoint, cfg.split, cfg.output_path
     check_folder_reusable(out, EVALUATE_COMMAND, inputs=[checkpoint])
-    model = load_inference_model(checkpoint, engine=cfg.engine)
+    model = load_inference_model(
+        checkpoint, engine=cfg.engine, device=resolve_device(cfg.device), precision=cfg.precision
+    )
+    if cfg.whole_region:  # the tiles predict refuses are refused here too, before any cube
+        cap_region_overlap(cfg).to_tiling(size_multiple_px=model.size_multiple_px).check()
     bundle = model.bundle
     data, _ = bundle.chip_inputs()
     if not data.events:
@@ -133,7 +143,7 @@ def evaluate_events(
         mask = splits.event_plans[name].region_mask(split, score.shape)
         if cfg.whole_region and mask.any():
             event_bundle = dataclasses.replace(bundle, data_config=data.for_event(name))
-            probability = predict_scene(model, event_bundle, cube, progress=progress)
+            probability = predict_scene(model, event_bundle, cube, options=cfg, progress=progress)
             entry.region = _valid(labels[name][mask], probability[mask], score[mask])
         scores[name] = entry
     result = EventEvaluation(
@@ -144,6 +154,7 @@ def evaluate_events(
         threshold=bundle.threshold,
         log_ratio_sign=sign,
         rows=summarise_scores(scores, bundle.threshold, data.held_out_event),
+        engine=model.describe(),
     )
     with hold_lock(out, EVALUATE_COMMAND):
         check_folder_reusable(out, EVALUATE_COMMAND)
@@ -164,12 +175,20 @@ def predict_chips(model: Any, bundle: Any, chips: ChipArrays) -> np.ndarray:
     return np.asarray(model.predict(x))
 
 
-def predict_scene(model: Any, bundle: Any, cube: xr.Dataset, *, progress: bool) -> np.ndarray:
-    """Probability over a whole event scene (NaN at nodata)."""
+def predict_scene(
+    model: Any,
+    bundle: Any,
+    cube: xr.Dataset,
+    *,
+    options: TilingOptions | None = None,
+    progress: bool,
+) -> np.ndarray:
+    """Probability over a whole event scene (NaN at nodata); ``options``: the tiling
+    (default ``TilingOptions()``), as ``evaluate``'s region pass uses it."""
     # torch only where a model runs: transfer imports this module for its baselines
     from sarslide.evaluation.evaluate import predict_region
 
-    return predict_region(model, cube, bundle=bundle, progress=progress)
+    return predict_region(model, cube, bundle=bundle, options=options, progress=progress)
 
 
 def read_labels(cube: xr.Dataset) -> np.ndarray:
