@@ -109,3 +109,17 @@ def test_respond_output_folder_is_the_config_key(tmp_path: Path) -> None:
         assert result.exit_code == 1 and "a regular file" in text, (args, text)
     missing = CliRunner().invoke(app, ["respond", "--config", str(cfg)])
     assert "error: No folder for this event: set output_dir (-o/--output)." in missing.output
+
+
+def test_model_none_says_the_model_settings_are_not_used(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """``--model none --engine onnx``: the engine was silently ignored (hostile round)."""
+    base = {"aoi": "0,0,1,1", "event_start": "2024-01-01", "model": "none"}
+    with caplog.at_level("WARNING", logger="sarslide.response.config"):
+        RespondConfig.from_mapping(base)
+        assert not caplog.records  # the defaults (auto) say nothing
+        RespondConfig.from_mapping({**base, "engine": "onnx", "precision": "bf16"})
+    assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert "engine onnx" in message and "precision bf16" in message and "device" not in message

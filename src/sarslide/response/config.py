@@ -6,8 +6,9 @@ A ``ConfigModel``: read from YAML (``--config respond.yaml``), any key overridde
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -47,6 +48,12 @@ MAP_REQUEST_FIELDS = (
     "min_area_m2",
     "figures",
 )
+
+
+logger = logging.getLogger(__name__)
+
+# how a model runs: meaningless with model none (auto is their default)
+MODEL_SETTINGS: Final = ("device", "precision", "engine")
 
 
 class RespondConfig(CubeSourceOptions, PredictOptions):
@@ -106,6 +113,14 @@ class RespondConfig(CubeSourceOptions, PredictOptions):
             raise ValueError(
                 f"event_end ({self.event_end}) is before event_start ({self.event_start})"
             )
+        if self.model is None:  # the log-ratio map runs no model: say its settings are unused
+            chosen = [f"{name} {getattr(self, name)}" for name in MODEL_SETTINGS]
+            chosen = [text for text in chosen if not text.endswith(" auto")]
+            if chosen:
+                logger.warning(
+                    "model none maps the log-ratio change without a model: %s not used",
+                    ", ".join(chosen),
+                )
         return self
 
     @property
