@@ -332,3 +332,17 @@ def test_an_onnx_whose_graph_does_not_match_its_card_is_refused_at_load(
     onnx.save(proto, broken)
     with pytest.raises(CheckpointError, match="ONNX Runtime cannot load"):
         load_inference_model(broken, engine="onnx")
+
+
+def test_a_folder_given_as_the_model_is_named_a_folder(tmp_path: Path) -> None:
+    """``export cube.zarr`` said the folder 'does not exist' (hostile round)."""
+    folder = tmp_path / "cube.zarr"
+    folder.mkdir()
+    onnx_folder = tmp_path / "model.onnx"
+    onnx_folder.mkdir()
+    with pytest.raises(CheckpointError, match="is a folder, not a file"):
+        read_checkpoint(folder)
+    with pytest.raises(CheckpointError, match="is a folder, not a file"):
+        read_model_file_bundle(onnx_folder)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        read_checkpoint(tmp_path / "missing.ckpt")

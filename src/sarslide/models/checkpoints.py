@@ -110,8 +110,9 @@ def read_checkpoint(
     """
     ckpt_path = Path(path)
     if not ckpt_path.is_file():
+        what = "is a folder, not a file" if ckpt_path.is_dir() else "does not exist"
         raise CheckpointError(
-            f"Checkpoint {str(ckpt_path)!r} does not exist; give the best.ckpt or last.ckpt "
+            f"Checkpoint {str(ckpt_path)!r} {what}; give the best.ckpt or last.ckpt "
             "of a run directory (runs/<name>/checkpoints/)."
         )
     try:

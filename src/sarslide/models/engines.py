@@ -141,8 +141,9 @@ def read_onnx_card(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     onnx_path = Path(path).expanduser()
     if not onnx_path.is_file():
+        what = "is a folder, not a file" if onnx_path.is_dir() else "does not exist"
         raise CheckpointError(
-            f"Model file {str(onnx_path)!r} does not exist; give a checkpoint (best.ckpt) or "
+            f"Model file {str(onnx_path)!r} {what}; give a checkpoint (best.ckpt) or "
             "a model exported with 'sarslide export'."
         )
     try:
