@@ -11,7 +11,7 @@ from sarslide.errors import ConfigError, DataSelectionError, OutputExistsError
 from sarslide.experiments.config import AblationConfig
 from sarslide.experiments.grid import expand_grid
 from sarslide.experiments.records import RESULT_FILENAME, RunOutput, read_run_record
-from sarslide.experiments.runner import execute_run, run_grid
+from sarslide.experiments.runner import GridOutcome, execute_run, run_grid
 from sarslide.experiments.study import run_ablation
 from tests.experiments.fakes import CountingRun, fake_run, interrupting_run
 
@@ -155,3 +155,8 @@ def test_nan_metric_round_trips_and_the_run_counts_as_finished(tmp_path: Path) -
     assert record is not None and record.output.metrics["auroc_region"] != 0
     again = run_grid([spec], one_class_only, progress=False)
     assert again.skipped == [spec.run_id] and again.ran == []
+
+
+def test_grid_outcome_says_what_ran_in_one_line() -> None:
+    outcome = GridOutcome(ran=["a"], skipped=["b", "c"], failed={"d": "boom"})
+    assert outcome.describe() == "runs: 1 ran, 2 already finished, 1 failed"

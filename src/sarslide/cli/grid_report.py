@@ -36,10 +36,7 @@ def exit_on_interrupt(output_dir: str | Path) -> Iterator[None]:
 
 def report_grid(grid: GridOutcome, tables: Sequence[Path], where: str) -> None:
     """The runs' counts, the tables, where the outputs are; each failed run, then exit 1."""
-    console.print(
-        f"runs: {len(grid.ran)} ran, {len(grid.skipped)} already finished, "
-        f"{len(grid.failed)} failed"
-    )
+    console.print(grid.describe())
     for table in tables:
         console.print(table.read_text(), markup=False, highlight=False)
     console.print(where)

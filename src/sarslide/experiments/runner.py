@@ -62,6 +62,11 @@ class GridOutcome:
         """Every run of the grid has a result."""
         return not self.failed
 
+    def describe(self) -> str:
+        """One line: how many runs ran, were already finished, failed."""
+        done = f"{len(self.ran)} ran, {len(self.skipped)} already finished"
+        return f"runs: {done}, {len(self.failed)} failed"
+
 
 def run_grid(
     specs: Sequence[RunSpec],
