@@ -10,7 +10,7 @@ import pytest
 
 from sarslide.errors import CubeNotFoundError
 from sarslide.models.training_cube import record_training_cube, resolve_training_cube
-from sarslide.training.run import build_metadata
+from sarslide.training.run_metadata import build_metadata
 
 
 def _project(root: Path) -> tuple[Path, Path]:

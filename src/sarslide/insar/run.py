@@ -40,12 +40,8 @@ from sarslide.models.checkpoints import (
     read_trained_steps,
 )
 from sarslide.training.config import TrainerConfig
-from sarslide.training.run import (
-    best_checkpoint_path,
-    describe_training_numerics,
-    fit_task,
-    store_threshold,
-)
+from sarslide.training.run import best_checkpoint_path, fit_task, store_threshold
+from sarslide.training.run_metadata import describe_training_numerics
 from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)

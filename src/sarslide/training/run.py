@@ -19,16 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 import xarray as xr
 
-import sarslide
 from sarslide.atomic import replacing, write_text_atomic
-from sarslide.chips import ChipSplits, build_chip_splits
+from sarslide.chips import build_chip_splits
 from sarslide.chips.orbit_choice import resolve_data_orbit
 from sarslide.compat.torch_stack import lightning
 from sarslide.devices import (
-    describe_numerics,
     pinned_torch_threads,
     resolve_lightning_device,
     resolve_precision,
@@ -36,12 +33,10 @@ from sarslide.devices import (
 from sarslide.errors import ConfigError, OutputExistsError
 from sarslide.metrics.binary import ThresholdChoice, select_threshold
 from sarslide.models.checkpoints import (
-    TASK_LANDSLIDE,
     load_model_from_checkpoint,
     update_checkpoint_metadata,
 )
 from sarslide.models.predict import predict_probabilities
-from sarslide.models.training_cube import record_training_cube
 from sarslide.plotting.curves import plot_training_curves
 from sarslide.training.checkpoint_io import AtomicCheckpointIO, ExceptionRecorder
 from sarslide.training.config import TrainConfig, TrainerConfig
@@ -55,6 +50,7 @@ from sarslide.training.run_folder import (
     describe_interruption,
     run_config_path,
 )
+from sarslide.training.run_metadata import build_metadata, describe_training_numerics
 from sarslide.training.task import SegmentationTask
 
 logger = logging.getLogger(__name__)
@@ -351,44 +347,6 @@ def _train_in(
     if paths.is_global_zero:
         store_validation_threshold(paths, datamodule, metric=cfg.trainer.threshold_metric)
     return replace(paths, config_yaml=config_path, split_json=split_path)
-
-
-def describe_training_numerics(trainer_cfg: TrainerConfig) -> dict[str, Any]:
-    """What a bit-identical rerun needs beside the config: seed, threads, versions, CPU.
-
-    Call it inside :func:`~sarslide.devices.pinned_torch_threads` (the count in force)."""
-    device, _, _ = resolve_lightning_device(
-        trainer_cfg.device, trainer_cfg.accelerator, trainer_cfg.devices, log=False
-    )
-    return {
-        "seed": trainer_cfg.seed,
-        "threads_setting": trainer_cfg.threads,
-        "deterministic": trainer_cfg.deterministic,
-        **describe_numerics(device, int(torch.get_num_threads())),
-        "lightning": str(lightning.__version__),
-        "sarslide": getattr(sarslide, "__version__", "unknown"),
-    }
-
-
-def build_metadata(cfg: TrainConfig, splits: ChipSplits) -> dict[str, Any]:
-    """What inference and evaluation need, stored in the checkpoint (JSON-ready)."""
-    return {
-        "task": TASK_LANDSLIDE,
-        "channel_names": list(splits.channel_names),
-        "normalisation": splits.normalisation.to_dict(),
-        "data_config": cfg.data.model_dump(mode="json"),
-        "split_method": splits.split,
-        "split_plan": splits.plan.to_json(),
-        "events": list(getattr(splits, "events", [])),
-        "event_plans": {
-            name: plan.to_json() for name, plan in getattr(splits, "event_plans", {}).items()
-        },
-        "threshold": 0.5,
-        "threshold_metric": None,
-        "chips": splits.summary(),
-        "sarslide_version": getattr(sarslide, "__version__", "unknown"),
-        **(record_training_cube(cfg.data.cube, cfg.output_dir) if cfg.data.cube else {}),
-    }
 
 
 def store_validation_threshold(
