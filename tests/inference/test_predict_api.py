@@ -50,7 +50,7 @@ def test_importing_sarslide_loads_nothing_and_the_verbs_resolve() -> None:
     import subprocess
     import sys
 
-    from sarslide.evaluation.evaluate import evaluate_checkpoint
+    from sarslide.experiments.evaluate import evaluate
     from sarslide.inference.predict import predict
     from sarslide.response import respond_to_event
     from sarslide.sources.build import build_cube
@@ -60,7 +60,7 @@ def test_importing_sarslide_loads_nothing_and_the_verbs_resolve() -> None:
     assert out.stdout.strip() == "[]"  # the exports load on first use
     assert (sarslide.predict, sarslide.evaluate, sarslide.build_cube) == (
         predict,
-        evaluate_checkpoint,
+        evaluate,
         build_cube,
     )
     assert sarslide.respond is respond_to_event  # a plain function, not the package
