@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import xarray as xr
+from click.testing import Result
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
@@ -41,3 +42,25 @@ def tiny_events_data(events_file: Path, **changes: object) -> dict[str, object]:
         "split_buffer_px": 0,
         **changes,
     }
+
+
+def train_tiny_leave_one_event_out(
+    events_file: Path, run: Path, held_out: str = "monsoon"
+) -> Result:
+    """``sarslide train quick --events ... --held-out HELD_OUT`` on the tiny events: one
+    epoch of unet-tiny, two batches; the CLI's result (the run folder is ``run``)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from sarslide.cli.main import app
+
+    sets = [
+        f"--set=data.{k}={json.dumps(v)}"
+        for k, v in tiny_events_data(events_file).items()
+        if k != "events"
+    ]
+    args = ["train", "quick", "--events", str(events_file), "--held-out", held_out]
+    args += ["-o", str(run), "--model", "unet-tiny", "--epochs", "1", "--accelerator", "cpu"]
+    args += [*sets, "--set=trainer.limit_train_batches=2", "--no-progress"]
+    return CliRunner().invoke(app, args)

@@ -16,7 +16,7 @@ from sarslide.chips.events import read_events_file
 from sarslide.cli.main import app
 from sarslide.evaluation.config import EvaluateConfig
 from sarslide.ownership import MANIFEST_NAME, lock_path, read_manifest
-from tests.conftest import tiny_events_data
+from tests.conftest import train_tiny_leave_one_event_out
 
 runner = CliRunner()
 
@@ -25,15 +25,7 @@ runner = CliRunner()
 def loeo_checkpoint(tiny_events: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A one-epoch leave-one-event-out model over the tiny events (held out: monsoon)."""
     run = tmp_path_factory.mktemp("loeo") / "run"
-    sets = [
-        f"--set=data.{k}={json.dumps(v)}"
-        for k, v in tiny_events_data(tiny_events).items()
-        if k != "events"
-    ]
-    args = ["train", "quick", "--events", str(tiny_events), "--held-out", "monsoon"]
-    args += ["-o", str(run), "--model", "unet-tiny", "--epochs", "1", "--accelerator", "cpu"]
-    args += [*sets, "--set=trainer.limit_train_batches=2", "--no-progress"]
-    result = runner.invoke(app, args)
+    result = train_tiny_leave_one_event_out(tiny_events, run)
     assert result.exit_code == 0, result.output
     return run / "checkpoints" / "best.ckpt"
 

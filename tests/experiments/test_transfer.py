@@ -26,7 +26,7 @@ from sarslide.experiments.transfer import (
     run_transfer,
 )
 from sarslide.experiments.transfer_report import judge_loss
-from tests.conftest import tiny_events_data
+from tests.conftest import tiny_events_data, train_tiny_leave_one_event_out
 from tests.stac_validation import validate_offline
 
 runner = CliRunner()
@@ -210,15 +210,7 @@ def test_transfer_cli_runs_the_study_on_tiny_events(tiny_events: Path, tmp_path:
 
 def test_train_and_evaluate_cli_leave_one_event_out(tiny_events: Path, tmp_path: Path) -> None:
     run = tmp_path / "loeo"
-    sets = [
-        f"--set=data.{k}={json.dumps(v)}"
-        for k, v in tiny_events_data(tiny_events).items()
-        if k != "events"
-    ]
-    args = ["train", "quick", "--events", str(tiny_events), "--held-out", "monsoon"]
-    args += ["-o", str(run), "--model", "unet-tiny", "--epochs", "1", "--accelerator", "cpu"]
-    args += [*sets, "--set=trainer.limit_train_batches=2", "--no-progress"]
-    result = runner.invoke(app, args)
+    result = train_tiny_leave_one_event_out(tiny_events, run)
     assert result.exit_code == 0, result.output
     split = json.loads((run / "split.json").read_text())
     assert split["split_method"] == "leave_one_event_out"
