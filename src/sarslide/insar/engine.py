@@ -20,16 +20,14 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import torch
 
 from sarslide.devices import PrecisionPlan, resolve_precision
 from sarslide.errors import ConfigError
-from sarslide.models.engines import resolve_engine
+from sarslide.models.engines import EngineRun, resolve_engine
 from sarslide.models.export import check_onnx_graph
 from sarslide.models.onnx_engine import (
     OnnxPredictor,
@@ -45,36 +43,13 @@ BATCH_SIZE = 16
 """Patches per forward pass (as ``predict_dataset``)."""
 
 
-@dataclass
-class PatchPredictor:
-    """A model ready to predict ``(n, C, H, W)`` patches, and what runs it."""
+@dataclass(kw_only=True)
+class PatchPredictor(EngineRun):
+    """An ISSLIDE model ready to predict ``(n, C, H, W)`` patches: an ``EngineRun``
+    (engine, device, precision, ``predict``, ``describe`` for ``test_metrics.json`` and
+    ``comparison.csv``) with the model's name."""
 
     model_name: str
-    engine: str
-    engine_version: str
-    device: torch.device
-    precision: PrecisionPlan
-    predict_batch: Callable[[np.ndarray], np.ndarray]
-    load_s: float = 0.0
-    notes: dict[str, Any] = field(default_factory=dict)
-
-    def predict(self, inputs: np.ndarray, *, batch_size: int = BATCH_SIZE) -> np.ndarray:
-        """Probabilities ``(n, H, W)`` float32 of ``inputs`` ``(n, C, H, W)``."""
-        out = np.empty((inputs.shape[0], *inputs.shape[2:]), dtype=np.float32)
-        for start in range(0, int(inputs.shape[0]), batch_size):
-            out[start : start + batch_size] = self.predict_batch(inputs[start : start + batch_size])
-        return out
-
-    def describe(self) -> dict[str, Any]:
-        """What ran, for ``test_metrics.json`` and ``comparison.csv``."""
-        return {
-            "engine": self.engine,
-            "engine_version": self.engine_version,
-            "device": str(self.device),
-            "precision": self.precision.name,
-            "model_load_s": round(self.load_s, 3),
-            **self.notes,
-        }
 
 
 def load_patch_predictor(
@@ -117,14 +92,14 @@ def load_patch_predictor(
             notes["onnx_fallback"] = reason[:300]
         else:
             return PatchPredictor(
-                model_name,
-                "onnx",
-                str(onnxruntime_version()),
-                torch_device,
-                PrecisionPlan("fp32"),
-                OnnxPredictor(session),
-                time.perf_counter() - start,
-                {"onnx_check_max_abs_error": check["onnx_max_abs_error"]},
+                model_name=model_name,
+                engine="onnx",
+                engine_version=str(onnxruntime_version()),
+                device=torch_device,
+                precision=PrecisionPlan("fp32"),
+                predict_batch=OnnxPredictor(session),
+                load_s=time.perf_counter() - start,
+                notes={"onnx_check_max_abs_error": check["onnx_max_abs_error"]},
             )
     predictor = functools.partial(
         predict_probabilities,
@@ -135,14 +110,14 @@ def load_patch_predictor(
         precision=plan,
     )
     return PatchPredictor(
-        model_name,
-        "torch",
-        str(torch.__version__),
-        torch_device,
-        plan,
-        predictor,
-        time.perf_counter() - start,
-        notes,
+        model_name=model_name,
+        engine="torch",
+        engine_version=str(torch.__version__),
+        device=torch_device,
+        precision=plan,
+        predict_batch=predictor,
+        load_s=time.perf_counter() - start,
+        notes=notes,
     )
 
 

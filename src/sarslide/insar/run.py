@@ -26,7 +26,7 @@ from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
 from sarslide.errors import DataSelectionError
 from sarslide.insar.config import ISSLIDE_MODELS, IsslideEvaluateConfig, IsslideRunConfig
 from sarslide.insar.datamodule import IsslideDataModule
-from sarslide.insar.engine import PatchPredictor, load_patch_predictor
+from sarslide.insar.engine import BATCH_SIZE, PatchPredictor, load_patch_predictor
 from sarslide.insar.features import FEATURE_NAMES
 from sarslide.insar.figures import plot_isslide_predictions
 from sarslide.insar.results import IsslideOutputs, IsslideRuns
@@ -205,7 +205,7 @@ def _evaluate_with_probabilities(
     """Metrics of :func:`evaluate_isslide_model` and the test probabilities (N, H, W)."""
     folder = Path(run_dir)
     dataset = datamodule.datasets[SPLIT_TEST]
-    probability = predictor.predict(dataset.features.numpy())
+    probability = predictor.predict(dataset.features.numpy(), batch_size=BATCH_SIZE)
     metrics = {
         "model": folder.name,
         **score_patches(dataset.masks.numpy(), probability, threshold=bundle.threshold),

@@ -61,35 +61,31 @@ ONNX_SUFFIX = ".onnx"
 INT8_SUFFIX = ".int8.onnx"
 
 
-@dataclass
-class InferenceModel:
-    """A loaded model ready to predict, and what runs it.
+@dataclass(kw_only=True)
+class EngineRun:
+    """A model ready to predict standardised inputs, and what runs it.
 
     Attributes:
-        bundle: channels, normalisation, composite settings, threshold (checkpoint or card).
         engine: ``torch`` or ``onnx``.
         engine_version: the torch or ONNX Runtime version.
         device: where it runs.
-        precision: fp32, or bf16/fp16 autocast (torch only).
+        precision: fp32, int8 (ONNX Runtime), or bf16/fp16 autocast (torch).
         predict_batch: standardised (B, C, H, W) float32 -> (B, H, W) probability.
-        size_multiple_px: input height and width must be multiples of this.
-        torch_model: the prepared torch module (engine torch), else None.
         load_s: seconds to load (and, for onnx from a checkpoint, export) the model.
+        notes: what else a report of the run names (the engine's settings, fallbacks).
     """
 
-    bundle: ModelBundle
     engine: str
     engine_version: str
     device: torch.device
     precision: PrecisionPlan
     predict_batch: Callable[[np.ndarray], np.ndarray]
-    size_multiple_px: int
-    torch_model: torch.nn.Module | None = None
     load_s: float = 0.0
     notes: dict[str, Any] = field(default_factory=dict)
 
     def predict(self, inputs: np.ndarray, *, batch_size: int | None = 16) -> np.ndarray:
-        """Probabilities ``(n, H, W)`` float32 of standardised inputs ``(n, C, H, W)``."""
+        """Probabilities ``(n, H, W)`` float32 of standardised inputs ``(n, C, H, W)``
+        (``batch_size`` None: all in one call)."""
         n = int(inputs.shape[0])
         step = batch_size or max(n, 1)
         out = np.empty((n, *inputs.shape[2:]), dtype=np.float32)
@@ -97,16 +93,8 @@ class InferenceModel:
             out[start : start + step] = self.predict_batch(inputs[start : start + step])
         return out
 
-    def choose_batch_size(self, tile_shape: tuple[int, int, int], *, default: int = 2) -> int:
-        """Tiles per call: from free GPU memory for torch on CUDA, else ``default``."""
-        if self.torch_model is None:
-            return default
-        return auto_batch_size(
-            self.torch_model, tile_shape, self.device, self.precision, default=default
-        )
-
     def describe(self) -> dict[str, Any]:
-        """What ran, for ``run_config.json`` and reports."""
+        """What ran, for ``run_config.json``, ``test_metrics.json`` and reports."""
         return {
             "engine": self.engine,
             "engine_version": self.engine_version,
@@ -115,6 +103,29 @@ class InferenceModel:
             "model_load_s": round(self.load_s, 3),
             **self.notes,
         }
+
+
+@dataclass(kw_only=True)
+class InferenceModel(EngineRun):
+    """A loaded landslide model ready to map scenes (an ``EngineRun`` with its card).
+
+    Attributes:
+        bundle: channels, normalisation, composite settings, threshold (checkpoint or card).
+        size_multiple_px: input height and width must be multiples of this.
+        torch_model: the prepared torch module (engine torch), else None.
+    """
+
+    bundle: ModelBundle
+    size_multiple_px: int
+    torch_model: torch.nn.Module | None = None
+
+    def choose_batch_size(self, tile_shape: tuple[int, int, int], *, default: int = 2) -> int:
+        """Tiles per call: from free GPU memory for torch on CUDA, else ``default``."""
+        if self.torch_model is None:
+            return default
+        return auto_batch_size(
+            self.torch_model, tile_shape, self.device, self.precision, default=default
+        )
 
 
 def is_onnx_file(path: str | os.PathLike[str]) -> bool:
