@@ -27,7 +27,8 @@ import torch
 
 from sarslide.devices import PrecisionPlan, resolve_precision
 from sarslide.errors import ConfigError
-from sarslide.models.engines import EngineRun, resolve_engine
+from sarslide.models.engine_run import EngineRun
+from sarslide.models.engines import resolve_engine
 from sarslide.models.export import check_onnx_graph
 from sarslide.models.onnx_engine import (
     OnnxPredictor,
