@@ -14,11 +14,14 @@ Usage: python benchmarks/bench_engine_metrics.py [CHECKPOINT ...] [--quick]
 (default: demo-output/run/checkpoints/best.ckpt of 'make demo' and the first unseen-event
 run of 'make transfer', transfer-output/study/runs/unseen-*/train/checkpoints/best.ckpt,
 those that exist)
-Writes benchmarks/results/engine_metrics.json (engine_metrics_quick.json with --quick).
+Updates benchmarks/results/engine_metrics.json (engine_metrics_quick.json with --quick)
+per checkpoint: a model measured again replaces its entry (same checkpoint path), the
+entries of other checkpoints already there are kept.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -31,6 +34,9 @@ sys.path.insert(0, str(HERE.parent))
 
 RUNS = (("torch", "fp32"), ("onnx", "fp32"), ("torch", "bf16"), ("onnx", "int8"))
 AUPRC_TOLERANCE = 0.005
+# when and under what load each model was measured (a kept entry written before these
+# were per model takes the file-wide value it was written with)
+ENTRY_FACTS = ("date", "load_average_1min_end")
 
 
 def test_regions(checkpoint: str) -> tuple[list[tuple[Any, Any, Any]], Any]:
@@ -109,6 +115,7 @@ def measure_checkpoint(checkpoint: str, folder: Path) -> dict[str, Any]:
         "runs": {},
     }
     regions, splits = test_regions(checkpoint)
+    result["model_name"] = regions[0][0].model_name
     scores = {}
     for engine, precision in RUNS:
         name = f"{engine}_{precision}"
@@ -125,26 +132,45 @@ def measure_checkpoint(checkpoint: str, folder: Path) -> dict[str, Any]:
             np.max(np.abs(scores[name] - scores["torch_fp32"]))
         )
         run["within_auprc_tolerance"] = abs(run["test_region_auprc_change"]) < AUPRC_TOLERANCE
+    result["date"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    result["load_average_1min_end"] = round(os.getloadavg()[0], 1)
     return result
 
 
-def main(checkpoints: list[str], quick: bool) -> None:
-    from benchmarks.measure import write_results
+def merge_models(previous: dict[str, Any], measured: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The previous results' models with those just ``measured`` in place of the entries
+    of the same checkpoint (others kept, in order; new checkpoints appended). A kept
+    entry without its own date or load average takes the file-wide ones (ENTRY_FACTS)."""
+    fresh = {entry["checkpoint"]: entry for entry in measured}
+    models = []
+    for entry in previous.get("models", []):
+        if entry["checkpoint"] in fresh:
+            models.append(fresh.pop(entry["checkpoint"]))
+            continue
+        inherited = {k: previous[k] for k in ENTRY_FACTS if k in previous and k not in entry}
+        models.append({**entry, **inherited})
+    return models + list(fresh.values())
 
-    results: dict[str, Any] = {"models": [], "tolerance_auprc": AUPRC_TOLERANCE}
+
+def main(checkpoints: list[str], quick: bool) -> None:
+    from benchmarks.measure import results_path, write_results
+
+    measured: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench_engine_metrics_") as tmp:
         for index, checkpoint in enumerate(checkpoints):
             folder = Path(tmp) / str(index)
             folder.mkdir()
-            results["models"].append(measure_checkpoint(checkpoint, folder))
-            for name, run in results["models"][-1]["runs"].items():
+            measured.append(measure_checkpoint(checkpoint, folder))
+            for name, run in measured[-1]["runs"].items():
                 sys.stderr.write(
                     f"{checkpoint}: {name} test region AUPRC {run['test_region_auprc']:.4f} "
                     f"({run['test_region_auprc_change']:+.5f}), test chips "
                     f"{run['test_chips_auprc_change']:+.5f}, max |dp| "
                     f"{run['max_abs_probability_difference']:.2e}\n"
                 )
-    results["load_average_1min_end"] = round(os.getloadavg()[0], 1)
+    path = results_path("engine_metrics", quick=quick)
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    results = {"models": merge_models(previous, measured), "tolerance_auprc": AUPRC_TOLERANCE}
     path = write_results("engine_metrics", results, quick=quick)
     sys.stderr.write(f"wrote {path}\n")
 
@@ -161,6 +187,7 @@ def default_checkpoints() -> list[str]:
 
 if __name__ == "__main__":
     given = [a for a in sys.argv[1:] if not a.startswith("--")] or default_checkpoints()
+    given = [str(Path(c).resolve()) for c in given]
     missing = [c for c in given if not Path(c).is_file()]
     if missing or not given:  # run_all.py runs every script: no trained model, no metric
         sys.stderr.write(
