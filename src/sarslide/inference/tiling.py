@@ -10,8 +10,12 @@ neighbouring tiles share ``2 * margin_px + overlap_px`` pixels:
   pixel sum to exactly 1 and no seam shows at tile edges;
 - at the scene border a tile keeps weight 1 up to the edge.
 
-Tiles start at multiples of the stride ``tile_size_px - 2 * margin_px - overlap_px``
-from the scene origin (keep the stride a multiple of 32 so that the U-Net pooling
+Along each axis the plan takes the fewest tiles of ``tile_size_px`` that cover the
+scene, then shrinks them to the smallest size multiple with which as many tiles
+still cover it (even tiles: ``tile_size_px`` is the largest tile, the one actually
+used is in ``AxisPlan.tile_px``). Tiles start at multiples of the stride
+``tile - 2 * margin_px - overlap_px`` from the scene origin (keep ``2 * margin_px +
+overlap_px`` a multiple of 32 so that the stride is one too and the U-Net pooling
 grids of all tiles line up); the last tile of a row or column is moved back to end
 at the scene edge, rounded up to ``size_multiple_px`` (the reader pads the few
 pixels past the scene by reflection; their prediction is dropped). A scene smaller
@@ -38,7 +42,7 @@ class Tiling:
     tiles per model call. ``TilingOptions.to_tiling`` makes one from a config.
     """
 
-    tile_size_px: int = 512
+    tile_size_px: int = 1024
     overlap_px: int = 64
     margin_px: int = 0
     size_multiple_px: int = 32
@@ -148,7 +152,7 @@ def plan_tiles(
     height_px: int,
     width_px: int,
     *,
-    tile_size_px: int = 512,
+    tile_size_px: int = 1024,
     overlap_px: int = 64,
     margin_px: int = 0,
     size_multiple_px: int = 32,
@@ -199,6 +203,14 @@ def _plan_axis(
         # One tile: no neighbour, weight 1 everywhere; shrink it to fit the scene.
         return AxisPlan(size, _round_up(size, multiple), stride, (0,), margin, overlap)
     n = 1 + math.ceil((size - tile) / stride)
+    # Even tiles: the smallest tile (a size multiple, at most ``tile``) of which n still
+    # cover the scene, so that little is computed past the edge or twice in the last
+    # tile. A Hokkaido-sized scene (4398 x 5382 px) with 1024 px tiles: 960 px tiles,
+    # work ratio 1.17 instead of 1.33.
+    context = tile - stride  # 2 * margin + overlap, shared with each neighbour
+    even = _round_up(-(-(size + (n - 1) * context) // n), multiple)
+    if even < tile and even - context >= max(overlap, 1):
+        tile, stride = even, even - context
     starts = [i * stride for i in range(n - 1)]
     # The last tile ends at the scene edge (rounded up to the size multiple, so that
     # it keeps the pooling grid of the others) instead of running a stride past it.
