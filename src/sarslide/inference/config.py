@@ -48,7 +48,11 @@ class TilingOptions(ConfigModel):
         "engine",
     )
 
-    tile_size_px: int = Field(default=512, ge=1, description="Model input tile size (px).")
+    tile_size_px: int = Field(
+        default=1024,
+        ge=1,
+        description="Largest model input tile (px); tiles shrink evenly to cover the scene.",
+    )
     overlap_px: int = Field(default=64, ge=0, description="Blended overlap between tiles (px).")
     margin_px: int = Field(
         default=0, ge=0, description="Context dropped at interior tile edges (px)."
