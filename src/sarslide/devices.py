@@ -174,7 +174,7 @@ def _bf16_supported(device: torch.device) -> bool:
         return False
 
 
-def _cpu_has_bf16_units() -> bool:
+def cpu_has_bf16_units() -> bool:
     """AVX512_BF16 or AMX: bf16 autocast then runs ~2x faster than fp32 (measured on
     an AVX512_BF16 Zen4, docs/predict.md); without them it is much slower."""
     import torch  # [ml] extra: imported on use (see the module docstring)
@@ -189,8 +189,9 @@ def resolve_precision(
 ) -> PrecisionPlan:
     """The precision of ``setting`` (auto, fp32, bf16, fp16; Lightning names too) on ``device``.
 
-    ``auto``: bf16 on CUDA GPUs that support it, else fp16; fp32 on the CPU and MPS (an
-    exported model may then run int8, ``sarslide.models.engines``). ``int8`` only with
+    ``auto``: bf16 on CUDA GPUs that support it, else fp16; fp32 on the CPU and MPS (on
+    the CPU an exported model may then run int8, and a checkpoint bf16, where their
+    recorded precision check passed: ``sarslide.models.engines``). ``int8`` only with
     ``inference`` (predict, evaluate, respond), on the CPU.
 
     Raises:
@@ -224,7 +225,7 @@ def resolve_precision(
             "precision 'fp16' is for GPUs; on the CPU use fp32 (default) or bf16 "
             "(fast only on CPUs with bf16 matrix units)."
         )
-    if name == "bf16" and device.type == "cpu" and not _cpu_has_bf16_units():
+    if name == "bf16" and device.type == "cpu" and not cpu_has_bf16_units():
         logger.warning("bf16 on this CPU is slower than fp32 (no AVX512_BF16 or AMX)")
     return PrecisionPlan(name)  # type: ignore[arg-type]
 

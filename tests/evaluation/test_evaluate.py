@@ -10,6 +10,8 @@ import torch
 
 from sarslide.evaluation.config import EvaluateConfig
 from sarslide.evaluation.evaluate import evaluate_checkpoint
+from sarslide.models import precision_check
+from sarslide.models.checkpoints import read_model_bundle
 from sarslide.training import load_train_config, train
 from tests.factories import make_minimal_cube
 
@@ -17,7 +19,10 @@ torch.set_num_threads(1)
 
 
 @pytest.mark.slow
-def test_evaluate_checkpoint_writes_labelled_metrics(tmp_path: Path) -> None:
+def test_evaluate_checkpoint_writes_labelled_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(precision_check, "cpu_has_bf16_units", lambda: True)
     cube = make_minimal_cube(height=64, width=64, timesteps=4, seed=5)
     cfg = load_train_config(
         {
@@ -57,6 +62,11 @@ def test_evaluate_checkpoint_writes_labelled_metrics(tmp_path: Path) -> None:
     assert "random split" in summary and "baseline AUPRC" in summary
     assert "spatial block bootstrap interval" in summary and "not the variance" in summary
     assert (tmp_path / "eval" / "pr_curve.png").stat().st_size > 0
+    # --precision auto followed the bf16 check training recorded, and says so
+    check = read_model_bundle(paths.best_checkpoint).extra["precision_check"]
+    ran = "bf16" if check.get("results", {}).get("bf16", {}).get("passed") else "fp32"
+    assert metrics["engine"]["precision"] == ran
+    assert metrics["engine"]["precision_chosen_by"].startswith(ran)
     resolved = EvaluateConfig.from_yaml(tmp_path / "eval" / "config.yaml")
     assert resolved == settings.model_copy(update={"cube": "mem"})
 

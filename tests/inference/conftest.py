@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -52,6 +53,31 @@ def write_fake_checkpoint(
         path,
     )
     return path
+
+
+def checked_record(passed: bool) -> dict[str, Any]:
+    """A bf16 check as ``sarslide train`` records it in a checkpoint (``metadata.
+    precision_check``; values invented, shape real): ``passed`` or failed."""
+    change = 0.5 * 0.005 if passed else 2 * 0.005
+    return {
+        "split": "val",
+        "split_method": "spatial",
+        "tolerance_auprc": 0.005,
+        "checked_at": "training end",
+        "chips": 2,
+        "pixels": 512,
+        "fp32_auprc": 0.5,
+        "results": {
+            "bf16": {
+                "auprc": 0.5 - change,
+                "auprc_change": -change,
+                "max_abs_probability_difference": 1e-3,
+                "passed": passed,
+            }
+        },
+        "reference": "torch fp32 (channels-last, CPU)",
+        "seconds": 0.1,
+    }
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -70,3 +71,21 @@ def test_importing_sarslide_loads_nothing_and_the_verbs_resolve() -> None:
 def test_every_export_resolves() -> None:
     for name in sarslide.__all__:
         assert getattr(sarslide, name) is not None, name
+
+
+def test_run_config_records_the_precision_a_checked_checkpoint_ran_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sarslide.models import precision_check
+    from tests.inference.conftest import checked_record, write_fake_checkpoint
+
+    monkeypatch.setattr(precision_check, "cpu_has_bf16_units", lambda: True)
+    metadata = {precision_check.PRECISION_CHECK_KEY: checked_record(passed=True)}
+    ckpt = write_fake_checkpoint(tmp_path / "best.ckpt", metadata=metadata)
+    settings = {"checkpoint": str(ckpt), "cube": "<in memory>", "tile_size_px": 64}
+    cfg = PredictConfig(**settings, overlap_px=16, output_dir=str(tmp_path / "m"), figures=False)
+    result = sarslide.predict(cfg, cube=make_minimal_cube(height=70, width=90))
+    assert result.files is not None
+    run = json.loads(result.files.config_json.read_text())
+    assert (run["engine"], run["precision"]) == ("torch", "bf16")
+    assert run["precision_chosen_by"].startswith("bf16: checked at training end")

@@ -30,7 +30,7 @@ from sarslide.models.engines import (
 )
 from sarslide.models.export import export_model
 from sarslide.models.onnx_engine import create_onnx_session, export_onnx_bytes
-from sarslide.models.quantize import AUPRC_TOLERANCE
+from sarslide.models.precision_check import AUPRC_TOLERANCE
 from sarslide.simulate import simulate_event_cube
 from tests.inference.conftest import write_fake_checkpoint
 from tests.sources.stac_fixtures import THIRD_PARTY_WARNINGS

@@ -12,7 +12,13 @@ import pytest
 import torch
 
 from sarslide.errors import CheckpointError, ConfigError
-from sarslide.models.checkpoints import load_model_from_checkpoint, read_checkpoint
+from sarslide.models import precision_check
+from sarslide.models.checkpoints import (
+    load_model_from_checkpoint,
+    read_checkpoint,
+    read_model_bundle,
+)
+from sarslide.models.precision_check import AUPRC_TOLERANCE
 from sarslide.training import load_train_config, train
 from sarslide.training.task import SegmentationTask
 
@@ -23,8 +29,10 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def test_train_resume_and_checkpoint_contents(
-    tiny_cube: Any, tiny_config_values: dict[str, Any]
+    tiny_cube: Any, tiny_config_values: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the bf16 check runs where the CPU has bf16 units (autocast works, slowly, on any)
+    monkeypatch.setattr(precision_check, "cpu_has_bf16_units", lambda: True)
     cfg = load_train_config(tiny_config_values)
     first = train(cfg, progress=False, cube=tiny_cube)
     assert read_checkpoint(first.last_checkpoint)["epoch"] == 0
@@ -61,6 +69,15 @@ def test_train_resume_and_checkpoint_contents(
     }
     with torch.no_grad():
         assert model(torch.zeros(1, 4, 16, 16)).shape == (1, 2, 16, 16)
+    # bf16 against fp32 on the validation chips with the best model, in best.ckpt only
+    check = bundle.extra["precision_check"]
+    n_val = json.loads((paths.run_dir / "chips.json").read_text())["val"]["n_chips"]
+    assert (check["split"], check["chips"], check["checked_at"]) == ("val", n_val, "training end")
+    assert check["tolerance_auprc"] == AUPRC_TOLERANCE and check["pixels"] > 0
+    bf16 = check["results"]["bf16"]
+    assert bf16["auprc_change"] == pytest.approx(bf16["auprc"] - check["fp32_auprc"], abs=1e-12)
+    assert bf16["passed"] == (abs(bf16["auprc_change"]) < AUPRC_TOLERANCE)
+    assert "precision_check" not in read_model_bundle(paths.last_checkpoint).extra
 
     # The LR scheduler follows the VALIDATION loss: its best is the lowest val/loss.
     scheduler_state = last["plateau_scheduler"]

@@ -168,7 +168,9 @@ def train_and_score_transfer(spec: RunSpec) -> RunOutput:
         logger.info("%s: %d epochs (equal optimizer steps)", spec.run_id, trainer["max_epochs"])
     cfg = load_train_config(config)
     paths = train(cfg, progress=False)
-    model = load_inference_model(paths.best_checkpoint)
+    # fp32 whatever the CPU: --precision auto would run a checkpoint whose bf16 check
+    # passed in bf16 on CPUs with bf16 units, and the study's numbers would follow the CPU
+    model = load_inference_model(paths.best_checkpoint, precision="fp32")
     bundle = model.bundle
     event_cfg = load_data_config(spec.train["data"]).for_event(event)
     probability, labels, masks = predict_event(model, bundle, event_cfg)

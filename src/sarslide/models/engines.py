@@ -10,7 +10,13 @@ model (``sarslide export``, ``*.onnx`` with its model card) and an ``engine``:
   ~8 s for unet-resnet50 on 2 cores).
 - ``auto``: the faster engine measured on this kind of device (docs/predict.md,
   "Engines"): ONNX Runtime on the CPU in fp32 (1.3-1.6x faster there), torch on GPUs
-  and for bf16/fp16; an ONNX file always runs on ONNX Runtime.
+  and for bf16/fp16 (torch bf16 is faster still on CPUs with bf16 units); an ONNX file
+  always runs on ONNX Runtime.
+
+A checkpoint under ``--precision auto`` on the CPU runs on torch in bf16 autocast where
+the check ``sarslide train`` recorded in it passed (bf16 moved the validation AUPRC by
+less than 0.005) and the CPU has AVX512_BF16 or AMX
+(:mod:`sarslide.models.precision_check`); otherwise as above, in fp32.
 
 Precision ``int8`` runs the int8 graph that ``sarslide export --check-precision``
 writes beside the model (``model.int8.onnx``, :mod:`sarslide.models.quantize`).
@@ -49,6 +55,11 @@ from sarslide.models.onnx_engine import (
     onnxruntime_version,
     open_onnx_file,
     read_onnx_metadata,
+)
+from sarslide.models.precision_check import (
+    PRECISION_CHECK_KEY,
+    choose_checkpoint_precision,
+    is_auto_on_cpu,
 )
 from sarslide.models.predict import auto_batch_size, make_torch_predictor, prepare_model
 from sarslide.models.registry import get_model_spec
@@ -185,6 +196,12 @@ def load_inference_model(
     """
     torch_device = torch.device(device)
     onnx_file = is_onnx_file(path)
+    why = ""
+    if not onnx_file and is_auto_on_cpu(precision, torch_device):
+        check_engine_setting(engine)  # a bad name is refused before the file is read
+        record = read_model_bundle(path).extra.get(PRECISION_CHECK_KEY)
+        precision, why = choose_checkpoint_precision(record, precision, torch_device, engine)
+        logger.info("precision auto: %s", why)
     name = resolve_engine(engine, torch_device, onnx_file=onnx_file, precision=precision)
     start = time.perf_counter()
     if name == "onnx":
@@ -192,6 +209,8 @@ def load_inference_model(
     else:
         loaded = _load_torch(path, torch_device, precision, channels_last=channels_last)
     loaded.load_s = time.perf_counter() - start
+    if why:
+        loaded.notes["precision_chosen_by"] = why
     logger.info(
         "model %s on %s (%s, %s, %.1f s to load)",
         loaded.bundle.model_name,

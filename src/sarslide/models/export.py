@@ -8,8 +8,9 @@ written, the graph is run by ONNX Runtime on a seeded input and compared with to
 the largest probability difference is recorded in the card (``model.export_check``).
 With ``check_precision``, the graph is also quantised to int8 (calibrated on training
 chips) and written as ``model.int8.onnx``, and int8 and bf16 are scored against fp32 on
-the validation chips (``precision_check`` in the card; ``sarslide.models.quantize``).
-All files appear complete or not at all.
+the validation chips (``precision_check`` in the card; ``sarslide.models.quantize``);
+without it the card carries the bf16 check ``sarslide train`` recorded in the
+checkpoint, where there is one. All files appear complete or not at all.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from sarslide.models.onnx_engine import (
     read_onnx_metadata,
     write_onnx_with_metadata,
 )
+from sarslide.models.precision_check import PRECISION_CHECK_KEY
 from sarslide.models.predict import make_torch_predictor, positive_probability
 from sarslide.models.quantize import (
     CALIBRATION_PERCENTILE,
@@ -196,7 +198,9 @@ def _write_export(
             precision_check["results"]["int8"].update(
                 file=int8_path.name, sha256=file_sha256(int8_tmp)
             )
-            card["precision_check"] = precision_check
+            card[PRECISION_CHECK_KEY] = precision_check
+        elif isinstance(bundle.extra.get(PRECISION_CHECK_KEY), dict):
+            card[PRECISION_CHECK_KEY] = bundle.extra[PRECISION_CHECK_KEY]  # training's bf16
         card_text = json.dumps(card, indent=2, default=str)
         tmp = [stack.enter_context(replacing(path)) for path in paths]
         write_onnx_with_metadata(graph, tmp[0], {CARD_METADATA_KEY: card_text})
@@ -241,7 +245,7 @@ def _write_int8(
     }
     int8_card = copy.deepcopy(card)
     int8_card["model"]["graph_precision"] = "int8"
-    int8_card["precision_check"] = record
+    int8_card[PRECISION_CHECK_KEY] = record
     text = json.dumps(int8_card, indent=2, default=str)
     write_onnx_with_metadata(graph_int8, path, {CARD_METADATA_KEY: text})
     return record

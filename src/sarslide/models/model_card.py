@@ -253,16 +253,24 @@ def render_model_card(card: dict[str, Any]) -> str:
 
 
 def _render_precision_check(check: dict[str, Any] | None) -> list[str]:
-    """The reduced precisions against fp32 on held-out chips (``export --check-precision``)."""
+    """The reduced precisions against fp32 on held-out chips (``export --check-precision``,
+    or the bf16 check ``sarslide train`` recorded in the checkpoint)."""
+    head = ["", "## Reduced precision", ""]
     if not check:
-        return ["", "## Reduced precision", "", "Not checked: `--precision auto` runs fp32."]
+        return [*head, "Not checked: `--precision auto` runs fp32."]
+    if "not_run" in check:
+        return [
+            *head,
+            f"Not checked at training end ({check['not_run']}): `--precision auto` runs fp32.",
+        ]
+    when = " at training end" if check.get("checked_at") == "training end" else ""
     lines = [
-        "",
-        "## Reduced precision",
-        "",
-        f"Scored on the {check['chips']} {check['split']} chips ({check['pixels']} pixels); "
-        f"fp32 AUPRC {check['fp32_auprc']:.4f}. A precision passes when the AUPRC moves by "
-        f"less than {check['tolerance_auprc']}; `--precision auto` runs int8 only then.",
+        *head,
+        f"Scored{when} on the {check['chips']} {check['split']} chips ({check['pixels']} "
+        f"pixels); fp32 AUPRC {check['fp32_auprc']:.4f}. A precision passes when the AUPRC "
+        f"moves by less than {check['tolerance_auprc']}; `--precision auto` on the CPU runs "
+        "this model's int8 graph, or its checkpoint in bf16 (torch, on CPUs with "
+        "AVX512_BF16 or AMX), only then.",
         "",
         "| precision | AUPRC | change | max abs probability change | passed |",
         "|---|---|---|---|---|",

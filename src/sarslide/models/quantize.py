@@ -9,10 +9,11 @@
   AMX (``sarslide.models.predict``).
 
 :func:`check_reduced_precisions` runs the fp32 graph, the int8 graph and torch bf16 on
-the same held-out chips (the checkpoint's validation split) and records each AUPRC
-and its change against fp32; a precision ``passed`` when the AUPRC moved by less than
-``AUPRC_TOLERANCE``. ``sarslide export --check-precision`` writes the record into the
-model card, and ``--precision auto`` chooses int8 only for a model whose record passed
+the same held-out chips (the checkpoint's validation split) and scores them as
+``sarslide.models.precision_check`` does (each AUPRC and its change against fp32; a
+precision ``passed`` when the AUPRC moved by less than ``AUPRC_TOLERANCE``).
+``sarslide export --check-precision`` writes the record into the model card, and
+``--precision auto`` chooses int8 only for a model whose record passed
 (``sarslide.models.engines``).
 """
 
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +30,15 @@ import torch
 from sarslide.chips.dataset import ChipSplits
 from sarslide.chips.normalisation import NormalisationStats, standardise_chips
 from sarslide.errors import DataSelectionError
-from sarslide.metrics.binary import compute_auprc, select_valid
 from sarslide.models.onnx_engine import INPUT_NAME, OnnxPredictor, create_onnx_session
+from sarslide.models.precision_check import Predictor, check_precisions
 from sarslide.models.predict import make_torch_predictor
 
 logger = logging.getLogger(__name__)
 
-AUPRC_TOLERANCE = 0.005
-"""Largest change of held-out AUPRC a reduced precision may cause and still be chosen."""
 CALIBRATION_CHIPS = 32
 CALIBRATION_PERCENTILE = 99.999
 CALIBRATION_SEED = 0
-CHECK_BATCH = 8
-REDUCED_PRECISIONS = ("int8", "bf16")
 # what stays fp32 after the last convolution: softmax / sigmoid and the class pick
 _HEAD_OPS = ("Softmax", "Sigmoid", "Gather", "Slice", "Squeeze")
 
@@ -111,7 +107,8 @@ def check_reduced_precisions(
     graph_int8: bytes,
     held_out: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, Any]:
-    """AUPRC of fp32, int8 and bf16 on the same held-out chips, and each change.
+    """AUPRC of fp32, int8 and bf16 on the same held-out chips, and each change
+    (:func:`~sarslide.models.precision_check.check_precisions`).
 
     Args:
         model: the torch network (for bf16 autocast).
@@ -120,43 +117,11 @@ def check_reduced_precisions(
         graph_int8: its int8 version (:func:`quantize_int8`).
         held_out: standardised inputs (n, C, H, W) and labels (n, H, W), 255 = ignore.
     """
-    inputs, labels = held_out
-    runs: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    runs: dict[str, Predictor] = {
         "fp32": OnnxPredictor(create_onnx_session(graph_fp32)),
         "int8": OnnxPredictor(create_onnx_session(graph_int8)),
         "bf16": make_torch_predictor(
             model, num_classes=num_classes, channels_last=True, precision="bf16"
         ),
     }
-    probabilities = {name: _predict_chips(run, inputs) for name, run in runs.items()}
-    y, reference = select_valid(labels, probabilities["fp32"])
-    if not y.any():
-        raise DataSelectionError(
-            "The held-out chips have no landslide pixel; AUPRC is undefined, so reduced "
-            "precision cannot be checked on them."
-        )
-    fp32_auprc = compute_auprc(y, reference)
-    results = {}
-    for name in REDUCED_PRECISIONS:
-        _, scores = select_valid(labels, probabilities[name])
-        auprc = compute_auprc(y, scores)
-        change = auprc - fp32_auprc
-        results[name] = {
-            "auprc": auprc,
-            "auprc_change": change,
-            "max_abs_probability_difference": float(np.max(np.abs(scores - reference))),
-            "passed": bool(abs(change) < AUPRC_TOLERANCE),
-        }
-        logger.info("precision %s: AUPRC %.4f (%+.5f against fp32)", name, auprc, change)
-    return {
-        "chips": int(inputs.shape[0]),
-        "pixels": int(y.size),
-        "tolerance_auprc": AUPRC_TOLERANCE,
-        "fp32_auprc": fp32_auprc,
-        "results": results,
-    }
-
-
-def _predict_chips(run: Callable[[np.ndarray], np.ndarray], inputs: np.ndarray) -> np.ndarray:
-    parts = [run(inputs[i : i + CHECK_BATCH]) for i in range(0, len(inputs), CHECK_BATCH)]
-    return np.concatenate(parts) if parts else np.empty((0, *inputs.shape[2:]), np.float32)
+    return check_precisions(runs, held_out)

@@ -43,6 +43,7 @@ from sarslide.training.config import TrainConfig, TrainerConfig
 from sarslide.training.datamodule import LandslideDataModule
 from sarslide.training.interval_checkpoint import IntervalCheckpoint
 from sarslide.training.loggers import create_loggers
+from sarslide.training.precision_record import store_precision_check
 from sarslide.training.preflight import check_training_setup
 from sarslide.training.resolution import training_resolution
 from sarslide.training.run_folder import (
@@ -278,7 +279,8 @@ def train(
     split plan), ``normalisation.json``, ``chips.json`` (counts per split),
     ``checkpoints/best.ckpt`` (lowest validation loss) and ``last.ckpt``,
     ``metrics.csv``, ``training_curve.png``. The checkpoints also carry the channels,
-    normalisation, data config, split and the threshold chosen on validation.
+    normalisation, data config, split and the threshold chosen on validation; the best
+    one also bf16's validation AUPRC change (``precision_record``).
 
     Args:
         cfg: The run configuration.
@@ -346,6 +348,7 @@ def _train_in(
     paths = fit_task(task, datamodule, cfg.trainer, root, progress=progress, resume=resume)
     if paths.is_global_zero:
         store_validation_threshold(paths, datamodule, metric=cfg.trainer.threshold_metric)
+        store_precision_check(paths.best_checkpoint, datamodule)
     return replace(paths, config_yaml=config_path, split_json=split_path)
 
 
