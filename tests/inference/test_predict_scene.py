@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import dask.array as da
 import numpy as np
 import pytest
@@ -211,3 +213,41 @@ def test_a_failing_read_is_raised_by_predict_and_stops_the_reader() -> None:
             block_size_px=100,
         )
     assert not [t for t in threading.enumerate() if t.name == "sarslide-prefetch"]
+
+
+def _nice() -> int:
+    import os
+    import threading
+
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+@pytest.mark.parametrize("prefetch_blocks", [1, 0])
+def test_reading_runs_below_the_model_priority(prefetch_blocks: int) -> None:
+    # The prefetch thread (and the dask / zarr threads it uses) yields the cores to the
+    # model; reading in turn (prefetch 0) runs in the model's thread, unchanged.
+    read_nice: list[int] = []
+    model_nice: list[int] = []
+    lazy = xr.DataArray(da.from_array(_stack(200, 200), chunks=(1, 64, 64)), dims=("c", "y", "x"))
+
+    def normalise(values: np.ndarray) -> np.ndarray:
+        read_nice.append(_nice())
+        return np.nan_to_num(values)
+
+    def model(batch: np.ndarray) -> np.ndarray:
+        model_nice.append(_nice())
+        return np.full((batch.shape[0], *batch.shape[2:]), 0.5, np.float32)
+
+    before = _nice()
+    predict_array(
+        lazy,
+        model,
+        normalise=normalise,
+        tiling=Tiling(tile_size_px=64, overlap_px=0, size_multiple_px=8),
+        block_size_px=64,
+        prefetch_blocks=prefetch_blocks,
+    )
+    assert set(model_nice) == {before} and _nice() == before
+    expected = min(19, before + 10) if prefetch_blocks else before
+    assert set(read_nice) == {expected}

@@ -14,6 +14,7 @@ A pixel where any input channel is NaN is nodata and comes out as NaN.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import closing, nullcontext
@@ -25,6 +26,12 @@ from rich.progress import Progress
 
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.inference.prefetch import prefetch
+from sarslide.inference.read_priority import (
+    lower_reading_priority,
+    lower_thread_priority,
+    reading_nice,
+)
+from sarslide.inference.row_band import RowBand
 from sarslide.inference.sinks import ArraySink, RowSink
 from sarslide.inference.tiling import TilePlan, TileWindow, Tiling
 from sarslide.inference.window_reader import DEFAULT_MAX_HELD_BYTES, ChunkedWindowReader, Window
@@ -138,7 +145,7 @@ def predict_stack(
             prefetch_blocks=prefetch_blocks,
             max_held_bytes=max_held_bytes,
         )
-    band = _Band(width)
+    band = RowBand(width)
     with _progress_bar(progress, plan.n_tiles) as bar, closing(predicted):
         for gi, rows in enumerate(row_groups):
             band.extend_to(min(plan.rows.starts[rows[-1]] + plan.rows.tile_px, height))
@@ -271,11 +278,19 @@ def _predict_blocks_here(
         max_held_bytes=max_held_bytes,
     )
 
+    # reading in the prefetch thread yields the cores to the model (read_priority)
+    nice = reading_nice() if prefetch_blocks > 0 else None
+
     def read_blocks() -> Iterator[_Block]:
+        if nice is not None:
+            lower_thread_priority(threading.get_native_id(), nice)
         for n, tiles in enumerate(blocks):
             yield _read_block(reader, n, tiles, windows[n], normalise, stats)
 
-    with closing(prefetch(read_blocks(), depth=prefetch_blocks)) as read_ahead:
+    with (
+        lower_reading_priority(nice),
+        closing(prefetch(read_blocks(), depth=prefetch_blocks)) as read_ahead,
+    ):
         for _ in blocks:
             t0 = time.perf_counter()
             block = next(read_ahead)
@@ -305,7 +320,7 @@ def predict_tiles(block: _Block, predict_batch: PredictBatchFn, batch_size: int)
 
 
 def _blend_block(
-    block: PredictedBlock, plan: TilePlan, band: _Band, stats: PredictionStats
+    block: PredictedBlock, plan: TilePlan, band: RowBand, stats: PredictionStats
 ) -> None:
     """Weight the block's tile probabilities, mask nodata, add them into ``band``."""
     t0 = time.perf_counter()
@@ -324,37 +339,6 @@ def _pad_past_scene(values: np.ndarray, height: int, width: int) -> np.ndarray:
     if pad_y or pad_x:
         values = np.pad(values, ((0, 0), (0, pad_y), (0, pad_x)), mode="symmetric")
     return values
-
-
-class _Band:
-    """Accumulator over full-width rows ``[row0, row0 + n)`` of the blended prediction."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.row0 = 0
-        self.values = np.zeros((0, width), dtype=np.float32)
-        self.peak_rows = 0
-
-    def extend_to(self, row_end: int) -> None:
-        extra = row_end - (self.row0 + self.values.shape[0])
-        if extra > 0:
-            self.values = np.concatenate([self.values, np.zeros((extra, self.width), np.float32)])
-            self.peak_rows = max(self.peak_rows, self.values.shape[0])
-
-    def add(self, y0: int, x0: int, weighted: np.ndarray) -> None:
-        """Add a tile's weighted prediction; parts past the scene are dropped."""
-        rows = min(weighted.shape[0], self.row0 + self.values.shape[0] - y0)
-        cols = min(weighted.shape[1], self.width - x0)
-        self.values[y0 - self.row0 : y0 - self.row0 + rows, x0 : x0 + cols] += weighted[
-            :rows, :cols
-        ]
-
-    def pop_until(self, row_end: int) -> np.ndarray:
-        """Return rows ``[row0, row_end)`` (finished) and keep the rest."""
-        n = row_end - self.row0
-        done, self.values = self.values[:n], self.values[n:].copy()
-        self.row0 = row_end
-        return done
 
 
 def _group_starts(starts: tuple[int, ...], tile_px: int, block_size_px: int) -> list[list[int]]:
