@@ -251,3 +251,15 @@ def test_reading_runs_below_the_model_priority(prefetch_blocks: int) -> None:
     assert set(model_nice) == {before} and _nice() == before
     expected = min(19, before + 10) if prefetch_blocks else before
     assert set(read_nice) == {expected}
+
+
+def test_stats_say_which_tiles_ran() -> None:
+    # 1024 px asked over 300 x 1900 px: one row of 320 px tiles; columns: two of 1024
+    # would cover the width, and two of 992 px (the smallest multiple of 32) still do.
+    stats = predict_stack(
+        np.zeros((1, 300, 1900), np.float32),
+        lambda b: np.zeros((b.shape[0], *b.shape[2:]), np.float32),
+        sink=ArraySink(np.zeros((300, 1900), np.float32)),
+        tiling=Tiling(tile_size_px=1024, overlap_px=64),
+    )
+    assert stats.tile_px == (320, 992) and stats.n_tiles == 2

@@ -52,6 +52,7 @@ class PredictionStats:
     n_batches: int = 0
     pixels: int = 0
     work_ratio: float = 1.0
+    tile_px: tuple[int, int] = (0, 0)  # the (rows, cols) of the tiles run (even tiles)
     read_s: float = 0.0  # reading + standardising blocks (in the prefetch thread)
     chunks_computed: int = 0  # stack chunks computed (each once when held between blocks)
     wait_s: float = 0.0  # time the model waited for a block to be read
@@ -113,7 +114,12 @@ def predict_stack(
         )
     height, width = int(stack.shape[1]), int(stack.shape[2])
     plan = tiling.plan(height, width)
-    stats = PredictionStats(n_tiles=plan.n_tiles, pixels=height * width, work_ratio=plan.work_ratio)
+    stats = PredictionStats(
+        n_tiles=plan.n_tiles,
+        pixels=height * width,
+        work_ratio=plan.work_ratio,
+        tile_px=(plan.rows.tile_px, plan.cols.tile_px),
+    )
     normalise = normalise or _fill_nan
     row_groups = _group_starts(plan.rows.starts, plan.rows.tile_px, block_size_px)
     col_groups = _group_starts(plan.cols.starts, plan.cols.tile_px, block_size_px)
@@ -163,11 +169,12 @@ def predict_stack(
             stats.peak_band_rows = max(stats.peak_band_rows, band.peak_rows)
     stats.wall_s = time.perf_counter() - start
     logger.info(
-        "predicted %d x %d px in %d tiles (%.1f s: read %.1f (waited %.1f), forward %.1f, "
-        "blend %.1f, write %.1f)",
+        "predicted %d x %d px in %d tiles of %d x %d px (%.1f s: read %.1f (waited %.1f), "
+        "forward %.1f, blend %.1f, write %.1f)",
         height,
         width,
         stats.n_tiles,
+        *stats.tile_px,
         stats.wall_s,
         stats.read_s,
         stats.wait_s,
