@@ -29,6 +29,14 @@ from tests.inference.conftest import checked_record, write_fake_checkpoint
 CPU = torch.device("cpu")
 
 
+def loose_record(change: Any) -> dict[str, Any]:
+    """A record that says bf16 passed although its change is not under 0.005."""
+    record = checked_record(passed=True)
+    record["tolerance_auprc"] = 0.05
+    record["results"]["bf16"]["auprc_change"] = -change if isinstance(change, float) else change
+    return record
+
+
 def checkpoint_with(tmp_path: Path, record: Any) -> Path:
     metadata = {PRECISION_CHECK_KEY: record} if record is not None else None
     return write_fake_checkpoint(tmp_path / "best.ckpt", metadata=metadata)
@@ -59,6 +67,8 @@ def test_auto_runs_a_checkpoint_whose_check_passed_in_bf16(tmp_path: Path, bf16_
         (checked_record(passed=False), "allowed < 0.005"),
         ({"tolerance_auprc": AUPRC_TOLERANCE, "not_run": "no validation chips"}, "no validation"),
         ("not a record", "records no precision check"),
+        (loose_record(0.01), "by -0.0100 (allowed < 0.005)"),  # its own, looser tolerance
+        (loose_record("small"), "by +nan"),  # a damaged value decides nothing
     ],
 )
 def test_auto_runs_fp32_where_the_check_failed_or_is_missing(

@@ -136,7 +136,8 @@ def choose_checkpoint_precision(
     on the CPU: ``precision`` then goes on unchanged, as does fp32 on a CPU).
 
     ``auto`` on the CPU becomes ``bf16`` only where the checkpoint's ``record`` says bf16
-    moved the validation AUPRC by less than its tolerance, this CPU has AVX512_BF16 or
+    passed and moved the validation AUPRC by less than :data:`AUPRC_TOLERANCE` (this
+    version's, whatever the record's), this CPU has AVX512_BF16 or
     AMX (:func:`~sarslide.devices.cpu_has_bf16_units`) and the engine may be torch;
     otherwise it stays ``auto`` (fp32 there) and the reason is given.
     """
@@ -148,9 +149,13 @@ def choose_checkpoint_precision(
     if not isinstance(bf16, dict):
         why = record.get("not_run") or "the checkpoint records no precision check"
         return precision, f"fp32: bf16 was not checked at training end ({why})"
-    change = f"bf16 moved the validation AUPRC by {bf16.get('auprc_change', float('nan')):+.4f}"
-    allowed = f"allowed < {record.get('tolerance_auprc', AUPRC_TOLERANCE)}"
-    if bf16.get("passed") is not True:
+    try:
+        moved = float(bf16.get("auprc_change"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):  # a damaged record decides nothing
+        moved = float("nan")
+    change = f"bf16 moved the validation AUPRC by {moved:+.4f}"
+    allowed = f"allowed < {AUPRC_TOLERANCE}"
+    if bf16.get("passed") is not True or not abs(moved) < AUPRC_TOLERANCE:
         return precision, f"fp32: {change} ({allowed})"
     if not cpu_has_bf16_units():
         return precision, f"fp32: {change}, but this CPU {NO_BF16_UNITS}"
