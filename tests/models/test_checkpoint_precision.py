@@ -123,5 +123,9 @@ def test_export_carries_the_training_check_into_the_card(tmp_path: Path) -> None
     rendered = outputs.card_markdown.read_text()
     assert "Scored at training end on the 2 val chips" in rendered
     assert "| bf16 | 0.4975 | -0.00250 |" in rendered
+    assert outputs.describe()[1] == (
+        "  bf16: validation AUPRC 0.4975 (-0.0025 against fp32 0.5000; passed, allowed < "
+        "0.005) at training end"
+    )
     # the exported fp32 graph has no int8 graph to choose: it runs fp32
     assert load_inference_model(outputs.onnx).precision.name == "fp32"

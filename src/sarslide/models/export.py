@@ -91,18 +91,22 @@ class ExportOutputs:
 
     def describe(self) -> list[str]:
         """The lines ``sarslide export`` prints under its first: the model card, then
-        each reduced precision's AUPRC change on the validation chips and its verdict."""
+        each reduced precision's AUPRC change on the validation chips and its verdict
+        (measured now, or at training end: the checkpoint's record, carried)."""
         lines = [f"  {self.card_json.name}, {self.card_markdown.name}: the model card"]
-        check = self.precision_check
-        if check is None or self.int8 is None:
-            return lines
-        for name, result in check["results"].items():
+        check = self.precision_check or {}
+        trained = " at training end" if check.get("checked_at") == "training end" else ""
+        if "not_run" in check:
+            return [*lines, f"  bf16: not checked{trained} ({check['not_run']})"]
+        for name, result in (check.get("results") or {}).items():
             verdict = "passed" if result["passed"] else "failed"
             lines.append(
                 f"  {name}: validation AUPRC {result['auprc']:.4f} "
                 f"({result['auprc_change']:+.4f} against fp32 {check['fp32_auprc']:.4f}; "
-                f"{verdict}, allowed < {check['tolerance_auprc']})"
+                f"{verdict}, allowed < {check['tolerance_auprc']}){trained}"
             )
+        if self.int8 is None:
+            return lines
         where = "--precision auto runs it where int8 passed"
         return [*lines, f"  {self.int8.name}: the int8 graph ({where})"]
 
@@ -200,7 +204,8 @@ def _write_export(
             )
             card[PRECISION_CHECK_KEY] = precision_check
         elif isinstance(bundle.extra.get(PRECISION_CHECK_KEY), dict):
-            card[PRECISION_CHECK_KEY] = bundle.extra[PRECISION_CHECK_KEY]  # training's bf16
+            precision_check = bundle.extra[PRECISION_CHECK_KEY]  # training's bf16 check
+            card[PRECISION_CHECK_KEY] = precision_check
         card_text = json.dumps(card, indent=2, default=str)
         tmp = [stack.enter_context(replacing(path)) for path in paths]
         write_onnx_with_metadata(graph, tmp[0], {CARD_METADATA_KEY: card_text})
