@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,27 @@ def checked_record(passed: bool) -> dict[str, Any]:
         "reference": "torch fp32 (channels-last, CPU)",
         "seconds": 0.1,
     }
+
+
+def write_fake_export(
+    ckpt: Path, path: Path, edit: Callable[[dict[str, Any]], None] = lambda card: None
+) -> Path:
+    """``ckpt`` as an exported model whose card ``edit`` may change (no ORT check run)."""
+    from sarslide.models.checkpoints import load_model_from_checkpoint, read_checkpoint
+    from sarslide.models.model_card import build_model_card
+    from sarslide.models.onnx_engine import (
+        CARD_METADATA_KEY,
+        export_onnx_bytes,
+        write_onnx_with_metadata,
+    )
+
+    hparams = read_checkpoint(ckpt)["hyper_parameters"]
+    card = build_model_card(hparams, source=str(ckpt), model_spec={"size_multiple_px": 8})
+    edit(card)
+    model, bundle = load_model_from_checkpoint(ckpt)
+    graph = export_onnx_bytes(model, in_channels=len(bundle.channel_names))
+    write_onnx_with_metadata(graph, path, {CARD_METADATA_KEY: json.dumps(card)})
+    return path
 
 
 @pytest.fixture

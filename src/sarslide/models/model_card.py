@@ -106,7 +106,35 @@ def bundle_from_card(card: dict[str, Any], *, source: str) -> ModelBundle:
             f"{source!r} has no sarslide model card (card_format {card.get('card_format')!r}); "
             "export it with 'sarslide export CHECKPOINT -o model.onnx'."
         )
-    return bundle_from_hparams(dict(card["checkpoint"]), source=source)
+    bundle = bundle_from_hparams(dict(card["checkpoint"]), source=source)
+    _check_card_agrees(card, bundle, source)
+    return bundle
+
+
+def _check_card_agrees(card: dict[str, Any], bundle: ModelBundle, source: str) -> None:
+    """Refuse a card whose readable sections (channels, normalisation, composite k)
+    say otherwise than its ``checkpoint`` record, which is what runs: a card edited by
+    hand would describe one model and run another."""
+    stats = bundle.normalisation.to_dict() if bundle.normalisation is not None else {}
+    runs = {
+        "channels": list(bundle.channel_names),
+        "normalisation.mean": stats.get("mean"),
+        "normalisation.std": stats.get("std"),
+        "composite.timesteps_k": getattr(bundle.data_config, "timesteps_k", None),
+    }
+    shown = {
+        "channels": card.get("channels"),
+        "normalisation.mean": (card.get("normalisation") or {}).get("mean"),
+        "normalisation.std": (card.get("normalisation") or {}).get("std"),
+        "composite.timesteps_k": (card.get("composite") or {}).get("timesteps_k"),
+    }
+    for key, value in shown.items():
+        if value is not None and value != runs[key]:
+            raise CheckpointError(
+                f"The model card of {source!r} contradicts itself: {key} is {value!r} but "
+                f"its checkpoint record (what runs) has {runs[key]!r}; the card was edited. "
+                "Export the checkpoint again with 'sarslide export CHECKPOINT -o model.onnx'."
+            )
 
 
 def parse_model_card(text: str, *, source: str) -> dict[str, Any]:

@@ -145,17 +145,31 @@ def create_onnx_session(
 
 
 def check_onnx_signature(session: Any, n_channels: int, source: str) -> None:
+    """Refuse a session whose graph is not what its model card describes
+    (:func:`check_graph_signature` of the session's inputs and outputs).
+
+    Raises:
+        CheckpointError: names, rank or channel count differ.
+    """
+    inputs = {node.name: list(node.shape) for node in session.get_inputs()}
+    outputs = {node.name for node in session.get_outputs()}
+    check_graph_signature(inputs, outputs, n_channels, source)
+
+
+def check_graph_signature(
+    inputs: dict[str, list[Any]], outputs: set[str], n_channels: int, source: str
+) -> None:
     """Refuse a graph whose input or output is not what its model card describes.
 
     An exported file is run as ``input`` (B, ``n_channels``, H, W) -> ``probability``;
     a graph with another channel count (a card copied onto another model's graph) or
     other names would fail at its first tile with ONNX Runtime's own message.
+    ``inputs``: name -> shape (ints, or names/None for dynamic axes), as a session or
+    the file's proto (:func:`read_onnx_header`) gives them.
 
     Raises:
         CheckpointError: names, rank or channel count differ.
     """
-    inputs = {node.name: node.shape for node in session.get_inputs()}
-    outputs = {node.name for node in session.get_outputs()}
     shape = inputs.get(INPUT_NAME)
     channels = shape[1] if shape is not None and len(shape) == 4 else None
     if OUTPUT_NAME not in outputs or channels is None:
@@ -214,10 +228,26 @@ class OnnxPredictor:
 
 def read_onnx_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
     """The ``metadata_props`` of an ONNX file (the graph's weights are not kept)."""
+    return read_onnx_header(path)[0]
+
+
+def read_onnx_header(
+    path: str | os.PathLike[str],
+) -> tuple[dict[str, str], dict[str, list[Any]], set[str]]:
+    """An ONNX file's ``metadata_props``, graph inputs (name -> shape: an int per fixed
+    axis, the axis name for a dynamic one) and output names; no session is made."""
     import onnx  # [ml] extra, optional: imported on use
 
     proto = onnx.load(os.fspath(path), load_external_data=False)
-    return {prop.key: prop.value for prop in proto.metadata_props}
+    meta = {prop.key: prop.value for prop in proto.metadata_props}
+    inputs = {
+        node.name: [
+            dim.dim_value if dim.HasField("dim_value") else (dim.dim_param or None)
+            for dim in node.type.tensor_type.shape.dim
+        ]
+        for node in proto.graph.input
+    }
+    return meta, inputs, {node.name for node in proto.graph.output}
 
 
 def write_onnx_with_metadata(

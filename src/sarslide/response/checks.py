@@ -16,6 +16,7 @@ from pyproj import CRS
 
 from sarslide import conventions as cv
 from sarslide.chips import select_event_timesteps
+from sarslide.chips.channels import offered_channels, resolve_channels
 from sarslide.crs_text import format_crs
 from sarslide.datacube.resolution import METADATA_KEY as RESOLUTION_KEY
 from sarslide.datacube.resolution import GridResolution, resolution_mismatch
@@ -23,6 +24,7 @@ from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.response.acquisitions import AcquisitionPlan
 from sarslide.response.config import RespondConfig
 from sarslide.sources.aoi import make_geobox, parse_aoi
+from sarslide.sources.build_inputs import local_bands
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class ModelSettings:
     channels: list[str]
     threshold: float
     resolution: dict[str, Any] | None = None  # the training pixel size, when recorded
+    channel_spec: str | list[str] | None = None  # the data config's channels (set or list)
 
     @property
     def needs_dem(self) -> bool:
@@ -67,18 +70,23 @@ class ModelSettings:
         }
 
 
-def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
-    """k, orbit, channels and threshold of a checkpoint (its weights are not built).
+def read_model_settings(
+    path: str | os.PathLike[str], *, precision: str | None = "auto"
+) -> ModelSettings:
+    """k, orbit, channels and threshold of a checkpoint or exported model, checked as the
+    map step's load will check it (its weights are not built; ``precision``: the graph of
+    an exported model that will run, see ``models.model_check.read_checked_model``).
 
     Raises:
-        CheckpointError: missing, corrupt or foreign checkpoint.
+        CheckpointError: missing, corrupt or foreign model file, or one that cannot run.
+        ConfigError: fp32 asked of an int8 graph.
     """
     # torch (the model readers) loads when a model is read: 'import sarslide.response'
     # stays light (tests/response/test_one_search.py)
-    from sarslide.models.engines import read_model_file_bundle
+    from sarslide.models.model_check import read_checked_model
 
     source = Path(path).expanduser()
-    bundle = read_model_file_bundle(source)
+    bundle = read_checked_model(source, precision=precision)
     data_config, _ = bundle.chip_inputs()
     return ModelSettings(
         path=source,
@@ -89,6 +97,57 @@ def read_model_settings(path: str | os.PathLike[str]) -> ModelSettings:
         channels=list(bundle.channel_names),
         threshold=bundle.threshold,
         resolution=bundle.extra.get(RESOLUTION_KEY),
+        channel_spec=data_config.channels,
+    )
+
+
+def check_model_channels(
+    model: ModelSettings, cfg: RespondConfig, *, items: list[Any] | None = None
+) -> None:
+    """Refuse a model whose channels respond's cube cannot give, before it is built.
+
+    The cube will hold the backscatter bands over time (``vv``, ``vh`` from a STAC
+    search; from local products, the polarisations all the found ``items`` hold, any
+    before they are found) and the DEM and its terrain layers (``conventions.DEM_VARS``)
+    when the model needs them or ``--dem`` gives them. The model's channels are resolved
+    against that as the map step resolves them against the built cube.
+
+    Raises:
+        ConfigError: a channel the cube will not hold, or channels in another order.
+    """
+    if cfg.rtc is None:
+        bands: tuple[str, ...] = (cv.VAR_VV, cv.VAR_VH)
+    else:
+        bands = local_bands(items) if items else (cv.VAR_VV, cv.VAR_VH, "hh", "hv")
+    holds = "can hold" if cfg.rtc is not None and not items else "holds"
+    with_dem = model.needs_dem or bool(cfg.dem)
+    source = cfg.source_label
+    if model.channel_spec is None:
+        return
+    one = np.zeros((1, 1), dtype=np.float32)
+    layout: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
+        band: ((cv.DIM_TIMESTEP, *cv.SPATIAL_DIMS), one[None]) for band in bands
+    }
+    layout.update({name: (cv.SPATIAL_DIMS, one) for name in (cv.DEM_VARS if with_dem else ())})
+    planned = xr.Dataset(layout)
+    offered = offered_channels(planned)
+    missing = [c for c in model.channels if c not in offered]
+    try:
+        built = resolve_channels(model.channel_spec, planned)
+    except DataSelectionError:
+        built = None
+    if not missing and built == model.channels:
+        return
+    why = (
+        f"the cube it builds from {source} {holds} {', '.join(offered)}, not {', '.join(missing)}"
+        if missing
+        else f"its data config's channels {model.channel_spec!r} give {built}, not its "
+        f"{len(model.channels)} input channels {model.channels}"
+    )
+    raise ConfigError(
+        f"The model {model.path.name} cannot map this request: {why}. Nothing was written. "
+        "Use a model trained on channels respond builds (vv+vh, or sar+dem), or "
+        "build a cube with those variables yourself and run 'sarslide predict' on it."
     )
 
 

@@ -45,6 +45,7 @@ from sarslide.response.checks import (
     baseline_settings,
     check_cube_matches,
     check_dem_request,
+    check_model_channels,
     compare_requests,
     read_model_settings,
     read_state,
@@ -112,9 +113,10 @@ def respond_to_event(
         device = resolve_device(cfg.device, log=False)  # a device not here fails before a search
         onnx = is_onnx_file(cfg.model)
         resolve_engine(cfg.engine, device, onnx_file=onnx, precision=cfg.precision)
-        model = read_model_settings(cfg.model)
+        model = read_model_settings(cfg.model, precision=cfg.precision)
     say(model.describe())
     check_dem_request(model, cfg.dem)
+    check_model_channels(model, cfg)
     cfg, grid_note = resolve_grid_resolution(cfg, model)
     if grid_note:
         say(grid_note)
@@ -135,6 +137,8 @@ def respond_to_event(
     steps: dict[str, str] = {}
     resumable = state if earlier == request else {}
     plan, items = _plan_step(cfg, model, orbit, resumable, target / CUBE_NAME, now, say, steps)
+    if items and cfg.rtc is not None:  # the polarisations the local products hold
+        check_model_channels(model, cfg, items=items)
     target.mkdir(parents=True, exist_ok=True)
     state = {**(state if earlier == request else {}), "request": request, "model": model.to_dict()}
     state["plan"] = plan.to_dict()

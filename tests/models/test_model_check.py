@@ -1,0 +1,49 @@
+"""``read_checked_model``: a model file checked as its load checks it, without loading it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sarslide.errors import CheckpointError
+from sarslide.models.engines import read_model_file_bundle
+from sarslide.models.model_check import read_checked_model
+from tests.inference.conftest import write_fake_checkpoint, write_fake_export
+
+
+def test_a_card_edited_by_hand_to_show_other_channels_is_refused(tmp_path: Path) -> None:
+    """The readable part of a card said one thing and its checkpoint record, which
+    runs, another: the card described a DEM model that ran on VV+VH only."""
+    ckpt = write_fake_checkpoint(tmp_path / "m.ckpt")
+
+    def show_dem(card: dict[str, Any]) -> None:
+        card["channels"] = [*card["channels"], "dem"]
+
+    def show_k3(card: dict[str, Any]) -> None:
+        card["composite"]["timesteps_k"] = 3
+
+    for name, edit, key in [("dem", show_dem, "channels"), ("k3", show_k3, "timesteps_k")]:
+        edited = write_fake_export(ckpt, tmp_path / f"{name}.onnx", edit)
+        with pytest.raises(CheckpointError, match=rf"contradicts itself: .*{key} is .* edited"):
+            read_model_file_bundle(edited)
+    plain = write_fake_export(ckpt, tmp_path / "plain.onnx")
+    bundle = read_checked_model(plain, precision="fp32")
+    assert bundle.channel_names == read_checked_model(ckpt, precision="auto").channel_names
+
+
+def test_the_graph_that_will_run_is_the_one_checked(tmp_path: Path) -> None:
+    """``--precision auto`` with a card claiming 3 channels on the 4-channel graph."""
+    ckpt = write_fake_checkpoint(tmp_path / "m.ckpt")
+
+    def three(card: dict[str, Any]) -> None:
+        names = card["channels"][:3]
+        meta = card["checkpoint"]["metadata"]
+        meta["channel_names"] = card["channels"] = names
+        for part in (meta["normalisation"], card["normalisation"]):
+            part.update(channel_names=names, mean=part["mean"][:3], std=part["std"][:3])
+        meta["data_config"]["channels"] = names
+
+    with pytest.raises(CheckpointError, match="takes 4 input channels but its model card lists 3"):
+        read_checked_model(write_fake_export(ckpt, tmp_path / "m.onnx", three), precision="auto")
