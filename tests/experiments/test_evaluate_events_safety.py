@@ -126,3 +126,44 @@ def test_device_precision_and_tiling_reach_the_per_event_pass(
     line = " ".join(result.output.split())
     assert result.exit_code == 1 and "Invalid tile_size_px=7" in line, line
     assert not (tmp_path / "tile").exists()
+
+
+def test_the_summary_names_the_engine_and_a_tile_size_changes_the_tiling(
+    loeo_checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """summary.md did not say what ran, and nothing showed that --tile-size reached the
+    whole-region pass (the tiles the model is given are recorded here)."""
+    import sarslide.models.engines as engines
+
+    seen: list[tuple[int, ...]] = []
+    load = engines.load_inference_model
+
+    def spying_load(*args: object, **kwargs: object) -> engines.InferenceModel:
+        model = load(*args, **kwargs)  # type: ignore[arg-type]
+        batch = model.predict_batch
+
+        def record(inputs: object) -> object:
+            seen.append(tuple(inputs.shape))  # type: ignore[attr-defined]
+            return batch(inputs)  # type: ignore[arg-type]
+
+        model.predict_batch = record  # type: ignore[assignment]
+        return model
+
+    monkeypatch.setattr(engines, "load_inference_model", spying_load)
+    shapes, tilings = [], []
+    for name, extra in [("default", []), ("tiles32", ["--tile-size", "32"])]:
+        seen.clear()
+        out = tmp_path / name
+        result = runner.invoke(
+            app, ["evaluate", str(loeo_checkpoint), "-o", str(out), "--no-progress", *extra]
+        )
+        assert result.exit_code == 0, result.output
+        summary = (out / "summary.md").read_text()
+        assert "Ran on onnx " in summary and "on cpu, precision fp32." in summary, summary
+        tilings.append(json.loads((out / "metrics.json").read_text())["region_tiling"])
+        shapes.append({shape[-2:] for shape in seen if shape[-1] != 16})  # 16: the chips
+        assert f"tiles of {tilings[-1]['tile_size_px']} px" in summary
+    assert shapes == [{(64, 64)}, {(32, 32)}]  # the 64 px scenes: one tile, then 3 x 3
+    assert [t["tile_size_px"] for t in tilings] == [512, 32]
+    assert tilings[1]["overlap_px"] == 8 and set(tilings[1]["tiles"].values()) == {9}
+    assert set(tilings[0]["tiles"].values()) == {1}

@@ -40,6 +40,8 @@ def format_summary_markdown(result: EvaluationResult) -> str:
         f"- threshold: {result.threshold:.4f} (chosen on {result.threshold_source}; "
         "applied unchanged here)",
     ]
+    if result.engine:
+        lines.append(f"- ran on: {describe_engine(result.engine)}")
     if result.val_chips_auprc is not None:
         lines.append(f"- validation chips AUPRC ({method} split): {result.val_chips_auprc:.4f}")
     lines += ["", header + " |", "|---" * (len(columns) + 1) + "|"]
@@ -52,6 +54,14 @@ def format_summary_markdown(result: EvaluationResult) -> str:
     for note in result.notes:
         lines.append(f"\nNote: {note}")
     return "\n".join(lines) + "\n"
+
+
+def describe_engine(engine: Mapping[str, Any]) -> str:
+    """``onnx 1.20.1 on cpu, precision fp32`` from an ``EngineRun.describe()`` record."""
+    return (
+        f"{engine.get('engine')} {engine.get('engine_version', '')} on {engine.get('device')}, "
+        f"precision {engine.get('precision')}"
+    ).replace("  ", " ")
 
 
 def format_with_interval(metrics: SplitMetrics, key: str) -> str:

@@ -31,6 +31,7 @@ from sarslide.chips.splits import SplitPlan
 from sarslide.datacube import open_cube
 from sarslide.errors import DataSelectionError
 from sarslide.evaluation.config import CONFIG_FILENAME, EvaluateConfig
+from sarslide.evaluation.report import describe_engine
 from sarslide.experiments.config import LogRatioSettings
 from sarslide.inference.config import TilingOptions
 from sarslide.metrics import (
@@ -67,6 +68,8 @@ class EventEvaluation:
     log_ratio_sign: str
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # event or 'pooled'
     engine: dict[str, Any] = field(default_factory=dict)  # what ran: engine, device, precision
+    # the whole-region pass's tiling (tile, overlap, margin px) and tiles per event
+    region_tiling: dict[str, Any] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,8 +114,9 @@ def evaluate_events(
     model = load_inference_model(
         checkpoint, engine=cfg.engine, device=resolve_device(cfg.device), precision=cfg.precision
     )
+    tiling = cap_region_overlap(cfg).to_tiling(size_multiple_px=model.size_multiple_px)
     if cfg.whole_region:  # the tiles predict refuses are refused here too, before any cube
-        cap_region_overlap(cfg).to_tiling(size_multiple_px=model.size_multiple_px).check()
+        tiling.check()
     bundle = model.bundle
     data, _ = bundle.chip_inputs()
     if not data.events:
@@ -133,6 +137,7 @@ def evaluate_events(
     labels = {name: read_labels(cube) for name, cube in cubes.items()}
     sign = choose_log_ratio_sign(ratio, labels, splits.event_plans, settings)
     scores: dict[str, EventScores] = {}
+    tiles: dict[str, int] = {}
     for name, cube in cubes.items():
         score = ratio[name][sign]
         chips = splits.event_chips(split, name)
@@ -145,6 +150,7 @@ def evaluate_events(
             event_bundle = dataclasses.replace(bundle, data_config=data.for_event(name))
             probability = predict_scene(model, event_bundle, cube, options=cfg, progress=progress)
             entry.region = _valid(labels[name][mask], probability[mask], score[mask])
+            tiles[name] = tiling.plan(*probability.shape).n_tiles
         scores[name] = entry
     result = EventEvaluation(
         checkpoint=str(checkpoint),
@@ -155,6 +161,7 @@ def evaluate_events(
         log_ratio_sign=sign,
         rows=summarise_scores(scores, bundle.threshold, data.held_out_event),
         engine=model.describe(),
+        region_tiling=_describe_tiling(tiling, tiles) if tiles else {},
     )
     with hold_lock(out, EVALUATE_COMMAND):
         check_folder_reusable(out, EVALUATE_COMMAND)
@@ -164,6 +171,11 @@ def evaluate_events(
         write_event_report(result, out)
         write_manifest(out, EVALUATE_COMMAND)
     return result
+
+
+def _describe_tiling(tiling: Any, tiles: dict[str, int]) -> dict[str, Any]:
+    sizes = ("tile_size_px", "overlap_px", "margin_px")
+    return {**{key: getattr(tiling, key) for key in sizes}, "tiles": tiles}
 
 
 def predict_chips(model: Any, bundle: Any, chips: ChipArrays) -> np.ndarray:
@@ -315,6 +327,9 @@ def format_event_markdown(result: EventEvaluation) -> str:
         f"Checkpoint `{result.checkpoint}`; threshold {result.threshold:.4f} (validation); "
         f"log-ratio sign `{result.log_ratio_sign}` (validation regions).",
         "",
+        f"Ran on {describe_engine(result.engine)}."
+        + (_tiling_sentence(result.region_tiling) if result.region_tiling else ""),
+        "",
         "| event | role | where | pixels | positive rate | AUPRC | log-ratio AUPRC | AUROC | F1 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
@@ -329,6 +344,14 @@ def format_event_markdown(result: EventEvaluation) -> str:
                 f"{m['auroc']:.3f} | {m['f1']:.3f} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _tiling_sentence(tiling: dict[str, Any]) -> str:
+    per_event = ", ".join(f"{name} {n}" for name, n in tiling["tiles"].items())
+    return (
+        f" Whole regions in tiles of {tiling['tile_size_px']} px, overlap "
+        f"{tiling['overlap_px']} px ({per_event} tiles)."
+    )
 
 
 def write_event_report(result: EventEvaluation, out: Path) -> dict[str, str]:
