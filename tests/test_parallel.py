@@ -90,6 +90,38 @@ def test_an_interrupted_cube_write_leaves_no_partial_store(
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def test_zarr_io_is_awaited_where_zarr_keeps_its_loop_and_skipped_where_it_does_not(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``zarr.core.sync.loop`` is not public API. Kept as the loop itself (not a
+    one-item list) it made the cleanup fail with TypeError ('not subscriptable') in
+    place of the interruption; gone, the cleanup must go on and say it did not wait."""
+    import asyncio
+    import threading
+
+    from zarr.core import sync as zarr_sync
+
+    from sarslide.parallel import wait_for_zarr_io
+
+    loop = zarr_sync._get_loop()  # zarr's running IO loop
+    landed = threading.Event()
+
+    async def late_write() -> None:
+        await asyncio.sleep(0.3)
+        landed.set()
+
+    monkeypatch.setattr(zarr_sync, "loop", loop)
+    asyncio.run_coroutine_threadsafe(late_write(), loop)
+    wait_for_zarr_io(timeout_s=10)
+    assert landed.is_set()  # waited for the write in flight
+
+    monkeypatch.delattr(zarr_sync, "loop")
+    with caplog.at_level("WARNING", logger="sarslide.parallel"):
+        wait_for_zarr_io(timeout_s=10)  # no error: nothing found to wait for
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "elsewhere than zarr.core.sync.loop" in said and "not awaited" in said
+
+
 def test_a_scheduler_without_workers_is_named_not_waited_on_silently(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -154,15 +154,22 @@ def zarr_io_drained(timeout_s: float = 30.0) -> Iterator[None]:
 
 
 def wait_for_zarr_io(timeout_s: float = 30.0) -> None:
-    """Wait until zarr's IO event loop has no task left (no-op when it never started)."""
+    """Wait until zarr's IO event loop has no task left (no-op when it never started).
+
+    zarr-python offers no public way to reach its IO loop or wait for its writes (its
+    API reference covers ``zarr``, ``zarr.api``, ``abc``, ``codecs``, ``storage``...,
+    not ``zarr.core``), so :func:`find_zarr_io_loop` feature-detects the loop where
+    zarr 3.0-3.1 keep it. Where a later zarr moved it, this waits for nothing and says
+    so: a write still in flight may then recreate the temporary store after its
+    cleanup, and the next run writing the same target removes that leftover
+    (``sarslide.atomic``, docs/safety.md).
+    """
     import asyncio
 
-    try:
-        from zarr.core import sync as zarr_sync
-    except ImportError:  # pragma: no cover - zarr 2 has no IO thread
+    loop = find_zarr_io_loop()
+    if loop is None:
         return
-    loop = (getattr(zarr_sync, "loop", None) or [None])[0]
-    if loop is None or loop.is_closed() or not loop.is_running():
+    if loop.is_closed() or not loop.is_running():
         return
 
     async def pending() -> None:
@@ -174,6 +181,41 @@ def wait_for_zarr_io(timeout_s: float = 30.0) -> None:
         asyncio.run_coroutine_threadsafe(pending(), loop).result(timeout_s + 1)
     except Exception as err:  # a stuck write: say so, and let the cleanup go on
         logger.warning("zarr writes still pending after %.0f s (%s)", timeout_s, err)
+
+
+def find_zarr_io_loop() -> Any:
+    """zarr's IO event loop (an ``asyncio.AbstractEventLoop``), or None.
+
+    zarr 3.0-3.1 keep it in ``zarr.core.sync.loop``, a one-item list (``[None]`` until
+    the first read or write starts it). That name is not public API: anything else
+    found there (a missing module or attribute, another type) is reported in the log
+    and gives None, never an error in the caller's cleanup. zarr 2 has no IO thread.
+    """
+    import asyncio
+
+    try:
+        from zarr.core import sync as zarr_sync
+
+        holder = getattr(zarr_sync, "loop", None)
+    except ImportError:  # zarr 2, or a zarr 3 that moved it
+        holder = None
+    if isinstance(holder, list) and len(holder) == 1:
+        holder = holder[0]
+        if holder is None:  # zarr 3 before its first IO: nothing to wait for
+            return None
+    if isinstance(holder, asyncio.AbstractEventLoop):
+        return holder
+    import zarr
+
+    if not str(zarr.__version__).startswith("2."):
+        logger.warning(
+            "zarr %s keeps its IO loop elsewhere than zarr.core.sync.loop (found %s): "
+            "writes still in flight are not awaited before the cleanup; a leftover "
+            "temporary store is removed by the next run writing the same output",
+            zarr.__version__,
+            type(holder).__name__,
+        )
+    return None
 
 
 def compute_with_progress(
