@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import logging
 import signal
 import socket
 import threading
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sarslide.errors import Interrupted, SarslideError
+
+logger = logging.getLogger(__name__)
 
 EXIT_FAILURE = 1
 EXIT_INTERRUPTED = 130
@@ -142,8 +145,19 @@ def _first_line(text: str) -> str:
 
 
 def raise_on_sigterm(signum: int, frame: Any) -> None:
-    """SIGTERM handler: stop like Ctrl-C (every cleanup runs), remembering the signal."""
+    """SIGTERM handler: stop like Ctrl-C (every cleanup runs), remembering the signal;
+    once the command's outputs are committed (:class:`OutputCommit`), let it finish."""
+    if _COMMITTED:
+        _say_finishing(signal.SIGTERM, _COMMITTED[-1])
+        return
     raise Interrupted("terminated (SIGTERM)", signum=signal.SIGTERM)
+
+
+def _interrupt_on_sigint(signum: int, frame: Any) -> None:
+    if _COMMITTED:
+        _say_finishing(signal.SIGINT, _COMMITTED[-1])
+        return
+    signal.default_int_handler(signum, frame)
 
 
 @contextlib.contextmanager
@@ -151,13 +165,80 @@ def sigterm_as_interrupt() -> Iterator[None]:
     """Inside, SIGTERM interrupts like Ctrl-C (the CLI group sets it).
 
     ``Interrupted`` is a KeyboardInterrupt: writers stop, temporary outputs are removed,
-    and the CLI exits 143 (130 for Ctrl-C). The previous handler is restored on leaving.
+    and the CLI exits 143 (130 for Ctrl-C). After the command's final outputs are
+    committed (:class:`OutputCommit`) neither signal stops it: it finishes with exit 0
+    and a warning. The previous handlers are restored on leaving.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGTERM, raise_on_sigterm)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is signal.default_int_handler:  # leave any other handler alone
+        signal.signal(signal.SIGINT, _interrupt_on_sigint)
+    _COMMITTED.clear()
     try:
         yield
     finally:
+        _COMMITTED.clear()
         signal.signal(signal.SIGTERM, previous)
+        if previous_int is signal.default_int_handler:
+            signal.signal(signal.SIGINT, previous_int)
+
+
+# what the running command committed as its final outputs (OutputCommit; per command)
+_COMMITTED: list[str] = []
+
+
+class OutputCommit:
+    """The commit of a command's final outputs: several files renamed into place.
+
+    Enter it before the outputs' ``atomic.replacing`` contexts (so that it leaves after
+    them) and call :meth:`hold` once they are written: from then on SIGINT and SIGTERM
+    wait until every rename is done, so the outputs are all the old ones or all the new
+    ones, never a mix. Left without an error, the outputs are complete and in place:
+    the command's job is done. A signal that came during the renames, or comes while
+    the command reports and exits, then finishes it with exit 0 and a warning instead
+    of stopping it with 130/143 (a batch scheduler's time-limit SIGTERM just after the
+    files were written used to make ``sarslide export`` exit 143 with complete files).
+    ``final=False`` (outputs a job writes before more work): a signal held during the
+    renames is delivered once they are done, and the job stops as usual.
+    """
+
+    def __init__(self, what: str, *, final: bool) -> None:
+        self.what = what
+        self.final = final
+        self._previous: dict[int, Any] = {}
+        self._caught: list[int] = []
+
+    def __enter__(self) -> OutputCommit:
+        return self
+
+    def hold(self) -> None:
+        """Hold SIGINT and SIGTERM until the commit ends (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._record)
+
+    def _record(self, signum: int, frame: Any) -> None:
+        self._caught.append(signum)
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        if exc_type is None and self.final:
+            _COMMITTED.append(self.what)
+            for signum in dict.fromkeys(self._caught):
+                _say_finishing(signum, self.what)
+        elif exc_type is None:
+            for signum in dict.fromkeys(self._caught):
+                signal.raise_signal(signum)  # the renames are done: stop now
+
+
+def _say_finishing(signum: int, what: str) -> None:
+    logger.warning(
+        "%s arrived after %s were complete and in place: they are kept, and the command finishes",
+        signal.Signals(signum).name,
+        what,
+    )

@@ -30,6 +30,7 @@ from sarslide.atomic import replacing
 from sarslide.chips import build_chip_splits
 from sarslide.chips.normalisation import standardise_chips
 from sarslide.errors import CheckpointError, ConfigError, OutputExistsError
+from sarslide.failures import OutputCommit
 from sarslide.models.checkpoints import (
     ModelBundle,
     load_model_from_checkpoint,
@@ -118,6 +119,7 @@ def export_model(
     evaluation_metrics: dict[str, Any] | None = None,
     overwrite: bool = False,
     check_precision: bool = False,
+    final: bool = False,
 ) -> ExportOutputs:
     """Export ``checkpoint`` to ``output`` (``*.onnx``) with its model card beside it.
 
@@ -130,6 +132,9 @@ def export_model(
         check_precision: also write the int8 graph (``model.int8.onnx``) and record in
             the card how int8 and bf16 change the validation chips' AUPRC; needs the
             training cube(s).
+        final: the files are the caller's last outputs (``sarslide export``): once they
+            are all in place, SIGINT/SIGTERM no longer stop it (``failures.OutputCommit``).
+            Either way a signal during their renames waits until all are renamed.
 
     Raises:
         CheckpointError: bad checkpoint, or ONNX Runtime disagrees with torch by more
@@ -147,12 +152,13 @@ def export_model(
     with hold_lock(target, EXPORT_COMMAND):
         for path in [*paths, *([int8_path] if int8_path else [])]:
             check_export_target(path, overwrite=overwrite)
-        return _write_export(checkpoint, paths, int8_path, evaluation_metrics)
+        return _write_export(checkpoint, paths, int8_path, evaluation_metrics, final)
 
 
 def export_configured(cfg: ExportConfig, *, overwrite: bool = False) -> ExportOutputs:
     """``sarslide export``'s job: :func:`export_model` with ``cfg``'s checkpoint, output,
-    precision check and evaluation metrics (``cfg.metrics``, read here)."""
+    precision check and evaluation metrics (``cfg.metrics``, read here); its files are
+    the job's final outputs (``final``)."""
     evaluation = read_evaluation_metrics(Path(cfg.metrics)) if cfg.metrics else None
     return export_model(
         cfg.checkpoint,
@@ -160,6 +166,7 @@ def export_configured(cfg: ExportConfig, *, overwrite: bool = False) -> ExportOu
         evaluation_metrics=evaluation,
         overwrite=overwrite,
         check_precision=cfg.check_precision,
+        final=True,
     )
 
 
@@ -168,6 +175,7 @@ def _write_export(
     paths: tuple[Path, Path, Path],
     int8_path: Path | None,
     evaluation_metrics: dict[str, Any] | None,
+    final: bool,
 ) -> ExportOutputs:
     hparams = read_checkpoint(checkpoint).get("hyper_parameters") or {}
     model, bundle = load_model_from_checkpoint(checkpoint)
@@ -194,6 +202,8 @@ def _write_export(
         hparams, source=str(checkpoint), model_spec=spec, evaluation=evaluation_metrics
     )
     with ExitStack() as stack:
+        # leaves last: the renames of the files below are held together (OutputCommit)
+        commit = stack.enter_context(OutputCommit(f"the export's files ({paths[0]})", final=final))
         stack.enter_context(reporting_disk_full(paths[0]))
         precision_check = None
         if int8_path is not None:
@@ -211,6 +221,7 @@ def _write_export(
         write_onnx_with_metadata(graph, tmp[0], {CARD_METADATA_KEY: card_text})
         tmp[1].write_text(card_text + "\n")
         tmp[2].write_text(render_model_card(card))
+        commit.hold()  # a signal from here on waits for every file to be in place
     difference = check["onnx_vs_torch_max_abs_difference"]
     logger.info("exported %s to %s (max |dp| vs torch %.2e)", checkpoint, paths[0], difference)
     return ExportOutputs(
