@@ -62,7 +62,8 @@ def test_evaluate_checkpoint_writes_labelled_metrics(
     assert "random split" in summary and "baseline AUPRC" in summary
     assert "spatial block bootstrap interval" in summary and "not the variance" in summary
     engine = metrics["engine"]  # what ran is named in the summary too
-    ran = f"- ran on: {engine['engine']} {engine['engine_version']} on cpu, precision fp32"
+    ran = f"- ran on: {engine['engine']} {engine['engine_version']} on cpu, "
+    ran += f"precision {engine['precision']}"
     assert ran in summary
     assert (tmp_path / "eval" / "pr_curve.png").stat().st_size > 0
     # --precision auto followed the bf16 check training recorded, and says so

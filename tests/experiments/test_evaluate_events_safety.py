@@ -159,11 +159,16 @@ def test_the_summary_names_the_engine_and_a_tile_size_changes_the_tiling(
         )
         assert result.exit_code == 0, result.output
         summary = (out / "summary.md").read_text()
-        assert "Ran on onnx " in summary and "on cpu, precision fp32." in summary, summary
-        tilings.append(json.loads((out / "metrics.json").read_text())["region_tiling"])
+        metrics = json.loads((out / "metrics.json").read_text())
+        ran = metrics["engine"]  # auto: ONNX fp32, or torch bf16 where its check passed
+        said = (
+            f"Ran on {ran['engine']} {ran['engine_version']} on cpu, precision {ran['precision']}."
+        )
+        assert said in summary, summary
+        tilings.append(metrics["region_tiling"])
         shapes.append({shape[-2:] for shape in seen if shape[-1] != 16})  # 16: the chips
         assert f"tiles of {tilings[-1]['tile_size_px']} px" in summary
     assert shapes == [{(64, 64)}, {(32, 32)}]  # the 64 px scenes: one tile, then 3 x 3
-    assert [t["tile_size_px"] for t in tilings] == [512, 32]
+    assert tilings[0]["tile_size_px"] >= 64 and tilings[1]["tile_size_px"] == 32
     assert tilings[1]["overlap_px"] == 8 and set(tilings[1]["tiles"].values()) == {9}
     assert set(tilings[0]["tiles"].values()) == {1}
