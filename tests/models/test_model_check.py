@@ -47,3 +47,26 @@ def test_the_graph_that_will_run_is_the_one_checked(tmp_path: Path) -> None:
 
     with pytest.raises(CheckpointError, match="takes 4 input channels but its model card lists 3"):
         read_checked_model(write_fake_export(ckpt, tmp_path / "m.onnx", three), precision="auto")
+
+
+def test_a_file_that_is_no_checkpoint_says_what_it_is_in_one_short_line(tmp_path: Path) -> None:
+    """The card JSON given as the model quoted torch's advice to load it with
+    weights_only=False (that runs a file's code); a truncated checkpoint quoted torch's
+    whole miniz paragraph; 'export model.onnx' said the ONNX file 'cannot be read'."""
+    from sarslide.models.checkpoints import read_checkpoint
+    from sarslide.models.export import export_model
+
+    ckpt = write_fake_checkpoint(tmp_path / "m.ckpt")
+    card = tmp_path / "model.json"
+    card.write_text('{"card_format": "sarslide-model-card/1"}\n')
+    truncated = tmp_path / "cut.ckpt"
+    truncated.write_bytes(ckpt.read_bytes()[: ckpt.stat().st_size // 2])
+    for path, expected in [(card, "it is JSON text"), (truncated, "failed reading zip archive")]:
+        with pytest.raises(CheckpointError, match=expected) as caught:
+            read_checkpoint(path)
+        message = str(caught.value)
+        assert "weights_only" not in message and "\n" not in message and len(message) < 400
+    onnx = write_fake_export(ckpt, tmp_path / "model.onnx")
+    with pytest.raises(CheckpointError, match="is already an exported model; export takes"):
+        export_model(onnx, tmp_path / "again.onnx")
+    assert not (tmp_path / "again.onnx").exists()

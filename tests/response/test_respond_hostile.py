@@ -89,3 +89,29 @@ def test_sigterm_during_the_cube_build_on_real_products_keeps_no_partial(
     left = sorted(p.name for p in out.iterdir())
     assert not [name for name in left if name.startswith(".")], left
     assert not (out / "cube.zarr").exists()
+
+
+def test_a_second_respond_into_the_same_folder_refuses_before_searching(
+    model_k2: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """respond took no lock: a second run into the same -o searched again, rewrote
+    respond.json under the first and stopped only at the cube or map lock."""
+    import json
+
+    from sarslide.atomic import host_id
+    from sarslide.errors import OutputBusyError
+    from sarslide.ownership import lock_path
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("searched while another respond writes the folder")
+
+    monkeypatch.setattr("sarslide.response.run.find_local_passes", never)
+    out = tmp_path / "event"
+    record = {"pid": os.getppid(), "host": "here", "host_id": host_id(), "command": "respond"}
+    lock_path(out).write_text(json.dumps(record))  # a live process (pytest's parent)
+    cfg = RespondConfig.from_options(
+        aoi=ENGA_AOI, event_start="2024-04-10T12:00", model=model_k2, rtc=[str(ENGA_DIR)]
+    )
+    with pytest.raises(OutputBusyError, match="being written by another sarslide process"):
+        respond_to_event(in_folder(cfg, out), progress=False, now="2024-06-01")
+    assert not out.exists() and lock_path(out).exists()

@@ -119,12 +119,30 @@ def read_checkpoint(
         ckpt = torch.load(ckpt_path, map_location=map_location, weights_only=True, mmap=mmap)
     except Exception as exc:  # torch raises many types for corrupt files
         raise CheckpointError(
-            f"Checkpoint {str(ckpt_path)!r} cannot be read ({type(exc).__name__}: {exc}); "
-            "the file is corrupt or not a torch checkpoint."
+            f"Checkpoint {str(ckpt_path)!r} cannot be read ({_why_unreadable(ckpt_path, exc)}); "
+            "the file is corrupt, truncated or not a torch checkpoint: give the best.ckpt or "
+            "last.ckpt of a run directory, or an exported model.onnx."
         ) from exc
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt:
         raise CheckpointError(f"Checkpoint {str(ckpt_path)!r} has no model state_dict.")
     return ckpt
+
+
+def _why_unreadable(path: Path, exc: Exception) -> str:
+    """What the file is when it is plainly another kind, else torch's first sentence.
+
+    Not torch's whole message: its advice for a non-checkpoint (load it again with
+    ``weights_only=False``) would run the file's code, and a truncated zip's runs on
+    for lines.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(64).lstrip()
+    if head.startswith((b"{", b"[")):
+        return "it is JSON text, such as an exported model's card (model.json)"
+    if path.suffix.lower() == ".onnx":
+        return "it is an ONNX file"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first.split('. ')[0][:200]}"
 
 
 def read_trained_steps(path: str | os.PathLike[str]) -> int | None:

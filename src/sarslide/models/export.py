@@ -145,6 +145,11 @@ def export_model(
         OutputLocationError: the disk filled up while writing (nothing is kept).
         ConfigError: ``output`` does not end in ``.onnx``; ONNX Runtime missing.
     """
+    if Path(checkpoint).suffix.lower() == ONNX_SUFFIX:
+        raise CheckpointError(
+            f"{str(checkpoint)!r} is already an exported model; export takes the checkpoint "
+            "it came from (its card's exported_from: the run's checkpoints/best.ckpt)."
+        )
     target = Path(output).expanduser()
     paths = _output_paths(target)
     int8_path = int8_graph_path(target) if check_precision else None

@@ -30,13 +30,11 @@ from sarslide.atomic import write_json_atomic
 from sarslide.conventions import to_utc_naive
 from sarslide.datacube import open_cube
 from sarslide.devices import resolve_device
-from sarslide.errors import ConfigError, DataSelectionError, EventTooRecentError, OutputExistsError
+from sarslide.errors import ConfigError, DataSelectionError, OutputExistsError
 from sarslide.inference.output_paths import PredictionOutputs
-from sarslide.ownership import check_not_input
+from sarslide.ownership import check_not_input, hold_lock
 from sarslide.response.acquisitions import (
     AcquisitionPlan,
-    Pass,
-    describe_reach,
     plan_acquisitions,
 )
 from sarslide.response.checks import (
@@ -56,7 +54,7 @@ from sarslide.response.config import CUBE_REQUEST_FIELDS, MAP_REQUEST_FIELDS, Re
 from sarslide.response.mapping import map_baseline, map_with_model
 from sarslide.response.report import write_respond_collection, write_respond_report
 from sarslide.response.result import RespondResult
-from sarslide.response.search import find_local_passes, search_passes
+from sarslide.response.search import find_local_passes, refuse_incomplete, search_passes
 from sarslide.sources.aoi import parse_aoi
 from sarslide.sources.build import build_cube
 from sarslide.sources.local_products import select_items
@@ -68,6 +66,7 @@ logger = logging.getLogger(__name__)
 CUBE_NAME = "cube.zarr"
 CONFIG_FILE = "respond.yaml"
 MAP_DIR = "map"
+RESPOND_COMMAND = "respond"
 StepReporter = Callable[[str], None]
 
 
@@ -104,6 +103,19 @@ def respond_to_event(
     target = Path(cfg.output_dir).expanduser()
     named = [cfg.model, cfg.labels, *(cfg.rtc or []), *(cfg.dem or [])]
     check_not_input(target, [p for p in named if not any(c in str(p) for c in "*?[")])
+    with hold_lock(target, RESPOND_COMMAND):  # a second respond into it refuses at once
+        return _respond_in(target, cfg, overwrite, progress, signer, now, say)
+
+
+def _respond_in(
+    target: Path,
+    cfg: RespondConfig,
+    overwrite: bool,
+    progress: bool,
+    signer: UrlSigner | None,
+    now: datetime | str | None,
+    say: StepReporter,
+) -> RespondResult:
     # torch loads when a response runs: 'import sarslide.response' stays light
     from sarslide.models.engines import is_onnx_file, resolve_engine
 
@@ -221,61 +233,9 @@ def _plan_step(
     _report_lines(plan, say)
     if found.skipped:
         say(f"left out: {len(found.skipped)} product(s): {describe_left_out(found.skipped)}")
-    _refuse_incomplete(plan, cfg, clock, found.beyond)
+    refuse_incomplete(plan, cfg, clock, found.beyond)
     steps["acquisitions"] = "done"
     return plan, found.items
-
-
-def _refuse_incomplete(
-    plan: AcquisitionPlan,
-    cfg: RespondConfig,
-    now: pd.Timestamp,
-    beyond: list[Pass] | None = None,
-) -> None:
-    orbit_note = f" ({plan.orbit_state})" if plan.orbit_state else ""
-    reach = describe_reach(plan, beyond)
-    if not plan.found:
-        raise DataSelectionError(
-            f"No Sentinel-1 pass{orbit_note} in {cfg.source_label} over AOI {cfg.aoi!r} "
-            f"between {plan.search_start:%Y-%m-%d} and {plan.search_end:%Y-%m-%d}; check the "
-            "AOI and the source (--rtc, or --collection and --stac-url), or widen --search-days."
-        )
-    if len(plan.before) < plan.k:
-        raise DataSelectionError(
-            f"The model needs k={plan.k} passes{orbit_note} before the event "
-            f"{plan.event_start:%Y-%m-%d %H:%M}; the catalogue has {len(plan.before)} since "
-            f"{plan.search_start:%Y-%m-%d}.{reach} Widen the search (--search-days, now "
-            f"{(plan.event_start - plan.search_start).days}) or use a model trained with a "
-            "smaller timesteps_k."
-        )
-    if len(plan.after) >= plan.k:
-        return
-    ready = plan.ready_date
-    have = f"{len(plan.after)}" + (
-        f" ({', '.join(f'{p.time:%Y-%m-%d}' for p in plan.after)})" if plan.after else ""
-    )
-    head = (
-        f"Event {plan.event_start:%Y-%m-%d %H:%M} is too recent for this model: it needs "
-        f"k={plan.k} Sentinel-1 passes{orbit_note} after the event and the catalogue has {have}."
-    )
-    if ready is None:
-        tail = " The revisit cannot be derived (no track seen); rerun in 12 days."
-    elif ready > now:
-        revisit = ", ".join(f"{d} days on relative orbit {t}" for t, d in plan.revisit_days.items())
-        tail = (
-            f" From the observed revisit ({revisit}) enough passes will exist on "
-            f"{ready:%Y-%m-%d} (acquired; the catalogue publishes them hours to days later): "
-            "rerun this command then, with the same -o, to map the event."
-        )
-    else:
-        tail = (
-            f" By the observed revisit enough passes should have existed on {ready:%Y-%m-%d}, "
-            "but the catalogue lacks them (not yet published, or acquisitions missed): rerun "
-            "later, or widen --search-days."
-        )
-    if reach:  # the products hold later passes: the window, not the clock, is short
-        raise DataSelectionError(head + reach)
-    raise EventTooRecentError(head + tail, ready_date=ready)
 
 
 def _cube_step(

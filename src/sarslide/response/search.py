@@ -8,8 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from sarslide.errors import DataSelectionError
-from sarslide.response.acquisitions import Pass
+from sarslide.errors import DataSelectionError, EventTooRecentError
+from sarslide.response.acquisitions import AcquisitionPlan, Pass, describe_reach
+from sarslide.response.config import RespondConfig
 from sarslide.sources.aoi import AreaOfInterest
 from sarslide.sources.decibel_check import refuse_decibels
 from sarslide.sources.local_products import (
@@ -138,3 +139,63 @@ def passes_from_items(
 
 def _iso(stamp: pd.Timestamp) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def refuse_incomplete(
+    plan: AcquisitionPlan,
+    cfg: RespondConfig,
+    now: pd.Timestamp,
+    beyond: list[Pass] | None = None,
+) -> None:
+    """Refuse a plan without k passes on each side, saying where more are or when they
+    will exist.
+
+    Raises:
+        DataSelectionError: no pass, too few before the event, or too few after it in
+            the searched window while the products hold later ones.
+        EventTooRecentError: too few passes after the event yet (with the ready date).
+    """
+    orbit_note = f" ({plan.orbit_state})" if plan.orbit_state else ""
+    reach = describe_reach(plan, beyond)
+    if not plan.found:
+        raise DataSelectionError(
+            f"No Sentinel-1 pass{orbit_note} in {cfg.source_label} over AOI {cfg.aoi!r} "
+            f"between {plan.search_start:%Y-%m-%d} and {plan.search_end:%Y-%m-%d}; check the "
+            "AOI and the source (--rtc, or --collection and --stac-url), or widen --search-days."
+        )
+    if len(plan.before) < plan.k:
+        raise DataSelectionError(
+            f"The model needs k={plan.k} passes{orbit_note} before the event "
+            f"{plan.event_start:%Y-%m-%d %H:%M}; the catalogue has {len(plan.before)} since "
+            f"{plan.search_start:%Y-%m-%d}.{reach} Widen the search (--search-days, now "
+            f"{(plan.event_start - plan.search_start).days}) or use a model trained with a "
+            "smaller timesteps_k."
+        )
+    if len(plan.after) >= plan.k:
+        return
+    ready = plan.ready_date
+    have = f"{len(plan.after)}" + (
+        f" ({', '.join(f'{p.time:%Y-%m-%d}' for p in plan.after)})" if plan.after else ""
+    )
+    head = (
+        f"Event {plan.event_start:%Y-%m-%d %H:%M} is too recent for this model: it needs "
+        f"k={plan.k} Sentinel-1 passes{orbit_note} after the event and the catalogue has {have}."
+    )
+    if ready is None:
+        tail = " The revisit cannot be derived (no track seen); rerun in 12 days."
+    elif ready > now:
+        revisit = ", ".join(f"{d} days on relative orbit {t}" for t, d in plan.revisit_days.items())
+        tail = (
+            f" From the observed revisit ({revisit}) enough passes will exist on "
+            f"{ready:%Y-%m-%d} (acquired; the catalogue publishes them hours to days later): "
+            "rerun this command then, with the same -o, to map the event."
+        )
+    else:
+        tail = (
+            f" By the observed revisit enough passes should have existed on {ready:%Y-%m-%d}, "
+            "but the catalogue lacks them (not yet published, or acquisitions missed): rerun "
+            "later, or widen --search-days."
+        )
+    if reach:  # the products hold later passes: the window, not the clock, is short
+        raise DataSelectionError(head + reach)
+    raise EventTooRecentError(head + tail, ready_date=ready)
