@@ -1,9 +1,11 @@
 """GeoTIFF outputs: the cube's grid, row-streamed writing, Cloud-Optimized GeoTIFF at the end.
 
 Rows are written into a temporary uncompressed tiled GeoTIFF next to the target
-(windowed writes, memory bounded); when the writer closes cleanly the temporary
-file is copied by GDAL's COG driver (DEFLATE, internal tiles, overviews) into a
-second temporary file that is renamed onto the target. An error leaves no file.
+(windowed writes, memory bounded), and the COG's overview levels are reduced from the
+same rows as they arrive into one temporary GeoTIFF per level (``cog_overviews``, the
+levels and values GDAL would build). When the writer closes cleanly, GDAL's COG driver
+copies the raster with those overviews (a VRT listing them; it only compresses them)
+into a second temporary file that is renamed onto the target. An error leaves no file.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ from sarslide import conventions as cv
 from sarslide.atomic import replacing, temporary_sibling
 from sarslide.crs_text import format_crs
 from sarslide.errors import CrsError
+from sarslide.inference.cog_overviews import (
+    OverviewPyramid,
+    can_stream_overviews,
+    write_overview_vrt,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +99,8 @@ def _transform_from_coords(cube: xr.Dataset | xr.DataArray) -> Any:
 # GDAL keeps written blocks in its cache (default: 5% of RAM) until it is full, so the
 # memory of a streamed write would grow with the raster; a small cache keeps it flat.
 GDAL_CACHE_MB = 128
+COG_BLOCK_PX = 512  # tiles of the COG; overview levels halve the raster down to one tile
+_STAGED = {"driver": "GTiff", "tiled": True, "blockxsize": 256, "blockysize": 256}
 
 
 class GeoTiffRowWriter:
@@ -126,37 +135,87 @@ class GeoTiffRowWriter:
         self._tmp = temporary_sibling(self.path, tag="rows")
         self._dataset: Any = None
         self._env: Any = None
+        self._pyramid: OverviewPyramid | None = None  # overviews reduced while streaming
+        self._overview_tmps: list[Path] = []
+        self._overviews: list[Any] = []  # their open datasets, largest first
+        self._rows_written = 0
 
     def __enter__(self) -> GeoTiffRowWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
         self._env.__enter__()
-        self._dataset = rasterio.open(
-            self._tmp,
+        try:
+            self._open_all()
+        except BaseException as error:  # nothing left behind when a file cannot be opened
+            self.__exit__(type(error), error, None)
+            raise
+        return self
+
+    def _open_all(self) -> None:
+        self._dataset = self._open_staged(self._tmp, self.grid.height_px, self.grid.width_px)
+        if can_stream_overviews(self.resampling, self.dtype, self.nodata):
+            self._pyramid = OverviewPyramid(
+                self.grid.height_px,
+                self.grid.width_px,
+                resampling=self.resampling,
+                block_px=COG_BLOCK_PX,
+            )
+            for height, width in self._pyramid.shapes:
+                self._overview_tmps.append(temporary_sibling(self.path, tag="rows"))
+                self._overviews.append(
+                    self._open_staged(self._overview_tmps[-1], height, width, scaled=True)
+                )
+
+    def _open_staged(self, path: Path, height: int, width: int, *, scaled: bool = False) -> Any:
+        """An uncompressed tiled GeoTIFF of ``height x width`` px over the grid."""
+        transform = self.grid.transform
+        if scaled:  # an overview level: the grid's extent in fewer, larger pixels
+            transform = transform @ Affine.scale(
+                self.grid.width_px / width, self.grid.height_px / height
+            )
+        return rasterio.open(
+            path,
             "w",
-            driver="GTiff",
-            height=self.grid.height_px,
-            width=self.grid.width_px,
+            height=height,
+            width=width,
             count=1,
             dtype=self.dtype,
             crs=self.grid.crs,
-            transform=self.grid.transform,
+            transform=transform,
             nodata=self.nodata,
-            tiled=True,
-            blockxsize=256,
-            blockysize=256,
             BIGTIFF="IF_SAFER",
+            **_STAGED,
         )
-        return self
 
     def write_rows(self, row_start: int, rows: np.ndarray) -> None:
         if rows.shape[0] == 0:
             return
+        rows = rows.astype(self.dtype, copy=False)
         window = Window(0, row_start, self.grid.width_px, rows.shape[0])
-        self._dataset.write(rows.astype(self.dtype, copy=False), 1, window=window)
+        self._dataset.write(rows, 1, window=window)
+        if self._pyramid is None:
+            return
+        if row_start != self._rows_written:  # not in order: GDAL builds the overviews
+            logger.debug("rows out of order for %s; GDAL builds its overviews", self.path)
+            self._close_overviews()
+            return
+        self._rows_written += rows.shape[0]
+        for dataset, (start, done) in zip(self._overviews, self._pyramid.push(rows), strict=True):
+            if done.shape[0]:
+                dataset.write(done, 1, window=Window(0, start, done.shape[1], done.shape[0]))
+
+    def _close_overviews(self) -> None:
+        for dataset in self._overviews:
+            dataset.close()
+        self._overviews = []
+        self._pyramid = None
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
+        staged = [self._tmp, *self._overview_tmps]
         try:
+            complete = self._pyramid is not None and self._pyramid.complete
+            for dataset in self._overviews:
+                dataset.close()
             if self._dataset is not None:
                 if self.tags:
                     self._dataset.update_tags(**self.tags)
@@ -168,9 +227,15 @@ class GeoTiffRowWriter:
                     self._dataset.update_tags(1, **self.band_tags)
                 self._dataset.close()
             if exc_type is None:
-                convert_to_cog(self._tmp, self.path, resampling=self.resampling)
+                source = self._tmp
+                if complete and self._overview_tmps:  # GDAL only compresses them
+                    source = self._tmp.with_suffix(".vrt")
+                    staged.append(source)
+                    write_overview_vrt(source, self._tmp, self._overview_tmps)
+                convert_to_cog(source, self.path, resampling=self.resampling)
         finally:
-            self._tmp.unlink(missing_ok=True)
+            for path in staged:
+                path.unlink(missing_ok=True)
             if self._env is not None:
                 self._env.__exit__(None, None, None)
                 self._env = None
@@ -179,8 +244,12 @@ class GeoTiffRowWriter:
 def convert_to_cog(
     src: str | os.PathLike[str], dst: str | os.PathLike[str], *, resampling: str = "AVERAGE"
 ) -> Path:
-    """Copy a GeoTIFF to a Cloud-Optimized GeoTIFF (DEFLATE level 1, 512 px tiles, overviews),
-    compressing on all cores."""
+    """Copy a GeoTIFF (or VRT) to a Cloud-Optimized GeoTIFF (DEFLATE level 1, 512 px tiles,
+    overviews), compressing on all cores.
+
+    Overviews ``src`` has are copied as they are (GDAL's ``OVERVIEWS=AUTO``); without,
+    the driver builds them with ``resampling``.
+    """
     target = Path(dst)
     with replacing(target) as tmp:
         with rasterio.open(src) as source:
@@ -199,7 +268,7 @@ def convert_to_cog(
                 # 2 % larger (a model's probabilities barely compress at any level)
                 LEVEL=1,
                 PREDICTOR=predictor,
-                BLOCKSIZE=512,
+                BLOCKSIZE=COG_BLOCK_PX,
                 OVERVIEW_RESAMPLING=resampling,
                 BIGTIFF="IF_SAFER",
                 # compression of the tiles on every core (the model is done by now): the
