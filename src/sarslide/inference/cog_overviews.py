@@ -102,6 +102,7 @@ class _AxisWindows:
     def __init__(self, src_px: int, dst_px: int) -> None:
         self.index, weight = compute_average_windows(src_px, dst_px)
         self.weight = None if np.all(weight == 1) else weight  # None: plain sums
+        self.total_weight = weight.sum(axis=1)  # of each window, all pixels valid
         width = self.index.shape[1]
         # a side halved (rounded down): window i starts at 2 i, all of one width
         self.strided = bool(
@@ -147,12 +148,16 @@ class _AverageLevel:
         """Sums of the valid values and of their weights along x, in float64 (as GDAL)."""
         nan = np.isnan(rows)
         values = rows.astype(np.float64)
+        width = self.x.index.shape[0]
+        if not nan.any():  # no nodata: the windows' full weights
+            sums = self.x.reduce(values.T, 0, width, 0).T
+            return sums, np.broadcast_to(self.x.total_weight, sums.shape)
         np.copyto(values, 0.0, where=nan)
         valid = ~nan
         if self.x.weight is None:
             valid = valid.view(np.uint8)  # counts of at most a few pixels
-        sums = self.x.reduce(values.T, 0, self.x.index.shape[0], 0).T
-        counts = self.x.reduce(valid.T, 0, self.x.index.shape[0], 0).T
+        sums = self.x.reduce(values.T, 0, width, 0).T
+        counts = self.x.reduce(valid.T, 0, width, 0).T
         return sums, counts
 
     def push(self, rows: np.ndarray) -> np.ndarray:
