@@ -184,6 +184,25 @@ def cpu_has_bf16_units() -> bool:
     return any(bool(getattr(cpu, name, lambda: False)()) for name in checks)
 
 
+def precision_name(setting: str | None, *, inference: bool = True) -> str:
+    """The canonical name of a precision setting (``auto``, ``fp32``, ``bf16``, ``fp16``;
+    ``int8`` with ``inference``), from any of its aliases.
+
+    Raises:
+        ConfigError: an unknown setting (``half``: it ran as fp32 where only the engine
+            read it), or int8 for training.
+    """
+    name = PRECISION_ALIASES.get(str(setting or "auto").strip().lower())
+    choices = INFERENCE_PRECISION_CHOICES if inference else PRECISION_CHOICES
+    if name is None or name not in choices:
+        raise ConfigError(
+            f"Invalid precision {setting!r}; use one of {', '.join(choices)} "
+            "(or Lightning's 32-true, bf16-mixed, 16-mixed)."
+            + ("" if inference else " int8 is for inference only (predict, evaluate, respond).")
+        )
+    return name
+
+
 def resolve_precision(
     setting: str | None, device: torch.device, *, inference: bool = False
 ) -> PrecisionPlan:
@@ -198,14 +217,7 @@ def resolve_precision(
         ConfigError: an unknown setting, fp16 on the CPU, int8 for training or off the CPU.
         DeviceError: bf16 on a GPU without it.
     """
-    name = PRECISION_ALIASES.get(str(setting or "auto").strip().lower())
-    choices = INFERENCE_PRECISION_CHOICES if inference else PRECISION_CHOICES
-    if name is None or name not in choices:
-        raise ConfigError(
-            f"Invalid precision {setting!r}; use one of {', '.join(choices)} "
-            "(or Lightning's 32-true, bf16-mixed, 16-mixed)."
-            + ("" if inference else " int8 is for inference only (predict, evaluate, respond).")
-        )
+    name = precision_name(setting, inference=inference)
     if name == "int8" and device.type != "cpu":
         raise ConfigError(
             f"precision 'int8' runs on ONNX Runtime on the CPU; got device {device}. Use "

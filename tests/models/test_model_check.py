@@ -70,3 +70,24 @@ def test_a_file_that_is_no_checkpoint_says_what_it_is_in_one_short_line(tmp_path
     with pytest.raises(CheckpointError, match="is already an exported model; export takes"):
         export_model(onnx, tmp_path / "again.onnx")
     assert not (tmp_path / "again.onnx").exists()
+
+
+def test_an_unknown_precision_never_runs_as_fp32(tmp_path: Path) -> None:
+    """``evaluate --precision half`` ran the model in fp32 on ONNX Runtime: the engine
+    read an unknown precision as auto."""
+    from sarslide.errors import ConfigError
+    from sarslide.models.engines import load_inference_model
+
+    ckpt = write_fake_checkpoint(tmp_path / "m.ckpt")
+    for model in (ckpt, write_fake_export(ckpt, tmp_path / "m.onnx")):
+        with pytest.raises(ConfigError, match="Invalid precision 'half'"):
+            load_inference_model(model, precision="half")
+
+
+def test_an_empty_model_file_is_called_empty(tmp_path: Path) -> None:
+    """An empty .onnx said it 'has no sarslide model card' (protobuf reads no bytes as
+    an empty model); an empty .ckpt quoted torch's advice about mmap and zip files."""
+    for name in ("model.onnx", "best.ckpt"):
+        (tmp_path / name).write_bytes(b"")
+        with pytest.raises(CheckpointError, match=r"empty \(0 bytes\)"):
+            read_model_file_bundle(tmp_path / name)

@@ -136,3 +136,12 @@ def test_a_model_path_that_is_no_model_is_one_line_before_any_search(
         _respond(path, tmp_path / "event")
     assert "\n" not in str(caught.value)
     assert not (tmp_path / "event").exists()
+
+
+@pytest.mark.usefixtures("no_search")
+def test_an_unknown_precision_is_refused_before_any_search(model_k2: Path, tmp_path: Path) -> None:
+    """'--precision half' passed respond's checks (the engine read it as auto) and was
+    refused only at the map step, after the search and the cube build."""
+    with pytest.raises(ConfigError, match="Invalid precision 'half'; use one of auto, fp32"):
+        _respond(model_k2, tmp_path / "event", precision="half")
+    assert not (tmp_path / "event").exists()

@@ -137,6 +137,8 @@ def _why_unreadable(path: Path, exc: Exception) -> str:
     """
     with path.open("rb") as handle:
         head = handle.read(64).lstrip()
+    if path.stat().st_size == 0:
+        return "it is empty (0 bytes): an interrupted copy or download?"
     if head.startswith((b"{", b"[")):
         return "it is JSON text, such as an exported model's card (model.json)"
     if path.suffix.lower() == ".onnx":

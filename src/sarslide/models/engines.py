@@ -41,7 +41,7 @@ from typing import Any
 
 import torch
 
-from sarslide.devices import PRECISION_ALIASES, PrecisionPlan, resolve_precision
+from sarslide.devices import PrecisionPlan, precision_name, resolve_precision
 from sarslide.errors import CheckpointError, ConfigError
 from sarslide.models.checkpoints import ModelBundle, load_model_from_checkpoint, read_model_bundle
 from sarslide.models.engine_run import EngineRun
@@ -123,6 +123,11 @@ def read_onnx_card(path: str | os.PathLike[str]) -> dict[str, Any]:
             f"Model file {str(onnx_path)!r} {what}; give a checkpoint (best.ckpt) or "
             "a model exported with 'sarslide export'."
         )
+    if onnx_path.stat().st_size == 0:  # protobuf reads no bytes as an empty model
+        raise CheckpointError(
+            f"Model file {str(onnx_path)!r} is empty (0 bytes): an interrupted copy or "
+            "download? Copy it again, or export it again with 'sarslide export'."
+        )
     try:
         meta = read_onnx_metadata(onnx_path)
     except Exception as exc:  # onnx raises DecodeError and others for foreign files
@@ -150,7 +155,7 @@ def resolve_engine(
     name = str(setting or "auto").strip().lower()
     if name not in ENGINE_CHOICES:
         raise ConfigError(f"Invalid engine {setting!r}; use one of {', '.join(ENGINE_CHOICES)}.")
-    asked = PRECISION_ALIASES.get(str(precision or "auto").strip().lower(), "auto")
+    asked = precision_name(precision)
     reduced = asked in ("bf16", "fp16")
     if onnx_file:
         if name == "torch":
@@ -326,7 +331,7 @@ def choose_onnx_graph(
         CheckpointError: int8 asked and no checked int8 graph beside the model (none,
             or another file than the one the card's check recorded).
     """
-    asked = PRECISION_ALIASES.get(str(precision or "auto").strip().lower(), "auto")
+    asked = precision_name(precision)
     if card["model"].get("graph_precision") == "int8":
         if asked not in ("auto", "int8"):
             raise ConfigError(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sarslide.devices import PRECISION_ALIASES
+from sarslide.devices import precision_name
 from sarslide.models.checkpoints import ModelBundle, read_model_bundle
 from sarslide.models.engines import choose_onnx_graph, is_onnx_file, read_onnx_card
 from sarslide.models.model_card import bundle_from_card
@@ -40,7 +40,7 @@ def read_checked_model(path: str | os.PathLike[str], *, precision: str | None) -
     source = Path(path).expanduser()
     card = read_onnx_card(source)
     bundle = bundle_from_card(card, source=str(source))
-    asked = PRECISION_ALIASES.get(str(precision or "auto").strip().lower(), "auto")
+    asked = precision_name(precision)
     # auto never refuses (it falls back to fp32); choosing logs, so the load chooses
     graph = source if asked == "auto" else choose_onnx_graph(source, card, asked)[0]
     _, inputs, outputs = read_onnx_header(graph)

@@ -29,7 +29,7 @@ import pandas as pd
 from sarslide.atomic import write_json_atomic
 from sarslide.conventions import to_utc_naive
 from sarslide.datacube import open_cube
-from sarslide.devices import resolve_device
+from sarslide.devices import resolve_device, resolve_precision
 from sarslide.errors import ConfigError, DataSelectionError, OutputExistsError
 from sarslide.inference.output_paths import PredictionOutputs
 from sarslide.ownership import check_not_input, hold_lock
@@ -123,6 +123,8 @@ def _respond_in(
         model = baseline_settings()
     else:
         device = resolve_device(cfg.device, log=False)  # a device not here fails before a search
+        if not cfg.scheduler:  # with workers, their device decides the precision
+            resolve_precision(cfg.precision, device, inference=True)
         onnx = is_onnx_file(cfg.model)
         resolve_engine(cfg.engine, device, onnx_file=onnx, precision=cfg.precision)
         model = read_model_settings(cfg.model, precision=cfg.precision)
