@@ -121,6 +121,30 @@ def test_onnx_graph_takes_any_batch_and_tile_size(model_files: tuple[Path, Path]
         np.testing.assert_allclose(got, expected, rtol=0, atol=ENGINE_TOLERANCE)
 
 
+def test_two_class_probability_runs_without_a_softmax_over_channels() -> None:
+    # softmax(l)[:, 1] == sigmoid(l1 - l0): the exported head has no Softmax (which with
+    # its transposes took ~15 % of an int8 graph) and equals the torch head
+    import io
+
+    import onnx
+    import torch
+
+    from sarslide.models import create_model
+    from sarslide.models.onnx_engine import create_onnx_session, export_onnx_bytes
+    from sarslide.models.predict import positive_probability
+
+    torch.manual_seed(0)
+    model = create_model("unet-tiny", in_channels=3, num_classes=2, encoder_weights=None)
+    graph = export_onnx_bytes(model, in_channels=3)
+    ops = {node.op_type for node in onnx.load(io.BytesIO(graph)).graph.node}
+    assert "Softmax" not in ops and "Sigmoid" in ops
+    x = torch.randn(2, 3, 64, 96) * 4
+    with torch.no_grad():
+        expected = positive_probability(model.eval()(x)).numpy()
+    got = create_onnx_session(graph).run(None, {"input": x.numpy()})[0]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=ENGINE_TOLERANCE)
+
+
 def test_maps_of_both_engines_agree_on_a_real_file_cube(
     model_files: tuple[Path, Path], real_cube: Path, tmp_path: Path
 ) -> None:

@@ -35,14 +35,24 @@ CARD_METADATA_KEY = "sarslide_model_card"
 
 
 class ProbabilityHead(torch.nn.Module):
-    """``model`` followed by :func:`positive_probability`: (B, C, H, W) -> (B, H, W)."""
+    """``model`` followed by :func:`positive_probability`: (B, C, H, W) -> (B, H, W).
+
+    Two-class logits go through ``sigmoid(l1 - l0)``, which equals ``softmax[:, 1]``
+    within float32 rounding (6e-8 measured): without a softmax over the channels, ONNX
+    Runtime's int8 graph of unet-small ran a 960 px tile in 0.377 s instead of 0.485 s
+    (best of 4, quiet, 2 cores; the softmax and its transposes were ~15 % of the
+    graph); fp32 is unchanged (0.944 / 0.948 s).
+    """
 
     def __init__(self, model: torch.nn.Module) -> None:
         super().__init__()
         self.model = model
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return positive_probability(self.model(x))
+        logits = self.model(x)
+        if logits.shape[1] == 2:
+            return torch.sigmoid(logits[:, 1] - logits[:, 0])
+        return positive_probability(logits)
 
 
 def export_onnx_bytes(

@@ -40,7 +40,7 @@ CALIBRATION_CHIPS = 32
 CALIBRATION_PERCENTILE = 99.999
 CALIBRATION_SEED = 0
 # what stays fp32 after the last convolution: softmax / sigmoid and the class pick
-_HEAD_OPS = ("Softmax", "Sigmoid", "Gather", "Slice", "Squeeze")
+_HEAD_OPS = ("Softmax", "Sigmoid", "Sub", "Gather", "Slice", "Squeeze")
 
 
 def select_calibration_chips(
