@@ -232,3 +232,23 @@ def test_pyramid_rows_arrive_in_any_band_sizes() -> None:
     for levels in outputs[1:]:
         for a, b in zip(levels, outputs[0], strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def test_a_failed_open_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    """An overview file that cannot be created: the files opened before it are gone."""
+    opened: list[int] = []
+    open_staged = GeoTiffRowWriter._open_staged
+
+    def fail_third(self, path, height, width, **kwargs):
+        opened.append(height)
+        if len(opened) == 3:
+            raise OSError("no space left on device")
+        return open_staged(self, path, height, width, **kwargs)
+
+    monkeypatch.setattr(GeoTiffRowWriter, "_open_staged", fail_third)
+    with (
+        pytest.raises(OSError, match="no space"),
+        GeoTiffRowWriter(tmp_path / "p.tif", _grid(1100, 1300)),
+    ):
+        pass
+    assert opened == [1100, 550, 275] and list(tmp_path.iterdir()) == []
