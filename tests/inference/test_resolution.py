@@ -12,7 +12,7 @@ from sarslide.datacube.resolution import GridResolution, cube_resolution, resolu
 from sarslide.errors import ConfigError, DataSelectionError
 from sarslide.inference.config import PredictConfig
 from sarslide.inference.outputs import predict_to_directory
-from sarslide.training.resolution import training_resolution
+from sarslide.training.resolution import record_training_grid, training_resolution
 from tests.factories import make_minimal_cube
 
 from .conftest import write_fake_checkpoint
@@ -76,6 +76,26 @@ def test_training_records_the_pixel_size_and_refuses_mixed_events(tmp_path: Path
     with pytest.raises(ConfigError, match=r"different pixel sizes \(a: 10 m .*b: 30 m"):
         training_resolution(mixed)
     assert cube_resolution(make_minimal_cube(crs=None)) is None
+
+
+def test_training_records_whether_its_cubes_are_simulated(tmp_path: Path) -> None:
+    from sarslide.chips import DataConfig
+
+    simulated = make_minimal_cube()
+    simulated.attrs["simulated"] = "true"
+    sim = write_cube(simulated, tmp_path / "sim.zarr")
+    real = write_cube(make_minimal_cube(), tmp_path / "real.zarr")
+    one = record_training_grid(DataConfig(cube=str(sim), timesteps_k=1))
+    assert one == {**AT_10_M, "training_simulated": True}
+    assert (
+        record_training_grid(DataConfig(cube=str(real), timesteps_k=1))["training_simulated"]
+        is False
+    )
+    events = [{"name": "a", "cube": str(sim)}, {"name": "b", "cube": str(real)}]
+    mixed = record_training_grid(DataConfig(events=events, timesteps_k=1))
+    assert mixed["training_simulated"] == {"summary": "some", "events": {"a": True, "b": False}}
+    both = record_training_grid(DataConfig(events=events[:1], timesteps_k=1))
+    assert both["training_simulated"] == {"summary": "all", "events": {"a": True}}
 
 
 def test_evaluate_refuses_a_cube_at_another_pixel_size(tmp_path: Path) -> None:

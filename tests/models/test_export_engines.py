@@ -37,6 +37,7 @@ from sarslide.ownership import lock_path
 from sarslide.simulate import simulate_event_cube
 from sarslide.sources.build import build_cube
 from sarslide.sources.config import BuildConfig
+from tests.factories import make_minimal_cube
 from tests.inference.conftest import write_fake_checkpoint
 from tests.sources.stac_fixtures import THIRD_PARTY_WARNINGS
 
@@ -261,6 +262,37 @@ def test_the_card_takes_the_training_resolution_the_checkpoint_recorded(
     card = build_model_card(hparams, source=str(ckpt), model_spec={})
     assert card["training_grid"] == {"source": "checkpoint", "training_resolution": record}
     assert "training_resolution" in render_model_card({**card, "model": {"name": "m"}})
+
+
+def test_the_card_says_whether_the_training_data_was_simulated(
+    model_files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The run records it (the card said "unknown (the training cube was not read)"
+    whenever the checkpoint recorded its grid, as every 'sarslide train' run does)."""
+    ckpt, _ = model_files
+    hparams = read_checkpoint(ckpt)["hyper_parameters"]
+    meta = hparams["metadata"]  # its cube 'train.zarr' does not exist
+    meta["training_resolution"] = {"pixel_size": 10.0, "unit": "m", "crs_kind": "projected"}
+    meta["training_simulated"] = True
+    card = build_model_card(hparams, source=str(ckpt), model_spec={})
+    assert card["training_data"]["simulated"] is True
+    assert "- simulated: **yes**: trained on simulated data" in render_model_card(card)
+    meta["training_simulated"] = {"summary": "some", "events": {"a": True, "b": False}}
+    card = build_model_card(hparams, source=str(ckpt), model_spec={})
+    assert card["training_data"]["simulated"] == "some"
+    assert card["training_data"]["simulated_by_event"] == {"a": True, "b": False}
+    assert "(a yes, b no)" in render_model_card(card)
+    # an older checkpoint (no record): its cube is read where it can be, else unknown, why
+    del meta["training_simulated"]
+    card = build_model_card(hparams, source=str(ckpt), model_spec={})
+    unknown = card["training_data"]["simulated"]
+    assert unknown.startswith("unknown (the training cube is not readable here: ")
+    assert "train.zarr" in unknown
+    simulated = make_minimal_cube()
+    simulated.attrs["simulated"] = "true"
+    meta["cube_path"] = str(write_cube(simulated, tmp_path / "sim.zarr"))
+    card = build_model_card(hparams, source=str(ckpt), model_spec={})
+    assert card["training_data"]["simulated"] is True
 
 
 def test_export_refuses_a_folder_in_the_way_before_writing_anything(

@@ -67,6 +67,7 @@ def test_train_resume_and_checkpoint_contents(
         "unit": "m",
         "crs_kind": "projected",
     }
+    assert bundle.extra["training_simulated"] is False  # shown on the model card
     with torch.no_grad():
         assert model(torch.zeros(1, 4, 16, 16)).shape == (1, 2, 16, 16)
     # bf16 against fp32 on the validation chips with the best model, in best.ckpt only

@@ -25,7 +25,11 @@ from sarslide.crs_text import format_crs
 from sarslide.datacube import open_cube
 from sarslide.errors import CheckpointError, SarslideError
 from sarslide.models.checkpoints import METADATA_KEY, ModelBundle, bundle_from_hparams
-from sarslide.models.training_cube import resolve_training_cube
+from sarslide.models.training_cube import (
+    SIMULATED_KEY,
+    record_simulated,
+    resolve_training_cube,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +59,7 @@ def build_model_card(
     extra = bundle.extra
     record = {key: hparams.get(key) for key in _HPARAM_KEYS}
     grid = _training_grid(bundle, data_config.cube, data_config.events)
-    simulated = grid.pop("simulated", "unknown (the training cube was not read)")
+    simulated = _training_simulated(bundle, data_config.cube, data_config.events, grid)
     record[METADATA_KEY] = hparams.get(METADATA_KEY) or {}
     return {
         "card_format": CARD_FORMAT,
@@ -88,7 +92,7 @@ def build_model_card(
         },
         "training_data": {
             **_training_data(bundle, data_config.cube, data_config.events),
-            "simulated": simulated,
+            **simulated,
         },
         "metrics": _metrics(bundle, evaluation),
         "checkpoint": record,
@@ -165,6 +169,35 @@ def _training_grid(bundle: ModelBundle, cube: str | None, events: list[Any]) -> 
     except SarslideError as exc:
         return {"source": f"unknown (the training cube is not readable here: {exc})"}
     return {"source": "training cube", **describe_grid(ds)}
+
+
+def _training_simulated(
+    bundle: ModelBundle, cube: str | None, events: list[Any], grid: dict[str, Any]
+) -> dict[str, Any]:
+    """``simulated`` (and ``simulated_by_event``): the checkpoint's record (``sarslide
+    train`` writes one), else the cube attributes when the cube(s) can be read here,
+    else "unknown" with the reason. Pops the flag :func:`_training_grid` read."""
+    read = grid.pop("simulated", None)
+    record = bundle.extra.get(SIMULATED_KEY)
+    if record is None:
+        record = read if read is not None else _read_simulated(bundle, cube, events)
+    if isinstance(record, dict):
+        return {"simulated": record.get("summary"), "simulated_by_event": record.get("events")}
+    return {"simulated": record}
+
+
+def _read_simulated(bundle: ModelBundle, cube: str | None, events: list[Any]) -> Any:
+    """An old checkpoint's (no record) training cube(s) read here, as ``record_simulated``."""
+    if not events and not cube:
+        return "unknown (the checkpoint names no training cube)"
+    try:
+        if not events:
+            path = resolve_training_cube(bundle.source, str(cube), bundle.extra)
+            return cv.is_simulated(open_cube(path, validate=False).attrs)
+        flags = {e.name: cv.is_simulated(open_cube(e.cube, validate=False).attrs) for e in events}
+    except SarslideError as exc:
+        return f"unknown (the training cube is not readable here: {exc})"
+    return record_simulated(flags)[SIMULATED_KEY]
 
 
 def describe_grid(ds: Any) -> dict[str, Any]:
@@ -268,7 +301,10 @@ def render_model_card(card: dict[str, Any]) -> str:
         "## Training data",
         "",
     ]
-    lines += [f"- {k}: {v}" for k, v in card["training_data"].items()]
+    data = card["training_data"]
+    lines += [f"- {k}: {v}" for k, v in data.items() if not k.startswith("simulated")]
+    if "simulated" in data:
+        lines.append(f"- simulated: {_describe_simulated(data)}")
     lines += ["", "## Metrics", "", "| split | on | split method | metric | value |"]
     lines.append("|---|---|---|---|---|")
     for m in card["metrics"]:
@@ -309,6 +345,22 @@ def _render_precision_check(check: dict[str, Any] | None) -> list[str]:
             f"{result['max_abs_probability_difference']:.3g} | {result['passed']} |"
         )
     return lines
+
+
+def _describe_simulated(data: dict[str, Any]) -> str:
+    """The card's ``simulated`` entry for a person: yes / no, per event, or unknown why."""
+    simulated, by_event = data["simulated"], data.get("simulated_by_event") or {}
+    words = {True: "yes", False: "no"}
+    events = ", ".join(f"{name} {words.get(flag, flag)}" for name, flag in by_event.items())
+    if simulated is True or simulated == "all":
+        shown = "**yes**: trained on simulated data (`sarslide cube simulate`), not real scenes"
+    elif simulated is False or simulated == "none":
+        shown = "no (no training cube is marked simulated)"
+    elif simulated == "some":
+        shown = "**some events**: part of the training data is simulated (`sarslide cube simulate`)"
+    else:
+        shown = str(simulated)
+    return f"{shown} ({events})" if events else shown
 
 
 def _describe_threshold(threshold: dict[str, Any]) -> str:

@@ -51,3 +51,17 @@ def resolve_training_cube(
         f"The cube this checkpoint was trained on is not found (tried {shown}). "
         "Pass it with --cube PATH."
     )
+
+
+SIMULATED_KEY = "training_simulated"
+"""Checkpoint metadata: whether the training cube(s) hold simulated data (``cube simulate``)."""
+
+
+def record_simulated(by_event: dict[str, bool] | bool) -> dict[str, Any]:
+    """``{SIMULATED_KEY: ...}`` for the checkpoint metadata: a bool for one cube; for
+    several events ``{"summary": "all" | "none" | "some", "events": {name: bool}}``."""
+    if isinstance(by_event, bool):
+        return {SIMULATED_KEY: by_event}
+    flags = set(by_event.values())
+    summary = "all" if flags == {True} else "none" if flags == {False} else "some"
+    return {SIMULATED_KEY: {"summary": summary, "events": dict(by_event)}}

@@ -45,7 +45,7 @@ from sarslide.training.interval_checkpoint import IntervalCheckpoint
 from sarslide.training.loggers import create_loggers
 from sarslide.training.precision_record import store_precision_check
 from sarslide.training.preflight import check_training_setup
-from sarslide.training.resolution import training_resolution
+from sarslide.training.resolution import record_training_grid
 from sarslide.training.run_folder import (
     claim_run_folder,
     describe_interruption,
@@ -306,7 +306,7 @@ def _train_in(
     config_path = run_config_path(root)
     lightning.seed_everything(cfg.trainer.seed, workers=True, verbose=False)
     reproducibility = describe_training_numerics(cfg.trainer)
-    resolution = training_resolution(cfg.data, cube)  # events of one pixel size, or refused
+    resolution = record_training_grid(cfg.data, cube)  # one pixel size, or refused; simulated
     # orbit 'auto' resolved once: the checkpoint records the direction used
     resolved = cfg.model_copy(update={"data": resolve_data_orbit(cfg.data, cube)})
     splits = build_chip_splits(resolved.data, cube=cube, progress=progress)
