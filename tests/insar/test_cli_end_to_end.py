@@ -72,9 +72,9 @@ def test_end_to_end_tiny_model(tiny_ready: Path, tmp_path: Path) -> None:
     bundle = read_model_bundle(tmp_path / "runs" / "isslide-unet" / "checkpoints" / "best.ckpt")
     threshold = {"chosen_on": bundle.extra["threshold_chosen_on"], "threshold": bundle.threshold}
     assert threshold["chosen_on"] == "val"
-    # the thread count the load chose (--threads 0) is recorded for a rerun with --threads N
+    # the fixed default (--threads 2, whatever the load) and the count it ran on
     record = bundle.extra["reproducibility"]
-    assert record["threads_setting"] == 0 and record["torch_threads"] >= 1
+    assert record["threads_setting"] == record["torch_threads"] == 2
     assert record["seed"] == cfg.seed and record["torch"] == torch.__version__
     assert not (tmp_path / "runs" / "isslide-unet" / "threshold.json").exists()
     result = runner.invoke(app, ["insar", "evaluate", str(tmp_path / "runs"), "--no-figure"])

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 import torch
 
+from sarslide.devices import DEFAULT_TRAIN_THREADS
 from sarslide.errors import DataSelectionError
 from sarslide.insar import run as run_module
+from sarslide.insar.config import IsslideRunConfig
 from sarslide.insar.demo import (
     DEMO_TEST_ZONE,
     IsslideDemoConfig,
@@ -43,6 +45,25 @@ def test_auto_threads_leave_busy_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("os.getloadavg", lambda: (0.0, 0.0, 0.0))
     monkeypatch.setattr("os.cpu_count", lambda: 64)
     assert run_module.choose_torch_threads(0) == torch.get_num_threads()
+
+
+@pytest.mark.usefixtures("fresh_auto_threads")
+def test_the_default_thread_count_does_not_follow_the_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The default was 0 (the cores not busy): the count, and so the floats of training
+    and scoring, depended on the load when the run started."""
+    assert IsslideRunConfig.model_fields["num_threads"].default == DEFAULT_TRAIN_THREADS
+    before, counts = torch.get_num_threads(), []
+    try:
+        for load in (0.0, 50.0):
+            monkeypatch.setattr("os.getloadavg", lambda load=load: (load, load, load))
+            run_module._auto_threads.cache_clear()
+            setting = demo_run_config(IsslideDemoConfig()).num_threads  # the demo's default
+            counts.append(run_module.set_torch_threads(setting))
+    finally:
+        torch.set_num_threads(before)
+    assert counts == [DEFAULT_TRAIN_THREADS, DEFAULT_TRAIN_THREADS]
 
 
 def _tiny(**changes: object) -> SimulationConfig:

@@ -14,6 +14,16 @@ from typing import Any, ClassVar, Final, Literal
 from pydantic import ConfigDict, Field
 
 from sarslide.config import ConfigModel, device_field, engine_field, precision_field
+from sarslide.devices import DEFAULT_TRAIN_THREADS
+
+THREADS_HELP: Final = (
+    "torch CPU threads of training, the validation threshold and scoring. Fixed (default "
+    "2, as the landslide trainer's trainer.threads): the CPU's float sums depend on the "
+    "thread count, so one seed gives the same models and numbers on one machine whatever "
+    "the load. 0 = auto: the cores the 1-minute load average leaves free (at least 1; "
+    "faster on a busy shared machine, but the count, and so the floats, follow the load "
+    "at start)."
+)
 
 DEFAULT_TEST_ZONES: Final = ("queyras",)
 """The zone held out for testing by default (the paper's)."""
@@ -75,12 +85,7 @@ class IsslideRunConfig(ConfigModel):
         "CPU, torch on GPUs or for bf16/fp16), torch, onnx. Training and the validation "
         "threshold run on torch.",
     )
-    num_threads: int = Field(
-        default=0,
-        ge=0,
-        description="torch CPU threads; 0 = auto (torch's default, minus the cores the "
-        "1-minute load average says are busy, at least 1).",
-    )
+    num_threads: int = Field(default=DEFAULT_TRAIN_THREADS, ge=0, description=THREADS_HELP)
     seed: int = Field(default=0, description="Seed of the validation draw and shuffling.")
 
 
@@ -115,9 +120,7 @@ class IsslideDemoConfig(ConfigModel):
         description="48 px patches, 7 epochs, 4 steps for FCN/DeepLabV3 (about 3 min).",
     )
     seed: int = Field(default=0, description="Seed of simulation, split and training.")
-    num_threads: int = Field(
-        default=0, ge=0, description="torch CPU threads (0 = auto: the cores not busy)."
-    )
+    num_threads: int = Field(default=DEFAULT_TRAIN_THREADS, ge=0, description=THREADS_HELP)
     device: str = device_field(" Training and evaluation run there.")
     precision: str = precision_field()
     engine: str = engine_field()

@@ -79,7 +79,8 @@ def run_isslide_demo(
 ) -> IsslideOutputs:
     """simulate -> patches -> train five models -> test table + figure, in ``cfg.output_dir``.
 
-    ``cfg.num_threads``: torch CPU threads (0 = auto, see ``choose_torch_threads``).
+    ``cfg.num_threads``: torch CPU threads (default 2; 0 = auto from the load, see
+    ``choose_torch_threads``).
     ``cfg.device``/``cfg.precision``: where training and evaluation run, checked first;
     ``cfg.engine``: what predicts the test patches (``insar.engine``).
     ``overwrite``: replace a previous demo folder (never one the demo did not write).

@@ -22,7 +22,12 @@ import torch
 import sarslide
 from sarslide.atomic import write_json_atomic
 from sarslide.compat.torch_stack import lightning
-from sarslide.devices import PrecisionPlan, resolve_device, resolve_precision
+from sarslide.devices import (
+    DEFAULT_TRAIN_THREADS,
+    PrecisionPlan,
+    resolve_device,
+    resolve_precision,
+)
 from sarslide.errors import DataSelectionError
 from sarslide.insar.config import ISSLIDE_MODELS, IsslideEvaluateConfig, IsslideRunConfig
 from sarslide.insar.datamodule import IsslideDataModule
@@ -51,15 +56,18 @@ METRICS_FILE = "test_metrics.json"
 CONFIG_FILE = "config.json"
 
 
-def choose_torch_threads(requested: int = 0) -> int:
-    """CPU threads for torch: ``requested``, or (0) the cores that are not busy.
+def choose_torch_threads(requested: int = DEFAULT_TRAIN_THREADS) -> int:
+    """CPU threads for torch: ``requested`` (default 2, fixed), or (0) the cores not busy.
 
-    On a shared machine, intra-op threads that outnumber the free cores spin-wait on
-    each other: a small U-Net step on 2 busy cores took 0.8-3 s with 2 threads against
-    0.24 s with 1 (load average ~6). Auto takes the logical CPUs minus the rounded
-    1-minute load average, capped at torch's default and at least 1 (on an idle machine:
-    torch's default). It is decided once per process, so a run's own load does not
-    lower the count of its later stages.
+    A fixed count makes a run's floats independent of the machine's load: torch splits
+    convolution gradients and long sums between its threads, so 1, 2 and 3 threads give
+    different models from one seed (docs/training.md, "Reproducibility"). 0 = auto is
+    for speed on a shared machine, where intra-op threads that outnumber the free cores
+    spin-wait on each other (a small U-Net step on 2 busy cores took 0.8-3 s with 2
+    threads against 0.24 s with 1, load average ~6): the logical CPUs minus the rounded
+    1-minute load average, capped at torch's default and at least 1, decided once per
+    process; the count, and so the results, then depend on the load at start (each
+    checkpoint records it in ``metadata.reproducibility``).
     """
     return requested if requested > 0 else _auto_threads()
 
@@ -74,7 +82,7 @@ def _auto_threads() -> int:
     return max(1, min(default, (os.cpu_count() or default) - busy))
 
 
-def set_torch_threads(requested: int = 0) -> int:
+def set_torch_threads(requested: int = DEFAULT_TRAIN_THREADS) -> int:
     """Apply :func:`choose_torch_threads` to torch; return the thread count used."""
     threads = choose_torch_threads(requested)
     torch.set_num_threads(threads)
