@@ -35,6 +35,7 @@ from sarslide.inference.row_band import RowBand
 from sarslide.inference.sinks import ArraySink, RowSink
 from sarslide.inference.tiling import TilePlan, TileWindow, Tiling
 from sarslide.inference.window_reader import DEFAULT_MAX_HELD_BYTES, ChunkedWindowReader, Window
+from sarslide.inference.write_behind import WriteBehind
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class PredictionStats:
     wait_s: float = 0.0  # time the model waited for a block to be read
     forward_s: float = 0.0
     blend_s: float = 0.0
-    write_s: float = 0.0
+    write_s: float = 0.0  # the model's thread waiting for rows to be written
     wall_s: float = 0.0
     peak_band_rows: int = 0
     notes: dict[str, Any] = field(default_factory=dict)
@@ -91,7 +92,7 @@ def predict_stack(
             ``normalisation.apply``); default: NaN -> 0, as float32.
         block_size_px: tiles are read in blocks of about this size (one read per block).
         prefetch_blocks: blocks read ahead in a thread while the model runs on the
-            current one (0: read in turn).
+            current one, finished rows written in another (0: read and write in turn).
         max_held_bytes: chunks shared by neighbouring blocks are computed once and
             held until the last block that needs them, up to this many bytes; see
             ``ChunkedWindowReader``.
@@ -152,21 +153,32 @@ def predict_stack(
             max_held_bytes=max_held_bytes,
         )
     band = RowBand(width)
-    with _progress_bar(progress, plan.n_tiles) as bar, closing(predicted):
-        for gi, rows in enumerate(row_groups):
-            band.extend_to(min(plan.rows.starts[rows[-1]] + plan.rows.tile_px, height))
-            for _ in col_groups:
-                block = next(predicted)
-                _blend_block(block, plan, band, stats)
-                if bar is not None:
-                    bar[0].advance(bar[1], len(block.tiles))
-            done_until = (
-                height if gi == len(row_groups) - 1 else plan.rows.starts[row_groups[gi + 1][0]]
-            )
+    # rows written in a thread behind the model (write_behind), unless working in turn
+    writer = WriteBehind(sink, nice=reading_nice()) if prefetch_blocks > 0 else None
+    rows_out: RowSink = writer if writer is not None else sink
+    try:
+        with _progress_bar(progress, plan.n_tiles) as bar, closing(predicted):
+            for gi, rows in enumerate(row_groups):
+                band.extend_to(min(plan.rows.starts[rows[-1]] + plan.rows.tile_px, height))
+                for _ in col_groups:
+                    block = next(predicted)
+                    _blend_block(block, plan, band, stats)
+                    if bar is not None:
+                        bar[0].advance(bar[1], len(block.tiles))
+                done_until = (
+                    height if gi == len(row_groups) - 1 else plan.rows.starts[row_groups[gi + 1][0]]
+                )
+                t0 = time.perf_counter()
+                rows_out.write_rows(band.row0, band.pop_until(done_until))
+                stats.write_s += time.perf_counter() - t0
+                stats.peak_band_rows = max(stats.peak_band_rows, band.peak_rows)
+        if writer is not None:
             t0 = time.perf_counter()
-            sink.write_rows(band.row0, band.pop_until(done_until))
+            writer.close()  # the last band; the sink's error, if any
             stats.write_s += time.perf_counter() - t0
-            stats.peak_band_rows = max(stats.peak_band_rows, band.peak_rows)
+    finally:
+        if writer is not None:
+            writer.abandon()
     stats.wall_s = time.perf_counter() - start
     logger.info(
         "predicted %d x %d px in %d tiles of %d x %d px (%.1f s: read %.1f (waited %.1f), "
