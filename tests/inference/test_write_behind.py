@@ -109,3 +109,69 @@ def test_the_writer_runs_at_the_readers_lower_priority() -> None:
         tiling=TILING,
     )
     assert set(nice) == {min(19, own + 10)}
+
+
+def test_a_second_interrupt_while_abandoning_waits_for_the_write_in_progress() -> None:
+    import time
+
+    from sarslide.inference.write_behind import WriteBehind
+
+    finished = threading.Event()
+
+    class _Slow(ArraySink):
+        def write_rows(self, row_start: int, rows: np.ndarray) -> None:
+            time.sleep(0.3)
+            super().write_rows(row_start, rows)
+            finished.set()
+
+    writer = WriteBehind(_Slow(np.zeros((4, 4), np.float32)))
+    writer.write_rows(0, np.ones((4, 4), np.float32))
+    real_shutdown = writer._pool.shutdown
+    calls = []
+
+    def interrupted_once(**kwargs: object) -> None:
+        calls.append(kwargs)
+        if len(calls) == 1:  # a Ctrl-C arriving while the caller waits
+            raise KeyboardInterrupt
+        real_shutdown(**kwargs)  # type: ignore[arg-type]
+
+    writer._pool.shutdown = interrupted_once  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        writer.abandon()
+    assert finished.is_set() and len(calls) == 2  # the write was over before it raised
+    assert not _writer_threads()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_a_map_in_another_thread_leaves_the_other_threads_priority_alone() -> None:
+    import os
+
+    def nice_of(thread: threading.Thread) -> int:
+        assert thread.native_id is not None
+        return os.getpriority(os.PRIO_PROCESS, thread.native_id)
+
+    stop = threading.Event()
+    bystander = threading.Thread(target=stop.wait, name="ThreadPoolExecutor-99_0")
+    bystander.start()
+    before = (nice_of(threading.main_thread()), nice_of(bystander))
+    seen: list[tuple[int, int]] = []
+
+    def run() -> None:
+        predict_stack(
+            np.zeros((1, 200, 100), np.float32),
+            lambda b: (seen.append(before_now()), _half(b))[1],
+            sink=ArraySink(np.zeros((200, 100), np.float32)),
+            tiling=TILING,
+        )
+
+    def before_now() -> tuple[int, int]:
+        return nice_of(threading.main_thread()), nice_of(bystander)
+
+    try:
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+    finally:
+        stop.set()
+        bystander.join()
+    assert seen and set(seen) == {before}  # neither was lowered while the map ran

@@ -136,6 +136,11 @@ def test_auto_runs_int8_only_where_the_recorded_check_passed(
     with monkeypatch.context() as patch:
         patch.setattr(engines, "cpu_has_vnni", lambda: False)
         assert choose_onnx_graph(model, _card(True, sha), "auto")[:2] == (model, "fp32")
+    # on a GPU: the check and VNNI speak of the CPU, auto keeps the fp32 graph
+    assert choose_onnx_graph(model, _card(True, sha), "auto", on_cpu=False)[:2] == (
+        model,
+        "fp32",
+    )
     # a file other than the one checked: fp32
     assert choose_onnx_graph(model, _card(True, "0" * 64), "auto")[:2] == (model, "fp32")
     # asked for explicitly: run it even where the check failed (a warning is logged)

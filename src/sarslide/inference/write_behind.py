@@ -58,6 +58,17 @@ class WriteBehind:
             self._pool.shutdown(wait=True)
 
     def abandon(self) -> None:
-        """Stop: wait for a write in progress, drop what was not started, raise nothing."""
+        """Stop: wait for a write in progress, drop what was not started; the sink's own
+        error is not raised. A second Ctrl-C (or SIGTERM) while waiting is held until the
+        write is over, then raised: the caller closes the sink's files next, which must
+        not happen while the thread still writes into them."""
         self._pending = None
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        interrupted: BaseException | None = None
+        while True:
+            try:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                break
+            except KeyboardInterrupt as signal_error:  # wait again, raise it after
+                interrupted = signal_error
+        if interrupted is not None:
+            raise interrupted

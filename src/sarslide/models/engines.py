@@ -266,7 +266,7 @@ def _load_onnx(
         bundle = bundle_from_card(card, source=str(path))
         stride = int(card["model"].get("size_multiple_px") or 1)
         graph_path, graph_precision, why = choose_onnx_graph(
-            Path(path).expanduser(), card, precision
+            Path(path).expanduser(), card, precision, on_cpu=device.type == "cpu"
         )
         plan = PrecisionPlan(graph_precision)  # type: ignore[arg-type]
         session = open_onnx_file(graph_path, device=device)
@@ -317,14 +317,14 @@ def cpu_has_vnni() -> bool:
 
 
 def choose_onnx_graph(
-    path: Path, card: dict[str, Any], precision: str | None
+    path: Path, card: dict[str, Any], precision: str | None, *, on_cpu: bool = True
 ) -> tuple[Path, str, str]:
     """The graph file to run for ``precision``, its precision, and why it was chosen.
 
     ``auto`` takes the int8 graph only when the card's ``precision_check`` passed for
-    int8, the file beside ``path`` is the one checked and the CPU has VNNI
-    (:func:`cpu_has_vnni`); ``int8`` takes the checked file even where the check failed
-    (with a warning).
+    int8, the file beside ``path`` is the one checked, the model runs on the CPU
+    (``on_cpu``) and the CPU has VNNI (:func:`cpu_has_vnni`); ``int8`` takes the
+    checked file even where the check failed (with a warning).
 
     Raises:
         ConfigError: fp32 asked of an int8 graph.
@@ -358,6 +358,9 @@ def choose_onnx_graph(
         return path, "fp32", ""
     if file_sha256(int8_path) != record.get("sha256"):
         logger.warning("%s is not the int8 graph that was checked; running fp32", int8_path)
+        return path, "fp32", ""
+    if not on_cpu:  # the check and VNNI speak of the CPU; a GPU runs the fp32 graph
+        logger.info("int8 passed its check, but the model runs on a GPU: running fp32")
         return path, "fp32", ""
     if not cpu_has_vnni():
         logger.info("int8 passed its check, but this CPU has no VNNI: running fp32")
