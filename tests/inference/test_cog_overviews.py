@@ -252,3 +252,23 @@ def test_a_failed_open_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
     ):
         pass
     assert opened == [1100, 550, 275] and list(tmp_path.iterdir()) == []
+
+
+def test_a_failing_overview_close_still_closes_everything_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "p.tif"
+    writer = GeoTiffRowWriter(target, _grid(1100, 1300))
+    with pytest.raises(OSError, match="No space"), writer:
+        writer.write_rows(0, np.full((1100, 1300), 0.25, np.float32))
+        first = writer._overviews[0]
+        real_close = first.close
+
+        def full_disk() -> None:
+            real_close()
+            raise OSError(28, "No space left on device")
+
+        first.close = full_disk  # type: ignore[method-assign]
+        main = writer._dataset
+    assert main.closed and all(ds.closed for ds in writer._overviews or [first])
+    assert list(tmp_path.iterdir()) == []

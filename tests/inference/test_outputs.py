@@ -228,6 +228,9 @@ def test_prediction_on_a_dask_cluster_equals_local(
     run = json.loads(remote.config_json.read_text())
     assert list(run["on_workers"]["blocks_by_worker_pid"].values()) == [1]  # the worker ran it
     ran = run["on_workers"]["model_on_workers"]  # what ran there, recorded as the local run's
+    assert list(run["on_workers"]["blocks_by_engine_device_precision"]) == [
+        f"{ran['engine']} {ran['device']} {ran['precision']}"  # one way on every worker
+    ]
     local_run = json.loads(local.config_json.read_text())
     assert (run["engine"], run["engine_version"]) == (ran["engine"], ran["engine_version"])
     assert (run["engine"], run["engine_version"]) == (
@@ -356,7 +359,8 @@ def test_the_model_runs_on_worker_processes_and_maps_the_same(
         )
     run = json.loads(remote.config_json.read_text())
     pids = {int(pid) for pid in run["on_workers"]["blocks_by_worker_pid"]}
-    assert len(pids) == 2 and pids == worker_pids and os.getpid() not in pids
+    # the worker processes ran the forward (the scheduler may give both blocks to one)
+    assert pids and pids <= worker_pids and os.getpid() not in pids
     assert sum(run["on_workers"]["blocks_by_worker_pid"].values()) == run["on_workers"]["blocks"]
     with rasterio.open(local.probability_tif) as a, rasterio.open(remote.probability_tif) as b:
         np.testing.assert_allclose(b.read(1), a.read(1), rtol=0, atol=1e-6)

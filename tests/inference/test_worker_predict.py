@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sarslide.inference.worker_predict import WorkerBlockResult, unpack_nodata
 
@@ -16,3 +17,24 @@ def test_the_nodata_mask_travels_as_bits_and_comes_back_whole() -> None:
     unpacked = unpack_nodata(result)
     assert unpacked.dtype == bool
     np.testing.assert_array_equal(unpacked, mask)
+
+
+def test_workers_that_ran_the_model_differently_are_counted_and_named(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from types import SimpleNamespace
+
+    from sarslide.inference.worker_predict import _note_what_ran
+
+    notes: dict = {}
+    bf16 = SimpleNamespace(engine="torch", model={"device": "cpu", "precision": "bf16"})
+    fp32 = SimpleNamespace(engine="onnx", model={"device": "cpu", "precision": "fp32"})
+    with caplog.at_level("WARNING"):
+        for result in (bf16, bf16, fp32, bf16, fp32):
+            _note_what_ran(notes, result)  # type: ignore[arg-type]
+    assert notes["blocks_by_engine_device_precision"] == {
+        "torch cpu bf16": 3,
+        "onnx cpu fp32": 2,
+    }
+    warnings = [r for r in caplog.records if "different ways" in r.getMessage()]
+    assert len(warnings) == 1 and "--precision" in warnings[0].getMessage()

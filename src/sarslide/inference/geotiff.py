@@ -10,6 +10,7 @@ into a second temporary file that is renamed onto the target. An error leaves no
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass
@@ -214,18 +215,22 @@ class GeoTiffRowWriter:
         staged = [self._tmp, *self._overview_tmps]
         try:
             complete = self._pyramid is not None and self._pyramid.complete
-            for dataset in self._overviews:
-                dataset.close()
-            if self._dataset is not None:
-                if self.tags:
-                    self._dataset.update_tags(**self.tags)
-                if self.description:
-                    self._dataset.set_band_description(1, self.description)
-                if self.unit is not None:
-                    self._dataset.set_band_unit(1, self.unit)
-                if self.band_tags:
-                    self._dataset.update_tags(1, **self.band_tags)
-                self._dataset.close()
+            # every dataset is closed even when a close (a full disk flushing its cache)
+            # or a tag fails: overviews first, the full resolution last
+            with contextlib.ExitStack() as closing:
+                if self._dataset is not None:
+                    closing.callback(self._dataset.close)
+                for dataset in self._overviews:
+                    closing.callback(dataset.close)
+                if self._dataset is not None:
+                    if self.tags:
+                        self._dataset.update_tags(**self.tags)
+                    if self.description:
+                        self._dataset.set_band_description(1, self.description)
+                    if self.unit is not None:
+                        self._dataset.set_band_unit(1, self.unit)
+                    if self.band_tags:
+                        self._dataset.update_tags(1, **self.band_tags)
             if exc_type is None:
                 source = self._tmp
                 if complete and self._overview_tmps:  # GDAL only compresses them

@@ -223,6 +223,7 @@ class WorkerBlocks:
                 stats.notes["blocks_by_worker_pid"] = dict(pids)
                 stats.notes["engine_on_workers"] = result.engine
                 stats.notes["model_on_workers"] = {**result.model, "batch_size": result.batch_size}
+                _note_what_ran(stats.notes, result)
                 y0, _, x0, _ = windows[n]
                 yield PredictedBlock(blocks[n], y0, x0, result.probabilities, unpack_nodata(result))
         finally:
@@ -254,4 +255,26 @@ class WorkerBlocks:
             normalise,
             None if self.worker_batch_size else tiling.batch_size,
             pure=False,
+        )
+
+
+def _note_what_ran(notes: dict[str, Any], result: WorkerBlockResult) -> None:
+    """Count the blocks each (engine, device, precision) predicted; warn once when the
+    workers ran the model differently (e.g. ``auto`` chose bf16 on workers whose CPU
+    has bf16 units and fp32 on the others): the map then blends both."""
+    key = " ".join(
+        str(part)
+        for part in (
+            result.engine,
+            result.model.get("device", "?"),
+            result.model.get("precision", "?"),
+        )
+    )
+    counts = notes.setdefault("blocks_by_engine_device_precision", {})
+    counts[key] = counts.get(key, 0) + 1
+    if len(counts) == 2 and counts[key] == 1:
+        logger.warning(
+            "the workers ran the model in different ways (%s): give --precision and "
+            "--engine explicitly for one way on every worker",
+            ", ".join(sorted(counts)),
         )
