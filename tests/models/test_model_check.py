@@ -91,3 +91,21 @@ def test_an_empty_model_file_is_called_empty(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes(b"")
         with pytest.raises(CheckpointError, match=r"empty \(0 bytes\)"):
             read_model_file_bundle(tmp_path / name)
+
+
+def test_a_checkpoint_this_user_may_not_read_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading the file's head to say what it is raised PermissionError past the
+    CheckpointError (the reviewer's case: mode 000 as a user other than root)."""
+    from sarslide.models import checkpoints
+
+    ckpt = write_fake_checkpoint(tmp_path / "best.ckpt")
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(ckpt))
+
+    monkeypatch.setattr(checkpoints.torch, "load", refused)
+    monkeypatch.setattr(Path, "open", refused)
+    with pytest.raises(CheckpointError, match="permission denied"):
+        checkpoints.read_checkpoint(ckpt)

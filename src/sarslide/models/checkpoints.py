@@ -135,8 +135,13 @@ def _why_unreadable(path: Path, exc: Exception) -> str:
     ``weights_only=False``) would run the file's code, and a truncated zip's runs on
     for lines.
     """
-    with path.open("rb") as handle:
-        head = handle.read(64).lstrip()
+    if isinstance(exc, PermissionError):
+        return "permission denied: this user may not read it"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64).lstrip()
+    except OSError as os_error:
+        return f"{type(os_error).__name__}: {os_error.strerror or os_error}"
     if path.stat().st_size == 0:
         return "it is empty (0 bytes): an interrupted copy or download?"
     if head.startswith((b"{", b"[")):
