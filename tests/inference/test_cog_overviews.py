@@ -147,15 +147,7 @@ def test_other_types_give_the_same_file_as_gdal_builds(
     values = np.where(np.isnan(values), nodata, values).astype(dtype)
     options = {"dtype": dtype, "nodata": nodata, "resampling": resampling}
     reference = _write(tmp_path / "gdal.tif", values, 120, stream=False, **options)
-    given: list[list[int]] = []
-    copy = rasterio.shutil.copy
-
-    def spy(src, dst, **kwargs):
-        with rasterio.open(src) as source:
-            given.append(source.overviews(1))
-        return copy(src, dst, **kwargs)
-
-    monkeypatch.setattr(geotiff.rasterio.shutil, "copy", spy)
+    given = _overviews_given_to_the_cog_driver(monkeypatch)
     ours = _write(tmp_path / "ours.tif", values, 120, stream=True, **options)
     assert given == [[2, 4] if streamed else []]
     assert ours.read_bytes() == reference.read_bytes()
@@ -163,15 +155,7 @@ def test_other_types_give_the_same_file_as_gdal_builds(
 
 def test_the_cog_driver_only_copies_the_overviews(tmp_path: Path, monkeypatch) -> None:
     """The overviews exist when the COG driver starts (it is not asked to build them)."""
-    given: list[list[int]] = []
-    copy = rasterio.shutil.copy
-
-    def spy(src, dst, **options):
-        with rasterio.open(src) as source:
-            given.append(source.overviews(1))
-        return copy(src, dst, **options)
-
-    monkeypatch.setattr(geotiff.rasterio.shutil, "copy", spy)
+    given = _overviews_given_to_the_cog_driver(monkeypatch)
     _write(tmp_path / "p.tif", _probability(1100, 1300), 300, stream=True, **PROBABILITY_BAND)
     _write(tmp_path / "b.tif", np.zeros((1100, 1300), np.uint8), 300, stream=True, **BINARY)
     assert given == [[2, 4], [2, 4]]
@@ -272,3 +256,17 @@ def test_a_failing_overview_close_still_closes_everything_and_leaves_nothing(
         main = writer._dataset
     assert main.closed and all(ds.closed for ds in writer._overviews or [first])
     assert list(tmp_path.iterdir()) == []
+
+
+def _overviews_given_to_the_cog_driver(monkeypatch) -> list[list[int]]:
+    """The overview factors of each source handed to the COG driver, as they come."""
+    given: list[list[int]] = []
+    copy = rasterio.shutil.copy
+
+    def spy(src, dst, **options):
+        with rasterio.open(src) as source:
+            given.append(source.overviews(1))
+        return copy(src, dst, **options)
+
+    monkeypatch.setattr(geotiff.rasterio.shutil, "copy", spy)
+    return given
