@@ -127,3 +127,21 @@ def test_no_landslide_gives_an_empty_layer_that_opens(tmp_path: Path, grid) -> N
     write_polygons(frame, tmp_path / "none.gpkg")
     back = gpd.read_file(tmp_path / "none.gpkg")
     assert len(back) == 0 and back.crs.to_epsg() == 32654
+
+
+def test_each_polygons_mean_probability_is_the_mean_over_its_pixels(grid) -> None:
+    # many small regions with NaN among them: the per-region mean of scipy's ndimage
+    from scipy import ndimage
+
+    rng = np.random.default_rng(3)
+    shape = (grid.height_px, grid.width_px)
+    prob = rng.random(shape).astype(np.float32)
+    prob[rng.random(shape) < 0.01] = np.nan
+    binary = binarize_probability(prob, 0.7)
+    frame = polygonize_binary_map(binary, prob, grid)
+    labels, n = ndimage.label(binary == 1)
+    expected = ndimage.mean(np.nan_to_num(prob), labels, np.arange(1, n + 1))
+    assert len(frame) == n > 50
+    np.testing.assert_allclose(
+        np.sort(frame["mean_probability"].to_numpy()), np.sort(expected), rtol=1e-12
+    )
