@@ -60,7 +60,10 @@ def polygonize_binary_map(
     records: list[tuple[Any, int]] = [
         (shape(geom), int(value))
         for geom, value in shapes(
-            labels.astype(np.int32, copy=False), mask=landslide, connectivity=4, transform=grid.transform
+            labels.astype(np.int32, copy=False),
+            mask=landslide,
+            connectivity=4,
+            transform=grid.transform,
         )
     ]
     frame = gpd.GeoDataFrame(
