@@ -138,6 +138,9 @@ def predict_stack(
 
     windows = [_union_window(tiles) for tiles in blocks]  # may pass the scene's edge
     start = time.perf_counter()
+    # threads reading ahead and writing behind yield the cores to the model
+    # (read_priority); working in turn (prefetch 0) stays in the model's thread
+    nice = reading_nice() if prefetch_blocks > 0 else None
     if workers is not None:
         predicted = workers.predict_blocks(stack, blocks, windows, normalise, tiling, stats)
     else:
@@ -151,10 +154,10 @@ def predict_stack(
             stats,
             prefetch_blocks=prefetch_blocks,
             max_held_bytes=max_held_bytes,
+            nice=nice,
         )
     band = RowBand(width)
-    # rows written in a thread behind the model (write_behind), unless working in turn
-    writer = WriteBehind(sink, nice=reading_nice()) if prefetch_blocks > 0 else None
+    writer = WriteBehind(sink, nice=nice) if prefetch_blocks > 0 else None
     rows_out: RowSink = writer if writer is not None else sink
     try:
         with _progress_bar(progress, plan.n_tiles) as bar, closing(predicted):
@@ -288,17 +291,16 @@ def _predict_blocks_here(
     *,
     prefetch_blocks: int,
     max_held_bytes: int,
+    nice: int | None,
 ) -> Generator[PredictedBlock, None, None]:
-    """Blocks read (each chunk once, a prefetch thread ahead) and predicted in this process."""
+    """Blocks read (each chunk once, a prefetch thread ahead, at nice ``nice``) and
+    predicted in this process."""
     height, width = int(stack.shape[1]), int(stack.shape[2])
     reader = ChunkedWindowReader(
         stack,
         [(y0, min(y1, height), x0, min(x1, width)) for y0, y1, x0, x1 in windows],
         max_held_bytes=max_held_bytes,
     )
-
-    # reading in the prefetch thread yields the cores to the model (read_priority)
-    nice = reading_nice() if prefetch_blocks > 0 else None
 
     def read_blocks() -> Iterator[_Block]:
         if nice is not None:
